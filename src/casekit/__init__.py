@@ -1,0 +1,31 @@
+"""casekit: customer-service cases as YAML files in git.
+
+The public API is small: open and change cases, load a repository. Everything else is
+private and may change.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "assign_case",
+    "load_repository",
+    "move_case",
+    "note_case",
+    "open_case",
+]
+
+
+def __getattr__(name: str) -> object:
+    # Imported lazily so `import casekit` stays cheap for the CLI's start-up.
+    if name in ("open_case", "move_case", "assign_case", "note_case"):
+        from casekit import actions
+
+        return getattr(actions, name)
+    if name == "load_repository":
+        from casekit.repository import load_repository
+
+        return load_repository
+    raise AttributeError(name)

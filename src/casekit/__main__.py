@@ -1,0 +1,3 @@
+from casekit.cli.app import main
+
+main()

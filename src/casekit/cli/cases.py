@@ -1,0 +1,234 @@
+"""Commands that open, change and read cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from casekit.cli.common import (
+    ActorOption,
+    DocFormat,
+    NoteOption,
+    RepoOption,
+    SetOption,
+    TableFormat,
+    TextFormat,
+    echo,
+    make_env,
+)
+
+KindArgument = Annotated[
+    str, typer.Argument(help="Case kind from casekit.yaml: complaint, callback or return.")
+]
+IdArgument = Annotated[
+    str, typer.Argument(help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
+]
+
+
+def new(
+    kind: KindArgument,
+    title: Annotated[str, typer.Option("--title", help="One line saying what the case is about.")],
+    customer: Annotated[str, typer.Option("--customer", help="Customer's name, e.g. 王先生.")],
+    channel: Annotated[
+        str, typer.Option("--channel", help="How it came in: phone, wechat, weibo, store, ...")
+    ],
+    phone: Annotated[str | None, typer.Option("--phone", help="Customer's phone, e.g. 13800138000.")] = None,
+    priority: Annotated[str | None, typer.Option("--priority", help="highest, high, medium or low.")] = None,
+    assignee: Annotated[
+        str | None, typer.Option("--assignee", help="Agent who owns it (default: you).")
+    ] = None,
+    salutation: Annotated[
+        str | None, typer.Option("--salutation", help="先生 or 女士, used by reply scripts.")
+    ] = None,
+    sets: SetOption = None,
+    note: NoteOption = None,
+    output: Annotated[
+        TextFormat, typer.Option("--format", help="text prints the ID; json the whole case.")
+    ] = TextFormat.text,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Open a case and commit it; prints the new ID.
+
+    Example: casekit new complaint --title 传真机无法接收传真 --customer 王先生
+    --phone 13800138000 --channel phone --priority high
+    """
+    from casekit.actions import open_case
+
+    env = make_env(repo, actor)
+    outcome = open_case(
+        env,
+        kind,
+        title=title,
+        customer=customer,
+        phone=phone,
+        channel=channel,
+        priority=priority,
+        assignee=assignee,
+        salutation=salutation,
+        sets=sets or [],
+        note=note,
+    )
+    _print_outcome(outcome, output)
+
+
+def move(
+    case_id: IdArgument,
+    state: Annotated[str, typer.Argument(help="The state to move to, e.g. investigating.")],
+    sets: SetOption = None,
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Move a case to another state, if the workflow allows it; one commit.
+
+    Example: casekit move C-20261123-7KQ3-XHD2 investigating --set responsible_department=售后技术部
+    """
+    from casekit.actions import move_case
+
+    outcome = move_case(make_env(repo, actor), case_id, state, note=note, sets=sets or [])
+    _print_outcome(outcome, TextFormat.text)
+
+
+def assign(
+    case_id: IdArgument,
+    agent: Annotated[str, typer.Argument(help="Login of the agent, as in casekit.yaml's people.")],
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Give a case to an agent; one commit.
+
+    Example: casekit assign C-20261123-7KQ3-XHD2 wang.fang
+    """
+    from casekit.actions import assign_case
+
+    _print_outcome(assign_case(make_env(repo, actor), case_id, agent, note=note), TextFormat.text)
+
+
+def note(
+    case_id: IdArgument,
+    text: Annotated[str, typer.Argument(help="What happened, in a sentence.")],
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Add a note to a case's history; one commit.
+
+    Example: casekit note C-20261123-7KQ3-XHD2 '已致电客户，约定明天上午回复'
+    """
+    from casekit.actions import note_case
+
+    _print_outcome(note_case(make_env(repo, actor), case_id, text), TextFormat.text)
+
+
+def update(
+    case_id: IdArgument,
+    sets: SetOption = None,
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Change fields of a case without moving it; one commit.
+
+    Example: casekit update C-20261123-7KQ3-XHD2 --set category=product-quality
+    """
+    from casekit.actions import update_case
+
+    _print_outcome(update_case(make_env(repo, actor), case_id, sets or [], note=note), TextFormat.text)
+
+
+def link(
+    case_id: IdArgument,
+    other: Annotated[str, typer.Argument(help="The case to link to.")],
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Link two cases both ways, such as a complaint and its callback; one commit per case.
+
+    Example: casekit link C-20261123-7KQ3-XHD2 B-20261125-4M2P-9QXA
+    """
+    from casekit.actions import link_cases
+
+    for outcome in link_cases(make_env(repo, actor), case_id, other, note=note):
+        _print_outcome(outcome, TextFormat.text)
+
+
+def show(
+    case_id: IdArgument,
+    output: Annotated[
+        DocFormat, typer.Option("--format", help="yaml (the file as written) or json.")
+    ] = DocFormat.yaml,
+    repo: RepoOption = None,
+) -> None:
+    """Print one case.
+
+    Example: casekit show C-20261123-7KQ3-XHD2 --format json
+    """
+    from casekit.queries import show_case
+
+    echo(show_case(make_env(repo), case_id, output.value))
+
+
+def list_cases(
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only this kind (repeatable or comma-separated)."),
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="Only these states, e.g. investigating.")
+    ] = None,
+    assignee: Annotated[
+        list[str] | None, typer.Option("--assignee", help="Only cases of this agent.")
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    repo: RepoOption = None,
+) -> None:
+    """List cases, oldest first, in a table that lines up Chinese text.
+
+    Example: casekit list --kind complaint --status investigating
+    """
+    from casekit.queries import list_cases as run
+
+    echo(run(make_env(repo), kinds=kind, statuses=status, assignees=assignee, output=output.value))
+
+
+def log(
+    case_id: IdArgument,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    repo: RepoOption = None,
+) -> None:
+    """Show a case's audit trail, read from its git commits and their trailers.
+
+    Example: casekit log C-20261123-7KQ3-XHD2
+    """
+    from casekit.queries import case_log
+
+    echo(case_log(make_env(repo), case_id, output.value))
+
+
+def _print_outcome(outcome: object, output: TextFormat) -> None:
+    from casekit.actions import Outcome
+    from casekit.cli.common import warn
+    from casekit.output import to_json
+
+    assert isinstance(outcome, Outcome)
+    if output is TextFormat.json:
+        echo(to_json(outcome.case))
+    else:
+        echo(outcome.case_id)
+    for message in outcome.messages:
+        warn(message)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(new)
+    app.command()(move)
+    app.command()(show)
+    app.command("list")(list_cases)
+    app.command()(assign)
+    app.command()(note)
+    app.command()(update)
+    app.command()(link)
+    app.command()(log)

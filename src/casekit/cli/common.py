@@ -1,0 +1,73 @@
+"""Options every command shares, the environment they build, and output helpers."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from casekit.env import Env
+
+
+class Globals:
+    """Values of the options given before the command name (`casekit --repo X list`)."""
+
+    repo: str | None = None
+    actor: str | None = None
+
+
+RepoOption = Annotated[
+    str | None,
+    typer.Option(
+        "--repo",
+        help="Case repository (default: $CASEKIT_REPO, else the enclosing git work tree).",
+        show_default=False,
+    ),
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--actor",
+        help="Who is acting: a login or 'Name <email>' (default: $CASEKIT_ACTOR, else git).",
+        show_default=False,
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Set a field: key=value (repeatable; an empty value unsets it).", show_default=False
+    ),
+]
+NoteOption = Annotated[
+    str | None, typer.Option("--note", help="A note for the history and the commit message.")
+]
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class DocFormat(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+class TextFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def make_env(repo: str | None = None, actor: str | None = None) -> Env:
+    return Env(repo_flag=repo or Globals.repo, actor_flag=actor or Globals.actor)
+
+
+def echo(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")

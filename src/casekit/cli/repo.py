@@ -1,0 +1,104 @@
+"""Commands about the repository as a whole: init, validate, audit, schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder for the new case repository.")] = Path("."),
+    example: Annotated[
+        bool,
+        typer.Option("--example", help="Fill it with the example cases, replayed as real commits."),
+    ] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Who creates it (default: $CASEKIT_ACTOR, else git config)."),
+    ] = None,
+) -> None:
+    """Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/.
+
+    Example: casekit init ~/cases --example
+    """
+    import os
+
+    from casekit.bootstrap import init_repository
+
+    environ = dict(os.environ)
+    if actor:
+        environ["CASEKIT_ACTOR"] = actor
+    root, count = init_repository(path, example=example, environ=environ)
+    echo(f"created case repository {root}" + (f" with {count} example cases" if example else ""))
+
+
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Case files or folders (default: the whole repository)."),
+    ] = None,
+    output: Annotated[
+        TextFormat, typer.Option("--format", help="text (path:line: message) or json.")
+    ] = TextFormat.text,
+    repo: RepoOption = None,
+) -> None:
+    """Check casekit.yaml and case files: schema, states, field types, history. Exit 1 on problems.
+
+    Example: casekit validate cases/complaint/2026/11
+    """
+    from casekit.queries import validate_repository
+
+    problems, checked = validate_repository(make_env(repo), paths)
+    _report(problems, output, f"{checked} case files checked, no problems")
+
+
+def audit(
+    output: Annotated[TextFormat, typer.Option("--format", help="text or json.")] = TextFormat.text,
+    repo: RepoOption = None,
+) -> None:
+    """Check that every case file's history agrees with the commits that touched it.
+
+    Example: casekit audit
+    """
+    from casekit.audit import audit_repository
+
+    problems = audit_repository(make_env(repo).root)
+    _report(problems, output, "history and commits agree")
+
+
+def schema(repo: RepoOption = None) -> None:
+    """Print the JSON Schema for case files, generated from casekit.yaml.
+
+    Example: casekit schema > case.schema.json
+    """
+    from casekit.output import to_json
+    from casekit.schema import case_schema
+
+    echo(to_json(case_schema(make_env(repo).config)))
+
+
+def _report(problems: list, output: TextFormat, ok_message: str) -> None:  # type: ignore[type-arg]
+    from casekit.output import to_json
+
+    if output is TextFormat.json:
+        echo(to_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems]))
+    else:
+        for problem in problems:
+            echo(problem.format())
+        if not problems:
+            warn(ok_message)
+        else:
+            warn(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+    if problems:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(validate)
+    app.command()(audit)
+    app.command()(schema)

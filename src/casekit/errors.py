@@ -1,0 +1,57 @@
+"""The one exception family casekit shows to users, and the exit codes it maps to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    REFUSED = 1
+    USAGE = 2
+
+
+class CasekitError(Exception):
+    """A failure the user can act on: printed as one sentence, never as a traceback."""
+
+    exit_code: ExitCode = ExitCode.REFUSED
+
+
+class UsageError(CasekitError):
+    """The command line itself is wrong (exit code 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NotARepository(CasekitError):
+    """No case repository where one was expected."""
+
+
+class CaseNotFound(CasekitError):
+    """No case with the given ID."""
+
+
+class ConfigError(CasekitError):
+    """`casekit.yaml` is missing or invalid."""
+
+
+class Refused(CasekitError):
+    """A change the workflow or the data does not allow."""
+
+
+class GitError(CasekitError):
+    """A git command failed."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one file, with the line it is on when known."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"

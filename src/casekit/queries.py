@@ -1,0 +1,123 @@
+"""Read-only services behind show, list, log and validate; they return text to print."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from casekit.env import Env
+from casekit.errors import Problem, UsageError
+from casekit.output import short_time, table, to_csv, to_json, truncate
+from casekit.store import find_case, relpath
+from casekit.views import LIST_COLUMNS, case_row, select
+from casekit.yamlio import load_fast
+
+
+def show_case(env: Env, reference: str, output: str) -> str:
+    path = find_case(env.root, env.config, reference)
+    raw = path.read_bytes()
+    if output == "json":
+        return to_json(load_fast(raw))
+    return raw.decode("utf-8").rstrip("\n")
+
+
+def list_cases(
+    env: Env,
+    *,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str] | None,
+    assignees: Sequence[str] | None,
+    output: str,
+) -> str:
+    from casekit.repository import read_cases
+
+    config = env.config
+    docs, _ = read_cases(env.root)
+    chosen = select((d.data for d in docs), config, kinds=kinds, statuses=statuses, assignees=assignees)
+    rows = [case_row(case, config) for case in chosen]
+    if output == "json":
+        return to_json(rows)
+    if output == "csv":
+        return to_csv(rows, LIST_COLUMNS).rstrip("\n")
+    if not rows:
+        return "no cases match"
+    headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened"]
+    body = [
+        [
+            r["id"],
+            config.kinds[r["kind"]].label.zh if r["kind"] in config.kinds else r["kind"],
+            r["status_label"],
+            config.priorities[r["priority"]].zh if r["priority"] in config.priorities else r["priority"],
+            truncate(str(r["title"] or ""), 28),
+            r["customer"],
+            r["assignee"] or "",
+            short_time(r["opened_at"]),
+        ]
+        for r in rows
+    ]
+    return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
+
+
+def case_log(env: Env, reference: str, output: str) -> str:
+    from casekit.history import read_commits
+
+    path = find_case(env.root, env.config, reference)
+    commits = read_commits(env.root, (relpath(env.root, path),), with_files=False)
+    rows = [
+        {
+            "commit": c.sha,
+            "at": c.when,
+            "actor": c.trailer("Case-Actor") or f"{c.author_name} <{c.author_email}>",
+            "action": c.trailer("Case-Action") or "(no trailers)",
+            "from": c.trailer("Case-From"),
+            "to": c.trailer("Case-To"),
+            "subject": c.subject,
+            "note": c.note,
+            "trailers": dict(c.trailers),
+        }
+        for c in commits
+    ]
+    if output == "json":
+        return to_json(rows)
+    if output == "csv":
+        return to_csv(rows, ["commit", "at", "actor", "action", "from", "to", "subject", "note"]).rstrip("\n")
+    body = [
+        [
+            r["commit"][:10],
+            short_time(r["at"]),
+            str(r["actor"]).split(" <")[0],
+            r["action"],
+            f"{r['from']} -> {r['to']}" if r["from"] else (r["to"] or ""),
+            truncate(str(r["note"] or "").replace("\n", " "), 40),
+        ]
+        for r in rows
+    ]
+    return table(body, ["Commit", "At", "Actor", "Action", "State", "Note"])
+
+
+def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Problem], int]:
+    """Every problem in the config and the case files (all of them, or those given)."""
+    from casekit.config import read_config
+    from casekit.repository import read_cases
+    from casekit.validation import check_case, validate_docs
+
+    root = env.root
+    config, problems = read_config(root)
+    if config is None:
+        return problems, 0
+    targets = None
+    if paths:
+        targets = []
+        for path in paths:
+            resolved = (env.cwd / path).resolve()
+            if not resolved.exists():
+                raise UsageError(f"{path}: no such file or folder")
+            targets.append(resolved)
+    docs, parse_problems = read_cases(root, targets)
+    problems += parse_problems
+    if targets is None:
+        problems += validate_docs(docs, config)
+    else:
+        problems += [p for doc in docs for p in check_case(doc, config)]
+    _ = relpath
+    return sorted(problems, key=lambda p: (p.path, p.line or 0)), len(docs)

@@ -1,0 +1,83 @@
+"""Case files on disk: where each lives, finding one by ID, reading and writing them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from casekit.config import Config
+from casekit.errors import CaseNotFound
+from casekit.ids import SUFFIX_PATTERN, CaseId, normalise, parse_id
+
+CASES_DIR = "cases"
+
+
+def relative_case_path(kind: str, case_id: CaseId) -> str:
+    return f"{CASES_DIR}/{kind}/{case_id.day:%Y}/{case_id.day:%m}/{case_id}.yaml"
+
+
+def find_case(root: Path, config: Config, reference: str) -> Path:
+    """The file of the case named by a full ID, or by its unique suffix (e.g. 7KQ3-XHD2)."""
+    case_id = parse_id(reference)
+    if case_id is not None:
+        kind = config.kind_for_prefix(case_id.prefix)
+        if kind is None:
+            prefixes = ", ".join(f"{k.prefix} ({k.name})" for k in config.kinds.values())
+            raise CaseNotFound(
+                f"{reference}: no case kind has the prefix {case_id.prefix!r}; known: {prefixes}"
+            )
+        path = root / relative_case_path(kind.name, case_id)
+        if path.is_file():
+            return path
+        raise CaseNotFound(f"no case {case_id} (looked for {path.relative_to(root)})")
+    suffix = normalise(reference)
+    if SUFFIX_PATTERN.match(suffix):
+        matches = sorted((root / CASES_DIR).glob(f"*/*/*/*-{suffix}.yaml"))
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            names = ", ".join(m.stem for m in matches)
+            raise CaseNotFound(f"{reference} matches several cases ({names}); give the full ID")
+        raise CaseNotFound(f"no case ends in {suffix}; check the ID with `casekit list`")
+    raise CaseNotFound(
+        f"{reference!r} is not a case ID; IDs look like C-20261123-7KQ3-XHD2 "
+        "(or give the last part, 7KQ3-XHD2)"
+    )
+
+
+def iter_case_files(root: Path) -> Iterator[Path]:
+    """Every case file under cases/, in path order (kind, year, month, ID)."""
+    base = root / CASES_DIR
+    if base.is_dir():
+        yield from _walk(base)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        elif entry.name.endswith(".yaml"):
+            yield Path(entry.path)
+
+
+def relpath(root: Path, path: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Replace a file's content in one step, so a crash never leaves half a case file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,42 @@
+"""Parsing and formatting of timestamps; every stored time is ISO 8601 with its offset."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@cache
+def zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+def parse_datetime(text: str, tz: tzinfo) -> datetime:
+    """Parse an ISO 8601 date-time; a value without an offset is read in `tz`.
+
+    Raises ValueError with a message fit for the user.
+    """
+    cleaned = text.strip().replace(" ", "T", 1) if "T" not in text else text.strip()
+    try:
+        value = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date-time; write it as 2026-11-23T10:05:00+08:00") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; write it as 2026-11-23") from None
+
+
+def format_datetime(value: datetime, tz: tzinfo) -> str:
+    """The stored form: seconds precision, in the repository's time zone, with offset."""
+    return value.astimezone(tz).isoformat(timespec="seconds")

@@ -1,0 +1,83 @@
+"""What `list` and `show` print: summary rows of cases, filtered, pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from casekit.casefile import customer_of, history_of
+from casekit.config import Config
+from casekit.errors import UsageError
+
+LIST_COLUMNS = (
+    "id",
+    "kind",
+    "status",
+    "status_label",
+    "priority",
+    "title",
+    "customer",
+    "phone",
+    "channel",
+    "assignee",
+    "opened_at",
+    "updated_at",
+)
+
+
+def case_row(case: Mapping[str, Any], config: Config) -> dict[str, Any]:
+    kind = config.kinds.get(case.get("kind"))  # type: ignore[arg-type]
+    status = str(case.get("status", ""))
+    history = history_of(case)
+    customer = customer_of(case)
+    return {
+        "id": case.get("id"),
+        "kind": case.get("kind"),
+        "status": status,
+        "status_label": kind.state_label(status) if kind else status,
+        "priority": case.get("priority"),
+        "title": case.get("title"),
+        "customer": customer.get("name"),
+        "phone": customer.get("phone"),
+        "channel": case.get("channel"),
+        "assignee": case.get("assignee"),
+        "opened_at": case.get("opened_at"),
+        "updated_at": history[-1].get("at") if history else case.get("opened_at"),
+    }
+
+
+def _split(values: Sequence[str] | None) -> set[str]:
+    return {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
+
+
+def select(
+    cases: Iterable[Mapping[str, Any]],
+    config: Config,
+    *,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    assignees: Sequence[str] | None = None,
+) -> list[Mapping[str, Any]]:
+    """Cases matching every given filter (each filter: any of its comma-separated values)."""
+    kind_set, status_set, assignee_set = _split(kinds), _split(statuses), _split(assignees)
+    unknown_kinds = kind_set - set(config.kinds)
+    if unknown_kinds:
+        raise UsageError(f"unknown kind {sorted(unknown_kinds)[0]!r}; kinds are {', '.join(config.kinds)}")
+    scope = [config.kinds[k] for k in kind_set] if kind_set else list(config.kinds.values())
+    known_states = {s for kind in scope for s in kind.states}
+    unknown_states = status_set - known_states
+    if unknown_states:
+        raise UsageError(
+            f"unknown status {sorted(unknown_states)[0]!r}; states are {', '.join(sorted(known_states))}"
+        )
+    chosen = []
+    for case in cases:
+        if kind_set and case.get("kind") not in kind_set:
+            continue
+        if status_set and case.get("status") not in status_set:
+            continue
+        if assignee_set and case.get("assignee") not in assignee_set:
+            continue
+        chosen.append(case)
+    chosen.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))))
+    return chosen

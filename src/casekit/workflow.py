@@ -1,0 +1,121 @@
+"""Workflow rules, pure: may a case move from its state to another, and what is missing.
+
+Guards are plain functions in `GUARDS`; each returns the reasons a move is refused.
+Later features (supervisor approval, call-attempt minimums, evidence) add a guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from casekit.config import Config, KindSpec, TransitionRule
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    """A proposed move: the case after the requested field changes, and who asks."""
+
+    case: Mapping[str, Any]
+    kind: KindSpec
+    source: str
+    target: str
+    rule: TransitionRule
+    actor_login: str
+    actor_roles: tuple[str, ...]
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+Guard = Callable[[MoveRequest, Config], list[str]]
+
+
+def field_is_set(case: Mapping[str, Any], name: str) -> bool:
+    value = (case.get("fields") or {}).get(name)
+    return value is not None and value != "" and value != []
+
+
+def requires_fields(request: MoveRequest, config: Config) -> list[str]:
+    missing = [name for name in request.rule.requires if not field_is_set(request.case, name)]
+    if not missing:
+        return []
+    hint = " ".join(f"--set {name}=..." for name in missing)
+    names = ", ".join(missing)
+    return [f"moving to {request.target} requires {names}; pass {hint}"]
+
+
+def requires_role(request: MoveRequest, config: Config) -> list[str]:
+    role = request.rule.role
+    if role is None or role in request.actor_roles:
+        return []
+    holders = [p.login for p in config.people.values() if p.has_role(role)]
+    who = f" ({', '.join(holders)})" if holders else ""
+    return [f"only a {role}{who} may move it from {request.source} to {request.target}"]
+
+
+GUARDS: list[Guard] = [requires_fields, requires_role]
+
+
+def transition_rule(kind: KindSpec, source: str, target: str) -> TransitionRule | None:
+    return kind.transitions.get(source, {}).get(target)
+
+
+def describe_state(kind: KindSpec, state: str) -> str:
+    return f"{state} ({kind.state_label(state)})"
+
+
+def refusal_for_unknown_move(kind: KindSpec, source: str, target: str) -> str:
+    """Why `source -> target` is not a transition, naming what is allowed instead."""
+    if target not in kind.states:
+        return f"{target!r} is not a {kind.name} state; states are {', '.join(kind.states)}"
+    if source == target:
+        return f"it is already {describe_state(kind, source)}"
+    allowed = kind.allowed_from(source)
+    if not allowed:
+        return f"it is {describe_state(kind, source)}, a final state: no move is allowed from it"
+    choices = ", ".join(describe_state(kind, s) for s in allowed)
+    return (
+        f"cannot move from {describe_state(kind, source)} to {describe_state(kind, target)}; "
+        f"allowed from {source}: {choices}"
+    )
+
+
+def check_move(request: MoveRequest, config: Config) -> list[str]:
+    problems: list[str] = []
+    for guard in GUARDS:
+        problems.extend(guard(request, config))
+    return problems
+
+
+def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[str]:
+    """Why a history does not walk the workflow (initial state, then allowed moves only)."""
+    problems: list[str] = []
+    state: str | None = None
+    for position, entry in enumerate(history):
+        action = entry.get("action")
+        if position == 0:
+            if action != "open":
+                problems.append("history must start with an 'open' entry")
+            elif entry.get("to") != kind.initial:
+                problems.append(f"a {kind.name} opens in {kind.initial!r}, not {entry.get('to')!r}")
+            state = entry.get("to")
+            continue
+        if action == "open":
+            problems.append(f"history entry {position + 1} opens the case a second time")
+        elif "to" in entry and action in STATE_CHANGING_ACTIONS:
+            source, target = entry.get("from"), entry.get("to")
+            if source != state:
+                problems.append(
+                    f"history entry {position + 1} moves from {source!r} but the case was {state!r} then"
+                )
+            elif transition_rule(kind, str(source), str(target)) is None:
+                problems.append(
+                    f"history entry {position + 1} moves {source} -> {target}, "
+                    "which the workflow does not allow"
+                )
+            state = target
+    return problems
+
+
+# Actions whose history entries carry a state change in `from`/`to`.
+STATE_CHANGING_ACTIONS = {"move"}
