@@ -27,7 +27,7 @@ from casekit.config import Config, KindSpec
 from casekit.env import Actor, Env
 from casekit.errors import CasekitError, Refused
 from casekit.ids import CaseId, new_id, parse_id
-from casekit.store import find_case, relative_case_path, relpath, write_atomically
+from casekit.store import find_case, parse_case, relative_case_path, relpath, write_atomically
 from casekit.timeutil import format_datetime
 from casekit.validation import check_case, parse_doc
 from casekit.workflow import (
@@ -36,7 +36,7 @@ from casekit.workflow import (
     refusal_for_unknown_move,
     transition_rule,
 )
-from casekit.yamlio import block_map, dump_round_trip, flow_map, load_round_trip
+from casekit.yamlio import block_map, dump_round_trip, flow_map
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
             f"{path.stem}: {rel} {what}; commit them with a message, or discard them "
             f"with `git checkout HEAD -- {rel}`, before changing the case with casekit"
         )
-    case = load_round_trip(original.decode("utf-8"))
+    case = parse_case(env.root, path, original, for_rewrite=True)
     kind = env.config.kinds.get(case.get("kind"))
     if kind is None:
         raise Refused(f"{path.stem}: unknown kind {case.get('kind')!r} in {rel}; run `casekit validate`")

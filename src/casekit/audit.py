@@ -118,8 +118,11 @@ def audit_repository(root: Path) -> list[Problem]:
     problems: list[Problem] = []
     for commit in commits:
         case_files = [f for f in commit.files if f.startswith(f"{CASES_DIR}/") and f.endswith(".yaml")]
-        for message in check_commit(commit, case_files):
+        commit_problems = check_commit(commit, case_files)
+        for message in commit_problems:
             problems.append(Problem(case_files[0] if case_files else CASES_DIR, None, message))
+        if commit.trailer("Case-Action") is None:
+            continue  # already reported; it cannot vouch for any history entry
         for path in case_files:
             by_file.setdefault(path, []).append(commit)
 

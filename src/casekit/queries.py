@@ -8,16 +8,15 @@ from pathlib import Path
 from casekit.env import Env
 from casekit.errors import Problem, UsageError
 from casekit.output import short_time, table, to_csv, to_json, truncate
-from casekit.store import find_case, relpath
+from casekit.store import find_case, parse_case, relpath
 from casekit.views import LIST_COLUMNS, case_row, select
-from casekit.yamlio import load_fast
 
 
 def show_case(env: Env, reference: str, output: str) -> str:
     path = find_case(env.root, env.config, reference)
     raw = path.read_bytes()
     if output == "json":
-        return to_json(load_fast(raw))
+        return to_json(parse_case(env.root, path, raw))
     return raw.decode("utf-8").rstrip("\n")
 
 
@@ -119,5 +118,4 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
         problems += validate_docs(docs, config)
     else:
         problems += [p for doc in docs for p in check_case(doc, config)]
-    _ = relpath
     return sorted(problems, key=lambda p: (p.path, p.line or 0)), len(docs)

@@ -7,9 +7,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from casekit.config import Config
-from casekit.errors import CaseNotFound
+from casekit.errors import CaseNotFound, Refused
 from casekit.ids import SUFFIX_PATTERN, CaseId, normalise, parse_id
 
 CASES_DIR = "cases"
@@ -81,3 +82,20 @@ def write_atomically(path: Path, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def parse_case(root: Path, path: Path, raw: bytes, *, for_rewrite: bool = False) -> Any:
+    """Parse a case file's bytes; a broken file is one error naming the file and line."""
+    from casekit.yamlio import YamlSyntaxError, load_fast, load_round_trip
+
+    rel = relpath(root, path)
+    try:
+        data = load_round_trip(raw.decode("utf-8")) if for_rewrite else load_fast(raw)
+    except UnicodeDecodeError:
+        raise Refused(f"{rel} is not UTF-8 text; save it as UTF-8") from None
+    except YamlSyntaxError as exc:
+        where = f"{rel}:{exc.line}" if exc.line else rel
+        raise Refused(f"{where}: {exc}; fix the file, then run `casekit validate`") from None
+    if not isinstance(data, dict) or not isinstance(data.get("history"), list):
+        raise Refused(f"{rel} is not a case file (no history list); run `casekit validate`")
+    return data

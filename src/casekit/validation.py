@@ -126,7 +126,13 @@ def check_identity(doc: CaseDoc, config: Config) -> list[Finding]:
     kind = config.kinds[kind_name]
     findings: list[Finding] = []
     if case_id.prefix != kind.prefix:
-        findings.append((["id"], f"a {kind.name} ID starts with {kind.prefix}-, not {case_id.prefix}-"))
+        findings.append(
+            (
+                ["kind"],
+                f"kind is {kind.name} but the ID {case_id} is not: "
+                f"a {kind.name} ID starts with {kind.prefix}-",
+            )
+        )
     expected = relative_case_path(kind.name, case_id)
     if doc.path != expected:
         findings.append((["id"], f"case {case_id} belongs at {expected}"))
@@ -209,7 +215,7 @@ def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
     if kind is None:
         return []
     history = history_of(case)
-    findings += [(["history"], message) for message in replay_states(kind, history)]
+    findings += [(["history", index], message) for index, message in replay_states(kind, history)]
     if history and history[0].get("at") != case.get("opened_at"):
         findings.append((["history", 0], "the 'open' entry's time differs from opened_at"))
     last_state = _last_state(history)

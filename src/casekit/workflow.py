@@ -87,31 +87,40 @@ def check_move(request: MoveRequest, config: Config) -> list[str]:
     return problems
 
 
-def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[str]:
-    """Why a history does not walk the workflow (initial state, then allowed moves only)."""
-    problems: list[str] = []
+def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[tuple[int, str]]:
+    """Why a history does not walk the workflow (initial state, then allowed moves only),
+    as (entry index, reason) pairs."""
+    problems: list[tuple[int, str]] = []
     state: str | None = None
     for position, entry in enumerate(history):
         action = entry.get("action")
         if position == 0:
             if action != "open":
-                problems.append("history must start with an 'open' entry")
+                problems.append((position, "history must start with an 'open' entry"))
             elif entry.get("to") != kind.initial:
-                problems.append(f"a {kind.name} opens in {kind.initial!r}, not {entry.get('to')!r}")
+                problems.append(
+                    (position, f"a {kind.name} opens in {kind.initial!r}, not {entry.get('to')!r}")
+                )
             state = entry.get("to")
             continue
         if action == "open":
-            problems.append(f"history entry {position + 1} opens the case a second time")
+            problems.append((position, f"history entry {position + 1} opens the case a second time"))
         elif "to" in entry and action in STATE_CHANGING_ACTIONS:
             source, target = entry.get("from"), entry.get("to")
             if source != state:
                 problems.append(
-                    f"history entry {position + 1} moves from {source!r} but the case was {state!r} then"
+                    (
+                        position,
+                        f"history entry {position + 1} moves from {source!r} but the case was {state!r} then",
+                    )
                 )
             elif transition_rule(kind, str(source), str(target)) is None:
                 problems.append(
-                    f"history entry {position + 1} moves {source} -> {target}, "
-                    "which the workflow does not allow"
+                    (
+                        position,
+                        f"history entry {position + 1} moves {source} -> {target}, "
+                        "which the workflow does not allow",
+                    )
                 )
             state = target
     return problems

@@ -227,7 +227,10 @@ def round_trip() -> YAML:
     Constructor.add_constructor(_TAG + "int", yaml12_int)
 
     class Representer(RoundTripRepresenter):
-        pass
+        def ignore_aliases(self, data: Any) -> bool:
+            # A value shared by `fields` and a history entry is written twice, never as
+            # an anchor and alias: people read these files.
+            return True
 
     def represent_str(self: Representer, data: str) -> Any:
         if _TIMESTAMP.match(data):

@@ -1,0 +1,164 @@
+"""Test helpers: run the real `casekit` CLI as a process against real git repositories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+NOW = "2026-11-23T10:05:00+08:00"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+def base_environ(home: Path) -> dict[str, str]:
+    """A clean environment: no user git config, fixed actor and clock unless a test overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEKIT_", "GIT_"))}
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Test Runner",
+        GIT_AUTHOR_EMAIL="runner@example.com",
+        GIT_COMMITTER_NAME="Test Runner",
+        GIT_COMMITTER_EMAIL="runner@example.com",
+        CASEKIT_ACTOR="li.na",
+        CASEKIT_NOW=NOW,
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+class CLI:
+    """`casekit` bound to a repository folder; every call is a new process."""
+
+    def __init__(self, root: Path, environ: dict[str, str]) -> None:
+        self.root = root
+        self.environ = environ
+
+    def run(
+        self,
+        *args: str,
+        now: str | None = None,
+        actor: str | None = None,
+        cwd: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> Result:
+        env = dict(self.environ)
+        if now:
+            env["CASEKIT_NOW"] = now
+        if actor:
+            env["CASEKIT_ACTOR"] = actor
+        env.update(extra_env or {})
+        proc = subprocess.run(
+            [sys.executable, "-m", "casekit", *args],
+            cwd=cwd or self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def ok(self, *args: str, **kwargs: object) -> Result:
+        result = self.run(*args, **kwargs)  # type: ignore[arg-type]
+        assert result.code == 0, f"casekit {' '.join(args)} failed ({result.code}):\n{result.err}"
+        return result
+
+    def refused(self, *args: str, **kwargs: object) -> Result:
+        """Run a command that must be refused: exit 1, one line on stderr, no traceback."""
+        result = self.run(*args, **kwargs)  # type: ignore[arg-type]
+        assert result.code == 1, f"expected refusal, got {result.code}:\n{result.out}\n{result.err}"
+        assert "Traceback" not in result.err
+        assert len(result.err.strip().splitlines()) == 1, result.err
+        return result
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=self.root, env=self.environ, capture_output=True, text=True, check=True
+        ).stdout
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()
+
+    def commit_count(self) -> int:
+        return int(self.git("rev-list", "--count", "HEAD").strip())
+
+    def new(self, kind: str = "complaint", *extra: str, **kwargs: object) -> str:
+        args = [
+            "new",
+            kind,
+            "--title",
+            "传真机有时无法接收传真",
+            "--customer",
+            "王先生",
+            "--phone",
+            "13800138000",
+            "--channel",
+            "phone",
+            *extra,
+        ]
+        return self.ok(*args, **kwargs).out.strip()  # type: ignore[arg-type]
+
+    def case_path(self, case_id: str) -> Path:
+        matches = list((self.root / "cases").glob(f"*/*/*/{case_id}.yaml"))
+        assert len(matches) == 1, f"{case_id}: {matches}"
+        return matches[0]
+
+
+@pytest.fixture
+def environ(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    return base_environ(home)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, environ: dict[str, str]) -> CLI:
+    """A fresh, empty case repository made by `casekit init`."""
+    root = tmp_path / "repo"
+    cli = CLI(tmp_path, environ)
+    cli.ok("init", str(root))
+    return CLI(root, environ)
+
+
+@pytest.fixture(scope="session")
+def _example_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("example")
+    home = base / "home"
+    home.mkdir()
+    root = base / "repo"
+    CLI(base, base_environ(home)).ok("init", str(root), "--example")
+    return root
+
+
+@pytest.fixture
+def example_repo(_example_template: Path, tmp_path: Path, environ: dict[str, str]) -> Iterator[CLI]:
+    """A copy of a repository made by `casekit init --example` (built once per session)."""
+    root = tmp_path / "example"
+    shutil.copytree(_example_template, root, symlinks=True)
+    yield CLI(root, environ)
+
+
+def read_case(path: Path) -> dict:  # type: ignore[type-arg]
+    """A case file's data as casekit reads it (timestamps stay ISO strings)."""
+    from casekit.yamlio import load_fast
+
+    data = load_fast(path.read_bytes())
+    assert isinstance(data, dict)
+    return data
