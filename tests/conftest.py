@@ -40,6 +40,8 @@ def base_environ(home: Path) -> dict[str, str]:
         CASEKIT_ACTOR="li.na",
         CASEKIT_NOW=NOW,
         PYTHONDONTWRITEBYTECODE="1",
+        # this checkout's code, even when another checkout is installed in editable mode
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT / "src"), os.environ.get("PYTHONPATH")])),
     )
     return env
 

@@ -32,6 +32,7 @@ from casekit.timeutil import format_datetime
 from casekit.validation import check_case, parse_doc
 from casekit.workflow import (
     MoveRequest,
+    approval_reasons,
     check_move,
     refusal_for_unknown_move,
     transition_rule,
@@ -360,8 +361,13 @@ def move_case(
             raise Refused(f"{case_id}: " + "; ".join(problems))
         apply_changes(case, changes, block_map)
         case["status"] = target
-        change = Change("move", f"{case_id}: {source} -> {target}", source, target, note)
-        case["history"].append(history_entry(ctx, change, _changes_record(changes)))
+        approvals = approval_reasons(request, ctx.config)
+        trailers = (("Case-Approved-By", ctx.actor.ident),) if approvals else ()
+        change = Change("move", f"{case_id}: {source} -> {target}", source, target, note, trailers)
+        extra = _changes_record(changes)
+        if approvals:
+            extra |= {"approved_by": ctx.actor.login, "approval": "; ".join(approvals)}
+        case["history"].append(history_entry(ctx, change, extra))
         return change
 
     return change_case(env, reference, mutate)

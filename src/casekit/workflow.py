@@ -55,6 +55,29 @@ def requires_role(request: MoveRequest, config: Config) -> list[str]:
 
 GUARDS: list[Guard] = [requires_fields, requires_role]
 
+# Rules that do not refuse a move outright but make it a supervisor's decision: each returns
+# the reasons this move needs approval (e.g. "compensation 80.00 exceeds the postage 12.00").
+# A supervisor's move then records `approved_by` in the history and a Case-Approved-By trailer.
+ApprovalRule = Callable[[MoveRequest, Config], list[str]]
+APPROVAL_RULES: list[ApprovalRule] = []
+APPROVER_ROLE = "supervisor"
+
+
+def approval_reasons(request: MoveRequest, config: Config) -> list[str]:
+    return [reason for rule in APPROVAL_RULES for reason in rule(request, config)]
+
+
+def requires_approval(request: MoveRequest, config: Config) -> list[str]:
+    reasons = approval_reasons(request, config)
+    if not reasons or APPROVER_ROLE in request.actor_roles:
+        return []
+    holders = [p.login for p in config.people.values() if p.has_role(APPROVER_ROLE)]
+    who = f" ({', '.join(holders)})" if holders else ""
+    return [f"{'; '.join(reasons)}: this needs a {APPROVER_ROLE}{who} to make the move"]
+
+
+GUARDS.append(requires_approval)
+
 
 def transition_rule(kind: KindSpec, source: str, target: str) -> TransitionRule | None:
     return kind.transitions.get(source, {}).get(target)

@@ -10,6 +10,7 @@ import typer
 
 from casekit.cli.common import ActorOption, Globals, RepoOption
 from casekit.errors import CasekitError, ExitCode
+from casekit.features import load_features
 
 app = typer.Typer(
     name="casekit",
@@ -48,6 +49,7 @@ def _global_options(
     Globals.actor = actor
 
 
+load_features()
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
 
