@@ -115,7 +115,7 @@ class CLI:
             "phone",
             *extra,
         ]
-        return self.ok(*args, **kwargs).out.strip()  # type: ignore[arg-type]
+        return self.ok(*args, **kwargs).out.strip()
 
     def case_path(self, case_id: str) -> Path:
         matches = list((self.root / "cases").glob(f"*/*/*/{case_id}.yaml"))

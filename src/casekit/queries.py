@@ -82,7 +82,7 @@ def case_log(env: Env, reference: str, output: str) -> str:
         return to_csv(rows, ["commit", "at", "actor", "action", "from", "to", "subject", "note"]).rstrip("\n")
     body = [
         [
-            r["commit"][:10],
+            str(r["commit"])[:10],
             short_time(r["at"]),
             str(r["actor"]).split(" <")[0],
             r["action"],

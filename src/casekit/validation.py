@@ -121,7 +121,7 @@ def check_identity(doc: CaseDoc, config: Config) -> list[Finding]:
     if case_id is None or str(case_id) != case.get("id"):
         return [(["id"], f"{case.get('id')!r} is not a case ID such as C-20261123-7KQ3-XHD2")]
     kind_name = case.get("kind")
-    if kind_name not in config.kinds:
+    if not isinstance(kind_name, str) or kind_name not in config.kinds:
         return [(["kind"], f"unknown kind {kind_name!r}; kinds are {', '.join(config.kinds)}")]
     kind = config.kinds[kind_name]
     findings: list[Finding] = []
@@ -236,7 +236,7 @@ def _last_state(history: list[Mapping[str, Any]]) -> str | None:
 
 def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc, KeyPath, str]]:
     seen: dict[Any, CaseDoc] = {}
-    problems = []
+    problems: list[tuple[CaseDoc, KeyPath, str]] = []
     for doc in docs:
         case_id = doc.data.get("id")
         if case_id in seen:

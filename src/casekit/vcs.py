@@ -15,7 +15,7 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -199,7 +199,7 @@ def _write_trees(root: Path, bodies: list[bytes]) -> None:
 
 def commit_files(
     root: Path,
-    changes: dict[str, bytes | None],
+    changes: Mapping[str, bytes | None],
     message: str,
     author: Ident,
     when: datetime,
@@ -268,7 +268,7 @@ def commit_files(
 
 def _sync_index(
     root: Path,
-    changes: dict[str, bytes | None],
+    changes: Mapping[str, bytes | None],
     blob_ids: dict[str, str],
     executable: frozenset[str],
 ) -> None:

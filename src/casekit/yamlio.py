@@ -120,13 +120,16 @@ class _Constructor(yaml.constructor.SafeConstructor):
         return self._scalar(node).lower() == "true"
 
 
-_Constructor.add_constructor(_TAG + "timestamp", _Constructor.construct_timestamp_text)
-_Constructor.add_constructor(_TAG + "float", _Constructor.construct_exact_decimal)
-_Constructor.add_constructor(_TAG + "int", _Constructor.construct_yaml12_int)
-_Constructor.add_constructor(_TAG + "bool", _Constructor.construct_yaml12_bool)
+for _suffix, _construct in (
+    ("timestamp", _Constructor.construct_timestamp_text),
+    ("float", _Constructor.construct_exact_decimal),
+    ("int", _Constructor.construct_yaml12_int),
+    ("bool", _Constructor.construct_yaml12_bool),
+):
+    _Constructor.add_constructor(_TAG + _suffix, _construct)  # type: ignore[type-var]
 
 if yaml.__with_libyaml__:
-    _Parser: Any = yaml.cyaml.CParser
+    _Parser: Any = yaml.cyaml.CParser  # type: ignore[attr-defined]
 
     class FastLoader(_Parser, _Constructor, _Resolver12):  # type: ignore[misc]
         def __init__(self, stream: str | bytes) -> None:

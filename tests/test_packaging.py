@@ -1,0 +1,76 @@
+"""The wheel carries the default config, example cases, templates and hooks, and an
+installed casekit finds them without a checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CLI, PROJECT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            ".",
+        ],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("casekit-*.whl")
+    return built
+
+
+def test_wheel_contains_the_bundled_files(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "casekit/_data/casekit.yaml" in names
+    for folder in ("cases", "templates", "hooks"):
+        shipped = {p for p in names if p.startswith(f"casekit/_data/{folder}/")}
+        in_checkout = {
+            f"casekit/_data/{p.relative_to(PROJECT).as_posix()}"
+            for p in (PROJECT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+        assert in_checkout and in_checkout <= shipped, folder
+    assert any(n.endswith("/entry_points.txt") for n in names)
+
+
+def test_installed_casekit_works_without_a_checkout(
+    wheel: Path, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env = dict(environ, PYTHONPATH=str(site))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    cli = CLI(outside, env)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import casekit.resources as r; print(r.data_root())"],
+        env=env,
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.strip() == str(site / "casekit" / "_data")
+    cli.ok("init", "team")
+    team = outside / "team"
+    assert (team / "casekit.yaml").read_bytes() == (PROJECT / "casekit.yaml").read_bytes()
+    assert (team / "cases").is_dir() and (team / "hooks").is_dir()
+    assert CLI(team, env).ok("validate").code == 0
