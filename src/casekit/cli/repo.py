@@ -41,7 +41,7 @@ def init(
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="PATH...", help="Case files or folders (default: the whole repository)."),
+        typer.Argument(metavar="PATH", help="Case files or folders (default: the whole repository)."),
     ] = None,
     output: Annotated[
         TextFormat, typer.Option("--format", help="text (path:line: message) or json.")
