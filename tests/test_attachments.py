@@ -162,3 +162,20 @@ def test_validate_checks_attachment_records(repo: CLI) -> None:
     assert result.code == 1
     assert "attachment sha256 must be 64 lower-case hex digits" in result.out
     assert f"attachment file must be a path under attachments/{case_id}/" in result.out
+
+
+def test_a_failed_commit_leaves_no_attachment_behind(repo: CLI) -> None:
+    case_id = open_return(repo, "return_type=return", "reason=quality")
+    path = repo.case_path(case_id)
+    before, head = path.read_bytes(), repo.head()
+    branch = repo.git("symbolic-ref", "HEAD").strip()
+    lock = repo.root / ".git" / f"{branch}.lock"
+    lock.write_text("held by another git command\n")
+    try:
+        result = repo.run("attach", case_id, photo(repo))
+    finally:
+        lock.unlink()
+    assert result.code == 1 and "Traceback" not in result.err
+    assert path.read_bytes() == before and repo.head() == head
+    assert not (repo.root / "attachments").exists()
+    assert repo.git("status", "--porcelain") == ""

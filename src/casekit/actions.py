@@ -157,10 +157,20 @@ def _commit_case(
         for name, before in [(rel, original), *previous.items()]:
             if before is None:
                 (root / name).unlink(missing_ok=True)
+                _remove_empty_folders(root, (root / name).parent)
             else:
                 write_atomically(root / name, before)
         raise
     return Outcome(str(case["id"]), path, commit, case)
+
+
+def _remove_empty_folders(root: Path, folder: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _read_if_present(path: Path) -> bytes | None:
