@@ -179,3 +179,17 @@ def test_a_failed_commit_leaves_no_attachment_behind(repo: CLI) -> None:
     assert path.read_bytes() == before and repo.head() == head
     assert not (repo.root / "attachments").exists()
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_attachments_are_stored_byte_for_byte(repo: CLI) -> None:
+    repo.git("config", "core.autocrlf", "true")  # would turn CRLF into LF in text files
+    case_id = open_return(repo, "return_type=return", "reason=not-as-described")
+    content = "客户说明：\r\n颜色与图片不符\r\n".encode()
+    repo.ok("attach", case_id, photo(repo, "说明.txt", content))
+    name = f"attachments/{case_id}/tb_wang-01.txt"
+    stored = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=repo.root, capture_output=True, check=True)
+    assert stored.stdout == content
+    assert (
+        read_case(repo.case_path(case_id))["attachments"][0]["sha256"] == hashlib.sha256(content).hexdigest()
+    )
+    assert repo.git("status", "--porcelain") == ""
