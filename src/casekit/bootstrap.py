@@ -30,7 +30,8 @@ Put a file here with the same name as one of casekit's bundled templates to over
 for this repository (reply scripts and reports). Run `casekit script --list` to see them.
 """
 
-GITATTRIBUTES = "cases/**/*.yaml text eol=lf\n"
+# Case files are text with LF endings; evidence is kept byte for byte (its SHA-256 is on the case).
+GITATTRIBUTES = "cases/**/*.yaml text eol=lf\nattachments/** -text\n"
 
 
 def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tuple[Path, int]:

@@ -205,9 +205,12 @@ def commit_files(
     when: datetime,
     committer: Ident | None = None,
     executable: frozenset[str] = frozenset(),
+    filtered: frozenset[str] = frozenset(),
 ) -> str:
     """Commit new contents of `changes` (relative path -> bytes, None = delete) on top of
     HEAD, without touching other staged work, then bring git's index in line.
+    Paths in `filtered` go through the clean filters .gitattributes names for them, as
+    `git add` would (Git LFS stores a pointer); others are stored exactly as given.
     Returns the new commit id. The caller holds `repo_lock`."""
     parent = head_commit(root)
     if parent is not None and len(parent) != 40:
@@ -215,7 +218,10 @@ def commit_files(
     blob_ids: dict[str, str] = {}
     for relpath, content in changes.items():
         if content is not None:
-            blob_ids[relpath] = run_git(root, "hash-object", "-w", "--stdin", input=content).decode().strip()
+            path_args = (f"--path={relpath}",) if relpath in filtered else ()
+            blob_ids[relpath] = (
+                run_git(root, "hash-object", "-w", "--stdin", *path_args, input=content).decode().strip()
+            )
 
     dirs = sorted({"/".join(p.split("/")[:i]) for p in changes for i in range(p.count("/") + 1)})
     trees = cat_objects(root, [f"HEAD:{d}" if d else "HEAD^{tree}" for d in dirs])

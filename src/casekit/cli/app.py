@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 # Each module has `register(app)`; a feature adds its module here.
-COMMAND_MODULES = ("casekit.cli.cases", "casekit.cli.repo", "casekit.cli.deadlines")
+COMMAND_MODULES = ("casekit.cli.cases", "casekit.cli.repo", "casekit.cli.deadlines", "casekit.cli.returns")
 
 
 def _version(value: bool) -> None:
