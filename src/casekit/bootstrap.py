@@ -29,7 +29,7 @@ Put a file here with the same name as one of casekit's bundled templates to over
 for this repository (reply scripts and reports). Run `casekit script --list` to see them.
 """
 
-GITATTRIBUTES = "cases/**/*.yaml text eol=lf\n"
+GITATTRIBUTES = "cases/**/*.yaml text eol=lf merge=casekit\n"
 
 
 def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tuple[Path, int]:
@@ -78,6 +78,9 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
             executable=hooks,
         )
     count = replay_examples(root, environ) if example else 0
+    from casekit.hookinstall import install_hooks
+
+    install_hooks(root, keep_foreign=True)
     return root, count
 
 
