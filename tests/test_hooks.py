@@ -170,6 +170,17 @@ def test_commit_msg_requires_trailers_that_match_the_change(repo: CLI) -> None:
     assert hand_commit(repo, "notes outside cases/", verify=True, paths=()).returncode == 0
 
 
+def test_a_comment_added_by_hand_needs_no_trailers(repo: CLI) -> None:
+    case_id, path = _case_at(repo)
+    edit(path, "title:", "# 客户情绪激动，注意安抚\ntitle:")
+    result = hand_commit(repo, "A reminder for whoever calls back", verify=True)
+    assert result.returncode == 0, result.stderr
+    repo.ok("audit")
+    repo.ok("audit", "--since", "HEAD~1")
+    repo.ok("note", case_id, "已安抚", now=LATER)
+    assert "# 客户情绪激动，注意安抚" in path.read_text(encoding="utf-8")
+
+
 def test_casekit_commits_do_not_run_the_hooks(repo: CLI) -> None:
     """casekit checks a change before committing it with plumbing; hooks are for `git commit`."""
     hook = repo.root / ".git" / "hooks" / "pre-commit"

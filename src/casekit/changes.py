@@ -13,6 +13,8 @@ Rules (the names printed with each finding):
 - open: a new case file holds only its `open` entry.
 - append-only: every earlier history entry is kept, unchanged and in order.
 - history: a change adds exactly one history entry (one change, one commit, one entry).
+  A change to comments or layout only (the same data) is no change: it needs no entry
+  and no trailers.
 - actor: the entry is by the person who made the commit (identity from the commit's author).
 - transition: each move starts from the state the case was in and is allowed by the config.
 - <guard name>: each `workflow.GUARDS` function (requires_fields, requires_role,
@@ -229,6 +231,8 @@ def check_case_change(
     report.case_id = str(case.get("id") or stem)
     old_case: Mapping[str, Any] = old_doc.data if old_doc is not None else {}
 
+    if old_doc is not None and case == old_case:
+        return report  # only comments or layout changed: there is no change to record
     known = {p.message for p in check_case(old_doc, config)} if old_doc is not None else set()
     schema = [p for p in check_case(doc, config) if p.message not in known]
     if commit is not None:
@@ -236,6 +240,8 @@ def check_case_change(
 
     old_history, history = history_of(old_case), history_of(case)
     added, lost = split_history(old_history, history)
+    if old_doc is None and before is not None:
+        added = []  # the previous version was unreadable: nothing to tell old entries from new
     kind = config.kinds.get(str(case.get("kind")))
     structural: list[Finding] = []
     if lost is not None:
@@ -247,8 +253,8 @@ def check_case_change(
                 _line(doc, min(lost, max(len(history) - 1, 0))),
             )
         )
-    elif old_doc is None and before is None:
-        if len(history) != 1 or history[0].get("action") != "open":
+    elif old_doc is None:
+        if before is None and (len(history) != 1 or history[0].get("action") != "open"):
             structural.append(
                 Finding("open", "a new case file holds only its 'open' entry; open cases with `casekit new`")
             )
