@@ -224,6 +224,14 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
     return path, original, case, kind
 
 
+def _refuse_while_rebasing(root: Path) -> None:
+    if vcs.rebase_in_progress(root):
+        raise Refused(
+            "a `casekit sync` is stopped on a conflict; settle it first with "
+            "`casekit resolve-conflict ID --keep ours|theirs` (or give the sync up with `git rebase --abort`)"
+        )
+
+
 def change_case(
     env: Env,
     reference: str,
@@ -231,6 +239,7 @@ def change_case(
 ) -> Outcome:
     """Apply `mutate` to one case as a single commit. `mutate` raises Refused to refuse."""
     with vcs.repo_lock(env.root):
+        _refuse_while_rebasing(env.root)
         path, original, case, kind = _load_for_change(env, reference)
         ctx = _context(env, kind)
         change = mutate(case, ctx)
@@ -335,6 +344,7 @@ def open_case(
     login = _known_assignee(config, assignee, label) if assignee else ctx.actor.login
 
     with vcs.repo_lock(env.root):
+        _refuse_while_rebasing(env.root)
         identifier = _fresh_id(env.root, kind, ctx, case_id)
         case = block_map({})
         case["id"] = str(identifier)

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FEATURE_MODULES: tuple[str, ...] = ("casekit.deadline_feature", "casekit.returns.feature")
+FEATURE_MODULES: tuple[str, ...] = (
+    "casekit.deadline_feature",
+    "casekit.returns.feature",
+    "casekit.resolution",
+    "casekit.syncconfig",
+)
 
 _loaded = False
 

@@ -262,7 +262,17 @@ def commit_files(
     }
     parents = ["-p", parent] if parent else []
     commit = (
-        run_git(root, "commit-tree", tree_id, *parents, "-F", "-", input=message.encode(), env=env)
+        run_git(
+            root,
+            "commit-tree",
+            tree_id,
+            *parents,
+            *_sign_flag(root),
+            "-F",
+            "-",
+            input=message.encode(),
+            env=env,
+        )
         .decode()
         .strip()
     )
@@ -270,6 +280,13 @@ def commit_files(
     run_git(root, "update-ref", "-m", f"casekit: {subject}", "HEAD", commit, parent or ZERO_OID)
     _sync_index(root, changes, blob_ids, executable)
     return commit
+
+
+def _sign_flag(root: Path) -> list[str]:
+    """`git commit-tree` ignores commit.gpgSign; casekit honours it (a team that requires
+    signed commits, see `sync.signed`, sets it in every clone)."""
+    value = run_git(root, "config", "--type=bool", "--get", "commit.gpgsign", check=False).strip()
+    return ["-S"] if value == b"true" else []
 
 
 def _sync_index(
@@ -296,6 +313,12 @@ def _sync_index(
                     "run `git reset -q` when it has finished to bring the index in line"
                 ) from None
             time.sleep(0.05)
+
+
+def rebase_in_progress(root: Path) -> bool:
+    """A rebase (such as `casekit sync`'s) stopped on a conflict and waiting to continue."""
+    folder = git_dir(root)
+    return (folder / "rebase-merge").is_dir() or (folder / "rebase-apply").is_dir()
 
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:

@@ -6,7 +6,7 @@ Later features (supervisor approval, call-attempt minimums, evidence) add a guar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -197,6 +197,10 @@ def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[tupl
             continue
         if action == "open":
             problems.append((position, f"history entry {position + 1} opens the case a second time"))
+        elif action in STATE_REPLAYERS:
+            seen = [str(e.get("to")) for e in history[:position] if "to" in e]
+            state, reasons = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
+            problems += [(position, f"history entry {position + 1} {reason}") for reason in reasons]
         elif "to" in entry and action in STATE_CHANGING_ACTIONS:
             source, target = entry.get("from"), entry.get("to")
             if source != state:
@@ -220,3 +224,25 @@ def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[tupl
 
 # Actions whose history entries carry a state change in `from`/`to`.
 STATE_CHANGING_ACTIONS = {"move"}
+
+# Other actions that may change the state, each with its own replay rule: given the kind,
+# the entry, the state before it and the states the case has been in, return the state
+# after it and the reasons the entry is invalid (e.g. `resolve`, which settles a conflict
+# between two clones' moves).
+StateReplayer = Callable[
+    [KindSpec, Mapping[str, Any], str | None, Sequence[str]], tuple[str | None, list[str]]
+]
+STATE_REPLAYERS: dict[str, StateReplayer] = {}
+
+
+def state_after(kind: KindSpec, history: Sequence[Mapping[str, Any]]) -> str | None:
+    """The state a history leaves the case in (whether or not each step was allowed)."""
+    state: str | None = None
+    for position, entry in enumerate(history):
+        action = entry.get("action")
+        if action in STATE_REPLAYERS:
+            seen = [str(e.get("to")) for e in history[:position] if "to" in e]
+            state, _ = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
+        elif (action == "open" or action in STATE_CHANGING_ACTIONS) and "to" in entry:
+            state = entry.get("to")
+    return state

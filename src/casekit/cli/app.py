@@ -26,7 +26,13 @@ app = typer.Typer(
 )
 
 # Each module has `register(app)`; a feature adds its module here.
-COMMAND_MODULES = ("casekit.cli.cases", "casekit.cli.repo", "casekit.cli.deadlines", "casekit.cli.returns")
+COMMAND_MODULES = (
+    "casekit.cli.cases",
+    "casekit.cli.repo",
+    "casekit.cli.deadlines",
+    "casekit.cli.returns",
+    "casekit.cli.sync",
+)
 
 
 def _version(value: bool) -> None:
