@@ -213,7 +213,7 @@ def test_type_specific_move_without_a_type_says_what_to_set(repo: CLI) -> None:
     path = repo.case_path(case_id)
     text = path.read_text(encoding="utf-8").replace("  return_type: return\n", "", 1)
     path.write_text(text, encoding="utf-8")
-    repo.git("commit", "-qam", "hand edit")
+    repo.git("commit", "--no-verify", "-qam", "hand edit")
     err = refused_unchanged(repo, case_id, "move", case_id, "in_transit", "--set", "return_tracking_no=Y")
     assert "return_type is not set; pass --set return_type=..." in err
     repo.ok("move", case_id, "in_transit", "--set", "return_tracking_no=Y", "--set", "return_type=return")
@@ -317,7 +317,7 @@ def test_quality_claim_days_come_from_the_config(repo: CLI) -> None:
         config.read_text(encoding="utf-8").replace("quality_claim_days: 3", "quality_claim_days: 7"),
         encoding="utf-8",
     )
-    repo.git("commit", "-qam", "allow a week for quality claims")
+    repo.git("commit", "--no-verify", "-qam", "allow a week for quality claims")
     case_id = open_return(repo, "return_type=return", "reason=quality", "received_date=2026-11-17")
     repo.ok("attach", case_id, photo(repo))
     repo.ok("move", case_id, "approved", now="2026-11-24T09:00:00+08:00")  # 7 days
