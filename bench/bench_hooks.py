@@ -88,7 +88,8 @@ def build(root: Path, count: int) -> None:
         ident = case_id(n)
         content = CASE.format(id=ident, n=n).encode()
         stream.append(
-            b"M 100644 inline cases/complaint/2026/11/%s.yaml\ndata %d\n%s\n" % (ident.encode(), len(content), content)
+            b"M 100644 inline cases/complaint/2026/11/%s.yaml\ndata %d\n%s\n"
+            % (ident.encode(), len(content), content)
         )
     subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=root, check=True)

@@ -202,7 +202,7 @@ def test_invalid_yaml_in_case_file_is_one_clear_error(repo: CLI) -> None:
     case_id = repo.new()
     path = repo.case_path(case_id)
     path.write_text("id: [unclosed\n", encoding="utf-8")
-    repo.git("commit", "--no-verify", "--no-verify", "-qam", "break it")
+    repo.git("commit", "--no-verify", "-qam", "break it")
     result = repo.refused("show", case_id, "--format", "json")
     assert "invalid YAML" in result.err
     result = repo.refused("validate")
