@@ -238,8 +238,14 @@ def open_case(
     sets: list[str] | None = None,
     note: str | None = None,
     case_id: str | None = None,
+    links: list[str] | None = None,
 ) -> Outcome:
-    """Open a new case in its kind's initial state; `case_id` is for replaying examples."""
+    """Open a new case in its kind's initial state; `case_id` is for replaying examples.
+
+    `links` are cases the new one follows (a complaint its callback follows up): they are
+    on the case and in its 'open' history entry from the first commit. Linking back from
+    those cases is the caller's next step (`add_link`).
+    """
     config = env.config
     kind = config.kind(kind_name)
     ctx = _context(env, kind)
@@ -269,6 +275,7 @@ def open_case(
         hint = " ".join(f"--set {n}=..." for n in missing)
         raise Refused(f"{label}: a {kind.name} needs {', '.join(missing)}; pass {hint}")
     login = _known_assignee(config, assignee, label) if assignee else ctx.actor.login
+    linked = [find_case(env.root, config, ref).stem for ref in links or []]
 
     with vcs.repo_lock(env.root):
         identifier = _fresh_id(env.root, kind, ctx, case_id)
@@ -283,11 +290,14 @@ def open_case(
         case["opened_at"] = ctx.stamp
         case["assignee"] = login
         case["fields"] = block_map({})
-        case["links"] = []
+        case["links"] = list(dict.fromkeys(linked))
         apply_changes(case, core)
         apply_changes(case, {k: v for k, v in extra.items() if v is not None}, block_map)
         change = Change("open", f"{identifier}: opened", target=kind.initial, note=note)
-        case["history"] = [history_entry(ctx, change, _changes_record(fields_of(case)))]
+        record = _changes_record(fields_of(case))
+        if case["links"]:
+            record["links"] = list(case["links"])
+        case["history"] = [history_entry(ctx, change, record)]
         _reorder(case)
         path = env.root / relative_case_path(kind.name, identifier)
         outcome = _commit_case(ctx, path, None, case, change)
@@ -445,6 +455,11 @@ def link_cases(env: Env, reference: str, other: str, *, note: str | None = None)
     if not outcomes:
         raise Refused(f"{first} and {second} are already linked")
     return outcomes
+
+
+def add_link(env: Env, this: str, that: str, *, note: str | None = None) -> Outcome | None:
+    """Link `this` to `that` (one direction, one commit); None when already linked."""
+    return _link_one(env, this, that, note)
 
 
 def _link_one(env: Env, this: str, that: str, note: str | None) -> Outcome | None:
