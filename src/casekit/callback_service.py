@@ -184,7 +184,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     if not path.is_file():
         raise Refused(
             f"no {settings.periodic.customers_file} in the repository: periodic callbacks are planned "
-            "from its customers (see docs/callbacks.md); create it or change callbacks.periodic.customers_file"
+            "from its customers; create it (see docs/callbacks.md) or set callbacks.periodic.customers_file"
         )
     try:
         data = load_fast(path.read_bytes())
@@ -265,7 +265,7 @@ def import_signups(env: Env, path: Path) -> ImportResult:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise Refused(
-            f"{path}: the file is empty; it needs a header row (name, phone, signed_up_at, customer_type, source)"
+            f"{path}: the file is empty; it needs a header: name, phone, signed_up_at, customer_type, source"
         )
     columns, missing = column_map(rows[0])
     if missing:
