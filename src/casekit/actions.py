@@ -313,8 +313,9 @@ def _fresh_id(root: Path, kind: KindSpec, ctx: Context, given: str | None) -> Ca
             raise Refused(f"case {given} already exists")
         return parsed
     day = ctx.now.astimezone(ctx.config.tz).date()
-    for _ in range(100):
-        candidate = new_id(kind.prefix, day)
+    seed = ctx.env.environ.get("CASEKIT_ID_SEED") or None
+    for attempt in range(100):
+        candidate = new_id(kind.prefix, day, f"{seed}#{attempt}" if seed else None)
         if not (root / relative_case_path(kind.name, candidate)).exists():
             return candidate
     raise CasekitError("could not find a free case ID; check the cases/ folder")  # pragma: no cover

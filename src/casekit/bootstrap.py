@@ -20,6 +20,7 @@ from casekit.env import Env
 from casekit.errors import CasekitError, Refused
 from casekit.resources import bundled
 from casekit.store import CASES_DIR, iter_case_files
+from casekit.timeutil import parse_datetime
 from casekit.yamlio import decimal_text, load_fast
 
 TEMPLATES_README = """\
@@ -68,16 +69,21 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
     except CasekitError:
         author = vcs.Ident("casekit", "")
     hooks = frozenset(rel for rel in files if rel.startswith("hooks/") and not rel.endswith(".md"))
+    when = env.now(config.tz)
+    cases = example_cases() if example else []
+    if cases:
+        # the repository must not be younger than the history replayed into it
+        when = min(when, *(parse_datetime(str(e["at"]), config.tz) for e in _entries(cases)))
     with vcs.repo_lock(root):
         vcs.commit_files(
             root,
             files,
             "casekit: new case repository\n",
             author,
-            env.now(config.tz),
+            when,
             executable=hooks,
         )
-    count = replay_examples(root, environ) if example else 0
+    count = replay_examples(root, environ, cases) if example else 0
     return root, count
 
 
@@ -157,8 +163,12 @@ def example_cases() -> list[Mapping[str, Any]]:
     return [load_fast(path.read_bytes()) for path in iter_case_files(source.parent)]
 
 
-def replay_examples(root: Path, environ: dict[str, str]) -> int:
-    cases = example_cases()
+def _entries(cases: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [entry for case in cases for entry in history_of(case)]
+
+
+def replay_examples(root: Path, environ: dict[str, str], cases: list[Mapping[str, Any]] | None = None) -> int:
+    cases = example_cases() if cases is None else cases
     events = [
         (str(entry["at"]), str(case["id"]), index, case, entry)
         for case in cases

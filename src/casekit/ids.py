@@ -5,10 +5,14 @@ suffix is 40 random bits in Crockford's base 32, which has no I, L, O or U, so i
 clearly over the phone and a misheard 'O' or 'L' is still understood. Random bits need
 no coordination between clones: two agents opening cases in the same second in two
 clones collide with a probability of 1 in 2^40; the local clone also retries on a clash.
+
+`CASEKIT_ID_SEED` (for generating the bundled example cases reproducibly, never for real
+work) derives the suffix from the seed text instead of random bits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -31,14 +35,18 @@ class CaseId:
         return f"{self.prefix}-{self.day:%Y%m%d}-{self.suffix}"
 
 
-def new_suffix() -> str:
-    bits = secrets.randbits(40)
+def new_suffix(seed: str | None = None) -> str:
+    """40 random bits, or, given a seed, 40 bits of the seed's SHA-256 (reproducible)."""
+    if seed is None:
+        bits = secrets.randbits(40)
+    else:
+        bits = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:5], "big")
     chars = [ALPHABET[(bits >> shift) & 31] for shift in range(35, -5, -5)]
     return "".join(chars[:4]) + "-" + "".join(chars[4:])
 
 
-def new_id(prefix: str, day: date) -> CaseId:
-    return CaseId(prefix, day, new_suffix())
+def new_id(prefix: str, day: date, seed: str | None = None) -> CaseId:
+    return CaseId(prefix, day, new_suffix(seed))
 
 
 def normalise(text: str) -> str:

@@ -18,7 +18,8 @@ def data_root() -> Path:
     if (packaged / "casekit.yaml").is_file():
         return packaged
     checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "casekit.yaml").is_file() and (checkout / "templates").is_dir():
+    # `templates/` may be absent from a fresh clone while it holds no template yet.
+    if (checkout / "casekit.yaml").is_file() and (checkout / "hooks").is_dir():
         return checkout
     raise CasekitError("casekit's bundled files are missing; reinstall casekit")
 

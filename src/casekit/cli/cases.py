@@ -19,10 +19,10 @@ from casekit.cli.common import (
 )
 
 KindArgument = Annotated[
-    str, typer.Argument(help="Case kind from casekit.yaml: complaint, callback or return.")
+    str, typer.Argument(metavar="KIND", help="Case kind from casekit.yaml: complaint, callback or return.")
 ]
 IdArgument = Annotated[
-    str, typer.Argument(help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
+    str, typer.Argument(metavar="ID", help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
 ]
 
 
@@ -75,7 +75,7 @@ def new(
 
 def move(
     case_id: IdArgument,
-    state: Annotated[str, typer.Argument(help="The state to move to, e.g. investigating.")],
+    state: Annotated[str, typer.Argument(metavar="STATE", help="The state to move to, e.g. investigating.")],
     sets: SetOption = None,
     note: NoteOption = None,
     repo: RepoOption = None,
@@ -93,7 +93,9 @@ def move(
 
 def assign(
     case_id: IdArgument,
-    agent: Annotated[str, typer.Argument(help="Login of the agent, as in casekit.yaml's people.")],
+    agent: Annotated[
+        str, typer.Argument(metavar="AGENT", help="Login of the agent, as in casekit.yaml's people.")
+    ],
     note: NoteOption = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
@@ -109,7 +111,7 @@ def assign(
 
 def note(
     case_id: IdArgument,
-    text: Annotated[str, typer.Argument(help="What happened, in a sentence.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="What happened, in a sentence.")],
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
@@ -140,7 +142,7 @@ def update(
 
 def link(
     case_id: IdArgument,
-    other: Annotated[str, typer.Argument(help="The case to link to.")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="The case to link to.")],
     note: NoteOption = None,
     repo: RepoOption = None,
     actor: ActorOption = None,

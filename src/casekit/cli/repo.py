@@ -11,7 +11,9 @@ from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn
 
 
 def init(
-    path: Annotated[Path, typer.Argument(help="Folder for the new case repository.")] = Path("."),
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="Folder for the new case repository.")] = Path(
+        "."
+    ),
     example: Annotated[
         bool,
         typer.Option("--example", help="Fill it with the example cases, replayed as real commits."),
@@ -39,7 +41,7 @@ def init(
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Case files or folders (default: the whole repository)."),
+        typer.Argument(metavar="PATH", help="Case files or folders (default: the whole repository)."),
     ] = None,
     output: Annotated[
         TextFormat, typer.Option("--format", help="text (path:line: message) or json.")
