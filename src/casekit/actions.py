@@ -169,7 +169,9 @@ def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: 
 
 
 def _run_follow_ups(env: Env, outcome: Outcome, change: Change) -> Outcome:
-    if env.replaying:
+    # CASEKIT_NO_FOLLOW_UPS is for tools/make_examples.py, whose stories make every case
+    # themselves (like CASEKIT_ID_SEED, never for real work).
+    if env.replaying or env.environ.get("CASEKIT_NO_FOLLOW_UPS"):
         return outcome
     for follow_up in FOLLOW_UPS:
         outcome.messages.extend(follow_up(env, outcome, change))
