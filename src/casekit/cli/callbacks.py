@@ -10,7 +10,10 @@ import typer
 from casekit.cli.common import ActorOption, RepoOption, TableFormat, echo, make_env, warn
 
 callbacks_app = typer.Typer(
-    help="Callbacks (回访): plan periodic ones, import sign-ups.",
+    help=(
+        "Callbacks (回访): plan periodic ones, import sign-ups. "
+        "Example: casekit callbacks plan --until 2026-12-31"
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
