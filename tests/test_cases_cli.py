@@ -92,6 +92,7 @@ def test_case_file_layout_and_readable_utf8(repo: CLI) -> None:
         "assignee",
         "fields",
         "links",
+        "deadlines",
         "history",
     ]
 

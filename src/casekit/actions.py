@@ -23,7 +23,7 @@ from casekit.casefile import (
     parse_change,
     parse_changes,
 )
-from casekit.config import Config, KindSpec
+from casekit.config import Config, KindSpec, TransitionRule
 from casekit.env import Actor, Env
 from casekit.errors import CasekitError, Refused
 from casekit.ids import CaseId, new_id, parse_id
@@ -35,6 +35,7 @@ from casekit.workflow import (
     approval_reasons,
     check_move,
     refusal_for_unknown_move,
+    requires_approval,
     transition_rule,
 )
 from casekit.yamlio import block_map, dump_round_trip, flow_map
@@ -223,6 +224,42 @@ def _changes_record(changes: Mapping[str, Any]) -> dict[str, Any]:
     return {"set": flow_map(dict(changes))} if changes else {}
 
 
+def _field_change_request(
+    ctx: Context, case: Mapping[str, Any], changes: Mapping[str, Any], action: str
+) -> MoveRequest:
+    """A change that moves nothing, as approval rules see it (the case after the change)."""
+    candidate = copy.deepcopy(dict(case))
+    apply_changes(candidate, changes)
+    status = str(case.get("status"))
+    person = ctx.config.person(ctx.actor.login)
+    return MoveRequest(
+        case=candidate,
+        kind=ctx.kind,
+        source=status,
+        target=status,
+        rule=TransitionRule(status, status),
+        actor_login=ctx.actor.login,
+        actor_roles=person.roles if person else (),
+        changes=changes,
+        action=action,
+        at=ctx.now,
+    )
+
+
+def _approval(
+    ctx: Context, request: MoveRequest, label: str
+) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]]:
+    """Refuse a change that needs a supervisor the actor is not; else (trailers, history extras)."""
+    problems = requires_approval(request, ctx.config)
+    if problems:
+        raise Refused(f"{label}: " + "; ".join(problems))
+    reasons = approval_reasons(request, ctx.config)
+    if not reasons:
+        return (), {}
+    extra = {"approved_by": ctx.actor.login, "approval": "; ".join(reasons)}
+    return (("Case-Approved-By", ctx.actor.ident),), extra
+
+
 # --- open ---------------------------------------------------------------------------
 
 
@@ -295,11 +332,13 @@ def open_case(
         case["links"] = list(dict.fromkeys(linked))
         apply_changes(case, core)
         apply_changes(case, {k: v for k, v in extra.items() if v is not None}, block_map)
-        change = Change("open", f"{identifier}: opened", target=kind.initial, note=note)
+        request = _field_change_request(ctx, case, {k: v for k, v in extra.items() if v is not None}, "open")
+        trailers, approval = _approval(ctx, request, label)
+        change = Change("open", f"{identifier}: opened", target=kind.initial, note=note, trailers=trailers)
         record = _changes_record(fields_of(case))
         if case["links"]:
             record["links"] = list(case["links"])
-        case["history"] = [history_entry(ctx, change, record)]
+        case["history"] = [history_entry(ctx, change, record | approval)]
         _reorder(case)
         path = env.root / relative_case_path(kind.name, identifier)
         outcome = _commit_case(ctx, path, None, case, change)
@@ -368,6 +407,8 @@ def move_case(
             actor_login=ctx.actor.login,
             actor_roles=person.roles if person else (),
             changes=changes,
+            action="move",
+            at=ctx.now,
         )
         problems = check_move(request, ctx.config)
         if problems:
@@ -431,10 +472,11 @@ def update_case(env: Env, reference: str, sets: list[str], *, note: str | None =
         case_id = str(case["id"])
         _refuse_if_final(case, ctx, "changed")
         changes = _parse_sets(ctx, case_id, sets)
+        trailers, approval = _approval(ctx, _field_change_request(ctx, case, changes, "set"), case_id)
         apply_changes(case, changes, block_map)
         names = ", ".join(changes)
-        change = Change("set", f"{case_id}: set {names}", note=note)
-        case["history"].append(history_entry(ctx, change, _changes_record(changes)))
+        change = Change("set", f"{case_id}: set {names}", note=note, trailers=trailers)
+        case["history"].append(history_entry(ctx, change, _changes_record(changes) | approval))
         return change
 
     return change_case(env, reference, mutate)

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from casekit.casefile import HISTORY_ACTIONS, history_of
+from casekit.config import Config, read_config
 from casekit.errors import Problem
 from casekit.history import CommitRecord, read_commits
 from casekit.store import CASES_DIR
 from casekit.vcs import cat_objects, run_git
+from casekit.workflow import APPROVER_ROLE
 from casekit.yamlio import YamlSyntaxError, load_fast
 
 
@@ -53,7 +55,34 @@ def compare_entry(entry: Mapping[str, Any], commit: CommitRecord) -> list[str]:
         differences.append(f"by is {entry.get('by')!r} but the commit's actor is {actor!r}")
     if (entry.get("note") or "").strip() != commit.note.strip():
         differences.append("the note differs from the commit message")
+    approver = commit.trailer("Case-Approved-By")
+    recorded = entry.get("approved_by")
+    if approver is None and recorded is not None:
+        differences.append(f"approved_by is {recorded!r} but the commit has no Case-Approved-By trailer")
+    elif approver is not None and recorded is None:
+        differences.append(f"the commit says Case-Approved-By: {approver} but the entry records no approval")
+    elif approver is not None and str(recorded) != approver.split(" <")[0]:
+        differences.append(f"approved_by is {recorded!r} but the commit's Case-Approved-By is {approver!r}")
     return differences
+
+
+def check_approvers(case: Mapping[str, Any], config: Config) -> list[tuple[int, str]]:
+    """History entries approved by someone the config does not name as a supervisor."""
+    findings = []
+    for position, entry in enumerate(history_of(case)):
+        login = entry.get("approved_by")
+        if login is None:
+            continue
+        person = config.person(str(login))
+        if person is None or not person.has_role(APPROVER_ROLE):
+            findings.append(
+                (
+                    position,
+                    f"history entry {position + 1} ({_describe(entry)}) is approved by {login!r}, "
+                    f"who is not a {APPROVER_ROLE} in casekit.yaml",
+                )
+            )
+    return findings
 
 
 def compare_history(case: Mapping[str, Any], commits: Sequence[CommitRecord]) -> list[tuple[int | None, str]]:
@@ -113,6 +142,7 @@ def check_commit(commit: CommitRecord, case_files: Sequence[str]) -> list[str]:
 
 
 def audit_repository(root: Path) -> list[Problem]:
+    config, _ = read_config(root)
     commits = read_commits(root, (CASES_DIR,))
     by_file: dict[str, list[CommitRecord]] = {}
     problems: list[Problem] = []
@@ -146,6 +176,9 @@ def audit_repository(root: Path) -> list[Problem]:
         ordered = sorted(history, key=lambda c: datetime.fromisoformat(c.when))
         for _, message in compare_history(case, ordered):
             problems.append(Problem(path, None, f"{case.get('id')}: {message}"))
+        if config is not None:
+            for _, message in check_approvers(case, config):
+                problems.append(Problem(path, None, f"{case.get('id')}: {message}"))
     for path, history in by_file.items():
         if path not in present:
             last = history[-1]

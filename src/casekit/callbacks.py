@@ -89,7 +89,7 @@ def _open_linked(
     priority: str | None,
     sets: list[str],
     note: str | None,
-) -> str:
+) -> actions.Outcome:
     """Open a case of `kind` linked to `source` from its first commit, then link back."""
     customer = customer_of(source)
     cfg = env.config
@@ -110,7 +110,7 @@ def _open_linked(
         links=[str(source["id"])],
     )
     actions.add_link(env, str(source["id"]), opened.case_id)
-    return opened.case_id
+    return opened
 
 
 def _has_open_callback(env: Env, source: Mapping[str, Any], callback_type: str) -> bool:
@@ -154,7 +154,7 @@ def open_triggered_callback(env: Env, outcome: actions.Outcome, change: actions.
             priority=str(case.get("priority")) if case.get("priority") in env.config.priorities else None,
             sets=sets,
             note=f"{case['id']} reached {trigger.to}",
-        )
+        ).case_id
         messages.append(
             f"opened callback {callback_id} ({trigger.callback_type}) for {case['id']}, linked both ways"
         )
@@ -177,7 +177,9 @@ def open_follow_up_complaint(env: Env, outcome: actions.Outcome, change: actions
         sets.append(
             f"content=回访{case['id']}客户评价{satisfaction}" + (f"：{suggestions}" if suggestions else "")
         )
-    complaint_id = _open_linked(
+    if kind is not None and "follow_up_of" in kind.fields:
+        sets.append(f"follow_up_of={case['id']}")  # the deadline rules give it its time
+    opened = _open_linked(
         env,
         case,
         rule.kind,
@@ -186,10 +188,23 @@ def open_follow_up_complaint(env: Env, outcome: actions.Outcome, change: actions
         sets=sets,
         note=f"follow-up of callback {case['id']} ({satisfaction}); handle within {rule.within}",
     )
+    due = _follow_up_due(opened.case)
+    when = f"due {due}" if due else f"handle within {rule.within}"
     return [
-        f"customer {satisfaction}: opened follow-up {_label(env.config, rule.kind)} {complaint_id} "
-        f"(handle within {rule.within}), linked both ways with {case['id']}"
+        f"customer {satisfaction}: opened follow-up {_label(env.config, rule.kind)} {opened.case_id} "
+        f"({when}), linked both ways with {case['id']}"
     ]
+
+
+def _follow_up_due(case: Mapping[str, Any]) -> str | None:
+    """The due time the deadline rule for follow-ups (`when: {follow_up_of: ...}`) set."""
+    entries = case.get("deadlines")
+    if not isinstance(entries, Mapping):
+        return None
+    for entry in entries.values():
+        if isinstance(entry, Mapping) and "follow_up_of" in str(entry.get("rule", "")):
+            return str(entry.get("due"))
+    return None
 
 
 actions.FOLLOW_UPS.append(open_triggered_callback)

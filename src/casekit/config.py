@@ -208,7 +208,7 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
     """Parse and check a config; returns it (or None when unusable) and every problem found."""
     from casekit.features import load_features
 
-    load_features()  # feature modules register their sections (SECTION_CHECKS) at import
+    load_features()  # feature modules register the config sections they own
     check = _Checker(path, text)
     try:
         raw = load_fast(text)

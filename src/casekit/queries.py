@@ -16,8 +16,21 @@ def show_case(env: Env, reference: str, output: str) -> str:
     path = find_case(env.root, env.config, reference)
     raw = path.read_bytes()
     if output == "json":
-        return to_json(parse_case(env.root, path, raw))
+        from casekit.deadline_views import deadline_status
+
+        case = parse_case(env.root, path, raw)
+        status = deadline_status(case, env.config, env.now(env.config.tz))
+        return to_json({**case, "deadline_status": status} if status else case)
     return raw.decode("utf-8").rstrip("\n")
+
+
+def show_deadlines(env: Env, reference: str) -> list[str]:
+    """Each deadline of a case and its state now, one line each (for people)."""
+    from casekit.deadline_views import status_lines
+
+    path = find_case(env.root, env.config, reference)
+    case = parse_case(env.root, path, path.read_bytes())
+    return status_lines(case, env.config, env.now(env.config.tz))
 
 
 def list_cases(
@@ -27,20 +40,25 @@ def list_cases(
     statuses: Sequence[str] | None,
     assignees: Sequence[str] | None,
     output: str,
+    overdue: bool = False,
 ) -> str:
+    from casekit.deadline_views import due_cell
     from casekit.repository import read_cases
 
     config = env.config
+    now = env.now(config.tz)
     docs, _ = read_cases(env.root)
     chosen = select((d.data for d in docs), config, kinds=kinds, statuses=statuses, assignees=assignees)
-    rows = [case_row(case, config) for case in chosen]
+    rows = [case_row(case, config, now) for case in chosen]
+    if overdue:
+        rows = [row for row in rows if row["overdue"]]
     if output == "json":
         return to_json(rows)
     if output == "csv":
         return to_csv(rows, LIST_COLUMNS).rstrip("\n")
     if not rows:
         return "no cases match"
-    headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened"]
+    headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
     body = [
         [
             r["id"],
@@ -51,6 +69,7 @@ def list_cases(
             r["customer"],
             r["assignee"] or "",
             short_time(r["opened_at"]),
+            due_cell(r),
         ]
         for r in rows
     ]

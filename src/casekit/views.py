@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from casekit.casefile import customer_of, history_of
@@ -22,15 +23,20 @@ LIST_COLUMNS = (
     "assignee",
     "opened_at",
     "updated_at",
+    "next_due",
+    "next_deadline",
+    "overdue",
+    "breaches",
 )
 
 
-def case_row(case: Mapping[str, Any], config: Config) -> dict[str, Any]:
+def case_row(case: Mapping[str, Any], config: Config, now: datetime | None = None) -> dict[str, Any]:
+    """A case's summary row; with `now`, also its next deadline and what is overdue then."""
     kind = config.kinds.get(case.get("kind"))  # type: ignore[arg-type]
     status = str(case.get("status", ""))
     history = history_of(case)
     customer = customer_of(case)
-    return {
+    row = {
         "id": case.get("id"),
         "kind": case.get("kind"),
         "status": status,
@@ -44,6 +50,11 @@ def case_row(case: Mapping[str, Any], config: Config) -> dict[str, Any]:
         "opened_at": case.get("opened_at"),
         "updated_at": history[-1].get("at") if history else case.get("opened_at"),
     }
+    if now is not None:
+        from casekit.deadline_views import list_columns
+
+        row.update(list_columns(case, config, now))
+    return row
 
 
 def _split(values: Sequence[str] | None) -> set[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from casekit.config import Config, KindSpec, TransitionRule
@@ -15,7 +16,11 @@ from casekit.config import Config, KindSpec, TransitionRule
 
 @dataclass(frozen=True)
 class MoveRequest:
-    """A proposed move: the case after the requested field changes, and who asks."""
+    """A proposed move: the case after the requested field changes, and who asks.
+
+    Approval rules also see field changes that move nothing: `action` is then "set"
+    (`casekit update`) or "open" (a new case), and `source == target` is its state.
+    """
 
     case: Mapping[str, Any]
     kind: KindSpec
@@ -25,6 +30,8 @@ class MoveRequest:
     actor_login: str
     actor_roles: tuple[str, ...]
     changes: Mapping[str, Any] = field(default_factory=dict)
+    action: str = "move"
+    at: datetime | None = None
 
 
 Guard = Callable[[MoveRequest, Config], list[str]]
@@ -73,7 +80,8 @@ def requires_approval(request: MoveRequest, config: Config) -> list[str]:
         return []
     holders = [p.login for p in config.people.values() if p.has_role(APPROVER_ROLE)]
     who = f" ({', '.join(holders)})" if holders else ""
-    return [f"{'; '.join(reasons)}: this needs a {APPROVER_ROLE}{who} to make the move"]
+    what = "the move" if request.action == "move" else "this change"
+    return [f"{'; '.join(reasons)}: this needs a {APPROVER_ROLE}{who} to make {what}"]
 
 
 GUARDS.append(requires_approval)

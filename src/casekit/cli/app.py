@@ -26,7 +26,12 @@ app = typer.Typer(
 )
 
 # Each module has `register(app)`; a feature adds its module here.
-COMMAND_MODULES = ("casekit.cli.cases", "casekit.cli.repo", "casekit.cli.callbacks")
+COMMAND_MODULES = (
+    "casekit.cli.cases",
+    "casekit.cli.repo",
+    "casekit.cli.deadlines",
+    "casekit.cli.callbacks",
+)
 
 
 def _version(value: bool) -> None:

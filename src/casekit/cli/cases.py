@@ -16,6 +16,7 @@ from casekit.cli.common import (
     TextFormat,
     echo,
     make_env,
+    warn,
 )
 
 KindArgument = Annotated[
@@ -164,13 +165,17 @@ def show(
     ] = DocFormat.yaml,
     repo: RepoOption = None,
 ) -> None:
-    """Print one case.
+    """Print one case (the YAML file as written, its deadlines' state on stderr).
 
     Example: casekit show C-20261123-7KQ3-XHD2 --format json
     """
-    from casekit.queries import show_case
+    from casekit.queries import show_case, show_deadlines
 
-    echo(show_case(make_env(repo), case_id, output.value))
+    env = make_env(repo)
+    echo(show_case(env, case_id, output.value))
+    if output is DocFormat.yaml:
+        for line in show_deadlines(env, case_id):
+            warn(line)
 
 
 def list_cases(
@@ -184,16 +189,28 @@ def list_cases(
     assignee: Annotated[
         list[str] | None, typer.Option("--assignee", help="Only cases of this agent.")
     ] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only cases with a deadline (or promise) past due now.")
+    ] = False,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
     repo: RepoOption = None,
 ) -> None:
-    """List cases, oldest first, in a table that lines up Chinese text.
+    """List cases, oldest first, with their next deadline, in a table that lines up Chinese text.
 
-    Example: casekit list --kind complaint --status investigating
+    Example: casekit list --kind complaint --status investigating --overdue
     """
     from casekit.queries import list_cases as run
 
-    echo(run(make_env(repo), kinds=kind, statuses=status, assignees=assignee, output=output.value))
+    echo(
+        run(
+            make_env(repo),
+            kinds=kind,
+            statuses=status,
+            assignees=assignee,
+            overdue=overdue,
+            output=output.value,
+        )
+    )
 
 
 def log(

@@ -1,0 +1,110 @@
+"""Commands about deadlines: what falls due, honest promises, escalation to a supervisor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from casekit.cli.common import (
+    ActorOption,
+    NoteOption,
+    RepoOption,
+    TableFormat,
+    echo,
+    make_env,
+    warn,
+)
+
+IdArgument = Annotated[
+    str, typer.Argument(help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
+]
+
+
+def due(
+    within: Annotated[
+        str | None,
+        typer.Option(
+            "--within",
+            help="Only what falls due within this time: 2h, 30m, '1 working day' (overdue included).",
+        ),
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only this kind (repeatable or comma-separated).")
+    ] = None,
+    assignee: Annotated[
+        list[str] | None, typer.Option("--assignee", help="Only cases of this agent.")
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    repo: RepoOption = None,
+) -> None:
+    """List open deadlines, soonest (and overdue) first, with how long is left.
+
+    Example: casekit due --within 2h --assignee li.na
+    """
+    from casekit.deadline_views import due_report
+
+    echo(due_report(make_env(repo), within=within, kinds=kind, assignees=assignee, output=output.value))
+
+
+def promise(
+    case_id: IdArgument,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="When you will reply: 2026-11-24T15:00 (read in the repository's time zone), "
+            "or a length of time from now such as 2h or '1 working day'.",
+        ),
+    ],
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Record a reply-by time agreed with the customer; missing it counts as a breach. One commit.
+
+    Example: casekit promise C-20261123-7KQ3-XHD2 --by 2026-11-24T15:00 --note '约定明天下午三点前回复'
+    """
+    from casekit.deadline_service import promise_case
+
+    outcome = promise_case(make_env(repo, actor), case_id, by, note=note)
+    _print(outcome)
+
+
+def escalate(
+    case_id: IdArgument,
+    to: Annotated[str, typer.Option("--to", help="The supervisor who takes the case (a login).")],
+    note: Annotated[
+        str,
+        typer.Option("--note", help="What has been done so far, handed over with the case (required)."),
+    ],
+    major: Annotated[
+        bool,
+        typer.Option("--major", help="Flag a major complaint (重大投诉); media complaints are major anyway."),
+    ] = False,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Hand a case to a supervisor with its notes and mark it escalated; one audited commit.
+
+    Example: casekit escalate C-20261123-7KQ3-XHD2 --to zhang.wei --note '客户要求三倍赔偿' --major
+    """
+    from casekit.deadline_service import escalate_case
+
+    outcome = escalate_case(make_env(repo, actor), case_id, to, note=note, major=major)
+    _print(outcome)
+
+
+def _print(outcome: object) -> None:
+    from casekit.actions import Outcome
+
+    assert isinstance(outcome, Outcome)
+    echo(outcome.case_id)
+    for message in outcome.messages:
+        warn(message)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(due)
+    app.command()(promise)
+    app.command()(escalate)

@@ -1,0 +1,95 @@
+"""Deadlines, promises, escalation and supervisor approval: registration into the core.
+
+Imported at start-up (`casekit.features.FEATURE_MODULES`). Adds:
+- config sections `calendar`, `deadlines`, `promises`, `escalation`, `approvals`;
+- case keys `escalation` and `deadlines`, history actions `promise` and `escalate`;
+- the deriver that keeps `deadlines:` current, a follow-up warning about deadlines past
+  the known holiday calendar, the approval rule for `approvals:`, case checks for the new
+  keys, and replayers so `casekit init --example` can replay promises and escalations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from casekit import actions, bootstrap, casefile, config, validation, workflow
+from casekit.approvals import config_approvals
+from casekit.config import Config
+from casekit.deadline_service import calendar_warnings, derive_deadlines, replay_escalate, replay_promise
+from casekit.deadlines import check_entries
+from casekit.escalation import escalations
+from casekit.fields import check_timestamp
+from casekit.validation import CaseDoc, Finding
+
+for _key in ("escalation", "deadlines"):
+    if _key not in casefile.TOP_LEVEL_KEYS:
+        casefile.TOP_LEVEL_KEYS.insert(casefile.TOP_LEVEL_KEYS.index("history"), _key)
+casefile.HISTORY_ACTIONS.update({"promise", "escalate"})
+
+config.SECTION_CHECKS.update(
+    {
+        "calendar": "casekit.holidays:check_calendar",
+        "deadlines": "casekit.deadline_rules:check_deadlines",
+        "promises": "casekit.deadline_rules:check_promises",
+        "escalation": "casekit.escalation:check_escalation",
+        "approvals": "casekit.approvals:check_approvals",
+    }
+)
+
+
+def check_deadline_key(doc: CaseDoc, config: Config) -> list[Finding]:
+    """The `deadlines:` key has the shape casekit writes (its values are recomputed on write)."""
+    return [(path, message) for path, message in check_entries(doc.data.get("deadlines"))]
+
+
+def check_escalation_key(doc: CaseDoc, config: Config) -> list[Finding]:
+    """`escalation:` is a mapping that agrees with the last `escalate` history entry."""
+    value = doc.data.get("escalation")
+    last = escalations(doc.data)
+    if value is None:
+        return (
+            [(["escalation"], "the history has an escalation but the case has no escalation key")]
+            if last
+            else []
+        )
+    if not isinstance(value, Mapping):
+        return [(["escalation"], "escalation must be a mapping with to, at, by")]
+    findings: list[Finding] = []
+    for key in value:
+        if key not in ("to", "at", "by", "major"):
+            findings.append(
+                (["escalation", key], f"unknown key {key!r} in escalation; keys are to, at, by, major")
+            )
+    if "at" in value and (problem := check_timestamp(value["at"])):
+        findings.append((["escalation", "at"], f"escalation at: {problem}"))
+    if not last:
+        findings.append((["escalation"], "escalation is set but the history has no escalate entry"))
+        return findings
+    entry = last[-1]
+    if value.get("to") != entry.get("escalated_to") or not _same(value.get("at"), entry.get("at")):
+        findings.append(
+            (["escalation"], "escalation disagrees with the last escalate entry in the history (to and at)")
+        )
+    return findings
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))
+    except ValueError:
+        return False
+
+
+def _register() -> None:
+    if derive_deadlines in actions.DERIVERS:
+        return
+    actions.DERIVERS.append(derive_deadlines)
+    actions.FOLLOW_UPS.append(calendar_warnings)
+    workflow.APPROVAL_RULES.append(config_approvals)
+    validation.CASE_CHECKS.extend([check_deadline_key, check_escalation_key])
+    bootstrap.REPLAYERS.update({"promise": replay_promise, "escalate": replay_escalate})
+
+
+_register()
