@@ -171,12 +171,16 @@ def test_completion_needs_the_questionnaire_and_dissatisfaction_opens_a_complain
     )
     (complaint,) = cases_of(repo, "complaint")
     assert f"opened follow-up complaint {complaint['id']}" in result.err
-    assert "2 working days" in result.err
+    assert "due 2026-11-25T10:05:00+08:00" in result.err
     assert repo.commit_count() == commits + 3
     data = read_case(repo.case_path(complaint["id"]))
     assert data["links"] == [callback]
     assert data["priority"] == "high"
     assert "维修太慢" in data["fields"]["content"]
+    assert data["fields"]["follow_up_of"] == callback
+    # the deadline rules give a follow-up complaint 2 working days (Monday 10:05 -> Wednesday)
+    assert data["deadlines"]["resolution"]["within"] == "2 working days"
+    assert data["deadlines"]["resolution"]["due"] == "2026-11-25T10:05:00+08:00"
     cb = read_case(repo.case_path(callback))
     assert cb["status"] == "completed" and cb["links"] == [complaint["id"]]
     repo.ok("audit")
@@ -271,6 +275,36 @@ def test_queue_orders_by_priority_and_respects_calling_hours(repo: CLI) -> None:
     assert rows[0]["id"] == top and rows[0]["attempts"] == 1
     table = repo.ok("queue", now="2026-11-23T15:45:00+08:00").out
     assert top in table and "(4 to dial)" in table
+
+
+def test_queue_orders_by_deadline_and_the_first_dial_meets_it(repo: CLI) -> None:
+    periodic = new_callback(
+        repo, "--priority", "highest", "--set", "callback_type=periodic", now="2026-11-23T10:00:00+08:00"
+    )
+    signup = new_callback(
+        repo,
+        "--priority",
+        "highest",
+        "--set",
+        "callback_type=new-signup",
+        phone="13900000007",
+        now="2026-11-23T10:03:00+08:00",
+    )
+    rows = json.loads(repo.ok("queue", "--format", "json", now="2026-11-23T10:10:00+08:00").out)
+    assert [r["id"] for r in rows] == [signup, periodic]
+    assert rows[0]["due"] == "2026-11-23T10:18:00+08:00"
+    repo.ok(
+        "attempt",
+        signup,
+        "--outcome",
+        "answered",
+        "--note",
+        "客户稍后再联系",
+        now="2026-11-23T10:12:00+08:00",
+    )
+    assert read_case(repo.case_path(signup))["deadlines"]["callback"]["met"] == "2026-11-23T10:12:00+08:00"
+    rows = json.loads(repo.ok("queue", "--format", "json", now="2026-11-23T10:20:00+08:00").out)
+    assert [r["id"] for r in rows] == [periodic, signup]
 
 
 def test_queue_orders_by_deadline_within_a_priority() -> None:
@@ -404,6 +438,11 @@ def test_import_creates_good_rows_and_reports_refused_ones(repo: CLI, tmp_path: 
     assert new["fields"]["callback_type"] == "new-signup" and new["priority"] == "highest"
     assert new["fields"]["signed_up_at"] == "2026-11-23T09:50:00+08:00"
     assert new["fields"]["source"] == "官网"
+    # a new sign-up is owed a call 15 working minutes after signing up, not after the import
+    assert new["deadlines"]["callback"]["start"] == "2026-11-23T09:50:00+08:00"
+    assert new["deadlines"]["callback"]["due"] == "2026-11-23T10:05:00+08:00"
+    # signed up before working hours (08:00): within 1 working day
+    assert by_phone["李四"]["deadlines"]["callback"]["due"] == "2026-11-23T18:30:00+08:00"
     assert by_phone["李四"]["customer"]["phone"] == "010-62345678"
     assert (
         by_phone["李四"]["fields"]["callback_type"] == "returning" and by_phone["李四"]["priority"] == "high"
