@@ -40,8 +40,11 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
         repo.ok(
             "move", case_id, target, "--note", f"第{step + 1}步", *extra, now=f"2026-11-23T{hour}:00:00+08:00"
         )
-        assert repo.commit_count() == before + 1
-        assert trailers(repo) == {
+        # reaching `resolved` also opens the after-complaint callback and links it (2 commits)
+        follow_ups = 2 if target == "resolved" else 0
+        rev = f"HEAD~{follow_ups}"
+        assert repo.commit_count() == before + 1 + follow_ups
+        assert trailers(repo, rev) == {
             "Case-Id": case_id,
             "Case-Kind": "complaint",
             "Case-Action": "move",
@@ -49,22 +52,22 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
             "Case-To": target,
             "Case-Actor": "li.na <li.na@example.com>",
         }
-        assert repo.git("log", "-1", "--format=%s").strip() == f"{case_id}: {state} -> {target}"
-        assert f"第{step + 1}步" in repo.git("log", "-1", "--format=%b")
-        assert repo.git("log", "-1", "--format=%aI").strip() == f"2026-11-23T{hour}:00:00+08:00"
-        assert repo.git("show", "--name-only", "--format=", "HEAD").split() == [
+        assert repo.git("log", "-1", "--format=%s", rev).strip() == f"{case_id}: {state} -> {target}"
+        assert f"第{step + 1}步" in repo.git("log", "-1", "--format=%b", rev)
+        assert repo.git("log", "-1", "--format=%aI", rev).strip() == f"2026-11-23T{hour}:00:00+08:00"
+        assert repo.git("show", "--name-only", "--format=", rev).split() == [
             str(repo.case_path(case_id).relative_to(repo.root))
         ]
         state = target
     case = read_case(repo.case_path(case_id))
     assert case["status"] == "closed"
-    assert [e["action"] for e in case["history"]] == ["open"] + ["move"] * len(WALK)
+    assert [e["action"] for e in case["history"]] == ["open"] + ["move"] * 5 + ["link", "move"]
     assert case["fields"]["summary"] == "产品批次问题，已反馈生产部门"
     assert repo.git("status", "--porcelain") == ""
     repo.ok("validate")
     repo.ok("audit")
     log = json.loads(repo.ok("log", case_id, "--format", "json").out)
-    assert [row["to"] for row in log] == ["received"] + [t for t, _ in WALK]
+    assert [row["to"] for row in log if row["action"] != "link"] == ["received"] + [t for t, _ in WALK]
 
 
 def test_case_file_layout_and_readable_utf8(repo: CLI) -> None:

@@ -100,6 +100,9 @@ class Story:
             raise SystemExit(f"{self.key}: update may change fields only, not {', '.join(sorted(core))}")
         return self._add(at, by, ["update", "{id}", *_sets(values)], note)
 
+    def attempt(self, at: str, by: str, outcome: str, note: str | None = None) -> Story:
+        return self._add(at, by, ["attempt", "{id}", "--outcome", outcome], note)
+
     def note(self, at: str, by: str, text: str) -> Story:
         self.steps.append(Step(t(at), by, self, ["note", "{id}", text]))
         return self
@@ -841,9 +844,9 @@ tv = new(
     service_item="65英寸电视机送装",
     service_date="2026-11-12",
 )
-tv.note("11-13 10:15", "wang.fang", "第1次拨打：无人接听。")
-tv.note("11-13 15:10", "wang.fang", "第2次拨打：对方已关机。")
-tv.note("11-16 10:48", "wang.fang", "第3次拨打：无人接听，已发送回访短信并留下客服热线。")
+tv.attempt("11-13 10:15", "wang.fang", "no-answer", "第1次拨打：无人接听。")
+tv.attempt("11-13 15:10", "wang.fang", "no-answer", "第2次拨打：对方已关机。")
+tv.attempt("11-16 10:48", "wang.fang", "no-answer", "第3次拨打：无人接听，已发送回访短信并留下客服热线。")
 tv.move(
     "11-16 10:52",
     "wang.fang",
@@ -1366,6 +1369,7 @@ def environment(home: Path, repo: Path) -> dict[str, str]:
         HOME=str(home),
         GIT_CONFIG_NOSYSTEM="1",
         CASEKIT_REPO=str(repo),
+        CASEKIT_NO_FOLLOW_UPS="1",  # every case, callbacks included, is a story of its own
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT / "src"), os.environ.get("PYTHONPATH")])),
     )

@@ -197,7 +197,9 @@ def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: 
 
 
 def _run_follow_ups(env: Env, outcome: Outcome, change: Change) -> Outcome:
-    if env.replaying:
+    # CASEKIT_NO_FOLLOW_UPS is for tools/make_examples.py, whose stories make every case
+    # themselves (like CASEKIT_ID_SEED, never for real work).
+    if env.replaying or env.environ.get("CASEKIT_NO_FOLLOW_UPS"):
         return outcome
     for follow_up in FOLLOW_UPS:
         outcome.messages.extend(follow_up(env, outcome, change))
@@ -311,8 +313,14 @@ def open_case(
     sets: list[str] | None = None,
     note: str | None = None,
     case_id: str | None = None,
+    links: list[str] | None = None,
 ) -> Outcome:
-    """Open a new case in its kind's initial state; `case_id` is for replaying examples."""
+    """Open a new case in its kind's initial state; `case_id` is for replaying examples.
+
+    `links` are cases the new one follows (a complaint its callback follows up): they are
+    on the case and in its 'open' history entry from the first commit. Linking back from
+    those cases is the caller's next step (`add_link`).
+    """
     config = env.config
     kind = config.kind(kind_name)
     ctx = _context(env, kind)
@@ -342,6 +350,7 @@ def open_case(
         hint = " ".join(f"--set {n}=..." for n in missing)
         raise Refused(f"{label}: a {kind.name} needs {', '.join(missing)}; pass {hint}")
     login = _known_assignee(config, assignee, label) if assignee else ctx.actor.login
+    linked = [find_case(env.root, config, ref).stem for ref in links or []]
 
     with vcs.repo_lock(env.root):
         _refuse_while_rebasing(env.root)
@@ -357,13 +366,16 @@ def open_case(
         case["opened_at"] = ctx.stamp
         case["assignee"] = login
         case["fields"] = block_map({})
-        case["links"] = []
+        case["links"] = list(dict.fromkeys(linked))
         apply_changes(case, core)
         apply_changes(case, {k: v for k, v in extra.items() if v is not None}, block_map)
         request = _field_change_request(ctx, case, {k: v for k, v in extra.items() if v is not None}, "open")
         trailers, approval = _approval(ctx, request, label)
         change = Change("open", f"{identifier}: opened", target=kind.initial, note=note, trailers=trailers)
-        case["history"] = [history_entry(ctx, change, _changes_record(fields_of(case)) | approval)]
+        record = _changes_record(fields_of(case))
+        if case["links"]:
+            record["links"] = list(case["links"])
+        case["history"] = [history_entry(ctx, change, record | approval)]
         _reorder(case)
         path = env.root / relative_case_path(kind.name, identifier)
         outcome = _commit_case(ctx, path, None, case, change)
@@ -528,6 +540,11 @@ def link_cases(env: Env, reference: str, other: str, *, note: str | None = None)
     if not outcomes:
         raise Refused(f"{first} and {second} are already linked")
     return outcomes
+
+
+def add_link(env: Env, this: str, that: str, *, note: str | None = None) -> Outcome | None:
+    """Link `this` to `that` (one direction, one commit); None when already linked."""
+    return _link_one(env, this, that, note)
 
 
 def _link_one(env: Env, this: str, that: str, note: str | None) -> Outcome | None:

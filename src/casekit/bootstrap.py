@@ -126,6 +126,7 @@ def _replay_open(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) ->
         sets=_sets(entry),
         note=entry.get("note"),
         case_id=str(case["id"]),
+        links=[str(link) for link in entry.get("links") or []],
     )
 
 

@@ -9,6 +9,8 @@
           ends: [resolved]            # entering these (or any final state) meets it
           met_by: [note]              # ... as does the first of these actions (optional)
           pauses: [waiting_customer]  # the clock stops while the case is in these states
+          from_field: signed_up_at    # a datetime field that, when set and earlier, starts an
+                                      # `open` clock instead (a record made after the event)
           rules:                      # the first rule whose `when` holds sets the deadline
             - {when: {category: logistics}, within: 48 hours}
             - {within: 3 working days}
@@ -40,7 +42,7 @@ DEFAULT_KEPT_BY: tuple[str, ...] = ("move", "note", "promise")
 
 Finding = tuple[Sequence[str | int], str]
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_CLOCK_KEYS = ("zh", "en", "starts", "ends", "met_by", "pauses", "resets_on", "rules")
+_CLOCK_KEYS = ("zh", "en", "starts", "ends", "met_by", "pauses", "resets_on", "rules", "from_field")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ClockSpec:
     resets_on: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     met_by: tuple[str, ...] = ()
+    from_field: str | None = None
 
     @property
     def repeating(self) -> bool:
@@ -151,7 +154,25 @@ def parse_clock(
         if rule is not None:
             rules.append(rule)
     label = Label(str(value.get("zh", name)), str(value.get("en", name.replace("_", " ").capitalize())))
-    spec = ClockSpec(name, label, starts, ends, pauses, resets_on, tuple(rules), met_by)
+    from_field = value.get("from_field")
+    if from_field is not None:
+        field_spec = kind.fields.get(str(from_field))
+        if field_spec is None or field_spec.type != "datetime":
+            findings.append((["from_field"], f"{from_field!r} is not a datetime field of {kind.name}"))
+            from_field = None
+        elif "open" not in starts:
+            findings.append((["from_field"], "from_field applies to clocks that start at open"))
+    spec = ClockSpec(
+        name,
+        label,
+        starts,
+        ends,
+        pauses,
+        resets_on,
+        tuple(rules),
+        met_by,
+        str(from_field) if from_field is not None else None,
+    )
     return spec, findings
 
 

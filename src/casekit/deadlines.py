@@ -27,7 +27,7 @@ A stored entry (see docs/deadlines.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -186,6 +186,19 @@ def run_clock(
     return deadline
 
 
+def _from_field(spec: ClockSpec, case: Mapping[str, Any], events: list[Event], index: int) -> list[Event]:
+    """The events with the opening moved back to the clock's `from_field` time when that is
+    set and earlier (a sign-up recorded after it happened: its callback is owed from then)."""
+    if spec.from_field is None or events[index].action != "open":
+        return events
+    fields = case.get("fields")
+    value = fields.get(spec.from_field) if isinstance(fields, Mapping) else None
+    moment = _instant(value)
+    if moment is None or moment >= events[index].at:
+        return events
+    return [*events[:index], replace(events[index], at=moment), *events[index + 1 :]]
+
+
 def _start_index(spec: ClockSpec, events: Sequence[Event]) -> int | None:
     for index, event in enumerate(events):
         if "open" in spec.starts and event.action == "open":
@@ -269,7 +282,8 @@ def compute_deadlines(
         index = _start_index(spec, events)
         if index is None:
             continue
-        start = events[index].at
+        clock_events = _from_field(spec, case, events, index)
+        start = clock_events[index].at
         clock_facts = Facts(
             major=facts.major,
             escalated=facts.escalated,
@@ -280,7 +294,7 @@ def compute_deadlines(
         rule = choose_rule(spec, case, clock_facts)
         if rule is None:
             continue
-        deadline = run_clock(spec, rule, events, calendar, terminal)
+        deadline = run_clock(spec, rule, clock_events, calendar, terminal)
         if deadline is not None:
             result.append(deadline)
     promise = run_promises(promises, events, terminal)

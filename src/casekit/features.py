@@ -15,6 +15,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "casekit.returns.feature",
     "casekit.resolution",
     "casekit.syncconfig",
+    "casekit.callbacks",
 )
 
 _loaded = False

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "casekit.cli.deadlines",
     "casekit.cli.returns",
     "casekit.cli.sync",
+    "casekit.cli.callbacks",
 )
 
 
