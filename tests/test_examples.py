@@ -122,7 +122,7 @@ def test_bundled_cases_read_like_real_records() -> None:
         assert case["opened_at"].endswith("+08:00"), path
         assert 8 <= opened.hour < 19, path  # opened in working hours
         history = case["history"]
-        assert 2 <= len(history) <= 8, path
+        assert 2 <= len(history) <= 9, path
         stamps = [datetime.fromisoformat(e["at"]) for e in history]
         assert stamps == sorted(stamps), path
         assert case["assignee"] in people, path
