@@ -1493,7 +1493,9 @@ def main() -> int:
         cases = PROJECT / "cases"
         if options.check:
             changed = [f"cases/{n}" for n in differences(repo / "cases", cases)]
-            changed += [f"{ATTACHMENTS}/{n}" for n in differences(repo / ATTACHMENTS, PROJECT / ATTACHMENTS, "*")]
+            changed += [
+                f"{ATTACHMENTS}/{n}" for n in differences(repo / ATTACHMENTS, PROJECT / ATTACHMENTS, "*")
+            ]
             for name in changed:
                 print(f"differs: {name}")
             return 1 if changed else 0
