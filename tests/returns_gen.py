@@ -276,7 +276,7 @@ def write_and_commit(root: Path, cases: list[Case], environ: dict[str, str], mes
         target = root / case.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(case.text(), encoding="utf-8")
-    for args in (["add", "-A", "cases"], ["commit", "-q", "-m", message]):
+    for args in (["add", "-A", "cases"], ["commit", "--no-verify", "-q", "-m", message]):
         subprocess.run(["git", *args], cwd=root, env=environ, check=True, capture_output=True)
 
 

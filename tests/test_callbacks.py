@@ -88,8 +88,9 @@ def test_resolved_complaint_opens_a_callback_linked_both_ways_in_the_next_commit
 
 def test_closed_return_opens_an_after_return_callback(repo: CLI) -> None:
     ret = repo.new("return")
+    details = ["return_type=return", "reason=changed-mind", "order_no=TB20261123001", "amount_paid=129.50"]
     for target, extra in [
-        ("approved", []),
+        ("approved", [a for d in details for a in ("--set", d)]),
         ("in_transit", ["--set", "return_tracking_no=SF123"]),
         ("received", []),
         ("inspected", ["--set", "inspection_result=屏幕破损"]),
