@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from casekit.cli import fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption
 from casekit.errors import CasekitError, ExitCode
 from casekit.features import load_features
@@ -49,6 +50,7 @@ def _global_options(
     Globals.actor = actor
 
 
+fastparams.install()
 load_features()
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
