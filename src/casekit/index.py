@@ -38,6 +38,7 @@ from casekit.vcs import blob_id, git_dir, run_git, state_dir
 FORMAT = "casekit-index-2"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
+STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
 LOCK_NAME = "index.lock"
 PARALLEL_FROM = 2000  # files to parse before a pool of processes pays off
 CHUNK = 500
@@ -233,8 +234,9 @@ class CaseIndex:
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.db_path}{suffix}")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.folder / SNAPSHOT_NAME)
+        for name in (SNAPSHOT_NAME, STAMP_NAME):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.folder / name)
 
     @staticmethod
     def _meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -288,6 +290,7 @@ class CaseIndex:
                     _statements(conn, _INDEXES)
             if git.listing is not None:
                 _write_snapshot(self.folder / SNAPSHOT_NAME, git.listing)
+            _write_snapshot(self.folder / STAMP_NAME, git.stamp.encode("ascii"))
 
     def _decide(
         self,
@@ -392,18 +395,16 @@ class CaseIndex:
         return record, gone_dirs, added, removed
 
     def _git(self, conn: sqlite3.Connection, cold: bool) -> _Git:
-        index_file = git_dir(self.root) / "index"
-        try:
-            st = os.stat(index_file)
-            stamp = _stat_key(st)
-            if st.st_mtime_ns >= time.time_ns() - RACY_NS:
-                stamp = ""  # written just now: read it again next time
-        except OSError:
-            stamp = ""
-        listing: bytes | None = None
+        from casekit import prefetch
+
+        early = prefetch.take(self.root, "ls-files")
+        listing, stamp = early if early else (None, prefetch.index_stamp(git_dir(self.root)))
+        if stamp and int(stamp.split(":")[0]) >= time.time_ns() - RACY_NS:
+            stamp = ""  # git's index was written just now: read it again next time
         staged: dict[str, str | None] = {}
         if cold or not stamp or stamp != self._meta(conn, "git_index"):
-            listing = run_git(self.root, "ls-files", "-s", "-v", "-z", "--", CASES_DIR, check=False)
+            if listing is None:
+                listing = run_git(self.root, *prefetch.LS_FILES, check=False)
             new = _parse_listing(listing)
             old_listing = None if cold else _read_snapshot(self.folder / SNAPSHOT_NAME)
             if old_listing is None:
@@ -415,15 +416,17 @@ class CaseIndex:
                 old = _parse_listing(old_listing)
                 staged = {p: b for p, b in new.items() if old.get(p, "") != b}
                 staged.update({p: None for p in old if p not in new})
-        dirty = self._dirty()
-        return _Git(stamp, listing, staged, dirty)
+        else:
+            listing = None
+        return _Git(stamp, listing, staged, self._dirty())
 
     def _dirty(self) -> set[str]:
         """Tracked files under cases/ that may differ from git's index."""
+        from casekit import prefetch
+
+        early = prefetch.take(self.root, "diff-files")
         for attempt in range(2):
-            out = run_git(
-                self.root, "diff-files", "--relative", "--name-only", "-z", "--", CASES_DIR, check=False
-            )
+            out = early[0] if early and not attempt else run_git(self.root, *prefetch.DIFF_FILES, check=False)
             dirty = {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
             if len(dirty) < REFRESH_GIT_FROM or attempt:
                 return dirty

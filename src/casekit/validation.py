@@ -25,10 +25,8 @@ from casekit.config import Config
 from casekit.errors import Problem
 from casekit.fields import check_timestamp, check_value, normalise_phone
 from casekit.ids import parse_id
-from casekit.quickload import load as load_case
 from casekit.store import relative_case_path
 from casekit.workflow import replay_states
-from casekit.yamlio import YamlSyntaxError, locate
 
 KeyPath = Sequence[str | int]
 Finding = tuple[KeyPath, str]
@@ -293,6 +291,9 @@ REPOSITORY_CHECKS: list[RepositoryCheck] = [check_unique_ids]
 
 
 def parse_doc(path: str, raw: bytes) -> tuple[CaseDoc | None, list[Problem]]:
+    from casekit.quickload import load as load_case
+    from casekit.yamlio import YamlSyntaxError
+
     try:
         data = load_case(raw)
     except YamlSyntaxError as exc:
@@ -319,6 +320,8 @@ def check_repository(docs: list[CaseDoc], config: Config) -> list[Problem]:
 
 
 def _problem(doc: CaseDoc, key_path: KeyPath, message: str) -> Problem:
+    from casekit.yamlio import locate
+
     case_id = doc.data.get("id")
     prefix = f"{case_id}: " if isinstance(case_id, str) else ""
     return Problem(doc.path, locate(doc.raw, key_path), prefix + message)
