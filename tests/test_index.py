@@ -26,6 +26,7 @@ QUERIES = (
     ("list", "--kind", "callback", "--assignee", "wang.fang"),
     ("validate",),
     ("validate", "--format", "json"),
+    ("audit", "--format", "json"),
 )
 
 
@@ -302,3 +303,28 @@ def test_racy_edit_right_after_a_query(filled: CLI) -> None:
     time.sleep(0.01)
     same_answers(filled, ("validate",))
     assert "unknown priority 'b" in filled.run("validate").out
+
+
+def test_listing_changes_finds_exactly_the_changed_entries() -> None:
+    from casekit.index import _listing_changes, _parse_listing
+
+    rng = random.Random(3)
+
+    def listing(entries: dict[str, str]) -> bytes:
+        return b"".join(f"H 100644 {blob} 0\t{path}\0".encode() for path, blob in sorted(entries.items()))
+
+    for _ in range(300):
+        old = {f"cases/k/{rng.randrange(60):03d}.yaml": f"{rng.getrandbits(160):040x}" for _ in range(40)}
+        new = dict(old)
+        for _ in range(rng.randint(0, 4)):
+            roll, path = rng.random(), f"cases/k/{rng.randrange(60):03d}.yaml"
+            if roll < 0.4:
+                new[path] = f"{rng.getrandbits(160):040x}"
+            elif roll < 0.7:
+                new.pop(path, None)
+            else:
+                new[path] = new.get(path, "0" * 40)
+        expected = {p: new.get(p) for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
+        found = _listing_changes(listing(old), listing(new))
+        assert found == expected
+        assert _parse_listing(listing(new)) == new

@@ -405,17 +405,14 @@ class CaseIndex:
         if cold or not stamp or stamp != self._meta(conn, "git_index"):
             if listing is None:
                 listing = run_git(self.root, *prefetch.LS_FILES, check=False)
-            new = _parse_listing(listing)
             old_listing = None if cold else _read_snapshot(self.folder / SNAPSHOT_NAME)
             if old_listing is None:
-                staged = dict(new)
+                staged = _parse_listing(listing)
                 if not cold:
                     for (path,) in conn.execute("SELECT path FROM files WHERE staged IS NOT NULL"):
                         staged.setdefault(path, None)
             else:
-                old = _parse_listing(old_listing)
-                staged = {p: b for p, b in new.items() if old.get(p, "") != b}
-                staged.update({p: None for p in old if p not in new})
+                staged = _listing_changes(old_listing, listing)
         else:
             listing = None
         return _Git(stamp, listing, staged, self._dirty())
@@ -496,6 +493,23 @@ class CaseIndex:
         rows = conn.execute("SELECT problems FROM files WHERE problems IS NOT NULL ORDER BY sortkey")
         return [p for (blob,) in rows for p in _loads(blob)]
 
+    def data_for_blobs(self, blobs: Mapping[str, str]) -> dict[str, Any]:
+        """Parsed cases of the given paths whose row holds exactly the given blob id
+        (a row's blob id and data always belong together, fresh or not)."""
+        conn = self.connection()
+        found: dict[str, Any] = {}
+        paths = sorted(blobs)
+        with _no_gc():
+            for start in range(0, len(paths), CHUNK):
+                part = paths[start : start + CHUNK]
+                marks = ", ".join("?" * len(part))
+                for path, blob, data in conn.execute(
+                    f"SELECT path, blob, data FROM files WHERE data IS NOT NULL AND path IN ({marks})", part
+                ):
+                    if blobs.get(path) == blob:
+                        found[path] = _loads(data)
+        return found
+
     def paths_ending(self, suffix: str) -> list[str]:
         """Indexed paths whose file name ends with `suffix` (after a refresh)."""
         conn = self.connection()
@@ -571,6 +585,42 @@ def _parse_listing(listing: bytes) -> dict[str, str | None]:
         else:
             result[path] = None
     return result
+
+
+def _listing_changes(old: bytes, new: bytes) -> dict[str, str | None]:
+    """Paths whose entry differs between two `git ls-files -s -v -z` outputs, with their
+    new value (None when gone or no longer trusted). Both are sorted by path, and a
+    change usually touches a few entries: only the part between the longest common
+    prefix and suffix is parsed."""
+    if old == new:
+        return {}
+    limit = min(len(old), len(new))
+    low, high = 0, limit
+    while low < high:  # longest common prefix, comparing only the bytes not yet known equal
+        middle = (low + high + 1) // 2
+        if old[low:middle] == new[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    start = old.rfind(b"\0", 0, low) + 1  # back to the start of the first differing entry
+    low, high = 0, limit - start
+    while low < high:  # longest common suffix, not reaching into the prefix
+        middle = (low + high + 1) // 2
+        if old[len(old) - middle : len(old) - low] == new[len(new) - middle : len(new) - low]:
+            low = middle
+        else:
+            high = middle - 1
+
+    def middle_part(listing: bytes) -> bytes:
+        common = len(listing) - low  # where the common suffix begins
+        end = start if common <= start else listing.find(b"\0", common - 1) + 1
+        return listing[start:end]
+
+    before = set(middle_part(old).split(b"\0")) - {b""}
+    after = set(middle_part(new).split(b"\0")) - {b""}
+    changes: dict[str, str | None] = dict.fromkeys(_parse_listing(b"\0".join(before - after)))
+    changes.update(_parse_listing(b"\0".join(after - before)))
+    return changes
 
 
 def _read_snapshot(path: Path) -> bytes | None:
