@@ -328,3 +328,20 @@ def test_listing_changes_finds_exactly_the_changed_entries() -> None:
         found = _listing_changes(listing(old), listing(new))
         assert found == expected
         assert _parse_listing(listing(new)) == new
+
+
+def test_show_by_id_suffix_with_and_without_the_index(filled: CLI) -> None:
+    ids = sorted(statuses(filled))
+    suffix = ids[3][-9:]
+    same_answers(filled, ("show", suffix), ("show", suffix.lower()), ("show", "ZZZZ-ZZZZ"))
+    assert filled.ok("show", suffix).out.startswith(f"id: {ids[3]}")
+    # a case file added by hand is found at once, even with a warm index
+    source = filled.case_path(ids[3])
+    twin = source.with_name(f"{ids[3][:-9]}QQQQ-QQQQ.yaml")
+    twin.write_bytes(source.read_bytes())
+    assert filled.ok("show", "QQQQ-QQQQ").out == source.read_text(encoding="utf-8").rstrip("\n") + "\n"
+    other_folder = filled.root / "cases" / "callback" / "2030" / "01"
+    other_folder.mkdir(parents=True)
+    (other_folder / f"B-20300101-{suffix}.yaml").write_text("id: x\nhistory: []\n", encoding="utf-8")
+    same_answers(filled, ("show", suffix))
+    assert "matches several cases" in filled.run("show", suffix).err

@@ -35,7 +35,7 @@ from casekit.selection import CaseFilter, entry_moments
 from casekit.store import CASES_DIR
 from casekit.vcs import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-2"  # change when what a row holds changes
+FORMAT = "casekit-index-3"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -45,6 +45,7 @@ CHUNK = 500
 RACY_NS = 2_000_000_000  # a stat younger than this may hide a change in the same tick
 REFRESH_GIT_FROM = 500  # stat-dirty files before git's own stat cache is refreshed
 ENV_SWITCH = "CASEKIT_INDEX"
+TAIL = 15  # characters of a file name kept for look-ups by ID suffix: "-7KQ3-XHD2.yaml"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -53,6 +54,7 @@ CREATE TABLE files (
     path TEXT PRIMARY KEY,
     dir TEXT NOT NULL,
     sortkey TEXT NOT NULL,
+    tail TEXT NOT NULL,
     blob TEXT NOT NULL,
     staged TEXT,
     watch INTEGER NOT NULL,
@@ -66,6 +68,7 @@ CREATE TABLE files (
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS files_dir ON files (dir);
 CREATE INDEX IF NOT EXISTS files_sort ON files (sortkey);
+CREATE INDEX IF NOT EXISTS files_tail ON files (tail);
 CREATE INDEX IF NOT EXISTS files_watch ON files (watch) WHERE watch = 1;
 CREATE INDEX IF NOT EXISTS files_status ON files (status);
 CREATE INDEX IF NOT EXISTS files_id ON files (id);
@@ -73,7 +76,7 @@ CREATE INDEX IF NOT EXISTS files_last ON files (last_at);
 CREATE INDEX IF NOT EXISTS files_problems ON files (sortkey) WHERE problems IS NOT NULL;
 """
 _ROW_COLUMNS = (
-    "path, dir, sortkey, blob, staged, watch, stat, id, kind, status, priority, assignee, "
+    "path, dir, sortkey, tail, blob, staged, watch, stat, id, kind, status, priority, assignee, "
     "opened_at, updated_at, first_at, last_at, data, problems"
 )
 
@@ -282,7 +285,7 @@ class CaseIndex:
                 conn.executemany("UPDATE files SET staged = ?, watch = ?, stat = ? WHERE path = ?", updates)
                 staged_of = {rel: git.staged.get(rel, _staged(rows, rel)) for rel in to_read}
                 conn.executemany(
-                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 19)})",
                     (_full_row(row, staged_of[row[0]]) for row in parsed),
                 )
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('git_index', ?)", (git.stamp,))
@@ -525,7 +528,8 @@ def _staged(rows: dict[str, tuple[Any, ...]], rel: str) -> str | None:
 def _full_row(row: tuple[Any, ...], staged: str | None) -> tuple[Any, ...]:
     rel, blob, stat, *columns = row
     watch = 0 if staged is not None and staged == blob else 1
-    return (rel, _parent(rel), _sortkey(rel), blob, staged, watch, stat if watch else None, *columns)
+    tail = rel.rpartition("/")[2][-TAIL:]
+    return (rel, _parent(rel), _sortkey(rel), tail, blob, staged, watch, stat if watch else None, *columns)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
@@ -691,6 +695,43 @@ def _no_gc() -> Iterator[None]:
 
 
 # --- the entry points the rest of casekit uses -----------------------------------------
+
+
+def paths_named(root: Path, tail: str) -> list[str] | None:
+    """Paths of case files whose name ends with `tail` (at most TAIL characters), from an
+    existing index whose folders have not changed since it was brought up to date (names
+    are all this needs, so it costs a few dozen `stat` calls). None when that is not so:
+    the caller then looks at the folders itself."""
+    if len(tail) > TAIL or not enabled() or not usable(root):
+        return None
+    db_path = git_dir(root) / "casekit" / DB_NAME
+    if not db_path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        if CaseIndex._meta(conn, "format") != FORMAT:
+            return None
+        dirs = conn.execute("SELECT path, mtime_ns FROM dirs").fetchall()
+        if not any(folder == CASES_DIR for folder, _ in dirs):
+            return None
+        for folder, mtime in dirs:
+            try:
+                if mtime < 0 or os.stat(root / folder).st_mtime_ns != mtime:
+                    return None
+            except OSError:
+                return None
+        if len(tail) == TAIL:
+            rows = conn.execute("SELECT path FROM files WHERE tail = ?", (tail,))
+        else:
+            rows = conn.execute("SELECT path FROM files WHERE substr(tail, -?) = ?", (len(tail), tail))
+        return sorted((r[0] for r in rows), key=lambda p: p.split("/"))
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def open_index(root: Path, *, show_progress: bool = True) -> CaseIndex:
