@@ -155,6 +155,29 @@ _KEY_ONLY = re.compile(_KEY)
 _FLOW_SPLIT = re.compile(r"(, |: |[{}\[\]])")
 
 
+# The history entries casekit writes, keys in casekit's order: one regular expression
+# finds the pieces, each checked and resolved as the general path below would.
+_NO_SEPARATOR = r"[^,{}\[\]]+"
+_ENTRY = re.compile(
+    rf"\{{at: ({_NO_SEPARATOR}), by: ({_NO_SEPARATOR}), action: ({_NO_SEPARATOR})"
+    rf"(?:, from: ({_NO_SEPARATOR}))?(?:, to: ({_NO_SEPARATOR}))?"
+    rf"(?:, set: (\{{[^{{}}\[\]]*\}}))?(?:, note: ({_NO_SEPARATOR}))?\}}"
+)
+_ENTRY_KEYS = ("at", "by", "action", "from", "to", "set", "note")
+
+
+def _entry(text: str) -> dict[str, Any] | None:
+    """A history entry in casekit's usual shape, or None to take the general path."""
+    match = _ENTRY.fullmatch(text)
+    if match is None or "'" in text:
+        return None
+    entry: dict[str, Any] = {}
+    for key, piece in zip(_ENTRY_KEYS, match.groups(), strict=True):
+        if piece is not None:
+            entry[key] = _flow(piece) if key == "set" else _flow_plain(piece)
+    return entry
+
+
 def _flow(text: str) -> Any:
     """A whole flow mapping or sequence, such as a history entry, written with ', '."""
     if "'" in text:
@@ -334,7 +357,8 @@ def _block(lines: list[str]) -> Any:
         for line in lines:
             if line[:4] != "  - " or line[4:5] == " ":
                 raise _Unsupported
-            items.append(_block_scalar(line[4:]))
+            item = _entry(line[4:]) if line[4:5] == "{" else None
+            items.append(_block_scalar(line[4:]) if item is None else item)
         return items
     mapping: dict[str, Any] = {}
     for line in lines:

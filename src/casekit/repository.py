@@ -99,12 +99,14 @@ def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], 
 def _read_indexed(
     root: Path, targets: list[Path] | None, where: CaseFilter, show_progress: bool
 ) -> tuple[list[CaseDoc], list[Problem]]:
-    from casekit.index import CaseIndex, with_index
+    from casekit.index import CaseIndex, no_gc, with_index
 
     def read(index: CaseIndex) -> tuple[list[CaseDoc], list[Problem]]:
         if targets is None:
-            entries = index.entries(where)
-            return [_doc(root, e.path, e.data) for e in entries if e.data is not None], index.problems()
+            with no_gc():
+                entries = index.entries(where)
+                docs = [_doc(root, e.path, e.data) for e in entries if e.data is not None]
+            return docs, index.problems()
         rels = [relpath(root, path) for path in targets]
         indexed = {e.path: e for e in index.entries(paths=rels)}
         docs: list[CaseDoc] = []
