@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from casekit.config import Config, read_config
 from casekit.errors import Problem
@@ -102,6 +103,7 @@ def _read_indexed(
     from casekit.index import CaseIndex, no_gc, with_index
 
     def read(index: CaseIndex) -> tuple[list[CaseDoc], list[Problem]]:
+        docs: list[CaseDoc] = []
         if targets is None:
             with no_gc():
                 entries = index.entries(where)
@@ -109,7 +111,6 @@ def _read_indexed(
             return docs, index.problems()
         rels = [relpath(root, path) for path in targets]
         indexed = {e.path: e for e in index.entries(paths=rels)}
-        docs: list[CaseDoc] = []
         problems: list[Problem] = []
         for rel, path in zip(rels, targets, strict=True):
             entry = indexed.get(rel)
@@ -139,7 +140,8 @@ def _expand(root: Path, paths: Iterable[Path]) -> Iterable[Path]:
             yield path
 
 
-def load_repository(root: Path, paths: Iterable[Path] | None = None) -> Loaded:
+def load_repository(root: Path, paths: Iterable[Path] | None = None, **filters: Any) -> Loaded:
+    """The config and the cases (keyword filters as for `read_cases`), with every problem."""
     config, problems = read_config(root)
-    docs, case_problems = read_cases(root, paths)
+    docs, case_problems = read_cases(root, paths, **filters)
     return Loaded(config, docs, problems + case_problems)
