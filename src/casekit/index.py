@@ -263,7 +263,7 @@ class CaseIndex:
             candidates |= {r[0] for r in conn.execute("SELECT path FROM files WHERE watch = 1")}
             candidates -= removed
             rows = self._rows(conn, candidates)
-            present = candidates - {p for p in candidates if p not in rows and p not in added}
+            present = {p for p in candidates if p in rows or p in added}  # not deleted, .yaml
             to_read: list[str] = []
             updates: list[tuple[Any, ...]] = []
             for rel in sorted(present):
@@ -275,6 +275,9 @@ class CaseIndex:
                 elif row is None or decision != row[1:]:
                     updates.append((*decision, rel))
             parsed = self._read_all(to_read, racy_before, cold)
+            changed = removed or gone_dirs or new_dirs or updates or parsed
+            if not changed and git.stamp == self._meta(conn, "git_index"):
+                return  # nothing to write: the rows are current
             with _write(conn):
                 _delete_paths(conn, removed)
                 for folder in gone_dirs:
