@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -49,10 +50,15 @@ class Timing:
     name: str
     samples: list[float] = field(default_factory=list)
     note: str = ""
+    cpu: list[float] = field(default_factory=list)  # user + system time of the process tree
 
     @property
     def median(self) -> float | None:
         return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def median_cpu(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
 
     def cell(self, value: float | None) -> str:
         return "n/a" if value is None else (f"{value:.3f}" if value < 10 else f"{value:.1f}")
@@ -76,6 +82,7 @@ class Bench:
             GIT_COMMITTER_EMAIL="li.na@example.com",
         )
         self.results: list[Timing] = []
+        self.last_cpu = 0.0
         self.peer: list[tuple[str, Timing, Timing]] = []
 
     # running --------------------------------------------------------------------------
@@ -96,6 +103,7 @@ class Bench:
         return proc
 
     def timed(self, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(
             command,
@@ -106,6 +114,8 @@ class Bench:
             check=False,
         )
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.last_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"{' '.join(command)}: exit {proc.returncode}: {proc.stderr.decode()[-500:]}")
         return elapsed, proc.returncode
@@ -121,6 +131,7 @@ class Bench:
                 timing.note = f"exit {code}"
             if i >= 0:
                 timing.samples.append(elapsed)
+                timing.cpu.append(self.last_cpu)
         self.results.append(timing)
         print(f"  {name:40s} {timing.cell(timing.median):>8s} s", file=sys.stderr)
         return timing
@@ -191,6 +202,7 @@ class Bench:
                 timing.note = f"exit {code}"
             if i >= 0:
                 timing.samples.append(elapsed)
+                timing.cpu.append(self.last_cpu)
             subprocess.run(["git", "reset", "-q", "--", *rels], cwd=self.repo, check=True)
             subprocess.run(["git", "checkout", "-q", "--", *rels], cwd=self.repo, check=True)
         self.results.append(timing)
@@ -244,6 +256,7 @@ class Bench:
                 elapsed, _ = self.timed([task, *make(i)], home, env)
                 if i >= 0:
                     timing.samples.append(elapsed)
+                    timing.cpu.append(self.last_cpu)
             if ours in times:
                 self.peer.append((ours, times[ours], timing))
             print(f"  {name:40s} {timing.cell(timing.median):>8s} s", file=sys.stderr)
@@ -268,8 +281,8 @@ class Bench:
 
     def table(self, count: int) -> str:
         lines = [
-            f"| command ({count:,} cases) | median s | min s | max s | target s | |",
-            "|---|---:|---:|---:|---:|---|",
+            f"| command ({count:,} cases) | median s | min s | max s | CPU s | target s | |",
+            "|---|---:|---:|---:|---:|---:|---|",
         ]
         for t in self.results:
             target = TARGETS.get(t.name)
@@ -281,7 +294,7 @@ class Bench:
             high = max(t.samples) if t.samples else None
             lines.append(
                 f"| `{t.name}` | {t.cell(t.median)} | {t.cell(low)} | {t.cell(high)} | "
-                f"{'' if target is None else target} | {verdict} |"
+                f"{t.cell(t.median_cpu)} | {'' if target is None else target} | {verdict} |"
             )
         if self.peer:
             lines += [
