@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
-# Tests that import casekit in-process get this checkout's code too (not an installed copy).
-sys.path.insert(0, str(PROJECT / "src"))
+# In-process imports (`from casekit.x import y` in a test) get this checkout's code too.
+if str(PROJECT / "src") not in sys.path:
+    sys.path.insert(0, str(PROJECT / "src"))
 NOW = "2026-11-23T10:05:00+08:00"
 
 

@@ -1,3 +1,3 @@
-from casekit.cli.app import main
+from casekit.cli.entry import main
 
 main()

@@ -159,6 +159,34 @@ def _layout_only(root: Path, commit: CommitRecord, case_files: Sequence[str]) ->
     return True
 
 
+def _committed_cases(root: Path) -> list[tuple[str, Any]]:
+    """Every case file in HEAD with its parsed content (or the YAML error), in path order.
+
+    Files whose committed blob is the one the query index holds come from the index;
+    only the others are read from git and parsed here."""
+    listing = run_git(root, "ls-tree", "-r", "-z", "HEAD", "--", CASES_DIR, check=False)
+    blobs: dict[str, str] = {}
+    for item in listing.decode("utf-8", "surrogateescape").split("\0"):
+        head, _, path = item.partition("\t")
+        fields = head.split(" ")
+        if path.endswith(".yaml") and len(fields) == 3 and fields[1] == "blob":
+            blobs[path] = fields[2]
+    known: dict[str, Any] = {}
+    from casekit import index
+
+    if blobs and index.enabled() and index.usable(root):
+        known = index.with_index(root, lambda i: i.data_for_blobs(blobs))
+    missing = [p for p in blobs if p not in known]
+    for path, blob in zip(missing, cat_objects(root, [f"HEAD:{p}" for p in missing]), strict=True):
+        if blob is None:
+            continue
+        try:
+            known[path] = load_fast(blob.content)
+        except YamlSyntaxError as exc:
+            known[path] = exc
+    return [(path, known[path]) for path in sorted(blobs) if path in known]
+
+
 def audit_repository(root: Path) -> list[Problem]:
     config, _ = read_config(root)
     commits = read_commits(root, (CASES_DIR,))
@@ -177,18 +205,12 @@ def audit_repository(root: Path) -> list[Problem]:
         for path in case_files:
             by_file.setdefault(path, []).append(commit)
 
-    listing = run_git(root, "ls-tree", "-r", "--name-only", "HEAD", "--", CASES_DIR, check=False)
-    paths = [p for p in listing.decode().splitlines() if p.endswith(".yaml")]
-    blobs = cat_objects(root, [f"HEAD:{p}" for p in paths])
+    committed = _committed_cases(root)
     present = set()
-    for path, blob in zip(paths, blobs, strict=True):
+    for path, case in committed:
         present.add(path)
-        if blob is None:
-            continue
-        try:
-            case = load_fast(blob.content)
-        except YamlSyntaxError as exc:
-            problems.append(Problem(path, exc.line, str(exc)))
+        if isinstance(case, YamlSyntaxError):
+            problems.append(Problem(path, case.line, str(case)))
             continue
         if not isinstance(case, Mapping):
             problems.append(Problem(path, 1, "not a case file"))

@@ -17,7 +17,6 @@ from typing import Any
 
 from casekit.errors import ConfigError, Problem
 from casekit.timeutil import zone
-from casekit.yamlio import YamlSyntaxError, load_fast, locate
 
 CONFIG_FILE = "casekit.yaml"
 
@@ -153,6 +152,8 @@ class Config:
         return None
 
     def line(self, key_path: Sequence[str | int]) -> int | None:
+        from casekit.yamlio import locate
+
         return locate(self.text, key_path)
 
     def person(self, who: str) -> Person | None:
@@ -179,6 +180,8 @@ class _Checker:
     def add(self, key_path: Sequence[str | int], message: str) -> None:
         where = ".".join(str(k) for k in key_path)
         prefix = f"{where}: " if where else ""
+        from casekit.yamlio import locate
+
         self.problems.append(Problem(str(self.path), locate(self.text, key_path), prefix + message))
 
     def mapping(self, value: Any, key_path: Sequence[str | int]) -> Mapping[str, Any]:
@@ -212,6 +215,8 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
     from casekit.features import load_features
 
     load_features()  # feature modules register the config sections they own
+    from casekit.yamlio import YamlSyntaxError, load_fast
+
     check = _Checker(path, text)
     try:
         raw = load_fast(text)
@@ -497,10 +502,20 @@ def read_config(root: Path) -> tuple[Config | None, list[Problem]]:
 
 
 def load_config(root: Path) -> Config:
-    """The repository's config, or a ConfigError naming the first problem."""
+    """The repository's config, or a ConfigError naming the first problem.
+
+    A config that was read without problems is kept, parsed, in `.git/casekit/`, and
+    used again while casekit.yaml and the code that reads it stay the same.
+    """
+    from casekit import configcache
+
+    cached = configcache.load(root)
+    if cached is not None:
+        return cached
     config, problems = read_config(root)
     if problems or config is None:
         first = problems[0].format()
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise ConfigError(f"{first}{more}; fix casekit.yaml, then run `casekit validate`")
+    configcache.store(root, config)
     return config

@@ -59,20 +59,82 @@ def _cell(value: Any) -> str:
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    """A plain-text table; wide (Chinese) characters count as two columns."""
+    """A plain-text table; wide (Chinese) characters count as two columns.
+
+    The layout is tabulate's "simple" format. Common tables (plain text cells) are laid
+    out here, which is much quicker to start than importing tabulate; anything unusual
+    (control characters, combining marks, ragged rows) goes through tabulate itself.
+    """
+    cells = [[_cell(c) for c in row] for row in rows]
+    quick = _simple_table(cells, [str(h) for h in headers])
+    if quick is not None:
+        return quick
     import tabulate
 
     tabulate.WIDE_CHARS_MODE = True
     tabulate.PRESERVE_WHITESPACE = False
-    return tabulate.tabulate(
-        [[_cell(c) for c in row] for row in rows],
-        headers=list(headers),
-        tablefmt="simple",
-        disable_numparse=True,
-    )
+    return tabulate.tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True)
+
+
+def _simple_table(rows: list[list[str]], headers: list[str]) -> str | None:
+    """tabulate's "simple" layout (left-aligned text, two spaces between columns, every
+    line right-stripped), or None when a cell needs tabulate's own handling."""
+    count = len(headers)
+    widths = []
+    for h in headers:
+        w = _quick_width(h) if h.isprintable() else None
+        if w is None:
+            return None
+        widths.append(w + 2)
+    table_rows = []
+    for row in rows:
+        if len(row) != count:
+            return None
+        cells = []
+        for column, value in enumerate(row):
+            if not value.isprintable():
+                return None
+            text = value.strip()
+            w = _quick_width(text)
+            if w is None:
+                return None
+            widths[column] = max(widths[column], w)
+            cells.append((text, w))
+        table_rows.append(cells)
+
+    def line(cells: list[tuple[str, int]]) -> str:
+        return "  ".join(text + " " * (widths[i] - w) for i, (text, w) in enumerate(cells)).rstrip()
+
+    lines = [line([(h, _quick_width(h) or 0) for h in headers]), "  ".join("-" * w for w in widths)]
+    lines += [line(cells) for cells in table_rows]
+    return "\n".join(lines)
+
+
+def _quick_width(text: str) -> int | None:
+    """Display width of text made of ASCII and common wide or narrow characters, or None
+    for anything whose width needs wcwidth's tables (controls, combining marks...)."""
+    if text.isascii():
+        return len(text) if text.isprintable() else None
+    import unicodedata
+
+    width = 0
+    for char in text:
+        if char.isascii():
+            if not char.isprintable():
+                return None
+            width += 1
+            continue
+        category = unicodedata.category(char)
+        if category[0] not in "LNPS" or category == "Sk":
+            return None
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
 
 
 def display_width(text: str) -> int:
+    quick = _quick_width(text)
+    if quick is not None:
+        return quick
     from wcwidth import wcswidth
 
     width = wcswidth(text)
@@ -83,16 +145,23 @@ def truncate(text: str, width: int) -> str:
     """Cut text to `width` display columns, marking the cut with '…'."""
     if display_width(text) <= width:
         return text
-    from wcwidth import wcwidth
-
     out, used = [], 0
     for char in text:
-        w = max(wcwidth(char), 0)
+        w = _char_width(char)
         if used + w > width - 1:
             break
         out.append(char)
         used += w
     return "".join(out) + "…"
+
+
+def _char_width(char: str) -> int:
+    quick = _quick_width(char)
+    if quick is not None:
+        return quick
+    from wcwidth import wcwidth
+
+    return max(wcwidth(char), 0)
 
 
 def short_time(stamp: Any) -> str:

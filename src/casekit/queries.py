@@ -9,7 +9,7 @@ from casekit.env import Env
 from casekit.errors import Problem, UsageError
 from casekit.output import short_time, table, to_csv, to_json, truncate
 from casekit.store import find_case, parse_case, relpath
-from casekit.views import LIST_COLUMNS, case_row, select
+from casekit.views import LIST_COLUMNS, case_row, select, split_values
 
 
 def show_case(env: Env, reference: str, output: str) -> str:
@@ -47,7 +47,13 @@ def list_cases(
 
     config = env.config
     now = env.now(config.tz)
-    docs, _ = read_cases(env.root)
+    select([], config, kinds=kinds, statuses=statuses, assignees=assignees)  # unknown names: say so now
+    docs, _ = read_cases(
+        env.root,
+        kinds=split_values(kinds) or None,
+        statuses=split_values(statuses) or None,
+        assignees=split_values(assignees) or None,
+    )
     chosen = select((d.data for d in docs), config, kinds=kinds, statuses=statuses, assignees=assignees)
     rows = [case_row(case, config, now) for case in chosen]
     if overdue:
@@ -134,7 +140,10 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
     docs, parse_problems = read_cases(root, targets)
     problems += parse_problems
     if targets is None:
-        problems += validate_docs(docs, config)
+        from casekit.progress import Progress
+
+        with Progress("validating cases", len(docs)) as progress:
+            problems += validate_docs(docs, config, progress.update)
     else:
         problems += [p for doc in docs for p in check_case(doc, config)]
     return sorted(problems, key=lambda p: (p.path, p.line or 0)), len(docs)

@@ -36,7 +36,7 @@ def find_case(root: Path, config: Config, reference: str) -> Path:
         raise CaseNotFound(f"no case {case_id} (looked for {path.relative_to(root)})")
     suffix = normalise(reference)
     if SUFFIX_PATTERN.match(suffix):
-        matches = sorted((root / CASES_DIR).glob(f"*/*/*/*-{suffix}.yaml"))
+        matches = _named(root, suffix)
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
@@ -47,6 +47,16 @@ def find_case(root: Path, config: Config, reference: str) -> Path:
         f"{reference!r} is not a case ID; IDs look like C-20261123-7KQ3-XHD2 "
         "(or give the last part, 7KQ3-XHD2)"
     )
+
+
+def _named(root: Path, suffix: str) -> list[Path]:
+    """Case files named `*-<suffix>.yaml` in cases/<kind>/<year>/<month>/."""
+    from casekit.index import paths_named
+
+    known = paths_named(root, f"-{suffix}.yaml")
+    if known is not None:
+        return [root / p for p in known if p.count("/") == 4]
+    return sorted((root / CASES_DIR).glob(f"*/*/*/*-{suffix}.yaml"))
 
 
 def iter_case_files(root: Path) -> Iterator[Path]:

@@ -9,7 +9,6 @@ is adding a function to `CASE_CHECKS` (or `REPOSITORY_CHECKS` for rules across c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,19 +27,53 @@ from casekit.fields import check_timestamp, check_value, normalise_phone
 from casekit.ids import parse_id
 from casekit.store import relative_case_path
 from casekit.workflow import replay_states, state_after
-from casekit.yamlio import YamlSyntaxError, load_fast, locate
 
 KeyPath = Sequence[str | int]
 Finding = tuple[KeyPath, str]
 
 
-@dataclass(frozen=True)
 class CaseDoc:
-    """One case file as read: its repository-relative path, raw bytes and parsed data."""
+    """One case file as read: its repository-relative path, raw bytes and parsed data.
 
-    path: str
-    raw: bytes
-    data: Mapping[str, Any]
+    Cases served by the query index carry no bytes; `read` fetches them the first time
+    `raw` is asked for (only reporting a problem's line number needs them).
+    """
+
+    __slots__ = ("_raw", "_read", "data", "path")
+
+    def __init__(
+        self,
+        path: str,
+        raw: bytes | None,
+        data: Mapping[str, Any],
+        read: Callable[[], bytes] | None = None,
+    ) -> None:
+        if raw is None and read is None:
+            raise ValueError("a CaseDoc needs its bytes or a way to read them")
+        self.path = path
+        self.data = data
+        self._raw = raw
+        self._read = read
+
+    @property
+    def raw(self) -> bytes:
+        if self._raw is None:
+            assert self._read is not None
+            try:
+                self._raw = self._read()
+            except OSError:
+                self._raw = b""
+        return self._raw
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CaseDoc):
+            return NotImplemented
+        return (self.path, self.raw, self.data) == (other.path, other.raw, other.data)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CaseDoc(path={self.path!r}, data={self.data!r})"
 
 
 CaseCheck = Callable[[CaseDoc, Config], list[Finding]]
@@ -250,8 +283,11 @@ REPOSITORY_CHECKS: list[RepositoryCheck] = [check_unique_ids]
 
 
 def parse_doc(path: str, raw: bytes) -> tuple[CaseDoc | None, list[Problem]]:
+    from casekit.quickload import load as load_case
+    from casekit.yamlio import YamlSyntaxError
+
     try:
-        data = load_fast(raw)
+        data = load_case(raw)
     except YamlSyntaxError as exc:
         return None, [Problem(path, exc.line, f"{exc}; fix the YAML syntax")]
     if not isinstance(data, Mapping):
@@ -276,12 +312,24 @@ def check_repository(docs: list[CaseDoc], config: Config) -> list[Problem]:
 
 
 def _problem(doc: CaseDoc, key_path: KeyPath, message: str) -> Problem:
+    from casekit.yamlio import locate
+
     case_id = doc.data.get("id")
     prefix = f"{case_id}: " if isinstance(case_id, str) else ""
     return Problem(doc.path, locate(doc.raw, key_path), prefix + message)
 
 
-def validate_docs(docs: Iterable[CaseDoc], config: Config) -> list[Problem]:
+def validate_docs(
+    docs: Iterable[CaseDoc], config: Config, progress: Callable[[int], None] | None = None
+) -> list[Problem]:
+    """Every problem of every case, then the problems across cases; `progress` is told
+    how many cases have been checked, now and then."""
     collected = list(docs)
-    problems = [p for doc in collected for p in check_case(doc, config)]
+    problems: list[Problem] = []
+    for number, doc in enumerate(collected, 1):
+        problems += check_case(doc, config)
+        if progress is not None and number % 500 == 0:
+            progress(number)
+    if progress is not None:
+        progress(len(collected))
     return problems + check_repository(collected, config)

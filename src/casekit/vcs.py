@@ -13,7 +13,6 @@ import fcntl
 import hashlib
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -173,6 +172,8 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
 
 
 def _write_trees(root: Path, bodies: list[bytes]) -> None:
+    import tempfile
+
     tmp = state_dir(root) / "tmp"
     tmp.mkdir(exist_ok=True)
     paths = []

@@ -57,8 +57,12 @@ def case_row(case: Mapping[str, Any], config: Config, now: datetime | None = Non
     return row
 
 
-def _split(values: Sequence[str] | None) -> set[str]:
+def split_values(values: Sequence[str] | None) -> set[str]:
+    """Option values, each possibly comma-separated, as one set: ['a,b', 'c'] -> {a, b, c}."""
     return {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
+
+
+_split = split_values
 
 
 def select(

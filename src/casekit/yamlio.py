@@ -16,8 +16,6 @@ from functools import cache
 from io import StringIO
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
@@ -87,73 +85,82 @@ def decimal_text(value: Decimal) -> str:
 
 
 # --- fast reading (PyYAML, C parser when available) -----------------------------------
+# PyYAML is imported the first time a file is parsed with it: most commands never need it
+# (casekit.quickload reads casekit's own layout without it).
 
 
-class _Resolver12(yaml.resolver.BaseResolver):
-    """PyYAML's resolver with the YAML 1.2 implicit types ruamel.yaml uses."""
+@cache
+def _fast_loader() -> Any:
+    """PyYAML's C loader with the YAML 1.2 implicit types ruamel.yaml uses."""
+    import yaml
 
+    class Resolver12(yaml.resolver.BaseResolver):
+        pass
 
-for _tag, _regex, _first in (
-    ("bool", _BOOL, "tTfF"),
-    ("float", _FLOAT, "-+0123456789."),
-    ("int", _INT, "-+0123456789"),
-    ("null", _NULL, "~nN\0"),
-    ("timestamp", _TIMESTAMP, "0123456789"),
-):
-    _Resolver12.add_implicit_resolver(_TAG + _tag, _regex, [None if c == "\0" else c for c in _first])
+    for tag, regex, first in (
+        ("bool", _BOOL, "tTfF"),
+        ("float", _FLOAT, "-+0123456789."),
+        ("int", _INT, "-+0123456789"),
+        ("null", _NULL, "~nN\0"),
+        ("timestamp", _TIMESTAMP, "0123456789"),
+    ):
+        Resolver12.add_implicit_resolver(_TAG + tag, regex, [None if c == "\0" else c for c in first])
 
+    class Constructor(yaml.constructor.SafeConstructor):
+        def _scalar(self, node: Any) -> str:
+            return str(self.construct_scalar(node))
 
-class _Constructor(yaml.constructor.SafeConstructor):
-    def _scalar(self, node: yaml.Node) -> str:
-        return str(self.construct_scalar(node))  # type: ignore[arg-type]
+        def construct_timestamp_text(self, node: Any) -> str:
+            return self._scalar(node)
 
-    def construct_timestamp_text(self, node: yaml.Node) -> str:
-        return self._scalar(node)
+        def construct_exact_decimal(self, node: Any) -> Decimal:
+            return yaml_decimal(self._scalar(node))
 
-    def construct_exact_decimal(self, node: yaml.Node) -> Decimal:
-        return yaml_decimal(self._scalar(node))
+        def construct_yaml12_int(self, node: Any) -> int:
+            return yaml_int(self._scalar(node))
 
-    def construct_yaml12_int(self, node: yaml.Node) -> int:
-        return yaml_int(self._scalar(node))
+        def construct_yaml12_bool(self, node: Any) -> bool:
+            return self._scalar(node).lower() == "true"
 
-    def construct_yaml12_bool(self, node: yaml.Node) -> bool:
-        return self._scalar(node).lower() == "true"
+    Constructor.add_constructor(_TAG + "timestamp", Constructor.construct_timestamp_text)  # type: ignore[type-var]
+    Constructor.add_constructor(_TAG + "float", Constructor.construct_exact_decimal)  # type: ignore[type-var]
+    Constructor.add_constructor(_TAG + "int", Constructor.construct_yaml12_int)  # type: ignore[type-var]
+    Constructor.add_constructor(_TAG + "bool", Constructor.construct_yaml12_bool)  # type: ignore[type-var]
 
+    if yaml.__with_libyaml__:
+        parser: Any = yaml.cyaml.CParser  # type: ignore[attr-defined]
 
-for _suffix, _construct in (
-    ("timestamp", _Constructor.construct_timestamp_text),
-    ("float", _Constructor.construct_exact_decimal),
-    ("int", _Constructor.construct_yaml12_int),
-    ("bool", _Constructor.construct_yaml12_bool),
-):
-    _Constructor.add_constructor(_TAG + _suffix, _construct)  # type: ignore[type-var]
+        class FastLoader(parser, Constructor, Resolver12):  # type: ignore[misc]
+            def __init__(self, stream: str | bytes) -> None:
+                parser.__init__(self, stream)
+                Constructor.__init__(self)
+                Resolver12.__init__(self)
 
-if yaml.__with_libyaml__:
-    _Parser: Any = yaml.cyaml.CParser  # type: ignore[attr-defined]
+        return FastLoader
 
-    class FastLoader(_Parser, _Constructor, _Resolver12):  # type: ignore[misc]
-        def __init__(self, stream: str | bytes) -> None:
-            _Parser.__init__(self, stream)
-            _Constructor.__init__(self)
-            _Resolver12.__init__(self)
-
-else:  # pragma: no cover - libyaml ships in PyYAML's wheels
-
-    class FastLoader(  # type: ignore[no-redef]
+    class PureLoader(  # pragma: no cover - libyaml ships in PyYAML's wheels
         yaml.reader.Reader,
         yaml.scanner.Scanner,
         yaml.parser.Parser,
         yaml.composer.Composer,
-        _Constructor,
-        _Resolver12,
+        Constructor,
+        Resolver12,
     ):
         def __init__(self, stream: str | bytes) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
-            _Constructor.__init__(self)
-            _Resolver12.__init__(self)
+            Constructor.__init__(self)
+            Resolver12.__init__(self)
+
+    return PureLoader
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FastLoader":  # the loader class, built on first use
+        return _fast_loader()
+    raise AttributeError(name)
 
 
 class YamlSyntaxError(ValueError):
@@ -166,8 +173,10 @@ class YamlSyntaxError(ValueError):
 
 def load_fast(text: str | bytes) -> Any:
     """Parse one YAML document quickly into plain Python values."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=FastLoader)
+        return yaml.load(text, Loader=_fast_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -179,8 +188,10 @@ def load_fast(text: str | bytes) -> Any:
 
 def locate(text: str | bytes, key_path: Sequence[str | int]) -> int | None:
     """The 1-based line of the value at `key_path` (the deepest part of it that exists)."""
+    import yaml
+
     try:
-        node = yaml.compose(text, Loader=FastLoader)
+        node = yaml.compose(text, Loader=_fast_loader())
     except yaml.YAMLError:
         return None
     if node is None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from casekit.cli import fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption
 from casekit.errors import CasekitError, ExitCode
 from casekit.features import load_features
@@ -56,15 +57,63 @@ def _global_options(
     Globals.actor = actor
 
 
+fastparams.install()
 load_features()
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
 
 
+# Global options that take a value: `casekit --repo PATH list`.
+_VALUE_OPTIONS = ("--repo", "--actor")
+
+
+def _command_name(argv: list[str]) -> str | None:
+    """The command the arguments name, or None when they ask for the top-level help."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+        elif not arg.startswith(tuple(f"{o}=" for o in _VALUE_OPTIONS)):
+            return None
+    return None
+
+
+def _narrowed(argv: list[str]) -> typer.Typer:
+    """The app with only the command being run: Typer builds every registered command's
+    parser before it runs one, a cost that grows with each command a feature adds."""
+    import copy
+
+    from typer.main import get_command_name
+
+    wanted = _command_name(argv)
+    if wanted is None:
+        return app
+    commands = [
+        c
+        for c in app.registered_commands
+        if (c.name or (get_command_name(c.callback.__name__) if c.callback else None)) == wanted
+    ]
+    groups = [
+        g
+        for g in app.registered_groups
+        if (g.name or (g.typer_instance.info.name if g.typer_instance else None)) == wanted
+    ]
+    if len(commands) + len(groups) != 1:
+        return app  # unknown or ambiguous: let Typer list the commands
+    narrow = copy.copy(app)
+    narrow.registered_commands = commands
+    narrow.registered_groups = groups
+    return narrow
+
+
 def main() -> None:
     """Entry point: user mistakes print one sentence to stderr and exit 1 (2 for usage)."""
     try:
-        app()
+        _narrowed(sys.argv[1:])()
     except CasekitError as exc:
         sys.stderr.write(f"casekit: {exc}\n")
         sys.exit(int(exc.exit_code))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from casekit.env import Env
+if TYPE_CHECKING:
+    from casekit.env import Env
 
 
 class Globals:
@@ -62,6 +63,8 @@ class TextFormat(StrEnum):
 
 
 def make_env(repo: str | None = None, actor: str | None = None) -> Env:
+    from casekit.env import Env  # imported here: `casekit --help` needs no config reader
+
     return Env(repo_flag=repo or Globals.repo, actor_flag=actor or Globals.actor)
 
 

@@ -1,0 +1,383 @@
+"""A fast reader for case files in the layout casekit writes, falling back to YAML.
+
+`casekit.yamlio.load_fast` (libyaml) reads about 2,600 case files a second here; building
+the query index of a 100,000-case repository needs more. Case files written by casekit
+use a small, regular part of YAML: top-level `key: value` lines, one level of nested
+mappings indented by two spaces, and block sequences whose items are one-line flow
+mappings (`history`). This module reads exactly that part, line by line with regular
+expressions, and hands every file that strays from it (comments in odd places, quotes
+other than simple single quotes, multi-line values, anchors, tags, tabs, CRLF ...) to
+`load_fast` whole. Values are resolved with the same YAML 1.2 rules as `load_fast`, so
+`load(raw) == load_fast(raw)` for every input, types included (the test suite checks
+that on generated and mutated files).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from casekit.yamlio import (
+    _BOOL,
+    _FLOAT,
+    _INT,
+    _NULL,
+    _TIMESTAMP,
+    load_fast,
+    yaml_decimal,
+    yaml_int,
+)
+
+
+class _Unsupported(Exception):
+    """The text strays from the simple layout; read it with the full YAML parser."""
+
+
+# Characters libyaml takes as plain printable text, minus tab, CR, the Unicode line
+# breaks and the byte-order mark: anything else goes to the full parser.
+_SAFE_TEXT = re.compile(
+    "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
+)
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
+_TOP = re.compile(rf"({_KEY}):(?: (.*))?")
+_NESTED = re.compile(rf"  ({_KEY}): (.+)")
+_FLOW_KEY = re.compile(rf"({_KEY}): ")
+_SINGLE = re.compile(r"'((?:[^']|'')*)'")
+# A plain scalar in flow context: no indicator first, then no flow indicator, comment
+# sign or question mark, and a colon only inside a time (followed by a digit).
+_FLOW_PLAIN = re.compile(r"[^ \-?:,\[\]{}#&*!|>'\"%@`](?:[^,\[\]{}#?:]|:(?=[0-9]))*")
+_PLAIN_START = frozenset(" -?:,[]{}#&*!|>'\"%@`")
+
+# Implicit types, as yamlio's resolver registers them: first character -> (regex, make).
+_Make = Callable[[str], Any]
+_RESOLVERS: dict[str, list[tuple[re.Pattern[str], _Make]]] = {}
+for _regex, _make, _first in (
+    (_BOOL, lambda text: text.lower() == "true", "tTfF"),
+    (_FLOAT, yaml_decimal, "-+0123456789."),
+    (_INT, yaml_int, "-+0123456789"),
+    (_TIMESTAMP, str, "0123456789"),
+):
+    for _char in _first:
+        _RESOLVERS.setdefault(_char, []).append((_regex, _make))
+
+
+def _resolve(text: str) -> Any:
+    """A plain scalar's value under the YAML 1.2 rules yamlio uses."""
+    try:
+        return _RESOLVED[text]
+    except KeyError:
+        pass
+    if text[:1].isdigit() and text[4:5] == "-" and text[1:4].isdigit():
+        # digits then '-': neither a float nor an int can look like this
+        return text if _TIMESTAMP.match(text) else _resolve_slowly(text)
+    value = _resolve_slowly(text)
+    if len(_RESOLVED) < _RESOLVED_MAX:
+        _RESOLVED[text] = value  # values are immutable: str, int, Decimal, bool, None
+    return value
+
+
+def _resolve_slowly(text: str) -> Any:
+    for regex, make in _RESOLVERS.get(text[0], ()) if text else ():
+        if regex.match(text):
+            return make(text)
+    if _NULL.match(text):
+        return None
+    return text
+
+
+# Scalars repeat a lot across case files (keys, states, logins, field values).
+_RESOLVED: dict[str, Any] = {}
+_RESOLVED_MAX = 20_000
+
+
+def _key(text: str) -> str:
+    value = _resolve(text)
+    if not isinstance(value, str):
+        raise _Unsupported
+    return value
+
+
+def _block_scalar(text: str) -> Any:
+    """The value after `key: ` on a line of a block mapping or after `- ` in a sequence."""
+    try:
+        return _BLOCK_PLAIN[text]
+    except KeyError:
+        pass
+    if not text:
+        raise _Unsupported
+    first = text[0]
+    if first == "{" or first == "[":
+        return _flow(text)
+    if first == "'":
+        match = _SINGLE.fullmatch(text)
+        if match is None:
+            raise _Unsupported
+        return match[1].replace("''", "'")
+    if first in _PLAIN_START or "#" in text or ": " in text or text[-1] in " :":
+        raise _Unsupported
+    value = _resolve(text)
+    if len(_BLOCK_PLAIN) < _RESOLVED_MAX:
+        _BLOCK_PLAIN[text] = value
+    return value
+
+
+def _flow_plain(text: str) -> Any:
+    """A plain scalar inside a flow mapping or sequence."""
+    try:
+        return _FLOW_PLAIN_SEEN[text]
+    except KeyError:
+        pass
+    if not text or text[-1] == " " or _FLOW_PLAIN.fullmatch(text) is None:
+        raise _Unsupported
+    value = _resolve(text)
+    if len(_FLOW_PLAIN_SEEN) < _RESOLVED_MAX:
+        _FLOW_PLAIN_SEEN[text] = value
+    return value
+
+
+def _flow_key(text: str) -> str:
+    try:
+        return _KEYS[text]
+    except KeyError:
+        pass
+    if _KEY_ONLY.fullmatch(text) is None:
+        raise _Unsupported
+    key = _key(text)
+    _KEYS[text] = key
+    return key
+
+
+_BLOCK_PLAIN: dict[str, Any] = {}
+_FLOW_PLAIN_SEEN: dict[str, Any] = {}
+_KEYS: dict[str, str] = {}
+_KEY_ONLY = re.compile(_KEY)
+_FLOW_SPLIT = re.compile(r"(, |: |[{}\[\]])")
+
+
+# The history entries casekit writes, keys in casekit's order: one regular expression
+# finds the pieces, each checked and resolved as the general path below would.
+_NO_SEPARATOR = r"[^,{}\[\]]+"
+_ENTRY = re.compile(
+    rf"\{{at: ({_NO_SEPARATOR}), by: ({_NO_SEPARATOR}), action: ({_NO_SEPARATOR})"
+    rf"(?:, from: ({_NO_SEPARATOR}))?(?:, to: ({_NO_SEPARATOR}))?"
+    rf"(?:, set: (\{{[^{{}}\[\]]*\}}))?(?:, note: ({_NO_SEPARATOR}))?\}}"
+)
+_ENTRY_KEYS = ("at", "by", "action", "from", "to", "set", "note")
+
+
+def _entry(text: str) -> dict[str, Any] | None:
+    """A history entry in casekit's usual shape, or None to take the general path."""
+    match = _ENTRY.fullmatch(text)
+    if match is None or "'" in text:
+        return None
+    entry: dict[str, Any] = {}
+    for key, piece in zip(_ENTRY_KEYS, match.groups(), strict=True):
+        if piece is not None:
+            entry[key] = _flow(piece) if key == "set" else _flow_plain(piece)
+    return entry
+
+
+def _flow(text: str) -> Any:
+    """A whole flow mapping or sequence, such as a history entry, written with ', '."""
+    if "'" in text:
+        value, end = _flow_quoted(text, 0)
+        if end != len(text):
+            raise _Unsupported
+        return value
+    # Split at the separators; plain scalars in flow context cannot contain them, and
+    # every piece is checked, so text that only looks like this goes to the full parser.
+    parts = _FLOW_SPLIT.split(text)
+    if parts[0] or parts[-1]:
+        raise _Unsupported
+    try:
+        value, end = _flow_parts(parts, 1)
+    except IndexError:
+        raise _Unsupported from None
+    if end != len(parts) - 2:
+        raise _Unsupported
+    return value
+
+
+def _flow_parts(parts: list[str], at: int) -> tuple[Any, int]:
+    """The collection opened by the separator parts[at]; returns it and the index of its
+    closing separator. Texts sit at even indices, separators at odd ones."""
+    opener = parts[at]
+    if opener == "{":
+        mapping: dict[str, Any] = {}
+        if parts[at + 1] == "" and parts[at + 2] == "}":
+            return mapping, at + 2
+        while True:
+            if parts[at + 2] != ": ":
+                raise _Unsupported
+            key = _flow_key(parts[at + 1])
+            if key in mapping:
+                raise _Unsupported
+            text, after = parts[at + 3], parts[at + 4]
+            if text == "" and (after == "{" or after == "["):
+                mapping[key], closing = _flow_parts(parts, at + 4)
+                at = closing + 2
+                if parts[closing + 1] != "":
+                    raise _Unsupported
+                after = parts[at]
+            else:
+                mapping[key] = _flow_plain(text)
+                at += 4
+            if after == "}":
+                return mapping, at
+            if after != ", ":
+                raise _Unsupported
+    if opener != "[":
+        raise _Unsupported
+    items: list[Any] = []
+    if parts[at + 1] == "" and parts[at + 2] == "]":
+        return items, at + 2
+    while True:
+        text, after = parts[at + 1], parts[at + 2]
+        if text == "" and (after == "{" or after == "["):
+            item, closing = _flow_parts(parts, at + 2)
+            items.append(item)
+            at = closing + 2
+            if parts[closing + 1] != "":
+                raise _Unsupported
+            after = parts[at]
+        else:
+            items.append(_flow_plain(text))
+            at += 2
+        if after == "]":
+            return items, at
+        if after != ", ":
+            raise _Unsupported
+
+
+def _flow_quoted(text: str, pos: int) -> tuple[Any, int]:
+    """A flow mapping or sequence starting at `pos` that may hold 'quoted' scalars."""
+    if text[pos] == "{":
+        mapping: dict[str, Any] = {}
+        pos += 1
+        if text.startswith("}", pos):
+            return mapping, pos + 1
+        while True:
+            match = _FLOW_KEY.match(text, pos)
+            if match is None:
+                raise _Unsupported
+            key = _key(match[1])
+            if key in mapping:
+                raise _Unsupported
+            mapping[key], pos = _flow_value(text, match.end())
+            if text.startswith(", ", pos):
+                pos += 2
+            elif text.startswith("}", pos):
+                return mapping, pos + 1
+            else:
+                raise _Unsupported
+    items: list[Any] = []
+    pos += 1
+    if text.startswith("]", pos):
+        return items, pos + 1
+    while True:
+        value, pos = _flow_value(text, pos)
+        items.append(value)
+        if text.startswith(", ", pos):
+            pos += 2
+        elif text.startswith("]", pos):
+            return items, pos + 1
+        else:
+            raise _Unsupported
+
+
+def _flow_value(text: str, pos: int) -> tuple[Any, int]:
+    if pos >= len(text):
+        raise _Unsupported
+    first = text[pos]
+    if first == "{" or first == "[":
+        return _flow_quoted(text, pos)
+    if first == "'":
+        match = _SINGLE.match(text, pos)
+        if match is None:
+            raise _Unsupported
+        return match[1].replace("''", "'"), match.end()
+    match = _FLOW_PLAIN.match(text, pos)
+    if match is None:
+        raise _Unsupported
+    plain = match[0]
+    if plain[-1] == " ":
+        raise _Unsupported
+    return _resolve(plain), match.end()
+
+
+def parse_simple(text: str) -> dict[str, Any]:
+    """The mapping in `text`; raises _Unsupported when it strays from the simple layout."""
+    if not _SAFE_TEXT.fullmatch(text):
+        raise _Unsupported
+    lines = text.split("\n")
+    count = len(lines)
+    doc: dict[str, Any] = {}
+    index = 0
+    while index < count:
+        line = lines[index]
+        index += 1
+        if not line or line[0] == "#" or (line[0] == " " and _skippable(line)):
+            continue
+        match = _TOP.fullmatch(line)
+        if match is None:
+            raise _Unsupported
+        key = _key(match[1])
+        if key in doc:
+            raise _Unsupported
+        rest = match[2]
+        if rest is not None:
+            doc[key] = _block_scalar(rest)
+            continue
+        block = []
+        while index < count:
+            line = lines[index]
+            if line and line[0] != " ":
+                break
+            if line and not _skippable(line):
+                block.append(line)
+            index += 1
+        doc[key] = _block(block)
+    if not doc:
+        raise _Unsupported
+    return doc
+
+
+def _skippable(line: str) -> bool:
+    """A blank line or a comment on its own line."""
+    stripped = line.lstrip(" ")
+    return not stripped or stripped[0] == "#"
+
+
+def _block(lines: list[str]) -> Any:
+    if not lines:
+        return None
+    if lines[0].startswith("  - "):
+        items = []
+        for line in lines:
+            if line[:4] != "  - " or line[4:5] == " ":
+                raise _Unsupported
+            item = _entry(line[4:]) if line[4:5] == "{" else None
+            items.append(_block_scalar(line[4:]) if item is None else item)
+        return items
+    mapping: dict[str, Any] = {}
+    for line in lines:
+        match = _NESTED.fullmatch(line)
+        if match is None:
+            raise _Unsupported
+        key = _key(match[1])
+        if key in mapping:
+            raise _Unsupported
+        mapping[key] = _block_scalar(match[2])
+    return mapping
+
+
+def load(raw: bytes) -> Any:
+    """Parse a case file's bytes: the fast path when it can, `load_fast` otherwise.
+
+    Returns exactly what `load_fast(raw)` returns, and raises what it raises.
+    """
+    try:
+        return parse_simple(raw.decode("utf-8"))
+    except (_Unsupported, UnicodeDecodeError):
+        return load_fast(raw)

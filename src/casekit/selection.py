@@ -1,0 +1,105 @@
+"""Which cases a reader wants: a filter on a case's kind, state, assignee, ID and activity.
+
+Pure. `CaseFilter.matches` is the definition; the query index turns the same filter into
+SQL that returns at least the matching cases (never fewer) and then applies `matches`, so
+results with and without the index are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from casekit.casefile import history_of
+
+
+def _frozen(values: Collection[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Cases matching every given part (None: no condition on that part).
+
+    `states` maps a kind to the states wanted for it (kinds not named are left out);
+    `active_between` keeps cases with a history entry at or after the first and before
+    the second moment (both with a time zone).
+    """
+
+    kinds: frozenset[str] | None = None
+    statuses: frozenset[str] | None = None
+    assignees: frozenset[str] | None = None
+    ids: frozenset[str] | None = None
+    states: Mapping[str, frozenset[str]] | None = None
+    active_between: tuple[datetime, datetime] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        kinds: Collection[str] | None = None,
+        statuses: Collection[str] | None = None,
+        assignees: Collection[str] | None = None,
+        ids: Collection[str] | None = None,
+        states: Mapping[str, Collection[str]] | None = None,
+        active_between: tuple[datetime, datetime] | None = None,
+    ) -> CaseFilter:
+        return cls(
+            _frozen(kinds),
+            _frozen(statuses),
+            _frozen(assignees),
+            _frozen(ids),
+            None if states is None else {k: frozenset(v) for k, v in states.items()},
+            active_between,
+        )
+
+    @property
+    def is_everything(self) -> bool:
+        return self == CaseFilter()
+
+    def matches(self, case: Mapping[str, Any]) -> bool:
+        kind, status = _text(case.get("kind")), _text(case.get("status"))
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        if self.statuses is not None and status not in self.statuses:
+            return False
+        if self.assignees is not None and _text(case.get("assignee")) not in self.assignees:
+            return False
+        if self.ids is not None and _text(case.get("id")) not in self.ids:
+            return False
+        if self.states is not None and (kind is None or status not in self.states.get(kind, ())):
+            return False
+        if self.active_between is not None:
+            start, end = self.active_between
+            return any(start <= moment < end for moment in entry_moments(case))
+        return True
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def entry_moments(case: Mapping[str, Any]) -> list[datetime]:
+    """The times of a case's history entries that carry a valid time with an offset."""
+    moments = []
+    for entry in history_of(case):
+        at = entry.get("at")
+        if not isinstance(at, str):
+            continue
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            continue
+        if moment.tzinfo is not None and moment.utcoffset() is not None:
+            moments.append(moment)
+    return moments
+
+
+def open_states(config: Any) -> dict[str, frozenset[str]]:
+    """Every kind's non-final states, for a filter on the cases still being worked."""
+    return {
+        name: frozenset(s for s, spec in kind.states.items() if not spec.terminal)
+        for name, kind in config.kinds.items()
+    }

@@ -1,0 +1,150 @@
+"""The fast case-file reader gives exactly what the libyaml reader gives, types included,
+on files as casekit writes them and on hand-mangled ones (which it hands to libyaml)."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from casekit import quickload
+from casekit.yamlio import YamlSyntaxError, block_map, dump_round_trip, flow_map, load_fast
+from test_index import _generator
+
+
+def typed(value: Any) -> Any:
+    """A value with every scalar's type spelled out, so 1 != True != Decimal('1')."""
+    if isinstance(value, dict):
+        return ("map", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("seq", [typed(v) for v in value])
+    return (type(value).__name__, str(value))
+
+
+def same(raw: bytes) -> None:
+    try:
+        expected = load_fast(raw)
+    except YamlSyntaxError as exc:
+        try:
+            quickload.load(raw)
+        except YamlSyntaxError as again:
+            assert (str(again), again.line) == (str(exc), exc.line)
+            return
+        raise AssertionError(f"libyaml refuses {raw!r} but the fast reader did not") from None
+    assert typed(quickload.load(raw)) == typed(expected), raw.decode("utf-8", "replace")
+
+
+TRICKY = [
+    "true", "False", "null", "~", "NULL", "yes", "no", "on", "1", "-1", "+1", "0o17", "0x1F", "0b101",
+    "1_000", "1.5", ".5", "-.inf", ".NaN", "1e3", "1.0e-3", "12:30", "2026-11-23",
+    "2026-11-23T10:05:00+08:00", "2026-11-23 10:05:00", "a: b", "a:b", "a,b", "a, b", "[x]", "{y}",
+    "#c", "a #c", "a#c", "'q'", '"d"',
+    "it's", "- x", "-x", "?", "a?", "!tag", "&a", "*a", "|", ">", "%", "@", "`", "  lead", "trail  ",
+    "客户说：'明天上午'再联系", "传真机 FX-2030", "", " ", "\\", "a\\nb", "é", "\u3000全角空格",
+]  # fmt: skip
+text = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(alphabet=st.sampled_from(list("ab 1:-,'\"#?[]{}.客户xT+_~")), max_size=12),
+)
+scalar = st.one_of(
+    text,
+    st.integers(-(10**6), 10**6),
+    st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+key = st.one_of(
+    st.sampled_from(["at", "by", "action", "to", "note", "title"]),
+    st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
+)
+
+
+@st.composite
+def case_docs(draw: st.DrawFn) -> Any:
+    doc = block_map({})
+    for name in draw(st.lists(key, min_size=1, max_size=6, unique=True)):
+        doc[name] = draw(scalar)
+    if draw(st.booleans()):
+        doc["customer"] = block_map(draw(st.dictionaries(key, scalar, min_size=1, max_size=3)))
+    if draw(st.booleans()):
+        doc["links"] = draw(st.lists(text, max_size=3))
+    entries = []
+    for _ in range(draw(st.integers(0, 4))):
+        entry = flow_map(draw(st.dictionaries(key, scalar, min_size=1, max_size=5)))
+        if draw(st.booleans()):
+            entry["set"] = flow_map(draw(st.dictionaries(key, scalar, max_size=3)))
+        entries.append(entry)
+    doc["history"] = entries
+    return doc
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_docs())
+def test_files_written_by_casekit_read_the_same(doc: Any) -> None:
+    same(dump_round_trip(doc).encode("utf-8"))
+
+
+INSERTS = ["# a comment", "", "  # indented comment", "    continued", "---", "...", "\ufeffid: x"]
+EDITS = [
+    lambda line: "  " + line,
+    lambda line: line.lstrip(),
+    lambda line: line + "  # trailing",
+    lambda line: line + " ",
+    lambda line: line + "\r",
+    lambda line: line.replace(": ", ":  ", 1),
+    lambda line: line.replace(", ", ",", 1),
+    lambda line: line.replace("{", "{ ", 1),
+    lambda line: line.replace(": ", ": '", 1),
+    lambda line: line.replace(" ", "\t", 1),
+    lambda line: line.replace("- {", "- ", 1),
+    lambda line: line.replace("}", "", 1),
+    lambda line: line.replace("[]", "[a, 'b', 3]", 1),
+    lambda line: line[: len(line) // 2],
+]
+
+
+def mangle(text: str, rng: random.Random) -> str:
+    lines = text.split("\n")
+    for _ in range(rng.randint(1, 3)):
+        where = rng.randrange(len(lines))
+        roll = rng.random()
+        if roll < 0.3:
+            lines.insert(where, rng.choice(INSERTS))
+        elif roll < 0.4:
+            lines.insert(where, lines[rng.randrange(len(lines))])
+        else:
+            lines[where] = rng.choice(EDITS)(lines[where])
+    return "\n".join(lines)
+
+
+def test_hand_mangled_files_read_the_same() -> None:
+    generate = _generator()
+    rng = random.Random(11)
+    files = []
+    for opened in generate.opening_times(rng, 150, 200):
+        _, case = generate.make_case(rng, opened)
+        files.append(generate.render(case))
+    for text in files:
+        same(text.encode("utf-8"))
+        for _ in range(8):
+            same(mangle(text, rng).encode("utf-8"))
+    same(b"\xff\xfe not utf-8")
+    same(b"")
+    same(b"just text\n")
+    same(b"- a list\n")
+
+
+def test_generated_cases_take_the_fast_path() -> None:
+    generate = _generator()
+    rng = random.Random(5)
+    for opened in generate.opening_times(rng, 50, 200):
+        _, case = generate.make_case(rng, opened)
+        text = generate.render(case)
+        parsed = quickload.parse_simple(text)  # no fallback for casekit's own layout
+        assert typed(parsed) == typed(load_fast(text.encode("utf-8")))
+        assert isinstance(parsed["history"][0]["at"], str)
+        if "amount_paid" in parsed.get("fields", {}):
+            assert isinstance(parsed["fields"]["amount_paid"], Decimal)

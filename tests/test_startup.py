@@ -1,0 +1,103 @@
+"""What makes commands start quickly must not change what they do: the cached config,
+building only the command being run, direct parameter coercion, early git work."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from casekit import prefetch
+from casekit.cli.app import _command_name
+from conftest import CLI
+
+
+def test_the_command_name_is_found_past_global_options() -> None:
+    assert _command_name(["list", "--status", "x"]) == "list"
+    assert _command_name(["--repo", "list", "show", "ID"]) == "show"
+    assert _command_name(["--repo=somewhere", "--actor", "li.na", "move", "ID", "x"]) == "move"
+    assert _command_name(["--help"]) is None
+    assert _command_name(["--version", "list"]) is None
+    assert _command_name([]) is None
+    assert prefetch._command(["--repo", "r", "list"]) == ("list", "r")
+    assert prefetch._command(["--repo=r", "validate"]) == ("validate", "r")
+
+
+def test_help_and_errors_still_list_every_command(repo: CLI) -> None:
+    top = repo.ok("--help").out
+    for name in ("new", "move", "show", "list", "validate", "audit", "init"):
+        assert f" {name} " in top or f" {name}\n" in top, name
+    typo = repo.run("shwo", "X")
+    assert typo.code == 2 and "No such command 'shwo'" in typo.err
+    assert "Usage:" in repo.ok("show", "--help").out
+    assert repo.ok("--version").out.startswith("casekit ")
+
+
+def test_parameters_are_checked_as_before(repo: CLI) -> None:
+    bad = repo.run("list", "--format", "xml")
+    assert bad.code == 2 and "'xml' is not one of 'table', 'json', 'csv'" in bad.err
+    assert repo.ok("list", "--format", "json").out.strip() == "[]"
+    case_id = repo.new()
+    both = repo.ok("list", "--kind", "complaint", "--kind", "callback", "--format", "csv").out
+    assert case_id in both
+    assert repo.ok("--repo", str(repo.root), "show", case_id, cwd=repo.root.parent).out.startswith("id: ")
+    assert repo.run("validate", "no/such/file.yaml").code == 2
+
+
+def test_the_config_cache_follows_casekit_yaml(repo: CLI) -> None:
+    cache = repo.root / ".git" / "casekit" / "config.pickle"
+    case_id = repo.new()
+    assert cache.is_file()
+    config = repo.root / "casekit.yaml"
+    text = config.read_text(encoding="utf-8")
+    # a new channel is accepted at once
+    config.write_text(text.replace("  email: {zh: 邮件, en: Email}", "  fax: {zh: 传真, en: Fax}"), "utf-8")
+    repo.ok("new", "complaint", "--title", "t", "--customer", "王先生", "--channel", "fax")
+    refused = repo.run("new", "complaint", "--title", "t", "--customer", "王先生", "--channel", "email")
+    assert refused.code == 1 and "email" in refused.err
+    # a broken config is reported, cached or not
+    config.write_text(text.replace("initial: received", "initial: nowhere"), encoding="utf-8")
+    broken = repo.run("show", case_id)
+    assert broken.code == 1 and "casekit.yaml" in broken.err and "Traceback" not in broken.err
+    config.write_text(text, encoding="utf-8")
+    assert repo.ok("show", case_id).out.startswith(f"id: {case_id}")
+    # a damaged cache is ignored
+    cache.write_bytes(b"not a pickle")
+    assert repo.ok("show", case_id).out.startswith(f"id: {case_id}")
+
+
+def heavy_modules(cli: CLI, *args: str) -> list[str]:
+    """Heavy modules a command imports, run in a process of its own."""
+    code = (
+        f"import sys; sys.argv = ['casekit', *{list(args)!r}]\n"
+        "from casekit.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "names = ('yaml', 'ruamel.yaml', 'casekit.config', 'tabulate', 'git', 'jinja2', 'pydantic')\n"
+        "print('HEAVY', [m for m in names if m in sys.modules])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cli.root,
+        env=cli.environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("HEAVY"))
+    return list(ast.literal_eval(line.split(" ", 1)[1]))
+
+
+def test_help_imports_neither_yaml_nor_the_config(repo: CLI) -> None:
+    assert heavy_modules(repo, "--help") == []
+
+
+def test_listing_imports_no_yaml_reader_nor_tabulate(repo: CLI) -> None:
+    repo.new()
+    repo.ok("list")  # the index and the config cache are built
+    assert heavy_modules(repo, "list") == ["casekit.config"]
+
+
+def test_prefetch_is_harmless_outside_a_repository(tmp_path: Path, repo: CLI) -> None:
+    elsewhere = repo.run("list", cwd=tmp_path)
+    assert elsewhere.code == 1 and "not inside a case repository" in elsewhere.err
