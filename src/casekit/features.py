@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FEATURE_MODULES: tuple[str, ...] = ()
+FEATURE_MODULES: tuple[str, ...] = ("casekit.templating",)
 
 _loaded = False
 

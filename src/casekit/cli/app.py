@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 # Each module has `register(app)`; a feature adds its module here.
-COMMAND_MODULES = ("casekit.cli.cases", "casekit.cli.repo")
+COMMAND_MODULES = ("casekit.cli.cases", "casekit.cli.repo", "casekit.cli.scripts", "casekit.cli.reports")
 
 
 def _version(value: bool) -> None:
