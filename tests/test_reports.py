@@ -490,3 +490,35 @@ def test_money_sums_are_exact_over_thousands_of_returns() -> None:
     assert report["returns"]["shop_postage_total"] == Decimal("300.00")
     assert str(report["returns"]["refund_total"]) == "300.00"
     assert sum(float("0.10") for _ in range(3000)) != 300.0  # the float sum would be off
+
+
+# --- CI files for a case repository ------------------------------------------------------------
+
+
+def test_init_writes_ci_files_that_run_commands_that_exist(repo: CLI) -> None:
+    import shlex
+
+    import yaml
+
+    from casekit import __version__
+
+    tracked = set(repo.git("ls-files").split())
+    assert {".github/workflows/casekit.yml", ".gitlab-ci.yml"} <= tracked
+    github = yaml.safe_load((repo.root / ".github" / "workflows" / "casekit.yml").read_text(encoding="utf-8"))
+    gitlab = yaml.safe_load((repo.root / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    triggers = github.get("on", github.get(True))  # YAML 1.1 readers turn the key `on` into True
+    assert {"push", "pull_request", "schedule"} <= set(triggers)
+    assert triggers["schedule"] == [{"cron": "0 0 * * 1"}]  # Monday 00:00 UTC = 08:00 Asia/Shanghai
+    lines = [step["run"] for job in github["jobs"].values() for step in job["steps"] if "run" in step]
+    lines += [line for job in gitlab.values() if isinstance(job, dict) for line in job.get("script", [])]
+    lines += gitlab["default"]["before_script"]
+    commands = [
+        line.strip() for text in lines for line in text.splitlines() if line.strip().startswith("casekit ")
+    ]
+    assert {"casekit validate", "casekit audit", "casekit report weekly --out reports/"} <= set(commands)
+    for command in sorted(set(commands)):
+        repo.ok(*shlex.split(command)[1:], now="2026-11-23T08:00:00+08:00")
+    assert (repo.root / "reports" / "weekly-2026-W47.md").exists()
+    assert (repo.root / "reports" / "weekly-2026-W47.html").exists()
+    installs = [line for line in lines if "pip install" in line]
+    assert installs and all(f"casekit=={__version__}" in line for line in installs)

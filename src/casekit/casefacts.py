@@ -132,6 +132,8 @@ def as_of(case: Mapping[str, Any], moment: datetime) -> dict[str, Any] | None:
     if start is not None and start > moment:
         return None
     entries = history_of(case)
+    if entries and (last := entry_time(entries[-1])) is not None and last <= moment:
+        return dict(case)  # nothing happened after the moment (entries are in time order)
     past = [e for e in entries if (t := entry_time(e)) is None or t <= moment]
     if entries and not past:
         return None

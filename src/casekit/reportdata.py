@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from casekit import casefacts as facts
@@ -168,7 +169,8 @@ def _positive(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Item:
-    """One case as it stood at the end of the period."""
+    """One case as it stood at the end of the period, with the facts sections ask for,
+    each computed once."""
 
     case: Mapping[str, Any]  # the snapshot (history cut at the period's end)
     kind: KindSpec | None
@@ -177,21 +179,45 @@ class Item:
     def kind_name(self) -> str:
         return str(self.case.get("kind"))
 
-    @property
+    @cached_property
     def fields(self) -> Mapping[str, Any]:
         return fields_of(self.case)
 
-    @property
+    @cached_property
     def opened(self) -> datetime | None:
         return facts.opened_at(self.case)
 
-    @property
+    @cached_property
     def terminal(self) -> bool:
         return facts.is_terminal(self.case, self.kind)
 
-    @property
+    @cached_property
     def closed(self) -> datetime | None:
         return facts.closed_at(self.case, self.kind)
+
+    @cached_property
+    def resolved(self) -> datetime | None:
+        return facts.resolved_at(self.case, self.kind)
+
+    @cached_property
+    def first_response(self) -> datetime | None:
+        return facts.first_response_at(self.case)
+
+    @cached_property
+    def deadlines(self) -> list[facts.Deadline]:
+        return facts.deadlines(self.case, self.kind)
+
+    @cached_property
+    def promises(self) -> list[facts.Promise]:
+        return facts.promises(self.case)
+
+    @cached_property
+    def major(self) -> bool:
+        return facts.is_major(self.case)
+
+    @cached_property
+    def satisfaction(self) -> str | None:
+        return facts.satisfaction(self.case)
 
 
 def prepare(cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime) -> list[Item]:
@@ -240,6 +266,23 @@ class Labels:
         field_spec = spec.fields.get(field) if spec else None
         label = field_spec.values.get(value) if field_spec and isinstance(value, str) else None
         return label.text(self.lang) if label else str(value)
+
+    def field(self, kind: str, name: str) -> str:
+        spec = self.config.kinds.get(kind)
+        field_spec = spec.fields.get(name) if spec else None
+        return field_spec.label.text(self.lang) if field_spec else name
+
+    def action(self, name: str) -> str:
+        known = {
+            "assign": ("转派", "reassigned"),
+            "link": ("关联工单", "linked"),
+            "promise": ("约定回复时间", "reply promised"),
+            "escalate": ("上转主管", "escalated"),
+            "attempt": ("回访拨打", "call attempt"),
+            "note": ("备注", "note"),
+        }
+        zh, en = known.get(name, (name, name))
+        return self.t(zh, en)
 
     def person(self, login: Any) -> str:
         if not isinstance(login, str) or not login:
@@ -329,9 +372,7 @@ def overview(items: list[Item], period: Period, config: Config, labels: Labels) 
 
 
 def _overdue(item: Item, end: datetime) -> bool:
-    return any(
-        d.due < end and (d.done is None or d.done > d.due) for d in facts.deadlines(item.case, item.kind)
-    )
+    return any(d.due < end and (d.done is None or d.done > d.due) for d in item.deadlines)
 
 
 def daily_volume(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
@@ -378,11 +419,14 @@ def _progress(item: Item, labels: Labels, tz: tzinfo) -> dict[str, Any]:
     entry = history[-1]
     text = entry.get("note")
     if not isinstance(text, str) or not text.strip():
-        action = entry.get("action")
+        action = str(entry.get("action"))
         if action in ("open", "move"):
             text = "→ " + labels.state(item.kind_name, entry.get("to"))
+        elif action == "set" and isinstance(entry.get("set"), Mapping):
+            names = [labels.field(item.kind_name, str(k)) for k in entry["set"]]
+            text = labels.t("更新：", "updated: ") + labels.t("、", ", ").join(names)
         else:
-            text = str(action)
+            text = labels.action(action)
     return {"at": stamp(facts.entry_time(entry), tz), "text": " ".join(str(text).split())}
 
 
@@ -394,20 +438,20 @@ def complaint_warnings(
     assert tz is not None
     rows: list[dict[str, Any]] = []
     for item in of_kind(items, "complaint"):
-        major = facts.is_major(item.case)
+        major = item.major
         if item.terminal and not (major and period.contains(item.closed)):
             continue
         resolved_open = item.kind is not None and item.case.get("status") in facts.resolving_states(item.kind)
         opened = item.opened
         age = (period.end - opened).total_seconds() / 86400 if opened else 0.0
-        promises = facts.promises(item.case)
+        promises = item.promises
         latest = promises[-1] if promises else None
         warnings = []
         if major:
             warnings.append(labels.t("重大投诉", "major complaint"))
         if item.case.get("channel") == "media":
             warnings.append(labels.t("媒体投诉", "media complaint"))
-        for deadline in facts.deadlines(item.case, item.kind):
+        for deadline in item.deadlines:
             if deadline.name == "promise":
                 continue
             if deadline.due < period.end and (deadline.done is None or deadline.done > deadline.due):
@@ -446,7 +490,7 @@ def settled_deadlines(items: list[Item], period: Period) -> list[tuple[Item, fac
     in the period they fell due, so each deadline counts once across consecutive reports."""
     found = []
     for item in items:
-        for deadline in facts.deadlines(item.case, item.kind):
+        for deadline in item.deadlines:
             done = deadline.done if deadline.done is not None and deadline.done < period.end else None
             if done is not None and done <= deadline.due:
                 if period.contains(done):
@@ -459,7 +503,7 @@ def settled_deadlines(items: list[Item], period: Period) -> list[tuple[Item, fac
 def deadline_compliance(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
     """First response, resolution and promised replies met or breached, per kind and agent."""
     settled = settled_deadlines(items, period)
-    available = any(facts.deadlines(i.case, i.kind) for i in items)
+    available = any(i.deadlines for i in items)
     by_kind: dict[tuple[str, str], list[bool]] = defaultdict(list)
     by_agent: dict[str, list[bool]] = defaultdict(list)
     per_kind: dict[str, list[bool]] = defaultdict(list)
@@ -526,9 +570,7 @@ def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[
     unreachable = [i for i in finished if i.case.get("status") == "unreachable"]
     reached = len(completed) + len(unreachable)
     attempts = [a for i in callbacks for a in facts.attempts(i.case) if period.contains(a.at)]
-    complaints = [
-        i for i in of_kind(items, "complaint") if period.contains(facts.resolved_at(i.case, i.kind))
-    ]
+    complaints = [i for i in of_kind(items, "complaint") if period.contains(i.resolved)]
     return {
         "available": bool(callbacks),
         "due": len(due),
@@ -542,8 +584,8 @@ def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[
         "contact_rate": rate(len(completed), reached),
         "attempts": len(attempts),
         "attempts_answered": sum(1 for a in attempts if a.outcome == facts.ANSWERED),
-        "satisfaction": _satisfaction_split(facts.satisfaction(i.case) for i in completed),
-        "complaint_satisfaction": _satisfaction_split(facts.satisfaction(i.case) for i in complaints),
+        "satisfaction": _satisfaction_split(i.satisfaction for i in completed),
+        "complaint_satisfaction": _satisfaction_split(i.satisfaction for i in complaints),
         "levels": [
             {"key": level, "label": labels.value("callback", "satisfaction", level)}
             for level in SATISFACTION_LEVELS
@@ -553,7 +595,7 @@ def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[
 
 def _callback_due(item: Item) -> datetime | None:
     """When a callback falls due: its earliest deadline, else the day it was opened."""
-    dues = [d.due for d in facts.deadlines(item.case, item.kind) if d.name != "promise"]
+    dues = [d.due for d in item.deadlines if d.name != "promise"]
     return min(dues) if dues else item.opened
 
 
@@ -573,7 +615,7 @@ def returns_summary(items: list[Item], period: Period, labels: Labels) -> dict[s
     compensated = [
         i
         for i in of_kind(items, "complaint")
-        if period.contains(facts.resolved_at(i.case, i.kind)) and facts.money(i.fields.get("compensation"))
+        if period.contains(i.resolved) and facts.money(i.fields.get("compensation"))
     ]
     compensation = sum(
         (facts.money(i.fields.get("compensation")) or Decimal(0) for i in compensated), Decimal(0)
@@ -686,10 +728,10 @@ def _merchant_stats(items: list[Item], period: Period) -> dict[str, _MerchantSta
         if not period.contains(item.opened):
             continue
         entry.complaints += 1
-        entry.major += facts.is_major(item.case)
-        entry.dissatisfied += facts.satisfaction(item.case) == "dissatisfied"
-        entry.resolved += facts.resolved_at(item.case, item.kind) is not None
-        response = facts.first_response_at(item.case)
+        entry.major += item.major
+        entry.dissatisfied += item.satisfaction == "dissatisfied"
+        entry.resolved += item.resolved is not None
+        response = item.first_response
         if response is not None and item.opened is not None:
             entry.response_seconds = [
                 *(entry.response_seconds or []),
@@ -809,11 +851,11 @@ def complaint_analysis(items: list[Item], period: Period, labels: Labels) -> dic
             (resolved - i.opened).total_seconds()
             for i in members
             if i.opened is not None
-            and (resolved := facts.resolved_at(i.case, i.kind)) is not None
+            and (resolved := i.resolved) is not None
             and i.case.get("status") != "rejected"
         ]
         rejected = sum(1 for i in members if i.case.get("status") == "rejected")
-        satisfaction = _satisfaction_split(facts.satisfaction(i.case) for i in members)
+        satisfaction = _satisfaction_split(i.satisfaction for i in members)
         return {
             "count": len(members),
             "share": rate(len(members), len(new)),
@@ -822,7 +864,7 @@ def complaint_analysis(items: list[Item], period: Period, labels: Labels) -> dic
             "resolved": len(durations),
             "open": sum(1 for i in members if not i.terminal and i.case.get("status") not in ("resolved",)),
             "avg_hours": hours(sum(durations) / len(durations)) if durations else None,
-            "major": sum(1 for i in members if facts.is_major(i.case)),
+            "major": sum(1 for i in members if i.major),
             "compensation": sum(
                 (facts.money(i.fields.get("compensation")) or Decimal(0) for i in members), Decimal(0)
             ).quantize(CENT),
