@@ -161,7 +161,20 @@ def november() -> list[dict[str, Any]]:
                 ),
                 ("move", at(19, "09:00"), "closed", {"summary": "批次问题，已反馈生产部门"}),
             ],
-            extra={"deadlines": {"first_response": at(16, "10:00"), "resolution": {"due": at(18, "17:00")}}},
+            extra={
+                "deadlines": {
+                    "first_response": at(16, "10:00"),
+                    "resolution": {"due": at(18, "17:00")},
+                    # as the deadlines feature writes a repeating clock: met, after one missed interval
+                    "updates": {
+                        "rule": "default",
+                        "start": at(17, "10:00"),
+                        "due": at(18, "10:00"),
+                        "met": at(18, "09:00"),
+                        "missed": [{"due": at(17, "09:00"), "met": at(17, "10:00")}],
+                    },
+                }
+            },
         ),
         case(
             "complaint",

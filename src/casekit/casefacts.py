@@ -34,7 +34,7 @@ RESOLVING_STATES = frozenset({"resolved", "refunded", "reshipped"})
 _PROMISE_TIME_KEYS = ("promised_reply_at", "reply_by", "until", "due", "promise", "deadline", "time")
 _ESCALATION_TARGET_KEYS = ("to_person", "supervisor", "escalated_to", "assignee", "to")
 _DUE_KEYS = ("due", "at", "deadline", "until")
-_DONE_KEYS = ("met_at", "done_at", "completed_at", "satisfied_at", "answered_at", "resolved_at")
+_DONE_KEYS = ("met", "met_at", "done_at", "completed_at", "satisfied_at", "answered_at", "resolved_at")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -363,6 +363,8 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+PROMISE_NAMES = frozenset({"promise", "promised_reply", "promised_reply_at"})
+
 # --- deadlines --------------------------------------------------------------------------
 
 
@@ -374,24 +376,32 @@ class Deadline:
 
 
 def deadlines(case: Mapping[str, Any], kind: KindSpec | None) -> list[Deadline]:
-    """The case's `deadlines:` (name -> time, or name -> mapping with due and done times),
-    each with when it was satisfied: a recorded time, else first response / resolution read
-    from the history (promises count as their own deadlines, kept by the next contact)."""
+    """The case's `deadlines:` (name -> time, or name -> mapping with `due`, `met` and the
+    earlier intervals it `missed`), each with when it was satisfied: the recorded time, else
+    first response / resolution read from the history. Promises are read from the history
+    (`promise` entries), each kept by the next contact."""
     raw = case.get("deadlines")
     found: list[Deadline] = []
     if isinstance(raw, Mapping):
         for name, value in raw.items():
             name = str(name)
+            if name in PROMISE_NAMES:
+                continue
             due: datetime | None
             done: datetime | None = None
             if isinstance(value, Mapping):
                 due = _first_time(value, _DUE_KEYS)
                 done = _first_time(value, _DONE_KEYS)
+                missed = value.get("missed")
+                for earlier in missed if isinstance(missed, list) else []:
+                    if isinstance(earlier, Mapping) and (when := _first_time(earlier, _DUE_KEYS)):
+                        found.append(Deadline(name, when, _first_time(earlier, _DONE_KEYS)))
             else:
                 due = parse_time(value)
-            if due is None or name in ("promise", "promised_reply", "promised_reply_at"):
+            if due is None:
                 continue
-            if done is None:
+            if done is None and not (isinstance(value, Mapping) and "start" in value):
+                # written by hand or by an older tool: read when it was met from the history
                 done = _done_by_history(case, kind, name)
             found.append(Deadline(name, due, done))
     for promise in promises(case):
@@ -476,6 +486,23 @@ def postage_payer(case: Mapping[str, Any]) -> str | None:
     if not isinstance(reason, str):
         return None
     return "shop" if reason in SHOP_PAYS_REASONS else "customer"
+
+
+# Which ways each return type ships: back = customer to shop, out = shop to customer.
+DEFAULT_LEGS = {"return": ("back",), "exchange": ("back", "out"), "resend": ("out",)}
+
+
+def shop_postage_legs(case: Mapping[str, Any]) -> list[str]:
+    """The legs ('back', 'out') whose postage the shop pays: as the case records them
+    (`postage: {return_leg, reship_leg}`), else from the payer and the return type."""
+    postage = case.get("postage")
+    if isinstance(postage, Mapping) and ("return_leg" in postage or "reship_leg" in postage):
+        return [
+            leg for leg, key in (("back", "return_leg"), ("out", "reship_leg")) if postage.get(key) == "shop"
+        ]
+    if postage_payer(case) != "shop":
+        return []
+    return list(DEFAULT_LEGS.get(str(fields_of(case).get("return_type")), ()))
 
 
 def postage_amount(case: Mapping[str, Any]) -> Decimal | None:

@@ -105,14 +105,18 @@ class Settings:
     lang: str = "zh"
     stale_days: int = 7
     alert_min_customers: int = 3
-    alert_window_days: int = 30
+    alert_window_days: int = 7
     black_list_min_complaints: int = 3
+    standard_postage: Decimal | None = None
 
 
 def settings_of(config: Config) -> Settings:
+    """The `reports:` section; quality alerts use the returns feature's `returns.alerts`."""
     raw = config.section("reports")
     raw = raw if isinstance(raw, Mapping) else {}
-    alert: Mapping[str, Any] = raw["quality_alert"] if isinstance(raw.get("quality_alert"), Mapping) else {}
+    returns = config.section("returns")
+    alerts = returns.get("alerts") if isinstance(returns, Mapping) else None
+    alert: Mapping[str, Any] = alerts if isinstance(alerts, Mapping) else {}
     black: Mapping[str, Any] = raw["black_list"] if isinstance(raw.get("black_list"), Mapping) else {}
     default = Settings()
 
@@ -126,18 +130,25 @@ def settings_of(config: Config) -> Settings:
         alert_min_customers=number(alert, "min_customers", default.alert_min_customers),
         alert_window_days=number(alert, "window_days", default.alert_window_days),
         black_list_min_complaints=number(black, "min_complaints", default.black_list_min_complaints),
+        standard_postage=_standard_postage(returns),
     )
+
+
+def _standard_postage(returns: Any) -> Decimal | None:
+    """`returns.postage.standard_amount`: one way's postage when a case records none."""
+    postage = returns.get("postage") if isinstance(returns, Mapping) else None
+    amount = postage.get("standard_amount") if isinstance(postage, Mapping) else None
+    return facts.money(amount)
 
 
 def check_section(value: Any, config: Config) -> list[tuple[Sequence[str | int], str]]:
     """Problems in the `reports:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping with lang, stale_days, quality_alert, black_list")]
+        return [([], "must be a mapping with lang, stale_days, black_list")]
     problems: list[tuple[Sequence[str | int], str]] = []
     shape: dict[str, tuple[str, ...]] = {
         "lang": (),
         "stale_days": (),
-        "quality_alert": ("min_customers", "window_days"),
         "black_list": ("min_complaints",),
     }
     for key, item in value.items():
@@ -293,6 +304,8 @@ class Labels:
     def deadline(self, name: str) -> str:
         known = {
             "first_response": ("首次响应", "First response"),
+            "first_reply": ("首次回复", "First reply"),
+            "updates": ("进展更新", "Updates"),
             "resolution": ("解决", "Resolution"),
             "promise": ("承诺回复", "Promised reply"),
             "update": ("进展更新", "Update"),
@@ -547,7 +560,16 @@ def _index(order: list[str], value: str) -> int:
 
 
 def _deadline_order(name: str) -> tuple[int, str]:
-    known = ["first_response", "update", "resolution", "callback", "refund", "promise"]
+    known = [
+        "first_response",
+        "first_reply",
+        "update",
+        "updates",
+        "resolution",
+        "callback",
+        "refund",
+        "promise",
+    ]
     return (_index(known, name), name)
 
 
@@ -599,19 +621,25 @@ def _callback_due(item: Item) -> datetime | None:
     return min(dues) if dues else item.opened
 
 
-def returns_summary(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
-    """Returns by type and reason, money refunded, postage the shop pays, compensation paid."""
+def returns_summary(items: list[Item], period: Period, settings: Settings, labels: Labels) -> dict[str, Any]:
+    """Returns by type and reason, money refunded, postage the shop paid (each leg it pays:
+    the way back when the customer ships it, the way out when the shop re-ships), and
+    compensation paid on complaints resolved in the period."""
     returns = of_kind(items, "return")
     new = opened_in(returns, period)
     refunded = [i for i in returns if period.contains(facts.entered(i.case, ["refunded"]))]
     refund_total = sum(
         (facts.money(i.fields.get("refund_amount")) or Decimal(0) for i in refunded), Decimal(0)
     )
-    settled = [
-        i for i in returns if period.contains(facts.entered(i.case, ["refunded", "reshipped", "closed"]))
-    ]
-    shop_paid = [i for i in settled if facts.postage_payer(i.case) == "shop"]
-    postage_amounts = [facts.postage_amount(i.case) for i in shop_paid]
+    shop_legs: list[tuple[Item, Decimal | None]] = []
+    for item in returns:
+        if item.case.get("status") == "declined":
+            continue
+        legs = facts.shop_postage_legs(item.case)
+        amount = facts.postage_amount(item.case) or settings.standard_postage
+        for leg, state in (("back", "in_transit"), ("out", "reshipped")):
+            if leg in legs and period.contains(facts.entered(item.case, [state])):
+                shop_legs.append((item, amount))
     compensated = [
         i
         for i in of_kind(items, "complaint")
@@ -635,10 +663,9 @@ def returns_summary(items: list[Item], period: Period, labels: Labels) -> dict[s
         ),
         "refunded": len(refunded),
         "refund_total": refund_total.quantize(CENT),
-        "settled": len(settled),
-        "shop_postage_cases": len(shop_paid),
-        "shop_postage_total": sum((a for a in postage_amounts if a is not None), Decimal(0)).quantize(CENT),
-        "shop_postage_unrecorded": sum(1 for a in postage_amounts if a is None),
+        "shop_postage_legs": len(shop_legs),
+        "shop_postage_total": sum((a for _, a in shop_legs if a is not None), Decimal(0)).quantize(CENT),
+        "shop_postage_unrecorded": sum(1 for _, a in shop_legs if a is None),
         "compensation_cases": len(compensated),
         "compensation_total": compensation.quantize(CENT),
     }
@@ -944,7 +971,7 @@ def build_report(
         "warnings": complaint_warnings(items, period, settings, labels),
         "compliance": deadline_compliance(items, period, config, labels),
         "callbacks": callback_summary(items, period, labels),
-        "returns": returns_summary(items, period, labels),
+        "returns": returns_summary(items, period, settings, labels),
         "alerts": quality_alerts(items, period, settings, labels),
         "merchants": merchant_cooperation(items, period),
     }
