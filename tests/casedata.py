@@ -115,12 +115,20 @@ def dump(doc: dict[str, Any]) -> str:
 
 
 def write_cases(root: Path, docs: list[dict[str, Any]], env: dict[str, str], message: str = "cases") -> None:
+    """Write and commit the files as test input (past the repository's git hooks, which
+    expect commits made by casekit)."""
     for doc in docs:
         path = root / case_path(doc)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump(doc), encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-q", "-m", message], cwd=root, env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "commit", "-q", "--no-verify", "-m", message],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 D = Decimal

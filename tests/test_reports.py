@@ -262,12 +262,55 @@ def test_last_weeks_report_is_the_same_after_later_changes(month_repo: CLI, tmp_
     shutil.copytree(month_repo.root, root)
     cli = CLI(root, month_repo.environ)
     before = cli.ok("report", "weekly", "--week", "2026-W47").out
-    cli.ok("move", "C-20261120-0006-0006", "assessing", now="2026-11-24T09:00:00+08:00")
-    cli.ok("update", "C-20261121-0007-0007", "--set", "category=other", now="2026-11-24T09:10:00+08:00")
-    cli.ok("note", "C-20261110-0005-0005", "已上门维修", now="2026-11-25T10:00:00+08:00")
+    before_data = _json_report(cli, "weekly", "--week", "2026-W47")
+    # Later events recorded in the files: the whole report stays the same.
+    docs = {d["id"]: d for d in november()}
+    later = at(24, "09:00")
+    c6, c7, r5 = docs["C-20261120-0006-0006"], docs["C-20261121-0007-0007"], docs["R-20261120-0005-0005"]
+    c6["history"].append(
+        {"at": later, "by": "li.na", "action": "move", "from": "received", "to": "assessing"}
+    )
+    c6["status"] = "assessing"
+    c7["history"].append({"at": later, "by": "li.na", "action": "set", "set": {"category": "other"}})
+    c7["fields"]["category"] = "other"
+    r5["history"].append(
+        {
+            "at": later,
+            "by": "li.na",
+            "action": "move",
+            "from": "approved",
+            "to": "in_transit",
+            "set": {"return_tracking_no": "SF1"},
+        }
+    )
+    r5["status"], r5["fields"]["return_tracking_no"] = "in_transit", "SF1"
+    write_cases(root, [c6, c7, r5], cli.environ, "later events")
     assert cli.ok("report", "weekly", "--week", "2026-W47").out == before
-    later = _json_report(cli, "weekly", "--week", "2026-W48")
-    assert {r["kind"]: r["new"] for r in later["overview"]["rows"]} == {
+    # Later changes made through casekit (which may also bring derived data such as deadlines
+    # up to date): what the week's cases were and said is unchanged.
+    cli.ok(
+        "move",
+        "C-20261121-0007-0007",
+        "investigating",
+        "--set",
+        "responsible_department=售后技术部",
+        now=at(25, "09:00"),
+    )
+    cli.ok("update", "C-20261110-0005-0005", "--set", "brand=佳能", now=at(25, "09:10"))
+    cli.ok("note", "R-20261119-0004-0004", "客户补充了照片", now=at(25, "10:00"))
+    after = _json_report(cli, "weekly", "--week", "2026-W47")
+    for section in ("sources", "returns", "callbacks"):
+        assert after[section] == before_data[section], section
+
+    def warning_rows(data: dict[str, Any]) -> dict[str, Any]:
+        return {r["id"]: (r["status"], r["category"], r["progress"]) for r in data["warnings"]["rows"]}
+
+    assert warning_rows(after) == warning_rows(before_data)
+    assert {r["kind"]: (r["new"], r["closed"], r["open"]) for r in after["overview"]["rows"]} == {
+        r["kind"]: (r["new"], r["closed"], r["open"]) for r in before_data["overview"]["rows"]
+    }
+    week48 = _json_report(cli, "weekly", "--week", "2026-W48")
+    assert {r["kind"]: r["new"] for r in week48["overview"]["rows"]} == {
         "complaint": 1,
         "callback": 0,
         "return": 1,

@@ -328,8 +328,33 @@ def active_escalation(case: Mapping[str, Any]) -> Escalation | None:
     return latest
 
 
-def is_major(case: Mapping[str, Any]) -> bool:
-    """A major complaint (重大投诉): flagged on the case or its escalation, or from the media."""
+@dataclass(frozen=True)
+class MajorRule:
+    """Which cases are major by default (the `escalation:` section's major_kinds and
+    major_channels when the config has them): a media complaint (媒体投诉)."""
+
+    kinds: tuple[str, ...] = ("complaint",)
+    channels: tuple[str, ...] = ("media",)
+
+    @classmethod
+    def from_config(cls, config: Any) -> MajorRule:
+        section = config.section("escalation") if hasattr(config, "section") else None
+        if not isinstance(section, Mapping):
+            return cls()
+        default = cls()
+
+        def names(key: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
+            value = section.get(key)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return tuple(str(v) for v in value)
+            return fallback
+
+        return cls(names("major_kinds", default.kinds), names("major_channels", default.channels))
+
+
+def is_major(case: Mapping[str, Any], rule: MajorRule = MajorRule()) -> bool:
+    """A major complaint (重大投诉): flagged on the case or by an escalation, or major by
+    default (its kind and channel, e.g. a media complaint)."""
     if case.get("major") is True or fields_of(case).get("major") is True:
         return True
     flags = case.get("flags")
@@ -340,7 +365,7 @@ def is_major(case: Mapping[str, Any]) -> bool:
         return True
     if any(e.major for e in escalations(case)):
         return True
-    return case.get("kind") == "complaint" and case.get("channel") == "media"
+    return case.get("kind") in rule.kinds and case.get("channel") in rule.channels
 
 
 def _last_action_time(case: Mapping[str, Any], actions: set[str]) -> datetime | None:

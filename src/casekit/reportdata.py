@@ -15,7 +15,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
@@ -185,6 +185,7 @@ class Item:
 
     case: Mapping[str, Any]  # the snapshot (history cut at the period's end)
     kind: KindSpec | None
+    major_rule: facts.MajorRule = field(default_factory=facts.MajorRule)
 
     @property
     def kind_name(self) -> str:
@@ -224,7 +225,7 @@ class Item:
 
     @cached_property
     def major(self) -> bool:
-        return facts.is_major(self.case)
+        return facts.is_major(self.case, self.major_rule)
 
     @cached_property
     def satisfaction(self) -> str | None:
@@ -234,11 +235,12 @@ class Item:
 def prepare(cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime) -> list[Item]:
     """Every case as of `moment` (cases opened later are left out), harassment calls excluded."""
     items = []
+    rule = facts.MajorRule.from_config(config)
     for case in cases:
         snapshot = facts.as_of(case, moment)
         if snapshot is None or is_harassment(snapshot):
             continue
-        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind")))))
+        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), rule))
     items.sort(key=lambda i: (str(i.case.get("opened_at", "")), str(i.case.get("id", ""))))
     return items
 

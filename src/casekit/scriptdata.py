@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from casekit.casefacts import (
+    MajorRule,
     active_escalation,
     active_promise,
     customer_address,
@@ -167,7 +168,7 @@ def script_info(template: str, text: str, origin: str) -> ScriptInfo | None:
     )
 
 
-def condition_holds(condition: str, case: Mapping[str, Any]) -> bool:
+def condition_holds(condition: str, case: Mapping[str, Any], major: MajorRule = MajorRule()) -> bool:  # noqa: B008
     match = _CONDITION.match(condition)
     if not match:
         return False
@@ -176,7 +177,7 @@ def condition_holds(condition: str, case: Mapping[str, Any]) -> bool:
     elif match["name"] == "escalated":
         result = active_escalation(case) is not None
     elif match["name"] == "major":
-        result = is_major(case)
+        result = is_major(case, major)
     elif match["set"]:
         result = fields_of(case).get(match["set"]) not in (None, "", [])
     else:
@@ -184,14 +185,18 @@ def condition_holds(condition: str, case: Mapping[str, Any]) -> bool:
     return result != bool(match["neg"])
 
 
-def choose(scripts: Sequence[ScriptInfo], case: Mapping[str, Any]) -> ScriptInfo | None:
+def choose(
+    scripts: Sequence[ScriptInfo],
+    case: Mapping[str, Any],
+    major: MajorRule = MajorRule(),  # noqa: B008
+) -> ScriptInfo | None:
     """The script that fits a case best: kind, state and every condition; then the highest
     priority, then the most conditions, then the name."""
     kind, state = str(case.get("kind")), str(case.get("status"))
     fitting = [
         s
         for s in scripts
-        if not s.manual and s.fits(kind, state) and all(condition_holds(c, case) for c in s.when)
+        if not s.manual and s.fits(kind, state) and all(condition_holds(c, case, major) for c in s.when)
     ]
     if not fitting:
         return None
@@ -242,7 +247,7 @@ def script_context(
         },
         "agent": dict(agent),
         "fields": fields,
-        "major": is_major(case),
+        "major": is_major(case, MajorRule.from_config(config)),
     }
     if kind is not None:
         context["kind_label"] = kind.label.text(lang)
