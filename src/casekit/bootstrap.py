@@ -53,6 +53,9 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
         "templates/README.md": TEMPLATES_README.encode(),
         ".gitattributes": GITATTRIBUTES.encode(),
     }
+    from casekit.cifiles import ci_files
+
+    files.update(ci_files(root))
     for hook in sorted(bundled("hooks").iterdir()):
         if hook.is_file():
             files[f"hooks/{hook.name}"] = hook.read_bytes()

@@ -16,6 +16,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "casekit.resolution",
     "casekit.syncconfig",
     "casekit.callbacks",
+    "casekit.templating",
 )
 
 _loaded = False

@@ -123,7 +123,7 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
     """Every problem in the config and the case files (all of them, or those given)."""
     from casekit.config import read_config
     from casekit.repository import read_cases
-    from casekit.validation import check_case, validate_docs
+    from casekit.validation import check_case, check_tree, validate_docs
 
     root = env.root
     config, problems = read_config(root)
@@ -137,13 +137,24 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
             if not resolved.exists():
                 raise UsageError(f"{path}: no such file or folder")
             targets.append(resolved)
-    docs, parse_problems = read_cases(root, targets)
+    templates = root.resolve() / "templates"
+    in_templates = [t for t in targets or [] if t == templates or templates in t.parents]
+    case_targets = None if targets is None else [t for t in targets if t not in in_templates]
+    docs, parse_problems = read_cases(root, case_targets)
     problems += parse_problems
     if targets is None:
         from casekit.progress import Progress
 
         with Progress("validating cases", len(docs)) as progress:
             problems += validate_docs(docs, config, progress.update)
+        problems += check_tree(root, config)
     else:
         problems += [p for doc in docs for p in check_case(doc, config)]
+        prefixes = [relpath(root, t) for t in in_templates]
+        if prefixes:
+            problems += [
+                p
+                for p in check_tree(root, config)
+                if any(p.path == pre or p.path.startswith(pre.rstrip("/") + "/") for pre in prefixes)
+            ]
     return sorted(problems, key=lambda p: (p.path, p.line or 0)), len(docs)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from casekit.casefile import (
@@ -280,6 +282,19 @@ CASE_CHECKS: list[CaseCheck] = [
     check_history,
 ]
 REPOSITORY_CHECKS: list[RepositoryCheck] = [check_unique_ids]
+
+# Checks over the repository's other files (templates, ...), as "module:function" names
+# imported only when the whole repository is validated. Each function takes the repository
+# root and the config and returns `Problem`s whose paths are relative to the root.
+TREE_CHECKS: list[str] = []
+
+
+def check_tree(root: Path, config: Config) -> list[Problem]:
+    problems: list[Problem] = []
+    for target in TREE_CHECKS:
+        module_name, function_name = target.split(":")
+        problems += getattr(import_module(module_name), function_name)(root, config)
+    return problems
 
 
 def parse_doc(path: str, raw: bytes) -> tuple[CaseDoc | None, list[Problem]]:

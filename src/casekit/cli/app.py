@@ -34,6 +34,8 @@ COMMAND_MODULES = (
     "casekit.cli.returns",
     "casekit.cli.sync",
     "casekit.cli.callbacks",
+    "casekit.cli.scripts",
+    "casekit.cli.reports",
 )
 
 

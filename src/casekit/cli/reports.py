@@ -1,0 +1,106 @@
+"""`casekit report weekly|monthly`: reports for supervisors and CI, as Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from casekit.cli.common import RepoOption, echo, make_env, warn
+
+report_app = typer.Typer(
+    help=(
+        "Weekly and monthly reports, computed from the cases as of the period's end.\n\n"
+        "Example: casekit report weekly --week 2026-W47 --format html --out reports/"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+FormatOption = Annotated[
+    ReportFormat,
+    typer.Option("--format", help="md (Markdown), html (one self-contained file with charts) or json."),
+]
+LangOption = Annotated[
+    Lang | None, typer.Option("--lang", help="zh or en (default: reports.lang in casekit.yaml, else zh).")
+]
+OutOption = Annotated[
+    str | None,
+    typer.Option("--out", help="Write to this file (or into this folder, named after the period)."),
+]
+
+
+def _run(
+    which: str,
+    period: str | None,
+    output: ReportFormat,
+    lang: Lang | None,
+    out: str | None,
+    repo: str | None,
+) -> None:
+    from casekit.reports import make_report
+
+    report = make_report(
+        make_env(repo),
+        which,
+        period_text=period,
+        output=output.value,
+        lang=lang.value if lang else None,
+        out=out,
+    )
+    if report.path is None:
+        echo(report.text)
+    else:
+        warn(f"wrote {report.path}")
+
+
+@report_app.command()
+def weekly(
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week, e.g. 2026-W47 (default: last complete week).")
+    ] = None,
+    output: FormatOption = ReportFormat.md,
+    lang: LangOption = None,
+    out: OutOption = None,
+    repo: RepoOption = None,
+) -> None:
+    """The weekly report (周投诉进度汇报 and more), Monday to Sunday.
+
+    Example: casekit report weekly --week 2026-W47 --format html --out reports/
+    """
+    _run("weekly", week, output, lang, out, repo)
+
+
+@report_app.command()
+def monthly(
+    month: Annotated[
+        str | None, typer.Option("--month", help="Month, e.g. 2026-11 (default: last complete month).")
+    ] = None,
+    output: FormatOption = ReportFormat.md,
+    lang: LangOption = None,
+    out: OutOption = None,
+    repo: RepoOption = None,
+) -> None:
+    """The monthly report (月投诉汇总分析): the weekly sections plus category, brand, merchant
+    ranking, red/black list nominations and the complaint analysis table.
+
+    Example: casekit report monthly --month 2026-11 --out reports/2026-11.md
+    """
+    _run("monthly", month, output, lang, out, repo)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
