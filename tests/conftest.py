@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
+# Tests that import casekit in-process get this checkout's code too (not an installed copy).
+sys.path.insert(0, str(PROJECT / "src"))
 NOW = "2026-11-23T10:05:00+08:00"
 
 

@@ -105,7 +105,7 @@ def test_comments_and_blank_lines_survive_a_move(repo: CLI) -> None:
         "links: []", "\nlinks: []  # 暂无关联"
     )
     path.write_text(text, encoding="utf-8")
-    repo.git("commit", "-qam", "annotate by hand")
+    repo.git("commit", "--no-verify", "-qam", "annotate by hand")
     repo.ok("move", case_id, "assessing")
     after = path.read_text(encoding="utf-8")
     assert "# 客户情绪激动，注意安抚\ntitle:" in after
@@ -205,7 +205,7 @@ def test_invalid_yaml_in_case_file_is_one_clear_error(repo: CLI) -> None:
     case_id = repo.new()
     path = repo.case_path(case_id)
     path.write_text("id: [unclosed\n", encoding="utf-8")
-    repo.git("commit", "-qam", "break it")
+    repo.git("commit", "--no-verify", "-qam", "break it")
     result = repo.refused("show", case_id, "--format", "json")
     assert "invalid YAML" in result.err
     result = repo.refused("validate")

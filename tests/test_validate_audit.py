@@ -161,7 +161,7 @@ def test_audit_catches_a_hand_edit_committed_without_trailers(repo: CLI) -> None
     repo.ok("audit")
     path = repo.case_path(case_id)
     _edit(path, "note: 核实中", "note: 客户同意撤诉")
-    repo.git("commit", "-qam", "fix note")
+    repo.git("commit", "--no-verify", "-qam", "fix note")
     result = repo.run("audit")
     assert result.code == 1
     rel = path.relative_to(repo.root).as_posix()
@@ -182,7 +182,7 @@ def test_audit_catches_history_rewritten_to_agree_with_itself(repo: CLI) -> None
         "at: 2026-11-23T10:05:00+08:00, by: li.na, action: open",
         "at: 2026-11-23T10:05:00+08:00, by: wang.fang, action: open",
     )
-    repo.git("commit", "-q", "-a", "--amend", "--no-edit")
+    repo.git("commit", "--no-verify", "-q", "-a", "--amend", "--no-edit")
     assert "Case-Action: move" in repo.git("log", "-1", "--format=%B")
     result = repo.run("audit")
     assert result.code == 1
@@ -198,12 +198,12 @@ def test_audit_catches_added_and_removed_entries(repo: CLI) -> None:
     lines = text.rstrip("\n").splitlines()
     removed = "\n".join(lines[:-1]) + "\n"
     path.write_text(removed, encoding="utf-8")
-    repo.git("commit", "-qam", "drop an entry")
+    repo.git("commit", "--no-verify", "-qam", "drop an entry")
     result = repo.run("audit")
     assert "is missing from the history: an entry was removed by hand" in result.out
     added = text + "  - {at: 2026-11-23T12:00:00+08:00, by: li.na, action: note, note: 补记}\n"
     path.write_text(added, encoding="utf-8")
-    repo.git("commit", "-qam", "add an entry")
+    repo.git("commit", "--no-verify", "-qam", "add an entry")
     result = repo.run("audit")
     assert "history entry 3 (note at 2026-11-23T12:00:00+08:00) has no commit" in result.out
 
@@ -212,7 +212,7 @@ def test_audit_reports_deleted_case_files_and_uncommitted_edits(repo: CLI) -> No
     gone = repo.new()
     dirty = repo.new()
     repo.git("rm", "-q", str(repo.case_path(gone)))
-    repo.git("commit", "-qm", "remove")
+    repo.git("commit", "--no-verify", "-qm", "remove")
     _edit(repo.case_path(dirty), "王先生", "王建国")
     result = repo.run("audit")
     assert result.code == 1

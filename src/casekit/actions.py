@@ -37,6 +37,7 @@ from casekit.workflow import (
     refusal_for_unknown_move,
     requires_approval,
     transition_rule,
+    unmet_condition,
 )
 from casekit.yamlio import block_map, dump_round_trip, flow_map
 
@@ -51,6 +52,9 @@ class Change:
     target: str | None = None
     note: str | None = None
     trailers: tuple[tuple[str, str], ...] = ()
+    # Other files committed together with the case file (repository-relative path, content),
+    # such as evidence photos; hashed through .gitattributes filters, as `git add` would.
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass
@@ -136,22 +140,45 @@ def _commit_case(
         derive(case, ctx, change)
     content = dump_round_trip(case).encode("utf-8")
     _refuse_new_problems(ctx.config, rel, original, content)
-    write_atomically(path, content)
+    extra = dict(change.files)
+    previous = {name: _read_if_present(root / name) for name in extra}
     try:
+        write_atomically(path, content)
+        for name, data in extra.items():
+            write_atomically(root / name, data)
         commit = vcs.commit_files(
             root,
-            {rel: content},
+            {rel: content, **extra},
             commit_message(case, change, ctx.actor),
             author=vcs.Ident(ctx.actor.name, ctx.actor.email),
             when=ctx.now,
+            filtered=frozenset(extra),
         )
     except BaseException:
-        if original is None:
-            path.unlink(missing_ok=True)
-        else:
-            write_atomically(path, original)
+        for name, before in [(rel, original), *previous.items()]:
+            if before is None:
+                (root / name).unlink(missing_ok=True)
+                _remove_empty_folders(root, (root / name).parent)
+            else:
+                write_atomically(root / name, before)
         raise
     return Outcome(str(case["id"]), path, commit, case)
+
+
+def _remove_empty_folders(root: Path, folder: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _read_if_present(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: bytes) -> None:
@@ -199,6 +226,14 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
     return path, original, case, kind
 
 
+def _refuse_while_rebasing(root: Path) -> None:
+    if vcs.rebase_in_progress(root):
+        raise Refused(
+            "a `casekit sync` is stopped on a conflict; settle it first with "
+            "`casekit resolve-conflict ID --keep ours|theirs` (or give the sync up with `git rebase --abort`)"
+        )
+
+
 def change_case(
     env: Env,
     reference: str,
@@ -206,6 +241,7 @@ def change_case(
 ) -> Outcome:
     """Apply `mutate` to one case as a single commit. `mutate` raises Refused to refuse."""
     with vcs.repo_lock(env.root):
+        _refuse_while_rebasing(env.root)
         path, original, case, kind = _load_for_change(env, reference)
         ctx = _context(env, kind)
         change = mutate(case, ctx)
@@ -317,6 +353,7 @@ def open_case(
     linked = [find_case(env.root, config, ref).stem for ref in links or []]
 
     with vcs.repo_lock(env.root):
+        _refuse_while_rebasing(env.root)
         identifier = _fresh_id(env.root, kind, ctx, case_id)
         case = block_map({})
         case["id"] = str(identifier)
@@ -391,12 +428,15 @@ def move_case(
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
         source = str(case.get("status"))
-        rule = transition_rule(ctx.kind, source, target)
-        if rule is None:
-            raise Refused(f"{case_id}: {refusal_for_unknown_move(ctx.kind, source, target)}")
         changes = _parse_sets(ctx, case_id, sets or [])
         candidate = copy.deepcopy(dict(case))
         apply_changes(candidate, changes)
+        rule = transition_rule(ctx.kind, source, target)
+        if rule is None:
+            raise Refused(f"{case_id}: {refusal_for_unknown_move(ctx.kind, source, target, candidate)}")
+        unmet = unmet_condition(ctx.kind, rule, candidate)
+        if unmet:
+            raise Refused(f"{case_id}: {unmet}")
         person = ctx.config.person(ctx.actor.login)
         request = MoveRequest(
             case=candidate,

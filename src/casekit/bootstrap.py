@@ -30,7 +30,9 @@ Put a file here with the same name as one of casekit's bundled templates to over
 for this repository (reply scripts and reports). Run `casekit script --list` to see them.
 """
 
-GITATTRIBUTES = "cases/**/*.yaml text eol=lf\n"
+# Case files are text with LF endings merged by casekit's driver; evidence is kept byte for byte
+# (its SHA-256 is on the case).
+GITATTRIBUTES = "cases/**/*.yaml text eol=lf merge=casekit\nattachments/** -text\n"
 
 
 def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tuple[Path, int]:
@@ -84,6 +86,9 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
             executable=hooks,
         )
     count = replay_examples(root, environ, cases) if example else 0
+    from casekit.hookinstall import install_hooks
+
+    install_hooks(root, keep_foreign=True)
     return root, count
 
 

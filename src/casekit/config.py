@@ -87,6 +87,9 @@ class TransitionRule:
     target: str
     requires: tuple[str, ...] = ()
     role: str | None = None
+    # Field conditions: the move exists only for cases whose field holds one of the values,
+    # e.g. {"return_type": ("exchange",)}. Every listed field must match.
+    when: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -367,12 +370,14 @@ def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
                         f"requires unknown field {required!r}; define it under kinds.{name}.fields",
                     )
             role = rule_map.get("role")
+            when = _parse_when(check, [*rule_path, "when"], name, fields, rule_map.get("when"))
             transitions.setdefault(str(source), {})[str(target)] = TransitionRule(
                 source=str(source),
                 target=str(target),
                 requires=tuple(str(r) for r in requires),
                 role=str(role) if role is not None else None,
-                extra={k: v for k, v in rule_map.items() if k not in ("requires", "role")},
+                when=when,
+                extra={k: v for k, v in rule_map.items() if k not in ("requires", "role", "when")},
             )
 
     reachable = _reachable(initial, transitions)
@@ -391,6 +396,50 @@ def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
         transitions=transitions,
         fields=fields,
     )
+
+
+def _parse_when(
+    check: _Checker,
+    key_path: list[str | int],
+    kind_name: str,
+    fields: Mapping[str, FieldSpec],
+    value: Any,
+) -> dict[str, tuple[Any, ...]]:
+    """A transition's `when:` condition: enum or boolean fields mapped to allowed values."""
+    if value is None:
+        return {}
+    example = "e.g. when: {return_type: [return, exchange]}"
+    if not isinstance(value, Mapping) or not value:
+        check.add(key_path, f"when must map a field to the values that allow this move, {example}")
+        return {}
+    when: dict[str, tuple[Any, ...]] = {}
+    for field_name, allowed in value.items():
+        path = [*key_path, field_name]
+        spec = fields.get(str(field_name))
+        if spec is None:
+            check.add(path, f"unknown field {field_name!r}; define it under kinds.{kind_name}.fields")
+            continue
+        values = allowed if isinstance(allowed, list) else [allowed]
+        if not values:
+            check.add(path, f"list the values of {field_name} that allow this move, {example}")
+            continue
+        if spec.type == "enum":
+            unknown = [v for v in values if not isinstance(v, str) or v not in spec.values]
+            if unknown:
+                check.add(
+                    path,
+                    f"{unknown[0]!r} is not a value of {field_name}; values are {', '.join(spec.values)}",
+                )
+                continue
+        elif spec.type == "boolean":
+            if not all(isinstance(v, bool) for v in values):
+                check.add(path, f"{field_name} is a yes/no field: use true or false")
+                continue
+        else:
+            check.add(path, f"when may name enum or boolean fields only; {field_name} is {spec.type}")
+            continue
+        when[str(field_name)] = tuple(values)
+    return when
 
 
 def _parse_field(check: _Checker, key_path: list[str | int], name: str, settings: Any) -> FieldSpec:

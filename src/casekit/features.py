@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FEATURE_MODULES: tuple[str, ...] = ("casekit.deadline_feature", "casekit.callbacks")
+FEATURE_MODULES: tuple[str, ...] = (
+    "casekit.deadline_feature",
+    "casekit.returns.feature",
+    "casekit.resolution",
+    "casekit.syncconfig",
+    "casekit.callbacks",
+)
 
 _loaded = False
 

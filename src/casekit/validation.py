@@ -27,7 +27,7 @@ from casekit.errors import Problem
 from casekit.fields import check_timestamp, check_value, normalise_phone
 from casekit.ids import parse_id
 from casekit.store import relative_case_path
-from casekit.workflow import replay_states
+from casekit.workflow import replay_states, state_after
 from casekit.yamlio import YamlSyntaxError, load_fast, locate
 
 KeyPath = Sequence[str | int]
@@ -218,20 +218,12 @@ def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
     findings += [(["history", index], message) for index, message in replay_states(kind, history)]
     if history and history[0].get("at") != case.get("opened_at"):
         findings.append((["history", 0], "the 'open' entry's time differs from opened_at"))
-    last_state = _last_state(history)
+    last_state = state_after(kind, history)
     if last_state is not None and case.get("status") != last_state:
         findings.append(
             (["status"], f"status is {case.get('status')!r} but the history ends in {last_state!r}")
         )
     return findings
-
-
-def _last_state(history: list[Mapping[str, Any]]) -> str | None:
-    state = None
-    for entry in history:
-        if entry.get("action") in ("open", "move") and "to" in entry:
-            state = entry["to"]
-    return state
 
 
 def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc, KeyPath, str]]:

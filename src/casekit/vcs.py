@@ -205,9 +205,12 @@ def commit_files(
     when: datetime,
     committer: Ident | None = None,
     executable: frozenset[str] = frozenset(),
+    filtered: frozenset[str] = frozenset(),
 ) -> str:
     """Commit new contents of `changes` (relative path -> bytes, None = delete) on top of
     HEAD, without touching other staged work, then bring git's index in line.
+    Paths in `filtered` go through the clean filters .gitattributes names for them, as
+    `git add` would (Git LFS stores a pointer); others are stored exactly as given.
     Returns the new commit id. The caller holds `repo_lock`."""
     parent = head_commit(root)
     if parent is not None and len(parent) != 40:
@@ -215,7 +218,10 @@ def commit_files(
     blob_ids: dict[str, str] = {}
     for relpath, content in changes.items():
         if content is not None:
-            blob_ids[relpath] = run_git(root, "hash-object", "-w", "--stdin", input=content).decode().strip()
+            path_args = (f"--path={relpath}",) if relpath in filtered else ()
+            blob_ids[relpath] = (
+                run_git(root, "hash-object", "-w", "--stdin", *path_args, input=content).decode().strip()
+            )
 
     dirs = sorted({"/".join(p.split("/")[:i]) for p in changes for i in range(p.count("/") + 1)})
     trees = cat_objects(root, [f"HEAD:{d}" if d else "HEAD^{tree}" for d in dirs])
@@ -256,7 +262,17 @@ def commit_files(
     }
     parents = ["-p", parent] if parent else []
     commit = (
-        run_git(root, "commit-tree", tree_id, *parents, "-F", "-", input=message.encode(), env=env)
+        run_git(
+            root,
+            "commit-tree",
+            tree_id,
+            *parents,
+            *_sign_flag(root),
+            "-F",
+            "-",
+            input=message.encode(),
+            env=env,
+        )
         .decode()
         .strip()
     )
@@ -264,6 +280,13 @@ def commit_files(
     run_git(root, "update-ref", "-m", f"casekit: {subject}", "HEAD", commit, parent or ZERO_OID)
     _sync_index(root, changes, blob_ids, executable)
     return commit
+
+
+def _sign_flag(root: Path) -> list[str]:
+    """`git commit-tree` ignores commit.gpgSign; casekit honours it (a team that requires
+    signed commits, see `sync.signed`, sets it in every clone)."""
+    value = run_git(root, "config", "--type=bool", "--get", "commit.gpgsign", check=False).strip()
+    return ["-S"] if value == b"true" else []
 
 
 def _sync_index(
@@ -290,6 +313,12 @@ def _sync_index(
                     "run `git reset -q` when it has finished to bring the index in line"
                 ) from None
             time.sleep(0.05)
+
+
+def rebase_in_progress(root: Path) -> bool:
+    """A rebase (such as `casekit sync`'s) stopped on a conflict and waiting to continue."""
+    folder = git_dir(root)
+    return (folder / "rebase-merge").is_dir() or (folder / "rebase-apply").is_dir()
 
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:

@@ -6,7 +6,7 @@ Later features (supervisor approval, call-attempt minimums, evidence) add a guar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ class MoveRequest:
     actor_roles: tuple[str, ...]
     changes: Mapping[str, Any] = field(default_factory=dict)
     action: str = "move"
+    # When the move happens (the command's clock); None for callers that have no clock.
     at: datetime | None = None
 
 
@@ -60,7 +61,13 @@ def requires_role(request: MoveRequest, config: Config) -> list[str]:
     return [f"only a {role}{who} may move it from {request.source} to {request.target}"]
 
 
-GUARDS: list[Guard] = [requires_fields, requires_role]
+def requires_condition(request: MoveRequest, config: Config) -> list[str]:
+    """The transition's `when:` condition (move_case checks it first, with a clearer order)."""
+    unmet = unmet_condition(request.kind, request.rule, request.case)
+    return [unmet] if unmet else []
+
+
+GUARDS: list[Guard] = [requires_condition, requires_fields, requires_role]
 
 # Rules that do not refuse a move outright but make it a supervisor's decision: each returns
 # the reasons this move needs approval (e.g. "compensation 80.00 exceeds the postage 12.00").
@@ -95,15 +102,69 @@ def describe_state(kind: KindSpec, state: str) -> str:
     return f"{state} ({kind.state_label(state)})"
 
 
-def refusal_for_unknown_move(kind: KindSpec, source: str, target: str) -> str:
-    """Why `source -> target` is not a transition, naming what is allowed instead."""
+def condition_holds(rule: TransitionRule, case: Mapping[str, Any]) -> bool:
+    """Whether the case's fields meet the transition's `when:` condition (if it has one)."""
+    values = case.get("fields") or {}
+    return all(values.get(name) in allowed for name, allowed in rule.when.items())
+
+
+def allowed_targets(kind: KindSpec, source: str, case: Mapping[str, Any] | None = None) -> list[str]:
+    """States a case may move to from `source`; with a case, only moves whose condition holds."""
+    rules = kind.transitions.get(source, {})
+    return [t for t, rule in rules.items() if case is None or condition_holds(rule, case)]
+
+
+def _value_text(kind: KindSpec, name: str, value: Any) -> str:
+    spec = kind.fields.get(name)
+    if spec is not None and isinstance(value, str) and value in spec.values:
+        return f"{value} ({spec.values[value].zh})"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def unmet_condition(kind: KindSpec, rule: TransitionRule, case: Mapping[str, Any]) -> str | None:
+    """Why the case does not meet the transition's `when:` condition, or None when it does."""
+    values = case.get("fields") or {}
+    for name, allowed in rule.when.items():
+        value = values.get(name)
+        if value in allowed:
+            continue
+        choices = " or ".join(_value_text(kind, name, v) for v in allowed)
+        move = f"moving from {rule.source} to {rule.target}"
+        if value is None or value == "":
+            return (
+                f"{move} is only for a {kind.name} whose {name} is {choices}, and {name} is not set; "
+                f"pass --set {name}=..."
+            )
+        others = allowed_targets(kind, rule.source, case)
+        instead = (
+            f"; from {rule.source} it may go to {', '.join(describe_state(kind, s) for s in others)}"
+            if others
+            else ""
+        )
+        actual = _value_text(kind, name, value)
+        return f"{move} is only for a {kind.name} whose {name} is {choices}, not {actual}{instead}"
+    return None
+
+
+def refusal_for_unknown_move(
+    kind: KindSpec, source: str, target: str, case: Mapping[str, Any] | None = None
+) -> str:
+    """Why `source -> target` is not a transition, naming what is allowed instead (for this
+    case, when given: moves whose `when:` condition it does not meet are left out)."""
     if target not in kind.states:
         return f"{target!r} is not a {kind.name} state; states are {', '.join(kind.states)}"
     if source == target:
         return f"it is already {describe_state(kind, source)}"
-    allowed = kind.allowed_from(source)
-    if not allowed:
+    if not kind.allowed_from(source):
         return f"it is {describe_state(kind, source)}, a final state: no move is allowed from it"
+    allowed = allowed_targets(kind, source, case)
+    if not allowed:
+        return (
+            f"cannot move from {describe_state(kind, source)} to {describe_state(kind, target)}; "
+            f"no move from {source} fits this case's fields"
+        )
     choices = ", ".join(describe_state(kind, s) for s in allowed)
     return (
         f"cannot move from {describe_state(kind, source)} to {describe_state(kind, target)}; "
@@ -136,6 +197,10 @@ def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[tupl
             continue
         if action == "open":
             problems.append((position, f"history entry {position + 1} opens the case a second time"))
+        elif action in STATE_REPLAYERS:
+            seen = [str(e.get("to")) for e in history[:position] if "to" in e]
+            state, reasons = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
+            problems += [(position, f"history entry {position + 1} {reason}") for reason in reasons]
         elif "to" in entry and action in STATE_CHANGING_ACTIONS:
             source, target = entry.get("from"), entry.get("to")
             if source != state:
@@ -159,3 +224,25 @@ def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[tupl
 
 # Actions whose history entries carry a state change in `from`/`to`.
 STATE_CHANGING_ACTIONS = {"move"}
+
+# Other actions that may change the state, each with its own replay rule: given the kind,
+# the entry, the state before it and the states the case has been in, return the state
+# after it and the reasons the entry is invalid (e.g. `resolve`, which settles a conflict
+# between two clones' moves).
+StateReplayer = Callable[
+    [KindSpec, Mapping[str, Any], str | None, Sequence[str]], tuple[str | None, list[str]]
+]
+STATE_REPLAYERS: dict[str, StateReplayer] = {}
+
+
+def state_after(kind: KindSpec, history: Sequence[Mapping[str, Any]]) -> str | None:
+    """The state a history leaves the case in (whether or not each step was allowed)."""
+    state: str | None = None
+    for position, entry in enumerate(history):
+        action = entry.get("action")
+        if action in STATE_REPLAYERS:
+            seen = [str(e.get("to")) for e in history[:position] if "to" in e]
+            state, _ = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
+        elif (action == "open" or action in STATE_CHANGING_ACTIONS) and "to" in entry:
+            state = entry.get("to")
+    return state

@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "casekit.cli.cases",
     "casekit.cli.repo",
     "casekit.cli.deadlines",
+    "casekit.cli.returns",
+    "casekit.cli.sync",
     "casekit.cli.callbacks",
 )
 

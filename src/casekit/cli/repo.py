@@ -59,13 +59,28 @@ def validate(
 
 
 def audit(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Check each commit after this one (a commit, tag or branch) against the rules, "
+            "as the server's pre-receive hook does.",
+        ),
+    ] = None,
     output: Annotated[TextFormat, typer.Option("--format", help="text or json.")] = TextFormat.text,
     repo: RepoOption = None,
 ) -> None:
     """Check that every case file's history agrees with the commits that touched it.
 
-    Example: casekit audit
+    Example: casekit audit --since origin/main
     """
+    if since is not None:
+        from casekit.gitcheck import audit_since
+
+        root = make_env(repo).root
+        problems = [v.as_problem() for v in audit_since(root, since)]
+        _report(problems, output, f"every commit since {since} follows the rules")
+        return
     from casekit.audit import audit_repository
 
     problems = audit_repository(make_env(repo).root)

@@ -1,0 +1,94 @@
+"""Commands for returns and evidence: attach, registers, alerts, settlement-check."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casekit.cli.common import ActorOption, NoteOption, RepoOption, TableFormat, echo, make_env, warn
+
+
+class RegisterName(StrEnum):
+    wrong_shipment = "wrong-shipment"
+    parcel_claims = "parcel-claims"
+    postage = "postage"
+
+
+def attach(
+    case_id: Annotated[str, typer.Argument(help="Case ID, e.g. R-20261123-7KQ3-XHD2, or its last part.")],
+    files: Annotated[list[Path], typer.Argument(help="Photos or documents to attach.")],
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Attach evidence files to a case: copied to attachments/<ID>/, hashed, one commit.
+
+    Example: casekit attach R-20261123-7KQ3-XHD2 IMG_2041.jpg IMG_2042.jpg --note 客户提供的破损照片
+    """
+    from casekit.attachments import attach_files
+
+    outcome = attach_files(make_env(repo, actor), case_id, files, note=note)
+    echo(outcome.case_id)
+    for message in outcome.messages:
+        warn(message)
+
+
+def registers(
+    name: Annotated[RegisterName, typer.Argument(help="wrong-shipment, parcel-claims or postage.")],
+    month: Annotated[
+        str | None, typer.Option("--month", help="Only cases opened in this month, YYYY-MM.")
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    repo: RepoOption = None,
+) -> None:
+    """Print a register the after-sales team keeps, generated from the return cases.
+
+    Example: casekit registers parcel-claims --month 2026-11 --format csv > 丢件赔偿-2026-11.csv
+    """
+    from casekit.returns.service import registers as run
+
+    echo(run(make_env(repo), name.value, month=month, output=output.value))
+
+
+def alerts(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Last day of the window, YYYY-MM-DD (default: today).")
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    repo: RepoOption = None,
+) -> None:
+    """List SKUs and batches that several customers reported for quality in the alert window.
+
+    Example: casekit alerts --as-of 2026-11-30
+    """
+    from casekit.returns.service import alerts as run
+
+    echo(run(make_env(repo), as_of=as_of, output=output.value))
+
+
+def settlement_check(
+    merchant: Annotated[str, typer.Argument(help="The merchant (商家) as written in the cases.")],
+    order: Annotated[
+        str | None,
+        typer.Option("--order", help="Check one order: exit 1 if it cannot be settled."),
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    repo: RepoOption = None,
+) -> None:
+    """List a merchant's orders that cannot be settled because a complaint or return is open.
+
+    Example: casekit settlement-check 优品服饰旗舰店 --order TB20261120001
+    """
+    from casekit.returns.service import settlement_check as run
+
+    echo(run(make_env(repo), merchant, order=order, output=output.value))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(attach)
+    app.command()(registers)
+    app.command()(alerts)
+    app.command("settlement-check")(settlement_check)

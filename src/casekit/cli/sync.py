@@ -1,0 +1,116 @@
+"""Commands for many clones: sync, resolve-conflict, hooks install (and the hook runner)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casekit.cli.common import ActorOption, RepoOption, echo, make_env, warn
+
+IdArgument = Annotated[
+    str, typer.Argument(help="The conflicting case's ID, e.g. C-20261123-7KQ3-XHD2, or its last part.")
+]
+
+
+class Side(StrEnum):
+    ours = "ours"
+    theirs = "theirs"
+
+
+def sync(
+    attempts: Annotated[
+        int | None,
+        typer.Option(
+            "--attempts", min=1, max=100, help="Push attempts (default: sync.attempts in casekit.yaml)."
+        ),
+    ] = None,
+    repo: RepoOption = None,
+) -> None:
+    """Pull (rebase) and push the shared branch, retrying while other clones push too.
+
+    Example: casekit sync
+    """
+    from casekit.sync import sync as run
+
+    outcome = run(make_env(repo), attempts=attempts)
+    echo(outcome.summary())
+    for message in outcome.messages:
+        warn(message)
+
+
+def resolve_conflict(
+    case_id: IdArgument,
+    keep: Annotated[
+        Side,
+        typer.Option("--keep", help="ours: this clone's change; theirs: the remote's.", case_sensitive=False),
+    ],
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Settle a case that a sync stopped on, as one audited commit, and continue the sync.
+
+    Example: casekit resolve-conflict C-20261123-7KQ3-XHD2 --keep theirs
+    """
+    from casekit.sync import resolve_conflict as run
+
+    case, _, messages = run(make_env(repo, actor), case_id, keep.value)
+    echo(case)
+    for message in messages:
+        warn(message)
+
+
+hooks_app = typer.Typer(
+    help=(
+        "casekit's git hooks: pre-commit and commit-msg in clones, pre-receive on the server.\n\n"
+        "Example: casekit hooks install"
+    ),
+    no_args_is_help=True,
+)
+
+
+@hooks_app.command("install")
+def hooks_install(
+    server: Annotated[
+        Path | None,
+        typer.Option("--server", help="Install pre-receive into this (bare) repository that clones push to."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace hooks that are not casekit's.")] = False,
+    repo: RepoOption = None,
+) -> None:
+    """Install the repository's hooks/ and the case-file merge driver into this clone.
+
+    Example: casekit hooks install --server /srv/git/cases.git
+    """
+    from casekit.hookinstall import install_hooks, install_server_hooks
+
+    if server is not None:
+        installed = install_server_hooks(server, force=force)
+    else:
+        installed = install_hooks(make_env(repo).root, force=force)
+    for path in installed:
+        echo(f"installed {path}")
+
+
+def hook(
+    name: Annotated[str, typer.Argument(help="pre-commit, commit-msg, pre-receive or merge-driver.")],
+    args: Annotated[list[str] | None, typer.Argument(help="What git passes to the hook.")] = None,
+) -> None:
+    """Run one of casekit's git hooks (git does this; the scripts in hooks/ call it).
+
+    Example: casekit hook pre-commit
+    """
+    from casekit.githooks import main
+
+    code = main([name, *(args or [])])
+    if code:
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
+    app.command("resolve-conflict")(resolve_conflict)
+    app.add_typer(hooks_app, name="hooks")
+    app.command(hidden=True, context_settings={"ignore_unknown_options": True})(hook)

@@ -1,0 +1,141 @@
+"""Registers the returns rules with the core: guards, approval rules, derived data, the
+`attach` action, case checks, config sections and the replayer for examples.
+
+Imported at start-up through `casekit.features.FEATURE_MODULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from casekit import actions, bootstrap, casefile, config, validation, workflow
+from casekit.attachments import ATTACHMENTS_DIR, check_attachments, put_before_history
+from casekit.config import Config
+from casekit.env import Env
+from casekit.returns import rules
+from casekit.returns.settings import settings_for
+from casekit.validation import CaseDoc, Finding
+
+DERIVED_KEYS = ("postage", "price_difference")
+
+
+def _is_return(kind_name: Any, cfg: Config) -> bool:
+    return bool(kind_name == settings_for(cfg).kind)
+
+
+# --- workflow --------------------------------------------------------------------------
+
+
+def returns_guard(request: workflow.MoveRequest, cfg: Config) -> list[str]:
+    """Refusals: evidence before approving a claim that needs it; return postage amount."""
+    if not _is_return(request.kind.name, cfg):
+        return []
+    settings = settings_for(cfg)
+    return rules.evidence_missing(request.case, request.target, settings) + rules.return_postage_missing(
+        request.case, request.target, settings
+    )
+
+
+def returns_approvals(request: workflow.MoveRequest, cfg: Config) -> list[str]:
+    """Supervisor decisions: a late or worn quality claim; a partial refund above the postage."""
+    if not _is_return(request.kind.name, cfg):
+        return []
+    settings = settings_for(cfg)
+    reasons: list[str] = []
+    if request.at is not None:
+        on = request.at.astimezone(cfg.tz).date()
+        reasons += rules.quality_claim_approvals(request.case, request.target, on, settings)
+    history = casefile.history_of(request.case)
+    reasons += rules.partial_refund_approvals(request.case, request.target, settings, history)
+    return reasons
+
+
+# --- derived data ---------------------------------------------------------------------
+
+
+def derive_return_terms(case: MutableMapping[str, Any], ctx: actions.Context, change: actions.Change) -> None:
+    """Keep `postage` (who pays each way) and `price_difference` (多退少补) up to date."""
+    if not _is_return(case.get("kind"), ctx.config):
+        return
+    settings = settings_for(ctx.config)
+    terms = rules.postage(case, settings)
+    diff = rules.price_difference(case)
+    _put(case, "postage", terms.as_record() if terms else None)
+    _put(case, "price_difference", diff.as_record() if diff else None)
+
+
+def _put(case: MutableMapping[str, Any], key: str, record: dict[str, Any] | None) -> None:
+    from casekit.yamlio import flow_map
+
+    if record is None:
+        case.pop(key, None)
+        return
+    current = case.get(key)
+    if isinstance(current, Mapping) and dict(current) == record:
+        return  # unchanged: keep the file as it is
+    put_before_history(case, key, flow_map(record))
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+def check_return_money(doc: CaseDoc, cfg: Config) -> list[Finding]:
+    if not _is_return(doc.data.get("kind"), cfg):
+        return []
+    problem = rules.refund_exceeds_paid(doc.data)
+    return [(["fields", "refund_amount"], problem)] if problem else []
+
+
+def check_case_attachments(doc: CaseDoc, cfg: Config) -> list[Finding]:
+    return list(check_attachments(doc.data))
+
+
+def check_derived(doc: CaseDoc, cfg: Config) -> list[Finding]:
+    findings: list[Finding] = []
+    for key in DERIVED_KEYS:
+        value = doc.data.get(key)
+        if value is None:
+            continue
+        if not _is_return(doc.data.get("kind"), cfg):
+            findings.append(([key], f"{key} is kept on returns only; remove it"))
+        elif not isinstance(value, Mapping):
+            findings.append(
+                ([key], f"{key} is derived by casekit and must be a mapping; remove it to recompute")
+            )
+    return findings
+
+
+# --- replaying example cases ------------------------------------------------------------
+
+
+def _replay_attach(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) -> None:
+    from casekit.attachments import attach_files
+    from casekit.resources import data_root
+
+    case_id = str(case["id"])
+    paths: list[Path] = []
+    for name in entry.get("files") or []:
+        source = data_root() / ATTACHMENTS_DIR / case_id / str(name)
+        if not source.is_file():
+            from casekit.errors import CasekitError
+
+            raise CasekitError(f"example {case_id}: attachment {source} is missing")
+        paths.append(source)
+    attach_files(env, case_id, paths, note=entry.get("note"))
+
+
+# --- registration ---------------------------------------------------------------------
+
+for _key in ("postage", "price_difference", "attachments"):
+    if _key not in casefile.TOP_LEVEL_KEYS:
+        casefile.TOP_LEVEL_KEYS.insert(casefile.TOP_LEVEL_KEYS.index("history"), _key)
+casefile.HISTORY_ACTIONS.add("attach")
+workflow.GUARDS.append(returns_guard)
+workflow.APPROVAL_RULES.append(returns_approvals)
+actions.DERIVERS.append(derive_return_terms)
+validation.CASE_CHECKS.extend([check_return_money, check_case_attachments, check_derived])
+config.SECTION_CHECKS["returns"] = "casekit.returns.settings:check_section"
+config.SECTION_CHECKS["attachments"] = "casekit.attachments:check_section"
+bootstrap.REPLAYERS["attach"] = _replay_attach

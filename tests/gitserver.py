@@ -1,0 +1,104 @@
+"""Helpers for tests with many clones: a bare repository as the server (with casekit's
+pre-receive hook), clones as agents, and commits made by hand with plain git."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import CLI
+
+AGENTS = {
+    "li.na": ("李娜", "li.na@example.com"),
+    "wang.fang": ("王芳", "wang.fang@example.com"),
+    "chen.jie": ("陈杰", "chen.jie@example.com"),
+    "zhang.wei": ("张伟", "zhang.wei@example.com"),
+}
+
+
+def git(cli: CLI, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run git in the clone without raising; the test looks at the outcome."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=cli.root,
+        env={**cli.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def make_server(repo: CLI, path: Path) -> Path:
+    """A bare copy of `repo` with casekit's pre-receive installed, as a team's server."""
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.root), str(path)], check=True, env=repo.environ)
+    repo.ok("hooks", "install", "--server", str(path))
+    return path
+
+
+def clone(server: Path, path: Path, environ: dict[str, str], actor: str) -> CLI:
+    """An agent's clone of the server, hooks installed, acting as `actor`."""
+    subprocess.run(["git", "clone", "-q", str(server), str(path)], check=True, env=environ)
+    cli = CLI(path, {**environ, "CASEKIT_ACTOR": actor})
+    cli.ok("hooks", "install")
+    return cli
+
+
+def server_head(server: Path) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "refs/heads/main"], cwd=server, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def server_log(server: Path) -> list[str]:
+    """Subjects on the server's main, oldest first."""
+    out = subprocess.run(
+        ["git", "log", "--reverse", "--format=%s", "refs/heads/main"],
+        cwd=server,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.splitlines()
+
+
+def hand_commit(
+    cli: CLI,
+    message: str,
+    *,
+    login: str = "li.na",
+    date: str | None = None,
+    verify: bool = False,
+    paths: tuple[str, ...] = ("-a",),
+) -> subprocess.CompletedProcess[str]:
+    """`git commit` of what was edited by hand, authored by `login` at `date`."""
+    name, email = AGENTS[login]
+    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email}
+    if date:
+        env["GIT_AUTHOR_DATE"] = date
+    flags = [] if verify else ["--no-verify"]
+    return git(cli, "commit", "-q", *flags, *paths, "-m", message, env=env)
+
+
+def trailers(
+    case_id: str, action: str, source: str | None = None, target: str | None = None, login: str = "li.na"
+) -> str:
+    lines = [f"Case-Id: {case_id}", "Case-Kind: complaint", f"Case-Action: {action}"]
+    if source:
+        lines.append(f"Case-From: {source}")
+    if target:
+        lines.append(f"Case-To: {target}")
+    lines.append(f"Case-Actor: {login} <{AGENTS[login][1]}>")
+    return "\n".join(lines)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append_entry(path: Path, entry: str) -> int:
+    """Add a history entry line by hand; returns its line number."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + f"  - {entry}\n", encoding="utf-8")
+    return len(text.splitlines()) + 1
