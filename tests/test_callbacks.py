@@ -87,15 +87,19 @@ def test_resolved_complaint_opens_a_callback_linked_both_ways_in_the_next_commit
 
 
 def test_closed_return_opens_an_after_return_callback(repo: CLI) -> None:
-    ret = repo.new("return")
-    for target, extra in [
-        ("approved", []),
-        ("in_transit", ["--set", "return_tracking_no=SF123"]),
-        ("received", []),
-        ("inspected", ["--set", "inspection_result=屏幕破损"]),
-        ("refunded", ["--set", "refund_amount=129.50"]),
-    ]:
-        repo.ok("move", ret, target, *extra)
+    ret = repo.new(
+        "return",
+        "--set",
+        "return_type=resend",
+        "--set",
+        "reason=missing-item",
+        "--set",
+        "order_no=DD20261120-0001",
+        "--set",
+        "amount_paid=99.00",
+    )
+    repo.ok("move", ret, "approved")
+    repo.ok("move", ret, "reshipped", "--set", "reship_tracking_no=SF1410048273615")
     assert cases_of(repo, "callback") == []
     repo.ok("move", ret, "closed")
     (callback,) = cases_of(repo, "callback")
