@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import re
@@ -122,7 +123,7 @@ def test_bundled_cases_read_like_real_records() -> None:
         assert case["opened_at"].endswith("+08:00"), path
         assert 8 <= opened.hour < 19, path  # opened in working hours
         history = case["history"]
-        assert 2 <= len(history) <= 8, path
+        assert 2 <= len(history) <= 9, path
         stamps = [datetime.fromisoformat(e["at"]) for e in history]
         assert stamps == sorted(stamps), path
         assert case["assignee"] in people, path
@@ -189,6 +190,24 @@ def test_replayed_case_files_equal_the_bundled_ones(example_repo: CLI) -> None:
     for rel in replayed:
         assert read_case(example_repo.root / "cases" / rel) == read_case(BUNDLED / rel), rel
         assert (example_repo.root / "cases" / rel).read_bytes() == (BUNDLED / rel).read_bytes(), rel
+
+
+def test_replayed_attachments_equal_the_bundled_evidence(example_repo: CLI) -> None:
+    bundled = PROJECT / "attachments"
+    files = sorted(p.relative_to(bundled) for p in bundled.rglob("*") if p.is_file())
+    assert files, "the quality claims attach the customer's photos"
+    replayed = example_repo.root / "attachments"
+    assert sorted(p.relative_to(replayed) for p in replayed.rglob("*") if p.is_file()) == files
+    recorded = {
+        record["file"]: record["sha256"]
+        for case in bundled_cases()
+        for record in case.get("attachments") or []
+    }
+    assert sorted(recorded) == sorted(f"attachments/{rel.as_posix()}" for rel in files)
+    for rel in files:
+        data = (replayed / rel).read_bytes()
+        assert data == (bundled / rel).read_bytes(), rel
+        assert hashlib.sha256(data).hexdigest() == recorded[f"attachments/{rel.as_posix()}"], rel
 
 
 def test_replayed_repository_validates_and_audits_clean(example_repo: CLI) -> None:

@@ -40,7 +40,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_the_bundled_files(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "casekit/_data/casekit.yaml" in names
-    for folder in ("cases", "templates", "hooks"):
+    for folder in ("cases", "attachments", "templates", "hooks"):
         shipped = {p for p in names if p.startswith(f"casekit/_data/{folder}/")}
         in_checkout = {
             f"casekit/_data/{p.relative_to(PROJECT).as_posix()}"

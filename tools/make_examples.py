@@ -12,7 +12,7 @@ later step (move, assign, note, update, link), with the time and the person of e
 The script builds a fresh case repository with `casekit init` in a scratch folder, runs
 every step of every story as one `casekit` process in time order (`CASEKIT_NOW` and
 `CASEKIT_ACTOR` per step), checks the result with `casekit validate` and `casekit audit`,
-and copies the scratch repository's `cases/` tree over the project's `cases/`. Because the
+and copies the scratch repository's `cases/` and `attachments/` trees over the project's. Because the
 files are written by casekit itself, they are exactly what the CLI writes, and whatever the
 CLI adds later (derived data such as deadlines) appears after a rerun.
 
@@ -25,7 +25,7 @@ Rules a story must follow so that `casekit init --example` can replay it as real
 - the case is opened by its first assignee (`casekit init --example` opens a reassigned
   case as its opener), and `update` changes only `fields` (title, priority, channel and
   customer are replayed from the final file);
-- 2 to 8 history entries per case; moves a supervisor must make are made by zhang.wei.
+- 2 to 9 history entries per case; moves a supervisor must make are made by zhang.wei.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ from datetime import datetime
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+EVIDENCE = PROJECT / "examples" / "evidence"  # sample photos, written by tools/make_evidence.py
+ATTACHMENTS = "attachments"
 YEAR = 2026
 OFFSET = "+08:00"
 SUPERVISOR = "zhang.wei"
@@ -102,6 +104,10 @@ class Story:
 
     def attempt(self, at: str, by: str, outcome: str, note: str | None = None) -> Story:
         return self._add(at, by, ["attempt", "{id}", "--outcome", outcome], note)
+
+    def attach(self, at: str, by: str, *photos: str, note: str | None = None) -> Story:
+        """Attach sample photos from examples/evidence/ (they stand in for the customer's)."""
+        return self._add(at, by, ["attach", "{id}", *(str(EVIDENCE / name) for name in photos)], note)
 
     def note(self, at: str, by: str, text: str) -> Story:
         self.steps.append(Step(t(at), by, self, ["note", "{id}", text]))
@@ -944,7 +950,13 @@ shirt = new(
     item_name="女士长袖衬衫 白色 M",
     amount_paid="189.00",
     received_date="2026-11-21",
-    note="客户发来照片：袖口脱线约1厘米，不影响穿着；客户不愿换货，希望补偿。已按客户ID存档照片。",
+    note="客户反映袖口脱线约1厘米，不影响穿着；客户不愿换货，希望补偿。已请客户发照片。",
+)
+shirt.attach(
+    "11-23 09:15",
+    "wang.fang",
+    "shirt-cuff-seam.png",
+    note="客户发来的袖口脱线照片，已按客户ID存档。",
 )
 shirt.note(
     "11-23 09:30",
@@ -974,10 +986,12 @@ jacket = new(
     received_date="2026-11-19",
     note="客户反映羽绒服多处跑绒，已请客户上传照片。",
 )
-jacket.note(
+jacket.attach(
     "11-20 11:05",
     "li.na",
-    "客户已上传4张照片，跑绒明显，已按客户ID存入售后问题图片。签收未满3天且未穿着，按正常流程处理。",
+    "jacket-down-leak-1.png",
+    "jacket-down-leak-2.png",
+    note="客户已上传照片，跑绒明显，已按客户ID存入售后问题图片。签收未满3天且未穿着，按正常流程处理。",
 )
 jacket.move(
     "11-20 11:20",
@@ -1010,6 +1024,12 @@ cardigan = new(
     amount_paid="459.00",
     received_date="2026-10-20",
     note="客户反映开衫起球严重，要求退货；签收已16天，照片显示已穿着并水洗。",
+)
+cardigan.attach(
+    "11-05 15:30",
+    "chen.jie",
+    "cardigan-pilling.png",
+    note="客户发来的起球照片，已按客户ID存档；可见明显穿着和水洗痕迹。",
 )
 cardigan.note("11-05 15:40", "chen.jie", "超出质量问题处理时限且已穿着，按规定请主管决定处理意见。")
 cardigan.move(
@@ -1088,7 +1108,8 @@ dishes.move(
     "wang.fang",
     "in_transit",
     return_tracking_no="75312045867098",
-    note="客户已寄回，中通单号已录入。",
+    postage_amount="12.00",
+    note="客户已寄回，中通单号已录入，垫付邮费12元。",
 )
 dishes.move("11-20 14:10", "wang.fang", "received", note="仓库已签收退件，待质检；破损已登记丢件赔偿表。")
 
@@ -1153,7 +1174,13 @@ kettle = new(
     item_name="不锈钢电水壶 1.7L",
     amount_paid="129.00",
     received_date="2026-11-11",
-    note="客户反映电水壶底部漏水，已上传照片和视频，已按客户ID存入售后问题图片。",
+    note="客户反映电水壶底部漏水，已请客户上传照片。",
+)
+kettle.attach(
+    "11-12 10:40",
+    "li.na",
+    "kettle-base-leak.png",
+    note="客户上传的底部漏水照片，已按客户ID存入售后问题图片。",
 )
 kettle.move(
     "11-12 11:00",
@@ -1242,6 +1269,7 @@ shoes.move(
     "li.na",
     "reshipped",
     reship_tracking_no="SF1410293847561",
+    exchange_price="399.00",
     note="已短信告知客户：“您的换货已处理完毕。换的商品已经重新发出，单号：SF1410293847561，派送期间请保持电话畅通。”",
 )
 
@@ -1266,11 +1294,18 @@ cooker = new(
     received_date="2026-10-31",
     note="客户反映第二次使用内胆涂层起泡脱落，已请客户发照片。",
 )
+cooker.attach(
+    "11-02 10:50",
+    "wang.fang",
+    "cooker-coating-1.png",
+    "cooker-coating-2.png",
+    note="客户发来的内胆涂层照片，已按客户ID存档。",
+)
 cooker.move(
     "11-02 11:00",
     "wang.fang",
     "approved",
-    note="照片已收到并按客户ID存档，涂层起泡明显；签收3天内，同意换货，邮费由我方承担，已发送退货地址。",
+    note="照片显示涂层起泡明显；签收3天内，同意换货，邮费由我方承担，已发送退货地址。",
 )
 cooker.move(
     "11-03 15:00",
@@ -1292,6 +1327,7 @@ cooker.move(
     "wang.fang",
     "reshipped",
     reship_tracking_no="SF1410048273615",
+    exchange_price="399.00",
     note="新品已发出，邮费18元已退到客户账户（已录入），已短信告知客户换货单号。",
 )
 cooker_callback = new(
@@ -1353,8 +1389,8 @@ def check_stories(stories: list[Story]) -> list[Step]:
         if before.instant == after.instant:
             raise SystemExit(f"{before.story.key} and {after.story.key} both have a step at {after.at}")
     for story in stories:
-        if not 2 <= len(story.steps) <= 8:
-            raise SystemExit(f"{story.key}: {len(story.steps)} history entries; keep 2 to 8")
+        if not 2 <= len(story.steps) <= 9:
+            raise SystemExit(f"{story.key}: {len(story.steps)} history entries; keep 2 to 9")
         if story.steps != sorted(story.steps, key=lambda s: s.instant):
             raise SystemExit(f"{story.key}: steps are not in time order")
     keys = [story.key for story in stories]
@@ -1424,9 +1460,16 @@ def install_cases(source: Path, target: Path) -> None:
             shutil.copytree(source / kind, target / kind)
 
 
-def differences(left: Path, right: Path) -> list[str]:
-    names = {p.relative_to(left) for p in left.rglob("*.yaml")} | {
-        p.relative_to(right) for p in right.rglob("*.yaml")
+def install_attachments(source: Path, target: Path) -> None:
+    """Replace the attachment files under `target` with those under `source`."""
+    shutil.rmtree(target, ignore_errors=True)
+    if source.is_dir():
+        shutil.copytree(source, target)
+
+
+def differences(left: Path, right: Path, pattern: str = "*.yaml") -> list[str]:
+    names = {p.relative_to(left) for p in left.rglob(pattern) if p.is_file()} | {
+        p.relative_to(right) for p in right.rglob(pattern) if p.is_file()
     }
     return sorted(
         str(n)
@@ -1449,13 +1492,19 @@ def main() -> int:
         repo = generate(scratch)
         cases = PROJECT / "cases"
         if options.check:
-            changed = differences(repo / "cases", cases)
+            changed = [f"cases/{n}" for n in differences(repo / "cases", cases)]
+            changed += [
+                f"{ATTACHMENTS}/{n}" for n in differences(repo / ATTACHMENTS, PROJECT / ATTACHMENTS, "*")
+            ]
             for name in changed:
-                print(f"differs: cases/{name}")
+                print(f"differs: {name}")
             return 1 if changed else 0
         install_cases(repo / "cases", cases)
+        install_attachments(repo / ATTACHMENTS, PROJECT / ATTACHMENTS)
     counts = {k: len(list((PROJECT / "cases" / k).rglob("*.yaml"))) for k in KINDS}
-    print("wrote " + ", ".join(f"{n} {k} cases" for k, n in counts.items()) + " to cases/")
+    files = sum(1 for p in (PROJECT / ATTACHMENTS).rglob("*") if p.is_file())
+    print("wrote " + ", ".join(f"{n} {k} cases" for k, n in counts.items()) + " to cases/", end="")
+    print(f" and {files} attachment files to {ATTACHMENTS}/")
     return 0
 
 

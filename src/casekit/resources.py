@@ -1,4 +1,4 @@
-"""The files casekit ships: default config, example cases, templates and hooks.
+"""The files casekit ships: default config, example cases and their attachments, templates and hooks.
 
 Installed, they live in the wheel under `casekit/_data/`; run from a checkout, they are
 the folders at the top of the repository.
@@ -25,5 +25,5 @@ def data_root() -> Path:
 
 
 def bundled(name: str) -> Path:
-    """A bundled file or folder: 'casekit.yaml', 'cases', 'templates' or 'hooks'."""
+    """A bundled file or folder: 'casekit.yaml', 'cases', 'attachments', 'templates' or 'hooks'."""
     return data_root() / name

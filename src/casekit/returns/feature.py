@@ -111,19 +111,33 @@ def check_derived(doc: CaseDoc, cfg: Config) -> list[Finding]:
 
 
 def _replay_attach(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) -> None:
+    """Attach the bundled copies (`attachments/<ID>/`) under the names the customer sent."""
+    import shutil
+    import tempfile
+
     from casekit.attachments import attach_files
-    from casekit.resources import data_root
+    from casekit.errors import CasekitError
+    from casekit.resources import bundled
 
     case_id = str(case["id"])
-    paths: list[Path] = []
-    for name in entry.get("files") or []:
-        source = data_root() / ATTACHMENTS_DIR / case_id / str(name)
-        if not source.is_file():
-            from casekit.errors import CasekitError
-
-            raise CasekitError(f"example {case_id}: attachment {source} is missing")
-        paths.append(source)
-    attach_files(env, case_id, paths, note=entry.get("note"))
+    records = case.get("attachments")
+    originals = {
+        str(r.get("file", "")).rsplit("/", 1)[-1]: str(r.get("original") or "")
+        for r in (records if isinstance(records, list) else [])
+        if isinstance(r, Mapping)
+    }
+    with tempfile.TemporaryDirectory(prefix="casekit-replay-") as tmp:
+        paths: list[Path] = []
+        for n, name in enumerate(entry.get("files") or []):
+            source = bundled(ATTACHMENTS_DIR) / case_id / str(name)
+            if not source.is_file():
+                raise CasekitError(f"example {case_id}: attachment {source} is missing")
+            original = Path(originals.get(str(name)) or str(name)).name
+            target = Path(tmp) / str(n) / original  # one folder each: originals may share a name
+            target.parent.mkdir()
+            shutil.copyfile(source, target)
+            paths.append(target)
+        attach_files(env, case_id, paths, note=entry.get("note"))
 
 
 # --- registration ---------------------------------------------------------------------
