@@ -276,7 +276,8 @@ def write_and_commit(root: Path, cases: list[Case], environ: dict[str, str], mes
         target = root / case.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(case.text(), encoding="utf-8")
-    for args in (["add", "-A", "cases"], ["commit", "-q", "-m", message]):
+    # a hand commit of generated files: skip the client hooks, as someone bypassing them would
+    for args in (["add", "-A", "cases"], ["commit", "-q", "--no-verify", "-m", message]):
         subprocess.run(["git", *args], cwd=root, env=environ, check=True, capture_output=True)
 
 
