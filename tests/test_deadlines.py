@@ -506,7 +506,7 @@ def _line_of(path: Path, needle: str) -> int:
             "{when: {category: logistics}, within: 48 hours}",
             "{when: {colour: red}, within: 48 hours}",
             "colour: red",
-            "deadlines.complaint.resolution.rules.1.when.colour: 'colour' is not a field of a complaint",
+            "deadlines.complaint.resolution.rules.0.when.colour: 'colour' is not a field of a complaint",
         ),
         (
             "hours: '09:00-18:30'",
