@@ -167,3 +167,18 @@ def read_case(path: Path) -> dict:  # type: ignore[type-arg]
     data = load_fast(path.read_bytes())
     assert isinstance(data, dict)
     return data
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a file by hand, as a person editing it would."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based number of the first line of a file that contains `needle`."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CLI, read_case
+from conftest import CLI, edit_file, line_of, read_case
 
 FRIDAY_5PM = "2026-11-20T17:00:00+08:00"
 MONDAY = "2026-11-23T10:05:00+08:00"
@@ -474,19 +474,6 @@ def test_audit_checks_approvals_against_trailers_and_roles(repo: CLI) -> None:
 # --- config ------------------------------------------------------------------------------------
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if needle in line:
-            return number
-    raise AssertionError(needle)
-
-
 @pytest.mark.parametrize(
     ("old", "new", "needle", "message"),
     [
@@ -548,17 +535,17 @@ def _line_of(path: Path, needle: str) -> int:
 )
 def test_config_errors_name_the_line(repo: CLI, old: str, new: str, needle: str, message: str) -> None:
     config = repo.root / "casekit.yaml"
-    _edit(config, old, new)
+    edit_file(config, old, new)
     result = repo.run("validate")
     assert result.code == 1
-    expected = f"casekit.yaml:{_line_of(config, needle)}: {message}"
+    expected = f"casekit.yaml:{line_of(config, needle)}: {message}"
     assert any(line.startswith(expected) for line in result.lines), (expected, result.out)
     assert repo.refused("due").err.startswith("casekit: casekit.yaml:")
 
 
 def test_config_days_off_and_known_until_change_deadlines(repo: CLI) -> None:
     config = repo.root / "casekit.yaml"
-    _edit(config, "days_off: []", "days_off: {2026-11-23: 公司年会}")
+    edit_file(config, "days_off: []", "days_off: {2026-11-23: 公司年会}")
     repo.git("commit", "--no-verify", "-qam", "company day off")
     case_id = complaint(repo, channel="forum", now=FRIDAY_5PM)
     assert deadlines(repo, case_id)["first_response"]["due"] == "2026-11-24T17:00:00+08:00"
@@ -574,8 +561,8 @@ def test_deadlines_past_the_known_calendar_are_flagged(repo: CLI) -> None:
     assert resolution["due"] == "2027-01-05T17:00:00+08:00"  # counted as ordinary weeks
     assert "days from 2027-01-01 on were counted as ordinary weeks" in resolution["warning"]
     config = repo.root / "casekit.yaml"
-    _edit(config, "working_days: []", "working_days: []\n  known_until: 2027-12-31")
-    _edit(config, "days_off: []", "days_off: [2027-01-01, 2027-01-04]")
+    edit_file(config, "working_days: []", "working_days: []\n  known_until: 2027-12-31")
+    edit_file(config, "days_off: []", "days_off: [2027-01-01, 2027-01-04]")
     repo.git("commit", "--no-verify", "-qam", "2027 schedule")
     repo.ok("note", case_id, "跟进", now="2027-01-05T10:00:00+08:00")
     resolution = deadlines(repo, case_id)["resolution"]
@@ -586,13 +573,15 @@ def test_deadlines_past_the_known_calendar_are_flagged(repo: CLI) -> None:
 def test_validate_checks_the_shape_of_deadlines_and_escalation(repo: CLI) -> None:
     case_id = complaint(repo)
     path = repo.case_path(case_id)
-    _edit(path, "    due: 2026-11-23T11:05:00+08:00", "    due: tomorrow")
-    _edit(path, "history:", "escalation: {to: zhang.wei, at: 2026-11-23T11:00:00+08:00, by: li.na}\nhistory:")
+    edit_file(path, "    due: 2026-11-23T11:05:00+08:00", "    due: tomorrow")
+    edit_file(
+        path, "history:", "escalation: {to: zhang.wei, at: 2026-11-23T11:00:00+08:00, by: li.na}\nhistory:"
+    )
     result = repo.run("validate")
     assert result.code == 1
     rel = path.relative_to(repo.root).as_posix()
     assert (
-        f"{rel}:{_line_of(path, 'due: tomorrow')}: {case_id}: deadline first_response: due must be"
+        f"{rel}:{line_of(path, 'due: tomorrow')}: {case_id}: deadline first_response: due must be"
         in result.out
     )
     assert "escalation is set but the history has no escalate entry" in result.out

@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from conftest import CLI
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if needle in line:
-            return number
-    raise AssertionError(needle)
+from conftest import CLI, edit_file, line_of
 
 
 @pytest.mark.parametrize(
@@ -92,11 +78,11 @@ def test_validate_reports_path_line_and_message(
     case_id = repo.new("complaint", "--set", "category=product-quality")
     repo.ok("move", case_id, "assessing")
     path = repo.case_path(case_id)
-    _edit(path, old, new)
+    edit_file(path, old, new)
     result = repo.run("validate")
     assert result.code == 1
     rel = path.relative_to(repo.root).as_posix()
-    expected = f"{rel}:{_line_of(path, needle)}: {case_id}: "
+    expected = f"{rel}:{line_of(path, needle)}: {case_id}: "
     matching = [line for line in result.lines if message in line]
     assert matching, result.out
     assert matching[0].startswith(expected), (matching[0], expected)
@@ -131,20 +117,20 @@ def test_validate_finds_duplicate_ids(repo: CLI) -> None:
 
 def test_validate_reports_config_problems_with_lines(repo: CLI) -> None:
     config = repo.root / "casekit.yaml"
-    _edit(
+    edit_file(
         config,
         "investigating: {requires: [responsible_department]}",
         "investigating: {requires: [responsible_dept]}",
     )
-    _edit(config, "timezone: Asia/Shanghai", "timezone: Mars/Olympus")
+    edit_file(config, "timezone: Asia/Shanghai", "timezone: Mars/Olympus")
     result = repo.run("validate")
     assert result.code == 1
-    line = _line_of(config, "responsible_dept]")
+    line = line_of(config, "responsible_dept]")
     assert (
         f"casekit.yaml:{line}: kinds.complaint.transitions.assessing.investigating.requires: "
         "requires unknown field 'responsible_dept'"
     ) in result.out
-    assert f"casekit.yaml:{_line_of(config, 'Mars')}: timezone: unknown time zone" in result.out
+    assert f"casekit.yaml:{line_of(config, 'Mars')}: timezone: unknown time zone" in result.out
     refused = repo.refused("list")
     assert "casekit.yaml:" in refused.err and "(and 1 more problems)" in refused.err
 
@@ -160,7 +146,7 @@ def test_audit_catches_a_hand_edit_committed_without_trailers(repo: CLI) -> None
     repo.ok("move", case_id, "assessing", "--note", "核实中", now="2026-11-23T11:00:00+08:00")
     repo.ok("audit")
     path = repo.case_path(case_id)
-    _edit(path, "note: 核实中", "note: 客户同意撤诉")
+    edit_file(path, "note: 核实中", "note: 客户同意撤诉")
     repo.git("commit", "--no-verify", "-qam", "fix note")
     result = repo.run("audit")
     assert result.code == 1
@@ -177,7 +163,7 @@ def test_audit_catches_history_rewritten_to_agree_with_itself(repo: CLI) -> None
     case_id = repo.new()
     repo.ok("move", case_id, "assessing", now="2026-11-23T11:00:00+08:00")
     path = repo.case_path(case_id)
-    _edit(
+    edit_file(
         path,
         "at: 2026-11-23T10:05:00+08:00, by: li.na, action: open",
         "at: 2026-11-23T10:05:00+08:00, by: wang.fang, action: open",
@@ -213,7 +199,7 @@ def test_audit_reports_deleted_case_files_and_uncommitted_edits(repo: CLI) -> No
     dirty = repo.new()
     repo.git("rm", "-q", str(repo.case_path(gone)))
     repo.git("commit", "--no-verify", "-qm", "remove")
-    _edit(repo.case_path(dirty), "王先生", "王建国")
+    edit_file(repo.case_path(dirty), "王先生", "王建国")
     result = repo.run("audit")
     assert result.code == 1
     assert "the case file was deleted by commit" in result.out

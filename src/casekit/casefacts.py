@@ -19,6 +19,7 @@ from typing import Any
 
 from casekit.casefile import customer_of, fields_of, history_of
 from casekit.config import KindSpec
+from casekit.returns.settings import ReturnSettings
 
 # Keys the core settable changes use in a history entry's `set` record.
 _CORE_KEYS = ("title", "priority", "channel")
@@ -482,18 +483,9 @@ def satisfaction(case: Mapping[str, Any]) -> str | None:
 
 # --- returns ----------------------------------------------------------------------------
 
-# Reasons for which the shop pays the postage both ways (domain.md section 3).
-SHOP_PAYS_REASONS = frozenset(
-    {
-        "quality",
-        "not-as-described",
-        "wrong-item",
-        "missing-item",
-        "extra-item",
-        "courier-damage",
-        "lost-parcel",
-    }
-)
+# Reasons for which the shop pays the postage both ways (domain.md section 3), as the
+# returns feature ships them; a case normally records its payer, this is the fallback.
+SHOP_PAYS_REASONS = frozenset(ReturnSettings().shop_pays)
 
 
 def postage_payer(case: Mapping[str, Any]) -> str | None:
