@@ -60,7 +60,6 @@ def _global_options(
 
 
 fastparams.install()
-load_features()
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
 
@@ -115,6 +114,10 @@ def _narrowed(argv: list[str]) -> typer.Typer:
 def main() -> None:
     """Entry point: user mistakes print one sentence to stderr and exit 1 (2 for usage)."""
     try:
+        if _command_name(sys.argv[1:]) is not None:
+            # Guards, derivers and replayers register here: every command that may touch a
+            # case needs them, even when the parsed config comes from its cache.
+            load_features()
         _narrowed(sys.argv[1:])()
     except CasekitError as exc:
         sys.stderr.write(f"casekit: {exc}\n")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env
-from casekit.env import Env
 from casekit.errors import UsageError
+
+if TYPE_CHECKING:
+    from casekit.env import Env
 
 
 class Lang(StrEnum):
