@@ -343,6 +343,73 @@ def parse_simple(text: str) -> dict[str, Any]:
     return doc
 
 
+# --- outlines: what the query index filters on, without reading the whole file --------
+#
+# A file whose every line is one of these shapes holds no value that spans lines: an
+# indented line can only follow a key with no value on its line, values are plain text
+# without a comment sign, a one-line quoted text, or a one-line flow collection without
+# quotes (nested one level at most). So each line at column 0 is a top-level key of the
+# mapping the file reads as, with the value written on that line.
+_SELF = r"[^\n'\"#{}\[\]]"
+_INNER = rf"(?:{_SELF}|\{{{_SELF}*\}}|\[{_SELF}*\])*"
+_VALUE = (
+    r"(?:[^\s'\"#{}\[\]|>&*!%@`\-?:,](?:[^\n#]*[^\s#])?"  # plain text
+    r"|'(?:[^'\n]|'')*'"  # quoted
+    rf"|\{{{_INNER}\}}|\[{_INNER}\])"  # flow mapping or sequence
+)
+_LINES = re.compile(
+    rf"(?:{_KEY}: {_VALUE}\n"  # a key and its value
+    rf"|{_KEY}:\n(?:  {_KEY}: {_VALUE}\n|  - {_VALUE}\n)*"  # a key, then its block
+    r"| *\n| *#[^\n]*\n)*"  # blank lines and comments between keys
+)
+_TOP_KEYS = re.compile(rf"^({_KEY}):(?: (.*))?$", re.M)
+_HISTORY = re.compile(r"^history:\n((?:  [^\n]*\n)*)", re.M)
+_AT = re.compile(r"  - \{at: ([^,{}\[\]]+)(?:, |\})")
+OUTLINED_KEYS = ("id", "kind", "status", "priority", "assignee", "opened_at")
+
+
+def outline(raw: bytes) -> dict[str, Any] | None:
+    """The top-level values the query index filters on (OUTLINED_KEYS, where written on
+    their own line) and each history entry reduced to {'at': value}, for a small part of
+    the cost of reading the file; None when the file's shape does not allow it.
+
+    When the file reads as a mapping (`load`), each value here is exactly its value there
+    (a key missing here has a value other than text there, or none); the query index
+    uses this and reads a case whole only when a query needs it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.endswith("\n"):
+        text += "\n"
+    if not _SAFE_TEXT.fullmatch(text) or _LINES.fullmatch(text) is None:
+        return None
+    keys = _TOP_KEYS.findall(text)
+    if len({key for key, _ in keys}) != len(keys):
+        return None  # a key twice: left to the full reader
+    shape: dict[str, Any] = {}
+    try:
+        for key, value in keys:
+            if key in OUTLINED_KEYS and value:
+                shape[key] = _block_scalar(value)
+            elif key == "history" and value:
+                return None
+        found = _HISTORY.search(text)
+        if found is not None and found[1]:
+            entries = []
+            for line in found[1].splitlines():
+                match = _AT.match(line)
+                if match is None or line.count("at: ") != 1:
+                    return None
+                entries.append({"at": _flow_plain(match[1])})
+            shape["history"] = entries
+        elif found is not None:
+            shape["history"] = None
+    except _Unsupported:
+        return None
+    return shape
+
+
 def _skippable(line: str) -> bool:
     """A blank line or a comment on its own line."""
     stripped = line.lstrip(" ")
