@@ -345,25 +345,16 @@ def parse_simple(text: str) -> dict[str, Any]:
 
 # --- outlines: what the query index filters on, without reading the whole file --------
 #
-# A file whose every line is one of these shapes holds no value that spans lines: an
-# indented line can only follow a key with no value on its line, values are plain text
-# without a comment sign, a one-line quoted text, or a one-line flow collection without
-# quotes (nested one level at most). So each line at column 0 is a top-level key of the
-# mapping the file reads as, with the value written on that line.
-_SELF = r"[^\n'\"#{}\[\]]"
-_INNER = rf"(?:{_SELF}|\{{{_SELF}*\}}|\[{_SELF}*\])*"
-_VALUE = (
-    r"(?:[^\s'\"#{}\[\]|>&*!%@`\-?:,](?:[^\n#]*[^\s#])?"  # plain text
-    r"|'(?:[^'\n]|'')*'"  # quoted
-    rf"|\{{{_INNER}\}}|\[{_INNER}\])"  # flow mapping or sequence
-)
-_LINES = re.compile(
-    rf"(?:{_KEY}: {_VALUE}\n"  # a key and its value
-    rf"|{_KEY}:\n(?:  {_KEY}: {_VALUE}\n|  - {_VALUE}\n)*"  # a key, then its block
-    r"| *\n| *#[^\n]*\n)*"  # blank lines and comments between keys
-)
-_TOP_KEYS = re.compile(rf"^({_KEY}):(?: (.*))?$", re.M)
-_HISTORY = re.compile(r"^history:\n((?:  [^\n]*\n)*)", re.M)
+# An outline takes the top-level lines `key: value` at face value. That is exact when no
+# value spans lines or hides in a construct, which one pass over the lines rules out: no
+# double quotes, comment signs or block scalars (| >) anywhere; every line at column 0 is
+# `key:` or `key: value`; an indented line only follows a `key:` line (or another indented
+# line); quoted text and brackets close on the line they open.
+_TOP_LINE = re.compile(rf"({_KEY}):(?: (.*))?")
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\-] )[|>]", re.M)
+# A quote after a space, a bracket or a comma (or first on the line) may open quoted
+# text; it is left open when the text runs to the end of the line.
+_OPEN_QUOTE = re.compile(r"(?:^|[ \[{,])'(?:[^'\n]|'')*+$")
 _AT = re.compile(r"  - \{at: ([^,{}\[\]]+)(?:, |\})")
 OUTLINED_KEYS = ("id", "kind", "status", "priority", "assignee", "opened_at")
 
@@ -380,34 +371,54 @@ def outline(raw: bytes) -> dict[str, Any] | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text.endswith("\n"):
-        text += "\n"
-    if not _SAFE_TEXT.fullmatch(text) or _LINES.fullmatch(text) is None:
+    if '"' in text or "#" in text or not _SAFE_TEXT.fullmatch(text) or _BLOCK_SCALAR.search(text):
         return None
-    keys = _TOP_KEYS.findall(text)
-    if len({key for key, _ in keys}) != len(keys):
-        return None  # a key twice: left to the full reader
     shape: dict[str, Any] = {}
+    seen: set[str] = set()
+    opened = False  # the last line at column 0 was `key:`: indented lines may follow
+    history: list[dict[str, Any]] | None = None
     try:
-        for key, value in keys:
-            if key in OUTLINED_KEYS and value:
-                shape[key] = _block_scalar(value)
-            elif key == "history" and value:
+        for line in text.split("\n"):
+            if not line or line.isspace():
+                continue
+            if ("'" in line and _OPEN_QUOTE.search(line)) or (
+                ("[" in line or "{" in line or "]" in line or "}" in line) and not _closed(line)
+            ):
                 return None
-        found = _HISTORY.search(text)
-        if found is not None and found[1]:
-            entries = []
-            for line in found[1].splitlines():
-                match = _AT.match(line)
-                if match is None or line.count("at: ") != 1:
+            if line[0] == " ":
+                if not opened:
+                    return None  # would continue the value above, or is out of place
+                if history is not None:
+                    match = _AT.match(line)
+                    if match is None or line.count("at: ") != 1:
+                        return None
+                    history.append({"at": _flow_plain(match[1])})
+                continue
+            match = _TOP_LINE.fullmatch(line)
+            if match is None or match[1] in seen:
+                return None
+            key, value = match[1], match[2]
+            seen.add(key)
+            opened = value is None
+            history = None
+            if key == "history":
+                if value is not None:
                     return None
-                entries.append({"at": _flow_plain(match[1])})
-            shape["history"] = entries
-        elif found is not None:
-            shape["history"] = None
+                history = shape["history"] = []
+            elif key in OUTLINED_KEYS and value:
+                shape[key] = _block_scalar(value)
     except _Unsupported:
         return None
+    if shape.get("history") == []:
+        shape["history"] = None  # `history:` with nothing under it
     return shape
+
+
+def _closed(line: str) -> bool:
+    """Brackets on this line close on it, and the line ends with the last of them."""
+    if line.count("[") != line.count("]") or line.count("{") != line.count("}"):
+        return False
+    return line.rstrip()[-1:] in ("]", "}") or ("[" not in line and "{" not in line)
 
 
 def _skippable(line: str) -> bool:
