@@ -148,3 +148,91 @@ def test_generated_cases_take_the_fast_path() -> None:
         assert isinstance(parsed["history"][0]["at"], str)
         if "amount_paid" in parsed.get("fields", {}):
             assert isinstance(parsed["fields"]["amount_paid"], Decimal)
+
+
+def test_outlines_agree_with_whole_reads() -> None:
+    """What the index learns from an outline equals what it would learn from the case."""
+    from casekit.index import summary
+
+    generate = _generator()
+    rng = random.Random(17)
+    outlined = 0
+    for opened in generate.opening_times(rng, 150, 200):
+        _, case = generate.make_case(rng, opened)
+        text = generate.render(case)
+        for variant in [text] + [mangle(text, rng) for _ in range(8)]:
+            raw = variant.encode("utf-8")
+            shape = quickload.outline(raw)
+            if shape is None:
+                continue
+            outlined += 1
+            try:
+                whole = load_fast(raw)
+            except YamlSyntaxError:
+                continue  # unreadable: the index reads it whole before answering anyway
+            if isinstance(whole, dict):
+                assert summary(shape) == summary(whole), variant
+                for key in quickload.OUTLINED_KEYS:
+                    if key in shape:
+                        assert typed(shape[key]) == typed(whole[key]), variant
+                    else:
+                        assert not isinstance(whole.get(key), str), variant
+    assert outlined > 300
+
+
+BASE = (
+    "id: C-20261101-AAAA-BBBB\nkind: complaint\npriority: high\nassignee: li.na\n"
+    "opened_at: 2026-11-01T09:00:00+08:00\n"
+)
+ODD = [
+    "status: open\ntitle: 'abc\nstatus: closed'\n",
+    "status: open\n  continued\n",
+    "status: open\n\n  continued\n",
+    "note: |\n  status: x\nstatus: open\n",
+    "links: [a,\nstatus: b]\n",
+    "title: a\u2028status: closed\nstatus: open\n",
+    "status: a\nstatus: b\n",
+    "status: open # a comment\n",
+    "? status\n: x\n",
+    "status: &a open\nkind2: *a\n",
+    'status: "open"\n',
+    "status: 'open'\n",
+    "status: [open]\n",
+    "status:\n  deep: open\n",
+    "status: open\nhistory:\n  - {at: 2026-11-01T09:00:00+08:00, by: x, at: 2026-11-02T09:00:00+08:00}\n",
+    "status: open\nhistory:\n  - {at: 2026-11-01T09:00:00+08:00, set: {at: x}}\n",
+    "status: open\nhistory:\n  - {at: 2026-11-01T09:00:00+08:00\n  , by: x}\n",
+    "status: open\nhistory:\n  - {at: 2026-11-03T09:00:00+08:00}\n  - {at: 2026-11-01T09:00:00+09:00}\n",
+    "status: open\nhistory:\n  - {at: 2026-02-30T09:00:00+08:00}\n  - {at: 2026-11-01T09:00:00+08:00}\n",
+    "status: open\nhistory: []\n",
+    "status: open\nhistory:\n",
+    "status: open\nhistory:\n  - just text\n",
+    "status: open\nhistory:\n- {at: 2026-11-01T09:00:00+08:00}\n",
+    "status: open\r\n",
+    "status: open\n---\nstatus: closed\n",
+    "status: open\nhistory:\n - {at: 2026-11-01T09:00:00+08:00}\n - {at: 2026-11-02T09:00:00+08:00}\n",
+    "status: open\n...\n",
+    "status: 'open\n  more'\n",
+    "status: open\nhistory:\n  - {at: 2026-11-01T09:00:00+08:00, note: 'a\n  b'}\n",
+    "status: open\nfields:\n  note: 'it''s'\n  x: [a, {b: c}]\n"
+    "history:\n  - {at: 2026-11-01T09:00:00+08:00}\n",
+    "status: open\nfields:\n  x: [a, {b: c}\n  ]\n",
+    "status: open\ncustomer:\n  name: a\n\n  phone: '1'\nhistory:\n\n  - {at: 2026-11-01T09:00:00+08:00}\n",
+]
+
+
+def test_outlines_of_odd_files_are_exact_or_absent() -> None:
+    from casekit.index import summary
+
+    outlined = 0
+    for odd in ODD:
+        raw = (BASE + odd).encode("utf-8")
+        shape = quickload.outline(raw)
+        try:
+            whole = load_fast(raw)
+        except YamlSyntaxError:
+            continue
+        if shape is not None and isinstance(whole, dict):
+            outlined += 1
+            assert summary(shape) == summary(whole), odd
+    assert outlined >= 8

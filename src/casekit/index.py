@@ -22,10 +22,12 @@ import fcntl
 import gc
 import os
 import pickle
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from casekit.selection import CaseFilter, entry_moments
 from casekit.store import CASES_DIR
 from casekit.vcs import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-3"  # change when what a row holds changes
+FORMAT = "casekit-index-4"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -59,6 +61,7 @@ CREATE TABLE files (
     staged TEXT,
     watch INTEGER NOT NULL,
     stat TEXT,
+    state INTEGER NOT NULL,
     id TEXT, kind TEXT, status TEXT, priority TEXT, assignee TEXT,
     opened_at TEXT, updated_at TEXT, first_at REAL, last_at REAL,
     data BLOB,
@@ -74,9 +77,10 @@ CREATE INDEX IF NOT EXISTS files_status ON files (status);
 CREATE INDEX IF NOT EXISTS files_id ON files (id);
 CREATE INDEX IF NOT EXISTS files_last ON files (last_at);
 CREATE INDEX IF NOT EXISTS files_problems ON files (sortkey) WHERE problems IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_outlined ON files (state) WHERE state = 0;
 """
 _ROW_COLUMNS = (
-    "path, dir, sortkey, tail, blob, staged, watch, stat, id, kind, status, priority, assignee, "
+    "path, dir, sortkey, tail, blob, staged, watch, stat, state, id, kind, status, priority, assignee, "
     "opened_at, updated_at, first_at, last_at, data, problems"
 )
 
@@ -118,49 +122,80 @@ def summary(data: Mapping[str, Any] | None) -> tuple[Any, ...]:
         return (None,) * 9
     history = history_of(data)
     updated = history[-1].get("at") if history else data.get("opened_at")
-    stamps = [m.timestamp() for m in entry_moments(data)]
     return (
-        _text(data.get("id")),
-        _text(data.get("kind")),
-        _text(data.get("status")),
-        _text(data.get("priority")),
-        _text(data.get("assignee")),
-        _text(data.get("opened_at")),
+        *_texts(data),
         _text(updated),
-        min(stamps) if stamps else None,
-        max(stamps) if stamps else None,
+        *_span(history, data),
     )
 
 
-def read_file(root: str, rel: str, racy_before: int) -> tuple[Any, ...]:
-    """Read and parse one case file: (path, blob, stat, summary..., data, problems)."""
+_TEXT_COLUMNS = ("id", "kind", "status", "priority", "assignee", "opened_at")  # quickload.OUTLINED_KEYS
+
+
+def _texts(data: Mapping[str, Any]) -> tuple[str | None, ...]:
+    return tuple(_text(data.get(key)) for key in _TEXT_COLUMNS)
+
+
+# Times as casekit writes them; among these, text order is time order when the offset
+# is the same, so only the first and last need parsing.
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+
+
+def _span(history: list[Mapping[str, Any]], data: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """Epoch seconds of the earliest and latest history entry with a valid time."""
+    ordered = [at for at in (entry.get("at") for entry in history) if isinstance(at, str)]
+    offset = ordered[0][-6:] if ordered else ""
+    if len(ordered) == len(history) > 0 and all(_STAMP.fullmatch(t) and t[-6:] == offset for t in ordered):
+        try:
+            first, last = datetime.fromisoformat(min(ordered)), datetime.fromisoformat(max(ordered))
+        except ValueError:  # such as 2026-02-30: entry_moments leaves those out
+            pass
+        else:
+            return first.timestamp(), last.timestamp()
+    stamps = [m.timestamp() for m in entry_moments(data)]
+    return (min(stamps), max(stamps)) if stamps else (None, None)
+
+
+def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> tuple[Any, ...]:
+    """Read one case file: (path, blob, stat, state, summary..., data, problems).
+
+    With `outline`, a file in casekit's usual layout is only outlined (state 0: the
+    summary columns, no data); it is read whole (state 1) when a query needs it."""
     from casekit.validation import parse_doc
 
     path = os.path.join(root, rel)
     stat: str | None = None
     try:
-        st = os.stat(path)
-        if st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
-            stat = _stat_key(st)
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())  # before reading: a later change shows in the stat
+            if st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
+                stat = _stat_key(st)
+            raw = handle.read()
     except OSError as exc:
         problems = [Problem(rel, None, f"cannot read the file: {exc.strerror}")]
-        return (rel, "", None, *summary(None), None, pickle.dumps(problems))
+        return (rel, "", None, 1, *summary(None), None, pickle.dumps(problems))
+    if outline:
+        from casekit.quickload import outline as outline_of
+
+        shape = outline_of(raw)
+        if shape is not None:
+            return (rel, blob_id(raw), stat, 0, *summary(shape), None, None)
     doc, found = parse_doc(rel, raw)
     data = None if doc is None else doc.data
     return (
         rel,
         blob_id(raw),
         stat,
+        1,
         *summary(data),
         None if data is None else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL),
         pickle.dumps(found) if found else None,
     )
 
 
-def _read_chunk(args: tuple[str, list[str], int]) -> list[tuple[Any, ...]]:
-    root, paths, racy_before = args
-    return [read_file(root, rel, racy_before) for rel in paths]
+def _read_chunk(args: tuple[str, list[str], int, bool]) -> list[tuple[Any, ...]]:
+    root, paths, racy_before, outline = args
+    return [read_file(root, rel, racy_before, outline) for rel in paths]
 
 
 def _sortkey(rel: str) -> str:
@@ -274,7 +309,12 @@ class CaseIndex:
                     to_read.append(rel)
                 elif row is None or decision != row[1:]:
                     updates.append((*decision, rel))
-            parsed = self._read_all(to_read, racy_before, cold)
+            parsed = self._read_all(
+                to_read,
+                racy_before,
+                "indexing cases" if cold else "updating the case index",
+                outline=len(to_read) >= PARALLEL_FROM,
+            )
             changed = removed or gone_dirs or new_dirs or updates or parsed
             if not changed and git.stamp == self._meta(conn, "git_index"):
                 return  # nothing to write: the rows are current
@@ -289,7 +329,7 @@ class CaseIndex:
                 conn.executemany("UPDATE files SET staged = ?, watch = ?, stat = ? WHERE path = ?", updates)
                 staged_of = {rel: git.staged.get(rel, _staged(rows, rel)) for rel in to_read}
                 conn.executemany(
-                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 19)})",
+                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 20)})",
                     (_full_row(row, staged_of[row[0]]) for row in parsed),
                 )
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('git_index', ?)", (git.stamp,))
@@ -439,15 +479,17 @@ class CaseIndex:
             run_git(self.root, "update-index", "-q", "--refresh", check=False)
         return dirty  # pragma: no cover
 
-    def _read_all(self, paths: list[str], racy_before: int, cold: bool) -> list[tuple[Any, ...]]:
+    def _read_all(
+        self, paths: list[str], racy_before: int, label: str, *, outline: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """`read_file` for every path, with a pool of processes when there are many."""
         if not paths:
             return []
         from casekit.progress import Progress
 
-        label = "indexing cases" if cold else "updating the case index"
         progress = Progress(label, len(paths)) if self.show_progress else None
         root = str(self.root)
-        chunks = [(root, paths[i : i + CHUNK], racy_before) for i in range(0, len(paths), CHUNK)]
+        chunks = [(root, paths[i : i + CHUNK], racy_before, outline) for i in range(0, len(paths), CHUNK)]
         results: list[tuple[Any, ...]] = []
         workers = min(os.cpu_count() or 1, 4)
         with no_gc():
@@ -470,33 +512,52 @@ class CaseIndex:
             progress.finish()
         return results
 
+    def _complete(self, paths: list[str]) -> dict[str, tuple[Any, Any]]:
+        """Read outlined files whole and store them: path -> (data, problems) blobs."""
+        if not paths:
+            return {}
+        conn = self.connection()
+        with _flock(self.folder / LOCK_NAME):
+            started = time.time_ns()
+            parsed = self._read_all(paths, started - RACY_NS, "reading cases")
+            staged = self._rows(conn, paths)
+            with _write(conn):
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 20)})",
+                    (_full_row(row, _staged(staged, row[0])) for row in parsed),
+                )
+        return {row[0]: (row[-2], row[-1]) for row in parsed}
+
     # queries ----------------------------------------------------------------------------
 
     def entries(self, where: CaseFilter | None = None, paths: Collection[str] | None = None) -> list[Entry]:
         """Rows in walk order that may match `where` (a superset: callers apply the
         filter to the data) or, when given, the rows of exactly `paths`."""
         conn = self.connection()
-        sql, args = _where_sql(where)
-        query = f"SELECT path, data, problems FROM files WHERE {sql} ORDER BY sortkey"
-        with no_gc():
-            if paths is None:
-                return [_entry(row) for row in conn.execute(query, args)]
+        rows: list[tuple[Any, ...]] = []
+        if paths is None:
+            sql, args = _where_sql(where)
+            query = f"SELECT path, data, problems, state FROM files WHERE {sql} ORDER BY sortkey"
+            rows = conn.execute(query, args).fetchall()
+        else:
             wanted = sorted(set(paths))
-            found: list[Entry] = []
             for start in range(0, len(wanted), CHUNK):
                 part = wanted[start : start + CHUNK]
                 marks = ", ".join("?" * len(part))
-                found += [
-                    _entry(row)
-                    for row in conn.execute(
-                        f"SELECT path, data, problems FROM files WHERE path IN ({marks})", part
-                    )
-                ]
-            return found
+                rows += conn.execute(
+                    f"SELECT path, data, problems, state FROM files WHERE path IN ({marks})", part
+                ).fetchall()
+        done = self._complete([row[0] for row in rows if row[3] == 0])
+        with no_gc():
+            return [
+                _entry((path, *done[path]) if path in done else (path, data, problems))
+                for path, data, problems, _ in rows
+            ]
 
     def problems(self) -> list[Problem]:
         """Problems met reading any file, in walk order."""
         conn = self.connection()
+        self._complete([r[0] for r in conn.execute("SELECT path FROM files WHERE state = 0")])
         rows = conn.execute("SELECT problems FROM files WHERE problems IS NOT NULL ORDER BY sortkey")
         return [p for (blob,) in rows for p in _loads(blob)]
 
@@ -505,16 +566,24 @@ class CaseIndex:
         (a row's blob id and data always belong together, fresh or not)."""
         conn = self.connection()
         found: dict[str, Any] = {}
+        outlined: list[str] = []
         paths = sorted(blobs)
         with no_gc():
             for start in range(0, len(paths), CHUNK):
                 part = paths[start : start + CHUNK]
                 marks = ", ".join("?" * len(part))
-                for path, blob, data in conn.execute(
-                    f"SELECT path, blob, data FROM files WHERE data IS NOT NULL AND path IN ({marks})", part
+                for path, blob, data, state in conn.execute(
+                    f"SELECT path, blob, data, state FROM files WHERE path IN ({marks})", part
                 ):
-                    if blobs.get(path) == blob:
+                    if blobs.get(path) != blob:
+                        continue
+                    if state == 0:
+                        outlined.append(path)
+                    elif data is not None:
                         found[path] = _loads(data)
+        for entry in self.entries(paths=outlined):
+            if entry.data is not None:
+                found[entry.path] = entry.data
         return found
 
     def paths_ending(self, suffix: str) -> list[str]:
@@ -530,10 +599,11 @@ def _staged(rows: dict[str, tuple[Any, ...]], rel: str) -> str | None:
 
 
 def _full_row(row: tuple[Any, ...], staged: str | None) -> tuple[Any, ...]:
-    rel, blob, stat, *columns = row
+    rel, blob, stat, state, *columns = row
     watch = 0 if staged is not None and staged == blob else 1
     tail = rel.rpartition("/")[2][-TAIL:]
-    return (rel, _parent(rel), _sortkey(rel), tail, blob, staged, watch, stat if watch else None, *columns)
+    kept_stat = stat if watch else None
+    return (rel, _parent(rel), _sortkey(rel), tail, blob, staged, watch, kept_stat, state, *columns)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
@@ -550,7 +620,7 @@ def _loads(blob: bytes) -> Any:
 
 def _where_sql(where: CaseFilter | None) -> tuple[str, list[Any]]:
     """SQL that keeps at least every row `where.matches`; rows that cannot match go."""
-    clauses: list[str] = ["data IS NOT NULL"]
+    clauses: list[str] = ["(data IS NOT NULL OR state = 0)"]
     args: list[Any] = []
     if where is None:
         return clauses[0], args

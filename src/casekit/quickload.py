@@ -343,6 +343,84 @@ def parse_simple(text: str) -> dict[str, Any]:
     return doc
 
 
+# --- outlines: what the query index filters on, without reading the whole file --------
+#
+# An outline takes the top-level lines `key: value` at face value. That is exact when no
+# value spans lines or hides in a construct, which one pass over the lines rules out: no
+# double quotes, comment signs or block scalars (| >) anywhere; every line at column 0 is
+# `key:` or `key: value`; an indented line only follows a `key:` line (or another indented
+# line); quoted text and brackets close on the line they open.
+_TOP_LINE = re.compile(rf"({_KEY}):(?: (.*))?")
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\-] )[|>]", re.M)
+# A quote after a space, a bracket or a comma (or first on the line) may open quoted
+# text; it is left open when the text runs to the end of the line.
+_OPEN_QUOTE = re.compile(r"(?:^|[ \[{,])'(?:[^'\n]|'')*+$")
+_AT = re.compile(r"  - \{at: ([^,{}\[\]]+)(?:, |\})")
+OUTLINED_KEYS = ("id", "kind", "status", "priority", "assignee", "opened_at")
+
+
+def outline(raw: bytes) -> dict[str, Any] | None:
+    """The top-level values the query index filters on (OUTLINED_KEYS, where written on
+    their own line) and each history entry reduced to {'at': value}, for a small part of
+    the cost of reading the file; None when the file's shape does not allow it.
+
+    When the file reads as a mapping (`load`), each value here is exactly its value there
+    (a key missing here has a value other than text there, or none); the query index
+    uses this and reads a case whole only when a query needs it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if '"' in text or "#" in text or not _SAFE_TEXT.fullmatch(text) or _BLOCK_SCALAR.search(text):
+        return None
+    shape: dict[str, Any] = {}
+    seen: set[str] = set()
+    opened = False  # the last line at column 0 was `key:`: indented lines may follow
+    history: list[dict[str, Any]] | None = None
+    try:
+        for line in text.split("\n"):
+            if not line or line.isspace():
+                continue
+            if ("'" in line and _OPEN_QUOTE.search(line)) or (
+                ("[" in line or "{" in line or "]" in line or "}" in line) and not _closed(line)
+            ):
+                return None
+            if line[0] == " ":
+                if not opened:
+                    return None  # would continue the value above, or is out of place
+                if history is not None:
+                    match = _AT.match(line)
+                    if match is None or line.count("at: ") != 1:
+                        return None
+                    history.append({"at": _flow_plain(match[1])})
+                continue
+            match = _TOP_LINE.fullmatch(line)
+            if match is None or match[1] in seen:
+                return None
+            key, value = match[1], match[2]
+            seen.add(key)
+            opened = value is None
+            history = None
+            if key == "history":
+                if value is not None:
+                    return None
+                history = shape["history"] = []
+            elif key in OUTLINED_KEYS and value:
+                shape[key] = _block_scalar(value)
+    except _Unsupported:
+        return None
+    if shape.get("history") == []:
+        shape["history"] = None  # `history:` with nothing under it
+    return shape
+
+
+def _closed(line: str) -> bool:
+    """Brackets on this line close on it, and the line ends with the last of them."""
+    if line.count("[") != line.count("]") or line.count("{") != line.count("}"):
+        return False
+    return line.rstrip()[-1:] in ("]", "}") or ("[" not in line and "{" not in line)
+
+
 def _skippable(line: str) -> bool:
     """A blank line or a comment on its own line."""
     stripped = line.lstrip(" ")

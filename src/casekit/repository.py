@@ -47,12 +47,15 @@ def read_cases(
     ids: Collection[str] | None = None,
     states: Mapping[str, Collection[str]] | None = None,
     active_between: tuple[datetime, datetime] | None = None,
+    with_problems: bool = True,
     show_progress: bool = True,
 ) -> tuple[list[CaseDoc], list[Problem]]:
     """Parse case files (all of cases/, or the given files and folders), in path order.
 
     Keyword filters keep only matching cases (see `casekit.selection.CaseFilter`); the
-    problems returned are those of every file read, matching or not.
+    problems returned are those of every file read, matching or not. A caller that does
+    not use them passes `with_problems=False` (an empty list comes back): with filters,
+    finding every file's problems would mean reading every file whole.
     """
     where = CaseFilter.of(
         kinds=kinds,
@@ -64,12 +67,12 @@ def read_cases(
     )
     targets = None if paths is None else list(_expand(root, paths))
     if _use_index(root, targets):
-        docs, problems = _read_indexed(root, targets, where, show_progress)
+        docs, problems = _read_indexed(root, targets, where, show_progress, with_problems)
     else:
         docs, problems = _read_files(root, targets)
     if not where.is_everything:
         docs = [doc for doc in docs if where.matches(doc.data)]
-    return docs, problems
+    return docs, problems if with_problems else []
 
 
 def _use_index(root: Path, targets: list[Path] | None) -> bool:
@@ -98,7 +101,7 @@ def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], 
 
 
 def _read_indexed(
-    root: Path, targets: list[Path] | None, where: CaseFilter, show_progress: bool
+    root: Path, targets: list[Path] | None, where: CaseFilter, show_progress: bool, with_problems: bool
 ) -> tuple[list[CaseDoc], list[Problem]]:
     from casekit.index import CaseIndex, no_gc, with_index
 
@@ -108,7 +111,7 @@ def _read_indexed(
             with no_gc():
                 entries = index.entries(where)
                 docs = [_doc(root, e.path, e.data) for e in entries if e.data is not None]
-            return docs, index.problems()
+            return docs, index.problems() if with_problems else []
         rels = [relpath(root, path) for path in targets]
         indexed = {e.path: e for e in index.entries(paths=rels)}
         problems: list[Problem] = []
