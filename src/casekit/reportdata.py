@@ -369,7 +369,8 @@ def customer_key(case: Mapping[str, Any]) -> str:
 
 
 def overview(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
-    """New, closed and still-open cases per kind; open ones past a deadline."""
+    """New, closed and still-open cases per kind; open ones late at the end of the period
+    (a deadline past due and not met by then)."""
     rows: list[dict[str, Any]] = []
     for name in config.kinds:
         mine = of_kind(items, name)
@@ -387,7 +388,8 @@ def overview(items: list[Item], period: Period, config: Config, labels: Labels) 
 
 
 def _overdue(item: Item, end: datetime) -> bool:
-    return any(d.due < end and (d.done is None or d.done > d.due) for d in item.deadlines)
+    """A deadline (or promise) past due and not met at `end`: the case is late right then."""
+    return any(d.due < end and (d.done is None or d.done >= end) for d in item.deadlines)
 
 
 def daily_volume(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
