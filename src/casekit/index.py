@@ -565,26 +565,20 @@ class CaseIndex:
         """Parsed cases of the given paths whose row holds exactly the given blob id
         (a row's blob id and data always belong together, fresh or not)."""
         conn = self.connection()
-        found: dict[str, Any] = {}
-        outlined: list[str] = []
         paths = sorted(blobs)
-        with no_gc():
+
+        def rows() -> Iterator[tuple[str, Any, int]]:
             for start in range(0, len(paths), CHUNK):
                 part = paths[start : start + CHUNK]
                 marks = ", ".join("?" * len(part))
-                for path, blob, data, state in conn.execute(
-                    f"SELECT path, blob, data, state FROM files WHERE path IN ({marks})", part
-                ):
-                    if blobs.get(path) != blob:
-                        continue
-                    if state == 0:
-                        outlined.append(path)
-                    elif data is not None:
-                        found[path] = _loads(data)
-        for entry in self.entries(paths=outlined):
-            if entry.data is not None:
-                found[entry.path] = entry.data
-        return found
+                query = f"SELECT path, blob, data, state FROM files WHERE path IN ({marks})"
+                for path, blob, data, state in conn.execute(query, part):
+                    if blobs.get(path) == blob:
+                        yield path, data, state
+
+        self._complete([path for path, _, state in rows() if state == 0])
+        with no_gc():
+            return {path: _loads(data) for path, data, state in rows() if state == 1 and data is not None}
 
     def paths_ending(self, suffix: str) -> list[str]:
         """Indexed paths whose file name ends with `suffix` (after a refresh)."""
