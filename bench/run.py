@@ -347,8 +347,12 @@ def write_results(path: Path, count: int, body: str) -> None:
 
 
 _PREAMBLE = (
-    "# Benchmark results\n\nProduced by `python bench/run.py --cases N --write bench/RESULTS.md` "
-    "(see README.md): medians of whole-process wall times, in seconds."
+    "# Benchmark results\n\n"
+    "Produced by `python bench/run.py --cases N --write bench/RESULTS.md` (see README.md). "
+    "Each figure is the median of 5 whole-process runs after a warm-up run; *CPU s* is the "
+    "median user + system time of the command and the processes it started (git, index "
+    "workers), which moves less than wall time when the shared machine is busy. The ratio "
+    "table compares casekit with Taskwarrior on the same cases, from the same run."
 )
 
 

@@ -346,3 +346,38 @@ def test_show_by_id_suffix_with_and_without_the_index(filled: CLI) -> None:
     (other_folder / f"B-20300101-{suffix}.yaml").write_text("id: x\nhistory: []\n", encoding="utf-8")
     same_answers(filled, ("show", suffix))
     assert "matches several cases" in filled.run("show", suffix).err
+
+
+def test_outlined_cases_are_read_whole_when_asked_for(filled: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big (re)build outlines cases; each query reads whole what it needs, with the same
+    answers as reading every file."""
+    import sqlite3 as sql
+
+    from casekit import index
+    from casekit.repository import read_cases
+
+    monkeypatch.setattr(index, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(index, "CHUNK", 9)
+    # a hand-written case in an odd layout is read whole at once
+    odd = next(iter(sorted((filled.root / "cases").glob("complaint/*/*/*.yaml"))))
+    odd.write_text("# checked by hand\n" + odd.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def both(**wanted: object) -> None:
+        monkeypatch.setenv("CASEKIT_INDEX", "off")
+        direct = read_cases(filled.root, **wanted)  # type: ignore[arg-type]
+        monkeypatch.setenv("CASEKIT_INDEX", "on")
+        cached = read_cases(filled.root, show_progress=False, **wanted)  # type: ignore[arg-type]
+        assert [(d.path, d.data) for d in cached[0]] == [(d.path, d.data) for d in direct[0]], wanted
+        assert cached[1] == direct[1]
+
+    def outlined() -> int:
+        with sql.connect(index_file(filled)) as conn:
+            return int(conn.execute("SELECT count(*) FROM files WHERE state = 0").fetchone()[0])
+
+    both(statuses=["investigating", "received"], with_problems=False)
+    assert 30 < outlined() < 60  # most were only outlined; the matching ones were read whole
+    both(kinds=["return"], assignees=["li.na", "chen.jie"], with_problems=False)
+    both(ids=[p.stem for p in sorted((filled.root / "cases").glob("*/*/*/*.yaml"))[:7]], with_problems=False)
+    same_answers(filled, ("list", "--status", "closed", "--format", "json"), ("audit", "--format", "json"))
+    both()  # everything, with every file's problems: the rest is read whole
+    assert outlined() == 0

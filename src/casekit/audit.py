@@ -175,7 +175,7 @@ def _committed_cases(root: Path) -> list[tuple[str, Any]]:
     from casekit import index
 
     if blobs and index.enabled() and index.usable(root):
-        known = index.with_index(root, lambda i: i.data_for_blobs(blobs))
+        known = index.with_index(root, lambda i: i.data_for_blobs(blobs), outline=False)
     missing = [p for p in blobs if p not in known]
     for path, blob in zip(missing, cat_objects(root, [f"HEAD:{p}" for p in missing]), strict=True):
         if blob is None:

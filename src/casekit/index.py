@@ -225,8 +225,11 @@ class _Git:
 
 
 class CaseIndex:
-    def __init__(self, root: Path, *, show_progress: bool = True) -> None:
+    def __init__(self, root: Path, *, show_progress: bool = True, outline: bool = True) -> None:
         self.root = root
+        # Outline files when many must be read (read whole on demand); off when the
+        # caller is about to read every case whole anyway.
+        self.outline = outline
         self.folder = state_dir(root)
         self.db_path = self.folder / DB_NAME
         self.show_progress = show_progress
@@ -313,7 +316,7 @@ class CaseIndex:
                 to_read,
                 racy_before,
                 "indexing cases" if cold else "updating the case index",
-                outline=len(to_read) >= PARALLEL_FROM,
+                outline=self.outline and len(to_read) >= PARALLEL_FROM,
             )
             changed = removed or gone_dirs or new_dirs or updates or parsed
             if not changed and git.stamp == self._meta(conn, "git_index"):
@@ -802,10 +805,10 @@ def paths_named(root: Path, tail: str) -> list[str] | None:
         conn.close()
 
 
-def open_index(root: Path, *, show_progress: bool = True) -> CaseIndex:
+def open_index(root: Path, *, show_progress: bool = True, outline: bool = True) -> CaseIndex:
     """A fresh index of `root`, rebuilt from scratch if the file was damaged."""
     for attempt in range(2):
-        index = CaseIndex(root, show_progress=show_progress)
+        index = CaseIndex(root, show_progress=show_progress, outline=outline)
         try:
             index.refresh()
             return index
@@ -816,10 +819,12 @@ def open_index(root: Path, *, show_progress: bool = True) -> CaseIndex:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def with_index(root: Path, use: Callable[[CaseIndex], Any], *, show_progress: bool = True) -> Any:
+def with_index(
+    root: Path, use: Callable[[CaseIndex], Any], *, show_progress: bool = True, outline: bool = True
+) -> Any:
     """Run `use` on a fresh index; a damaged index is rebuilt once and `use` run again."""
     for attempt in range(2):
-        index = open_index(root, show_progress=show_progress)
+        index = open_index(root, show_progress=show_progress, outline=outline)
         try:
             return use(index)
         except (sqlite3.DatabaseError, Corrupt):

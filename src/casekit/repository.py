@@ -127,7 +127,11 @@ def _read_indexed(
                 docs.append(_doc(root, rel, entry.data))
         return docs, problems
 
-    result: tuple[list[CaseDoc], list[Problem]] = with_index(root, read, show_progress=show_progress)
+    # Everything read whole (all cases, or every file's problems): no outlines first.
+    whole = with_problems or (targets is None and where.is_everything)
+    result: tuple[list[CaseDoc], list[Problem]] = with_index(
+        root, read, show_progress=show_progress, outline=not whole
+    )
     return result
 
 
