@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from casekit.casefile import set_top_level
 from casekit.config import Config
 from casekit.errors import Refused, UsageError
 
@@ -205,7 +206,7 @@ def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str |
         if isinstance(existing, list):
             existing.extend(records)
         else:
-            put_before_history(case, "attachments", records)
+            set_top_level(case, "attachments", records)
         short = [name.rsplit("/", 1)[-1] for name in names]
         count = f"{len(names)} file{'s' if len(names) != 1 else ''}"
         change = Change(
@@ -224,25 +225,3 @@ def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str |
             f"attached {record['original']} as {record['file']} (sha256 {record['sha256'][:12]}…)"
         )
     return outcome
-
-
-def put_before_history(case: MutableMapping[str, Any], key: str, value: Any) -> None:
-    """Set a top-level key, placing a new one where casefile.TOP_LEVEL_KEYS puts it."""
-    from casekit.casefile import TOP_LEVEL_KEYS
-
-    if key in case:
-        case[key] = value
-        return
-    order = {name: n for n, name in enumerate(TOP_LEVEL_KEYS)}
-    mine = order.get(key, order.get("history", len(order)))
-    keys = list(case)
-    position = len(keys)
-    for n, name in enumerate(keys):
-        if order.get(name, -1) > mine:
-            position = n
-            break
-    insert = getattr(case, "insert", None)
-    if insert is not None:
-        insert(position, key, value)
-    else:
-        case[key] = value

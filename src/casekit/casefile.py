@@ -6,7 +6,7 @@ read). This module knows its keys, their order, and how to apply typed changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from datetime import tzinfo
 from typing import Any
 
@@ -138,6 +138,19 @@ def apply_changes(case: Any, changes: Mapping[str, Any], fields_factory: Any = d
 
 def field_spec(kind: KindSpec, name: str) -> FieldSpec | None:
     return kind.fields.get(name)
+
+
+def set_top_level(case: MutableMapping[str, Any], key: str, value: Any) -> None:
+    """Set a top-level key; a new one goes where `TOP_LEVEL_KEYS` puts it (an unknown key
+    just before `history`), so features that add keys keep the file's order stable."""
+    if key in case or not hasattr(case, "insert"):
+        case[key] = value
+        return
+    rank = {name: n for n, name in enumerate(TOP_LEVEL_KEYS)}
+    mine = rank.get(key, rank["history"] - 0.5)
+    keys = list(case)
+    position = next((n for n, name in enumerate(keys) if rank.get(name, -1) > mine), len(keys))
+    case.insert(position, key, value)
 
 
 def ordered_keys(case: Mapping[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from casekit.actions import Change, Context, Outcome, change_case, history_entry
+from casekit.casefile import set_top_level
 from casekit.conditions import Facts
 from casekit.config import Config, KindSpec, Person
 from casekit.deadline_rules import clocks_for, promise_spec
@@ -34,24 +35,6 @@ from casekit.yamlio import block_map, flow_map
 
 def terminal_states(kind: KindSpec) -> list[str]:
     return [state for state in kind.states if kind.is_terminal(state)]
-
-
-def place(case: MutableMapping[str, Any], key: str, value: Any) -> None:
-    """Set a top-level key, inserting a new one where `casefile.TOP_LEVEL_KEYS` puts it."""
-    from casekit.casefile import TOP_LEVEL_KEYS
-
-    if key in case or not hasattr(case, "insert"):
-        case[key] = value
-        return
-    order = TOP_LEVEL_KEYS.index(key) if key in TOP_LEVEL_KEYS else len(TOP_LEVEL_KEYS)
-    keys = list(case)
-    position = len(keys)
-    for index, existing in enumerate(keys):
-        rank = TOP_LEVEL_KEYS.index(existing) if existing in TOP_LEVEL_KEYS else len(TOP_LEVEL_KEYS) - 1
-        if rank > order:
-            position = index
-            break
-    case.insert(position, key, value)
 
 
 def current_deadlines(case: Mapping[str, Any], config: Config, kind: KindSpec) -> list[dict[str, Any]]:
@@ -79,7 +62,7 @@ def derive_deadlines(case: MutableMapping[str, Any], ctx: Context, change: Chang
                 continue
             entry[key] = [flow_map(item) for item in value] if key == "missed" else value
         mapping[record["clock"]] = entry
-    place(case, "deadlines", mapping)
+    set_top_level(case, "deadlines", mapping)
 
 
 def calendar_warnings(env: Env, outcome: Outcome, change: Change) -> list[str]:
@@ -148,7 +131,7 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
         record: dict[str, Any] = {"to": person.login, "at": ctx.stamp, "by": ctx.actor.login}
         if flagged:
             record["major"] = True
-        place(case, "escalation", flow_map(record))
+        set_top_level(case, "escalation", flow_map(record))
         trailers = [("Case-Escalated-To", _ident(person))]
         if flagged:
             trailers.append(("Case-Major", "yes"))

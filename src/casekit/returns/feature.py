@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit import actions, bootstrap, casefile, config, validation, workflow
-from casekit.attachments import ATTACHMENTS_DIR, check_attachments, put_before_history
+from casekit.attachments import ATTACHMENTS_DIR, check_attachments
 from casekit.config import Config
 from casekit.env import Env
 from casekit.returns import rules
@@ -75,7 +75,7 @@ def _put(case: MutableMapping[str, Any], key: str, record: dict[str, Any] | None
     current = case.get(key)
     if isinstance(current, Mapping) and dict(current) == record:
         return  # unchanged: keep the file as it is
-    put_before_history(case, key, flow_map(record))
+    casefile.set_top_level(case, key, flow_map(record))
 
 
 # --- validation -----------------------------------------------------------------------
