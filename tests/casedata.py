@@ -9,6 +9,7 @@ Files are JSON, which is YAML; money is written as a plain number so casekit rea
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from decimal import Decimal
@@ -543,3 +544,12 @@ def november() -> list[dict[str, Any]]:
             ],
         ),
     ]
+
+
+def check_golden(path: Path, text: str) -> None:
+    """`text` must equal the golden file at `path`; CASEKIT_UPDATE_GOLDEN=1 rewrites it."""
+    if os.environ.get("CASEKIT_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with CASEKIT_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{path.name} differs from its golden file"

@@ -7,7 +7,6 @@ Golden files: set CASEKIT_UPDATE_GOLDEN=1 to rewrite them after an intended chan
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from casedata import at, case, november, write_cases
+from casedata import at, case, check_golden, november, write_cases
 from conftest import CLI, base_environ
 from pngread import colour_counts, has_colour, read_png
 
@@ -59,15 +58,6 @@ def month_repo(tmp_path_factory: pytest.TempPathFactory) -> CLI:
     CLI(base, environ).ok("init", str(root))
     write_cases(root, november(), environ)
     return CLI(root, environ)
-
-
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("CASEKIT_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with CASEKIT_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
 
 
 # --- an independent count, straight from the case data --------------------------------------
@@ -250,11 +240,16 @@ def test_monthly_sections(month_repo: CLI) -> None:
 
 
 def test_reports_match_their_golden_files(month_repo: CLI) -> None:
-    _golden("weekly-2026-W47.zh.md", month_repo.ok("report", "weekly", "--week", "2026-W47").out)
-    _golden(
-        "weekly-2026-W47.en.md", month_repo.ok("report", "weekly", "--week", "2026-W47", "--lang", "en").out
+    check_golden(
+        GOLDEN / "weekly-2026-W47.zh.md", month_repo.ok("report", "weekly", "--week", "2026-W47").out
     )
-    _golden("monthly-2026-11.zh.md", month_repo.ok("report", "monthly", "--month", "2026-11").out)
+    check_golden(
+        GOLDEN / "weekly-2026-W47.en.md",
+        month_repo.ok("report", "weekly", "--week", "2026-W47", "--lang", "en").out,
+    )
+    check_golden(
+        GOLDEN / "monthly-2026-11.zh.md", month_repo.ok("report", "monthly", "--month", "2026-11").out
+    )
 
 
 def test_last_weeks_report_is_the_same_after_later_changes(month_repo: CLI, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ CASEKIT_UPDATE_GOLDEN=1 to rewrite them after an intended change (and review the
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from casedata import at, case, write_cases
+from casedata import at, case, check_golden, write_cases
 from conftest import CLI, base_environ
 
 GOLDEN = Path(__file__).parent / "golden" / "scripts"
@@ -196,15 +195,6 @@ def _script(cli: CLI, case_id: str, *args: str) -> dict[str, Any]:
     return data
 
 
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("CASEKIT_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with CASEKIT_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("name", TEMPLATES)
 def test_each_bundled_template_is_picked_for_its_case_and_matches_its_golden_file(
@@ -216,7 +206,7 @@ def test_each_bundled_template_is_picked_for_its_case_and_matches_its_golden_fil
     assert data["template"] == name
     assert data["lang"] == lang
     assert "{{" not in data["text"] and "None" not in data["text"]
-    _golden(f"{name}.{lang}.txt", data["text"])
+    check_golden(GOLDEN / f"{name}.{lang}.txt", data["text"])
 
 
 def test_every_bundled_template_has_a_golden_case_in_both_languages() -> None:
