@@ -381,3 +381,55 @@ def test_outlined_cases_are_read_whole_when_asked_for(filled: CLI, monkeypatch: 
     same_answers(filled, ("list", "--status", "closed", "--format", "json"), ("audit", "--format", "json"))
     both()  # everything, with every file's problems: the rest is read whole
     assert outlined() == 0
+
+
+def test_overdue_and_report_queries_narrow_without_changing_answers(filled: CLI) -> None:
+    """`list --overdue` and reports read only the cases their index columns allow
+    (deadlines that can be overdue now; cases a report of the period can count), and
+    answer exactly as a full read does, after moves and hand edits too."""
+    from conftest import edit_file
+
+    early = [filled.new(now=f"2026-11-{day:02d}T10:00:00+08:00") for day in (2, 9, 16)]
+    late = filled.new(now="2026-11-23T10:04:00+08:00")
+    filled.ok("move", early[0], "assessing", now="2026-11-02T10:30:00+08:00")
+    queries = [
+        ("list", "--overdue", "--format", "json"),
+        ("report", "weekly", "--week", "2026-W45", "--format", "json"),
+        ("report", "weekly", "--week", "2026-W47", "--format", "json"),
+        ("report", "monthly", "--month", "2026-10", "--format", "json"),
+    ]
+    same_answers(filled, *queries)
+    overdue = {row["id"] for row in json.loads(filled.ok("list", "--overdue", "--format", "json").out)}
+    assert set(early[1:]) <= overdue and late not in overdue
+    # a deadline moved into the past by hand shows at once, with and without the index
+    path = filled.case_path(late)
+    due = read_due(path)
+    edit_file(path, f"    due: {due}", "    due: 2026-11-23T10:04:30+08:00")
+    same_answers(filled, *queries)
+    overdue = {row["id"] for row in json.loads(filled.ok("list", "--overdue", "--format", "json").out)}
+    assert late in overdue
+    # the index really narrows: it returns fewer rows than there are cases (and the
+    # answers above are still those of a full read)
+    from datetime import datetime, timedelta, timezone
+
+    from casekit.config import load_config
+    from casekit.index import with_index
+    from casekit.reportdata import report_scope, week_period
+    from casekit.selection import CaseFilter
+
+    config = load_config(filled.root)
+    now = datetime(2026, 11, 23, 10, 5, tzinfo=timezone(timedelta(hours=8)))
+    for where in (
+        CaseFilter.of(overdue_at=now),
+        CaseFilter.of(live_since=report_scope(config, week_period("2026-W45", config.tz))),
+    ):
+        entries = with_index(filled.root, lambda index, w=where: index.entries(w), show_progress=False)
+        kept = [e.path for e in entries if e.data is not None and where.matches(e.data)]
+        assert 0 < len(kept) <= len(entries) < 64, where
+
+
+def read_due(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("    due: "):
+            return line.removeprefix("    due: ")
+    raise AssertionError(f"{path} has no deadline")

@@ -44,6 +44,8 @@ TRICKY = [
     "#c", "a #c", "a#c", "'q'", '"d"',
     "it's", "- x", "-x", "?", "a?", "!tag", "&a", "*a", "|", ">", "%", "@", "`", "  lead", "trail  ",
     "客户说：'明天上午'再联系", "传真机 FX-2030", "", " ", "\\", "a\\nb", "é", "\u3000全角空格",
+    " 2027-01-01T00:00:00+08:00", "20270101T000000+0800", "2027-W01-1T00:00+08:00", "\u30002027-02-01T00:00Z",
+    "2026-11-23T10:05:00-23:00", "9999-12-31T23:59:59+08:00",
 ]  # fmt: skip
 text = st.one_of(
     st.sampled_from(TRICKY),
@@ -85,6 +87,20 @@ def case_docs(draw: st.DrawFn) -> Any:
 @given(case_docs())
 def test_files_written_by_casekit_read_the_same(doc: Any) -> None:
     same(dump_round_trip(doc).encode("utf-8"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_docs())
+def test_the_time_bound_of_an_outlined_file_is_above_every_time_in_it(doc: Any) -> None:
+    from casekit.selection import latest_time
+
+    raw = dump_round_trip(doc).encode("utf-8")
+    if quickload.outline(raw) is None:
+        return
+    latest = latest_time(load_fast(raw))
+    if latest is not None:
+        bound = quickload.time_bound(raw)
+        assert bound is not None and latest.timestamp() < bound
 
 
 INSERTS = ["# a comment", "", "  # indented comment", "    continued", "---", "...", "\ufeffid: x"]
@@ -152,8 +168,6 @@ def test_generated_cases_take_the_fast_path() -> None:
 
 def test_outlines_agree_with_whole_reads() -> None:
     """What the index learns from an outline equals what it would learn from the case."""
-    from casekit.index import summary
-
     generate = _generator()
     rng = random.Random(17)
     outlined = 0
@@ -171,7 +185,7 @@ def test_outlines_agree_with_whole_reads() -> None:
             except YamlSyntaxError:
                 continue  # unreadable: the index reads it whole before answering anyway
             if isinstance(whole, dict):
-                assert summary(shape) == summary(whole), variant
+                assert_outline_agrees(raw, shape, whole)
                 for key in quickload.OUTLINED_KEYS:
                     if key in shape:
                         assert typed(shape[key]) == typed(whole[key]), variant
@@ -222,8 +236,6 @@ ODD = [
 
 
 def test_outlines_of_odd_files_are_exact_or_absent() -> None:
-    from casekit.index import summary
-
     outlined = 0
     for odd in ODD:
         raw = (BASE + odd).encode("utf-8")
@@ -234,5 +246,82 @@ def test_outlines_of_odd_files_are_exact_or_absent() -> None:
             continue
         if shape is not None and isinstance(whole, dict):
             outlined += 1
-            assert summary(shape) == summary(whole), odd
+            assert_outline_agrees(raw, shape, whole)
     assert outlined >= 8
+
+
+def assert_outline_agrees(raw: bytes, shape: dict[str, Any], whole: dict[str, Any]) -> None:
+    """The index columns from an outline equal those from the whole case, except the
+    latest time, which the outline bounds from the text: never below the true one."""
+    from casekit.index import summary
+    from casekit.selection import latest_time
+
+    text = raw.decode("utf-8")
+    assert summary(shape)[:-1] == summary(whole)[:-1], text
+    latest = latest_time(whole)
+    if latest is not None:
+        bound = quickload.time_bound(raw)
+        assert bound is not None and latest.timestamp() < bound, text
+
+
+DEADLINES = (
+    "status: open\ndeadlines:\n  first_response:\n    rule: default\n    within: 2 working hours\n"
+    "    start: 2026-11-01T09:00:00+08:00\n    due: 2026-11-01T11:00:00+08:00\n"
+    "    met: 2026-11-01T12:00:00+08:00\n  updates:\n    rule: default\n    due: 2026-11-03T09:00:00+08:00\n"
+    "    paused_since: 2026-11-02T09:00:00+08:00\n    missed:\n"
+    "      - {due: 2026-11-02T09:00:00+08:00, met: 2026-11-02T10:00:00+08:00}\n"
+    "  resolution:\n    due: 2026-11-05T09:00:00+08:00\n"
+    "history:\n  - {at: 2026-11-01T09:00:00+08:00, by: li.na, action: open, to: received}\n"
+)
+DEADLINE_ODD = [
+    DEADLINES,
+    DEADLINES.replace(
+        "    due: 2026-11-05T09:00:00+08:00\n", "    due: 2026-11-05T09:00:00+08:00\n      more\n"
+    ),
+    DEADLINES.replace(
+        "  resolution:\n    due: 2026-11-05T09:00:00+08:00\n",
+        "  resolution: {due: 2026-11-05T09:00:00+08:00}\n",
+    ),
+    DEADLINES.replace("  resolution:\n", "  first_response:\n"),
+    DEADLINES.replace("    missed:\n", "    due: 2026-12-09T09:00:00+08:00\n    missed:\n"),
+    DEADLINES.replace("    due: 2026-11-05T09:00:00+08:00\n", "    due:\n      2026-11-05T09:00:00+08:00\n"),
+    DEADLINES.replace("    met: 2026-11-01T12:00:00+08:00\n", "    met: 2026-11-01T12:00:00+08:00 # late\n"),
+    DEADLINES.replace("    met: 2026-11-01T12:00:00+08:00\n", "    met: '2026-11-01T12:00:00+08:00'\n"),
+    DEADLINES.replace("      - {due", "    - {due"),
+    DEADLINES.replace("  resolution:\n", "  resolution:\n     due: 2026-11-09T09:00:00+08:00\n"),
+    DEADLINES.replace(
+        "    due: 2026-11-05T09:00:00+08:00\n",
+        "    due: 2026-11-05T09:00:00+08:00\n    extra:\n      deep: 2027-01-01T00:00:00+08:00\n",
+    ),
+    DEADLINES.replace("deadlines:\n", "deadlines: {}\nother:\n"),
+    DEADLINES.replace("status: open\n", "status: open\nnote: ' 2027-03-01T00:00:00+08:00'\n"),
+    DEADLINES.replace("status: open\n", "status: open\nlinks: [x, 20270301T000000+0800]\n"),
+    DEADLINES.replace("status: open\n", "status: open\nwhen: 2027-W09-1T00:00:00+08:00\n"),
+]
+
+
+def test_deadline_blocks_outline_exactly_or_not_at_all() -> None:
+    """Outlines take each deadline's due, met and paused_since (what `list --overdue`
+    narrows on) exactly, and give up on any block they cannot read line by line."""
+    from casekit.deadlines import overdue_window
+
+    outlined = 0
+    for odd in DEADLINE_ODD:
+        raw = (BASE + odd).encode("utf-8")
+        shape = quickload.outline(raw)
+        try:
+            whole = load_fast(raw)
+        except YamlSyntaxError:
+            continue  # unreadable: the index reads it whole before answering anyway
+        if shape is not None:
+            outlined += 1
+            assert isinstance(whole, dict)
+            assert overdue_window(shape) == overdue_window(whole), odd
+            assert_outline_agrees(raw, shape, whole)
+    assert outlined >= 5
+    shape = quickload.outline((BASE + DEADLINES).encode("utf-8"))
+    assert shape is not None and set(shape["deadlines"]) == {"first_response", "updates", "resolution"}
+    assert shape["deadlines"]["updates"] == {
+        "due": "2026-11-03T09:00:00+08:00",
+        "paused_since": "2026-11-02T09:00:00+08:00",
+    }

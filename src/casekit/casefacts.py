@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from casekit.casefile import customer_of, fields_of, history_of
@@ -40,10 +41,16 @@ _DONE_KEYS = ("met", "met_at", "done_at", "completed_at", "satisfied_at", "answe
 
 def parse_time(value: Any) -> datetime | None:
     """An aware datetime from a stored ISO 8601 text, or None for anything else."""
+    if isinstance(value, str):
+        return _parse_text_time(value)
     if isinstance(value, datetime):
         return value if value.tzinfo else None
-    if not isinstance(value, str):
-        return None
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text_time(value: str) -> datetime | None:
+    # Reports read each case's times many times over (datetimes are immutable: sharing is safe).
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:

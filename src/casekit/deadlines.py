@@ -379,6 +379,31 @@ def deadline_state(entry: Mapping[str, Any], at: datetime) -> State:
     return State.OVERDUE if at > due else State.OPEN
 
 
+def overdue_window(case: Mapping[str, Any]) -> tuple[datetime, datetime | None] | None:
+    """The span of instants at which `is_overdue(case, at)` can be true, for a query
+    index to narrow on: (from, until) means only `from < at < until` (until None: no end),
+    None means never. A deadline is overdue after its due time until it is met or paused."""
+    start: datetime | None = None
+    end: datetime | None = None
+    endless = False
+    for entry in deadlines_of(case).values():
+        due = _instant(entry.get("due"))
+        assert due is not None
+        ends = (_instant(entry.get("met")), _instant(entry.get("paused_since")))
+        stops = [t for t in ends if t is not None]
+        stop = min(stops) if stops else None
+        if stop is not None and stop <= due:
+            continue  # met or paused before it fell due: never overdue
+        start = due if start is None else min(start, due)
+        if stop is None:
+            endless = True
+        else:
+            end = stop if end is None else max(end, stop)
+    if start is None:
+        return None
+    return start, None if endless else end
+
+
 @dataclass(frozen=True)
 class Breach:
     """A deadline missed: `met` is when it was met after all (None: not met by `at`)."""

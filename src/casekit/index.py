@@ -37,7 +37,7 @@ from casekit.selection import CaseFilter, entry_moments
 from casekit.store import CASES_DIR
 from casekit.vcs import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-4"  # change when what a row holds changes
+FORMAT = "casekit-index-6"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -62,8 +62,10 @@ CREATE TABLE files (
     watch INTEGER NOT NULL,
     stat TEXT,
     state INTEGER NOT NULL,
+    readable INTEGER NOT NULL,
     id TEXT, kind TEXT, status TEXT, priority TEXT, assignee TEXT,
     opened_at TEXT, updated_at TEXT, first_at REAL, last_at REAL,
+    overdue_from REAL, overdue_until REAL, latest REAL,
     data BLOB,
     problems BLOB
 );
@@ -76,12 +78,19 @@ CREATE INDEX IF NOT EXISTS files_watch ON files (watch) WHERE watch = 1;
 CREATE INDEX IF NOT EXISTS files_status ON files (status);
 CREATE INDEX IF NOT EXISTS files_id ON files (id);
 CREATE INDEX IF NOT EXISTS files_last ON files (last_at);
+CREATE INDEX IF NOT EXISTS files_overdue ON files (overdue_from) WHERE overdue_from IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_latest ON files (latest);
+CREATE INDEX IF NOT EXISTS files_scan ON files (
+    sortkey, readable, state, kind, status, assignee, id,
+    first_at, last_at, overdue_from, overdue_until, latest
+);
 CREATE INDEX IF NOT EXISTS files_problems ON files (sortkey) WHERE problems IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_outlined ON files (state) WHERE state = 0;
 """
 _ROW_COLUMNS = (
-    "path, dir, sortkey, tail, blob, staged, watch, stat, state, id, kind, status, priority, assignee, "
-    "opened_at, updated_at, first_at, last_at, data, problems"
+    "path, dir, sortkey, tail, blob, staged, watch, stat, state, readable, "
+    "id, kind, status, priority, assignee, opened_at, updated_at, first_at, last_at, "
+    "overdue_from, overdue_until, latest, data, problems"
 )
 
 
@@ -117,15 +126,25 @@ def _text(value: Any) -> str | None:
 
 
 def summary(data: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """The columns queries filter on: text values only (anything else is NULL)."""
+    """The columns queries filter on: text values only (anything else is NULL), the
+    first and last history times, when the case can be overdue (`overdue_window`) and
+    the latest time it holds (`latest_time`; NULL: none)."""
+    from casekit.deadlines import overdue_window
+    from casekit.selection import latest_time
+
     if data is None:
-        return (None,) * 9
+        return (None,) * 12
     history = history_of(data)
     updated = history[-1].get("at") if history else data.get("opened_at")
+    window = overdue_window(data)
+    latest = latest_time(data)
     return (
         *_texts(data),
         _text(updated),
         *_span(history, data),
+        None if window is None else window[0].timestamp(),
+        None if window is None or window[1] is None else window[1].timestamp(),
+        None if latest is None else latest.timestamp(),
     )
 
 
@@ -176,10 +195,12 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
         return (rel, "", None, 1, *summary(None), None, pickle.dumps(problems))
     if outline:
         from casekit.quickload import outline as outline_of
+        from casekit.quickload import time_bound
 
         shape = outline_of(raw)
         if shape is not None:
-            return (rel, blob_id(raw), stat, 0, *summary(shape), None, None)
+            # the outline holds only some of the times: bound them from the text instead
+            return (rel, blob_id(raw), stat, 0, *summary(shape)[:-1], time_bound(raw), None, None)
     doc, found = parse_doc(rel, raw)
     data = None if doc is None else doc.data
     return (
@@ -332,7 +353,7 @@ class CaseIndex:
                 conn.executemany("UPDATE files SET staged = ?, watch = ?, stat = ? WHERE path = ?", updates)
                 staged_of = {rel: git.staged.get(rel, _staged(rows, rel)) for rel in to_read}
                 conn.executemany(
-                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 20)})",
+                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 24)})",
                     (_full_row(row, staged_of[row[0]]) for row in parsed),
                 )
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('git_index', ?)", (git.stamp,))
@@ -526,7 +547,7 @@ class CaseIndex:
             staged = self._rows(conn, paths)
             with _write(conn):
                 conn.executemany(
-                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 20)})",
+                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 24)})",
                     (_full_row(row, _staged(staged, row[0])) for row in parsed),
                 )
         return {row[0]: (row[-2], row[-1]) for row in parsed}
@@ -539,9 +560,17 @@ class CaseIndex:
         conn = self.connection()
         rows: list[tuple[Any, ...]] = []
         if paths is None:
+            # Choose rows on a covering index (every column filtered on), then fetch the
+            # chosen ones: scanning the table itself would read every case's data.
             sql, args = _where_sql(where)
-            query = f"SELECT path, data, problems, state FROM files WHERE {sql} ORDER BY sortkey"
-            rows = conn.execute(query, args).fetchall()
+            query = f"SELECT rowid FROM files WHERE {sql} ORDER BY sortkey"
+            chosen = [r[0] for r in conn.execute(query, args)]
+            for start in range(0, len(chosen), CHUNK):
+                part = chosen[start : start + CHUNK]
+                marks = ", ".join("?" * len(part))
+                fetch = f"SELECT rowid, path, data, problems, state FROM files WHERE rowid IN ({marks})"
+                found = {r[0]: r[1:] for r in conn.execute(fetch, part)}
+                rows += [found[rowid] for rowid in part]
         else:
             wanted = sorted(set(paths))
             for start in range(0, len(wanted), CHUNK):
@@ -600,7 +629,8 @@ def _full_row(row: tuple[Any, ...], staged: str | None) -> tuple[Any, ...]:
     watch = 0 if staged is not None and staged == blob else 1
     tail = rel.rpartition("/")[2][-TAIL:]
     kept_stat = stat if watch else None
-    return (rel, _parent(rel), _sortkey(rel), tail, blob, staged, watch, kept_stat, state, *columns)
+    readable = int(state == 0 or columns[-2] is not None)  # outlined, or read whole with data
+    return (rel, _parent(rel), _sortkey(rel), tail, blob, staged, watch, kept_stat, state, readable, *columns)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
@@ -617,7 +647,7 @@ def _loads(blob: bytes) -> Any:
 
 def _where_sql(where: CaseFilter | None) -> tuple[str, list[Any]]:
     """SQL that keeps at least every row `where.matches`; rows that cannot match go."""
-    clauses: list[str] = ["(data IS NOT NULL OR state = 0)"]
+    clauses: list[str] = ["readable = 1"]
     args: list[Any] = []
     if where is None:
         return clauses[0], args
@@ -642,6 +672,20 @@ def _where_sql(where: CaseFilter | None) -> tuple[str, list[Any]]:
         start, end = where.active_between
         clauses.append("last_at >= ? AND first_at < ?")
         args += [start.timestamp(), end.timestamp()]
+    if where.overdue_at is not None:
+        clauses.append("overdue_from < ? AND (overdue_until IS NULL OR overdue_until > ?)")
+        args += [where.overdue_at.timestamp()] * 2
+    if where.live_since is not None:
+        since, finals = where.live_since
+        final_args: list[Any] = []
+        final_parts = []
+        for kind, states in sorted(finals.items()):
+            if states:
+                final_parts.append(f"(kind = ? AND status IN ({', '.join('?' * len(states))}))")
+                final_args += [kind, *sorted(states)]
+        final = " OR ".join(final_parts) or "0"
+        clauses.append(f"(latest IS NULL OR latest >= ? OR kind IS NULL OR status IS NULL OR NOT ({final}))")
+        args += [since.timestamp(), *final_args]
     return " AND ".join(clauses), args
 
 

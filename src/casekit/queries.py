@@ -53,6 +53,7 @@ def list_cases(
         kinds=split_values(kinds) or None,
         statuses=split_values(statuses) or None,
         assignees=split_values(assignees) or None,
+        overdue_at=now if overdue else None,
         with_problems=False,
     )
     chosen = select((d.data for d in docs), config, kinds=kinds, statuses=statuses, assignees=assignees)

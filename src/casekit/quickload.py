@@ -361,8 +361,9 @@ OUTLINED_KEYS = ("id", "kind", "status", "priority", "assignee", "opened_at")
 
 def outline(raw: bytes) -> dict[str, Any] | None:
     """The top-level values the query index filters on (OUTLINED_KEYS, where written on
-    their own line) and each history entry reduced to {'at': value}, for a small part of
-    the cost of reading the file; None when the file's shape does not allow it.
+    their own line), each history entry reduced to {'at': value} and each deadline to
+    its `due`, `met` and `paused_since`, for a small part of the cost of reading the
+    file; None when the file's shape does not allow it.
 
     When the file reads as a mapping (`load`), each value here is exactly its value there
     (a key missing here has a value other than text there, or none); the query index
@@ -377,6 +378,7 @@ def outline(raw: bytes) -> dict[str, Any] | None:
     seen: set[str] = set()
     opened = False  # the last line at column 0 was `key:`: indented lines may follow
     history: list[dict[str, Any]] | None = None
+    deadlines: _DeadlineBlock | None = None
     try:
         for line in text.split("\n"):
             if not line or line.isspace():
@@ -393,6 +395,8 @@ def outline(raw: bytes) -> dict[str, Any] | None:
                     if match is None or line.count("at: ") != 1:
                         return None
                     history.append({"at": _flow_plain(match[1])})
+                elif deadlines is not None and not deadlines.take(line):
+                    return None
                 continue
             match = _TOP_LINE.fullmatch(line)
             if match is None or match[1] in seen:
@@ -400,18 +404,102 @@ def outline(raw: bytes) -> dict[str, Any] | None:
             key, value = match[1], match[2]
             seen.add(key)
             opened = value is None
-            history = None
+            history = deadlines = None
             if key == "history":
                 if value is not None:
                     return None
                 history = shape["history"] = []
+            elif key == "deadlines":
+                if value is not None:
+                    return None
+                deadlines = _DeadlineBlock()
+                shape["deadlines"] = deadlines.clocks
             elif key in OUTLINED_KEYS and value:
                 shape[key] = _block_scalar(value)
     except _Unsupported:
         return None
     if shape.get("history") == []:
         shape["history"] = None  # `history:` with nothing under it
+    if shape.get("deadlines") == {}:
+        shape["deadlines"] = None
     return shape
+
+
+_CLOCK_LINE = re.compile(rf"  ({_KEY}):")
+_CLOCK_VALUE = re.compile(rf"    ({_KEY}):(?: (.*))?")
+_DEADLINE_TIMES = ("due", "met", "paused_since")
+
+
+class _DeadlineBlock:
+    """The lines of a `deadlines:` block (clock -> mapping), taken one at a time: only
+    the keys in _DEADLINE_TIMES are kept. A line nested deeper (such as the items of
+    `missed:`) may only follow a `key:` line with nothing after the colon, so no value
+    can continue on the next line unseen."""
+
+    def __init__(self) -> None:
+        self.clocks: dict[Any, dict[str, Any]] = {}
+        self.seen: set[tuple[Any, Any]] = set()
+        self.nested = False  # the last clock line was `key:`: deeper lines may follow
+
+    def take(self, line: str) -> bool:
+        """Add one line; False when it strays from the shape."""
+        if line.startswith("      "):
+            return self.nested
+        self.nested = False
+        match = _CLOCK_LINE.fullmatch(line)
+        if match is not None:
+            clock = _key(match[1])
+            if clock in self.clocks:
+                return False
+            self.clocks[clock] = {}
+            return True
+        match = _CLOCK_VALUE.fullmatch(line)
+        if match is None or not self.clocks:
+            return False
+        clock = next(reversed(self.clocks))
+        key = _key(match[1])
+        if (clock, key) in self.seen:
+            return False
+        self.seen.add((clock, key))
+        if match[2] is None:
+            self.nested = key not in _DEADLINE_TIMES
+            return self.nested
+        if key in _DEADLINE_TIMES:
+            self.clocks[clock][key] = _block_scalar(match[2])
+        return True
+
+
+# Where a scalar may start: after `key: `, `- `, an opening bracket or `, `; then spaces
+# and an opening quote. A text value that reads as a time (`datetime.fromisoformat` after
+# `strip()`) begins with its 4-digit year there, and with -MM-DD or MMDD when a calendar
+# date follows.
+_VALUE_YEAR = re.compile(r"(?:: |- |[\[{]|, )[\s']*(\d{4})(-?)(\d\d)?(?:\2(\d\d))?")
+
+
+def time_bound(raw: bytes) -> float | None:
+    """Epoch seconds no instant written in the file reaches (see
+    `selection.latest_time`), read from the text of a file `outline` accepts: the
+    latest date a value starts with, plus two days for the time of day and the offset
+    (a value with a year but no readable date counts as the end of that year). None
+    when the file holds no such value."""
+    from datetime import UTC, date, datetime, timedelta
+
+    latest: date | None = None
+    for match in _VALUE_YEAR.finditer(raw.decode("utf-8")):
+        year = int(match[1])
+        if year == 0:
+            continue  # year 0 does not exist: nothing reads as a time there
+        try:
+            day = date(year, int(match[3]), int(match[4])) if match[4] else date(year, 12, 31)
+        except ValueError:
+            day = date(year, 12, 31)
+        latest = day if latest is None or day > latest else latest
+    if latest is None:
+        return None
+    try:
+        return datetime.combine(latest + timedelta(days=2), datetime.min.time(), UTC).timestamp()
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC).timestamp()
 
 
 def _closed(line: str) -> bool:

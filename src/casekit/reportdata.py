@@ -24,6 +24,7 @@ from typing import Any
 from casekit import casefacts as facts
 from casekit.casefile import customer_of, fields_of, history_of
 from casekit.config import Config, KindSpec
+from casekit.selection import CaseFilter, final_states
 
 RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
@@ -186,6 +187,15 @@ class Item:
     case: Mapping[str, Any]  # the snapshot (history cut at the period's end)
     kind: KindSpec | None
     major_rule: facts.MajorRule = field(default_factory=facts.MajorRule)
+    scope: CaseFilter | None = None  # the report's (`report_scope`); None: every case
+
+    @cached_property
+    def in_scope(self) -> bool:
+        """Whether the report counts this case at all. Sections count nothing of a case
+        out of scope; the "available" flags, which ask whether any case has data of a
+        sort, ask only of cases in scope, so the result is the same whether the cases
+        given were narrowed to the scope first or not."""
+        return self.scope is None or self.scope.matches(self.case)
 
     @property
     def kind_name(self) -> str:
@@ -232,7 +242,9 @@ class Item:
         return facts.satisfaction(self.case)
 
 
-def prepare(cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime) -> list[Item]:
+def prepare(
+    cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime, scope: CaseFilter | None = None
+) -> list[Item]:
     """Every case as of `moment` (cases opened later are left out), harassment calls excluded."""
     items = []
     rule = facts.MajorRule.from_config(config)
@@ -240,7 +252,7 @@ def prepare(cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime
         snapshot = facts.as_of(case, moment)
         if snapshot is None or is_harassment(snapshot):
             continue
-        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), rule))
+        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), rule, scope))
     items.sort(key=lambda i: (str(i.case.get("opened_at", "")), str(i.case.get("id", ""))))
     return items
 
@@ -520,7 +532,7 @@ def settled_deadlines(items: list[Item], period: Period) -> list[tuple[Item, fac
 def deadline_compliance(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
     """First response, resolution and promised replies met or breached, per kind and agent."""
     settled = settled_deadlines(items, period)
-    available = any(i.deadlines for i in items)
+    available = any(i.deadlines and i.in_scope for i in items)
     by_kind: dict[tuple[str, str], list[bool]] = defaultdict(list)
     by_agent: dict[str, list[bool]] = defaultdict(list)
     per_kind: dict[str, list[bool]] = defaultdict(list)
@@ -598,7 +610,7 @@ def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[
     attempts = [a for i in callbacks for a in facts.attempts(i.case) if period.contains(a.at)]
     complaints = [i for i in of_kind(items, "complaint") if period.contains(i.resolved)]
     return {
-        "available": bool(callbacks),
+        "available": any(i.in_scope for i in callbacks),
         "due": len(due),
         "due_done": sum(1 for i in due if i.terminal and i.case.get("status") != "cancelled"),
         "due_done_rate": rate(
@@ -653,7 +665,7 @@ def returns_summary(items: list[Item], period: Period, settings: Settings, label
         (facts.money(i.fields.get("compensation")) or Decimal(0) for i in compensated), Decimal(0)
     )
     return {
-        "available": bool(returns),
+        "available": any(i.in_scope for i in returns),
         "new": len(new),
         "by_type": counted(
             new,
@@ -949,15 +961,28 @@ def complaint_register(items: list[Item], period: Period, labels: Labels) -> dic
 # --- the whole report --------------------------------------------------------------------------
 
 
+def report_scope(config: Config, period: Period) -> tuple[datetime, dict[str, frozenset[str]]]:
+    """The cases a report of `period` can count, as `CaseFilter.live_since`: every case
+    not in a final state, and final ones holding a time on or after the earliest moment
+    a section looks at (the period's start, or the start of the quality-alert window).
+    A case closed before then, with nothing dated later, is left out of every section
+    (each counts what happened in the period, what is still open, or what falls due)."""
+    window = period.end - timedelta(days=settings_of(config).alert_window_days)
+    return min(period.start, window), final_states(config)
+
+
 def build_report(
     cases: Iterable[Mapping[str, Any]], config: Config, period: Period, *, lang: str | None = None
 ) -> dict[str, Any]:
-    """Every section of the weekly (or, for a month, the monthly) report as plain data."""
+    """Every section of the weekly (or, for a month, the monthly) report as plain data,
+    from the cases in its scope (`report_scope`); "available" flags say whether those
+    cases hold any data of that sort."""
     settings = settings_of(config)
     lang = lang or settings.lang
     labels = Labels(config, lang)
     tz = config.tz
-    items = prepare(cases, config, period.last_moment)
+    scope = CaseFilter.of(live_since=report_scope(config, period))
+    items = prepare(cases, config, period.last_moment, scope)
     report: dict[str, Any] = {
         "kind": period.kind,
         "lang": lang,

@@ -9,7 +9,15 @@ from typing import Any
 
 from casekit.env import Env
 from casekit.errors import Refused, UsageError
-from casekit.reportdata import Period, build_report, month_period, previous_month, previous_week, week_period
+from casekit.reportdata import (
+    Period,
+    build_report,
+    month_period,
+    previous_month,
+    previous_week,
+    report_scope,
+    week_period,
+)
 
 FORMATS = ("md", "html", "json")
 EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
@@ -42,7 +50,7 @@ def make_report(
         raise UsageError(f"--format {output!r}: use one of {', '.join(FORMATS)}")
     config = env.config
     period = period_for(env, which, period_text)
-    docs, problems = read_cases(env.root)
+    docs, problems = read_cases(env.root, live_since=report_scope(config, period))
     model = build_report([d.data for d in docs], config, period, lang=lang)
     model["unreadable"] = sorted({p.path for p in problems})
     if output == "json":

@@ -47,6 +47,8 @@ def read_cases(
     ids: Collection[str] | None = None,
     states: Mapping[str, Collection[str]] | None = None,
     active_between: tuple[datetime, datetime] | None = None,
+    overdue_at: datetime | None = None,
+    live_since: tuple[datetime, Mapping[str, Collection[str]]] | None = None,
     with_problems: bool = True,
     show_progress: bool = True,
 ) -> tuple[list[CaseDoc], list[Problem]]:
@@ -64,6 +66,8 @@ def read_cases(
         ids=ids,
         states=states,
         active_between=active_between,
+        overdue_at=overdue_at,
+        live_since=live_since,
     )
     targets = None if paths is None else list(_expand(root, paths))
     if _use_index(root, targets):

@@ -25,7 +25,10 @@ class CaseFilter:
 
     `states` maps a kind to the states wanted for it (kinds not named are left out);
     `active_between` keeps cases with a history entry at or after the first and before
-    the second moment (both with a time zone).
+    the second moment (both with a time zone); `overdue_at` keeps cases with a deadline
+    overdue at that moment (`casekit.deadlines.is_overdue`); `live_since` = (moment,
+    final states by kind) keeps cases not in a final state, and final ones holding any
+    time (`latest_time`) at or after the moment: what a report from then on can count.
     """
 
     kinds: frozenset[str] | None = None
@@ -34,6 +37,8 @@ class CaseFilter:
     ids: frozenset[str] | None = None
     states: Mapping[str, frozenset[str]] | None = None
     active_between: tuple[datetime, datetime] | None = None
+    overdue_at: datetime | None = None
+    live_since: tuple[datetime, Mapping[str, frozenset[str]]] | None = None
 
     @classmethod
     def of(
@@ -45,6 +50,8 @@ class CaseFilter:
         ids: Collection[str] | None = None,
         states: Mapping[str, Collection[str]] | None = None,
         active_between: tuple[datetime, datetime] | None = None,
+        overdue_at: datetime | None = None,
+        live_since: tuple[datetime, Mapping[str, Collection[str]]] | None = None,
     ) -> CaseFilter:
         return cls(
             _frozen(kinds),
@@ -53,6 +60,10 @@ class CaseFilter:
             _frozen(ids),
             None if states is None else {k: frozenset(v) for k, v in states.items()},
             active_between,
+            overdue_at,
+            None
+            if live_since is None
+            else (live_since[0], {k: frozenset(v) for k, v in live_since[1].items()}),
         )
 
     @property
@@ -71,6 +82,17 @@ class CaseFilter:
             return False
         if self.states is not None and (kind is None or status not in self.states.get(kind, ())):
             return False
+        if self.live_since is not None:
+            since, finals = self.live_since
+            if kind is not None and status in finals.get(kind, ()):
+                latest = latest_time(case)
+                if latest is not None and latest < since:
+                    return False
+        if self.overdue_at is not None:
+            from casekit.deadlines import is_overdue
+
+            if not is_overdue(case, self.overdue_at):
+                return False
         if self.active_between is not None:
             start, end = self.active_between
             return any(start <= moment < end for moment in entry_moments(case))
@@ -95,6 +117,40 @@ def entry_moments(case: Mapping[str, Any]) -> list[datetime]:
         if moment.tzinfo is not None and moment.utcoffset() is not None:
             moments.append(moment)
     return moments
+
+
+def latest_time(case: Any) -> datetime | None:
+    """The latest instant written anywhere in the case: every text value (at any depth)
+    that reads as an ISO 8601 time with an offset, as `casefacts.parse_time` reads it.
+    None when it holds none."""
+    latest: datetime | None = None
+    stack = [case]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            text = value.strip()
+            if text[:1].isdigit():
+                try:
+                    moment = datetime.fromisoformat(text)
+                except ValueError:
+                    continue
+                if moment.tzinfo is not None and moment.utcoffset() is not None:
+                    latest = moment if latest is None or moment > latest else latest
+        elif isinstance(value, Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
+            latest = value if latest is None or value > latest else latest
+    return latest
+
+
+def final_states(config: Any) -> dict[str, frozenset[str]]:
+    """Every kind's final (terminal) states."""
+    return {
+        name: frozenset(s for s, spec in kind.states.items() if spec.terminal)
+        for name, kind in config.kinds.items()
+    }
 
 
 def open_states(config: Any) -> dict[str, frozenset[str]]:
