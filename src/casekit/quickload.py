@@ -484,18 +484,17 @@ def time_bound(raw: bytes) -> float | None:
     when the file holds no such value."""
     from datetime import UTC, date, datetime, timedelta
 
-    latest: date | None = None
-    for match in _VALUE_YEAR.finditer(raw.decode("utf-8")):
-        year = int(match[1])
-        if year == 0:
-            continue  # year 0 does not exist: nothing reads as a time there
-        try:
-            day = date(year, int(match[3]), int(match[4])) if match[4] else date(year, 12, 31)
-        except ValueError:
-            day = date(year, 12, 31)
-        latest = day if latest is None or day > latest else latest
-    if latest is None:
+    found = _VALUE_YEAR.findall(raw.decode("utf-8"))
+    if not found:
         return None
+    # Digits compare as text; a missing month or day ranks above any real one.
+    year, _, month, day = max(found, key=lambda g: (g[0], g[2] or "99", g[3] or "99"))
+    if year == "0000":
+        return None  # year 0 does not exist: nothing reads as a time there
+    try:
+        latest = date(int(year), int(month), int(day)) if day else date(int(year), 12, 31)
+    except ValueError:
+        latest = date(int(year), 12, 31)
     try:
         return datetime.combine(latest + timedelta(days=2), datetime.min.time(), UTC).timestamp()
     except OverflowError:
