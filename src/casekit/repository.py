@@ -20,11 +20,11 @@ from typing import Any
 
 from casekit.config import Config, read_config
 from casekit.errors import Problem
-from casekit.selection import CaseFilter, open_states
+from casekit.selection import CaseFilter, final_states, open_states
 from casekit.store import iter_case_files, relpath
 from casekit.validation import CaseDoc, parse_doc
 
-__all__ = ["CaseFilter", "Loaded", "load_repository", "open_states", "read_cases"]
+__all__ = ["CaseFilter", "Loaded", "final_states", "load_repository", "open_states", "read_cases"]
 
 # Fewer named files than this are parsed directly: cheaper than bringing the index up to date.
 DIRECT_READ_BELOW = 200
