@@ -508,10 +508,8 @@ def test_periods_and_masks() -> None:
 
 def test_money_sums_are_exact_over_thousands_of_returns() -> None:
     from casekit.config import load_config
-    from casekit.features import load_features
     from casekit.reportdata import build_report, week_period
 
-    load_features()  # registers the scripts: and reports: config sections
     config = load_config(Path(__file__).resolve().parents[1])
     start = datetime.fromisoformat("2026-11-16T09:00:00+08:00")
     docs = []

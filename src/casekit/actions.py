@@ -26,6 +26,7 @@ from casekit.casefile import (
 from casekit.config import Config, KindSpec, TransitionRule
 from casekit.env import Actor, Env
 from casekit.errors import CasekitError, Refused
+from casekit.features import Registry
 from casekit.ids import CaseId, new_id, parse_id
 from casekit.store import find_case, parse_case, relative_case_path, relpath, write_atomically
 from casekit.timeutil import format_datetime
@@ -83,12 +84,12 @@ class Context:
 
 # Functions that bring derived data (deadlines, flags) up to date before a case is written.
 Deriver = Callable[[MutableMapping[str, Any], Context, Change], None]
-DERIVERS: list[Deriver] = []
+DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
 
 # Functions run after a change is committed; they may start further actions (each its own
 # commit) and return lines to tell the user, e.g. "opened callback B-...".
 FollowUp = Callable[[Env, Outcome, Change], list[str]]
-FOLLOW_UPS: list[FollowUp] = []
+FOLLOW_UPS: Registry[FollowUp] = Registry("actions.FOLLOW_UPS")
 
 
 def commit_message(case: Mapping[str, Any], change: Change, actor: Actor) -> str:

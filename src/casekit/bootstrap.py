@@ -18,6 +18,7 @@ from casekit.casefile import customer_of, history_of
 from casekit.config import CONFIG_FILE, load_config
 from casekit.env import Env
 from casekit.errors import CasekitError, Refused
+from casekit.features import KeyedRegistry
 from casekit.resources import bundled
 from casekit.store import CASES_DIR, iter_case_files
 from casekit.timeutil import parse_datetime
@@ -156,14 +157,17 @@ def _replay_set(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) -> 
 
 
 # How each recorded action is replayed. Features that add actions add their replayer.
-REPLAYERS: dict[str, Replayer] = {
-    "open": _replay_open,
-    "move": _replay_move,
-    "assign": _replay_assign,
-    "note": _replay_note,
-    "set": _replay_set,
-    "link": _replay_link,
-}
+REPLAYERS: KeyedRegistry[Replayer] = KeyedRegistry(
+    "bootstrap.REPLAYERS",
+    {
+        "open": _replay_open,
+        "move": _replay_move,
+        "assign": _replay_assign,
+        "note": _replay_note,
+        "set": _replay_set,
+        "link": _replay_link,
+    },
+)
 
 
 def example_cases() -> list[Mapping[str, Any]]:

@@ -23,9 +23,6 @@ from casekit.workflow import MoveRequest
 COMPLETED = "completed"
 UNREACHABLE = "unreachable"
 
-config.SECTION_CHECKS["callbacks"] = "casekit.callback_rules:check_section"
-casefile.HISTORY_ACTIONS.add("attempt")
-
 
 # --- guard -------------------------------------------------------------------------------
 
@@ -52,9 +49,6 @@ def callback_guard(request: MoveRequest, cfg: config.Config) -> list[str]:
     return []
 
 
-workflow.GUARDS.append(callback_guard)
-
-
 # --- case check: preferred_hours must be readable -----------------------------------------
 
 
@@ -67,9 +61,6 @@ def check_preferred_hours(doc: validation.CaseDoc, cfg: config.Config) -> list[v
     except ValueError as exc:
         return [(["fields", "preferred_hours"], str(exc))]
     return []
-
-
-validation.CASE_CHECKS.append(check_preferred_hours)
 
 
 # --- follow-ups ----------------------------------------------------------------------------
@@ -207,10 +198,6 @@ def _follow_up_due(case: Mapping[str, Any]) -> str | None:
     return None
 
 
-actions.FOLLOW_UPS.append(open_triggered_callback)
-actions.FOLLOW_UPS.append(open_follow_up_complaint)
-
-
 # --- replay --------------------------------------------------------------------------------
 
 
@@ -220,4 +207,15 @@ def _replay_attempt(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any])
     attempt_case(env, str(case["id"]), str(entry["outcome"]), note=entry.get("note"))
 
 
-bootstrap.REPLAYERS["attempt"] = _replay_attempt
+# --- registration --------------------------------------------------------------------------
+
+
+def register() -> None:
+    """Called by `casekit.features.load_features`."""
+    config.SECTION_CHECKS.add("callbacks", "casekit.callback_rules:check_section")
+    casefile.HISTORY_ACTIONS.add("attempt")
+    workflow.GUARDS.add(callback_guard)
+    validation.CASE_CHECKS.add(check_preferred_hours)
+    actions.FOLLOW_UPS.add(open_triggered_callback)
+    actions.FOLLOW_UPS.add(open_follow_up_complaint)
+    bootstrap.REPLAYERS.add("attempt", _replay_attempt)

@@ -11,30 +11,37 @@ from datetime import tzinfo
 from typing import Any
 
 from casekit.config import Config, FieldSpec, KindSpec
+from casekit.features import Registry
 from casekit.fields import normalise_phone, parse_value
 
 # Top-level keys in the order they are written. Features that store more on a case add
-# their key here (before "history", which stays last so it grows at the end of the file).
-TOP_LEVEL_KEYS: list[str] = [
-    "id",
-    "kind",
-    "status",
-    "priority",
-    "title",
-    "customer",
-    "channel",
-    "opened_at",
-    "assignee",
-    "fields",
-    "links",
-    "history",
-]
+# their key with `TOP_LEVEL_KEYS.add(key, before="history")`: history stays last so it
+# grows at the end of the file.
+TOP_LEVEL_KEYS: Registry[str] = Registry(
+    "casefile.TOP_LEVEL_KEYS",
+    [
+        "id",
+        "kind",
+        "status",
+        "priority",
+        "title",
+        "customer",
+        "channel",
+        "opened_at",
+        "assignee",
+        "fields",
+        "links",
+        "history",
+    ],
+)
 REQUIRED_KEYS = ("id", "kind", "status", "title", "customer", "opened_at", "history")
 CUSTOMER_KEYS = ("name", "phone", "salutation")
 SALUTATIONS = ("先生", "女士")
 
-# Every action a history entry may record, with the git subject it gets.
-HISTORY_ACTIONS: set[str] = {"open", "move", "assign", "note", "set", "link"}
+# Every action a history entry may record.
+HISTORY_ACTIONS: Registry[str] = Registry(
+    "casefile.HISTORY_ACTIONS", ["open", "move", "assign", "note", "set", "link"]
+)
 
 # Keys `--set` may change outside `fields`, with how each is parsed.
 CORE_SETTABLE = ("title", "priority", "channel", "customer.name", "customer.phone", "customer.salutation")

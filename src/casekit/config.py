@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.errors import ConfigError, Problem
+from casekit.features import KeyedRegistry
 from casekit.timeutil import zone
 
 CONFIG_FILE = "casekit.yaml"
@@ -37,7 +38,7 @@ FIELD_TYPES = (
 # Top-level sections other modules own: name -> "module:function". The function takes
 # (section value, Config) and returns a list of (key path, message) pairs. Imported only
 # when the config is validated, so ordinary commands do not pay for them.
-SECTION_CHECKS: dict[str, str] = {}
+SECTION_CHECKS: KeyedRegistry[str] = KeyedRegistry("config.SECTION_CHECKS")
 
 _CORE_SECTIONS = {
     "version",
@@ -212,9 +213,6 @@ class _Checker:
 
 def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
     """Parse and check a config; returns it (or None when unusable) and every problem found."""
-    from casekit.features import load_features
-
-    load_features()  # feature modules register the config sections they own
     from casekit.yamlio import YamlSyntaxError, load_fast
 
     check = _Checker(path, text)

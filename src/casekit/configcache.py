@@ -2,10 +2,12 @@
 
 Reading casekit.yaml means importing a YAML parser and checking every section: about a
 fifth of a quick command's time. A config read without problems is stored here with a
-key made of its bytes, casekit's version, the registered feature modules and section
-checks, and the files of the code that reads it; any change to one of them, or an
-unreadable file, and the config is simply read again. Like the query index, it is a
-cache: deleting it changes nothing but speed.
+key made of its bytes, casekit's version, the feature modules, and the files of the code
+that reads it: the config reader, the feature modules (which register the sections and
+their checks) and the modules whose section checks ran, named in the file itself. So
+checking the key needs neither the YAML parser nor the feature modules; any change to one
+of them, or an unreadable file, and the config is simply read again. Like the query
+index, it is a cache: deleting it changes nothing but speed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+from collections.abc import Sequence
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,9 +32,13 @@ def _folder(root: Path) -> Path | None:
     return dot_git / "casekit" if dot_git.is_dir() else None
 
 
-def _key(root: Path) -> str | None:
+def _key(root: Path, check_modules: Sequence[str]) -> str | None:
+    """The cache key: casekit.yaml's bytes, casekit's version, the feature modules, and the
+    files of the code that reads the config: `casekit.config`, `casekit.features`, each
+    feature module (they register the sections and their checks) and each module whose
+    section check ran (`check_modules`)."""
     from casekit import __version__
-    from casekit.config import CONFIG_FILE, SECTION_CHECKS
+    from casekit.config import CONFIG_FILE
     from casekit.features import FEATURE_MODULES
 
     try:
@@ -39,8 +46,8 @@ def _key(root: Path) -> str | None:
     except OSError:
         return None
     digest = hashlib.sha1(content, usedforsecurity=False)
-    modules = {"casekit.config", *(target.split(":")[0] for target in SECTION_CHECKS.values())}
-    parts: list[Any] = [__version__, sorted(SECTION_CHECKS.items()), list(FEATURE_MODULES)]
+    modules = {"casekit.config", "casekit.features", *FEATURE_MODULES, *check_modules}
+    parts: list[Any] = [__version__, list(FEATURE_MODULES), sorted(check_modules)]
     for name in sorted(modules):
         try:
             spec = find_spec(name)
@@ -53,6 +60,12 @@ def _key(root: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _section_check_modules() -> list[str]:
+    from casekit.config import SECTION_CHECKS
+
+    return sorted({target.split(":")[0] for target in SECTION_CHECKS.values()})
+
+
 def load(root: Path) -> Config | None:
     """The stored config when it is still the one casekit.yaml gives, else None."""
     folder = _folder(root)
@@ -60,26 +73,27 @@ def load(root: Path) -> Config | None:
         return None
     try:
         with open(folder / FILE, "rb") as handle:
-            key, config = pickle.load(handle)
+            check_modules, key, config = pickle.load(handle)
+        if key != _key(root, check_modules):
+            return None
     except Exception:  # missing, damaged or from other code: read the YAML instead
         return None
     from casekit.config import Config
 
-    if key != _key(root) or not isinstance(config, Config):
-        return None
-    return config
+    return config if isinstance(config, Config) else None
 
 
 def store(root: Path, config: Config) -> None:
     folder = _folder(root)
-    key = _key(root)
+    check_modules = _section_check_modules()
+    key = _key(root, check_modules)
     if folder is None or key is None:
         return
     tmp = folder / f".{FILE}.{os.getpid()}"
     try:
         folder.mkdir(exist_ok=True)
         with open(tmp, "wb") as handle:
-            pickle.dump((key, config), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((check_modules, key, config), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / FILE)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         with contextlib.suppress(OSError):

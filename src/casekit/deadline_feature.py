@@ -1,6 +1,6 @@
 """Deadlines, promises, escalation and supervisor approval: registration into the core.
 
-Imported at start-up (`casekit.features.FEATURE_MODULES`). Adds:
+`register()` runs before any registry is read (`casekit.features.FEATURE_MODULES`). Adds:
 - config sections `calendar`, `deadlines`, `promises`, `escalation`, `approvals`;
 - case keys `escalation` and `deadlines`, history actions `promise` and `escalate`;
 - the deriver that keeps `deadlines:` current, a follow-up warning about deadlines past
@@ -23,20 +23,13 @@ from casekit.escalation import escalations
 from casekit.fields import check_timestamp
 from casekit.validation import CaseDoc, Finding
 
-for _key in ("escalation", "deadlines"):
-    if _key not in casefile.TOP_LEVEL_KEYS:
-        casefile.TOP_LEVEL_KEYS.insert(casefile.TOP_LEVEL_KEYS.index("history"), _key)
-casefile.HISTORY_ACTIONS.update({"promise", "escalate"})
-
-config.SECTION_CHECKS.update(
-    {
-        "calendar": "casekit.holidays:check_calendar",
-        "deadlines": "casekit.deadline_rules:check_deadlines",
-        "promises": "casekit.deadline_rules:check_promises",
-        "escalation": "casekit.escalation:check_escalation",
-        "approvals": "casekit.approvals:check_approvals",
-    }
-)
+CONFIG_SECTIONS = {
+    "calendar": "casekit.holidays:check_calendar",
+    "deadlines": "casekit.deadline_rules:check_deadlines",
+    "promises": "casekit.deadline_rules:check_promises",
+    "escalation": "casekit.escalation:check_escalation",
+    "approvals": "casekit.approvals:check_approvals",
+}
 
 
 def check_deadline_key(doc: CaseDoc, config: Config) -> list[Finding]:
@@ -82,14 +75,18 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _register() -> None:
-    if derive_deadlines in actions.DERIVERS:
-        return
-    actions.DERIVERS.append(derive_deadlines)
-    actions.FOLLOW_UPS.append(calendar_warnings)
-    workflow.APPROVAL_RULES.append(config_approvals)
-    validation.CASE_CHECKS.extend([check_deadline_key, check_escalation_key])
-    bootstrap.REPLAYERS.update({"promise": replay_promise, "escalate": replay_escalate})
-
-
-_register()
+def register() -> None:
+    """Called by `casekit.features.load_features`."""
+    for key in ("escalation", "deadlines"):
+        casefile.TOP_LEVEL_KEYS.add(key, before="history")
+    for action in ("promise", "escalate"):
+        casefile.HISTORY_ACTIONS.add(action)
+    for section, check in CONFIG_SECTIONS.items():
+        config.SECTION_CHECKS.add(section, check)
+    actions.DERIVERS.add(derive_deadlines)
+    actions.FOLLOW_UPS.add(calendar_warnings)
+    workflow.APPROVAL_RULES.add(config_approvals)
+    validation.CASE_CHECKS.add(check_deadline_key)
+    validation.CASE_CHECKS.add(check_escalation_key)
+    bootstrap.REPLAYERS.add("promise", replay_promise)
+    bootstrap.REPLAYERS.add("escalate", replay_escalate)

@@ -153,7 +153,7 @@ def parse_clock(
         rule = _parse_rule(raw, kind, config, ["rules", index], findings)
         if rule is not None:
             rules.append(rule)
-    label = Label(str(value.get("zh", name)), str(value.get("en", name.replace("_", " ").capitalize())))
+    label = _clock_label(name, value)
     from_field = value.get("from_field")
     if from_field is not None:
         field_spec = kind.fields.get(str(from_field))
@@ -174,6 +174,10 @@ def parse_clock(
         str(from_field) if from_field is not None else None,
     )
     return spec, findings
+
+
+def _clock_label(name: str, value: Mapping[str, Any]) -> Label:
+    return Label(str(value.get("zh", name)), str(value.get("en", name.replace("_", " ").capitalize())))
 
 
 def _parse_rule(
@@ -246,8 +250,13 @@ def parse_promises(section: Any, config: Config) -> tuple[PromiseSpec, list[Find
         if not kept_by:
             findings.append((["kept_by"], "name at least one action that keeps a promise, such as note"))
             kept_by = DEFAULT_KEPT_BY
-    label = Label(str(section.get("zh", PROMISE_LABEL.zh)), str(section.get("en", PROMISE_LABEL.en)))
-    return PromiseSpec(kept_by, label), findings
+    return PromiseSpec(kept_by, _promise_label(section)), findings
+
+
+def _promise_label(section: Any) -> Label:
+    if not isinstance(section, Mapping):
+        return PROMISE_LABEL
+    return Label(str(section.get("zh", PROMISE_LABEL.zh)), str(section.get("en", PROMISE_LABEL.en)))
 
 
 def check_promises(section: Any, config: Config) -> list[Finding]:
@@ -278,10 +287,24 @@ def promise_spec(config: Config) -> PromiseSpec:
 
 
 def clock_label(config: Config, kind: str, clock: str) -> Label:
-    """The label of a stored deadline's clock (the name itself when the config lost it)."""
+    """The label of a stored deadline's clock (the name itself when the config lost it).
+
+    Read from the sections as written, not from parsed clocks: a label needs nothing
+    else, while parsing a clock checks its actions against every feature's history
+    actions (`casefile.HISTORY_ACTIONS`), which would import them all for `show`."""
     if clock == PROMISE_CLOCK:
-        return promise_spec(config).label
-    for spec in clocks_for(config, kind):
-        if spec.name == clock:
-            return spec.label
-    return Label(clock, clock)
+        return _promise_label(config.section(PROMISES_SECTION))
+    value = _clock_settings(config, kind, clock)
+    return Label(clock, clock) if value is None else _clock_label(clock, value)
+
+
+def _clock_settings(config: Config, kind: str, clock: str) -> Mapping[str, Any] | None:
+    """A clock's settings, when `parse_deadlines` would make a clock of them."""
+    section = config.section(SECTION)
+    if kind not in config.kinds or not isinstance(section, Mapping):
+        return None
+    kind_clocks = next((v for k, v in section.items() if str(k) == kind), None)
+    if not isinstance(kind_clocks, Mapping) or not _NAME.match(clock):
+        return None
+    value = next((v for k, v in kind_clocks.items() if str(k) == clock), None)
+    return value if isinstance(value, Mapping) else None

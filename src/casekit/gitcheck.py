@@ -117,9 +117,6 @@ class _Configs:
 
 def check_commits(root: Path, commits: Sequence[CommitRecord]) -> list[Violation]:
     """Every rule, for every commit given (oldest first)."""
-    from casekit.features import load_features
-
-    load_features()
     singles = [c for c in commits if len(c.parents) <= 1]
     diffs = diff_commits(root, [c.sha for c in singles])
     merge_diffs = {

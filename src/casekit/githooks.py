@@ -116,9 +116,6 @@ class _Staged:
 
 def check_staged(root: Path, message: str | None = None) -> list[Violation]:
     """The staged change against every rule; with the commit message too when given."""
-    from casekit.features import load_features
-
-    load_features()
     staged = _Staged(root)
     if not staged.changes:
         return []
@@ -172,9 +169,7 @@ def side_labels(root: Path) -> tuple[str, str]:
 def merge_driver(root: Path, base_file: str, ours_file: str, theirs_file: str, path: str) -> int:
     from casekit.casemerge import merge_case
     from casekit.config import read_config
-    from casekit.features import load_features
 
-    load_features()
     base = Path(base_file).read_bytes()
     ours = Path(ours_file).read_bytes()
     theirs = Path(theirs_file).read_bytes()

@@ -77,5 +77,7 @@ def replay_resolve(
     return target, reasons
 
 
-HISTORY_ACTIONS.add(RESOLVE)
-STATE_REPLAYERS[RESOLVE] = replay_resolve
+def register() -> None:
+    """Called by `casekit.features.load_features`."""
+    HISTORY_ACTIONS.add(RESOLVE)
+    STATE_REPLAYERS.add(RESOLVE, replay_resolve)

@@ -202,10 +202,8 @@ def describe_conflicts(root: Path) -> list[str]:
     """One sentence per conflicting file, saying how to settle it."""
     from casekit.casemerge import merge_case
     from casekit.config import read_config
-    from casekit.features import load_features
     from casekit.githooks import side_labels
 
-    load_features()
     config, _ = read_config(root)
     ours_label, theirs_label = side_labels(root)
     sentences = []

@@ -69,4 +69,6 @@ def check_section(value: Any, config: Config | None) -> list[tuple[Sequence[str 
     return problems
 
 
-SECTION_CHECKS["sync"] = "casekit.syncconfig:check_section"
+def register() -> None:
+    """Called by `casekit.features.load_features`."""
+    SECTION_CHECKS.add("sync", "casekit.syncconfig:check_section")

@@ -1,13 +1,17 @@
 """Reply scripts and reports: registers their config sections and the template check.
 
-Loaded at start-up (see `casekit.features`), so it only names functions; Jinja and the
-modules that use it are imported by the `script`, `report` and `validate` commands.
+Imported whenever a command reads a registry (see `casekit.features`), so it only names
+functions; Jinja and the modules that use it are imported by the `script`, `report` and
+`validate` commands.
 """
 
 from __future__ import annotations
 
 from casekit import config, validation
 
-config.SECTION_CHECKS["scripts"] = "casekit.scriptdata:check_section"
-config.SECTION_CHECKS["reports"] = "casekit.reportdata:check_section"
-validation.TREE_CHECKS.append("casekit.template_checks:check_templates")
+
+def register() -> None:
+    """Called by `casekit.features.load_features`."""
+    config.SECTION_CHECKS.add("scripts", "casekit.scriptdata:check_section")
+    config.SECTION_CHECKS.add("reports", "casekit.reportdata:check_section")
+    validation.TREE_CHECKS.add("casekit.template_checks:check_templates")

@@ -3,7 +3,8 @@
 Each case check takes one parsed case and the config and returns findings: (key path,
 message). The runner turns findings into `Problem`s with the line each key is on, so
 `casekit validate`, the pre-commit hook and CI print `path:line: message`. Adding a rule
-is adding a function to `CASE_CHECKS` (or `REPOSITORY_CHECKS` for rules across cases).
+is adding a function to `CASE_CHECKS` (or `REPOSITORY_CHECKS` for rules across cases);
+features add theirs with `CASE_CHECKS.add`, and reading the registry loads them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from casekit.casefile import (
 )
 from casekit.config import Config
 from casekit.errors import Problem
+from casekit.features import Registry
 from casekit.fields import check_timestamp, check_value, normalise_phone
 from casekit.ids import parse_id
 from casekit.store import relative_case_path
@@ -273,20 +275,16 @@ def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc,
     return problems
 
 
-CASE_CHECKS: list[CaseCheck] = [
-    check_shape,
-    check_customer,
-    check_identity,
-    check_status,
-    check_fields,
-    check_history,
-]
-REPOSITORY_CHECKS: list[RepositoryCheck] = [check_unique_ids]
+CASE_CHECKS: Registry[CaseCheck] = Registry(
+    "validation.CASE_CHECKS",
+    [check_shape, check_customer, check_identity, check_status, check_fields, check_history],
+)
+REPOSITORY_CHECKS: Registry[RepositoryCheck] = Registry("validation.REPOSITORY_CHECKS", [check_unique_ids])
 
 # Checks over the repository's other files (templates, ...), as "module:function" names
 # imported only when the whole repository is validated. Each function takes the repository
 # root and the config and returns `Problem`s whose paths are relative to the root.
-TREE_CHECKS: list[str] = []
+TREE_CHECKS: Registry[str] = Registry("validation.TREE_CHECKS")
 
 
 def check_tree(root: Path, config: Config) -> list[Problem]:

@@ -1,7 +1,8 @@
 """Workflow rules, pure: may a case move from its state to another, and what is missing.
 
 Guards are plain functions in `GUARDS`; each returns the reasons a move is refused.
-Later features (supervisor approval, call-attempt minimums, evidence) add a guard.
+Features (supervisor approval, call-attempt minimums, evidence) add theirs with
+`GUARDS.add`; reading the registry loads them (`casekit.features`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from casekit.config import Config, KindSpec, TransitionRule
+from casekit.features import KeyedRegistry, Registry
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,11 @@ def requires_condition(request: MoveRequest, config: Config) -> list[str]:
     return [unmet] if unmet else []
 
 
-GUARDS: list[Guard] = [requires_condition, requires_fields, requires_role]
-
 # Rules that do not refuse a move outright but make it a supervisor's decision: each returns
 # the reasons this move needs approval (e.g. "compensation 80.00 exceeds the postage 12.00").
 # A supervisor's move then records `approved_by` in the history and a Case-Approved-By trailer.
 ApprovalRule = Callable[[MoveRequest, Config], list[str]]
-APPROVAL_RULES: list[ApprovalRule] = []
+APPROVAL_RULES: Registry[ApprovalRule] = Registry("workflow.APPROVAL_RULES")
 APPROVER_ROLE = "supervisor"
 
 
@@ -91,7 +91,9 @@ def requires_approval(request: MoveRequest, config: Config) -> list[str]:
     return [f"{'; '.join(reasons)}: this needs a {APPROVER_ROLE}{who} to make {what}"]
 
 
-GUARDS.append(requires_approval)
+GUARDS: Registry[Guard] = Registry(
+    "workflow.GUARDS", [requires_condition, requires_fields, requires_role, requires_approval]
+)
 
 
 def transition_rule(kind: KindSpec, source: str, target: str) -> TransitionRule | None:
@@ -232,7 +234,7 @@ STATE_CHANGING_ACTIONS = {"move"}
 StateReplayer = Callable[
     [KindSpec, Mapping[str, Any], str | None, Sequence[str]], tuple[str | None, list[str]]
 ]
-STATE_REPLAYERS: dict[str, StateReplayer] = {}
+STATE_REPLAYERS: KeyedRegistry[StateReplayer] = KeyedRegistry("workflow.STATE_REPLAYERS")
 
 
 def state_after(kind: KindSpec, history: Sequence[Mapping[str, Any]]) -> str | None:

@@ -11,7 +11,6 @@ import typer
 from casekit.cli import fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption
 from casekit.errors import CasekitError, ExitCode
-from casekit.features import load_features
 
 app = typer.Typer(
     name="casekit",
@@ -114,10 +113,8 @@ def _narrowed(argv: list[str]) -> typer.Typer:
 def main() -> None:
     """Entry point: user mistakes print one sentence to stderr and exit 1 (2 for usage)."""
     try:
-        if _command_name(sys.argv[1:]) is not None:
-            # Guards, derivers and replayers register here: every command that may touch a
-            # case needs them, even when the parsed config comes from its cache.
-            load_features()
+        # Feature modules are not imported here: reading any registry imports them first
+        # (`casekit.features`), so `show` and `list` never pay for them.
         _narrowed(sys.argv[1:])()
     except CasekitError as exc:
         sys.stderr.write(f"casekit: {exc}\n")

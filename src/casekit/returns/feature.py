@@ -1,7 +1,7 @@
 """Registers the returns rules with the core: guards, approval rules, derived data, the
 `attach` action, case checks, config sections and the replayer for examples.
 
-Imported at start-up through `casekit.features.FEATURE_MODULES`.
+`register()` runs before any registry is read (`casekit.features.FEATURE_MODULES`).
 """
 
 from __future__ import annotations
@@ -142,14 +142,17 @@ def _replay_attach(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) 
 
 # --- registration ---------------------------------------------------------------------
 
-for _key in ("postage", "price_difference", "attachments"):
-    if _key not in casefile.TOP_LEVEL_KEYS:
-        casefile.TOP_LEVEL_KEYS.insert(casefile.TOP_LEVEL_KEYS.index("history"), _key)
-casefile.HISTORY_ACTIONS.add("attach")
-workflow.GUARDS.append(returns_guard)
-workflow.APPROVAL_RULES.append(returns_approvals)
-actions.DERIVERS.append(derive_return_terms)
-validation.CASE_CHECKS.extend([check_return_money, check_case_attachments, check_derived])
-config.SECTION_CHECKS["returns"] = "casekit.returns.settings:check_section"
-config.SECTION_CHECKS["attachments"] = "casekit.attachments:check_section"
-bootstrap.REPLAYERS["attach"] = _replay_attach
+
+def register() -> None:
+    """Called by `casekit.features.load_features`."""
+    for key in ("postage", "price_difference", "attachments"):
+        casefile.TOP_LEVEL_KEYS.add(key, before="history")
+    casefile.HISTORY_ACTIONS.add("attach")
+    workflow.GUARDS.add(returns_guard)
+    workflow.APPROVAL_RULES.add(returns_approvals)
+    actions.DERIVERS.add(derive_return_terms)
+    for check in (check_return_money, check_case_attachments, check_derived):
+        validation.CASE_CHECKS.add(check)
+    config.SECTION_CHECKS.add("returns", "casekit.returns.settings:check_section")
+    config.SECTION_CHECKS.add("attachments", "casekit.attachments:check_section")
+    bootstrap.REPLAYERS.add("attach", _replay_attach)
