@@ -6,7 +6,10 @@ makes `bench/out/10000/repo` (a case repository made by `casekit init`, then fil
 `bench/out/10000/tasks.json` (the same cases as Taskwarrior tasks, for the side-by-side
 comparison). Cases are spread over a year ending on 2026-11-23; each has 3-8 history
 entries that walk its kind's workflow with realistic Chinese content, and each file is
-byte for byte what casekit itself would write. Files go into git through one
+byte for byte what casekit itself would write after the last of them, with the keys
+casekit derives (`deadlines`, and `postage` / `price_difference` on returns) computed by
+casekit's own derivers from the repository's casekit.yaml. Deriving runs in `--workers`
+processes; the output depends on the seed alone. Files go into git through one
 `git fast-import` stream: one commit per day, holding the cases opened that day (so
 `casekit validate` is clean, while `casekit audit` reports the grouped history).
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -22,6 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -170,6 +175,14 @@ RETURN_REASONS = (
     "changed-mind",
 )
 RETURN_TYPES = ("return", "exchange", "resend", "partial-refund", "refund-only")
+# The way each type of return goes once approved (the config's `when:` on its moves).
+RETURN_PATHS = {
+    "return": ["approved", "in_transit", "received", "inspected", "refunded", "closed"],
+    "exchange": ["approved", "in_transit", "received", "inspected", "reshipped", "closed"],
+    "resend": ["approved", "reshipped", "closed"],
+    "partial-refund": ["approved", "refunded", "closed"],
+    "refund-only": ["approved", "shipment_cancelled", "refunded", "closed"],
+}
 INSPECTIONS = (
     "质检确认主板故障，属于质量问题。",
     "外包装完好，商品未使用，可二次销售。",
@@ -196,15 +209,21 @@ def pick_weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> s
 
 # --- YAML as casekit writes it ---------------------------------------------------------
 
-_PLAIN_UNSAFE = re.compile(r"""^[\s\-?:,\[\]{}#&*!|>'"%@`]|[,\[\]{}#]|: |:$|\s$|^$""")
+# Text ruamel quotes: an indicator first, ': ' or ' #' inside, a trailing ':' or space,
+# nothing at all; in a flow collection also any flow indicator or '#'.
+_BLOCK_UNSAFE = re.compile(r"""^[\s\-?:,\[\]{}#&*!|>'"%@`]|: | #|:$|\s$|^$""")
+_FLOW_UNSAFE = re.compile(r"""[,\[\]{}#]""")
 _LOOKS_TYPED = re.compile(
     r"^(?:[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0o?[0-7_]+|[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|~|null|Null|NULL)$"
 )
 
 
-def scalar(value: Any) -> str:
-    """One value written as ruamel.yaml writes it in casekit's files (checked by --check)."""
+def scalar(value: Any, flow: bool = True) -> str:
+    """One value written as ruamel.yaml writes it in casekit's files (checked by --check);
+    `flow` when it sits inside a flow mapping or sequence, where more text needs quotes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, list):
@@ -212,7 +231,7 @@ def scalar(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in value.items()) + "}"
     text = str(value)
-    if _LOOKS_TYPED.match(text) or _PLAIN_UNSAFE.search(text):
+    if _LOOKS_TYPED.match(text) or _BLOCK_UNSAFE.search(text) or (flow and _FLOW_UNSAFE.search(text)):
         return "'" + text.replace("'", "''") + "'"
     return text
 
@@ -225,13 +244,116 @@ def render(case: dict[str, Any]) -> str:
                 lines.append(f"{key}: {{}}")
                 continue
             lines.append(f"{key}:")
-            lines += [f"  {k}: {scalar(v)}" for k, v in value.items()]
+            lines += [f"  {k}: {scalar(v, flow=False)}" for k, v in value.items()]
+        elif key == "deadlines":
+            lines.append("deadlines:")
+            for clock, entry in value.items():
+                lines.append(f"  {clock}:")
+                lines += _deadline_lines(entry)
         elif key == "history":
             lines.append("history:")
             lines += [f"  - {scalar(entry)}" for entry in value]
-        else:
+        elif isinstance(value, dict | list):
             lines.append(f"{key}: {scalar(value)}")
+        else:
+            lines.append(f"{key}: {scalar(value, flow=False)}")
     return "\n".join(lines) + "\n"
+
+
+def _deadline_lines(entry: dict[str, Any]) -> list[str]:
+    """One clock under `deadlines:`, as `deadline_service.derive_deadlines` shapes it: a
+    block mapping whose `missed` list is a block sequence of flow mappings."""
+    lines = []
+    for key, value in entry.items():
+        if key == "missed":
+            lines.append("    missed:")
+            lines += [f"      - {scalar(dict(item))}" for item in value]
+        else:
+            lines.append(f"    {key}: {scalar(value, flow=False)}")
+    return lines
+
+
+# --- what casekit derives: deadlines, postage, price difference ---------------------------
+
+
+def use_this_checkout() -> None:
+    """Import casekit from this checkout's src/, with its features registered."""
+    if str(PROJECT / "src") not in sys.path:
+        sys.path.insert(0, str(PROJECT / "src"))
+    from casekit.features import load_features
+
+    load_features()
+
+
+def read_rules(root: Path) -> Any:
+    """The config in `root`/casekit.yaml, parsed by casekit (the checkout's own is the one
+    `casekit init` writes)."""
+    use_this_checkout()
+    from casekit.config import read_config
+
+    config, problems = read_config(root)
+    if config is None or problems:
+        raise SystemExit(f"{root}/casekit.yaml: {problems[0].format() if problems else 'unreadable'}")
+    return config
+
+
+def derive(case: dict[str, Any], config: Any) -> dict[str, Any]:
+    """The case with the keys casekit derives before writing it (`deadlines`, and
+    `postage` / `price_difference` on returns), keys in casekit's order."""
+    from casekit.casefile import ordered_keys
+
+    derived = dict(case)
+    run_derivers(derived, config)
+    return {key: derived[key] for key in ordered_keys(derived)}
+
+
+# What `run_derivers` adds to the cases made here (checked by `check`).
+DERIVED_KEYS = ("deadlines", "postage", "price_difference")
+
+
+def run_derivers(case: Any, config: Any) -> None:
+    """Run casekit's derivers (`actions.DERIVERS`) on a case in place, as casekit does
+    before writing it, at the time of its last history entry."""
+    from casekit import actions
+    from casekit.env import Actor, Env
+
+    last = case["history"][-1]
+    person = config.people[last["by"]]
+    ctx = actions.Context(
+        env=Env(environ={}, cwd=PROJECT, _config=config),
+        config=config,
+        kind=config.kinds[case["kind"]],
+        actor=Actor(person.login, person.name, person.email),
+        now=datetime.fromisoformat(last["at"]),
+    )
+    change = actions.Change(last["action"], f"{case['id']}: {last['action']}")
+    for step in actions.DERIVERS:
+        step(case, ctx, change)
+
+
+def case_file(case: dict[str, Any], config: Any) -> bytes:
+    """The file casekit would have written for this case after its last history entry."""
+    return render(derive(case, config)).encode("utf-8")
+
+
+# Worker processes get the config once, when they fork, rather than with every case.
+_worker_rules: Any = None
+
+
+def _worker_case_file(case: dict[str, Any]) -> bytes:
+    return case_file(case, _worker_rules)
+
+
+def case_files(cases: list[dict[str, Any]], config: Any, workers: int) -> Iterator[bytes]:
+    """`case_file` of each case, in order (so output depends on the seed alone), spread
+    over `workers` processes."""
+    global _worker_rules
+    if workers <= 1:
+        yield from (case_file(case, config) for case in cases)
+        return
+    _worker_rules = config
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_worker_case_file, cases, chunksize=200)
 
 
 # --- cases -------------------------------------------------------------------------------
@@ -310,6 +432,9 @@ def complaint(b: Builder, product: str, sku: str, age: float) -> None:
     path = ["assessing", "rejected"] if rejected else [
         "assessing", "investigating", "proposed", "implementing", "resolved", "closed",
     ]  # fmt: skip
+    if not rejected and rng.random() < 0.25:
+        # asked the customer for documents: the resolution clock stands still meanwhile
+        path[2:2] = ["waiting_customer", "investigating"]
     done = progress(rng, age, len(path), 2.5)
     source = "received"
     for target in path[:done]:
@@ -378,10 +503,7 @@ def return_case(b: Builder, product: str, sku: str, age: float) -> None:
     b.entry(case["assignee"], "open", to="requested", set=sets)
     case["status"] = "requested"
     declined = rng.random() < 0.1
-    refund = rng.random() < 0.6
-    path = ["declined"] if declined else [
-        "approved", "in_transit", "received", "inspected", "refunded" if refund else "reshipped", "closed",
-    ]  # fmt: skip
+    path = ["declined"] if declined else RETURN_PATHS[sets["return_type"]]
     done = progress(rng, age, len(path), 2.0)
     source = "requested"
     for target in path[:done]:
@@ -390,12 +512,21 @@ def return_case(b: Builder, product: str, sku: str, age: float) -> None:
             needs = {"decline_reason": rng.choice(DECLINES)}
         elif target == "in_transit":
             needs = {"return_tracking_no": f"{rng.choice(COURIERS)}{rng.randrange(10**10):010d}"}
+            if rng.random() < 0.5:
+                needs["postage_amount"] = Decimal(rng.choice((8, 10, 12, 15, 18, 22)))
         elif target == "inspected":
             needs = {"inspection_result": rng.choice(INSPECTIONS)}
+        elif target == "shipment_cancelled":
+            needs = {"cancellation": rng.choice(("order-cancelled", "parcel-recalled"))}
         elif target == "refunded":
-            needs = {"refund_amount": amount}
+            partial = sets["return_type"] == "partial-refund"
+            needs = {
+                "refund_amount": (amount * Decimal("0.3")).quantize(Decimal("0.01")) if partial else amount
+            }
         elif target == "reshipped":
             needs = {"reship_tracking_no": f"{rng.choice(COURIERS)}{rng.randrange(10**10):010d}"}
+            if sets["return_type"] == "exchange":
+                needs["exchange_price"] = amount + Decimal(rng.choice((-20, 0, 0, 0, 30, 60)))
         b.move(case["assignee"], source, target, needs)
         source = target
 
@@ -529,7 +660,7 @@ def casekit(*args: str, cwd: Path, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "casekit", *args], cwd=cwd, env=env, check=True)
 
 
-def build(out: Path, count: int, seed: int, days: int) -> Path:
+def build(out: Path, count: int, seed: int, days: int, workers: int) -> Path:
     out = out.resolve()
     repo = out / "repo"
     if repo.exists():
@@ -550,14 +681,13 @@ def build(out: Path, count: int, seed: int, days: int) -> Path:
     casekit("init", str(repo), cwd=out, env=env)
 
     rng = random.Random(seed)
+    cases = [make_case(rng, opened)[1] for opened in opening_times(rng, count, days)]
+    tasks = [as_task(case, seed) for case in cases]
     by_day: dict[date, list[tuple[str, bytes]]] = {}
-    tasks = []
-    for opened in opening_times(rng, count, days):
-        kind, case = make_case(rng, opened)
+    for case, content in zip(cases, case_files(cases, read_rules(repo), workers), strict=True):
         cid = case["id"]
-        path = f"cases/{kind}/{cid[-18:-14]}/{cid[-14:-12]}/{cid}.yaml"
-        by_day.setdefault(opened.date(), []).append((path, render(case).encode("utf-8")))
-        tasks.append(as_task(case, seed))
+        path = f"cases/{case['kind']}/{cid[-18:-14]}/{cid[-14:-12]}/{cid}.yaml"
+        by_day.setdefault(datetime.fromisoformat(case["opened_at"]).date(), []).append((path, content))
     t1 = time.monotonic()
     print(f"generated {count} cases in {t1 - t0:.1f} s", file=sys.stderr)
 
@@ -600,15 +730,20 @@ def build(out: Path, count: int, seed: int, days: int) -> Path:
 
 
 def check(repo: Path, sample: int, seed: int) -> int:
-    """Every sampled file must be exactly what casekit's round-trip writer makes of it."""
-    sys.path.insert(0, str(PROJECT / "src"))
+    """Every sampled file must be exactly what casekit writes: its derived keys dropped,
+    then derived again by casekit and placed by it, and the whole written by ruamel."""
+    config = read_rules(repo)
     from casekit.yamlio import dump_round_trip, load_round_trip
 
     files = sorted(repo.glob("cases/*/*/*/*.yaml"))
     bad = 0
     for path in random.Random(seed).sample(files, min(sample, len(files))):
         text = path.read_text(encoding="utf-8")
-        again = dump_round_trip(load_round_trip(text))
+        case = load_round_trip(text)
+        for key in DERIVED_KEYS:
+            case.pop(key, None)
+        run_derivers(case, config)
+        again = dump_round_trip(case)
         if again != text:
             bad += 1
             print(f"{path}: differs from casekit's own writing:\n{text}\n---\n{again}", file=sys.stderr)
@@ -623,9 +758,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--days", type=int, default=365, help="cases are opened over this many days")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes that derive and write cases"
+    )
     parser.add_argument("--check", type=int, default=200, metavar="K", help="round-trip check K files")
     args = parser.parse_args()
-    repo = build(args.out, args.cases, args.seed, args.days)
+    repo = build(args.out, args.cases, args.seed, args.days, args.workers)
     if args.check and check(repo, args.check, args.seed):
         raise SystemExit("generated files differ from what casekit writes")
     print(repo)

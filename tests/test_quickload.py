@@ -7,11 +7,13 @@ import random
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casekit import quickload
 from casekit.yamlio import YamlSyntaxError, block_map, dump_round_trip, flow_map, load_fast
+from conftest import PROJECT
 from test_index import _generator
 
 
@@ -64,6 +66,33 @@ key = st.one_of(
 )
 
 
+def flow_seq(items: list[Any]) -> Any:
+    from ruamel.yaml.comments import CommentedSeq
+
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+@st.composite
+def deadline_blocks(draw: st.DrawFn) -> Any:
+    """A `deadlines:` value: clocks, each a block mapping of scalars, some with `missed`
+    (a block sequence of flow mappings as casekit writes it, or a one-line flow sequence)."""
+    block = block_map({})
+    for clock in draw(st.lists(key, min_size=1, max_size=3, unique=True)):
+        entry = block_map(draw(st.dictionaries(key, scalar, max_size=4)))
+        if draw(st.booleans()):
+            missed = [
+                flow_map(draw(st.dictionaries(key, scalar, min_size=1, max_size=2)))
+                for _ in range(draw(st.integers(1, 3)))
+            ]
+            if draw(st.booleans()):
+                missed.append(draw(scalar))
+            entry["missed"] = flow_seq(missed) if draw(st.booleans()) else missed
+        block[clock] = entry
+    return block
+
+
 @st.composite
 def case_docs(draw: st.DrawFn) -> Any:
     doc = block_map({})
@@ -73,6 +102,8 @@ def case_docs(draw: st.DrawFn) -> Any:
         doc["customer"] = block_map(draw(st.dictionaries(key, scalar, min_size=1, max_size=3)))
     if draw(st.booleans()):
         doc["links"] = draw(st.lists(text, max_size=3))
+    if draw(st.booleans()):
+        doc["deadlines"] = draw(deadline_blocks())
     entries = []
     for _ in range(draw(st.integers(0, 4))):
         entry = flow_map(draw(st.dictionaries(key, scalar, min_size=1, max_size=5)))
@@ -103,9 +134,14 @@ def test_the_time_bound_of_an_outlined_file_is_above_every_time_in_it(doc: Any) 
         assert bound is not None and latest.timestamp() < bound
 
 
-INSERTS = ["# a comment", "", "  # indented comment", "    continued", "---", "...", "\ufeffid: x"]
+INSERTS = [
+    "# a comment", "", "  # indented comment", "    continued", "---", "...", "\ufeffid: x",
+    "    # deeper comment", "   three: spaces", "      deep: 1", "    - item", "      - {due: x}",
+]  # fmt: skip
 EDITS = [
     lambda line: "  " + line,
+    lambda line: " " + line,
+    lambda line: line[1:],
     lambda line: line.lstrip(),
     lambda line: line + "  # trailing",
     lambda line: line + " ",
@@ -136,14 +172,21 @@ def mangle(text: str, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-def test_hand_mangled_files_read_the_same() -> None:
+def generated_files(seed: int, count: int) -> list[str]:
+    """Case files as casekit writes them: the benchmark generator's cases, with the keys
+    casekit derives (deadlines, postage, price difference) computed by casekit."""
     generate = _generator()
+    rules = generate.read_rules(PROJECT)
+    rng = random.Random(seed)
+    return [
+        generate.case_file(generate.make_case(rng, opened)[1], rules).decode("utf-8")
+        for opened in generate.opening_times(rng, count, 200)
+    ]
+
+
+def test_hand_mangled_files_read_the_same() -> None:
     rng = random.Random(11)
-    files = []
-    for opened in generate.opening_times(rng, 150, 200):
-        _, case = generate.make_case(rng, opened)
-        files.append(generate.render(case))
-    for text in files:
+    for text in generated_files(11, 150):
         same(text.encode("utf-8"))
         for _ in range(8):
             same(mangle(text, rng).encode("utf-8"))
@@ -154,26 +197,144 @@ def test_hand_mangled_files_read_the_same() -> None:
 
 
 def test_generated_cases_take_the_fast_path() -> None:
-    generate = _generator()
-    rng = random.Random(5)
-    for opened in generate.opening_times(rng, 50, 200):
-        _, case = generate.make_case(rng, opened)
-        text = generate.render(case)
+    missed = 0
+    for text in generated_files(5, 80):
         parsed = quickload.parse_simple(text)  # no fallback for casekit's own layout
         assert typed(parsed) == typed(load_fast(text.encode("utf-8")))
         assert isinstance(parsed["history"][0]["at"], str)
         if "amount_paid" in parsed.get("fields", {}):
             assert isinstance(parsed["fields"]["amount_paid"], Decimal)
+        assert parsed["deadlines"]  # every kind has clocks
+        for entry in parsed["deadlines"].values():
+            assert isinstance(entry["due"], str)
+            missed += "missed" in entry
+    assert missed > 5  # the nested `missed:` sequences were met too
+
+
+# One clock with every kind of line a deadline has; each variant below is read by both
+# readers, and the fast reader must agree, or hand it to libyaml (fast=False).
+DEADLINES = (
+    "id: C-20261101-AAAA-BBBB\nkind: complaint\nstatus: investigating\nlinks: []\n"
+    "deadlines:\n"
+    "  first_response:\n"
+    "    rule: priority=high\n"
+    "    within: 30 working minutes\n"
+    "    start: 2026-11-11T10:40:00+08:00\n"
+    "    due: 2026-11-11T11:10:00+08:00\n"
+    "    met: 2026-11-11T11:00:00+08:00\n"
+    "  updates:\n"
+    "    rule: default\n"
+    "    start: 2026-11-12T16:05:00+08:00\n"
+    "    due: 2026-11-13T16:05:00+08:00\n"
+    "    paused: 2h30m\n"
+    "    missed:\n"
+    "      - {due: 2026-11-12T11:15:00+08:00, met: 2026-11-12T15:20:00+08:00}\n"
+    "      - {due: 2026-11-12T17:15:00+08:00}\n"
+    "    warning: 'the holiday calendar ends 2026-12-31; add next year''s days: calendar'\n"
+    "history:\n"
+    "  - {at: 2026-11-11T10:40:00+08:00, by: chen.jie, action: open, to: received}\n"
+)
+DEADLINE_VARIANTS = [
+    # (old, new, fast): `new` replaces the first `old`
+    ("", "", True),
+    ("    missed:\n      - {due: 2026-11-12T11:15:00+08:00, met: 2026-11-12T15:20:00+08:00}\n"
+     "      - {due: 2026-11-12T17:15:00+08:00}\n",
+     "    missed: [{due: 2026-11-12T11:15:00+08:00, met: 2026-11-12T15:20:00+08:00}]\n", True),
+    ("    missed:\n", "    missed: []\n    more:\n", True),
+    ("    rule: default\n", "    rule: [a, 'b', {c: 1}]\n", True),
+    ("    paused: 2h30m\n", "    paused: true\n    count: 3\n    share: 1.50\n    gone: null\n", True),
+    ("    paused: 2h30m\n", "\n    # a comment line\n\n    paused: 2h30m\n", True),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n", "  # between\n      - {due: x}\n", True),
+    ("  updates:\n", "# at column 0\n  updates:\n", False),
+    ("    paused: 2h30m\n", "    paused: 2h30m  # trailing\n", False),
+    ("  updates:\n", "  updates:  # trailing\n", False),
+    # indentation: odd, deeper, shallower, indentless sequences
+    ("    rule: default\n", "   rule: default\n", False),
+    ("    rule: default\n", "     rule: default\n", False),
+    ("    due: 2026-11-13T16:05:00+08:00\n", "     due: 2026-11-13T16:05:00+08:00\n", False),
+    ("  updates:\n", "   updates:\n", False),
+    ("  updates:\n", " updates:\n", False),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n", "    - {due: 2026-11-12T17:15:00+08:00}\n", False),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n", "        - {due: 2026-11-12T17:15:00+08:00}\n", False),
+    ("      - {due: 2026-11-12T11:15:00+08:00, met: 2026-11-12T15:20:00+08:00}\n",
+     "    - {due: 2026-11-12T11:15:00+08:00, met: 2026-11-12T15:20:00+08:00}\n", False),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n", "      -  {due: 2026-11-12T17:15:00+08:00}\n", False),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n",
+     "      - {due: 2026-11-12T17:15:00+08:00,\n        met: x}\n", False),
+    ("    paused: 2h30m\n", "    paused: 2h30m\n      more\n", False),
+    ("    paused: 2h30m\n", "    paused: 2h30m\n      - x\n", False),
+    ("    rule: default\n", "    rule:\n    within: 1 day\n", False),
+    ("    missed:\n", "    missed:\n    other: 1\n    missed2:\n", False),
+    ("  first_response:\n", "  empty:\n  first_response:\n", False),
+    ("  first_response:\n", "  empty:\n  - x\n  first_response:\n", False),
+    ("deadlines:\n", "deadlines:\n  - x\n", False),
+    ("deadlines:\n", "deadlines:\n  plain: x\n", True),
+    # duplicate keys at each level
+    ("    paused: 2h30m\n", "    paused: 2h30m\n    paused: 1h\n", False),
+    ("  updates:\n", "  first_response:\n    rule: again\n  updates:\n", False),
+    ("history:\n", "deadlines:\n  x:\n    y: 1\nhistory:\n", False),
+    # tabs
+    ("    rule: default\n", "\trule: default\n", False),
+    ("    rule: default\n", "    rule:\tdefault\n", False),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n", "      -\t{due: 2026-11-12T17:15:00+08:00}\n", False),
+    # three levels of mappings: left to libyaml
+    ("    rule: default\n", "    rule:\n      name: default\n", False),
+    ("    rule: default\n", "    rule:\n      name:\n        deeper: default\n", False),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n", "      - due: 2026-11-12T17:15:00+08:00\n", False),
+    ("      - {due: 2026-11-12T17:15:00+08:00}\n", "      - - nested\n", False),
+    # keys that are not text, anchors and aliases
+    ("    rule: default\n", "    1: default\n", False),
+    ("    rule: default\n", "    true: default\n", False),
+    ("    rule: default\n", "    rule: &r default\n    alias: *r\n", False),
+    ("  updates:\n", "  updates: &u\n", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "fast"), DEADLINE_VARIANTS)
+def test_deadline_blocks_read_the_same(old: str, new: str, fast: bool) -> None:
+    assert old in DEADLINES
+    text = DEADLINES.replace(old, new, 1)
+    same(text.encode("utf-8"))
+    if fast:
+        assert typed(quickload.parse_simple(text)) == typed(load_fast(text.encode("utf-8")))
+    else:
+        with pytest.raises(quickload._Unsupported):
+            quickload.parse_simple(text)
+
+
+def test_deadline_blocks_keep_their_types() -> None:
+    parsed = quickload.parse_simple(DEADLINES)
+    updates = parsed["deadlines"]["updates"]
+    assert updates["missed"] == [
+        {"due": "2026-11-12T11:15:00+08:00", "met": "2026-11-12T15:20:00+08:00"},
+        {"due": "2026-11-12T17:15:00+08:00"},
+    ]
+    assert updates["warning"].endswith("next year's days: calendar")
+    assert list(parsed) == ["id", "kind", "status", "links", "deadlines", "history"]
+
+
+def test_files_with_deadline_blocks_are_outlined() -> None:
+    """Generated files with deadline blocks are outlined, and agree with whole reads."""
+    for text in generated_files(23, 60):
+        raw = text.encode("utf-8")
+        shape = quickload.outline(raw)
+        assert shape is not None, text
+        whole = load_fast(raw)
+        assert_outline_agrees(raw, shape, whole)
+        assert len(shape["history"]) == len(whole["history"])
+        for key in quickload.OUTLINED_KEYS:
+            assert typed(shape[key]) == typed(whole[key]), key
+    shape = quickload.outline(DEADLINES.encode("utf-8"))
+    assert shape is not None
+    assert shape["status"] == "investigating"
+    assert shape["history"] == [{"at": "2026-11-11T10:40:00+08:00"}]
 
 
 def test_outlines_agree_with_whole_reads() -> None:
     """What the index learns from an outline equals what it would learn from the case."""
-    generate = _generator()
     rng = random.Random(17)
     outlined = 0
-    for opened in generate.opening_times(rng, 150, 200):
-        _, case = generate.make_case(rng, opened)
-        text = generate.render(case)
+    for text in generated_files(17, 150):
         for variant in [text] + [mangle(text, rng) for _ in range(8)]:
             raw = variant.encode("utf-8")
             shape = quickload.outline(raw)
@@ -264,7 +425,7 @@ def assert_outline_agrees(raw: bytes, shape: dict[str, Any], whole: dict[str, An
         assert bound is not None and latest.timestamp() < bound, text
 
 
-DEADLINES = (
+DEADLINE_LINES = (
     "status: open\ndeadlines:\n  first_response:\n    rule: default\n    within: 2 working hours\n"
     "    start: 2026-11-01T09:00:00+08:00\n    due: 2026-11-01T11:00:00+08:00\n"
     "    met: 2026-11-01T12:00:00+08:00\n  updates:\n    rule: default\n    due: 2026-11-03T09:00:00+08:00\n"
@@ -274,29 +435,33 @@ DEADLINES = (
     "history:\n  - {at: 2026-11-01T09:00:00+08:00, by: li.na, action: open, to: received}\n"
 )
 DEADLINE_ODD = [
-    DEADLINES,
-    DEADLINES.replace(
+    DEADLINE_LINES,
+    DEADLINE_LINES.replace(
         "    due: 2026-11-05T09:00:00+08:00\n", "    due: 2026-11-05T09:00:00+08:00\n      more\n"
     ),
-    DEADLINES.replace(
+    DEADLINE_LINES.replace(
         "  resolution:\n    due: 2026-11-05T09:00:00+08:00\n",
         "  resolution: {due: 2026-11-05T09:00:00+08:00}\n",
     ),
-    DEADLINES.replace("  resolution:\n", "  first_response:\n"),
-    DEADLINES.replace("    missed:\n", "    due: 2026-12-09T09:00:00+08:00\n    missed:\n"),
-    DEADLINES.replace("    due: 2026-11-05T09:00:00+08:00\n", "    due:\n      2026-11-05T09:00:00+08:00\n"),
-    DEADLINES.replace("    met: 2026-11-01T12:00:00+08:00\n", "    met: 2026-11-01T12:00:00+08:00 # late\n"),
-    DEADLINES.replace("    met: 2026-11-01T12:00:00+08:00\n", "    met: '2026-11-01T12:00:00+08:00'\n"),
-    DEADLINES.replace("      - {due", "    - {due"),
-    DEADLINES.replace("  resolution:\n", "  resolution:\n     due: 2026-11-09T09:00:00+08:00\n"),
-    DEADLINES.replace(
+    DEADLINE_LINES.replace("  resolution:\n", "  first_response:\n"),
+    DEADLINE_LINES.replace("    missed:\n", "    due: 2026-12-09T09:00:00+08:00\n    missed:\n"),
+    DEADLINE_LINES.replace(
+        "    due: 2026-11-05T09:00:00+08:00\n", "    due:\n      2026-11-05T09:00:00+08:00\n"
+    ),
+    DEADLINE_LINES.replace(
+        "    met: 2026-11-01T12:00:00+08:00\n", "    met: 2026-11-01T12:00:00+08:00 # late\n"
+    ),
+    DEADLINE_LINES.replace("    met: 2026-11-01T12:00:00+08:00\n", "    met: '2026-11-01T12:00:00+08:00'\n"),
+    DEADLINE_LINES.replace("      - {due", "    - {due"),
+    DEADLINE_LINES.replace("  resolution:\n", "  resolution:\n     due: 2026-11-09T09:00:00+08:00\n"),
+    DEADLINE_LINES.replace(
         "    due: 2026-11-05T09:00:00+08:00\n",
         "    due: 2026-11-05T09:00:00+08:00\n    extra:\n      deep: 2027-01-01T00:00:00+08:00\n",
     ),
-    DEADLINES.replace("deadlines:\n", "deadlines: {}\nother:\n"),
-    DEADLINES.replace("status: open\n", "status: open\nnote: ' 2027-03-01T00:00:00+08:00'\n"),
-    DEADLINES.replace("status: open\n", "status: open\nlinks: [x, 20270301T000000+0800]\n"),
-    DEADLINES.replace("status: open\n", "status: open\nwhen: 2027-W09-1T00:00:00+08:00\n"),
+    DEADLINE_LINES.replace("deadlines:\n", "deadlines: {}\nother:\n"),
+    DEADLINE_LINES.replace("status: open\n", "status: open\nnote: ' 2027-03-01T00:00:00+08:00'\n"),
+    DEADLINE_LINES.replace("status: open\n", "status: open\nlinks: [x, 20270301T000000+0800]\n"),
+    DEADLINE_LINES.replace("status: open\n", "status: open\nwhen: 2027-W09-1T00:00:00+08:00\n"),
 ]
 
 
@@ -319,7 +484,7 @@ def test_deadline_blocks_outline_exactly_or_not_at_all() -> None:
             assert overdue_window(shape) == overdue_window(whole), odd
             assert_outline_agrees(raw, shape, whole)
     assert outlined >= 5
-    shape = quickload.outline((BASE + DEADLINES).encode("utf-8"))
+    shape = quickload.outline((BASE + DEADLINE_LINES).encode("utf-8"))
     assert shape is not None and set(shape["deadlines"]) == {"first_response", "updates", "resolution"}
     assert shape["deadlines"]["updates"] == {
         "due": "2026-11-03T09:00:00+08:00",

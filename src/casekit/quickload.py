@@ -1,15 +1,16 @@
 """A fast reader for case files in the layout casekit writes, falling back to YAML.
 
-`casekit.yamlio.load_fast` (libyaml) reads about 2,600 case files a second here; building
+`casekit.yamlio.load_fast` (libyaml) reads about 2,000 case files a second here; building
 the query index of a 100,000-case repository needs more. Case files written by casekit
-use a small, regular part of YAML: top-level `key: value` lines, one level of nested
-mappings indented by two spaces, and block sequences whose items are one-line flow
-mappings (`history`). This module reads exactly that part, line by line with regular
-expressions, and hands every file that strays from it (comments in odd places, quotes
-other than simple single quotes, multi-line values, anchors, tags, tabs, CRLF ...) to
-`load_fast` whole. Values are resolved with the same YAML 1.2 rules as `load_fast`, so
-`load(raw) == load_fast(raw)` for every input, types included (the test suite checks
-that on generated and mutated files).
+use a small, regular part of YAML: top-level `key: value` lines, mappings nested two
+levels deep (at two and four spaces: `customer`, `fields`, and `deadlines` with one
+mapping per clock), and block sequences whose items are one-line flow mappings
+(`history` at two spaces, a deadline's `missed` at six). This module reads exactly that
+part, line by line with regular expressions, and hands every file that strays from it
+(comments in odd places, quotes other than simple single quotes, multi-line values,
+deeper nesting, anchors, tags, tabs, CRLF ...) to `load_fast` whole. Values are resolved
+with the same YAML 1.2 rules as `load_fast`, so `load(raw) == load_fast(raw)` for every
+input, types included (the test suite checks that on generated and mutated files).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ _SAFE_TEXT = re.compile(
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
 _TOP = re.compile(rf"({_KEY}):(?: (.*))?")
 _NESTED = re.compile(rf"  ({_KEY}): (.+)")
+_NESTED_OPEN = re.compile(rf"  ({_KEY}):")
+_INNER = re.compile(rf"    ({_KEY}): (.+)")
+_INNER_OPEN = re.compile(rf"    ({_KEY}):")
 _FLOW_KEY = re.compile(rf"({_KEY}): ")
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 # A plain scalar in flow context: no indicator first, then no flow indicator, comment
@@ -515,6 +519,8 @@ def _skippable(line: str) -> bool:
 
 
 def _block(lines: list[str]) -> Any:
+    """What the indented lines under a top-level `key:` hold: a sequence of one-line
+    items, or a mapping at two spaces (see `_mapping`)."""
     if not lines:
         return None
     if lines[0].startswith("  - "):
@@ -525,15 +531,65 @@ def _block(lines: list[str]) -> Any:
             item = _entry(line[4:]) if line[4:5] == "{" else None
             items.append(_block_scalar(line[4:]) if item is None else item)
         return items
+    return _mapping(lines)
+
+
+def _mapping(lines: list[str]) -> dict[str, Any]:
+    """`  key: value` lines, where a `  key:` line may open a mapping at four spaces
+    (`deadlines:` holds one mapping per clock)."""
     mapping: dict[str, Any] = {}
-    for line in lines:
+    count = len(lines)
+    index = 0
+    while index < count:
+        line = lines[index]
+        index += 1
         match = _NESTED.fullmatch(line)
-        if match is None:
-            raise _Unsupported
+        if match is not None:
+            value: Any = _block_scalar(match[2])
+        else:
+            match = _NESTED_OPEN.fullmatch(line)
+            if match is None:
+                raise _Unsupported
+            start = index
+            while index < count and lines[index].startswith("    "):
+                index += 1
+            # `key:` with nothing deeper under it: null, or an indentless sequence
+            if start == index:
+                raise _Unsupported
+            value = _inner_mapping(lines, start, index)
         key = _key(match[1])
         if key in mapping:
             raise _Unsupported
-        mapping[key] = _block_scalar(match[2])
+        mapping[key] = value
+    return mapping
+
+
+def _inner_mapping(lines: list[str], start: int, end: int) -> dict[str, Any]:
+    """`    key: value` lines in lines[start:end], where a `    key:` line opens a
+    sequence of one-line items at six spaces (a deadline's `missed:`). Anything deeper
+    is left to the full parser."""
+    mapping: dict[str, Any] = {}
+    index = start
+    while index < end:
+        line = lines[index]
+        index += 1
+        match = _INNER.fullmatch(line)
+        if match is not None:
+            value: Any = _block_scalar(match[2])
+        else:
+            match = _INNER_OPEN.fullmatch(line)
+            if match is None:
+                raise _Unsupported
+            value = []
+            while index < end and lines[index].startswith("      - "):
+                value.append(_block_scalar(lines[index][8:]))
+                index += 1
+            if not value:
+                raise _Unsupported
+        key = _key(match[1])
+        if key in mapping:
+            raise _Unsupported
+        mapping[key] = value
     return mapping
 
 
