@@ -96,11 +96,12 @@ def write_atomically(path: Path, content: bytes) -> None:
 
 def parse_case(root: Path, path: Path, raw: bytes, *, for_rewrite: bool = False) -> Any:
     """Parse a case file's bytes; a broken file is one error naming the file and line."""
-    from casekit.yamlio import YamlSyntaxError, load_fast, load_round_trip
+    from casekit.quickload import load
+    from casekit.yamlio import YamlSyntaxError, load_round_trip
 
     rel = relpath(root, path)
     try:
-        data = load_round_trip(raw.decode("utf-8")) if for_rewrite else load_fast(raw)
+        data = load_round_trip(raw.decode("utf-8")) if for_rewrite else load(raw)
     except UnicodeDecodeError:
         raise Refused(f"{rel} is not UTF-8 text; save it as UTF-8") from None
     except YamlSyntaxError as exc:
