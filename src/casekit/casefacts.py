@@ -11,7 +11,8 @@ and returns None or an empty result for what is missing; nothing here raises on 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -79,13 +80,35 @@ def entry_time(entry: Mapping[str, Any]) -> datetime | None:
     return parse_time(entry.get("at"))
 
 
+# Set by `shared_timelines`: id(case) -> (case, its timed history).
+_TIMELINES: dict[int, tuple[Mapping[str, Any], list[tuple[datetime, Mapping[str, Any]]]]] | None = None
+
+
+@contextmanager
+def shared_timelines() -> Iterator[None]:
+    """Within this block `timed_history` reads each case once: a report asks for the same
+    case's timeline many times. The cases must not change inside the block."""
+    global _TIMELINES
+    previous = _TIMELINES
+    _TIMELINES = {}
+    try:
+        yield
+    finally:
+        _TIMELINES = previous
+
+
 def timed_history(case: Mapping[str, Any]) -> list[tuple[datetime, Mapping[str, Any]]]:
-    """History entries with a readable time, in file order."""
+    """History entries with a readable time, in file order (do not change the list)."""
+    cache = _TIMELINES
+    if cache is not None and (hit := cache.get(id(case))) is not None and hit[0] is case:
+        return hit[1]
     result = []
     for entry in history_of(case):
         moment = entry_time(entry)
         if moment is not None:
             result.append((moment, entry))
+    if cache is not None:
+        cache[id(case)] = (case, result)
     return result
 
 
@@ -386,8 +409,8 @@ def _last_action_time(case: Mapping[str, Any], actions: set[str]) -> datetime | 
 
 def _first_time(entry: Mapping[str, Any], keys: Iterable[str]) -> datetime | None:
     for key in keys:
-        value = parse_time(entry.get(key))
-        if value is not None:
+        raw = entry.get(key)
+        if raw is not None and (value := parse_time(raw)) is not None:
             return value
     return None
 

@@ -197,7 +197,7 @@ class Item:
         given were narrowed to the scope first or not."""
         return self.scope is None or self.scope.matches(self.case)
 
-    @property
+    @cached_property
     def kind_name(self) -> str:
         return str(self.case.get("kind"))
 
@@ -977,6 +977,13 @@ def build_report(
     """Every section of the weekly (or, for a month, the monthly) report as plain data,
     from the cases in its scope (`report_scope`); "available" flags say whether those
     cases hold any data of that sort."""
+    with facts.shared_timelines():
+        return _build_report(cases, config, period, lang)
+
+
+def _build_report(
+    cases: Iterable[Mapping[str, Any]], config: Config, period: Period, lang: str | None
+) -> dict[str, Any]:
     settings = settings_of(config)
     lang = lang or settings.lang
     labels = Labels(config, lang)

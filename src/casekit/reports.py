@@ -44,6 +44,7 @@ def make_report(
     env: Env, which: str, *, period_text: str | None, output: str, lang: str | None, out: str | None
 ) -> Report:
     """Compute a weekly or monthly report from the cases as of the period's end and render it."""
+    from casekit.index import no_gc
     from casekit.repository import read_cases
 
     if output not in FORMATS:
@@ -51,14 +52,17 @@ def make_report(
     config = env.config
     period = period_for(env, which, period_text)
     docs, problems = read_cases(env.root, live_since=report_scope(config, period))
-    model = build_report([d.data for d in docs], config, period, lang=lang)
-    model["unreadable"] = sorted({p.path for p in problems})
-    if output == "json":
-        from casekit.output import to_json
+    # Thousands of cases stay in memory while the report is made and little of it is
+    # cyclic: the collector would only walk them over and over.
+    with no_gc():
+        model = build_report([d.data for d in docs], config, period, lang=lang)
+        model["unreadable"] = sorted({p.path for p in problems})
+        if output == "json":
+            from casekit.output import to_json
 
-        text = to_json(model) + "\n"
-    else:
-        text = render_report(env.root, which, output, model)
+            text = to_json(model) + "\n"
+        else:
+            text = render_report(env.root, which, output, model)
     path = _target(env, out, which, period, output)
     if path is not None:
         try:

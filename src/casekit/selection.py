@@ -7,7 +7,7 @@ results with and without the index are the same.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -84,10 +84,8 @@ class CaseFilter:
             return False
         if self.live_since is not None:
             since, finals = self.live_since
-            if kind is not None and status in finals.get(kind, ()):
-                latest = latest_time(case)
-                if latest is not None and latest < since:
-                    return False
+            if kind is not None and status in finals.get(kind, ()) and not _holds_time_since(case, since):
+                return False
         if self.overdue_at is not None:
             from casekit.deadlines import is_overdue
 
@@ -124,25 +122,49 @@ def latest_time(case: Any) -> datetime | None:
     that reads as an ISO 8601 time with an offset, as `casefacts.parse_time` reads it.
     None when it holds none."""
     latest: datetime | None = None
+    for moment in _instants(case):
+        if latest is None or moment > latest:
+            latest = moment
+    return latest
+
+
+def _holds_time_since(case: Any, since: datetime) -> bool:
+    """`latest_time(case) is None or latest_time(case) >= since`, stopping at the first
+    such time (the history, which holds the latest ones, is looked at first)."""
+    found = False
+    for moment in _instants(case):
+        if moment >= since:
+            return True
+        found = True
+    return not found
+
+
+def _instants(case: Any) -> Iterator[datetime]:
+    """Every instant written in the case, last values first."""
     stack = [case]
     while stack:
         value = stack.pop()
-        if isinstance(value, str):
-            text = value.strip()
-            if text[:1].isdigit():
-                try:
-                    moment = datetime.fromisoformat(text)
-                except ValueError:
-                    continue
-                if moment.tzinfo is not None and moment.utcoffset() is not None:
-                    latest = moment if latest is None or moment > latest else latest
-        elif isinstance(value, Mapping):
+        kind = type(value)
+        if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
+            # a time starts with its year (after any space): skip other text cheaply
+            if not (value[:1].isdigit() or value[:1].isspace()):
+                continue
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                continue
+        elif kind is dict or (kind is not list and isinstance(value, Mapping)):
             stack.extend(value.values())
-        elif isinstance(value, list):
+            continue
+        elif kind is list:
             stack.extend(value)
-        elif isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
-            latest = value if latest is None or value > latest else latest
-    return latest
+            continue
+        elif isinstance(value, datetime):
+            moment = value
+        else:
+            continue
+        if moment.tzinfo is not None and moment.utcoffset() is not None:
+            yield moment
 
 
 def final_states(config: Any) -> dict[str, frozenset[str]]:
