@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from casekit.conditions import Facts, matches
@@ -354,8 +355,14 @@ class State(StrEnum):
 def _instant(value: Any) -> datetime | None:
     if value is None:
         return None
+    return _instant_text(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant_text(text: str) -> datetime | None:
+    # `list` judges thousands of deadlines, each several times (datetimes are immutable)
     try:
-        moment = datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None

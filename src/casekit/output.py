@@ -115,20 +115,30 @@ def _quick_width(text: str) -> int | None:
     for anything whose width needs wcwidth's tables (controls, combining marks...)."""
     if text.isascii():
         return len(text) if text.isprintable() else None
-    import unicodedata
-
     width = 0
     for char in text:
-        if char.isascii():
-            if not char.isprintable():
-                return None
-            width += 1
-            continue
-        category = unicodedata.category(char)
-        if category[0] not in "LNPS" or category == "Sk":
+        char_width = _CHAR_WIDTHS.get(char)
+        if char_width is None:
+            char_width = _CHAR_WIDTHS[char] = _quick_char_width(char)
+        if char_width < 0:
             return None
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        width += char_width
     return width
+
+
+_CHAR_WIDTHS: dict[str, int] = {}  # a table of thousands of Chinese cells repeats characters
+
+
+def _quick_char_width(char: str) -> int:
+    """1 or 2 columns, or -1 when wcwidth's tables are needed."""
+    import unicodedata
+
+    if char.isascii():
+        return 1 if char.isprintable() else -1
+    category = unicodedata.category(char)
+    if category[0] not in "LNPS" or category == "Sk":
+        return -1
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def display_width(text: str) -> int:
