@@ -61,3 +61,60 @@ def test_two_clones_open_cases_at_the_same_moment_then_merge(repo: CLI, tmp_path
     assert sorted(read_case(f)["id"] for f in files) == sorted(ids_a + ids_b)
     b.ok("validate")
     b.ok("audit")
+
+
+def test_staged_blobs_read_from_the_index_file_agree_with_git(tmp_path: Path) -> None:
+    """`vcs.staged_blob` reads git's index file itself; where it answers, it says what
+    `git ls-files -s` says, in every index form git writes; otherwise it says nothing."""
+    import subprocess
+
+    from casekit.vcs import staged_blob
+
+    root = tmp_path / "repo"
+    root.mkdir()
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    names = [
+        f"cases/complaint/2026/{m:02d}/C-2026{m:02d}01-AAAA-{n:04d}.yaml" for m in (1, 2) for n in range(40)
+    ]
+    names += [
+        "a",
+        "cases/x.yaml",
+        "cases/complaint/2026/01/C-20260101-AAAA-0001.yaml.bak",
+        "长名字/案例.yaml",
+    ]
+    for number, name in enumerate(names):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"case {number}\n", encoding="utf-8")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "cases")
+    (root / names[3]).write_text("staged change\n", encoding="utf-8")
+    git("add", names[3])
+    git("update-index", "--skip-worktree", names[5])
+
+    def listed() -> dict[str, str]:
+        rows = git("ls-files", "-s", "-z").split("\0")
+        return {row.split("\t", 1)[1]: row.split()[1] for row in rows if row}
+
+    answered = 0
+    forms = (
+        ["--index-version", "2"],
+        ["--index-version", "3"],
+        ["--index-version", "4"],
+        ["--index-version", "3", "--split-index"],
+    )
+    for form in forms:
+        git("update-index", *form)
+        truth = listed()
+        for name in names:
+            found = staged_blob(root, name)
+            if found is not None:
+                answered += 1
+                assert found == truth[name], (form, name)
+        assert staged_blob(root, names[5]) is None  # skip-worktree: extended flags, left to git
+        assert staged_blob(root, "cases/missing.yaml") is None
+    assert answered >= 2 * (len(names) - 1)  # versions 2 and 3 answer for every plain entry
