@@ -1,7 +1,8 @@
 """A fast reader for case files in the layout casekit writes, falling back to YAML.
 
-`casekit.yamlio.load_fast` (libyaml) reads about 2,000 case files a second here; building
-the query index of a 100,000-case repository needs more. Case files written by casekit
+`casekit.yamlio.load_fast` (libyaml) reads about 2,000 case files a second here, this
+reader about 8,000 (`python bench/readers.py bench/out/10000/repo`); building the query
+index of a 100,000-case repository needs the difference. Case files written by casekit
 use a small, regular part of YAML: top-level `key: value` lines, mappings nested two
 levels deep (at two and four spaces: `customer`, `fields`, and `deadlines` with one
 mapping per clock), and block sequences whose items are one-line flow mappings
