@@ -12,7 +12,6 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import struct
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -146,47 +145,11 @@ class FileState:
 
 def file_state(root: Path, relpath: str) -> FileState:
     """The blob ids of `relpath` in HEAD and in git's index (None where absent)."""
-    staged = staged_blob(root, relpath)
-    if staged is not None:
-        (head_obj,) = cat_objects(root, [f"HEAD:{relpath}"])
-        return FileState(blob_id(head_obj.content) if head_obj else None, staged)
     head_obj, index_obj = cat_objects(root, [f"HEAD:{relpath}", f":0:{relpath}"])
     return FileState(
         blob_id(head_obj.content) if head_obj else None,
         blob_id(index_obj.content) if index_obj else None,
     )
-
-
-_MODES = (struct.pack(">I", 0o100644), struct.pack(">I", 0o100755))
-
-
-def staged_blob(root: Path, relpath: str) -> str | None:
-    """The blob id of `relpath`'s plain entry in git's index file, or None when this
-    cannot tell (then ask git). Git would parse every entry of the index to answer, tens
-    of milliseconds at 100,000 files; this reads the file and looks for the one entry.
-
-    Only what this is sure of is answered: an index of version 2 or 3, and an entry at
-    stage 0 without extended flags whose name field is exactly the path (an entry is 62
-    bytes of stat data, blob id and flags, then the path and NUL padding to 8 bytes; the
-    flags hold the stage and the path's length). Anything else (version 4, an entry a
-    split index keeps elsewhere, skip-worktree, a conflict) is left to git."""
-    name = relpath.encode("utf-8")
-    if len(name) >= 0xFFF:
-        return None
-    try:
-        data = (git_dir(root) / "index").read_bytes()
-    except OSError:
-        return None
-    if data[:4] != b"DIRC" or data[4:8] not in (b"\0\0\0\x02", b"\0\0\0\x03"):
-        return None
-    needle = struct.pack(">H", len(name)) + name + b"\0"
-    at = data.find(needle, 12)
-    while at != -1:
-        start = at - 60  # flags come after 40 bytes of stat data and the 20-byte blob id
-        if start >= 12 and (start - 12) % 8 == 0 and data[start + 24 : start + 28] in _MODES:
-            return data[start + 40 : start + 60].hex()
-        at = data.find(needle, at + 1)
-    return None
 
 
 def _parse_tree(body: bytes) -> dict[bytes, tuple[bytes, bytes]]:
