@@ -357,12 +357,22 @@ def machine() -> str:
 
 
 def write_results(path: Path, count: int, body: str) -> None:
-    """Replace this repository size's section of RESULTS.md (other sizes stay)."""
+    """Replace this repository size's section of RESULTS.md (other sizes stay, and so do
+    sections not named after a size, such as notes, after them)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     preamble, *sections = text.split("\n## ") if text else [_PREAMBLE]
-    by_size = {int(s.split(" ", 1)[0].replace(",", "")): s.rstrip("\n") for s in sections}
+    by_size: dict[int, str] = {}
+    notes: list[str] = []
+    for section in sections:
+        size = section.split(" ", 1)[0].replace(",", "")
+        if size.isdigit():
+            by_size[int(size)] = section.rstrip("\n")
+        else:
+            notes.append(section.rstrip("\n"))
     by_size[count] = f"{count:,} cases\n\n{body}"
-    parts = [preamble.rstrip("\n")] + [f"## {by_size[n]}" for n in sorted(by_size)]
+    parts = (
+        [preamble.rstrip("\n")] + [f"## {by_size[n]}" for n in sorted(by_size)] + [f"## {n}" for n in notes]
+    )
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 
