@@ -21,6 +21,7 @@ import pytest
 from casedata import at, case, check_golden, november, write_cases
 from conftest import CLI, base_environ
 from pngread import colour_counts, has_colour, read_png
+from returns_gen import SHOP_PAYS
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 NOW = "2026-11-30T09:00:00+08:00"
@@ -28,15 +29,6 @@ TERMINAL = {
     "complaint": {"rejected", "closed"},
     "callback": {"completed", "unreachable", "cancelled"},
     "return": {"declined", "closed"},
-}
-SHOP_PAYS = {
-    "quality",
-    "not-as-described",
-    "wrong-item",
-    "missing-item",
-    "extra-item",
-    "courier-damage",
-    "lost-parcel",
 }
 WEEK = (
     datetime.fromisoformat("2026-11-16T00:00:00+08:00"),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import CLI, read_case
+from returns_gen import SHOP_PAYS
 
 BASE = [
     "order_no=TB20261120001",
@@ -62,19 +63,9 @@ def trailers(repo: CLI) -> dict[str, str]:
 
 # --- postage ---------------------------------------------------------------------------
 
-SHOP_REASONS = [
-    "quality",
-    "not-as-described",
-    "wrong-item",
-    "missing-item",
-    "extra-item",
-    "courier-damage",
-    "lost-parcel",
-]
-
 
 def test_who_pays_postage_follows_the_reason_and_shows_on_the_case(repo: CLI) -> None:
-    for reason in [*SHOP_REASONS, "changed-mind"]:
+    for reason in [*sorted(SHOP_PAYS), "changed-mind"]:
         case_id = open_return(repo, "return_type=return", f"reason={reason}")
         payer = "customer" if reason == "changed-mind" else "shop"
         postage = shown(repo, case_id)["postage"]

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 from casekit.casefile import customer_of, fields_of, history_of
 from casekit.config import KindSpec
 from casekit.returns.settings import ReturnSettings
+from casekit.timeutil import stored_instant
 
 # Keys the core settable changes use in a history entry's `set` record.
 _CORE_KEYS = ("title", "priority", "channel")
@@ -43,20 +43,10 @@ _DONE_KEYS = ("met", "met_at", "done_at", "completed_at", "satisfied_at", "answe
 def parse_time(value: Any) -> datetime | None:
     """An aware datetime from a stored ISO 8601 text, or None for anything else."""
     if isinstance(value, str):
-        return _parse_text_time(value)
+        return stored_instant(value.strip())
     if isinstance(value, datetime):
         return value if value.tzinfo else None
     return None
-
-
-@lru_cache(maxsize=1 << 16)
-def _parse_text_time(value: str) -> datetime | None:
-    # Reports read each case's times many times over (datetimes are immutable: sharing is safe).
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 def money(value: Any) -> Decimal | None:

@@ -223,9 +223,8 @@ def check_case_change(
                 Finding("delete", "the case file is deleted; cases are never deleted: close them instead")
             )
         return report
-    doc, syntax = parse_doc(path, after)
+    doc = _parse_new(path, after, report)
     if doc is None:
-        report.findings += [Finding("schema", p.message, p.line) for p in syntax]
         return report
     case = doc.data
     report.case_id = str(case.get("id") or stem)
@@ -491,9 +490,8 @@ def check_merged_case(
                 Finding("delete", "the merge deletes the case file; cases are never deleted")
             )
         return report
-    doc, syntax = parse_doc(path, after)
+    doc = _parse_new(path, after, report)
     if doc is None:
-        report.findings += [Finding("schema", p.message, p.line) for p in syntax]
         return report
     report.case_id = str(doc.data.get("id") or stem)
     known: set[str] = set()
@@ -611,3 +609,11 @@ def signature_findings(
             "signature", f"the commit is signed by {signer or 'an unknown key'}, not by its author {author}"
         )
     ]
+
+
+def _parse_new(path: str, after: bytes, report: CaseReport) -> CaseDoc | None:
+    """The new content parsed, or None with its syntax problems added to the report."""
+    doc, syntax = parse_doc(path, after)
+    if doc is None:
+        report.findings += [Finding("schema", p.message, p.line) for p in syntax]
+    return doc

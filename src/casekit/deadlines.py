@@ -30,11 +30,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 from casekit.conditions import Facts, matches
 from casekit.deadline_rules import PROMISE_CLOCK, ClockSpec, PromiseSpec, Rule
+from casekit.timeutil import stored_instant
 from casekit.workcal import ZERO, WorkCalendar, advance, format_span, measure, parse_span
 
 ENTRY_KEYS = ("rule", "within", "start", "due", "met", "paused", "paused_since", "missed", "warning")
@@ -353,19 +353,7 @@ class State(StrEnum):
 
 
 def _instant(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    return _instant_text(str(value))
-
-
-@lru_cache(maxsize=1 << 16)
-def _instant_text(text: str) -> datetime | None:
-    # `list` judges thousands of deadlines, each several times (datetimes are immutable)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+    return None if value is None else stored_instant(str(value))
 
 
 def deadline_state(entry: Mapping[str, Any], at: datetime) -> State:

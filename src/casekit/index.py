@@ -126,26 +126,31 @@ def _text(value: Any) -> str | None:
 
 
 def summary(data: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """The columns queries filter on: text values only (anything else is NULL), the
-    first and last history times, when the case can be overdue (`overdue_window`) and
-    the latest time it holds (`latest_time`; NULL: none)."""
+    """The columns queries filter on, but the latest time (`latest_column`): text values
+    only (anything else is NULL), the first and last history times, and when the case can
+    be overdue (`overdue_window`)."""
     from casekit.deadlines import overdue_window
-    from casekit.selection import latest_time
 
     if data is None:
-        return (None,) * 12
+        return (None,) * 11
     history = history_of(data)
     updated = history[-1].get("at") if history else data.get("opened_at")
     window = overdue_window(data)
-    latest = latest_time(data)
     return (
         *_texts(data),
         _text(updated),
         *_span(history, data),
         None if window is None else window[0].timestamp(),
         None if window is None or window[1] is None else window[1].timestamp(),
-        None if latest is None else latest.timestamp(),
     )
+
+
+def latest_column(data: Mapping[str, Any] | None) -> float | None:
+    """The latest time a whole case holds (`latest_time`; NULL: none)."""
+    from casekit.selection import latest_time
+
+    latest = None if data is None else latest_time(data)
+    return None if latest is None else latest.timestamp()
 
 
 _TEXT_COLUMNS = ("id", "kind", "status", "priority", "assignee", "opened_at")  # quickload.OUTLINED_KEYS
@@ -192,7 +197,7 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
             raw = handle.read()
     except OSError as exc:
         problems = [Problem(rel, None, f"cannot read the file: {exc.strerror}")]
-        return (rel, "", None, 1, *summary(None), None, pickle.dumps(problems))
+        return (rel, "", None, 1, *summary(None), None, None, pickle.dumps(problems))
     if outline:
         from casekit.quickload import outline as outline_of
         from casekit.quickload import time_bound
@@ -200,7 +205,7 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
         shape = outline_of(raw)
         if shape is not None:
             # the outline holds only some of the times: bound them from the text instead
-            return (rel, blob_id(raw), stat, 0, *summary(shape)[:-1], time_bound(raw), None, None)
+            return (rel, blob_id(raw), stat, 0, *summary(shape), time_bound(raw), None, None)
     doc, found = parse_doc(rel, raw)
     data = None if doc is None else doc.data
     return (
@@ -209,6 +214,7 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
         stat,
         1,
         *summary(data),
+        latest_column(data),
         None if data is None else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL),
         pickle.dumps(found) if found else None,
     )

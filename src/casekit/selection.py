@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from casekit.casefile import history_of
+from casekit.timeutil import stored_instant
 
 
 def _frozen(values: Collection[str] | None) -> frozenset[str] | None:
@@ -149,10 +150,10 @@ def _instants(case: Any) -> Iterator[datetime]:
             # a time starts with its year (after any space): skip other text cheaply
             if not (value[:1].isdigit() or value[:1].isspace()):
                 continue
-            try:
-                moment = datetime.fromisoformat(value.strip())
-            except ValueError:
+            found = stored_instant(value.strip())
+            if found is None:
                 continue
+            moment = found
         elif kind is dict or (kind is not list and isinstance(value, Mapping)):
             stack.extend(value.values())
             continue

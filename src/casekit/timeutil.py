@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -40,3 +40,16 @@ def parse_date(text: str) -> date:
 def format_datetime(value: datetime, tz: tzinfo) -> str:
     """The stored form: seconds precision, in the repository's time zone, with offset."""
     return value.astimezone(tz).isoformat(timespec="seconds")
+
+
+@lru_cache(maxsize=1 << 16)
+def stored_instant(text: str) -> datetime | None:
+    """The aware datetime a stored ISO 8601 text names, or None (no offset, not a time).
+
+    Cached: reports and `list` read the same case's times many times over (datetimes are
+    immutable, so sharing them is safe)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
