@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import pickle
 import random
 import sqlite3
 import subprocess
@@ -23,6 +24,8 @@ OFF = {"CASEKIT_INDEX": "off"}
 QUERIES = (
     ("list", "--format", "json"),
     ("list", "--status", "investigating,received", "--format", "csv"),
+    ("list", "--overdue", "--format", "json"),
+    ("due", "--format", "json"),
     ("list", "--kind", "callback", "--assignee", "wang.fang"),
     ("validate",),
     ("validate", "--format", "json"),
@@ -380,7 +383,12 @@ def test_outlined_cases_are_read_whole_when_asked_for(filled: CLI, monkeypatch: 
     assert 30 < outlined() < 60  # most were only outlined; the matching ones were read whole
     both(kinds=["return"], assignees=["li.na", "chen.jie"], with_problems=False)
     both(ids=[p.stem for p in sorted((filled.root / "cases").glob("*/*/*/*.yaml"))[:7]], with_problems=False)
-    same_answers(filled, ("list", "--status", "closed", "--format", "json"), ("audit", "--format", "json"))
+    same_answers(
+        filled,
+        ("list", "--status", "closed", "--format", "json"),
+        ("due", "--format", "json"),
+        ("audit", "--format", "json"),
+    )
     both()  # everything, with every file's problems: the rest is read whole
     assert outlined() == 0
 
@@ -428,6 +436,62 @@ def test_overdue_and_report_queries_narrow_without_changing_answers(filled: CLI)
         entries = with_index(filled.root, lambda index, w=where: index.entries(w), show_progress=False)
         kept = [e.path for e in entries if e.data is not None and where.matches(e.data)]
         assert 0 < len(kept) <= len(entries) < 64, where
+
+
+def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
+    """What the index keeps for `list` and `due` (`views.list_view`) gives the same rows
+    and the same filter answers as the whole case, for generated cases and odd shapes."""
+    from datetime import datetime, timedelta, timezone
+
+    from casekit.config import load_config
+    from casekit.deadline_views import due_rows
+    from casekit.repository import read_cases
+    from casekit.selection import CaseFilter
+    from casekit.views import case_row, list_view
+
+    config = load_config(filled.root)
+    cases = [dict(d.data) for d in read_cases(filled.root)[0]]
+    odd = dict(cases[0])
+    odd.update(
+        customer="王先生", history="none", deadlines={"first_response": "soon", "resolve": {"due": "x"}}
+    )
+    bare = {key: value for key, value in cases[1].items() if key not in ("customer", "history", "deadlines")}
+    missed = dict(cases[2])
+    missed["deadlines"] = {
+        "callback": {
+            "due": "2026-11-20T18:00:00+08:00",
+            "missed": [
+                {"due": "2026-11-10T18:00:00+08:00"},
+                "bad",
+                {"due": "2026-11-12T18:00:00+08:00", "met": 1},
+            ],
+            "warning": "逾期",
+        }
+    }
+    cases += [odd, bare, missed]
+    zone = timezone(timedelta(hours=8))
+    moments = [
+        datetime(2026, 10, 1, tzinfo=zone),
+        datetime(2026, 11, 23, 12, tzinfo=zone),
+        datetime(2027, 1, 1, tzinfo=zone),
+    ]
+    some = [str(c.get("id")) for c in cases[::3]]
+    filters = [
+        CaseFilter.of(kinds=["return", "callback"]),
+        CaseFilter.of(statuses=["received", "closed"], assignees=["li.na"]),
+        CaseFilter.of(ids=some),
+        *(CaseFilter.of(overdue_at=moment) for moment in moments),
+    ]
+    views = [list_view(case) for case in cases]
+    for now in moments:
+        assert [case_row(v, config, now) for v in views] == [case_row(c, config, now) for c in cases]
+        assert due_rows(views, config, now) == due_rows(cases, config, now)
+        assert any(row["overdue"] for row in (case_row(v, config, now) for v in views)) == (now != moments[0])
+    for where in filters:
+        assert [where.matches(v) for v in views] == [where.matches(c) for c in cases], where
+    assert all(
+        len(pickle.dumps(v)) < len(pickle.dumps(c)) / 2 for v, c in zip(views, cases[:-3], strict=False)
+    )
 
 
 def read_due(path: Path) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from casekit.config import Config
 from casekit.deadline_rules import clock_label
-from casekit.deadlines import State, breaches, next_due, open_deadlines
+from casekit.deadlines import State, breach_count, next_due, open_deadlines
 from casekit.workcal import format_span
 
 DUE_COLUMNS = (
@@ -87,17 +87,16 @@ def due_rows(
 
 def list_columns(case: Mapping[str, Any], config: Config, now: datetime) -> dict[str, Any]:
     """The deadline columns of `casekit list`: the next deadline, and whether any is overdue."""
-    items = open_deadlines(case, now)
     kind = config.kinds.get(str(case.get("kind")))
-    if kind is not None and kind.is_terminal(str(case.get("status"))):
-        items = []
+    terminal = kind is not None and kind.is_terminal(str(case.get("status")))
+    items = [] if terminal else open_deadlines(case, now)
     upcoming = next_due(items)
     overdue = [d.clock for d in items if d.state is State.OVERDUE]
     return {
         "next_due": upcoming.due.astimezone(config.tz).isoformat(timespec="seconds") if upcoming else None,
         "next_deadline": upcoming.clock if upcoming else None,
         "overdue": overdue,
-        "breaches": len(breaches(case, now)),
+        "breaches": breach_count(case, now),
     }
 
 
@@ -192,7 +191,7 @@ def due_report(
     from casekit.errors import UsageError
     from casekit.holidays import calendar_for
     from casekit.output import table, to_csv, to_json
-    from casekit.repository import read_cases
+    from casekit.repository import read_listings
     from casekit.views import select
     from casekit.workcal import advance, parse_duration
 
@@ -206,8 +205,8 @@ def due_report(
             raise UsageError(f"--within: {exc}") from None
         calendar = calendar_for(config)
         horizon = advance(calendar, length.working, now, length.length(calendar.day_length))
-    docs, _ = read_cases(env.root)
-    chosen = select((d.data for d in docs), config, kinds=kinds, assignees=assignees)
+    listed = read_listings(env.root)
+    chosen = select(listed, config, kinds=kinds, assignees=assignees)
     rows = due_rows(chosen, config, now, horizon=horizon)
     if output == "json":
         return to_json(rows)

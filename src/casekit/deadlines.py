@@ -26,11 +26,11 @@ A stored entry (see docs/deadlines.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from casekit.conditions import Facts, matches
 from casekit.deadline_rules import PROMISE_CLOCK, ClockSpec, PromiseSpec, Rule
@@ -399,8 +399,7 @@ def overdue_window(case: Mapping[str, Any]) -> tuple[datetime, datetime | None] 
     return start, None if endless else end
 
 
-@dataclass(frozen=True)
-class Breach:
+class Breach(NamedTuple):
     """A deadline missed: `met` is when it was met after all (None: not met by `at`)."""
 
     clock: str
@@ -425,23 +424,29 @@ def deadlines_of(case: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 def breaches(case: Mapping[str, Any], at: datetime) -> list[Breach]:
     """Every deadline of the case breached by instant `at`, promises included, by due time."""
-    found: list[Breach] = []
+    return sorted(_breached(case, at), key=lambda b: (b.due, b.clock))
+
+
+def breach_count(case: Mapping[str, Any], at: datetime) -> int:
+    """len(breaches(case, at))."""
+    return sum(1 for _ in _breached(case, at))
+
+
+def _breached(case: Mapping[str, Any], at: datetime) -> Iterator[Breach]:
     for clock, entry in deadlines_of(case).items():
         for item in entry.get("missed") or []:
             due = _instant(item.get("due")) if isinstance(item, Mapping) else None
             if due is not None and due < at:
                 met = _instant(item.get("met"))
-                found.append(Breach(clock, due, met if met is not None and met <= at else None))
+                yield Breach(clock, due, met if met is not None and met <= at else None)
         state = deadline_state(entry, at)
         if state.is_breach:
             due = _instant(entry["due"])
             assert due is not None
-            found.append(Breach(clock, due, _instant(entry.get("met")) if state is State.LATE else None))
-    return sorted(found, key=lambda b: (b.due, b.clock))
+            yield Breach(clock, due, _instant(entry.get("met")) if state is State.LATE else None)
 
 
-@dataclass(frozen=True)
-class OpenDeadline:
+class OpenDeadline(NamedTuple):
     clock: str
     due: datetime
     state: State
@@ -461,7 +466,7 @@ def open_deadlines(case: Mapping[str, Any], at: datetime) -> list[OpenDeadline]:
 
 
 def is_overdue(case: Mapping[str, Any], at: datetime) -> bool:
-    return any(d.state is State.OVERDUE for d in open_deadlines(case, at))
+    return any(deadline_state(entry, at) is State.OVERDUE for entry in deadlines_of(case).values())
 
 
 def remaining(entry: Mapping[str, Any], at: datetime) -> timedelta:

@@ -36,8 +36,9 @@ from casekit.errors import Problem
 from casekit.selection import CaseFilter, entry_moments
 from casekit.store import CASES_DIR
 from casekit.vcs import blob_id, git_dir, run_git, state_dir
+from casekit.views import list_view
 
-FORMAT = "casekit-index-6"  # change when what a row holds changes
+FORMAT = "casekit-index-7"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -66,6 +67,7 @@ CREATE TABLE files (
     id TEXT, kind TEXT, status TEXT, priority TEXT, assignee TEXT,
     opened_at TEXT, updated_at TEXT, first_at REAL, last_at REAL,
     overdue_from REAL, overdue_until REAL, latest REAL,
+    listing BLOB,
     data BLOB,
     problems BLOB
 );
@@ -90,8 +92,9 @@ CREATE INDEX IF NOT EXISTS files_outlined ON files (state) WHERE state = 0;
 _ROW_COLUMNS = (
     "path, dir, sortkey, tail, blob, staged, watch, stat, state, readable, "
     "id, kind, status, priority, assignee, opened_at, updated_at, first_at, last_at, "
-    "overdue_from, overdue_until, latest, data, problems"
+    "overdue_from, overdue_until, latest, listing, data, problems"
 )
+_INSERT_ROW = f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 25)})"
 
 
 def enabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -181,7 +184,7 @@ def _span(history: list[Mapping[str, Any]], data: Mapping[str, Any]) -> tuple[fl
 
 
 def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> tuple[Any, ...]:
-    """Read one case file: (path, blob, stat, state, summary..., data, problems).
+    """Read one case file: (path, blob, stat, state, summary..., listing, data, problems).
 
     With `outline`, a file in casekit's usual layout is only outlined (state 0: the
     summary columns, no data); it is read whole (state 1) when a query needs it."""
@@ -197,7 +200,7 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
             raw = handle.read()
     except OSError as exc:
         problems = [Problem(rel, None, f"cannot read the file: {exc.strerror}")]
-        return (rel, "", None, 1, *summary(None), None, None, pickle.dumps(problems))
+        return (rel, "", None, 1, *summary(None), None, None, None, pickle.dumps(problems))
     if outline:
         from casekit.quickload import outline as outline_of
         from casekit.quickload import time_bound
@@ -205,7 +208,7 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
         shape = outline_of(raw)
         if shape is not None:
             # the outline holds only some of the times: bound them from the text instead
-            return (rel, blob_id(raw), stat, 0, *summary(shape), time_bound(raw), None, None)
+            return (rel, blob_id(raw), stat, 0, *summary(shape), time_bound(raw), None, None, None)
     doc, found = parse_doc(rel, raw)
     data = None if doc is None else doc.data
     return (
@@ -215,9 +218,14 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
         1,
         *summary(data),
         latest_column(data),
-        None if data is None else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL),
+        None if data is None else _dumps(list_view(data)),
+        None if data is None else _dumps(data),
         pickle.dumps(found) if found else None,
     )
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read_chunk(args: tuple[str, list[str], int, bool]) -> list[tuple[Any, ...]]:
@@ -359,7 +367,7 @@ class CaseIndex:
                 conn.executemany("UPDATE files SET staged = ?, watch = ?, stat = ? WHERE path = ?", updates)
                 staged_of = {rel: git.staged.get(rel, _staged(rows, rel)) for rel in to_read}
                 conn.executemany(
-                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 24)})",
+                    _INSERT_ROW,
                     (_full_row(row, staged_of[row[0]]) for row in parsed),
                 )
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('git_index', ?)", (git.stamp,))
@@ -542,8 +550,8 @@ class CaseIndex:
             progress.finish()
         return results
 
-    def _complete(self, paths: list[str]) -> dict[str, tuple[Any, Any]]:
-        """Read outlined files whole and store them: path -> (data, problems) blobs."""
+    def _complete(self, paths: list[str]) -> dict[str, tuple[Any, ...]]:
+        """Read outlined files whole and store them: path -> (listing, data, problems) blobs."""
         if not paths:
             return {}
         conn = self.connection()
@@ -553,10 +561,10 @@ class CaseIndex:
             staged = self._rows(conn, paths)
             with _write(conn):
                 conn.executemany(
-                    f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 24)})",
+                    _INSERT_ROW,
                     (_full_row(row, _staged(staged, row[0])) for row in parsed),
                 )
-        return {row[0]: (row[-2], row[-1]) for row in parsed}
+        return {row[0]: row[-3:] for row in parsed}
 
     # queries ----------------------------------------------------------------------------
 
@@ -566,31 +574,47 @@ class CaseIndex:
         conn = self.connection()
         rows: list[tuple[Any, ...]] = []
         if paths is None:
-            # Choose rows on a covering index (every column filtered on), then fetch the
-            # chosen ones: scanning the table itself would read every case's data.
-            sql, args = _where_sql(where)
-            query = f"SELECT rowid FROM files WHERE {sql} ORDER BY sortkey"
-            chosen = [r[0] for r in conn.execute(query, args)]
-            for start in range(0, len(chosen), CHUNK):
-                part = chosen[start : start + CHUNK]
-                marks = ", ".join("?" * len(part))
-                fetch = f"SELECT rowid, path, data, problems, state FROM files WHERE rowid IN ({marks})"
-                found = {r[0]: r[1:] for r in conn.execute(fetch, part)}
-                rows += [found[rowid] for rowid in part]
+            rows = self._chosen(where, "data, problems")
         else:
             wanted = sorted(set(paths))
             for start in range(0, len(wanted), CHUNK):
                 part = wanted[start : start + CHUNK]
                 marks = ", ".join("?" * len(part))
                 rows += conn.execute(
-                    f"SELECT path, data, problems, state FROM files WHERE path IN ({marks})", part
+                    f"SELECT path, state, data, problems FROM files WHERE path IN ({marks})", part
                 ).fetchall()
-        done = self._complete([row[0] for row in rows if row[3] == 0])
+        done = self._complete([row[0] for row in rows if row[1] == 0])
         with no_gc():
             return [
-                _entry((path, *done[path]) if path in done else (path, data, problems))
-                for path, data, problems, _ in rows
+                _entry((path, *done[path][1:]) if path in done else (path, data, problems))
+                for path, _, data, problems in rows
             ]
+
+    def listings(self, where: CaseFilter) -> list[Mapping[str, Any]]:
+        """The `views.list_view` of each readable case that may match `where`, in walk
+        order (a superset, as with `entries`): all that `list` and `due` show."""
+        rows = self._chosen(where, "listing")
+        done = self._complete([row[0] for row in rows if row[1] == 0])
+        blobs = [done[path][0] if path in done else listing for path, _, listing in rows]
+        with no_gc():
+            return [_loads(blob) for blob in blobs if blob is not None]
+
+    def _chosen(self, where: CaseFilter | None, columns: str) -> list[tuple[Any, ...]]:
+        """(path, state, *columns) of the rows that may match `where`, in walk order."""
+        # Choose rows on a covering index (every column filtered on), then fetch the
+        # chosen ones: scanning the table itself would read every case's data.
+        conn = self.connection()
+        sql, args = _where_sql(where)
+        query = f"SELECT rowid FROM files WHERE {sql} ORDER BY sortkey"
+        chosen = [r[0] for r in conn.execute(query, args)]
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(chosen), CHUNK):
+            part = chosen[start : start + CHUNK]
+            marks = ", ".join("?" * len(part))
+            fetch = f"SELECT rowid, path, state, {columns} FROM files WHERE rowid IN ({marks})"
+            found = {r[0]: r[1:] for r in conn.execute(fetch, part)}
+            rows += [found[rowid] for rowid in part]
+        return rows
 
     def problems(self) -> list[Problem]:
         """Problems met reading any file, in walk order."""

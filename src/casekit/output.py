@@ -115,18 +115,25 @@ def _quick_width(text: str) -> int | None:
     for anything whose width needs wcwidth's tables (controls, combining marks...)."""
     if text.isascii():
         return len(text) if text.isprintable() else None
+    known = _TEXT_WIDTHS.get(text, -1)
+    if known != -1:
+        return known
     width = 0
     for char in text:
         char_width = _CHAR_WIDTHS.get(char)
         if char_width is None:
             char_width = _CHAR_WIDTHS[char] = _quick_char_width(char)
         if char_width < 0:
+            _TEXT_WIDTHS[text] = None
             return None
         width += char_width
+    _TEXT_WIDTHS[text] = width
     return width
 
 
-_CHAR_WIDTHS: dict[str, int] = {}  # a table of thousands of Chinese cells repeats characters
+# A table of thousands of Chinese cells repeats labels, names and characters.
+_CHAR_WIDTHS: dict[str, int] = {}
+_TEXT_WIDTHS: dict[str, int | None] = {}
 
 
 def _quick_char_width(char: str) -> int:

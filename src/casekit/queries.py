@@ -43,20 +43,19 @@ def list_cases(
     overdue: bool = False,
 ) -> str:
     from casekit.deadline_views import due_cell
-    from casekit.repository import read_cases
+    from casekit.repository import read_listings
 
     config = env.config
     now = env.now(config.tz)
     select([], config, kinds=kinds, statuses=statuses, assignees=assignees)  # unknown names: say so now
-    docs, _ = read_cases(
+    listed = read_listings(
         env.root,
         kinds=split_values(kinds) or None,
         statuses=split_values(statuses) or None,
         assignees=split_values(assignees) or None,
         overdue_at=now if overdue else None,
-        with_problems=False,
     )
-    chosen = select((d.data for d in docs), config, kinds=kinds, statuses=statuses, assignees=assignees)
+    chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
     rows = [case_row(case, config, now) for case in chosen]
     if overdue:
         rows = [row for row in rows if row["overdue"]]

@@ -24,7 +24,15 @@ from casekit.selection import CaseFilter, final_states, open_states
 from casekit.store import iter_case_files, relpath
 from casekit.validation import CaseDoc, parse_doc
 
-__all__ = ["CaseFilter", "Loaded", "final_states", "load_repository", "open_states", "read_cases"]
+__all__ = [
+    "CaseFilter",
+    "Loaded",
+    "final_states",
+    "load_repository",
+    "open_states",
+    "read_cases",
+    "read_listings",
+]
 
 # Fewer named files than this are parsed directly: cheaper than bringing the index up to date.
 DIRECT_READ_BELOW = 200
@@ -77,6 +85,33 @@ def read_cases(
     if not where.is_everything:
         docs = [doc for doc in docs if where.matches(doc.data)]
     return docs, problems if with_problems else []
+
+
+def read_listings(
+    root: Path,
+    *,
+    kinds: Collection[str] | None = None,
+    statuses: Collection[str] | None = None,
+    assignees: Collection[str] | None = None,
+    states: Mapping[str, Collection[str]] | None = None,
+    overdue_at: datetime | None = None,
+) -> list[Mapping[str, Any]]:
+    """What `list` and `due` show of the readable cases matching the filters (as for
+    `read_cases`), in path order: each case's `views.list_view`, which the index keeps
+    ready, so listing thousands of cases does not load them whole."""
+    from casekit.views import list_view
+
+    where = CaseFilter.of(
+        kinds=kinds, statuses=statuses, assignees=assignees, states=states, overdue_at=overdue_at
+    )
+    if _use_index(root, None):
+        from casekit.index import with_index
+
+        views: list[Mapping[str, Any]] = with_index(root, lambda index: index.listings(where))
+    else:
+        docs, _ = _read_files(root, None)
+        views = [list_view(doc.data) for doc in docs]
+    return [view for view in views if where.matches(view)]
 
 
 def _use_index(root: Path, targets: list[Path] | None) -> bool:

@@ -57,6 +57,30 @@ def case_row(case: Mapping[str, Any], config: Config, now: datetime | None = Non
     return row
 
 
+_LISTED_KEYS = ("id", "kind", "status", "priority", "title", "channel", "assignee", "opened_at")
+_DEADLINE_KEYS = ("due", "met", "paused_since", "missed")
+
+
+def list_view(case: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a case that `case_row`, `CaseFilter.matches` (kinds, statuses,
+    assignees, IDs, overdue) and the deadline lists read, for the query index to keep
+    beside the whole case: they give the same answers on it as on the case, for a
+    fraction of the cost of loading the case."""
+    view = {key: case[key] for key in _LISTED_KEYS if key in case}
+    customer = customer_of(case)
+    view["customer"] = {key: customer[key] for key in ("name", "phone") if key in customer}
+    history = history_of(case)
+    view["history"] = [{"at": history[-1].get("at")}] if history else []
+    deadlines = case.get("deadlines")
+    if isinstance(deadlines, Mapping):
+        view["deadlines"] = {
+            name: {key: entry[key] for key in _DEADLINE_KEYS if key in entry}
+            for name, entry in deadlines.items()
+            if isinstance(entry, Mapping)
+        }
+    return view
+
+
 def split_values(values: Sequence[str] | None) -> set[str]:
     """Option values, each possibly comma-separated, as one set: ['a,b', 'c'] -> {a, b, c}."""
     return {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
