@@ -275,7 +275,7 @@ def test_filters_match_with_and_without_the_index(filled: CLI, monkeypatch: pyte
     from datetime import datetime, timedelta, timezone
 
     from casekit.config import load_config
-    from casekit.repository import open_states, read_cases
+    from casekit.repository import final_states, open_states, read_cases
 
     config = load_config(filled.root)
     end = datetime(2026, 11, 23, 12, tzinfo=timezone(timedelta(hours=8)))
@@ -285,6 +285,7 @@ def test_filters_match_with_and_without_the_index(filled: CLI, monkeypatch: pyte
         {"states": open_states(config)},
         {"active_between": (end - timedelta(days=3), end)},
         {"ids": [d.data["id"] for d in read_cases(filled.root)[0][:5]]},
+        {"unfinished": final_states(config)},
     ]
     for wanted in filters:
         monkeypatch.setenv("CASEKIT_INDEX", "off")
@@ -446,7 +447,7 @@ def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
     from casekit.config import load_config
     from casekit.deadline_views import due_rows
     from casekit.repository import read_cases
-    from casekit.selection import CaseFilter
+    from casekit.selection import CaseFilter, final_states
     from casekit.views import case_row, list_view
 
     config = load_config(filled.root)
@@ -478,6 +479,7 @@ def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
     some = [str(c.get("id")) for c in cases[::3]]
     filters = [
         CaseFilter.of(kinds=["return", "callback"]),
+        CaseFilter.of(unfinished=final_states(config)),
         CaseFilter.of(statuses=["received", "closed"], assignees=["li.na"]),
         CaseFilter.of(ids=some),
         *(CaseFilter.of(overdue_at=moment) for moment in moments),

@@ -707,16 +707,25 @@ def _where_sql(where: CaseFilter | None) -> tuple[str, list[Any]]:
         args += [where.overdue_at.timestamp()] * 2
     if where.live_since is not None:
         since, finals = where.live_since
-        final_args: list[Any] = []
-        final_parts = []
-        for kind, states in sorted(finals.items()):
-            if states:
-                final_parts.append(f"(kind = ? AND status IN ({', '.join('?' * len(states))}))")
-                final_args += [kind, *sorted(states)]
-        final = " OR ".join(final_parts) or "0"
+        final, final_args = _final_sql(finals)
         clauses.append(f"(latest IS NULL OR latest >= ? OR kind IS NULL OR status IS NULL OR NOT ({final}))")
         args += [since.timestamp(), *final_args]
+    if where.unfinished is not None:
+        final, final_args = _final_sql(where.unfinished)
+        clauses.append(f"(kind IS NULL OR status IS NULL OR NOT ({final}))")
+        args += final_args
     return " AND ".join(clauses), args
+
+
+def _final_sql(finals: Mapping[str, Collection[str]]) -> tuple[str, list[Any]]:
+    """SQL true for a row in one of the given states of its kind."""
+    args: list[Any] = []
+    parts = []
+    for kind, states in sorted(finals.items()):
+        if states:
+            parts.append(f"(kind = ? AND status IN ({', '.join('?' * len(states))}))")
+            args += [kind, *sorted(states)]
+    return " OR ".join(parts) or "0", args
 
 
 def _parse_listing(listing: bytes) -> dict[str, str | None]:

@@ -57,6 +57,7 @@ def read_cases(
     active_between: tuple[datetime, datetime] | None = None,
     overdue_at: datetime | None = None,
     live_since: tuple[datetime, Mapping[str, Collection[str]]] | None = None,
+    unfinished: Mapping[str, Collection[str]] | None = None,
     with_problems: bool = True,
     show_progress: bool = True,
 ) -> tuple[list[CaseDoc], list[Problem]]:
@@ -76,6 +77,7 @@ def read_cases(
         active_between=active_between,
         overdue_at=overdue_at,
         live_since=live_since,
+        unfinished=unfinished,
     )
     targets = None if paths is None else list(_expand(root, paths))
     if _use_index(root, targets):
@@ -95,6 +97,7 @@ def read_listings(
     assignees: Collection[str] | None = None,
     states: Mapping[str, Collection[str]] | None = None,
     overdue_at: datetime | None = None,
+    unfinished: Mapping[str, Collection[str]] | None = None,
 ) -> list[Mapping[str, Any]]:
     """What `list` and `due` show of the readable cases matching the filters (as for
     `read_cases`), in path order: each case's `views.list_view`, which the index keeps
@@ -102,7 +105,12 @@ def read_listings(
     from casekit.views import list_view
 
     where = CaseFilter.of(
-        kinds=kinds, statuses=statuses, assignees=assignees, states=states, overdue_at=overdue_at
+        kinds=kinds,
+        statuses=statuses,
+        assignees=assignees,
+        states=states,
+        overdue_at=overdue_at,
+        unfinished=unfinished,
     )
     if _use_index(root, None):
         from casekit.index import with_index

@@ -29,7 +29,9 @@ class CaseFilter:
     the second moment (both with a time zone); `overdue_at` keeps cases with a deadline
     overdue at that moment (`casekit.deadlines.is_overdue`); `live_since` = (moment,
     final states by kind) keeps cases not in a final state, and final ones holding any
-    time (`latest_time`) at or after the moment: what a report from then on can count.
+    time (`latest_time`) at or after the moment: what a report from then on can count;
+    `unfinished` = final states by kind keeps cases not in a final state (a case whose
+    kind is unknown counts as unfinished).
     """
 
     kinds: frozenset[str] | None = None
@@ -40,6 +42,7 @@ class CaseFilter:
     active_between: tuple[datetime, datetime] | None = None
     overdue_at: datetime | None = None
     live_since: tuple[datetime, Mapping[str, frozenset[str]]] | None = None
+    unfinished: Mapping[str, frozenset[str]] | None = None
 
     @classmethod
     def of(
@@ -53,6 +56,7 @@ class CaseFilter:
         active_between: tuple[datetime, datetime] | None = None,
         overdue_at: datetime | None = None,
         live_since: tuple[datetime, Mapping[str, Collection[str]]] | None = None,
+        unfinished: Mapping[str, Collection[str]] | None = None,
     ) -> CaseFilter:
         return cls(
             _frozen(kinds),
@@ -65,6 +69,7 @@ class CaseFilter:
             None
             if live_since is None
             else (live_since[0], {k: frozenset(v) for k, v in live_since[1].items()}),
+            None if unfinished is None else {k: frozenset(v) for k, v in unfinished.items()},
         )
 
     @property
@@ -87,6 +92,8 @@ class CaseFilter:
             since, finals = self.live_since
             if kind is not None and status in finals.get(kind, ()) and not _holds_time_since(case, since):
                 return False
+        if self.unfinished is not None and kind is not None and status in self.unfinished.get(kind, ()):
+            return False
         if self.overdue_at is not None:
             from casekit.deadlines import is_overdue
 
