@@ -494,6 +494,10 @@ def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
     assert all(
         len(pickle.dumps(v)) < len(pickle.dumps(c)) / 2 for v, c in zip(views, cases[:-3], strict=False)
     )
+    # the table leaves the breach count out; JSON and CSV carry it
+    listed = json.loads(filled.ok("list", "--format", "json").out)
+    assert all(isinstance(row["breaches"], int) for row in listed) and any(row["breaches"] for row in listed)
+    assert filled.ok("list", "--format", "csv").out.splitlines()[0].endswith(",overdue,breaches")
 
 
 def read_due(path: Path) -> str:

@@ -85,19 +85,24 @@ def due_rows(
     return [row for _, row in keyed]
 
 
-def list_columns(case: Mapping[str, Any], config: Config, now: datetime) -> dict[str, Any]:
-    """The deadline columns of `casekit list`: the next deadline, and whether any is overdue."""
+def list_columns(
+    case: Mapping[str, Any], config: Config, now: datetime, *, count_breaches: bool = True
+) -> dict[str, Any]:
+    """The deadline columns of `casekit list`: the next deadline, whether any is overdue
+    and how many were breached (left out unless `count_breaches`)."""
     kind = config.kinds.get(str(case.get("kind")))
     terminal = kind is not None and kind.is_terminal(str(case.get("status")))
     items = [] if terminal else open_deadlines(case, now)
     upcoming = next_due(items)
     overdue = [d.clock for d in items if d.state is State.OVERDUE]
-    return {
+    columns: dict[str, Any] = {
         "next_due": upcoming.due.astimezone(config.tz).isoformat(timespec="seconds") if upcoming else None,
         "next_deadline": upcoming.clock if upcoming else None,
         "overdue": overdue,
-        "breaches": breach_count(case, now),
     }
+    if count_breaches:
+        columns["breaches"] = breach_count(case, now)
+    return columns
 
 
 def due_cell(row: Mapping[str, Any]) -> str:

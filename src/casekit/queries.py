@@ -56,7 +56,7 @@ def list_cases(
         overdue_at=now if overdue else None,
     )
     chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
-    rows = [case_row(case, config, now) for case in chosen]
+    rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
     if overdue:
         rows = [row for row in rows if row["overdue"]]
     if output == "json":

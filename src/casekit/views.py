@@ -30,8 +30,11 @@ LIST_COLUMNS = (
 )
 
 
-def case_row(case: Mapping[str, Any], config: Config, now: datetime | None = None) -> dict[str, Any]:
-    """A case's summary row; with `now`, also its next deadline and what is overdue then."""
+def case_row(
+    case: Mapping[str, Any], config: Config, now: datetime | None = None, *, count_breaches: bool = True
+) -> dict[str, Any]:
+    """A case's summary row; with `now`, also its next deadline, what is overdue then and
+    (unless `count_breaches` is off: the table does not show it) how many were breached."""
     kind = config.kinds.get(case.get("kind"))  # type: ignore[arg-type]
     status = str(case.get("status", ""))
     history = history_of(case)
@@ -53,7 +56,7 @@ def case_row(case: Mapping[str, Any], config: Config, now: datetime | None = Non
     if now is not None:
         from casekit.deadline_views import list_columns
 
-        row.update(list_columns(case, config, now))
+        row.update(list_columns(case, config, now, count_breaches=count_breaches))
     return row
 
 
