@@ -9,19 +9,26 @@ name holding `{{ ... }}` is printed as written. Templates named `*.html*` are au
 
 Lookup: the case repository's `templates/` first, then the bundled templates; a repository
 template can still reach the bundled one as `default:<name>` (to extend or include it).
+
+Compiled templates are kept in `.git/casekit/templates/` (`TemplateCodeCache`): compiling
+the report templates takes a tenth of a second, loading them a few milliseconds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
@@ -200,6 +207,52 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and ".html" in name.rsplit("/", 1)[-1]
 
 
+class TemplateCodeCache(FileSystemBytecodeCache):
+    """Compiled templates in a folder, each entry keyed on the template's name and file and
+    on the code that sets up the environment (this module: options and filters change what
+    a template compiles to), and holding a checksum of the source it was compiled from, so
+    an edited template is compiled again. A cache: an entry it cannot read or write is
+    simply compiled, and deleting the folder changes nothing but speed."""
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(f"{_environment_key()}|{name}", filename)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # damaged or from other code: compile the template instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):  # a read-only clone: compile each time
+            super().dump_bytecode(bucket)
+
+
+@cache
+def _environment_key() -> str:
+    """What the compiled code depends on besides the source: Jinja's and casekit's
+    versions and this module's file."""
+    from casekit import __version__
+
+    st = Path(__file__).stat()
+    parts = (jinja2.__version__, __version__, __file__, st.st_mtime_ns, st.st_size)
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _code_cache(root: Path | None) -> TemplateCodeCache | None:
+    """The compiled-template cache of the repository at `root` (in its .git folder)."""
+    from casekit.vcs import git_dir
+
+    if root is None or not git_dir(root).is_dir():
+        return None
+    folder = git_dir(root) / "casekit" / TEMPLATES_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return TemplateCodeCache(str(folder), "%s.jinja")
+
+
 def make_environment(root: Path | None) -> SandboxedEnvironment:
     default = jinja2.FileSystemLoader(str(bundled(TEMPLATES_DIR)), encoding="utf-8")
     loader = jinja2.ChoiceLoader(
@@ -216,6 +269,7 @@ def make_environment(root: Path | None) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=_code_cache(root),
     )
     env.filters.update(FILTERS)
     env.filters["when"] = _when_filter
