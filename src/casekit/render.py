@@ -49,17 +49,38 @@ class Data(dict[str, Any]):
         super().__init__()
         self._path = path
         for key, value in (items or {}).items():
-            self[str(key)] = wrap(f"{path}.{key}", value)
+            self[str(key)] = value if type(value) in _SCALARS else wrap(f"{path}.{key}", value)
+
+
+# Values handed to templates as they are (exact types: a subclass may be a mapping or a list).
+# A report holds tens of thousands of them, so they skip naming and the checks in `wrap`.
+_SCALARS = frozenset({str, int, float, bool, type(None), Decimal, date, datetime})
 
 
 def wrap(path: str, value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Data | Markup):
         return value
     if isinstance(value, Mapping):
         return Data(path, value)
     if isinstance(value, list | tuple):
-        return [wrap(f"{path}[{i}]", v) for i, v in enumerate(value)]
+        return [v if type(v) in _SCALARS else wrap(f"{path}[{i}]", v) for i, v in enumerate(value)]
     return value
+
+
+class DataSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, finding `row.id` in a Data mapping without first failing to find an
+    attribute `id` (what Jinja tries first): a report looks up some 40,000 such keys."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is Data and attribute not in _DATA_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+# The names that are attributes of a Data mapping: these win over its keys, as in Jinja.
+_DATA_ATTRIBUTES = frozenset([*dir(Data), "_path"])
 
 
 class MissingValue(jinja2.StrictUndefined):
@@ -148,14 +169,13 @@ def weekday_text(value: Any, lang: str = "zh") -> str:
     return _WEEKDAYS["en" if lang == "en" else "zh"][day.weekday()]
 
 
-_MD_SPECIAL = set("\\`*_[]<>|#")
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
 
 
 def md_cell(value: Any) -> str:
     """Text safe inside a Markdown table cell: one line, pipes and markup escaped."""
     text = "" if value is None else str(value)
-    text = " ".join(text.split())
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+    return " ".join(text.split()).translate(_MD_ESCAPES)
 
 
 def percent(value: Any, digits: int = 0) -> str:
@@ -261,7 +281,7 @@ def make_environment(root: Path | None) -> SandboxedEnvironment:
             jinja2.FileSystemLoader([str(p) for p in template_roots(root)], encoding="utf-8"),
         ]
     )
-    env = ImmutableSandboxedEnvironment(
+    env = DataSandbox(
         loader=loader,
         undefined=MissingValue,
         autoescape=_autoescape,
