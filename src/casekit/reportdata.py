@@ -252,7 +252,7 @@ class Item:
 
     @computed_once
     def deadlines(self) -> list[facts.Deadline]:
-        return facts.deadlines(self.case, self.kind)
+        return facts.deadlines(self.case, self.kind, self.promises)
 
     @computed_once
     def promises(self) -> list[facts.Promise]:
@@ -323,15 +323,7 @@ class Labels:
         return field_spec.label.text(self.lang) if field_spec else name
 
     def action(self, name: str) -> str:
-        known = {
-            "assign": ("转派", "reassigned"),
-            "link": ("关联工单", "linked"),
-            "promise": ("约定回复时间", "reply promised"),
-            "escalate": ("上转主管", "escalated"),
-            "attempt": ("回访拨打", "call attempt"),
-            "note": ("备注", "note"),
-        }
-        zh, en = known.get(name, (name, name))
+        zh, en = _ACTION_LABELS.get(name, (name, name))
         return self.t(zh, en)
 
     def person(self, login: Any) -> str:
@@ -341,18 +333,28 @@ class Labels:
         return person.name if person else login
 
     def deadline(self, name: str) -> str:
-        known = {
-            "first_response": ("首次响应", "First response"),
-            "first_reply": ("首次回复", "First reply"),
-            "updates": ("进展更新", "Updates"),
-            "resolution": ("解决", "Resolution"),
-            "promise": ("承诺回复", "Promised reply"),
-            "update": ("进展更新", "Update"),
-            "callback": ("回访", "Callback"),
-            "refund": ("退款", "Refund"),
-        }
-        zh, en = known.get(name, (name, name.replace("_", " ")))
+        zh, en = _DEADLINE_LABELS.get(name, (name, name.replace("_", " ")))
         return self.t(zh, en)
+
+
+_ACTION_LABELS = {
+    "assign": ("转派", "reassigned"),
+    "link": ("关联工单", "linked"),
+    "promise": ("约定回复时间", "reply promised"),
+    "escalate": ("上转主管", "escalated"),
+    "attempt": ("回访拨打", "call attempt"),
+    "note": ("备注", "note"),
+}
+_DEADLINE_LABELS = {
+    "first_response": ("首次响应", "First response"),
+    "first_reply": ("首次回复", "First reply"),
+    "updates": ("进展更新", "Updates"),
+    "resolution": ("解决", "Resolution"),
+    "promise": ("承诺回复", "Promised reply"),
+    "update": ("进展更新", "Update"),
+    "callback": ("回访", "Callback"),
+    "refund": ("退款", "Refund"),
+}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -490,32 +492,44 @@ def complaint_warnings(
     """Major and unresolved complaints with age, promised time and progress (周投诉进度汇报)."""
     tz = period.start.tzinfo
     assert tz is not None
+    end = period.end
+    # The same for every row: worked out once.
+    complaint = labels.config.kinds.get("complaint")
+    resolving = facts.resolving_states(complaint) if complaint else set()
+    major_text = labels.t("重大投诉", "major complaint")
+    media_text = labels.t("媒体投诉", "media complaint")
+    late_text = {name: labels.t("超时：", "late: ") + labels.deadline(name) for name in _DEADLINE_LABELS}
+    missed_text = labels.t("承诺回复已逾期", "promised reply missed")
+    stale_text = labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
     rows: list[dict[str, Any]] = []
     for item in of_kind(items, "complaint"):
         major = item.major
         if item.terminal and not (major and period.contains(item.closed)):
             continue
-        resolved_open = item.kind is not None and item.case.get("status") in facts.resolving_states(item.kind)
+        resolved_open = item.kind is not None and item.case.get("status") in resolving
         opened = item.opened
-        age = (period.end - opened).total_seconds() / 86400 if opened else 0.0
+        age = (end - opened).total_seconds() / 86400 if opened else 0.0
         promises = item.promises
         latest = promises[-1] if promises else None
         warnings = []
         if major:
-            warnings.append(labels.t("重大投诉", "major complaint"))
+            warnings.append(major_text)
         if item.case.get("channel") == "media":
-            warnings.append(labels.t("媒体投诉", "media complaint"))
+            warnings.append(media_text)
         for deadline in item.deadlines:
             if deadline.name == "promise":
                 continue
-            if deadline.due < period.end and (deadline.done is None or deadline.done > deadline.due):
-                warnings.append(labels.t("超时：", "late: ") + labels.deadline(deadline.name))
-        if latest and latest.due < period.end and not facts.promise_kept(latest):
-            warnings.append(labels.t("承诺回复已逾期", "promised reply missed"))
+            if deadline.due < end and (deadline.done is None or deadline.done > deadline.due):
+                name = deadline.name
+                warnings.append(
+                    late_text[name]
+                    if name in late_text
+                    else labels.t("超时：", "late: ") + labels.deadline(name)
+                )
+        if latest and latest.due < end and not facts.promise_kept(latest):
+            warnings.append(missed_text)
         if not item.terminal and not resolved_open and age >= settings.stale_days:
-            warnings.append(
-                labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
-            )
+            warnings.append(stale_text)
         customer = customer_of(item.case)
         rows.append(
             {
