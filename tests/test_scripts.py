@@ -367,6 +367,23 @@ def test_repository_template_overrides_the_bundled_one_and_can_include_it(repo: 
     assert repo.ok("validate").code == 0
 
 
+def test_compiled_templates_are_kept_and_follow_edits(repo: CLI) -> None:
+    case_id = repo.new("complaint", "--salutation", "先生")
+    template = repo.root / "templates" / "scripts" / "zh" / "complaint-acknowledge.j2"
+    template.parent.mkdir(parents=True)
+    header = "{#\nkind: complaint\nstates: [received]\n#}\n"
+    template.write_text(header + "第一版：{{ customer.address }}\n", encoding="utf-8")
+    assert repo.ok("script", case_id).out.startswith("第一版：王先生")
+    kept = sorted((repo.root / ".git" / "casekit" / "templates").glob("*.jinja"))
+    assert kept
+    template.write_text(header + "第二版：{{ customer.address }}\n", encoding="utf-8")
+    assert repo.ok("script", case_id).out.startswith("第二版：王先生")
+    for entry in kept:
+        entry.write_bytes(b"damaged")
+    assert repo.ok("script", case_id).out.startswith("第二版：王先生")
+    assert repo.ok("script", case_id, "--lang", "en").out.startswith("Hello Mr 王")
+
+
 @pytest.mark.parametrize(
     "body",
     [

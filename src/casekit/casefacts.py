@@ -106,12 +106,17 @@ def opened_at(case: Mapping[str, Any]) -> datetime | None:
     return parse_time(case.get("opened_at"))
 
 
+_COUNTRY_CODE = re.compile(r"^\+?86-?(?=1\d{10}$)")
+
+
 def mask_phone(value: Any) -> str:
     """138****8000: keep the first three and last four digits of a phone number (after +86)."""
     text = str(value or "")
-    country = re.match(r"^\+?86-?(?=1\d{10}$)", text)
+    country = _COUNTRY_CODE.match(text)
     if country:
         return country.group(0) + mask_phone(text[country.end() :])
+    if len(text) >= 8 and text.isdigit():  # the usual case, digits only: the same result, quicker
+        return text[:3] + "*" * (len(text) - 7) + text[-4:]
     digits = [i for i, c in enumerate(text) if c.isdigit()]
     if len(digits) < 8:
         return "*" * len(text)
@@ -421,11 +426,14 @@ class Deadline:
     done: datetime | None  # when it was met or answered (None: not yet)
 
 
-def deadlines(case: Mapping[str, Any], kind: KindSpec | None) -> list[Deadline]:
+def deadlines(
+    case: Mapping[str, Any], kind: KindSpec | None, promised: list[Promise] | None = None
+) -> list[Deadline]:
     """The case's `deadlines:` (name -> time, or name -> mapping with `due`, `met` and the
     earlier intervals it `missed`), each with when it was satisfied: the recorded time, else
     first response / resolution read from the history. Promises are read from the history
-    (`promise` entries), each kept by the next contact."""
+    (`promise` entries), each kept by the next contact; `promised`: the case's `promises`,
+    when the caller has them already."""
     raw = case.get("deadlines")
     found: list[Deadline] = []
     if isinstance(raw, Mapping):
@@ -450,7 +458,7 @@ def deadlines(case: Mapping[str, Any], kind: KindSpec | None) -> list[Deadline]:
                 # written by hand or by an older tool: read when it was met from the history
                 done = _done_by_history(case, kind, name)
             found.append(Deadline(name, due, done))
-    for promise in promises(case):
+    for promise in promises(case) if promised is None else promised:
         found.append(Deadline("promise", promise.due, promise.kept_at))
     return found
 

@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from casekit import casefacts as facts
 from casekit.casefile import customer_of, fields_of, history_of
@@ -179,6 +178,32 @@ def _positive(value: Any) -> bool:
 # --- preparing the cases ------------------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
+class computed_once(Generic[T]):
+    """`functools.cached_property` without its lock: Python 3.11 takes one on every first
+    read, and a report makes some 50,000 of them. The value is stored in the instance's
+    dict, which later reads find first."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> computed_once[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+    def __get__(self, instance: object | None, owner: type) -> T | computed_once[T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
 @dataclass(frozen=True)
 class Item:
     """One case as it stood at the end of the period, with the facts sections ask for,
@@ -189,7 +214,7 @@ class Item:
     major_rule: facts.MajorRule = field(default_factory=facts.MajorRule)
     scope: CaseFilter | None = None  # the report's (`report_scope`); None: every case
 
-    @cached_property
+    @computed_once
     def in_scope(self) -> bool:
         """Whether the report counts this case at all. Sections count nothing of a case
         out of scope; the "available" flags, which ask whether any case has data of a
@@ -197,47 +222,47 @@ class Item:
         given were narrowed to the scope first or not."""
         return self.scope is None or self.scope.matches(self.case)
 
-    @cached_property
+    @computed_once
     def kind_name(self) -> str:
         return str(self.case.get("kind"))
 
-    @cached_property
+    @computed_once
     def fields(self) -> Mapping[str, Any]:
         return fields_of(self.case)
 
-    @cached_property
+    @computed_once
     def opened(self) -> datetime | None:
         return facts.opened_at(self.case)
 
-    @cached_property
+    @computed_once
     def terminal(self) -> bool:
         return facts.is_terminal(self.case, self.kind)
 
-    @cached_property
+    @computed_once
     def closed(self) -> datetime | None:
         return facts.closed_at(self.case, self.kind)
 
-    @cached_property
+    @computed_once
     def resolved(self) -> datetime | None:
         return facts.resolved_at(self.case, self.kind)
 
-    @cached_property
+    @computed_once
     def first_response(self) -> datetime | None:
         return facts.first_response_at(self.case)
 
-    @cached_property
+    @computed_once
     def deadlines(self) -> list[facts.Deadline]:
-        return facts.deadlines(self.case, self.kind)
+        return facts.deadlines(self.case, self.kind, self.promises)
 
-    @cached_property
+    @computed_once
     def promises(self) -> list[facts.Promise]:
         return facts.promises(self.case)
 
-    @cached_property
+    @computed_once
     def major(self) -> bool:
         return facts.is_major(self.case, self.major_rule)
 
-    @cached_property
+    @computed_once
     def satisfaction(self) -> str | None:
         return facts.satisfaction(self.case)
 
@@ -298,15 +323,7 @@ class Labels:
         return field_spec.label.text(self.lang) if field_spec else name
 
     def action(self, name: str) -> str:
-        known = {
-            "assign": ("转派", "reassigned"),
-            "link": ("关联工单", "linked"),
-            "promise": ("约定回复时间", "reply promised"),
-            "escalate": ("上转主管", "escalated"),
-            "attempt": ("回访拨打", "call attempt"),
-            "note": ("备注", "note"),
-        }
-        zh, en = known.get(name, (name, name))
+        zh, en = _ACTION_LABELS.get(name, (name, name))
         return self.t(zh, en)
 
     def person(self, login: Any) -> str:
@@ -316,18 +333,28 @@ class Labels:
         return person.name if person else login
 
     def deadline(self, name: str) -> str:
-        known = {
-            "first_response": ("首次响应", "First response"),
-            "first_reply": ("首次回复", "First reply"),
-            "updates": ("进展更新", "Updates"),
-            "resolution": ("解决", "Resolution"),
-            "promise": ("承诺回复", "Promised reply"),
-            "update": ("进展更新", "Update"),
-            "callback": ("回访", "Callback"),
-            "refund": ("退款", "Refund"),
-        }
-        zh, en = known.get(name, (name, name.replace("_", " ")))
+        zh, en = _DEADLINE_LABELS.get(name, (name, name.replace("_", " ")))
         return self.t(zh, en)
+
+
+_ACTION_LABELS = {
+    "assign": ("转派", "reassigned"),
+    "link": ("关联工单", "linked"),
+    "promise": ("约定回复时间", "reply promised"),
+    "escalate": ("上转主管", "escalated"),
+    "attempt": ("回访拨打", "call attempt"),
+    "note": ("备注", "note"),
+}
+_DEADLINE_LABELS = {
+    "first_response": ("首次响应", "First response"),
+    "first_reply": ("首次回复", "First reply"),
+    "updates": ("进展更新", "Updates"),
+    "resolution": ("解决", "Resolution"),
+    "promise": ("承诺回复", "Promised reply"),
+    "update": ("进展更新", "Update"),
+    "callback": ("回访", "Callback"),
+    "refund": ("退款", "Refund"),
+}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -465,32 +492,44 @@ def complaint_warnings(
     """Major and unresolved complaints with age, promised time and progress (周投诉进度汇报)."""
     tz = period.start.tzinfo
     assert tz is not None
+    end = period.end
+    # The same for every row: worked out once.
+    complaint = labels.config.kinds.get("complaint")
+    resolving = facts.resolving_states(complaint) if complaint else set()
+    major_text = labels.t("重大投诉", "major complaint")
+    media_text = labels.t("媒体投诉", "media complaint")
+    late_text = {name: labels.t("超时：", "late: ") + labels.deadline(name) for name in _DEADLINE_LABELS}
+    missed_text = labels.t("承诺回复已逾期", "promised reply missed")
+    stale_text = labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
     rows: list[dict[str, Any]] = []
     for item in of_kind(items, "complaint"):
         major = item.major
         if item.terminal and not (major and period.contains(item.closed)):
             continue
-        resolved_open = item.kind is not None and item.case.get("status") in facts.resolving_states(item.kind)
+        resolved_open = item.kind is not None and item.case.get("status") in resolving
         opened = item.opened
-        age = (period.end - opened).total_seconds() / 86400 if opened else 0.0
+        age = (end - opened).total_seconds() / 86400 if opened else 0.0
         promises = item.promises
         latest = promises[-1] if promises else None
         warnings = []
         if major:
-            warnings.append(labels.t("重大投诉", "major complaint"))
+            warnings.append(major_text)
         if item.case.get("channel") == "media":
-            warnings.append(labels.t("媒体投诉", "media complaint"))
+            warnings.append(media_text)
         for deadline in item.deadlines:
             if deadline.name == "promise":
                 continue
-            if deadline.due < period.end and (deadline.done is None or deadline.done > deadline.due):
-                warnings.append(labels.t("超时：", "late: ") + labels.deadline(deadline.name))
-        if latest and latest.due < period.end and not facts.promise_kept(latest):
-            warnings.append(labels.t("承诺回复已逾期", "promised reply missed"))
+            if deadline.due < end and (deadline.done is None or deadline.done > deadline.due):
+                name = deadline.name
+                warnings.append(
+                    late_text[name]
+                    if name in late_text
+                    else labels.t("超时：", "late: ") + labels.deadline(name)
+                )
+        if latest and latest.due < end and not facts.promise_kept(latest):
+            warnings.append(missed_text)
         if not item.terminal and not resolved_open and age >= settings.stale_days:
-            warnings.append(
-                labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
-            )
+            warnings.append(stale_text)
         customer = customer_of(item.case)
         rows.append(
             {
@@ -514,7 +553,10 @@ def complaint_warnings(
     return {"rows": rows, "major": sum(1 for r in rows if r["major"]), "stale_days": settings.stale_days}
 
 
-def settled_deadlines(items: list[Item], period: Period) -> list[tuple[Item, facts.Deadline, bool]]:
+Settled = list[tuple[Item, facts.Deadline, bool]]
+
+
+def settled_deadlines(items: list[Item], period: Period) -> Settled:
     """Deadlines settled in the period: met ones in the period they were met, breached ones
     in the period they fell due, so each deadline counts once across consecutive reports."""
     found = []
@@ -529,9 +571,11 @@ def settled_deadlines(items: list[Item], period: Period) -> list[tuple[Item, fac
     return found
 
 
-def deadline_compliance(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
-    """First response, resolution and promised replies met or breached, per kind and agent."""
-    settled = settled_deadlines(items, period)
+def deadline_compliance(
+    items: list[Item], settled: Settled, config: Config, labels: Labels
+) -> dict[str, Any]:
+    """First response, resolution and promised replies met or breached, per kind and agent
+    (`settled`: the period's `settled_deadlines`)."""
     available = any(i.deadlines and i.in_scope for i in items)
     by_kind: dict[tuple[str, str], list[bool]] = defaultdict(list)
     by_agent: dict[str, list[bool]] = defaultdict(list)
@@ -754,9 +798,12 @@ class _MerchantStats:
     response_seconds: list[float] | None = None
 
 
-def _merchant_stats(items: list[Item], period: Period) -> dict[str, _MerchantStats]:
+MerchantStats = dict[str, _MerchantStats]
+
+
+def merchant_stats(items: list[Item], period: Period, settled: Settled) -> MerchantStats:
+    """Each merchant's complaints and returns in the period (`settled`: its settled deadlines)."""
     stats: dict[str, _MerchantStats] = defaultdict(_MerchantStats)
-    settled = settled_deadlines(items, period)
     for item in items:
         merchant = item.fields.get("merchant")
         if not isinstance(merchant, str) or not merchant.strip():
@@ -790,10 +837,10 @@ def _merchant_stats(items: list[Item], period: Period) -> dict[str, _MerchantSta
     return stats
 
 
-def merchant_cooperation(items: list[Item], period: Period) -> dict[str, Any]:
+def merchant_cooperation(stats: MerchantStats) -> dict[str, Any]:
     """Complaints per merchant, still open, deadlines breached, median first response (配合度)."""
     rows: list[dict[str, Any]] = []
-    for merchant, entry in _merchant_stats(items, period).items():
+    for merchant, entry in stats.items():
         if not entry.complaints and not entry.open:
             continue
         median = statistics.median(entry.response_seconds) if entry.response_seconds else None
@@ -832,9 +879,8 @@ def complaint_totals(items: list[Item], period: Period, labels: Labels) -> dict[
     }
 
 
-def merchant_ranking(items: list[Item], period: Period) -> dict[str, Any]:
+def merchant_ranking(stats: MerchantStats) -> dict[str, Any]:
     """Merchants by complaints this month, most first (商家投诉排名)."""
-    stats = _merchant_stats(items, period)
     rows: list[dict[str, Any]] = [
         {
             "merchant": m,
@@ -855,12 +901,12 @@ def merchant_ranking(items: list[Item], period: Period) -> dict[str, Any]:
 
 
 def red_black_nominations(
-    items: list[Item], period: Period, settings: Settings, labels: Labels
+    stats: MerchantStats, period: Period, settings: Settings, labels: Labels
 ) -> dict[str, Any]:
     """Nominations for the monthly red and black lists (红黑榜), due by the 10th of next month."""
     black: list[dict[str, Any]] = []
     red: list[dict[str, Any]] = []
-    for merchant, s in sorted(_merchant_stats(items, period).items()):
+    for merchant, s in sorted(stats.items()):
         reasons = []
         if s.complaints >= settings.black_list_min_complaints:
             reasons.append(labels.t(f"投诉{s.complaints}起", f"{s.complaints} complaints"))
@@ -990,6 +1036,8 @@ def _build_report(
     tz = config.tz
     scope = CaseFilter.of(live_since=report_scope(config, period))
     items = prepare(cases, config, period.last_moment, scope)
+    settled = settled_deadlines(items, period)
+    merchants = merchant_stats(items, period, settled)
     report: dict[str, Any] = {
         "kind": period.kind,
         "lang": lang,
@@ -1005,17 +1053,17 @@ def _build_report(
         "volume": daily_volume(items, period, config, labels),
         "sources": complaint_sources(items, period, labels),
         "warnings": complaint_warnings(items, period, settings, labels),
-        "compliance": deadline_compliance(items, period, config, labels),
+        "compliance": deadline_compliance(items, settled, config, labels),
         "callbacks": callback_summary(items, period, labels),
         "returns": returns_summary(items, period, settings, labels),
         "alerts": quality_alerts(items, period, settings, labels),
-        "merchants": merchant_cooperation(items, period),
+        "merchants": merchant_cooperation(merchants),
     }
     if period.kind == "month":
         report |= {
             "totals": complaint_totals(items, period, labels),
-            "ranking": merchant_ranking(items, period),
-            "nominations": red_black_nominations(items, period, settings, labels),
+            "ranking": merchant_ranking(merchants),
+            "nominations": red_black_nominations(merchants, period, settings, labels),
             "analysis": complaint_analysis(items, period, labels),
             "register": complaint_register(items, period, labels),
         }
