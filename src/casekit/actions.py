@@ -155,6 +155,8 @@ def _commit_case(
             when=ctx.now,
             filtered=frozenset(extra),
         )
+    except vcs.IndexOutOfLine:
+        raise  # committed: the files hold what the commit holds
     except BaseException:
         for name, before in [(rel, original), *previous.items()]:
             if before is None:

@@ -8,9 +8,9 @@ GitPython is used where its object model pays for its import time (history readi
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
-import hashlib
 import os
 import subprocess
 import time
@@ -19,10 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from casekit import gitindex
 from casekit.errors import CasekitError, GitError
+from casekit.gitobjects import GitObject, ObjectReader, object_id, objects_dir, write_loose_object
 
 ZERO_OID = "0" * 40
 LOCK_TIMEOUT_SECONDS = 120.0
+SETTINGS_QUERY = ("config", "-z", "--get-regexp", r"^(commit\.gpgsign|core\.sharedrepository)$")
+
+
+class IndexOutOfLine(CasekitError):
+    """The commit was made, but git's index could not be brought in line with it."""
 
 
 @dataclass(frozen=True)
@@ -94,30 +101,21 @@ def repo_lock(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[Non
         try:
             yield
         finally:
+            close_reader(root)
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def blob_id(content: bytes) -> str:
     """The id git gives a blob with this content (SHA-1 object format)."""
-    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+    return object_id("blob", content)
 
 
-def _tree_id(body: bytes) -> str:
-    return hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False).hexdigest()
-
-
-@dataclass(frozen=True)
-class _Object:
-    kind: str
-    content: bytes
-
-
-def cat_objects(root: Path, names: Sequence[str]) -> list[_Object | None]:
+def cat_objects(root: Path, names: Sequence[str]) -> list[GitObject | None]:
     """Read several objects (by name such as 'HEAD:cases' or ':path') in one git call."""
     if not names:
         return []
     out = run_git(root, "cat-file", "--batch", input="".join(f"{n}\n" for n in names).encode())
-    results: list[_Object | None] = []
+    results: list[GitObject | None] = []
     pos = 0
     for _ in names:
         end = out.index(b"\n", pos)
@@ -127,9 +125,37 @@ def cat_objects(root: Path, names: Sequence[str]) -> list[_Object | None]:
             results.append(None)
             continue
         size = int(header[2])
-        results.append(_Object(header[1].decode(), out[pos : pos + size]))
+        results.append(GitObject(header[0].decode(), header[1].decode(), out[pos : pos + size]))
         pos += size + 1
     return results
+
+
+# One reader per repository, for the length of one change under `repo_lock` (git reads its
+# index once per reader, and a change ends by writing the index).
+_readers: dict[str, ObjectReader] = {}
+
+
+def object_reader(root: Path) -> ObjectReader:
+    """The repository's open `git cat-file --batch`, started at its first use."""
+    key = str(root)
+    reader = _readers.get(key)
+    if reader is None:
+        reader = ObjectReader.start(root)
+        if not _readers:
+            atexit.register(_close_readers)
+        _readers[key] = reader
+    return reader
+
+
+def close_reader(root: Path) -> None:
+    reader = _readers.pop(str(root), None)
+    if reader is not None:
+        reader.close()
+
+
+def _close_readers() -> None:
+    for key in list(_readers):
+        close_reader(Path(key))
 
 
 def head_commit(root: Path) -> str | None:
@@ -145,11 +171,16 @@ class FileState:
 
 def file_state(root: Path, relpath: str) -> FileState:
     """The blob ids of `relpath` in HEAD and in git's index (None where absent)."""
-    head_obj, index_obj = cat_objects(root, [f"HEAD:{relpath}", f":0:{relpath}"])
-    return FileState(
-        blob_id(head_obj.content) if head_obj else None,
-        blob_id(index_obj.content) if index_obj else None,
-    )
+    reader = object_reader(root)
+    staged: str | None
+    try:
+        staged = gitindex.staged_blob(git_dir(root), relpath, os.environ)
+    except gitindex.CannotTell:
+        head_obj, index_obj = reader.read([f"HEAD:{relpath}", f":0:{relpath}"])
+        staged = blob_id(index_obj.content) if index_obj else None
+    else:
+        (head_obj,) = reader.read([f"HEAD:{relpath}"])
+    return FileState(blob_id(head_obj.content) if head_obj else None, staged)
 
 
 def _parse_tree(body: bytes) -> dict[bytes, tuple[bytes, bytes]]:
@@ -171,31 +202,72 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
     return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in sorted(entries, key=sort_key))
 
 
-def _write_trees(root: Path, bodies: list[bytes]) -> None:
-    import tempfile
+@dataclass(frozen=True)
+class WriteSettings:
+    """What git's config says about writing: `sign` (commit.gpgSign, which
+    `git commit-tree` ignores and casekit honours: a team that requires signed commits,
+    see `sync.signed`, sets it in every clone) and `shared` (core.sharedRepository: git
+    adjusts the permissions of what it writes, so casekit lets git write objects)."""
 
-    tmp = state_dir(root) / "tmp"
-    tmp.mkdir(exist_ok=True)
-    paths = []
+    sign: bool = False
+    shared: bool = False
+
+
+def parse_write_settings(out: bytes) -> WriteSettings:
+    """Read the output of `SETTINGS_QUERY` (`git config -z --get-regexp`)."""
+    values: dict[str, str | None] = {}
+    for record in out.split(b"\0"):
+        if record:
+            key, newline, value = record.partition(b"\n")
+            values[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace") if newline else None
+    sign = values.get("commit.gpgsign", "false")
+    shared = values.get("core.sharedrepository", "false")
+    return WriteSettings(sign=_git_bool(sign), shared=shared is None or not _means_umask(shared))
+
+
+def _git_bool(value: str | None) -> bool:
+    """A boolean as git reads one; a value git would reject counts as false."""
+    if value is None:  # `[commit] gpgSign` with no value
+        return True
+    text = value.strip().lower()
+    if text in ("true", "yes", "on"):
+        return True
+    if text in ("false", "no", "off", ""):
+        return False
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
     try:
-        for body in bodies:
-            fd, name = tempfile.mkstemp(dir=tmp)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(body)
-            paths.append(name)
-        run_git(
-            root,
-            "hash-object",
-            "-w",
-            "-t",
-            "tree",
-            "--stdin-paths",
-            input="".join(p + "\n" for p in paths).encode(),
-        )
-    finally:
-        for name in paths:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
+        return int(text[:-1] if text[-1:] in units else text) != 0
+    except ValueError:
+        return False
+
+
+def _means_umask(value: str) -> bool:
+    """core.sharedRepository values that leave permissions to the umask."""
+    text = value.strip().lower()
+    if text in ("umask", "false", "no", "off"):
+        return True
+    return all(c in "01234567" for c in text) and int(text or "0", 8) == 0
+
+
+def write_settings(root: Path) -> WriteSettings:
+    return parse_write_settings(run_git(root, *SETTINGS_QUERY, check=False))
+
+
+def _write_objects(
+    root: Path, settings: WriteSettings, kind: str, contents: Sequence[bytes], *, path: str | None = None
+) -> list[str]:
+    """Store objects of one type; `path` sends a blob through that path's clean filters.
+    Written from Python where git would do no more (see `casekit.gitobjects`)."""
+    objects = None if settings.shared or path else objects_dir(git_dir(root), os.environ)
+    if objects is not None:
+        return [write_loose_object(objects, kind, content) for content in contents]
+    return [_hash_with_git(root, kind, content, path) for content in contents]
+
+
+def _hash_with_git(root: Path, kind: str, content: bytes, path: str | None) -> str:
+    path_args = (f"--path={path}",) if path else ()
+    out = run_git(root, "hash-object", "-w", "-t", kind, "--stdin", *path_args, input=content)
+    return out.decode().strip()
 
 
 def commit_files(
@@ -213,19 +285,21 @@ def commit_files(
     Paths in `filtered` go through the clean filters .gitattributes names for them, as
     `git add` would (Git LFS stores a pointer); others are stored exactly as given.
     Returns the new commit id. The caller holds `repo_lock`."""
-    parent = head_commit(root)
+    reader = object_reader(root)
+    head = reader.read(["HEAD"])[0]
+    parent = head.oid if head is not None and head.kind == "commit" else None
     if parent is not None and len(parent) != 40:
         raise GitError("casekit supports SHA-1 repositories only")
+    settings = write_settings(root)
     blob_ids: dict[str, str] = {}
     for relpath, content in changes.items():
         if content is not None:
-            path_args = (f"--path={relpath}",) if relpath in filtered else ()
-            blob_ids[relpath] = (
-                run_git(root, "hash-object", "-w", "--stdin", *path_args, input=content).decode().strip()
-            )
+            path = relpath if relpath in filtered else None
+            blob_ids[relpath] = _write_objects(root, settings, "blob", [content], path=path)[0]
 
     dirs = sorted({"/".join(p.split("/")[:i]) for p in changes for i in range(p.count("/") + 1)})
-    trees = cat_objects(root, [f"HEAD:{d}" if d else "HEAD^{tree}" for d in dirs])
+    names = [f"{parent}:{d}" if d else f"{parent}^{{tree}}" for d in dirs]
+    trees = reader.read(names) if parent else [None] * len(dirs)
     entries = {
         d: (_parse_tree(t.content) if t and t.kind == "tree" else {})
         for d, t in zip(dirs, trees, strict=True)
@@ -241,7 +315,7 @@ def commit_files(
     tree_id = ""
     for folder in sorted(dirs, key=lambda d: -d.count("/") if d else 1):
         body = _tree_body(entries[folder])
-        tree_id = _tree_id(body)
+        tree_id = object_id("tree", body)
         new_bodies.append(body)
         if folder:
             parent_dir, _, name = folder.rpartition("/")
@@ -249,7 +323,7 @@ def commit_files(
                 entries[parent_dir][name.encode()] = (b"40000", bytes.fromhex(tree_id))
             else:
                 entries[parent_dir].pop(name.encode(), None)
-    _write_trees(root, new_bodies)
+    _write_objects(root, settings, "tree", new_bodies)
 
     stamp = f"{int(when.timestamp())} {when.strftime('%z')}"
     committer = committer or author
@@ -262,32 +336,17 @@ def commit_files(
         "GIT_COMMITTER_DATE": stamp,
     }
     parents = ["-p", parent] if parent else []
+    sign = ["-S"] if settings.sign else []
     commit = (
-        run_git(
-            root,
-            "commit-tree",
-            tree_id,
-            *parents,
-            *_sign_flag(root),
-            "-F",
-            "-",
-            input=message.encode(),
-            env=env,
-        )
+        run_git(root, "commit-tree", tree_id, *parents, *sign, "-F", "-", input=message.encode(), env=env)
         .decode()
         .strip()
     )
     subject = message.splitlines()[0]
     run_git(root, "update-ref", "-m", f"casekit: {subject}", "HEAD", commit, parent or ZERO_OID)
+    close_reader(root)  # its view of git's index is about to be out of date
     _sync_index(root, changes, blob_ids, executable)
     return commit
-
-
-def _sign_flag(root: Path) -> list[str]:
-    """`git commit-tree` ignores commit.gpgSign; casekit honours it (a team that requires
-    signed commits, see `sync.signed`, sets it in every clone)."""
-    value = run_git(root, "config", "--type=bool", "--get", "commit.gpgsign", check=False).strip()
-    return ["-S"] if value == b"true" else []
 
 
 def _sync_index(
@@ -303,13 +362,14 @@ def _sync_index(
             lines.append(f"{mode} {blob_ids[relpath]}\t{relpath}\n")
         else:
             lines.append(f"0 {ZERO_OID}\t{relpath}\n")
+    data = "".join(lines).encode()
     for attempt in range(20):
         try:
-            run_git(root, "update-index", "--index-info", input="".join(lines).encode())
+            run_git(root, "update-index", "--index-info", input=data)
             return
         except GitError:
             if attempt == 19:
-                raise CasekitError(
+                raise IndexOutOfLine(
                     "the commit was made but git's index is locked by another git command; "
                     "run `git reset -q` when it has finished to bring the index in line"
                 ) from None
