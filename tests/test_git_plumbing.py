@@ -242,14 +242,14 @@ def test_a_failed_commit_leaves_git_index_untouched(repo: CLI, tmp_path: Path) -
     real_git = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout.strip()
     script.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = "commit-tree" ]; then echo "fatal: no space left" >&2; exit 128; fi\n'
+        'if [ "$1" = "update-ref" ]; then echo "fatal: no space left" >&2; exit 128; fi\n'
         f'exec {real_git} "$@"\n'
     )
     script.chmod(0o755)
     result = repo.run(
         "move", case_id, "assessing", extra_env={"PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
     )
-    assert result.code == 1 and "git commit-tree failed: fatal: no space left" in result.err
+    assert result.code == 1 and "git update-ref failed: fatal: no space left" in result.err
     assert path.read_bytes() == content and repo.head() == head
     assert index_snapshot(repo) == before
     no_git_left_behind(repo)
@@ -335,3 +335,70 @@ def test_a_shared_repository_gets_objects_git_made_for_the_group(repo: CLI) -> N
     for oid in (blob, tree):
         assert loose_file(repo.root, oid).stat().st_mode & stat.S_IRGRP, oid
     no_git_left_behind(repo)
+
+
+PEOPLE = [
+    vcs.Ident("李娜", "li.na@example.com"),
+    vcs.Ident("Test Runner", "runner@example.com"),
+    vcs.Ident("O'Neil Wang", "o'neil+cs@example.com"),
+]
+CLEANED_UP = [
+    vcs.Ident(" Li Na.", "li.na@example.com"),
+    vcs.Ident("Li <Na>", "li.na@example.com"),
+    vcs.Ident("Li Na", "<li.na@example.com>"),
+    vcs.Ident("Li Na", ""),
+    vcs.Ident("", "li.na@example.com"),
+]
+
+
+def commit_tree(root: Path, tree: str, parent: str | None, author: vcs.Ident, message: str) -> str:
+    stamp = "1795483800 +0800"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_CONFIG_NOSYSTEM="1",
+        HOME=str(root.parent),
+        GIT_AUTHOR_NAME=author.name,
+        GIT_AUTHOR_EMAIL=author.email,
+        GIT_AUTHOR_DATE=stamp,
+        GIT_COMMITTER_NAME="Test Runner",
+        GIT_COMMITTER_EMAIL="runner@example.com",
+        GIT_COMMITTER_DATE=stamp,
+    )
+    parents = ["-p", parent] if parent else []
+    proc = subprocess.run(
+        ["git", "commit-tree", tree, *parents, "-F", "-"],
+        cwd=root,
+        env=env,
+        input=message.encode(),
+        capture_output=True,
+        check=True,
+    )
+    return proc.stdout.decode().strip()
+
+
+def test_a_commit_written_from_python_is_the_one_git_writes(tmp_path: Path) -> None:
+    root = new_repo(tmp_path / "r")
+    tree = git(root, "write-tree").strip()
+    committer = vcs.Ident("Test Runner", "runner@example.com")
+    message = (
+        "C-1: received -> assessing\n\n已核实情况\n\nCase-Id: C-1\nCase-Actor: li.na <li.na@example.com>\n"
+    )
+    parent = None
+    for author in PEOPLE:
+        body = vcs.commit_body(tree, parent, author, committer, "1795483800 +0800", message)
+        assert body is not None
+        expected = commit_tree(root, tree, parent, author, message)
+        assert object_id("commit", body) == expected, author
+        parent = expected
+    for author in CLEANED_UP:
+        assert vcs.commit_body(tree, parent, author, committer, "1795483800 +0800", message) is None, author
+
+
+def test_commits_git_must_write_are_left_to_git(repo: CLI) -> None:
+    first, second = repo.new(), repo.new()
+    repo.ok("move", first, "assessing", actor="Zhao Lei. <zhao.lei@example.com>")
+    assert "\nauthor Zhao Lei <zhao.lei@example.com> " in repo.git("cat-file", "commit", "HEAD")
+    repo.git("config", "i18n.commitEncoding", "GB18030")
+    repo.ok("move", second, "assessing")
+    assert "\nencoding GB18030\n" in repo.git("cat-file", "commit", "HEAD")
+    fsck_clean(repo.root)

@@ -25,7 +25,12 @@ from casekit.gitobjects import GitObject, ObjectReader, object_id, objects_dir, 
 
 ZERO_OID = "0" * 40
 LOCK_TIMEOUT_SECONDS = 120.0
-SETTINGS_QUERY = ("config", "-z", "--get-regexp", r"^(commit\.gpgsign|core\.sharedrepository)$")
+SETTINGS_QUERY = (
+    "config",
+    "-z",
+    "--get-regexp",
+    r"^(commit\.gpgsign|core\.sharedrepository|i18n\.commitencoding)$",
+)
 
 
 class IndexOutOfLine(CasekitError):
@@ -206,11 +211,13 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
 class WriteSettings:
     """What git's config says about writing: `sign` (commit.gpgSign, which
     `git commit-tree` ignores and casekit honours: a team that requires signed commits,
-    see `sync.signed`, sets it in every clone) and `shared` (core.sharedRepository: git
-    adjusts the permissions of what it writes, so casekit lets git write objects)."""
+    see `sync.signed`, sets it in every clone), `shared` (core.sharedRepository: git
+    adjusts the permissions of what it writes, so casekit lets git write objects) and
+    `encoding` (i18n.commitEncoding, when set: git records it in each commit)."""
 
     sign: bool = False
     shared: bool = False
+    encoding: str | None = None
 
 
 def parse_write_settings(out: bytes) -> WriteSettings:
@@ -222,7 +229,11 @@ def parse_write_settings(out: bytes) -> WriteSettings:
             values[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace") if newline else None
     sign = values.get("commit.gpgsign", "false")
     shared = values.get("core.sharedrepository", "false")
-    return WriteSettings(sign=_git_bool(sign), shared=shared is None or not _means_umask(shared))
+    return WriteSettings(
+        sign=_git_bool(sign),
+        shared=shared is None or not _means_umask(shared),
+        encoding=values.get("i18n.commitencoding", "") if "i18n.commitencoding" in values else None,
+    )
 
 
 def _git_bool(value: str | None) -> bool:
@@ -256,18 +267,51 @@ def write_settings(root: Path) -> WriteSettings:
 def _write_objects(
     root: Path, settings: WriteSettings, kind: str, contents: Sequence[bytes], *, path: str | None = None
 ) -> list[str]:
-    """Store objects of one type; `path` sends a blob through that path's clean filters.
-    Written from Python where git would do no more (see `casekit.gitobjects`)."""
-    objects = None if settings.shared or path else objects_dir(git_dir(root), os.environ)
+    """Store objects of one type; `path` sends a blob through that path's clean filters."""
+    objects = None if path else _own_objects_dir(root, settings)
     if objects is not None:
         return [write_loose_object(objects, kind, content) for content in contents]
     return [_hash_with_git(root, kind, content, path) for content in contents]
+
+
+def _own_objects_dir(root: Path, settings: WriteSettings) -> Path | None:
+    """Where casekit writes objects itself, None where git would do more than it does
+    (see `casekit.gitobjects`)."""
+    return None if settings.shared else objects_dir(git_dir(root), os.environ)
 
 
 def _hash_with_git(root: Path, kind: str, content: bytes, path: str | None) -> str:
     path_args = (f"--path={path}",) if path else ()
     out = run_git(root, "hash-object", "-w", "-t", kind, "--stdin", *path_args, input=content)
     return out.decode().strip()
+
+
+# Characters git trims from both ends of a name or email ("crud", ident.c); it also drops
+# these three anywhere inside.
+_CRUD = frozenset(range(33)) | frozenset(b".,:;<>\"\\'")
+_DELIMITERS = frozenset(b"\n<>")
+
+
+def commit_body(
+    tree: str, parent: str | None, author: Ident, committer: Ident, stamp: str, message: str
+) -> bytes | None:
+    """The commit `git commit-tree` writes for these (unsigned, UTF-8), or None when git
+    would first clean up a name or email, or refuse an empty one."""
+    people = []
+    for role, who in (("author", author), ("committer", committer)):
+        if not (_as_git_keeps_it(who.name) and _as_git_keeps_it(who.email)):
+            return None
+        people.append(f"{role} {who.name} <{who.email}> {stamp}\n")
+    head = f"tree {tree}\n" + (f"parent {parent}\n" if parent else "") + "".join(people)
+    return (head + "\n" + message).encode()
+
+
+def _as_git_keeps_it(text: str) -> bool:
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:
+        return False
+    return bool(raw) and raw[0] not in _CRUD and raw[-1] not in _CRUD and not _DELIMITERS & set(raw)
 
 
 def commit_files(
@@ -326,7 +370,31 @@ def commit_files(
     _write_objects(root, settings, "tree", new_bodies)
 
     stamp = f"{int(when.timestamp())} {when.strftime('%z')}"
-    committer = committer or author
+    commit = _make_commit(root, settings, tree_id, parent, author, committer or author, stamp, message)
+    subject = message.splitlines()[0]
+    run_git(root, "update-ref", "-m", f"casekit: {subject}", "HEAD", commit, parent or ZERO_OID)
+    close_reader(root)  # its view of git's index is about to be out of date
+    _sync_index(root, changes, blob_ids, executable)
+    return commit
+
+
+def _make_commit(
+    root: Path,
+    settings: WriteSettings,
+    tree: str,
+    parent: str | None,
+    author: Ident,
+    committer: Ident,
+    stamp: str,
+    message: str,
+) -> str:
+    """Write the commit object: from Python when it is plain, else with `git commit-tree`
+    (signing, another commit encoding, names git cleans up)."""
+    plain = not settings.sign and settings.encoding is None
+    body = commit_body(tree, parent, author, committer, stamp, message) if plain else None
+    objects = _own_objects_dir(root, settings)
+    if body is not None and objects is not None:
+        return write_loose_object(objects, "commit", body)
     env = {
         "GIT_AUTHOR_NAME": author.name,
         "GIT_AUTHOR_EMAIL": author.email,
@@ -337,16 +405,8 @@ def commit_files(
     }
     parents = ["-p", parent] if parent else []
     sign = ["-S"] if settings.sign else []
-    commit = (
-        run_git(root, "commit-tree", tree_id, *parents, *sign, "-F", "-", input=message.encode(), env=env)
-        .decode()
-        .strip()
-    )
-    subject = message.splitlines()[0]
-    run_git(root, "update-ref", "-m", f"casekit: {subject}", "HEAD", commit, parent or ZERO_OID)
-    close_reader(root)  # its view of git's index is about to be out of date
-    _sync_index(root, changes, blob_ids, executable)
-    return commit
+    out = run_git(root, "commit-tree", tree, *parents, *sign, "-F", "-", input=message.encode(), env=env)
+    return out.decode().strip()
 
 
 def _sync_index(
