@@ -402,3 +402,19 @@ def test_commits_git_must_write_are_left_to_git(repo: CLI) -> None:
     repo.ok("move", second, "assessing")
     assert "\nencoding GB18030\n" in repo.git("cat-file", "commit", "HEAD")
     fsck_clean(repo.root)
+
+
+def test_changes_in_a_repository_whose_index_git_must_read(repo: CLI) -> None:
+    repo.git("update-index", "--index-version", "4")
+    first, second = repo.new(), repo.new()
+    repo.ok("move", first, "assessing")
+    path = repo.case_path(second)
+    committed = path.read_text(encoding="utf-8")
+    edit_file(path, "王先生", "王建国先生")
+    repo.git("add", str(path))
+    path.write_text(committed, encoding="utf-8")
+    assert "has uncommitted changes" in repo.refused("move", second, "assessing").err
+    repo.git("reset", "-q")
+    repo.ok("move", second, "assessing")
+    assert index_version(repo.root) == 4
+    no_git_left_behind(repo)

@@ -114,8 +114,18 @@ class ObjectReader:
         results: list[GitObject | None] = []
         for batch in _batches(names):
             self._send(batch)
-            results += [self._answer() for _ in batch]
+            results += self.answers(len(batch))
         return results
+
+    def ask(self, names: Sequence[str]) -> None:
+        """Send a few names now, for `answers` later (git answers meanwhile)."""
+        if len(_batches(names)) > 1:
+            raise ValueError("too many names to ask ahead; use read()")
+        self._send(names)
+
+    def answers(self, count: int) -> list[GitObject | None]:
+        """The answers to the next `count` names sent."""
+        return [self._answer() for _ in range(count)]
 
     def close(self) -> None:
         if self._proc.stdin is not None:

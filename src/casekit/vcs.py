@@ -14,7 +14,7 @@ import fcntl
 import os
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -153,9 +153,13 @@ def object_reader(root: Path) -> ObjectReader:
 
 
 def close_reader(root: Path) -> None:
+    """End the git processes of a change: its reader, and a config lookup not collected."""
     reader = _readers.pop(str(root), None)
     if reader is not None:
         reader.close()
+    query = _settings_queries.pop(str(root), None)
+    if query is not None:
+        query.communicate()
 
 
 def _close_readers() -> None:
@@ -174,18 +178,29 @@ class FileState:
     index: str | None
 
 
-def file_state(root: Path, relpath: str) -> FileState:
-    """The blob ids of `relpath` in HEAD and in git's index (None where absent)."""
+def ask_file_state(root: Path, relpath: str) -> Callable[[], FileState]:
+    """The blob ids of `relpath` in HEAD and in git's index (None where absent), in two
+    steps: git looks the file up while the caller works, and the function returned waits
+    for the answer. Starting a change, it also starts the lookup of `write_settings` the
+    commit will need."""
     reader = object_reader(root)
-    staged: str | None
+    _start_settings_query(root)
     try:
         staged = gitindex.staged_blob(git_dir(root), relpath, os.environ)
     except gitindex.CannotTell:
-        head_obj, index_obj = reader.read([f"HEAD:{relpath}", f":0:{relpath}"])
-        staged = blob_id(index_obj.content) if index_obj else None
-    else:
-        (head_obj,) = reader.read([f"HEAD:{relpath}"])
-    return FileState(blob_id(head_obj.content) if head_obj else None, staged)
+        reader.ask([f"HEAD:{relpath}", f":0:{relpath}"])
+
+        def from_git() -> FileState:
+            head_obj, index_obj = reader.answers(2)
+            return FileState(_blob_of(head_obj), _blob_of(index_obj))
+
+        return from_git
+    reader.ask([f"HEAD:{relpath}"])
+    return lambda: FileState(_blob_of(reader.answers(1)[0]), staged)
+
+
+def _blob_of(obj: GitObject | None) -> str | None:
+    return blob_id(obj.content) if obj else None
 
 
 def _parse_tree(body: bytes) -> dict[bytes, tuple[bytes, bytes]]:
@@ -260,7 +275,23 @@ def _means_umask(value: str) -> bool:
     return all(c in "01234567" for c in text) and int(text or "0", 8) == 0
 
 
+# `git config` started with a change, collected at its commit (`write_settings`).
+_settings_queries: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def _start_settings_query(root: Path) -> None:
+    if str(root) not in _settings_queries:
+        _settings_queries[str(root)] = subprocess.Popen(
+            ["git", *SETTINGS_QUERY], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+
+
 def write_settings(root: Path) -> WriteSettings:
+    query = _settings_queries.pop(str(root), None)
+    if query is not None:
+        out, _ = query.communicate()
+        if query.returncode in (0, 1):  # 1: none of the keys is set
+            return parse_write_settings(out)
     return parse_write_settings(run_git(root, *SETTINGS_QUERY, check=False))
 
 
