@@ -78,16 +78,20 @@ def test_the_config_that_decides_how_commits_are_written() -> None:
     def settings(text: str) -> vcs.WriteSettings:
         return vcs.parse_write_settings(text.replace("|", "\0").encode())
 
-    assert settings("") == vcs.WriteSettings(sign=False, shared=False)
-    assert settings("commit.gpgsign\ntrue|") == vcs.WriteSettings(sign=True, shared=False)
+    assert settings("") == vcs.WriteSettings(sign=False, git_writes_objects=False, encoding=None)
+    assert settings("commit.gpgsign\ntrue|") == vcs.WriteSettings(sign=True)
     assert settings("commit.gpgsign\ntrue|commit.gpgsign\nno|").sign is False  # the last one counts
     assert settings("commit.gpgsign|").sign is True  # a key with no value is true
     assert settings("commit.gpgsign\n1k|").sign is True
     assert settings("commit.gpgsign\nmaybe|").sign is False  # git rejects it; nothing is signed
     for shared in ("group", "true", "all", "0660", "1"):
-        assert settings(f"core.sharedrepository\n{shared}|").shared is True, shared
+        assert settings(f"core.sharedrepository\n{shared}|").git_writes_objects is True, shared
     for private in ("umask", "false", "0", "00", ""):
-        assert settings(f"core.sharedrepository\n{private}|").shared is False, private
+        assert settings(f"core.sharedrepository\n{private}|").git_writes_objects is False, private
+    assert settings("core.fsync\nloose-object|").git_writes_objects is True
+    assert settings("core.fsyncobjectfiles\ntrue|").git_writes_objects is True
+    assert settings("core.fsyncobjectfiles\nfalse|").git_writes_objects is False
+    assert settings("i18n.commitencoding\nGB18030|").encoding == "GB18030"
 
 
 def test_a_move_commits_exactly_what_git_add_would(repo: CLI, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ SETTINGS_QUERY = (
     "config",
     "-z",
     "--get-regexp",
-    r"^(commit\.gpgsign|core\.sharedrepository|i18n\.commitencoding)$",
+    r"^(commit\.gpgsign|core\.sharedrepository|core\.fsync|core\.fsyncobjectfiles|i18n\.commitencoding)$",
 )
 
 
@@ -226,12 +226,13 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
 class WriteSettings:
     """What git's config says about writing: `sign` (commit.gpgSign, which
     `git commit-tree` ignores and casekit honours: a team that requires signed commits,
-    see `sync.signed`, sets it in every clone), `shared` (core.sharedRepository: git
-    adjusts the permissions of what it writes, so casekit lets git write objects) and
-    `encoding` (i18n.commitEncoding, when set: git records it in each commit)."""
+    see `sync.signed`, sets it in every clone), `git_writes_objects` (core.sharedRepository,
+    whose permissions git adjusts, or core.fsync / core.fsyncObjectFiles, which may have
+    git flush objects to disk: casekit then leaves writing objects to git) and `encoding`
+    (i18n.commitEncoding, when set: git records it in each commit)."""
 
     sign: bool = False
-    shared: bool = False
+    git_writes_objects: bool = False
     encoding: str | None = None
 
 
@@ -244,9 +245,10 @@ def parse_write_settings(out: bytes) -> WriteSettings:
             values[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace") if newline else None
     sign = values.get("commit.gpgsign", "false")
     shared = values.get("core.sharedrepository", "false")
+    synced = "core.fsync" in values or _git_bool(values.get("core.fsyncobjectfiles", "false"))
     return WriteSettings(
         sign=_git_bool(sign),
-        shared=shared is None or not _means_umask(shared),
+        git_writes_objects=shared is None or not _means_umask(shared) or synced,
         encoding=values.get("i18n.commitencoding", "") if "i18n.commitencoding" in values else None,
     )
 
@@ -308,7 +310,7 @@ def _write_objects(
 def _own_objects_dir(root: Path, settings: WriteSettings) -> Path | None:
     """Where casekit writes objects itself, None where git would do more than it does
     (see `casekit.gitobjects`)."""
-    return None if settings.shared else objects_dir(git_dir(root), os.environ)
+    return None if settings.git_writes_objects else objects_dir(git_dir(root), os.environ)
 
 
 def _hash_with_git(root: Path, kind: str, content: bytes, path: str | None) -> str:
