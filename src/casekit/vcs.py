@@ -3,7 +3,8 @@ case file goes into it (never whatever else someone staged), fast at 100,000 fil
 safe when several casekit processes share a clone (they take turns on a lock).
 
 GitPython is used where its object model pays for its import time (history reading in
-`casekit log` / `audit`); commits run `git` directly.
+`casekit log` / `audit`); commits run `git` directly, and write the objects themselves
+where git would do no more (`casekit.gitobjects`, `casekit.gitindex`).
 """
 
 from __future__ import annotations
