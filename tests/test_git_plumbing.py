@@ -210,6 +210,13 @@ def test_the_long_lived_reader_looks_refs_up_afresh(tmp_path: Path) -> None:
         # more names than a pipe holds, each answered with more bytes than it asks with
         many = reader.read([f"HEAD:{'./' * 60}a"] * 5000)
         assert [o.content if o else None for o in many] == [b"2\n"] * 5000
+        # asked ahead, answered later; nothing else is read in between
+        reader.ask(["HEAD:a", "HEAD"])
+        with pytest.raises(RuntimeError):
+            reader.read(["HEAD:a"])
+        ahead = reader.answers(2)
+        assert ahead[0] is not None and ahead[0].content == b"2\n"
+        assert ahead[1] is not None and ahead[1].kind == "commit"
     finally:
         reader.close()
 

@@ -104,6 +104,7 @@ class ObjectReader:
 
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self._proc = proc
+        self._unanswered = 0  # names asked whose answers are not read yet
 
     @classmethod
     def start(cls, root: Path) -> ObjectReader:
@@ -111,9 +112,11 @@ class ObjectReader:
 
     def read(self, names: Sequence[str]) -> list[GitObject | None]:
         """The objects `names` name, None for each one that does not exist."""
+        if self._unanswered:
+            raise RuntimeError("read the answers to the names asked ahead first")
         results: list[GitObject | None] = []
         for batch in _batches(names):
-            self._send(batch)
+            self.ask(batch)
             results += self.answers(len(batch))
         return results
 
@@ -122,9 +125,13 @@ class ObjectReader:
         if len(_batches(names)) > 1:
             raise ValueError("too many names to ask ahead; use read()")
         self._send(names)
+        self._unanswered += len(names)
 
     def answers(self, count: int) -> list[GitObject | None]:
-        """The answers to the next `count` names sent."""
+        """The answers to the next `count` names asked."""
+        if count > self._unanswered:
+            raise RuntimeError(f"{count} answers wanted, {self._unanswered} names asked")
+        self._unanswered -= count
         return [self._answer() for _ in range(count)]
 
     def close(self) -> None:
