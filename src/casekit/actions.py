@@ -155,6 +155,8 @@ def _commit_case(
             when=ctx.now,
             filtered=frozenset(extra),
         )
+    except vcs.IndexOutOfLine:
+        raise  # committed: the files hold what the commit holds
     except BaseException:
         for name, before in [(rel, original), *previous.items()]:
             if before is None:
@@ -212,7 +214,20 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
     path = find_case(env.root, env.config, reference)
     rel = relpath(env.root, path)
     original = path.read_bytes()
-    state = vcs.file_state(env.root, rel)
+    state = vcs.ask_file_state(env.root, rel)  # git looks while the file is parsed
+    try:
+        case = parse_case(env.root, path, original, for_rewrite=True)
+    except Refused:
+        _refuse_uncommitted(path, rel, original, state())  # the first thing to fix
+        raise
+    _refuse_uncommitted(path, rel, original, state())
+    kind = env.config.kinds.get(case.get("kind"))
+    if kind is None:
+        raise Refused(f"{path.stem}: unknown kind {case.get('kind')!r} in {rel}; run `casekit validate`")
+    return path, original, case, kind
+
+
+def _refuse_uncommitted(path: Path, rel: str, original: bytes, state: vcs.FileState) -> None:
     blob = vcs.blob_id(original)
     if state.head != blob or state.index != blob:
         what = "is not committed yet" if state.head is None else "has uncommitted changes"
@@ -220,11 +235,6 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
             f"{path.stem}: {rel} {what}; commit them with a message, or discard them "
             f"with `git checkout HEAD -- {rel}`, before changing the case with casekit"
         )
-    case = parse_case(env.root, path, original, for_rewrite=True)
-    kind = env.config.kinds.get(case.get("kind"))
-    if kind is None:
-        raise Refused(f"{path.stem}: unknown kind {case.get('kind')!r} in {rel}; run `casekit validate`")
-    return path, original, case, kind
 
 
 def _refuse_while_rebasing(root: Path) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,6 +37,8 @@ class CaseId:
 def new_suffix(seed: str | None = None) -> str:
     """40 random bits, or, given a seed, 40 bits of the seed's SHA-256 (reproducible)."""
     if seed is None:
+        import secrets  # only commands that open cases need it (it imports random)
+
         bits = secrets.randbits(40)
     else:
         bits = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:5], "big")

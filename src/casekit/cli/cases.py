@@ -230,10 +230,11 @@ def log(
 def _print_outcome(outcome: object, output: TextFormat) -> None:
     from casekit.actions import Outcome
     from casekit.cli.common import warn
-    from casekit.output import to_json
 
     assert isinstance(outcome, Outcome)
     if output is TextFormat.json:
+        from casekit.output import to_json  # csv and json: not needed to print an ID
+
         echo(to_json(outcome.case))
     else:
         echo(outcome.case_id)
