@@ -494,6 +494,11 @@ def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
     assert all(
         len(pickle.dumps(v)) < len(pickle.dumps(c)) / 2 for v, c in zip(views, cases[:-3], strict=False)
     )
+    # filters a list view cannot answer are refused, not answered wrongly
+    from casekit.repository import read_listings
+
+    with pytest.raises(ValueError, match="activity or times"):
+        read_listings(filled.root, CaseFilter.of(active_between=(moments[0], moments[1])))
     # the table leaves the breach count out; JSON and CSV carry it
     listed = json.loads(filled.ok("list", "--format", "json").out)
     assert all(isinstance(row["breaches"], int) for row in listed) and any(row["breaches"] for row in listed)

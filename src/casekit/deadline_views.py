@@ -196,7 +196,7 @@ def due_report(
     from casekit.errors import UsageError
     from casekit.holidays import calendar_for
     from casekit.output import table, to_csv, to_json
-    from casekit.repository import final_states, read_listings
+    from casekit.repository import CaseFilter, final_states, read_listings
     from casekit.views import select
     from casekit.workcal import advance, parse_duration
 
@@ -210,7 +210,9 @@ def due_report(
             raise UsageError(f"--within: {exc}") from None
         calendar = calendar_for(config)
         horizon = advance(calendar, length.working, now, length.length(calendar.day_length))
-    listed = read_listings(env.root, unfinished=final_states(config))  # due_rows skips final ones
+    listed = read_listings(
+        env.root, CaseFilter.of(unfinished=final_states(config))
+    )  # due_rows skips final ones
     chosen = select(listed, config, kinds=kinds, assignees=assignees)
     rows = due_rows(chosen, config, now, horizon=horizon)
     if output == "json":

@@ -43,18 +43,18 @@ def list_cases(
     overdue: bool = False,
 ) -> str:
     from casekit.deadline_views import due_cell
-    from casekit.repository import read_listings
+    from casekit.repository import CaseFilter, read_listings
 
     config = env.config
     now = env.now(config.tz)
     select([], config, kinds=kinds, statuses=statuses, assignees=assignees)  # unknown names: say so now
-    listed = read_listings(
-        env.root,
+    where = CaseFilter.of(
         kinds=split_values(kinds) or None,
         statuses=split_values(statuses) or None,
         assignees=split_values(assignees) or None,
         overdue_at=now if overdue else None,
     )
+    listed = read_listings(env.root, where)
     chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
     rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
     if overdue:

@@ -89,29 +89,16 @@ def read_cases(
     return docs, problems if with_problems else []
 
 
-def read_listings(
-    root: Path,
-    *,
-    kinds: Collection[str] | None = None,
-    statuses: Collection[str] | None = None,
-    assignees: Collection[str] | None = None,
-    states: Mapping[str, Collection[str]] | None = None,
-    overdue_at: datetime | None = None,
-    unfinished: Mapping[str, Collection[str]] | None = None,
-) -> list[Mapping[str, Any]]:
-    """What `list` and `due` show of the readable cases matching the filters (as for
-    `read_cases`), in path order: each case's `views.list_view`, which the index keeps
-    ready, so listing thousands of cases does not load them whole."""
+def read_listings(root: Path, where: CaseFilter | None = None) -> list[Mapping[str, Any]]:
+    """What `list` and `due` show of the readable cases `where` matches (all when None),
+    in path order: each case's `views.list_view`, which the index keeps ready, so listing
+    thousands of cases does not load them whole. Filters on activity and times
+    (`active_between`, `live_since`) need more of a case than its list view holds."""
     from casekit.views import list_view
 
-    where = CaseFilter.of(
-        kinds=kinds,
-        statuses=statuses,
-        assignees=assignees,
-        states=states,
-        overdue_at=overdue_at,
-        unfinished=unfinished,
-    )
+    where = where or CaseFilter()
+    if where.active_between is not None or where.live_since is not None:
+        raise ValueError("list views cannot answer filters on activity or times; use read_cases")
     if _use_index(root, None):
         from casekit.index import with_index
 
