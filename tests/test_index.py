@@ -26,6 +26,7 @@ QUERIES = (
     ("list", "--status", "investigating,received", "--format", "csv"),
     ("list", "--overdue", "--format", "json"),
     ("due", "--format", "json"),
+    ("queue", "--all", "--format", "json"),
     ("list", "--kind", "callback", "--assignee", "wang.fang"),
     ("validate",),
     ("validate", "--format", "json"),

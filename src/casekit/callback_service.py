@@ -94,7 +94,12 @@ def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
     if kind is None:
         raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
     open_states = [s for s in kind.states if not kind.is_terminal(s)]
-    docs, _ = read_cases(env.root)
+    docs, _ = read_cases(
+        env.root,
+        states={settings.kind: open_states},
+        assignees={agent} if agent else None,
+        with_problems=False,
+    )
     items = build_queue(
         (d.data for d in docs),
         settings,
@@ -158,7 +163,7 @@ class PlanResult:
 def _existing_keys(env: Env, kind: str) -> set[str]:
     from casekit.repository import read_cases
 
-    docs, _ = read_cases(env.root)
+    docs, _ = read_cases(env.root, kinds={kind}, with_problems=False)
     return {
         str(fields_of(d.data).get("plan_key"))
         for d in docs
@@ -238,7 +243,8 @@ def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, 
     from casekit.repository import read_cases
 
     kind = env.config.kinds[settings.kind]
-    docs, _ = read_cases(env.root)
+    open_states = [s for s in kind.states if not kind.is_terminal(s)]
+    docs, _ = read_cases(env.root, states={settings.kind: open_states}, with_problems=False)
     found: dict[str, str] = {}
     for doc in docs:
         case = doc.data

@@ -18,7 +18,17 @@ from pathlib import Path
 
 # Commands that read many cases through the index. A feature whose command does too adds
 # its name here.
-INDEX_COMMANDS: set[str] = {"list", "validate", "report"}
+INDEX_COMMANDS: set[str] = {
+    "list",
+    "validate",
+    "report",
+    "due",
+    "queue",
+    "callbacks",
+    "registers",
+    "alerts",
+    "settlement-check",
+}
 _VALUE_OPTIONS = ("--repo", "--actor")
 CASES = "cases"
 STAMP_FILE = "index.gitstamp"
