@@ -210,9 +210,8 @@ def due_report(
             raise UsageError(f"--within: {exc}") from None
         calendar = calendar_for(config)
         horizon = advance(calendar, length.working, now, length.length(calendar.day_length))
-    listed = read_listings(
-        env.root, CaseFilter.of(unfinished=final_states(config))
-    )  # due_rows skips final ones
+    # A case in a final state has no open deadline: due_rows would skip it.
+    listed = read_listings(env.root, CaseFilter.of(unfinished=final_states(config)))
     chosen = select(listed, config, kinds=kinds, assignees=assignees)
     rows = due_rows(chosen, config, now, horizon=horizon)
     if output == "json":

@@ -1,8 +1,9 @@
 """The query index: parsed case files cached in SQLite under `.git/casekit/`, never committed.
 
 Each row holds one file of `cases/`: its path, the git blob id of the content that was
-parsed, the fields queries filter on, the parsed case (history included) and the problems
-met reading it. It is a cache: deleting it loses nothing, a damaged one is rebuilt, and
+parsed, the fields queries filter on, the parsed case (history included), the small part
+of it that `list` and `due` show (`views.list_view`) and the problems met reading it.
+It is a cache: deleting it loses nothing, a damaged one is rebuilt, and
 `CASEKIT_INDEX=off` bypasses it; readers get the same answers either way.
 
 Keeping it fresh costs little, whatever the size of the repository:
