@@ -27,6 +27,8 @@ QUERIES = (
     ("list", "--overdue", "--format", "json"),
     ("due", "--format", "json"),
     ("queue", "--all", "--format", "json"),
+    ("registers", "postage", "--format", "json"),
+    ("alerts", "--as-of", "2026-11-23", "--format", "json"),
     ("list", "--kind", "callback", "--assignee", "wang.fang"),
     ("validate",),
     ("validate", "--format", "json"),

@@ -15,10 +15,14 @@ from casekit.returns import view
 from casekit.returns.money import text as money_text
 
 
-def _cases(env: Env) -> list[Mapping[str, Any]]:
+def _cases(env: Env, *, returns_only: bool = False) -> list[Mapping[str, Any]]:
+    """Every readable case, or only those of the returns kind (what registers and alerts
+    count): the index then reads just those."""
     from casekit.repository import read_cases
+    from casekit.returns.settings import settings_for
 
-    docs, _ = read_cases(env.root)
+    kinds = {settings_for(env.config).kind} if returns_only else None
+    docs, _ = read_cases(env.root, kinds=kinds, with_problems=False)
     return [doc.data for doc in docs]
 
 
@@ -31,7 +35,7 @@ def registers(env: Env, name: str, *, month: str | None, output: str) -> str:
         except ValueError as exc:
             raise UsageError(f"--month: {exc}") from None
         month = f"{year:04d}-{number:02d}"
-    register = build_register(name, _cases(env), env.config, month)
+    register = build_register(name, _cases(env, returns_only=True), env.config, month)
     if output == "json":
         return to_json(register.as_json())
     keys = [c.key for c in register.columns]
@@ -69,7 +73,7 @@ def alerts(env: Env, *, as_of: str | None, output: str) -> str:
             day = date.fromisoformat(as_of)
         except ValueError:
             raise UsageError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
-    found = quality_alerts(_cases(env), config, day)
+    found = quality_alerts(_cases(env, returns_only=True), config, day)
     if output == "json":
         return to_json([a.as_json() for a in found])
     settings = settings_for(config)
