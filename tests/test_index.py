@@ -29,6 +29,8 @@ QUERIES = (
     ("queue", "--all", "--format", "json"),
     ("registers", "postage", "--format", "json"),
     ("alerts", "--as-of", "2026-11-23", "--format", "json"),
+    ("settlement-check", "家电旗舰店", "--format", "json"),
+    ("settlement-check", "不存在的店"),
     ("list", "--kind", "callback", "--assignee", "wang.fang"),
     ("validate",),
     ("validate", "--format", "json"),

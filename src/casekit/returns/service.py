@@ -15,15 +15,19 @@ from casekit.returns import view
 from casekit.returns.money import text as money_text
 
 
-def _cases(env: Env, *, returns_only: bool = False) -> list[Mapping[str, Any]]:
-    """Every readable case, or only those of the returns kind (what registers and alerts
-    count): the index then reads just those."""
+def _cases(env: Env, **filters: Any) -> list[Mapping[str, Any]]:
+    """The readable cases matching `read_cases` filters: the index reads just those."""
     from casekit.repository import read_cases
+
+    docs, _ = read_cases(env.root, with_problems=False, **filters)
+    return [doc.data for doc in docs]
+
+
+def _returns(env: Env) -> list[Mapping[str, Any]]:
+    """The cases of the returns kind: all that registers and alerts count."""
     from casekit.returns.settings import settings_for
 
-    kinds = {settings_for(env.config).kind} if returns_only else None
-    docs, _ = read_cases(env.root, kinds=kinds, with_problems=False)
-    return [doc.data for doc in docs]
+    return _cases(env, kinds={settings_for(env.config).kind})
 
 
 def registers(env: Env, name: str, *, month: str | None, output: str) -> str:
@@ -35,7 +39,7 @@ def registers(env: Env, name: str, *, month: str | None, output: str) -> str:
         except ValueError as exc:
             raise UsageError(f"--month: {exc}") from None
         month = f"{year:04d}-{number:02d}"
-    register = build_register(name, _cases(env, returns_only=True), env.config, month)
+    register = build_register(name, _returns(env), env.config, month)
     if output == "json":
         return to_json(register.as_json())
     keys = [c.key for c in register.columns]
@@ -73,7 +77,7 @@ def alerts(env: Env, *, as_of: str | None, output: str) -> str:
             day = date.fromisoformat(as_of)
         except ValueError:
             raise UsageError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
-    found = quality_alerts(_cases(env, returns_only=True), config, day)
+    found = quality_alerts(_returns(env), config, day)
     if output == "json":
         return to_json([a.as_json() for a in found])
     settings = settings_for(config)
@@ -106,8 +110,10 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
 
     if not merchant.strip():
         raise UsageError("name the merchant, e.g. casekit settlement-check 优品服饰旗舰店")
-    cases = _cases(env)
-    result = settlement_check(cases, env.config, merchant)
+    from casekit.repository import final_states
+
+    # Only cases not in a final state can hold an order up (settlement_check checks again).
+    result = settlement_check(_cases(env, unfinished=final_states(env.config)), env.config, merchant)
     if order is not None:
         held = result.blocked.get(order.strip())
         if held:
@@ -126,7 +132,7 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
     if output == "csv":
         return to_csv(rows, ["order_no", "id", "kind", "status", "opened_at", "title"]).rstrip("\n")
     if not rows:
-        known = merchants(cases)
+        known = merchants(_cases(env))  # every case, for the hint
         if not any(m.casefold() == result.merchant.casefold() for m in known):
             hint = f"; merchants named in cases: {', '.join(known)}" if known else ""
             return f"no case names the merchant {result.merchant}{hint}"
