@@ -643,12 +643,6 @@ class CaseIndex:
         with no_gc():
             return {path: _loads(data) for path, data, state in rows() if state == 1 and data is not None}
 
-    def paths_ending(self, suffix: str) -> list[str]:
-        """Indexed paths whose file name ends with `suffix` (after a refresh)."""
-        conn = self.connection()
-        rows = conn.execute("SELECT path FROM files WHERE substr(path, -?) = ?", (len(suffix), suffix))
-        return sorted(r[0] for r in rows)
-
 
 def _staged(rows: dict[str, tuple[Any, ...]], rel: str) -> str | None:
     row = rows.get(rel)

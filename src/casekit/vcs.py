@@ -19,10 +19,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from casekit import gitindex
 from casekit.errors import CasekitError, GitError
-from casekit.gitobjects import GitObject, ObjectReader, object_id, objects_dir, write_loose_object
+
+if TYPE_CHECKING:  # imported where used: queries import this module but only changes write
+    from casekit.gitobjects import GitObject, ObjectReader
 
 ZERO_OID = "0" * 40
 LOCK_TIMEOUT_SECONDS = 120.0
@@ -113,27 +115,22 @@ def repo_lock(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[Non
 
 def blob_id(content: bytes) -> str:
     """The id git gives a blob with this content (SHA-1 object format)."""
+    from casekit.gitobjects import object_id
+
     return object_id("blob", content)
 
 
 def cat_objects(root: Path, names: Sequence[str]) -> list[GitObject | None]:
     """Read several objects (by name such as 'HEAD:cases' or ':path') in one git call."""
+    from casekit.gitobjects import ObjectReader
+
     if not names:
         return []
-    out = run_git(root, "cat-file", "--batch", input="".join(f"{n}\n" for n in names).encode())
-    results: list[GitObject | None] = []
-    pos = 0
-    for _ in names:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) != 3 or header[-1] == b"missing":
-            results.append(None)
-            continue
-        size = int(header[2])
-        results.append(GitObject(header[0].decode(), header[1].decode(), out[pos : pos + size]))
-        pos += size + 1
-    return results
+    reader = ObjectReader.start(root)
+    try:
+        return reader.read(names)
+    finally:
+        reader.close()
 
 
 # One reader per repository, for the length of one change under `repo_lock` (git reads its
@@ -146,6 +143,8 @@ def object_reader(root: Path) -> ObjectReader:
     key = str(root)
     reader = _readers.get(key)
     if reader is None:
+        from casekit.gitobjects import ObjectReader
+
         reader = ObjectReader.start(root)
         if not _readers:
             atexit.register(_close_readers)
@@ -184,6 +183,8 @@ def ask_file_state(root: Path, relpath: str) -> Callable[[], FileState]:
     steps: git looks the file up while the caller works, and the function returned waits
     for the answer. Starting a change, it also starts the lookup of `write_settings` the
     commit will need."""
+    from casekit import gitindex
+
     reader = object_reader(root)
     _start_settings_query(root)
     try:
@@ -302,6 +303,8 @@ def _write_objects(
     root: Path, settings: WriteSettings, kind: str, contents: Sequence[bytes], *, path: str | None = None
 ) -> list[str]:
     """Store objects of one type; `path` sends a blob through that path's clean filters."""
+    from casekit.gitobjects import write_loose_object
+
     objects = None if path else _own_objects_dir(root, settings)
     if objects is not None:
         return [write_loose_object(objects, kind, content) for content in contents]
@@ -311,6 +314,8 @@ def _write_objects(
 def _own_objects_dir(root: Path, settings: WriteSettings) -> Path | None:
     """Where casekit writes objects itself, None where git would do more than it does
     (see `casekit.gitobjects`)."""
+    from casekit.gitobjects import objects_dir
+
     return None if settings.git_writes_objects else objects_dir(git_dir(root), os.environ)
 
 
@@ -363,6 +368,8 @@ def commit_files(
     Paths in `filtered` go through the clean filters .gitattributes names for them, as
     `git add` would (Git LFS stores a pointer); others are stored exactly as given.
     Returns the new commit id. The caller holds `repo_lock`."""
+    from casekit.gitobjects import object_id
+
     reader = object_reader(root)
     head = reader.read(["HEAD"])[0]
     parent = head.oid if head is not None and head.kind == "commit" else None
@@ -428,6 +435,8 @@ def _make_commit(
     body = commit_body(tree, parent, author, committer, stamp, message) if plain else None
     objects = _own_objects_dir(root, settings)
     if body is not None and objects is not None:
+        from casekit.gitobjects import write_loose_object
+
         return write_loose_object(objects, "commit", body)
     env = {
         "GIT_AUTHOR_NAME": author.name,
