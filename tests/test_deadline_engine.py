@@ -17,6 +17,8 @@ from casekit.deadlines import (
     breaches,
     compute_deadlines,
     deadline_state,
+    due_summary,
+    is_overdue,
     open_deadlines,
     to_record,
 )
@@ -145,3 +147,29 @@ def test_promises_kept_late_and_replaced() -> None:
     strict = PromiseSpec(kept_by=("note",))
     found = compute_deadlines(case_with(history), [], strict, CALENDAR, TERMINAL, Facts())
     assert to_record(found[0], CALENDAR)["missed"] == [{"due": "2026-11-24T10:00:00+08:00"}]
+
+
+BASE = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+offsets = st.integers(min_value=0, max_value=48).map(lambda hours: stamp(BASE + timedelta(hours=hours)))
+entries = st.fixed_dictionaries(
+    {"due": offsets},
+    optional={"met": offsets, "paused_since": offsets},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    clocks=st.dictionaries(st.sampled_from(["first_response", "resolution", "promise", "update"]), entries),
+    hours=st.integers(min_value=0, max_value=48),
+)
+def test_list_summary_agrees_with_each_deadline_judged_alone(clocks: dict[str, Any], hours: int) -> None:
+    case = {"deadlines": clocks}
+    at = BASE + timedelta(hours=hours, minutes=30)
+    states = {clock: deadline_state(entry, at) for clock, entry in clocks.items()}
+    running = [d for d in open_deadlines(case, at) if d.state is not State.PAUSED]
+    upcoming, overdue = due_summary(case, at)
+    soonest = min(running, key=lambda d: (d.due, d.clock)) if running else None
+    assert upcoming == ((soonest.due, soonest.clock) if soonest else None)
+    assert set(overdue) == {clock for clock, state in states.items() if state is State.OVERDUE}
+    assert overdue == sorted(overdue, key=lambda clock: (datetime.fromisoformat(clocks[clock]["due"]), clock))
+    assert is_overdue(case, at) == (State.OVERDUE in states.values())

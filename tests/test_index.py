@@ -500,10 +500,10 @@ def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
         len(pickle.dumps(v)) < len(pickle.dumps(c)) / 2 for v, c in zip(views, cases[:-3], strict=False)
     )
     # filters a list view cannot answer are refused, not answered wrongly
-    from casekit.repository import read_listings
+    from casekit.repository import answer_from_listings
 
     with pytest.raises(ValueError, match="activity or times"):
-        read_listings(filled.root, CaseFilter.of(active_between=(moments[0], moments[1])))
+        answer_from_listings(filled.root, len, CaseFilter.of(active_between=(moments[0], moments[1])))
     # the table leaves the breach count out; JSON and CSV carry it
     listed = json.loads(filled.ok("list", "--format", "json").out)
     assert all(isinstance(row["breaches"], int) for row in listed) and any(row["breaches"] for row in listed)
@@ -515,3 +515,32 @@ def read_due(path: Path) -> str:
         if line.startswith("    due: "):
             return line.removeprefix("    due: ")
     raise AssertionError(f"{path} has no deadline")
+
+
+def test_lists_and_maps_written_by_hand_in_listed_fields(filled: CLI) -> None:
+    """A case whose kind, assignee, priority or title is a list or a map is listed as it
+    is, not a traceback, and filters never match it (the same with and without the index)."""
+    import re
+
+    target = sorted((filled.root / "cases").glob("complaint/*/*/*.yaml"))[0]
+    text = target.read_text(encoding="utf-8")
+    for field, value in (
+        ("kind", "[complaint]"),
+        ("assignee", "[li.na]"),
+        ("priority", "{a: 1}"),
+        ("title", "[x, y]"),
+    ):
+        text, count = re.subn(rf"(?m)^{field}: .*$", f"{field}: {value}", text, count=1)
+        assert count == 1, field
+    target.write_text(text, encoding="utf-8")
+    queries = (
+        ("list",),
+        ("list", "--format", "json"),
+        ("list", "--format", "csv"),
+        ("list", "--kind", "complaint", "--assignee", "li.na"),
+        ("list", "--overdue"),
+        ("due", "--format", "json"),
+    )
+    same_answers(filled, *queries)
+    assert target.stem in filled.ok("list").out
+    assert target.stem not in filled.ok("list", "--kind", "complaint", "--assignee", "li.na").out

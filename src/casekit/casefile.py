@@ -63,7 +63,7 @@ def history_of(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def customer_of(case: Mapping[str, Any]) -> Mapping[str, Any]:
     value = case.get("customer")
-    return value if isinstance(value, Mapping) else {}
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def parse_assignments(pairs: list[str]) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from casekit.config import Config
 from casekit.deadline_rules import clock_label
-from casekit.deadlines import State, breach_count, next_due, open_deadlines
+from casekit.deadlines import State, breach_count, due_summary, open_deadlines
 from casekit.workcal import format_span
 
 DUE_COLUMNS = (
@@ -92,12 +92,10 @@ def list_columns(
     and how many were breached (left out unless `count_breaches`)."""
     kind = config.kinds.get(str(case.get("kind")))
     terminal = kind is not None and kind.is_terminal(str(case.get("status")))
-    items = [] if terminal else open_deadlines(case, now)
-    upcoming = next_due(items)
-    overdue = [d.clock for d in items if d.state is State.OVERDUE]
+    upcoming, overdue = (None, []) if terminal else due_summary(case, now)
     columns: dict[str, Any] = {
-        "next_due": upcoming.due.astimezone(config.tz).isoformat(timespec="seconds") if upcoming else None,
-        "next_deadline": upcoming.clock if upcoming else None,
+        "next_due": upcoming[0].astimezone(config.tz).isoformat(timespec="seconds") if upcoming else None,
+        "next_deadline": upcoming[1] if upcoming else None,
         "overdue": overdue,
     }
     if count_breaches:
@@ -196,7 +194,7 @@ def due_report(
     from casekit.errors import UsageError
     from casekit.holidays import calendar_for
     from casekit.output import table, to_csv, to_json
-    from casekit.repository import CaseFilter, final_states, read_listings
+    from casekit.repository import CaseFilter, answer_from_listings, final_states
     from casekit.views import select
     from casekit.workcal import advance, parse_duration
 
@@ -210,16 +208,20 @@ def due_report(
             raise UsageError(f"--within: {exc}") from None
         calendar = calendar_for(config)
         horizon = advance(calendar, length.working, now, length.length(calendar.day_length))
+    select([], config, kinds=kinds, assignees=assignees)  # unknown names: say so now
+
+    def text(listed: list[Mapping[str, Any]]) -> str:
+        chosen = select(listed, config, kinds=kinds, assignees=assignees)
+        rows = due_rows(chosen, config, now, horizon=horizon)
+        if output == "json":
+            return to_json(rows)
+        if output == "csv":
+            return to_csv(rows, DUE_COLUMNS).rstrip("\n")
+        if not rows:
+            return "nothing falls due" + (f" within {within}" if within else "")
+        overdue = sum(1 for r in rows if r["state"] == State.OVERDUE.value)
+        summary = f"({len(rows)} deadline{'s' if len(rows) != 1 else ''}, {overdue} overdue)"
+        return table(table_rows(rows, config, now), DUE_HEADERS) + "\n" + summary
+
     # A case in a final state has no open deadline: due_rows would skip it.
-    listed = read_listings(env.root, CaseFilter.of(unfinished=final_states(config)))
-    chosen = select(listed, config, kinds=kinds, assignees=assignees)
-    rows = due_rows(chosen, config, now, horizon=horizon)
-    if output == "json":
-        return to_json(rows)
-    if output == "csv":
-        return to_csv(rows, DUE_COLUMNS).rstrip("\n")
-    if not rows:
-        return "nothing falls due" + (f" within {within}" if within else "")
-    overdue = sum(1 for r in rows if r["state"] == State.OVERDUE.value)
-    summary = f"({len(rows)} deadline{'s' if len(rows) != 1 else ''}, {overdue} overdue)"
-    return table(table_rows(rows, config, now), DUE_HEADERS) + "\n" + summary
+    return answer_from_listings(env.root, text, CaseFilter.of(unfinished=final_states(config)))

@@ -26,7 +26,7 @@ A stored entry (see docs/deadlines.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -344,16 +344,14 @@ class State(StrEnum):
     OVERDUE = "overdue"  # not met and past the deadline: a breach
 
     @property
-    def is_breach(self) -> bool:
-        return self in (State.LATE, State.OVERDUE)
-
-    @property
     def is_open(self) -> bool:
         return self in (State.OPEN, State.PAUSED, State.OVERDUE)
 
 
 def _instant(value: Any) -> datetime | None:
-    return None if value is None else stored_instant(str(value))
+    if value is None:
+        return None
+    return stored_instant(value if type(value) is str else str(value))
 
 
 def deadline_state(entry: Mapping[str, Any], at: datetime) -> State:
@@ -363,15 +361,45 @@ def deadline_state(entry: Mapping[str, Any], at: datetime) -> State:
     overdue) at `at`. Earlier misses of a repeating clock are in `breaches`, not here.
     """
     due = _instant(entry.get("due"))
-    met = _instant(entry.get("met"))
     if due is None:
         raise ValueError("a deadline entry needs a due time")
-    if met is not None and met <= at:
-        return State.MET if met <= due else State.LATE
-    paused_since = _instant(entry.get("paused_since"))
-    if paused_since is not None and paused_since <= at:
-        return State.PAUSED
-    return State.OVERDUE if at > due else State.OPEN
+    return _state(entry, due, at)
+
+
+# Enum members as plain names: `State.OPEN` is an attribute look-up on the class each time,
+# and `list` judges thousands of deadlines.
+_OPEN, _PAUSED, _MET, _LATE, _OVERDUE = State.OPEN, State.PAUSED, State.MET, State.LATE, State.OVERDUE
+
+
+def _state(entry: Mapping[str, Any], due: datetime, at: datetime) -> State:
+    met = entry.get("met")
+    if met is not None:
+        met = _instant(met)
+        if met is not None and met <= at:
+            return _MET if met <= due else _LATE
+    paused_since = entry.get("paused_since")
+    if paused_since is not None:
+        paused_since = _instant(paused_since)
+        if paused_since is not None and paused_since <= at:
+            return _PAUSED
+    return _OVERDUE if at > due else _OPEN
+
+
+def _judged(case: Mapping[str, Any], at: datetime) -> list[tuple[str, Mapping[str, Any], datetime, State]]:
+    """(clock, entry, due time, state at `at`) of each readable deadline entry: what
+    `deadlines_of` and `deadline_state` give, in one pass (`list` judges thousands)."""
+    value = case.get("deadlines")
+    if not isinstance(value, Mapping):
+        return []
+    judged = []
+    for name, entry in value.items():
+        # Parsed entries are plain dicts: test for that first (an ABC check costs more).
+        if type(entry) is not dict and not isinstance(entry, Mapping):
+            continue
+        due = _instant(entry.get("due"))
+        if due is not None:
+            judged.append((str(name), entry, due, _state(entry, due, at)))
+    return judged
 
 
 def overdue_window(case: Mapping[str, Any]) -> tuple[datetime, datetime | None] | None:
@@ -418,7 +446,7 @@ def deadlines_of(case: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {
         str(name): entry
         for name, entry in value.items()
-        if isinstance(entry, Mapping) and _instant(entry.get("due")) is not None
+        if (type(entry) is dict or isinstance(entry, Mapping)) and _instant(entry.get("due")) is not None
     }
 
 
@@ -433,17 +461,14 @@ def breach_count(case: Mapping[str, Any], at: datetime) -> int:
 
 
 def _breached(case: Mapping[str, Any], at: datetime) -> Iterator[Breach]:
-    for clock, entry in deadlines_of(case).items():
+    for clock, entry, due, state in _judged(case, at):
         for item in entry.get("missed") or []:
-            due = _instant(item.get("due")) if isinstance(item, Mapping) else None
-            if due is not None and due < at:
+            missed_due = _instant(item.get("due")) if isinstance(item, Mapping) else None
+            if missed_due is not None and missed_due < at:
                 met = _instant(item.get("met"))
-                yield Breach(clock, due, met if met is not None and met <= at else None)
-        state = deadline_state(entry, at)
-        if state.is_breach:
-            due = _instant(entry["due"])
-            assert due is not None
-            yield Breach(clock, due, _instant(entry.get("met")) if state is State.LATE else None)
+                yield Breach(clock, missed_due, met if met is not None and met <= at else None)
+        if state is _LATE or state is _OVERDUE:
+            yield Breach(clock, due, _instant(entry.get("met")) if state is _LATE else None)
 
 
 class OpenDeadline(NamedTuple):
@@ -455,18 +480,35 @@ class OpenDeadline(NamedTuple):
 
 def open_deadlines(case: Mapping[str, Any], at: datetime) -> list[OpenDeadline]:
     """Deadlines not met at `at` (open, paused or overdue), soonest first."""
-    result = []
-    for clock, entry in deadlines_of(case).items():
-        state = deadline_state(entry, at)
-        if state.is_open:
-            due = _instant(entry["due"])
-            assert due is not None
-            result.append(OpenDeadline(clock, due, state, entry))
-    return sorted(result, key=lambda d: (d.state is State.PAUSED, d.due, d.clock))
+    result = [
+        OpenDeadline(clock, due, state, entry)
+        for clock, entry, due, state in _judged(case, at)
+        if state is not _MET and state is not _LATE
+    ]
+    if len(result) > 1:
+        result.sort(key=lambda d: (d.state is _PAUSED, d.due, d.clock))
+    return result
 
 
 def is_overdue(case: Mapping[str, Any], at: datetime) -> bool:
-    return any(deadline_state(entry, at) is State.OVERDUE for entry in deadlines_of(case).values())
+    return any(state is _OVERDUE for _, _, _, state in _judged(case, at))
+
+
+def due_summary(case: Mapping[str, Any], at: datetime) -> tuple[tuple[datetime, str] | None, list[str]]:
+    """(due time, clock) of the soonest deadline still running at `at` (open or overdue,
+    not paused; ties by clock name; None when none runs) and the clocks overdue at `at`,
+    soonest first: what `casekit list` shows of a case, judged in one pass."""
+    upcoming: tuple[datetime, str] | None = None
+    overdue: list[tuple[datetime, str]] = []
+    for clock, _, due, state in _judged(case, at):
+        if state is _OPEN or state is _OVERDUE:
+            if state is _OVERDUE:
+                overdue.append((due, clock))
+            if upcoming is None or (due, clock) < upcoming:
+                upcoming = (due, clock)
+    if len(overdue) > 1:
+        overdue.sort()
+    return upcoming, [clock for _, clock in overdue]
 
 
 def remaining(entry: Mapping[str, Any], at: datetime) -> timedelta:
@@ -518,8 +560,3 @@ def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
         ):
             findings.append(([*where, "missed"], f"deadline {clock}: missed must be a list of {{due: ...}}"))
     return findings
-
-
-def next_due(deadlines: Iterable[OpenDeadline]) -> OpenDeadline | None:
-    running = [d for d in deadlines if d.state is not State.PAUSED]
-    return min(running, key=lambda d: d.due) if running else None

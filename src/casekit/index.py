@@ -39,7 +39,7 @@ from casekit.store import CASES_DIR
 from casekit.vcs import blob_id, git_dir, run_git, state_dir
 from casekit.views import list_view
 
-FORMAT = "casekit-index-7"  # change when what a row holds changes
+FORMAT = "casekit-index-8"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -73,7 +73,10 @@ CREATE TABLE files (
     problems BLOB
 );
 """
-_INDEXES = """
+# The end of a row's overdue window, with no end as infinity: the rows overdue now are few
+# (cases still open past a deadline), found on this without reading the other rows.
+OVERDUE_END = "ifnull(overdue_until, 9e999)"
+_INDEXES = f"""
 CREATE INDEX IF NOT EXISTS files_dir ON files (dir);
 CREATE INDEX IF NOT EXISTS files_sort ON files (sortkey);
 CREATE INDEX IF NOT EXISTS files_tail ON files (tail);
@@ -81,7 +84,8 @@ CREATE INDEX IF NOT EXISTS files_watch ON files (watch) WHERE watch = 1;
 CREATE INDEX IF NOT EXISTS files_status ON files (status);
 CREATE INDEX IF NOT EXISTS files_id ON files (id);
 CREATE INDEX IF NOT EXISTS files_last ON files (last_at);
-CREATE INDEX IF NOT EXISTS files_overdue ON files (overdue_from) WHERE overdue_from IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_overdue ON files ({OVERDUE_END}, overdue_from)
+    WHERE overdue_from IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_latest ON files (latest);
 CREATE INDEX IF NOT EXISTS files_scan ON files (
     sortkey, readable, state, kind, status, assignee, id,
@@ -316,6 +320,17 @@ class CaseIndex:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.folder / name)
 
+    def warm(self) -> bool:
+        """Whether the index file holds rows from an earlier refresh."""
+        if not self.db_path.exists():
+            return False
+        conn = self.connection()
+        return conn.execute("SELECT 1 FROM dirs WHERE path = ?", (CASES_DIR,)).fetchone() is not None
+
+    def data_version(self) -> int:
+        """SQLite's count of commits by other connections: unchanged, nobody else wrote."""
+        return int(self.connection().execute("PRAGMA data_version").fetchone()[0])
+
     @staticmethod
     def _meta(conn: sqlite3.Connection, key: str) -> str | None:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -323,8 +338,9 @@ class CaseIndex:
 
     # refresh ----------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Bring every row in line with the working tree."""
+    def refresh(self) -> bool:
+        """Bring every row in line with the working tree; False when every case already
+        was (files read again and found with the same content count as unchanged)."""
         conn = self.connection()
         with _flock(self.folder / LOCK_NAME):
             started = time.time_ns()
@@ -355,8 +371,9 @@ class CaseIndex:
                 outline=self.outline and len(to_read) >= PARALLEL_FROM,
             )
             changed = removed or gone_dirs or new_dirs or updates or parsed
+            cases_changed = bool(removed) or any(row[1] != _blob(rows, row[0]) for row in parsed)
             if not changed and git.stamp == self._meta(conn, "git_index"):
-                return  # nothing to write: the rows are current
+                return False  # nothing to write: the rows are current
             with _write(conn):
                 _delete_paths(conn, removed)
                 for folder in gone_dirs:
@@ -377,6 +394,7 @@ class CaseIndex:
             if git.listing is not None:
                 _write_snapshot(self.folder / SNAPSHOT_NAME, git.listing)
             _write_snapshot(self.folder / STAMP_NAME, git.stamp.encode("ascii"))
+        return cases_changed
 
     def _decide(
         self,
@@ -606,7 +624,10 @@ class CaseIndex:
         # chosen ones: scanning the table itself would read every case's data.
         conn = self.connection()
         sql, args = _where_sql(where)
-        query = f"SELECT rowid FROM files WHERE {sql} ORDER BY sortkey"
+        # SQLite's planner, without statistics, would rather scan every row than trust
+        # that few rows are overdue now; they are (see OVERDUE_END).
+        hint = " INDEXED BY files_overdue" if where is not None and where.overdue_at is not None else ""
+        query = f"SELECT rowid FROM files{hint} WHERE {sql} ORDER BY sortkey"
         chosen = [r[0] for r in conn.execute(query, args)]
         rows: list[tuple[Any, ...]] = []
         for start in range(0, len(chosen), CHUNK):
@@ -642,6 +663,11 @@ class CaseIndex:
         self._complete([path for path, _, state in rows() if state == 0])
         with no_gc():
             return {path: _loads(data) for path, data, state in rows() if state == 1 and data is not None}
+
+
+def _blob(rows: dict[str, tuple[Any, ...]], rel: str) -> str | None:
+    row = rows.get(rel)
+    return None if row is None else row[0]
 
 
 def _staged(rows: dict[str, tuple[Any, ...]], rel: str) -> str | None:
@@ -698,7 +724,7 @@ def _where_sql(where: CaseFilter | None) -> tuple[str, list[Any]]:
         clauses.append("last_at >= ? AND first_at < ?")
         args += [start.timestamp(), end.timestamp()]
     if where.overdue_at is not None:
-        clauses.append("overdue_from < ? AND (overdue_until IS NULL OR overdue_until > ?)")
+        clauses.append(f"overdue_from IS NOT NULL AND overdue_from < ? AND {OVERDUE_END} > ?")
         args += [where.overdue_at.timestamp()] * 2
     if where.live_since is not None:
         since, finals = where.live_since
@@ -898,12 +924,27 @@ def open_index(root: Path, *, show_progress: bool = True, outline: bool = True) 
 
 
 def with_index(
-    root: Path, use: Callable[[CaseIndex], Any], *, show_progress: bool = True, outline: bool = True
+    root: Path,
+    use: Callable[[CaseIndex], Any],
+    *,
+    show_progress: bool = True,
+    outline: bool = True,
+    early: bool = False,
 ) -> Any:
-    """Run `use` on a fresh index; a damaged index is rebuilt once and `use` run again."""
+    """Run `use` on a fresh index; a damaged index is rebuilt once and `use` run again.
+
+    `early` is for a `use` that only reads and costs little beside waiting for git: while
+    git is still checking the working tree (see `casekit.prefetch`), `use` runs on the
+    rows as they stand. If the refresh then finds every row current and no other process
+    wrote meanwhile, that answer is the answer, and the wait for git was put to work;
+    otherwise `use` runs again on the refreshed rows."""
     for attempt in range(2):
-        index = open_index(root, show_progress=show_progress, outline=outline)
+        index = CaseIndex(root, show_progress=show_progress, outline=outline)
         try:
+            answer = _early_answer(index, use) if early and not attempt else None
+            changed = index.refresh()
+            if answer is not None and not changed and index.data_version() == answer[1]:
+                return answer[0]
             return use(index)
         except (sqlite3.DatabaseError, Corrupt):
             if attempt:
@@ -912,3 +953,19 @@ def with_index(
         finally:
             index.close()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _early_answer(index: CaseIndex, use: Callable[[CaseIndex], Any]) -> tuple[Any, int] | None:
+    """(`use`'s answer on the rows as they stand, the data version read before them), when
+    git is still at work for the refresh and the index is warm; else None."""
+    from casekit import prefetch
+
+    if not prefetch.running(index.root, "diff-files"):
+        return None
+    try:
+        if not index.warm():
+            return None
+        version = index.data_version()  # before the rows: a commit after it shows
+        return use(index), version
+    except Exception:  # whatever went wrong happens again, for real, after the refresh
+        return None

@@ -65,7 +65,7 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     out here, which is much quicker to start than importing tabulate; anything unusual
     (control characters, combining marks, ragged rows) goes through tabulate itself.
     """
-    cells = [[_cell(c) for c in row] for row in rows]
+    cells = [[c if type(c) is str else _cell(c) for c in row] for row in rows]
     quick = _simple_table(cells, [str(h) for h in headers])
     if quick is not None:
         return quick
@@ -80,34 +80,43 @@ def _simple_table(rows: list[list[str]], headers: list[str]) -> str | None:
     """tabulate's "simple" layout (left-aligned text, two spaces between columns, every
     line right-stripped), or None when a cell needs tabulate's own handling."""
     count = len(headers)
-    widths = []
-    for h in headers:
-        w = _quick_width(h) if h.isprintable() else None
-        if w is None:
+    if any(len(row) != count for row in rows):
+        return None
+    # Laid out a column at a time: a list's columns repeat labels, names and dates, each
+    # measured once.
+    measured: dict[str, tuple[str, int] | None] = {}
+    padded_columns = []
+    for header, values in zip(headers, zip(*rows, strict=True) if rows else [()] * count, strict=True):
+        head_width = _quick_width(header) if header.isprintable() else None
+        if head_width is None:
             return None
-        widths.append(w + 2)
-    table_rows = []
-    for row in rows:
-        if len(row) != count:
-            return None
+        head = (header, head_width)
         cells = []
-        for column, value in enumerate(row):
-            if not value.isprintable():
+        for value in values:
+            cell = measured.get(value, _UNMEASURED)
+            if cell is _UNMEASURED:
+                cell = measured[value] = _measure(value)
+            if cell is None:
                 return None
-            text = value.strip()
-            w = _quick_width(text)
-            if w is None:
-                return None
-            widths[column] = max(widths[column], w)
-            cells.append((text, w))
-        table_rows.append(cells)
+            cells.append(cell)
+        width = max(head[1] + 2, max((w for _, w in cells), default=0))
+        padded = [text + " " * (width - w) for text, w in (head, *cells)]
+        padded.insert(1, "-" * width)
+        padded_columns.append(padded)
+    return "\n".join(["  ".join(parts).rstrip() for parts in zip(*padded_columns, strict=True)])
 
-    def line(cells: list[tuple[str, int]]) -> str:
-        return "  ".join(text + " " * (widths[i] - w) for i, (text, w) in enumerate(cells)).rstrip()
 
-    lines = [line([(h, _quick_width(h) or 0) for h in headers]), "  ".join("-" * w for w in widths)]
-    lines += [line(cells) for cells in table_rows]
-    return "\n".join(lines)
+_UNMEASURED = ("", -1)
+
+
+def _measure(value: str) -> tuple[str, int] | None:
+    """A cell's text as laid out (stripped) and its width, or None when tabulate must
+    lay it out (controls and marks whose width needs wcwidth's tables)."""
+    if not value.isprintable():
+        return None
+    text = value.strip()
+    width = _quick_width(text)
+    return None if width is None else (text, width)
 
 
 def _quick_width(text: str) -> int | None:

@@ -29,6 +29,11 @@ INDEX_COMMANDS: set[str] = {
     "alerts",
     "settlement-check",
 }
+# Commands that work out their answer while git is still checking the working tree (see
+# `casekit.index.with_index`): git checks with one thread, leaving the other cores to
+# them. The others wait for git anyway, and it checks on every core.
+EARLY_COMMANDS: set[str] = {"list", "due"}
+ONE_THREAD = ("-c", "core.preloadIndex=false")
 _VALUE_OPTIONS = ("--repo", "--actor")
 CASES = "cases"
 STAMP_FILE = "index.gitstamp"
@@ -98,7 +103,8 @@ def start(argv: list[str]) -> None:
             known = None
         if known is None or known != stamp:
             _launch(root, "ls-files", LS_FILES, stamp)
-        _launch(root, "diff-files", DIFF_FILES, stamp)
+        threads = ONE_THREAD if name in EARLY_COMMANDS else ()
+        _launch(root, "diff-files", (*threads, *DIFF_FILES), stamp)
     except OSError:
         return
 
@@ -110,6 +116,12 @@ def _launch(root: Path, what: str, args: tuple[str, ...], stamp: str) -> None:
     if not _started:
         atexit.register(_discard)
     _started[(str(root), what)] = (proc, stamp)
+
+
+def running(root: Path, what: str) -> bool:
+    """Whether a git command started for `root` is still at work."""
+    entry = _started.get((str(root), what))
+    return entry is not None and entry[0].poll() is None
 
 
 def take(root: Path, what: str) -> tuple[bytes, str] | None:

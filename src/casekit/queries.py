@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from casekit.env import Env
 from casekit.errors import Problem, UsageError
@@ -43,7 +44,7 @@ def list_cases(
     overdue: bool = False,
 ) -> str:
     from casekit.deadline_views import due_cell
-    from casekit.repository import CaseFilter, read_listings
+    from casekit.repository import CaseFilter, answer_from_listings
 
     config = env.config
     now = env.now(config.tz)
@@ -54,33 +55,41 @@ def list_cases(
         assignees=split_values(assignees) or None,
         overdue_at=now if overdue else None,
     )
-    listed = read_listings(env.root, where)
-    chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
-    rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
-    if overdue:
-        rows = [row for row in rows if row["overdue"]]
-    if output == "json":
-        return to_json(rows)
-    if output == "csv":
-        return to_csv(rows, LIST_COLUMNS).rstrip("\n")
-    if not rows:
-        return "no cases match"
-    headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
-    body = [
-        [
-            r["id"],
-            config.kinds[r["kind"]].label.zh if r["kind"] in config.kinds else r["kind"],
-            r["status_label"],
-            config.priorities[r["priority"]].zh if r["priority"] in config.priorities else r["priority"],
-            truncate(str(r["title"] or ""), 28),
-            r["customer"],
-            r["assignee"] or "",
-            short_time(r["opened_at"]),
-            due_cell(r),
+
+    kind_labels = {name: kind.label.zh for name, kind in config.kinds.items()}
+    priority_labels = {name: label.zh for name, label in config.priorities.items()}
+
+    def text(listed: list[Mapping[str, Any]]) -> str:
+        # `select` and the rows' own `overdue` column apply `where` exactly (the rows judge
+        # every deadline anyway): the index only narrows.
+        chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
+        rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
+        if overdue:
+            rows = [row for row in rows if row["overdue"]]
+        if output == "json":
+            return to_json(rows)
+        if output == "csv":
+            return to_csv(rows, LIST_COLUMNS).rstrip("\n")
+        if not rows:
+            return "no cases match"
+        headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
+        body = [
+            [
+                r["id"],
+                kind_labels.get(r["kind"], r["kind"]) if isinstance(r["kind"], str) else r["kind"],
+                r["status_label"],
+                priority_labels.get(r["priority"], r["priority"]) if isinstance(r["priority"], str) else r["priority"],
+                truncate(str(r["title"] or ""), 28),
+                r["customer"],
+                r["assignee"] or "",
+                short_time(r["opened_at"]),
+                due_cell(r),
+            ]
+            for r in rows
         ]
-        for r in rows
-    ]
-    return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
+        return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
+
+    return answer_from_listings(env.root, text, where, checked=False)
 
 
 def case_log(env: Env, reference: str, output: str) -> str:

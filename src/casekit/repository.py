@@ -12,11 +12,11 @@ results are the same.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from casekit.config import Config, read_config
 from casekit.errors import Problem
@@ -27,12 +27,14 @@ from casekit.validation import CaseDoc, parse_doc
 __all__ = [
     "CaseFilter",
     "Loaded",
+    "answer_from_listings",
     "final_states",
     "load_repository",
     "open_states",
     "read_cases",
-    "read_listings",
 ]
+
+T = TypeVar("T")
 
 # Fewer named files than this are parsed directly: cheaper than bringing the index up to date.
 DIRECT_READ_BELOW = 200
@@ -89,24 +91,41 @@ def read_cases(
     return docs, problems if with_problems else []
 
 
-def read_listings(root: Path, where: CaseFilter | None = None) -> list[Mapping[str, Any]]:
-    """What `list` and `due` show of the readable cases `where` matches (all when None),
-    in path order: each case's `views.list_view`, which the index keeps ready, so listing
-    thousands of cases does not load them whole. Filters on activity and times
-    (`active_between`, `live_since`) need more of a case than its list view holds."""
+def answer_from_listings(
+    root: Path,
+    answer: Callable[[list[Mapping[str, Any]]], T],
+    where: CaseFilter | None = None,
+    *,
+    checked: bool = True,
+) -> T:
+    """`answer` worked out on what `list` and `due` show of the readable cases `where`
+    matches (all when None), in path order: each case's `views.list_view`, which the index
+    keeps ready, so listing thousands of cases does not load them whole. Filters on
+    activity and times (`active_between`, `live_since`) need more of a case than its list
+    view holds.
+
+    `answer` must only read the views: with the index it may run while git is still
+    checking the working tree, its result kept when git finds nothing changed
+    (`casekit.index.with_index`). With `checked` off the views are not tested against
+    `where`, only narrowed on it by the index: a superset of the matches (every view
+    without the index), for an `answer` that applies the same tests itself and would
+    otherwise judge each case twice."""
     from casekit.views import list_view
 
     where = where or CaseFilter()
     if where.active_between is not None or where.live_since is not None:
         raise ValueError("list views cannot answer filters on activity or times; use read_cases")
+
+    def chosen(views: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        return [view for view in views if where.matches(view)] if checked else views
+
     if _use_index(root, None):
         from casekit.index import with_index
 
-        views: list[Mapping[str, Any]] = with_index(root, lambda index: index.listings(where))
-    else:
-        docs, _ = _read_files(root, None)
-        views = [list_view(doc.data) for doc in docs]
-    return [view for view in views if where.matches(view)]
+        result: T = with_index(root, lambda index: answer(chosen(index.listings(where))), early=True)
+        return result
+    docs, _ = _read_files(root, None)
+    return answer(chosen([list_view(doc.data) for doc in docs]))
 
 
 def _use_index(root: Path, targets: list[Path] | None) -> bool:

@@ -35,7 +35,8 @@ def case_row(
 ) -> dict[str, Any]:
     """A case's summary row; with `now`, also its next deadline, what is overdue then and
     (unless `count_breaches` is off: the table does not show it) how many were breached."""
-    kind = config.kinds.get(case.get("kind"))  # type: ignore[arg-type]
+    kind_name = case.get("kind")
+    kind = config.kinds.get(kind_name) if isinstance(kind_name, str) else None  # a hand-written list: none
     status = str(case.get("status", ""))
     history = history_of(case)
     customer = customer_of(case)
@@ -114,12 +115,16 @@ def select(
         )
     chosen = []
     for case in cases:
-        if kind_set and case.get("kind") not in kind_set:
+        if kind_set and not _among(case.get("kind"), kind_set):
             continue
-        if status_set and case.get("status") not in status_set:
+        if status_set and not _among(case.get("status"), status_set):
             continue
-        if assignee_set and case.get("assignee") not in assignee_set:
+        if assignee_set and not _among(case.get("assignee"), assignee_set):
             continue
         chosen.append(case)
     chosen.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))))
     return chosen
+
+
+def _among(value: Any, wanted: set[str]) -> bool:
+    return isinstance(value, str) and value in wanted  # a hand-written list or map is no match

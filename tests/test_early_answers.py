@@ -1,0 +1,167 @@
+"""`list` and `due` work out their answer while git is still checking the working tree
+for the index (`casekit.index.with_index`, early): that answer may only stand when the
+refresh then finds every row current and nobody else wrote the index meanwhile.
+
+git is made slow here, not replaced: a `git` first on PATH sleeps, then runs the real one,
+so the early answer is worked out for certain while git is at work."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import CLI
+from test_index import OFF, fill
+
+DELAY = 0.6  # seconds git waits before it starts
+
+
+@pytest.fixture
+def slow_git(tmp_path: Path) -> str:
+    """A PATH on which git starts DELAY seconds late."""
+    real = shutil.which("git")
+    assert real is not None
+    folder = tmp_path / "slow-bin"
+    folder.mkdir()
+    shim = folder / "git"
+    shim.write_text(f'#!/bin/sh\nsleep {DELAY}\nexec "{real}" "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.fixture
+def warm(repo: CLI) -> CLI:
+    """40 committed cases, all in the index. Their files are dated a minute back: a file
+    changed in the last moments is read again on every refresh (its size and time might
+    hide a second change), which would change the rows each time."""
+    minute_ago = time.time() - 60
+    for path in fill(repo, 40):
+        os.utime(path, (minute_ago, minute_ago))
+    repo.git("update-index", "-q", "--refresh")
+    repo.ok("list")
+    return repo
+
+
+def early_ids(root: Path, slow_path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], int]:
+    """The IDs `answer_from_listings` answers with, as `casekit list` starts it (git
+    launched first), and how many times it worked the answer out."""
+    from casekit import prefetch
+    from casekit.repository import answer_from_listings
+
+    calls: list[int] = []
+
+    def ids(views: list[Mapping[str, Any]]) -> list[str]:
+        calls.append(len(views))
+        return [str(view["id"]) for view in views]
+
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("PATH", slow_path)
+    monkeypatch.delenv("CASEKIT_INDEX", raising=False)
+    prefetch.start(["list"])
+    assert prefetch.running(root.resolve(), "diff-files")
+    answer = answer_from_listings(root.resolve(), ids)
+    assert not prefetch.running(root.resolve(), "diff-files")  # its output was taken
+    return answer, len(calls)
+
+
+def direct_ids(cli: CLI) -> list[str]:
+    out = cli.ok("list", "--format", "csv", extra_env=OFF).out
+    return sorted(line.split(",")[0] for line in out.splitlines()[1:])
+
+
+def test_nothing_changed_the_early_answer_stands(
+    warm: CLI, slow_git: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer, calls = early_ids(warm.root, slow_git, monkeypatch)
+    assert calls == 1
+    assert sorted(answer) == direct_ids(warm)
+
+
+def test_a_hand_edit_git_finds_is_answered_again(
+    warm: CLI, slow_git: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = sorted((warm.root / "cases").glob("*/*/*/*.yaml"))[3]
+    old_id = target.stem
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace(f"id: {old_id}", "id: C-20261101-EDIT-ED00", 1), encoding="utf-8")
+    answer, calls = early_ids(warm.root, slow_git, monkeypatch)
+    assert calls == 2
+    assert "C-20261101-EDIT-ED00" in answer and old_id not in answer
+    assert sorted(answer) == direct_ids(warm)
+
+
+def test_another_process_writing_the_index_meanwhile_is_answered_again(
+    warm: CLI, slow_git: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casekit import index, prefetch
+    from casekit.repository import answer_from_listings
+
+    root = warm.root.resolve()
+    target = sorted((root / "cases").glob("*/*/*/*.yaml"))[5]
+    old_id = target.stem
+    calls: list[list[str]] = []
+
+    def ids(views: list[Mapping[str, Any]]) -> list[str]:
+        answer = [str(view["id"]) for view in views]
+        calls.append(answer)
+        if len(calls) == 1:
+            # While git is still at work, another process edits a case and brings the
+            # index up to date: our own refresh will then find every row current.
+            text = target.read_text(encoding="utf-8")
+            target.write_text(text.replace(f"id: {old_id}", "id: C-20261101-EDIT-ED01", 1), encoding="utf-8")
+            other = index.CaseIndex(root, show_progress=False)
+            try:
+                assert other.refresh()
+            finally:
+                other.close()
+        return answer
+
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("PATH", slow_git)
+    monkeypatch.delenv("CASEKIT_INDEX", raising=False)
+    prefetch.start(["list"])
+    answer = answer_from_listings(root, ids)
+    assert len(calls) == 2
+    assert old_id in calls[0] and "C-20261101-EDIT-ED01" not in calls[0]
+    assert "C-20261101-EDIT-ED01" in answer and old_id not in answer
+
+
+def test_list_and_due_answer_as_without_the_index_while_git_is_slow(warm: CLI, slow_git: str) -> None:
+    slow = {"PATH": slow_git}
+    queries = (
+        ("list", "--overdue", "--format", "json"),
+        ("list", "--status", "investigating,received"),
+        ("due", "--format", "json"),
+    )
+    for args in queries:
+        assert warm.ok(*args, extra_env=slow).out == warm.ok(*args, extra_env=OFF).out, args
+    # Each query right after a hand edit it must show (the early answer would not).
+    overdue = json.loads(warm.ok("list", "--overdue", "--format", "json").out)
+    due = json.loads(warm.ok("due", "--format", "json").out)
+    closed = next(p for p in case_files(warm) if "status: closed" in p.read_text("utf-8"))
+    late, falls_due = case_file(warm, overdue[0]["id"]), case_file(warm, due[-1]["id"])
+    edits = (  # file, text replaced, by, query, what the query must show
+        (closed, "status: closed", "status: assessing", ("list", "--status", "assessing"), closed.stem),
+        (late, "title: ", "title: 改过 ", ("list", "--overdue", "--format", "json"), "改过"),
+        (falls_due, "title: ", "title: 新的 ", ("due", "--format", "json"), "新的"),
+    )
+    for path, old, new, args, shown in edits:
+        path.write_text(path.read_text("utf-8").replace(old, new, 1), "utf-8")
+        answer = warm.ok(*args, extra_env=slow).out
+        assert answer == warm.ok(*args, extra_env=OFF).out, args
+        assert shown in answer, args
+
+
+def case_files(cli: CLI) -> list[Path]:
+    return sorted((cli.root / "cases").glob("*/*/*/*.yaml"))
+
+
+def case_file(cli: CLI, case_id: str) -> Path:
+    return next(p for p in case_files(cli) if p.stem == case_id)
