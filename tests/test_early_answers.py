@@ -38,13 +38,15 @@ def slow_git(tmp_path: Path) -> str:
 
 @pytest.fixture
 def warm(repo: CLI) -> CLI:
-    """40 committed cases, all in the index. Their files are dated a minute back: a file
-    changed in the last moments is read again on every refresh (its size and time might
-    hide a second change), which would change the rows each time."""
+    """40 committed cases, all in the index. Their files and git's index are dated back: a
+    file changed in the last moments is read again on every refresh (its size and time
+    might hide a second change), and so is git's index (no early answer then)."""
     minute_ago = time.time() - 60
     for path in fill(repo, 40):
         os.utime(path, (minute_ago, minute_ago))
     repo.git("update-index", "-q", "--refresh")
+    half_a_minute_ago = time.time() - 30
+    os.utime(repo.root / ".git" / "index", (half_a_minute_ago, half_a_minute_ago))  # git's too
     repo.ok("list")
     return repo
 
@@ -65,9 +67,9 @@ def early_ids(root: Path, slow_path: str, monkeypatch: pytest.MonkeyPatch) -> tu
     monkeypatch.setenv("PATH", slow_path)
     monkeypatch.delenv("CASEKIT_INDEX", raising=False)
     prefetch.start(["list"])
-    assert prefetch.running(root.resolve(), "diff-files")
+    assert prefetch.early(root.resolve())
     answer = answer_from_listings(root.resolve(), ids)
-    assert not prefetch.running(root.resolve(), "diff-files")  # its output was taken
+    assert not prefetch.early(root.resolve())  # git's output was taken
     return answer, len(calls)
 
 
@@ -82,6 +84,28 @@ def test_nothing_changed_the_early_answer_stands(
     answer, calls = early_ids(warm.root, slow_git, monkeypatch)
     assert calls == 1
     assert sorted(answer) == direct_ids(warm)
+
+
+def test_after_a_commit_the_answer_waits_for_git(
+    warm: CLI, slow_git: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A commit changed git's index: a case has likely changed, so working the answer out
+    # early would most often be work thrown away.
+    from casekit import prefetch
+    from casekit.repository import answer_from_listings
+
+    case_id = sorted((warm.root / "cases").glob("complaint/*/*/*.yaml"))[0].stem
+    warm.ok("note", case_id, "已回电，客户表示满意")
+    calls: list[int] = []
+    monkeypatch.chdir(warm.root)
+    monkeypatch.setenv("PATH", slow_git)
+    monkeypatch.delenv("CASEKIT_INDEX", raising=False)
+    prefetch.start(["list"])
+    assert not prefetch.early(warm.root.resolve())
+    views = answer_from_listings(warm.root.resolve(), lambda views: calls.append(1) or views)
+    assert calls == [1]
+    noted = next(view for view in views if view["id"] == case_id)
+    assert noted["history"][-1]["at"] == "2026-11-23T10:05:00+08:00"  # the note, at the tests' clock
 
 
 def test_a_hand_edit_git_finds_is_answered_again(

@@ -957,10 +957,10 @@ def with_index(
 
 def _early_answer(index: CaseIndex, use: Callable[[CaseIndex], Any]) -> tuple[Any, int] | None:
     """(`use`'s answer on the rows as they stand, the data version read before them), when
-    git is still at work for the refresh and the index is warm; else None."""
+    git is still at work for the refresh (`prefetch.early`) and the index is warm; else None."""
     from casekit import prefetch
 
-    if not prefetch.running(index.root, "diff-files"):
+    if not prefetch.early(index.root):
         return None
     try:
         if not index.warm():

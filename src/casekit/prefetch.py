@@ -30,8 +30,8 @@ INDEX_COMMANDS: set[str] = {
     "settlement-check",
 }
 # Commands that work out their answer while git is still checking the working tree (see
-# `casekit.index.with_index`): git checks with one thread, leaving the other cores to
-# them. The others wait for git anyway, and it checks on every core.
+# `casekit.index.with_index` and `early`): git then checks with one thread, leaving the
+# other cores to them. Otherwise the command waits for git, which checks on every core.
 EARLY_COMMANDS: set[str] = {"list", "due"}
 ONE_THREAD = ("-c", "core.preloadIndex=false")
 _VALUE_OPTIONS = ("--repo", "--actor")
@@ -42,6 +42,7 @@ DIFF_FILES = ("diff-files", "--relative", "--name-only", "-z", "--", f"{CASES}/"
 LS_FILES = ("ls-files", "-s", "-v", "-z", "--", f"{CASES}/")
 
 _started: dict[tuple[str, str], tuple[subprocess.Popen[bytes], str]] = {}
+_early: set[str] = set()  # roots whose command may answer early (see `early`)
 
 
 def _command(argv: list[str]) -> tuple[str | None, str | None]:
@@ -101,10 +102,13 @@ def start(argv: list[str]) -> None:
             known = (git_folder / "casekit" / STAMP_FILE).read_text(encoding="ascii")
         except OSError:
             known = None
-        if known is None or known != stamp:
+        committed = known is None or known != stamp  # git's index changed since the last query
+        if committed:
             _launch(root, "ls-files", LS_FILES, stamp)
-        threads = ONE_THREAD if name in EARLY_COMMANDS else ()
-        _launch(root, "diff-files", (*threads, *DIFF_FILES), stamp)
+        early = name in EARLY_COMMANDS and not committed
+        _launch(root, "diff-files", (*ONE_THREAD, *DIFF_FILES) if early else DIFF_FILES, stamp)
+        if early:
+            _early.add(str(root))
     except OSError:
         return
 
@@ -118,10 +122,13 @@ def _launch(root: Path, what: str, args: tuple[str, ...], stamp: str) -> None:
     _started[(str(root), what)] = (proc, stamp)
 
 
-def running(root: Path, what: str) -> bool:
-    """Whether a git command started for `root` is still at work."""
-    entry = _started.get((str(root), what))
-    return entry is not None and entry[0].poll() is None
+def early(root: Path) -> bool:
+    """Whether the command may work out its answer before the index is known to be current:
+    git's index is as the query index last saw it (after a commit, a checkout or `git add`
+    a case has likely changed, and the early answer would be thrown away) and
+    `git diff-files` is still at work (waiting for it is the time to fill)."""
+    entry = _started.get((str(root), "diff-files"))
+    return str(root) in _early and entry is not None and entry[0].poll() is None
 
 
 def take(root: Path, what: str) -> tuple[bytes, str] | None:
@@ -141,3 +148,4 @@ def _discard() -> None:
             proc.kill()
         proc.wait()
     _started.clear()
+    _early.clear()

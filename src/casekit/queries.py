@@ -76,9 +76,9 @@ def list_cases(
         body = [
             [
                 r["id"],
-                kind_labels.get(r["kind"], r["kind"]) if isinstance(r["kind"], str) else r["kind"],
+                _label(kind_labels, r["kind"]),
                 r["status_label"],
-                priority_labels.get(r["priority"], r["priority"]) if isinstance(r["priority"], str) else r["priority"],
+                _label(priority_labels, r["priority"]),
                 truncate(str(r["title"] or ""), 28),
                 r["customer"],
                 r["assignee"] or "",
@@ -90,6 +90,12 @@ def list_cases(
         return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
 
     return answer_from_listings(env.root, text, where, checked=False)
+
+
+def _label(labels: Mapping[str, str], value: Any) -> Any:
+    """The Chinese label of a kind or priority name; anything else (unknown, or a list
+    written by hand) as it is."""
+    return labels.get(value, value) if isinstance(value, str) else value
 
 
 def case_log(env: Env, reference: str, output: str) -> str:
