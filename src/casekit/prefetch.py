@@ -135,6 +135,8 @@ def take(root: Path, what: str) -> tuple[bytes, str] | None:
     """The output of a git command started for `root` (and the stamp of git's index taken
     before it ran), or None when none was started or it failed."""
     entry = _started.pop((str(root), what), None)
+    if what == "diff-files":
+        _early.discard(str(root))
     if entry is None:
         return None
     proc, stamp = entry
