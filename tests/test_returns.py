@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import CLI, read_case
-from returns_gen import SHOP_PAYS
+from returns_gen import PATHS, SHOP_PAYS
 
 BASE = [
     "order_no=TB20261120001",
@@ -152,6 +152,16 @@ WRONG_TURNS = {
     "resend": ("approved", "in_transit"),
     "refund-only": ("approved", "refunded"),
 }
+
+
+def test_the_case_generators_walk_the_same_paths() -> None:
+    # The test generator (returns_gen) and the benchmark's each spell the paths out; the
+    # walks above are checked against the workflow itself, through the command line.
+    from test_index import _generator
+
+    walked = {return_type: [state for state, _ in steps] for return_type, steps in WALKS.items()}
+    assert walked == PATHS
+    assert walked == _generator().RETURN_PATHS
 
 
 @pytest.mark.parametrize("return_type", list(WALKS))
