@@ -240,16 +240,13 @@ class ImportResult:
 
 
 def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, str]:
-    from casekit.repository import read_cases
+    from casekit.repository import open_states, read_cases
 
-    kind = env.config.kinds[settings.kind]
-    open_states = [s for s in kind.states if not kind.is_terminal(s)]
-    docs, _ = read_cases(env.root, states={settings.kind: open_states}, with_problems=False)
+    still_open = {settings.kind: open_states(env.config)[settings.kind]}
+    docs, _ = read_cases(env.root, states=still_open, with_problems=False)
     found: dict[str, str] = {}
     for doc in docs:
         case = doc.data
-        if case.get("kind") != settings.kind or kind.is_terminal(str(case.get("status"))):
-            continue
         phone = customer_of(case).get("phone")
         if phone:
             found.setdefault(str(phone), str(case.get("id")))

@@ -909,20 +909,6 @@ def paths_named(root: Path, tail: str) -> list[str] | None:
         conn.close()
 
 
-def open_index(root: Path, *, show_progress: bool = True, outline: bool = True) -> CaseIndex:
-    """A fresh index of `root`, rebuilt from scratch if the file was damaged."""
-    for attempt in range(2):
-        index = CaseIndex(root, show_progress=show_progress, outline=outline)
-        try:
-            index.refresh()
-            return index
-        except (sqlite3.DatabaseError, Corrupt):
-            if attempt:
-                raise
-            index.discard()
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def with_index(
     root: Path,
     use: Callable[[CaseIndex], Any],

@@ -498,7 +498,7 @@ def complaint_warnings(
     resolving = facts.resolving_states(complaint) if complaint else set()
     major_text = labels.t("重大投诉", "major complaint")
     media_text = labels.t("媒体投诉", "media complaint")
-    late_text = {name: labels.t("超时：", "late: ") + labels.deadline(name) for name in _DEADLINE_LABELS}
+    late_text: dict[str, str] = {}  # by deadline name, filled as names come up
     missed_text = labels.t("承诺回复已逾期", "promised reply missed")
     stale_text = labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
     rows: list[dict[str, Any]] = []
@@ -521,11 +521,9 @@ def complaint_warnings(
                 continue
             if deadline.due < end and (deadline.done is None or deadline.done > deadline.due):
                 name = deadline.name
-                warnings.append(
-                    late_text[name]
-                    if name in late_text
-                    else labels.t("超时：", "late: ") + labels.deadline(name)
-                )
+                if name not in late_text:
+                    late_text[name] = labels.t("超时：", "late: ") + labels.deadline(name)
+                warnings.append(late_text[name])
         if latest and latest.due < end and not facts.promise_kept(latest):
             warnings.append(missed_text)
         if not item.terminal and not resolved_open and age >= settings.stale_days:
