@@ -140,7 +140,7 @@ def main() -> None:
     # An installed casekit has its bytecode compiled; so should this checkout.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(PROJECT / "src" / "casekit")], check=True)
     message = touch(root, options.touch)
-    hook = [sys.executable, "-m", "casekit.githooks"]
+    hook = [sys.executable, "-m", "casekit.service.hooks"]
     date = {"GIT_AUTHOR_DATE": "2026-11-23T11:00:00+08:00"}
     for label, args in (
         ("pre-commit hook", [*hook, "pre-commit"]),

@@ -280,7 +280,7 @@ def use_this_checkout() -> None:
     """Import casekit from this checkout's src/, with its features registered."""
     if str(PROJECT / "src") not in sys.path:
         sys.path.insert(0, str(PROJECT / "src"))
-    from casekit.features import load_features
+    from casekit.core.registry import load_features
 
     load_features()
 
@@ -289,7 +289,7 @@ def read_rules(root: Path) -> Any:
     """The config in `root`/casekit.yaml, parsed by casekit (the checkout's own is the one
     `casekit init` writes)."""
     use_this_checkout()
-    from casekit.config import read_config
+    from casekit.store.configfile import read_config
 
     config, problems = read_config(root)
     if config is None or problems:
@@ -300,7 +300,7 @@ def read_rules(root: Path) -> Any:
 def derive(case: dict[str, Any], config: Any) -> dict[str, Any]:
     """The case with the keys casekit derives before writing it (`deadlines`, and
     `postage` / `price_difference` on returns), keys in casekit's order."""
-    from casekit.casefile import ordered_keys
+    from casekit.core.casefile import ordered_keys
 
     derived = dict(case)
     run_derivers(derived, config)
@@ -314,8 +314,8 @@ DERIVED_KEYS = ("deadlines", "postage", "price_difference")
 def run_derivers(case: Any, config: Any) -> None:
     """Run casekit's derivers (`actions.DERIVERS`) on a case in place, as casekit does
     before writing it, at the time of its last history entry."""
-    from casekit import actions
-    from casekit.env import Actor, Env
+    from casekit.service import actions
+    from casekit.service.env import Actor, Env
 
     last = case["history"][-1]
     person = config.people[last["by"]]
@@ -733,7 +733,7 @@ def check(repo: Path, sample: int, seed: int) -> int:
     """Every sampled file must be exactly what casekit writes: its derived keys dropped,
     then derived again by casekit and placed by it, and the whole written by ruamel."""
     config = read_rules(repo)
-    from casekit.yamlio import dump_round_trip, load_round_trip
+    from casekit.codec.yamlio import dump_round_trip, load_round_trip
 
     files = sorted(repo.glob("cases/*/*/*/*.yaml"))
     bad = 0

@@ -20,8 +20,8 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "src"))
 
-from casekit import quickload  # noqa: E402
-from casekit.yamlio import load_fast  # noqa: E402
+from casekit.codec import quickload  # noqa: E402
+from casekit.codec.yamlio import load_fast  # noqa: E402
 
 
 def best_rate(read: Callable[[bytes], Any], files: list[bytes], runs: int) -> float:

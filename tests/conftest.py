@@ -162,7 +162,7 @@ def example_repo(_example_template: Path, tmp_path: Path, environ: dict[str, str
 
 def read_case(path: Path) -> dict:  # type: ignore[type-arg]
     """A case file's data as casekit reads it (timestamps stay ISO strings)."""
-    from casekit.yamlio import load_fast
+    from casekit.codec.yamlio import load_fast
 
     data = load_fast(path.read_bytes())
     assert isinstance(data, dict)

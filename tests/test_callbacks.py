@@ -309,9 +309,9 @@ def test_queue_orders_by_deadline_and_the_first_dial_meets_it(repo: CLI) -> None
 
 
 def test_queue_orders_by_deadline_within_a_priority() -> None:
-    from casekit.callback_core import build_queue
-    from casekit.callback_rules import CallbackSettings, parse_windows
-    from casekit.timeutil import zone
+    from casekit.core.timeutil import zone
+    from casekit.features.callbacks.rules import build_queue
+    from casekit.features.callbacks.settings import CallbackSettings, parse_windows
 
     tz = zone("Asia/Shanghai")
     settings = CallbackSettings(best_hours=parse_windows("10:00-11:30"))

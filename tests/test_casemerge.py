@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casekit.casemerge import merge_histories, merge_values
-from casekit.changes import entry_key, split_history
+from casekit.core.change_rules import entry_key, split_history
+from casekit.service.merge import merge_histories, merge_values
 
 
 def _entries(prefix: str, minutes: list[int]) -> list[dict[str, Any]]:

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casekit.config import load_config
-from casekit.fields import parse_money, parse_value
-from casekit.ids import ALPHABET, new_id, parse_id
-from casekit.schema import case_schema
-from casekit.yamlio import dump_round_trip, load_fast, load_round_trip
+from casekit.codec.yamlio import dump_round_trip, load_fast, load_round_trip
+from casekit.core.fields import parse_money, parse_value
+from casekit.core.ids import ALPHABET, new_id, parse_id
+from casekit.service.schema import case_schema
+from casekit.store.configfile import load_config
 
 PROJECT = Path(__file__).resolve().parents[1]
 

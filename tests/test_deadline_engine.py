@@ -9,21 +9,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casekit.conditions import Condition, Facts
-from casekit.config import Label
-from casekit.deadline_rules import ClockSpec, PromiseSpec, Rule
-from casekit.deadlines import (
-    State,
-    breaches,
-    compute_deadlines,
-    deadline_state,
-    due_summary,
-    is_overdue,
-    open_deadlines,
-    to_record,
-)
-from casekit.holidays import china_schedule
-from casekit.workcal import WorkCalendar, parse_duration, parse_span
+from casekit.core.config import Label
+from casekit.core.due import State, breaches, deadline_state, due_summary, is_overdue, open_deadlines
+from casekit.core.workcal import WorkCalendar, parse_duration, parse_span
+from casekit.features.deadlines.calendar import china_schedule
+from casekit.features.deadlines.conditions import Condition, Facts
+from casekit.features.deadlines.rules import compute_deadlines, to_record
+from casekit.features.deadlines.settings import ClockSpec, PromiseSpec, Rule
 
 TZ = ZoneInfo("Asia/Shanghai")
 HOLIDAYS, MAKEUP, _, _ = china_schedule()

@@ -263,7 +263,7 @@ def test_show_prints_the_file_and_deadline_states_on_stderr(repo: CLI) -> None:
 
 
 def test_promise_kept_missed_and_refused(repo: CLI) -> None:
-    from casekit.deadlines import breaches
+    from casekit.core.due import breaches
 
     case_id = complaint(repo)
     repo.ok("promise", case_id, "--by", "2026-11-24T15:00", "--note", "约定明天下午三点前回复")
@@ -594,7 +594,7 @@ def test_init_example_replays_promises_and_escalations(
     repo: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]
 ) -> None:
     """A recorded case with a promise and an escalation replays to the same file."""
-    from casekit import bootstrap
+    from casekit.service import init as bootstrap
 
     case_id = complaint(repo)
     repo.ok("promise", case_id, "--by", "2026-11-23T15:00", now="2026-11-23T10:30:00+08:00")

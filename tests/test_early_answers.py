@@ -1,5 +1,5 @@
 """`list` and `due` work out their answer while git is still checking the working tree
-for the index (`casekit.index.with_index`, early): that answer may only stand when the
+for the index (`casekit.index.cache.with_index`, early): that answer may only stand when the
 refresh then finds every row current and nobody else wrote the index meanwhile.
 
 git is made slow here, not replaced: a `git` first on PATH sleeps, then runs the real one,
@@ -54,8 +54,8 @@ def warm(repo: CLI) -> CLI:
 def early_ids(root: Path, slow_path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], int]:
     """The IDs `answer_from_listings` answers with, as `casekit list` starts it (git
     launched first), and how many times it worked the answer out."""
-    from casekit import prefetch
-    from casekit.repository import answer_from_listings
+    from casekit.index import prefetch
+    from casekit.index.reader import answer_from_listings
 
     calls: list[int] = []
 
@@ -91,8 +91,8 @@ def test_after_a_commit_the_answer_waits_for_git(
 ) -> None:
     # A commit changed git's index: a case has likely changed, so working the answer out
     # early would most often be work thrown away.
-    from casekit import prefetch
-    from casekit.repository import answer_from_listings
+    from casekit.index import prefetch
+    from casekit.index.reader import answer_from_listings
 
     case_id = sorted((warm.root / "cases").glob("complaint/*/*/*.yaml"))[0].stem
     warm.ok("note", case_id, "已回电，客户表示满意")
@@ -124,8 +124,9 @@ def test_a_hand_edit_git_finds_is_answered_again(
 def test_another_process_writing_the_index_meanwhile_is_answered_again(
     warm: CLI, slow_git: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from casekit import index, prefetch
-    from casekit.repository import answer_from_listings
+    from casekit.index import cache as index
+    from casekit.index import prefetch
+    from casekit.index.reader import answer_from_listings
 
     root = warm.root.resolve()
     target = sorted((root / "cases").glob("*/*/*/*.yaml"))[5]

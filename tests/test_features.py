@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from casekit.features import FEATURE_MODULES
+from casekit.core.registry import FEATURE_MODULES
 from conftest import CLI, PROJECT, Result, read_case
 
 ALL_FEATURES = sorted(FEATURE_MODULES)
@@ -21,7 +21,7 @@ _WATCHED = """
 import atexit, sys
 
 def _report():
-    from casekit.features import FEATURE_MODULES
+    from casekit.core.registry import FEATURE_MODULES
     loaded = sorted(m for m in FEATURE_MODULES if m in sys.modules)
     sys.stderr.write(f"\\nFEATURES {loaded!r}\\n")
 
@@ -74,6 +74,50 @@ def test_reading_commands_import_no_feature_module(repo: CLI) -> None:
         assert result.code == 0 and loaded == [], args
 
 
+# Runs the CLI, then says which modules of the feature packages, Jinja and ruamel.yaml it
+# imported (the packages' faces included).
+_HEAVY = """
+import atexit, sys
+
+def _report():
+    heavy = ("casekit.features", "jinja2", "ruamel")
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy or m.startswith(heavy))
+    sys.stderr.write(f"\\nHEAVY {loaded!r}\\n")
+
+atexit.register(_report)
+sys.argv = ["casekit", *sys.argv[1:]]
+from casekit.cli.entry import main
+main()
+"""
+
+
+def test_show_and_list_import_no_feature_package_no_jinja_and_no_ruamel(repo: CLI) -> None:
+    case_id = repo.new()
+    repo.ok("list")
+    for args in (("show", case_id), ("show", case_id, "--format", "json"), ("list",), ("list", "--overdue")):
+        proc = subprocess.run(
+            [sys.executable, "-c", _HEAVY, *args],
+            cwd=repo.root,
+            env=repo.environ,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        loaded = ast.literal_eval(proc.stderr.rpartition("\nHEAVY ")[2].strip())
+        assert loaded == [], (args, loaded)
+    changed = subprocess.run(
+        [sys.executable, "-c", _HEAVY, "note", case_id, "已电话联系客户"],
+        cwd=repo.root,
+        env=repo.environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert "casekit.features.deadlines.feature" in changed.stderr  # the check can see a feature
+
+
 def test_a_change_loads_every_feature_when_the_config_comes_from_its_cache(repo: CLI) -> None:
     repo.new()
     stamp = config_cache_stamp(repo)
@@ -120,7 +164,9 @@ def _registries_after(*first: str) -> str:
     code = "\n".join(
         [
             *(f"import {name}" for name in first),
-            "from casekit import actions, bootstrap, casefile, config, validation, workflow",
+            "from casekit.core import casefile, config, validation, workflow",
+            "from casekit.service import actions",
+            "from casekit.service import init as bootstrap",
             "def name(x): return x if isinstance(x, str) else f'{x.__module__}.{x.__qualname__}'",
             "for r in (actions.DERIVERS, actions.FOLLOW_UPS, workflow.GUARDS, workflow.APPROVAL_RULES,",
             "          validation.CASE_CHECKS, validation.REPOSITORY_CHECKS, validation.TREE_CHECKS,",
@@ -138,12 +184,15 @@ def _registries_after(*first: str) -> str:
 
 def test_importing_feature_modules_first_changes_no_registry() -> None:
     plain = _registries_after()
-    assert "casekit.returns.feature.returns_guard" in plain and "'sync', 'casekit.syncconfig" in plain
-    assert _registries_after(*reversed(FEATURE_MODULES), "casekit.gitcheck") == plain
+    assert (
+        "casekit.features.returns.feature.returns_guard" in plain
+        and "'sync', 'casekit.service.syncconfig" in plain
+    )
+    assert _registries_after(*reversed(FEATURE_MODULES), "casekit.service.gitcheck") == plain
 
 
 def test_registries_take_entries_only_while_the_features_register() -> None:
-    from casekit import workflow
+    from casekit.core import workflow
 
     with pytest.raises(RuntimeError, match="register"):
         workflow.GUARDS.add(workflow.requires_role)
@@ -153,7 +202,7 @@ def test_a_registry_read_while_the_features_register_is_refused() -> None:
     code = "\n".join(
         [
             "import sys, types",
-            "from casekit import features, workflow",
+            "from casekit.core import registry as features, workflow",
             "module = types.ModuleType('reads_while_registering')",
             "module.register = lambda: list(workflow.GUARDS)",
             "sys.modules[module.__name__] = module",
@@ -170,8 +219,9 @@ def test_a_registry_read_while_the_features_register_is_refused() -> None:
 
 
 def test_clock_labels_read_without_parsing_clocks_match_the_parsed_ones(tmp_path: Path) -> None:
-    from casekit.config import parse_config
-    from casekit.deadline_rules import PROMISE_CLOCK, clock_label, clocks_for, promise_spec
+    from casekit.core.config import parse_config
+    from casekit.core.due import PROMISE_CLOCK, clock_label
+    from casekit.features.deadlines.settings import clocks_for, promise_spec
 
     text = (PROJECT / "casekit.yaml").read_text(encoding="utf-8")
     renamed = text.replace("kept_by: [move, note, promise]", "kept_by: [move, note, promise]\n  zh: 约定回电")

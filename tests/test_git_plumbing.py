@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from casekit import gitindex, vcs
-from casekit.gitobjects import ObjectReader, object_id, objects_dir, write_loose_object
+from casekit.vcs import git as vcs
+from casekit.vcs import gitindex
+from casekit.vcs.objects import ObjectReader, object_id, objects_dir, write_loose_object
 from conftest import CLI, edit_file
 
 CLEAN_GIT = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com"}

@@ -251,7 +251,7 @@ def test_progress_goes_to_stderr_only(filled: CLI) -> None:
 
 
 def test_a_plain_folder_is_read_without_an_index(tmp_path: Path) -> None:
-    from casekit.repository import read_cases
+    from casekit.index.reader import read_cases
 
     folder = tmp_path / "plain"
     (folder / "cases" / "complaint").mkdir(parents=True)
@@ -262,8 +262,8 @@ def test_a_plain_folder_is_read_without_an_index(tmp_path: Path) -> None:
 
 
 def test_parallel_build_matches_direct_reads(filled: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
-    from casekit import index
-    from casekit.repository import read_cases
+    from casekit.index import cache as index
+    from casekit.index.reader import read_cases
 
     monkeypatch.setenv("CASEKIT_INDEX", "off")
     direct = read_cases(filled.root)
@@ -279,8 +279,8 @@ def test_parallel_build_matches_direct_reads(filled: CLI, monkeypatch: pytest.Mo
 def test_filters_match_with_and_without_the_index(filled: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from casekit.config import load_config
-    from casekit.repository import final_states, open_states, read_cases
+    from casekit.index.reader import final_states, open_states, read_cases
+    from casekit.store.configfile import load_config
 
     config = load_config(filled.root)
     end = datetime(2026, 11, 23, 12, tzinfo=timezone(timedelta(hours=8)))
@@ -318,7 +318,7 @@ def test_racy_edit_right_after_a_query(filled: CLI) -> None:
 
 
 def test_listing_changes_finds_exactly_the_changed_entries() -> None:
-    from casekit.index import _listing_changes, _parse_listing
+    from casekit.index.cache import _listing_changes, _parse_listing
 
     rng = random.Random(3)
 
@@ -364,8 +364,8 @@ def test_outlined_cases_are_read_whole_when_asked_for(filled: CLI, monkeypatch: 
     answers as reading every file."""
     import sqlite3 as sql
 
-    from casekit import index
-    from casekit.repository import read_cases
+    from casekit.index import cache as index
+    from casekit.index.reader import read_cases
 
     monkeypatch.setattr(index, "PARALLEL_FROM", 1)
     monkeypatch.setattr(index, "CHUNK", 9)
@@ -428,10 +428,10 @@ def test_overdue_and_report_queries_narrow_without_changing_answers(filled: CLI)
     # answers above are still those of a full read)
     from datetime import datetime, timedelta, timezone
 
-    from casekit.config import load_config
-    from casekit.index import with_index
-    from casekit.reportdata import report_scope, week_period
-    from casekit.selection import CaseFilter
+    from casekit.core.selection import CaseFilter
+    from casekit.features.reports.model import report_scope, week_period
+    from casekit.index.cache import with_index
+    from casekit.store.configfile import load_config
 
     config = load_config(filled.root)
     now = datetime(2026, 11, 23, 10, 5, tzinfo=timezone(timedelta(hours=8)))
@@ -449,11 +449,12 @@ def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
     and the same filter answers as the whole case, for generated cases and odd shapes."""
     from datetime import datetime, timedelta, timezone
 
-    from casekit.config import load_config
-    from casekit.deadline_views import due_rows
-    from casekit.repository import read_cases
-    from casekit.selection import CaseFilter, final_states
-    from casekit.views import case_row, list_view
+    from casekit.core.listview import list_view
+    from casekit.core.selection import CaseFilter, final_states
+    from casekit.features.deadlines.view import due_rows
+    from casekit.index.reader import read_cases
+    from casekit.service.queries import case_row
+    from casekit.store.configfile import load_config
 
     config = load_config(filled.root)
     cases = [dict(d.data) for d in read_cases(filled.root)[0]]
@@ -500,7 +501,7 @@ def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
         len(pickle.dumps(v)) < len(pickle.dumps(c)) / 2 for v, c in zip(views, cases[:-3], strict=False)
     )
     # filters a list view cannot answer are refused, not answered wrongly
-    from casekit.repository import answer_from_listings
+    from casekit.index.reader import answer_from_listings
 
     with pytest.raises(ValueError, match="activity or times"):
         answer_from_listings(filled.root, len, CaseFilter.of(active_between=(moments[0], moments[1])))

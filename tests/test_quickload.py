@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casekit import quickload
-from casekit.yamlio import YamlSyntaxError, block_map, dump_round_trip, flow_map, load_fast
+from casekit.codec import quickload
+from casekit.codec.yamlio import YamlSyntaxError, block_map, dump_round_trip, flow_map, load_fast
 from conftest import PROJECT
 from test_index import _generator
 
@@ -123,7 +123,7 @@ def test_files_written_by_casekit_read_the_same(doc: Any) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case_docs())
 def test_the_time_bound_of_an_outlined_file_is_above_every_time_in_it(doc: Any) -> None:
-    from casekit.selection import latest_time
+    from casekit.core.selection import latest_time
 
     raw = dump_round_trip(doc).encode("utf-8")
     if quickload.outline(raw) is None:
@@ -414,8 +414,8 @@ def test_outlines_of_odd_files_are_exact_or_absent() -> None:
 def assert_outline_agrees(raw: bytes, shape: dict[str, Any], whole: dict[str, Any]) -> None:
     """The index columns from an outline equal those from the whole case, except the
     latest time, which the outline bounds from the text: never below the true one."""
-    from casekit.index import summary
-    from casekit.selection import latest_time
+    from casekit.core.selection import latest_time
+    from casekit.index.cache import summary
 
     text = raw.decode("utf-8")
     assert summary(shape) == summary(whole), text
@@ -468,7 +468,7 @@ DEADLINE_ODD = [
 def test_deadline_blocks_outline_exactly_or_not_at_all() -> None:
     """Outlines take each deadline's due, met and paused_since (what `list --overdue`
     narrows on) exactly, and give up on any block they cannot read line by line."""
-    from casekit.deadlines import overdue_window
+    from casekit.core.due import overdue_window
 
     outlined = 0
     for odd in DEADLINE_ODD:

@@ -479,8 +479,8 @@ def test_html_report_renders_in_chromium_without_errors(
 def test_periods_and_masks() -> None:
     from zoneinfo import ZoneInfo
 
-    from casekit.casefacts import mask_phone
-    from casekit.reportdata import month_period, previous_month, previous_week, week_period
+    from casekit.core.casefile import mask_phone
+    from casekit.features.reports.model import month_period, previous_month, previous_week, week_period
 
     tz = ZoneInfo("Asia/Shanghai")
     week = week_period("2026-W53", tz)
@@ -499,8 +499,9 @@ def test_periods_and_masks() -> None:
 
 
 def test_money_sums_are_exact_over_thousands_of_returns() -> None:
-    from casekit.config import load_config
-    from casekit.reportdata import build_report, week_period
+    from casekit.features.reports.model import week_period
+    from casekit.features.reports.sections import build_report
+    from casekit.store.configfile import load_config
 
     config = load_config(Path(__file__).resolve().parents[1])
     start = datetime.fromisoformat("2026-11-16T09:00:00+08:00")
@@ -543,7 +544,7 @@ def test_init_writes_ci_files_that_run_commands_that_exist(repo: CLI) -> None:
 
     import yaml
 
-    from casekit import __version__
+    from casekit.version import __version__
 
     tracked = set(repo.git("ls-files").split())
     assert {".github/workflows/casekit.yml", ".gitlab-ci.yml"} <= tracked

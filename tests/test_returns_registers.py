@@ -147,10 +147,10 @@ def test_report_figures_for_a_period_are_exact(big_repo: tuple[CLI, list[Case]])
 import json
 from datetime import date
 from pathlib import Path
-from casekit.config import load_config
-from casekit.output import to_json
-from casekit.repository import read_cases
-from casekit.returns.summary import returns_summary
+from casekit.store.configfile import load_config
+from casekit.render.output import to_json
+from casekit.index.reader import read_cases
+from casekit.features.returns.summary import returns_summary
 root = Path({str(repo.root)!r})
 docs, _ = read_cases(root)
 summary = returns_summary([d.data for d in docs], load_config(root), date(2026, 10, 5), date(2026, 10, 12))

@@ -484,4 +484,4 @@ def test_help_does_not_import_jinja(repo: CLI) -> None:
         )
         imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
         assert "casekit.cli.app" in imported
-        assert not {"jinja2", "casekit.render", "casekit.reportdata"} & imported, args
+        assert not {"jinja2", "casekit.render.jinja", "casekit.features.reports.sections"} & imported, args

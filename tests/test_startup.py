@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from casekit import prefetch
 from casekit.cli.app import _command_name
+from casekit.index import prefetch
 from conftest import CLI
 
 
@@ -73,7 +73,7 @@ def heavy_modules(cli: CLI, *args: str) -> list[str]:
         f"import sys; sys.argv = ['casekit', *{list(args)!r}]\n"
         "from casekit.cli.entry import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "names = ('yaml', 'ruamel.yaml', 'casekit.config', 'tabulate', 'git', 'jinja2', 'pydantic')\n"
+        "names = ('yaml', 'ruamel.yaml', 'casekit.core.config', 'tabulate', 'git', 'jinja2', 'pydantic')\n"
         "print('HEAVY', [m for m in names if m in sys.modules])\n"
     )
     proc = subprocess.run(
@@ -95,7 +95,7 @@ def test_help_imports_neither_yaml_nor_the_config(repo: CLI) -> None:
 def test_listing_imports_no_yaml_reader_nor_tabulate(repo: CLI) -> None:
     repo.new()
     repo.ok("list")  # the index and the config cache are built
-    assert heavy_modules(repo, "list") == ["casekit.config"]
+    assert heavy_modules(repo, "list") == ["casekit.core.config"]
 
 
 def test_prefetch_is_harmless_outside_a_repository(tmp_path: Path, repo: CLI) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wcwidth import wcswidth, wcwidth
 
-from casekit.output import _simple_table, display_width, table, truncate
+from casekit.render.output import _simple_table, display_width, table, truncate
 
 ALPHABET = [
     *"aZ09 -_.:/@#()（）【】，。：；！？、“”…·—",

@@ -10,15 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casekit.holidays import china_schedule
-from casekit.workcal import (
-    WorkCalendar,
-    advance,
-    format_span,
-    parse_duration,
-    parse_periods,
-    parse_span,
-)
+from casekit.core.workcal import WorkCalendar, advance, format_span, parse_duration, parse_periods, parse_span
+from casekit.features.deadlines.calendar import china_schedule
 
 TZ = ZoneInfo("Asia/Shanghai")
 HOLIDAYS, MAKEUP, KNOWN_FROM, KNOWN_UNTIL = china_schedule()

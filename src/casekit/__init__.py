@@ -6,7 +6,7 @@ private and may change.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from casekit.version import __version__
 
 __all__ = [
     "__version__",
@@ -21,11 +21,11 @@ __all__ = [
 def __getattr__(name: str) -> object:
     # Imported lazily so `import casekit` stays cheap for the CLI's start-up.
     if name in ("open_case", "move_case", "assign_case", "note_case"):
-        from casekit import actions
+        from casekit.service import actions
 
         return getattr(actions, name)
     if name == "load_repository":
-        from casekit.repository import load_repository
+        from casekit.index.reader import load_repository
 
         return load_repository
     raise AttributeError(name)

@@ -40,7 +40,7 @@ COMMAND_MODULES = (
 
 def _version(value: bool) -> None:
     if value:
-        from casekit import __version__
+        from casekit.version import __version__
 
         print(f"casekit {__version__}")
         raise typer.Exit()

@@ -31,7 +31,7 @@ def plan_command(
 
     Example: casekit callbacks plan --until 2026-12-31
     """
-    from casekit.callback_service import plan_callbacks
+    from casekit.features.callbacks.service import plan_callbacks
 
     result = plan_callbacks(make_env(repo, actor), until=until)
     for problem in result.problems:
@@ -51,8 +51,8 @@ def import_command(
 
     Example: casekit callbacks import signups.csv
     """
-    from casekit.callback_service import import_signups
     from casekit.errors import Refused
+    from casekit.features.callbacks.service import import_signups
 
     result = import_signups(make_env(repo, actor), file)
     for line, case_id, callback_type in result.created:
@@ -81,9 +81,9 @@ def queue(
 
     Example: casekit queue --agent li.na
     """
-    from casekit.callback_service import empty_queue_message, queue_rows
-    from casekit.callback_service import queue as build
-    from casekit.output import short_time, table, to_csv, to_json, truncate
+    from casekit.features.callbacks.service import empty_queue_message, queue_rows
+    from casekit.features.callbacks.service import queue as build
+    from casekit.render.output import short_time, table, to_csv, to_json, truncate
 
     view = build(make_env(repo), agent=agent, show_all=show_all)
     rows = queue_rows(view)
@@ -128,7 +128,7 @@ def attempt(
 
     Example: casekit attempt B-20261123-4M2P-9QXA --outcome no-answer --note 无人接听
     """
-    from casekit.callback_service import attempt_case
+    from casekit.features.callbacks.service import attempt_case
 
     result = attempt_case(make_env(repo, actor), case_id, outcome, note=note)
     echo(result.case_id)

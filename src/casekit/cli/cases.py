@@ -55,7 +55,7 @@ def new(
     Example: casekit new complaint --title 传真机无法接收传真 --customer 王先生
     --phone 13800138000 --channel phone --priority high
     """
-    from casekit.actions import open_case
+    from casekit.service.actions import open_case
 
     env = make_env(repo, actor)
     outcome = open_case(
@@ -86,7 +86,7 @@ def move(
 
     Example: casekit move C-20261123-7KQ3-XHD2 investigating --set responsible_department=售后技术部
     """
-    from casekit.actions import move_case
+    from casekit.service.actions import move_case
 
     outcome = move_case(make_env(repo, actor), case_id, state, note=note, sets=sets or [])
     _print_outcome(outcome, TextFormat.text)
@@ -105,7 +105,7 @@ def assign(
 
     Example: casekit assign C-20261123-7KQ3-XHD2 wang.fang
     """
-    from casekit.actions import assign_case
+    from casekit.service.actions import assign_case
 
     _print_outcome(assign_case(make_env(repo, actor), case_id, agent, note=note), TextFormat.text)
 
@@ -120,7 +120,7 @@ def note(
 
     Example: casekit note C-20261123-7KQ3-XHD2 '已致电客户，约定明天上午回复'
     """
-    from casekit.actions import note_case
+    from casekit.service.actions import note_case
 
     _print_outcome(note_case(make_env(repo, actor), case_id, text), TextFormat.text)
 
@@ -136,7 +136,7 @@ def update(
 
     Example: casekit update C-20261123-7KQ3-XHD2 --set category=product-quality
     """
-    from casekit.actions import update_case
+    from casekit.service.actions import update_case
 
     _print_outcome(update_case(make_env(repo, actor), case_id, sets or [], note=note), TextFormat.text)
 
@@ -152,7 +152,7 @@ def link(
 
     Example: casekit link C-20261123-7KQ3-XHD2 B-20261125-4M2P-9QXA
     """
-    from casekit.actions import link_cases
+    from casekit.service.actions import link_cases
 
     for outcome in link_cases(make_env(repo, actor), case_id, other, note=note):
         _print_outcome(outcome, TextFormat.text)
@@ -169,7 +169,7 @@ def show(
 
     Example: casekit show C-20261123-7KQ3-XHD2 --format json
     """
-    from casekit.queries import show_case, show_deadlines
+    from casekit.service.queries import show_case, show_deadlines
 
     env = make_env(repo)
     echo(show_case(env, case_id, output.value))
@@ -199,7 +199,7 @@ def list_cases(
 
     Example: casekit list --kind complaint --status investigating --overdue
     """
-    from casekit.queries import list_cases as run
+    from casekit.service.queries import list_cases as run
 
     echo(
         run(
@@ -222,18 +222,18 @@ def log(
 
     Example: casekit log C-20261123-7KQ3-XHD2
     """
-    from casekit.queries import case_log
+    from casekit.service.queries import case_log
 
     echo(case_log(make_env(repo), case_id, output.value))
 
 
 def _print_outcome(outcome: object, output: TextFormat) -> None:
-    from casekit.actions import Outcome
     from casekit.cli.common import warn
+    from casekit.service.actions import Outcome
 
     assert isinstance(outcome, Outcome)
     if output is TextFormat.json:
-        from casekit.output import to_json  # csv and json: not needed to print an ID
+        from casekit.render.output import to_json  # csv and json: not needed to print an ID
 
         echo(to_json(outcome.case))
     else:

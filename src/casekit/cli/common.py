@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from casekit.env import Env
+    from casekit.service.env import Env
 
 
 class Globals:
@@ -63,7 +63,7 @@ class TextFormat(StrEnum):
 
 
 def make_env(repo: str | None = None, actor: str | None = None) -> Env:
-    from casekit.env import Env  # imported here: `casekit --help` needs no config reader
+    from casekit.service.env import Env  # imported here: `casekit --help` needs no config reader
 
     return Env(repo_flag=repo or Globals.repo, actor_flag=actor or Globals.actor)
 

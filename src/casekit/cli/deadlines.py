@@ -6,15 +6,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import (
-    ActorOption,
-    NoteOption,
-    RepoOption,
-    TableFormat,
-    echo,
-    make_env,
-    warn,
-)
+from casekit.cli.common import ActorOption, NoteOption, RepoOption, TableFormat, echo, make_env, warn
 
 IdArgument = Annotated[
     str, typer.Argument(help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
@@ -42,7 +34,7 @@ def due(
 
     Example: casekit due --within 2h --assignee li.na
     """
-    from casekit.deadline_views import due_report
+    from casekit.features.deadlines.service import due_report
 
     echo(due_report(make_env(repo), within=within, kinds=kind, assignees=assignee, output=output.value))
 
@@ -65,7 +57,7 @@ def promise(
 
     Example: casekit promise C-20261123-7KQ3-XHD2 --by 2026-11-24T15:00 --note '约定明天下午三点前回复'
     """
-    from casekit.deadline_service import promise_case
+    from casekit.features.deadlines.service import promise_case
 
     outcome = promise_case(make_env(repo, actor), case_id, by, note=note)
     _print(outcome)
@@ -89,14 +81,14 @@ def escalate(
 
     Example: casekit escalate C-20261123-7KQ3-XHD2 --to zhang.wei --note '客户要求三倍赔偿' --major
     """
-    from casekit.deadline_service import escalate_case
+    from casekit.features.deadlines.service import escalate_case
 
     outcome = escalate_case(make_env(repo, actor), case_id, to, note=note, major=major)
     _print(outcome)
 
 
 def _print(outcome: object) -> None:
-    from casekit.actions import Outcome
+    from casekit.service.actions import Outcome
 
     assert isinstance(outcome, Outcome)
     echo(outcome.case_id)

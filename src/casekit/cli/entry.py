@@ -8,7 +8,7 @@ import sys
 
 
 def main() -> None:
-    from casekit import prefetch
+    from casekit.index import prefetch
 
     prefetch.start(sys.argv[1:])
     from casekit.cli.app import main as run

@@ -29,7 +29,7 @@ def init(
     """
     import os
 
-    from casekit.bootstrap import init_repository
+    from casekit.service.init import init_repository
 
     environ = dict(os.environ)
     if actor:
@@ -52,7 +52,7 @@ def validate(
 
     Example: casekit validate cases/complaint/2026/11
     """
-    from casekit.queries import validate_repository
+    from casekit.service.queries import validate_repository
 
     problems, checked = validate_repository(make_env(repo), paths)
     _report(problems, output, f"{checked} case files checked, no problems")
@@ -75,13 +75,13 @@ def audit(
     Example: casekit audit --since origin/main
     """
     if since is not None:
-        from casekit.gitcheck import audit_since
+        from casekit.service.gitcheck import audit_since
 
         root = make_env(repo).root
         problems = [v.as_problem() for v in audit_since(root, since)]
         _report(problems, output, f"every commit since {since} follows the rules")
         return
-    from casekit.audit import audit_repository
+    from casekit.service.audit import audit_repository
 
     problems = audit_repository(make_env(repo).root)
     _report(problems, output, "history and commits agree")
@@ -92,14 +92,14 @@ def schema(repo: RepoOption = None) -> None:
 
     Example: casekit schema > case.schema.json
     """
-    from casekit.output import to_json
-    from casekit.schema import case_schema
+    from casekit.render.output import to_json
+    from casekit.service.schema import case_schema
 
     echo(to_json(case_schema(make_env(repo).config)))
 
 
 def _report(problems: list, output: TextFormat, ok_message: str) -> None:  # type: ignore[type-arg]
-    from casekit.output import to_json
+    from casekit.render.output import to_json
 
     if output is TextFormat.json:
         echo(to_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems]))

@@ -51,7 +51,7 @@ def _run(
     out: str | None,
     repo: str | None,
 ) -> None:
-    from casekit.reports import make_report
+    from casekit.features.reports.service import make_report
 
     report = make_report(
         make_env(repo),

@@ -28,7 +28,7 @@ def attach(
 
     Example: casekit attach R-20261123-7KQ3-XHD2 IMG_2041.jpg IMG_2042.jpg --note 客户提供的破损照片
     """
-    from casekit.attachments import attach_files
+    from casekit.features.returns.attachments import attach_files
 
     outcome = attach_files(make_env(repo, actor), case_id, files, note=note)
     echo(outcome.case_id)
@@ -48,7 +48,7 @@ def registers(
 
     Example: casekit registers parcel-claims --month 2026-11 --format csv > 丢件赔偿-2026-11.csv
     """
-    from casekit.returns.service import registers as run
+    from casekit.features.returns.service import registers as run
 
     echo(run(make_env(repo), name.value, month=month, output=output.value))
 
@@ -64,7 +64,7 @@ def alerts(
 
     Example: casekit alerts --as-of 2026-11-30
     """
-    from casekit.returns.service import alerts as run
+    from casekit.features.returns.service import alerts as run
 
     echo(run(make_env(repo), as_of=as_of, output=output.value))
 
@@ -82,7 +82,7 @@ def settlement_check(
 
     Example: casekit settlement-check 优品服饰旗舰店 --order TB20261120001
     """
-    from casekit.returns.service import settlement_check as run
+    from casekit.features.returns.service import settlement_check as run
 
     echo(run(make_env(repo), merchant, order=order, output=output.value))
 

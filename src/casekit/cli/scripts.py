@@ -11,7 +11,7 @@ from casekit.cli.common import RepoOption, TextFormat, echo, make_env
 from casekit.errors import UsageError
 
 if TYPE_CHECKING:
-    from casekit.env import Env
+    from casekit.service.env import Env
 
 
 class Lang(StrEnum):
@@ -59,11 +59,11 @@ def script(
         raise UsageError("--kind and --state go with --list")
     if not case_id:
         raise UsageError("give a case ID (casekit script ID), or --list to see the script templates")
-    from casekit.scripts import render_script
+    from casekit.features.scripts.service import render_script
 
     rendered = render_script(env, case_id, template=template, lang=lang.value if lang else None)
     if output is TextFormat.json:
-        from casekit.output import to_json
+        from casekit.render.output import to_json
 
         echo(
             to_json(
@@ -83,8 +83,8 @@ def script(
 def _print_list(
     env: Env, case_id: str | None, kind: str | None, state: str | None, lang: str | None, output: TextFormat
 ) -> None:
-    from casekit.output import table, to_json
-    from casekit.scripts import list_scripts
+    from casekit.features.scripts.service import list_scripts
+    from casekit.render.output import table, to_json
 
     rows, chosen = list_scripts(env, reference=case_id, kind=kind, state=state, lang=lang)
     if output is TextFormat.json:

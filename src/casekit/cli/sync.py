@@ -33,7 +33,7 @@ def sync(
 
     Example: casekit sync
     """
-    from casekit.sync import sync as run
+    from casekit.service.sync import sync as run
 
     outcome = run(make_env(repo), attempts=attempts)
     echo(outcome.summary())
@@ -54,7 +54,7 @@ def resolve_conflict(
 
     Example: casekit resolve-conflict C-20261123-7KQ3-XHD2 --keep theirs
     """
-    from casekit.sync import resolve_conflict as run
+    from casekit.service.sync import resolve_conflict as run
 
     case, _, messages = run(make_env(repo, actor), case_id, keep.value)
     echo(case)
@@ -84,7 +84,7 @@ def hooks_install(
 
     Example: casekit hooks install --server /srv/git/cases.git
     """
-    from casekit.hookinstall import install_hooks, install_server_hooks
+    from casekit.service.hookinstall import install_hooks, install_server_hooks
 
     if server is not None:
         installed = install_server_hooks(server, force=force)
@@ -102,7 +102,7 @@ def hook(
 
     Example: casekit hook pre-commit
     """
-    from casekit.githooks import main
+    from casekit.service.hooks import main
 
     code = main([name, *(args or [])])
     if code:

@@ -1,0 +1,295 @@
+"""YAML in and out.
+
+Writing always goes through ruamel.yaml's round-trip mode, so comments, blank lines and
+key order a person wrote survive a rewrite. Reading for queries and validation uses
+PyYAML's C loader, taught the same YAML 1.2 rules ruamel applies, so both give identical
+values: timestamps and dates stay the ISO strings written in the file, floats become
+`Decimal` (money is never a float), and `yes`/`no`/`10:30` stay strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import cache
+from io import StringIO
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
+_TIMESTAMP = re.compile(
+    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+    (?:[Tt]|[ \t]+)[0-9][0-9]?
+    :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+    (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+    re.X,
+)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_INT = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0o?[0-7_]+
+    |[-+]?[0-9_]+
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+_TAG = "tag:yaml.org,2002:"
+
+
+def is_timestamp_text(text: str) -> bool:
+    return bool(_TIMESTAMP.match(text))
+
+
+def yaml_int(text: str) -> int:
+    """An integer as YAML 1.2 reads it (underscores allowed, 0b/0o/0x prefixes)."""
+    cleaned = text.replace("_", "")
+    sign = -1 if cleaned.startswith("-") else 1
+    digits = cleaned.lstrip("+-")
+    if digits.startswith("0b"):
+        return sign * int(digits[2:], 2)
+    if digits.startswith("0x"):
+        return sign * int(digits[2:], 16)
+    if digits.startswith("0o"):
+        return sign * int(digits[2:], 8)
+    return sign * int(digits)
+
+
+def yaml_decimal(text: str) -> Decimal:
+    """A YAML float read exactly, as a Decimal."""
+    cleaned = text.replace("_", "").lower()
+    if cleaned.endswith(".inf"):
+        return Decimal("-Infinity") if cleaned.startswith("-") else Decimal("Infinity")
+    if cleaned == ".nan":
+        return Decimal("NaN")
+    return Decimal(cleaned)
+
+
+def decimal_text(value: Decimal) -> str:
+    """How a Decimal is written: plain digits, always with a point so it reads back as one."""
+    if not value.is_finite():
+        return ".nan" if value.is_nan() else ("-.inf" if value < 0 else ".inf")
+    text = format(value, "f")
+    return text if "." in text else text + ".0"
+
+
+# PyYAML is imported the first time a file is parsed with it: most commands never need it
+# (casekit.codec.quickload reads casekit's own layout without it).
+@cache
+def _fast_loader() -> Any:
+    """PyYAML's C loader with the YAML 1.2 implicit types ruamel.yaml uses."""
+    import yaml
+
+    class Resolver12(yaml.resolver.BaseResolver):
+        pass
+
+    for tag, regex, first in (
+        ("bool", _BOOL, "tTfF"),
+        ("float", _FLOAT, "-+0123456789."),
+        ("int", _INT, "-+0123456789"),
+        ("null", _NULL, "~nN\0"),
+        ("timestamp", _TIMESTAMP, "0123456789"),
+    ):
+        Resolver12.add_implicit_resolver(_TAG + tag, regex, [None if c == "\0" else c for c in first])
+
+    class Constructor(yaml.constructor.SafeConstructor):
+        def _scalar(self, node: Any) -> str:
+            return str(self.construct_scalar(node))
+
+        def construct_timestamp_text(self, node: Any) -> str:
+            return self._scalar(node)
+
+        def construct_exact_decimal(self, node: Any) -> Decimal:
+            return yaml_decimal(self._scalar(node))
+
+        def construct_yaml12_int(self, node: Any) -> int:
+            return yaml_int(self._scalar(node))
+
+        def construct_yaml12_bool(self, node: Any) -> bool:
+            return self._scalar(node).lower() == "true"
+
+    Constructor.add_constructor(_TAG + "timestamp", Constructor.construct_timestamp_text)  # type: ignore[type-var]
+    Constructor.add_constructor(_TAG + "float", Constructor.construct_exact_decimal)  # type: ignore[type-var]
+    Constructor.add_constructor(_TAG + "int", Constructor.construct_yaml12_int)  # type: ignore[type-var]
+    Constructor.add_constructor(_TAG + "bool", Constructor.construct_yaml12_bool)  # type: ignore[type-var]
+
+    if yaml.__with_libyaml__:
+        parser: Any = yaml.cyaml.CParser  # type: ignore[attr-defined]
+
+        class FastLoader(parser, Constructor, Resolver12):  # type: ignore[misc]
+            def __init__(self, stream: str | bytes) -> None:
+                parser.__init__(self, stream)
+                Constructor.__init__(self)
+                Resolver12.__init__(self)
+
+        return FastLoader
+
+    class PureLoader(  # pragma: no cover - libyaml ships in PyYAML's wheels
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        yaml.composer.Composer,
+        Constructor,
+        Resolver12,
+    ):
+        def __init__(self, stream: str | bytes) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            Constructor.__init__(self)
+            Resolver12.__init__(self)
+
+    return PureLoader
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FastLoader":  # the loader class, built on first use
+        return _fast_loader()
+    raise AttributeError(name)
+
+
+class YamlSyntaxError(ValueError):
+    """Text that is not YAML; `line` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def load_fast(text: str | bytes) -> Any:
+    """Parse one YAML document quickly into plain Python values."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_fast_loader())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlSyntaxError(f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None
+
+
+def locate(text: str | bytes, key_path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the value at `key_path` (the deepest part of it that exists)."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=_fast_loader())
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line: int = node.start_mark.line + 1
+    for key in key_path:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(key):
+                    child = value_node
+                    line = key_node.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            child = node.value[key]
+            line = child.start_mark.line + 1
+        if child is None:
+            return line
+        node = child
+    return line
+
+
+@cache
+def round_trip() -> YAML:
+    """The ruamel.yaml instance used to read a file that will be rewritten, and to write."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    class Constructor(RoundTripConstructor):
+        pass
+
+    def timestamp_text(self: Constructor, node: Any) -> str:
+        return str(self.construct_scalar(node))
+
+    def exact_decimal(self: Constructor, node: Any) -> Decimal:
+        return yaml_decimal(str(self.construct_scalar(node)))
+
+    def yaml12_int(self: Constructor, node: Any) -> int:
+        return yaml_int(str(self.construct_scalar(node)))
+
+    Constructor.add_constructor(_TAG + "timestamp", timestamp_text)
+    Constructor.add_constructor(_TAG + "float", exact_decimal)
+    Constructor.add_constructor(_TAG + "int", yaml12_int)
+
+    class Representer(RoundTripRepresenter):
+        def ignore_aliases(self, data: Any) -> bool:
+            # A value shared by `fields` and a history entry is written twice, never as
+            # an anchor and alias: people read these files.
+            return True
+
+    def represent_str(self: Representer, data: str) -> Any:
+        if _TIMESTAMP.match(data):
+            return self.represent_scalar(_TAG + "timestamp", str(data))
+        return RoundTripRepresenter.represent_str(self, data)
+
+    def represent_decimal(self: Representer, data: Decimal) -> Any:
+        return self.represent_scalar(_TAG + "float", decimal_text(data))
+
+    Representer.add_representer(str, represent_str)
+    Representer.add_representer(Decimal, represent_decimal)
+
+    rt = YAML()
+    rt.Constructor = Constructor
+    rt.Representer = Representer
+    rt.allow_unicode = True
+    rt.width = 4096
+    rt.preserve_quotes = True
+    rt.indent(mapping=2, sequence=4, offset=2)
+    return rt
+
+
+def load_round_trip(text: str) -> Any:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return round_trip().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise YamlSyntaxError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None
+
+
+def dump_round_trip(data: Any) -> str:
+    out = StringIO()
+    round_trip().dump(data, out)
+    return out.getvalue()
+
+
+def flow_map(items: dict[str, Any]) -> Any:
+    """A mapping written on one line, as history entries are."""
+    from ruamel.yaml.comments import CommentedMap
+
+    mapping = CommentedMap(items)
+    mapping.fa.set_flow_style()
+    return mapping
+
+
+def block_map(items: dict[str, Any]) -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap(items)

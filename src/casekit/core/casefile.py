@@ -1,0 +1,209 @@
+"""The shape of a case document and the pure helpers that read it.
+
+A case is a mapping (a ruamel CommentedMap when it will be rewritten, a dict when only
+read). This module knows its keys, their order, and how to apply typed changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, MutableMapping
+from datetime import tzinfo
+from typing import Any
+
+from casekit.core.config import Config, FieldSpec, KindSpec
+from casekit.core.fields import normalise_phone, parse_value
+from casekit.core.registry import Registry
+
+# Top-level keys in the order they are written. Features that store more on a case add
+# their key with `TOP_LEVEL_KEYS.add(key, before="history")`: history stays last so it
+# grows at the end of the file.
+TOP_LEVEL_KEYS: Registry[str] = Registry(
+    "casefile.TOP_LEVEL_KEYS",
+    [
+        "id",
+        "kind",
+        "status",
+        "priority",
+        "title",
+        "customer",
+        "channel",
+        "opened_at",
+        "assignee",
+        "fields",
+        "links",
+        "history",
+    ],
+)
+REQUIRED_KEYS = ("id", "kind", "status", "title", "customer", "opened_at", "history")
+CUSTOMER_KEYS = ("name", "phone", "salutation")
+SALUTATIONS = ("先生", "女士")
+
+# Every action a history entry may record.
+HISTORY_ACTIONS: Registry[str] = Registry(
+    "casefile.HISTORY_ACTIONS", ["open", "move", "assign", "note", "set", "link"]
+)
+
+# Keys `--set` may change outside `fields`, with how each is parsed.
+CORE_SETTABLE = ("title", "priority", "channel", "customer.name", "customer.phone", "customer.salutation")
+
+
+def fields_of(case: Mapping[str, Any]) -> Mapping[str, Any]:
+    value = case.get("fields")
+    return value if isinstance(value, Mapping) else {}
+
+
+def history_of(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    value = case.get("history")
+    if not isinstance(value, list):
+        return []
+    # Parsed entries are plain dicts: test for that first (an ABC check costs more, and
+    # reports call this for every case many times).
+    return [e for e in value if type(e) is dict or isinstance(e, Mapping)]
+
+
+def customer_of(case: Mapping[str, Any]) -> Mapping[str, Any]:
+    value = case.get("customer")
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
+
+
+def parse_assignments(pairs: list[str]) -> list[tuple[str, str]]:
+    """`key=value` strings from --set, split once at the first '='."""
+    result = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set {pair!r} must look like key=value")
+        result.append((key.strip(), value))
+    return result
+
+
+def parse_changes(kind: KindSpec, config: Config, pairs: list[tuple[str, str]], tz: tzinfo) -> dict[str, Any]:
+    """Typed values for `--set key=value` pairs; an empty value unsets a field.
+
+    Keys are field names of the kind, or one of CORE_SETTABLE. Raises ValueError naming
+    the key and what is wrong.
+    """
+    changes: dict[str, Any] = {}
+    for key, text in pairs:
+        try:
+            changes[key] = parse_change(kind, config, key, text, tz)
+        except ValueError as exc:
+            raise ValueError(f"--set {key}: {exc}") from None
+    return changes
+
+
+def parse_change(kind: KindSpec, config: Config, key: str, text: str, tz: tzinfo) -> Any:
+    """The stored value for one `key=text`; ValueError says what is wrong with it."""
+    if key in kind.fields:
+        return None if text.strip() == "" else parse_value(kind.fields[key], text, tz)
+    if key == "priority":
+        return _choice(text, config.priorities, "priority")
+    if key == "channel":
+        return _choice(text, config.channels, "channel")
+    if key == "customer.phone":
+        return normalise_phone(text)
+    if key == "customer.salutation":
+        if text.strip() == "":
+            return None
+        if text.strip() not in SALUTATIONS:
+            raise ValueError(f"{text!r} is not one of {', '.join(SALUTATIONS)}")
+        return text.strip()
+    if key in ("title", "customer.name"):
+        if not text.strip():
+            raise ValueError("cannot be empty")
+        return text.strip()
+    known = ", ".join([*kind.fields, *CORE_SETTABLE])
+    raise ValueError(f"{key!r} is not a field of a {kind.name}; fields are: {known}")
+
+
+def _choice(text: str, choices: Mapping[str, Any], what: str) -> str:
+    value = text.strip()
+    if value in choices:
+        return value
+    for name, label in choices.items():
+        if value in (getattr(label, "zh", None), getattr(label, "en", None)):
+            return name
+    raise ValueError(f"{text!r} is not a {what}; use one of {', '.join(choices)}")
+
+
+def apply_changes(case: Any, changes: Mapping[str, Any], fields_factory: Any = dict) -> None:
+    """Write parsed changes into a case mapping in place (None removes a field)."""
+    for key, value in changes.items():
+        if key.startswith("customer."):
+            customer = case["customer"]
+            sub = key.split(".", 1)[1]
+            if value is None:
+                customer.pop(sub, None)
+            else:
+                customer[sub] = value
+        elif key in CORE_SETTABLE:
+            case[key] = value
+        else:
+            if not isinstance(case.get("fields"), Mapping):
+                case["fields"] = fields_factory()
+            if value is None:
+                case["fields"].pop(key, None)
+            else:
+                case["fields"][key] = value
+
+
+def field_spec(kind: KindSpec, name: str) -> FieldSpec | None:
+    return kind.fields.get(name)
+
+
+def set_top_level(case: MutableMapping[str, Any], key: str, value: Any) -> None:
+    """Set a top-level key; a new one goes where `TOP_LEVEL_KEYS` puts it (an unknown key
+    just before `history`), so features that add keys keep the file's order stable."""
+    if key in case or not hasattr(case, "insert"):
+        case[key] = value
+        return
+    rank = {name: n for n, name in enumerate(TOP_LEVEL_KEYS)}
+    mine = rank.get(key, rank["history"] - 0.5)
+    keys = list(case)
+    position = next((n for n, name in enumerate(keys) if rank.get(name, -1) > mine), len(keys))
+    case.insert(position, key, value)
+
+
+def ordered_keys(case: Mapping[str, Any]) -> list[str]:
+    known = [k for k in TOP_LEVEL_KEYS if k in case and k != "history"]
+    extra = [k for k in case if k not in TOP_LEVEL_KEYS]
+    tail = ["history"] if "history" in case else []
+    return known + extra + tail
+
+
+_COUNTRY_CODE = re.compile(r"^\+?86-?(?=1\d{10}$)")
+
+
+def mask_phone(value: Any) -> str:
+    """138****8000: keep the first three and last four digits of a phone number (after +86)."""
+    text = str(value or "")
+    country = _COUNTRY_CODE.match(text)
+    if country:
+        return country.group(0) + mask_phone(text[country.end() :])
+    if len(text) >= 8 and text.isdigit():  # the usual case, digits only: the same result, quicker
+        return text[:3] + "*" * (len(text) - 7) + text[-4:]
+    digits = [i for i, c in enumerate(text) if c.isdigit()]
+    if len(digits) < 8:
+        return "*" * len(text)
+    hidden = set(digits[3:-4])
+    return "".join("*" if i in hidden else c for i, c in enumerate(text))
+
+
+_SALUTATION_EN = {"先生": "Mr", "女士": "Ms"}
+
+
+def customer_address(customer: Mapping[str, Any], lang: str = "zh") -> str:
+    """How to address the customer: the recorded name and salutation, never a guessed one.
+
+    zh: 王 + 先生 -> 王先生 (a name already ending in its salutation is kept as is);
+    en: Mr 王. Without a recorded salutation, the name alone.
+    """
+    name = str(customer.get("name") or "").strip()
+    salutation = customer.get("salutation")
+    if salutation not in _SALUTATION_EN:
+        return name
+    if lang == "en":
+        bare = name[: -len(salutation)] if name.endswith(salutation) and len(name) > len(salutation) else name
+        return f"{_SALUTATION_EN[salutation]} {bare}"
+    return name if name.endswith(salutation) else f"{name}{salutation}"

@@ -1,0 +1,729 @@
+"""The rules every change to a case follows, however it was made and however it arrived.
+
+Pure: functions take a case file's bytes before and after a change, the config, who made
+the change and (when there is one) the commit whose trailers describe it, and return
+findings, each naming its rule. The pre-commit and commit-msg hooks (staged files), the
+server's pre-receive hook and `casekit audit --since` (commits) and the merge driver all
+go through here, so a rule added to `workflow.GUARDS` applies everywhere at once.
+
+Rules (the names printed with each finding):
+- schema: the file is a valid case (every `validation.CASE_CHECKS` check; problems the
+  file already had before the change are tolerated, as casekit itself does).
+- delete: case files are never deleted.
+- open: a new case file holds only its `open` entry.
+- append-only: every earlier history entry is kept, unchanged and in order.
+- history: a change adds exactly one history entry (one change, one commit, one entry).
+  A change to comments or layout only (the same data) is no change: it needs no entry
+  and no trailers.
+- actor: the entry is by the person who made the commit (identity from the commit's author).
+- transition: each move starts from the state the case was in and is allowed by the config.
+- <guard name>: each `workflow.GUARDS` function (requires_fields, requires_role,
+  requires_approval, and whatever rules features add) names its own rule.
+- approval: a move that needed a supervisor's approval records it.
+- trailers: the commit carries casekit's trailers and they agree with the new entry.
+- merge: a merge commit only merges; it adds no entry of its own.
+- config / config-change: casekit.yaml stays valid, and only a supervisor changes it.
+- signature: where `sync.signed` asks for it, the commit has a good signature by its author.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casekit.codec.yamlio import locate
+from casekit.core.casefile import HISTORY_ACTIONS, history_of
+from casekit.core.commits import CommitRecord
+from casekit.core.config import Config, KindSpec, Person, parse_config
+from casekit.core.validation import CaseDoc, check_case, parse_doc
+from casekit.core.workflow import (
+    APPROVER_ROLE,
+    GUARDS,
+    STATE_CHANGING_ACTIONS,
+    STATE_REPLAYERS,
+    MoveRequest,
+    approval_reasons,
+    refusal_for_unknown_move,
+    transition_rule,
+)
+from casekit.errors import Problem
+
+_EMAIL = re.compile(r"<([^<>]*)>")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who made a change: a commit's author (or, before the commit, `git var GIT_AUTHOR_IDENT`)."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A commit's signature as git reports it: %G? (G good, B bad, U unverified, N none...)
+    and %GS (the signer: a GPG user id or an SSH principal)."""
+
+    status: str
+    signer: str = ""
+
+
+@dataclass
+class CaseReport:
+    case_id: str
+    findings: list[Finding] = field(default_factory=list)
+    # The change contains a move only some people may make (a role or an approval).
+    privileged: bool = False
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A finding placed: which file, which case, which commit (None when not committed yet)."""
+
+    path: str
+    case: str
+    rule: str
+    message: str
+    line: int | None = None
+    commit: str | None = None
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        parts = [where]
+        if self.commit:
+            parts.append(f"commit {self.commit[:10]}")
+        if self.case:
+            parts.append(self.case)
+        return ": ".join(parts) + f": {self.message} [rule: {self.rule}]"
+
+    def as_problem(self) -> Problem:
+        parts = [f"commit {self.commit[:10]}"] if self.commit else []
+        if self.case:
+            parts.append(self.case)
+        return Problem(self.path, self.line, ": ".join([*parts, f"{self.message} [rule: {self.rule}]"]))
+
+
+def place(
+    path: str, report: CaseReport | list[Finding], case: str = "", commit: str | None = None
+) -> list[Violation]:
+    findings = report.findings if isinstance(report, CaseReport) else report
+    case_id = report.case_id if isinstance(report, CaseReport) else case
+    return [Violation(path, case_id, f.rule, f.message, f.line, commit) for f in findings]
+
+
+def entry_key(entry: Any) -> str:
+    """A history entry's identity: its whole content (two equal entries are the same event)."""
+    return json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def split_history(old: Sequence[Any], new: Sequence[Any]) -> tuple[list[int], int | None]:
+    """Positions in `new` of entries that are not in `old`, and the position of the first
+    entry of `old` that `new` does not keep in order (None when all are kept).
+
+    New entries may sit between old ones: histories merged from two clones are in time order.
+    """
+    added: list[int] = []
+    kept = 0
+    for position, entry in enumerate(new):
+        if kept < len(old) and entry_key(entry) == entry_key(old[kept]):
+            kept += 1
+        else:
+            added.append(position)
+    return added, (kept if kept < len(old) else None)
+
+
+def describe_entry(entry: Mapping[str, Any]) -> str:
+    action = entry.get("action")
+    text = f"{action}"
+    if "from" in entry or "to" in entry:
+        text += (
+            f" {entry.get('from', '')} -> {entry.get('to')}" if "from" in entry else f" to {entry.get('to')}"
+        )
+    return f"{text} by {entry.get('by')} at {entry.get('at')}"
+
+
+def email_of(text: str) -> str:
+    match = _EMAIL.search(text)
+    return (match.group(1) if match else text).strip()
+
+
+def person_for(config: Config, who: Identity) -> Person | None:
+    """The config's person for a git identity: by email first, then by name."""
+    person = config.person(who.email) if who.email else None
+    return person or (config.person(who.name) if who.name else None)
+
+
+def _rule_name(guard: Callable[..., Any]) -> str:
+    return getattr(guard, "__name__", "guard").strip("_").replace("_", "-") or "guard"
+
+
+def _line(doc: CaseDoc, index: int) -> int | None:
+    return locate(doc.raw, ["history", index])
+
+
+def _strip_id(message: str, case_id: str) -> str:
+    prefix = f"{case_id}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+@dataclass(frozen=True)
+class Mover:
+    login: str
+    roles: tuple[str, ...]
+
+
+def mover_for(config: Config, who: Identity) -> Mover:
+    person = person_for(config, who)
+    if person is not None:
+        return Mover(person.login, person.roles)
+    return Mover(who.name or who.email, ())
+
+
+def check_case_change(
+    path: str,
+    before: bytes | None,
+    after: bytes | None,
+    config: Config,
+    author: Identity,
+    commit: CommitRecord | None = None,
+    *,
+    check_time: bool = True,
+) -> CaseReport:
+    """Every rule for one case file changed by one commit (or by the staged change)."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    report = CaseReport(stem)
+    old_doc: CaseDoc | None = None
+    if before is not None:
+        old_doc, _ = parse_doc(path, before)
+    if after is None:
+        if before is not None:
+            report.findings.append(
+                Finding("delete", "the case file is deleted; cases are never deleted: close them instead")
+            )
+        return report
+    doc = _parse_new(path, after, report)
+    if doc is None:
+        return report
+    case = doc.data
+    report.case_id = str(case.get("id") or stem)
+    old_case: Mapping[str, Any] = old_doc.data if old_doc is not None else {}
+
+    if old_doc is not None and case == old_case:
+        return report  # only comments or layout changed: there is no change to record
+    known = {p.message for p in check_case(old_doc, config)} if old_doc is not None else set()
+    schema = [p for p in check_case(doc, config) if p.message not in known]
+    if commit is not None:
+        report.findings += _trailer_presence(report.case_id, case, commit)
+
+    old_history, history = history_of(old_case), history_of(case)
+    added, lost = split_history(old_history, history)
+    if old_doc is None and before is not None:
+        added = []  # the previous version was unreadable: nothing to tell old entries from new
+    kind = config.kinds.get(str(case.get("kind")))
+    structural: list[Finding] = []
+    if lost is not None:
+        structural.append(
+            Finding(
+                "append-only",
+                f"history entry {lost + 1} ({describe_entry(old_history[lost])}) was changed or removed; "
+                "history is append-only: record a correction as a new entry",
+                _line(doc, min(lost, max(len(history) - 1, 0))),
+            )
+        )
+    elif old_doc is None:
+        if before is None and (len(history) != 1 or history[0].get("action") != "open"):
+            structural.append(
+                Finding("open", "a new case file holds only its 'open' entry; open cases with `casekit new`")
+            )
+    elif not added and case != old_case:
+        structural.append(
+            Finding(
+                "history",
+                "the case changes without a new history entry; record every change with casekit "
+                "(move, note, update, assign...)",
+            )
+        )
+    elif len(added) > 1:
+        structural.append(
+            Finding(
+                "history",
+                f"{len(added)} history entries are added at once; "
+                "each change is its own commit with one entry",
+                _line(doc, added[1]),
+            )
+        )
+    report.findings += structural
+
+    if kind is not None and lost is None:
+        actor = mover_for(config, author)
+        moves, report.privileged = check_added_entries(doc, kind, added, config, lambda _: actor)
+        report.findings += moves
+        report.findings += _actor_findings(doc, added, config, author)
+        if commit is not None and len(added) == 1 and not structural:
+            report.findings += _trailer_agreement(doc, added[0], commit, author, check_time)
+        moved_lines = {f.line for f in moves if f.line is not None}
+        schema = [p for p in schema if p.line not in moved_lines]
+    report.findings[:0] = [Finding("schema", _strip_id(p.message, report.case_id), p.line) for p in schema]
+    return report
+
+
+def check_added_entries(
+    doc: CaseDoc,
+    kind: KindSpec,
+    added: Sequence[int],
+    config: Config,
+    actor_for: Callable[[Mapping[str, Any]], Mover],
+) -> tuple[list[Finding], bool]:
+    """Replay the history; check each added entry's state change against the workflow and
+    every guard, as the person `actor_for(entry)` making it. Returns findings and whether
+    any of the moves needed a supervisor (a role or an approval)."""
+    history = history_of(doc.data)
+    findings: list[Finding] = []
+    privileged = False
+    state: str | None = None
+    added_set = set(added)
+    for position, entry in enumerate(history):
+        action = str(entry.get("action"))
+        before = state
+        seen = [str(e.get("to")) for e in history[:position] if "to" in e]
+        if action in STATE_REPLAYERS:
+            state, reasons = STATE_REPLAYERS[action](kind, entry, state, seen)
+        elif (action == "open" or action in STATE_CHANGING_ACTIONS) and "to" in entry:
+            state, reasons = entry.get("to"), []
+        else:
+            reasons = []
+        if position not in added_set:
+            continue
+        line = _line(doc, position)
+        label = f"history entry {position + 1}"
+        actor = actor_for(entry)
+        if action in STATE_REPLAYERS:
+            findings += [Finding("transition", f"{label} {reason}", line) for reason in reasons]
+            moves = _kept(entry)
+        elif action in STATE_CHANGING_ACTIONS and "to" in entry:
+            source, target = entry.get("from"), entry.get("to")
+            if source != before:
+                findings.append(
+                    Finding(
+                        "transition", f"{label} moves from {source!r} but the case was {before!r} then", line
+                    )
+                )
+                continue
+            if transition_rule(kind, str(source), str(target)) is None:
+                findings.append(
+                    Finding(
+                        "transition",
+                        f"{label}: {refusal_for_unknown_move(kind, str(source), str(target))}",
+                        line,
+                    )
+                )
+                continue
+            moves = [entry]
+        else:
+            continue
+        for move in moves:
+            found, needs = _check_move(doc.data, kind, history[:position], move, entry, config, actor, label)
+            for finding in found:
+                findings.append(Finding(finding.rule, finding.message, line))
+            privileged = privileged or needs
+    return findings, privileged
+
+
+def _kept(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    kept = entry.get("kept")
+    if not isinstance(kept, list):
+        return []
+    return [m for m in kept if isinstance(m, Mapping) and m.get("action") in STATE_CHANGING_ACTIONS]
+
+
+def _check_move(
+    case: Mapping[str, Any],
+    kind: KindSpec,
+    earlier: Sequence[Mapping[str, Any]],
+    move: Mapping[str, Any],
+    entry: Mapping[str, Any],
+    config: Config,
+    actor: Mover,
+    label: str,
+) -> tuple[list[Finding], bool]:
+    source, target = str(move.get("from")), str(move.get("to"))
+    rule = transition_rule(kind, source, target)
+    if rule is None:
+        return [], False  # reported by the replay
+    candidate = copy.deepcopy(dict(case))
+    candidate["status"] = source
+    candidate["history"] = copy.deepcopy(list(earlier))
+    changes = move.get("set")
+    request = MoveRequest(
+        case=candidate,
+        kind=kind,
+        source=source,
+        target=target,
+        rule=rule,
+        actor_login=actor.login,
+        actor_roles=actor.roles,
+        changes=changes if isinstance(changes, Mapping) else {},
+    )
+    findings = [
+        Finding(_rule_name(guard), f"{label} ({source} -> {target}, as {actor.login}): {reason}")
+        for guard in GUARDS
+        for reason in guard(request, config)
+    ]
+    reasons = approval_reasons(request, config)
+    if reasons and not findings and move is entry and entry.get("approved_by") != actor.login:
+        findings.append(
+            Finding(
+                "approval",
+                f"{label} ({source} -> {target}) needs a supervisor's approval ({'; '.join(reasons)}) "
+                f"but does not record approved_by: {actor.login}",
+            )
+        )
+    return findings, rule.role is not None or bool(reasons)
+
+
+def _actor_findings(doc: CaseDoc, added: Sequence[int], config: Config, author: Identity) -> list[Finding]:
+    history = history_of(doc.data)
+    author_person = person_for(config, author)
+    findings = []
+    for position in added:
+        by = history[position].get("by")
+        claimed = config.person(str(by)) if by is not None else None
+        if claimed is not None and claimed != author_person:
+            findings.append(
+                Finding(
+                    "actor",
+                    f"history entry {position + 1} is by {by} but the change is made by {author}; "
+                    "record changes as yourself",
+                    _line(doc, position),
+                )
+            )
+    return findings
+
+
+def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecord) -> list[Finding]:
+    ids = commit.trailer_values("Case-Id")
+    if not ids or commit.trailer("Case-Action") is None:
+        return [
+            Finding(
+                "trailers",
+                "the commit changes the case without casekit's trailers (Case-Id, Case-Kind, Case-Action, "
+                "Case-Actor); change cases with casekit commands",
+            )
+        ]
+    findings = []
+    if case_id not in ids:
+        findings.append(Finding("trailers", f"the commit's Case-Id names {', '.join(ids)}, not {case_id}"))
+    kind = commit.trailer("Case-Kind")
+    if kind is not None and kind != case.get("kind"):
+        findings.append(
+            Finding("trailers", f"the commit's Case-Kind is {kind!r} but the case is a {case.get('kind')}")
+        )
+    return findings
+
+
+def _trailer_agreement(
+    doc: CaseDoc, position: int, commit: CommitRecord, author: Identity, check_time: bool
+) -> list[Finding]:
+    pass
+
+    if commit.trailer("Case-Action") is None:
+        return []
+    entry = history_of(doc.data)[position]
+    line = _line(doc, position)
+    label = f"history entry {position + 1} ({describe_entry(entry)})"
+    findings = [
+        Finding("trailers", f"{label} disagrees with the commit: {difference}", line)
+        for difference in compare_entry(entry, commit, check_time=check_time)
+    ]
+    approver = entry.get("approved_by")
+    trailer = commit.trailer("Case-Approved-By")
+    if approver is not None and (trailer is None or trailer.split(" <")[0] != approver):
+        findings.append(
+            Finding(
+                "trailers",
+                f"{label} is approved by {approver} but the commit's Case-Approved-By is {trailer!r}",
+                line,
+            )
+        )
+    actor = commit.trailer("Case-Actor") or ""
+    if "<" in actor and author.email and email_of(actor) != author.email:
+        findings.append(
+            Finding("actor", f"the commit's Case-Actor is {actor} but its author is {author}", line)
+        )
+    return findings
+
+
+def check_merged_case(
+    path: str, parents: Sequence[bytes | None], after: bytes | None, config: Config
+) -> CaseReport:
+    """A case file in a merge commit: each parent's history kept in order, nothing added."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    report = CaseReport(stem)
+    if after is None:
+        if any(p is not None for p in parents):
+            report.findings.append(
+                Finding("delete", "the merge deletes the case file; cases are never deleted")
+            )
+        return report
+    doc = _parse_new(path, after, report)
+    if doc is None:
+        return report
+    report.case_id = str(doc.data.get("id") or stem)
+    known: set[str] = set()
+    histories = []
+    for content in parents:
+        if content is None:
+            continue
+        parent_doc, _ = parse_doc(path, content)
+        if parent_doc is not None:
+            known |= {p.message for p in check_case(parent_doc, config)}
+            histories.append(history_of(parent_doc.data))
+    report.findings += [
+        Finding("schema", _strip_id(p.message, report.case_id), p.line)
+        for p in check_case(doc, config)
+        if p.message not in known
+    ]
+    history = history_of(doc.data)
+    for number, old in enumerate(histories, 1):
+        _, lost = split_history(old, history)
+        if lost is not None:
+            report.findings.append(
+                Finding(
+                    "append-only",
+                    f"the merge drops or changes history entry {lost + 1} ({describe_entry(old[lost])}) "
+                    f"of parent {number}",
+                )
+            )
+    allowed: Counter[str] = Counter()
+    for old in histories:
+        allowed |= Counter(entry_key(e) for e in old)
+    used: Counter[str] = Counter()
+    for position, entry in enumerate(history):
+        key = entry_key(entry)
+        used[key] += 1
+        if used[key] > allowed[key]:
+            report.findings.append(
+                Finding(
+                    "merge",
+                    f"history entry {position + 1} ({describe_entry(entry)}) is in neither parent; "
+                    "a merge adds no entries of its own",
+                    _line(doc, position),
+                )
+            )
+    return report
+
+
+def check_config_change(parent_config: Config | None, after: bytes | None, author: Identity) -> list[Finding]:
+    """casekit.yaml changed: it must stay valid, and (once there are supervisors) only a
+    supervisor may change the rules everyone else is checked against."""
+    findings: list[Finding] = []
+    if after is None:
+        findings.append(Finding("config", "casekit.yaml is deleted; every case repository needs it"))
+    else:
+        try:
+            text = after.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+            findings.append(Finding("config", "casekit.yaml is not UTF-8 text"))
+        if text is not None:
+            _, problems = parse_config(text, Path("casekit.yaml"))
+            findings += [Finding("config", p.message, p.line) for p in problems]
+    if parent_config is not None:
+        supervisors = [p.login for p in parent_config.people.values() if p.has_role(APPROVER_ROLE)]
+        person = person_for(parent_config, author)
+        if supervisors and (person is None or not person.has_role(APPROVER_ROLE)):
+            findings.append(
+                Finding(
+                    "config-change",
+                    f"casekit.yaml is changed by {author}, who is not a {APPROVER_ROLE}; "
+                    f"only {', '.join(supervisors)} may change the rules",
+                )
+            )
+    return findings
+
+
+_SIGNATURE_WORDS = {
+    "B": "bad",
+    "U": "good but from a key that is not trusted or not among the allowed signers",
+    "X": "good but expired",
+    "Y": "made by an expired key",
+    "R": "made by a revoked key",
+    "E": "impossible to check (the key is missing)",
+}
+
+
+def signature_findings(
+    mode: str, privileged: bool, signature: Signature | None, author: Identity, config: Config
+) -> list[Finding]:
+    """Where `sync.signed` asks for it: a good signature, made by the commit's author."""
+    if mode == "none" or (mode == "supervisor" and not privileged):
+        return []
+    what = "every change to cases" if mode == "all" else "supervisor-only changes"
+    status = signature.status if signature is not None else "N"
+    if status == "N":
+        return [
+            Finding(
+                "signature",
+                f"the commit is not signed, but casekit.yaml asks for a verified signature on {what} "
+                "(sync.signed); sign commits with `git config commit.gpgsign true`",
+            )
+        ]
+    if status != "G":
+        return [Finding("signature", f"the commit's signature is {_SIGNATURE_WORDS.get(status, status)}")]
+    signer = signature.signer if signature is not None else ""
+    if email_of(signer) == author.email and author.email:
+        return []
+    signer_person = config.person(email_of(signer)) or config.person(signer)
+    if signer_person is not None and signer_person == person_for(config, author):
+        return []
+    return [
+        Finding(
+            "signature", f"the commit is signed by {signer or 'an unknown key'}, not by its author {author}"
+        )
+    ]
+
+
+def _parse_new(path: str, after: bytes, report: CaseReport) -> CaseDoc | None:
+    """The new content parsed, or None with its syntax problems added to the report."""
+    doc, syntax = parse_doc(path, after)
+    if doc is None:
+        report.findings += [Finding("schema", p.message, p.line) for p in syntax]
+    return doc
+
+
+def _same_instant(a: Any, b: str) -> bool:
+    try:
+        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(b)
+    except ValueError:
+        return False
+
+
+def _describe(entry: Mapping[str, Any]) -> str:
+    action = entry.get("action")
+    if action == "move":
+        return f"move {entry.get('from')} -> {entry.get('to')} at {entry.get('at')}"
+    return f"{action} at {entry.get('at')}"
+
+
+def compare_entry(entry: Mapping[str, Any], commit: CommitRecord, *, check_time: bool = True) -> list[str]:
+    """How one history entry differs from the commit that should have recorded it
+    (`check_time=False` before the commit exists, in the commit-msg hook)."""
+    differences = []
+    expected = {
+        "action": commit.trailer("Case-Action"),
+        "from": commit.trailer("Case-From"),
+        "to": commit.trailer("Case-To"),
+    }
+    for key, value in expected.items():
+        if value is not None and str(entry.get(key)) != value:
+            differences.append(f"{key} is {entry.get(key)!r} but the commit says {value!r}")
+        if value is None and key != "action" and entry.get(key) is not None:
+            differences.append(f"{key} is {entry.get(key)!r} but the commit records none")
+    if check_time and not _same_instant(entry.get("at"), commit.when):
+        differences.append(f"time is {entry.get('at')} but the commit was made at {commit.when}")
+    actor = commit.trailer("Case-Actor") or ""
+    if str(entry.get("by")) != actor.split(" <")[0]:
+        differences.append(f"by is {entry.get('by')!r} but the commit's actor is {actor!r}")
+    if (entry.get("note") or "").strip() != commit.note.strip():
+        differences.append("the note differs from the commit message")
+    approver = commit.trailer("Case-Approved-By")
+    recorded = entry.get("approved_by")
+    if approver is None and recorded is not None:
+        differences.append(f"approved_by is {recorded!r} but the commit has no Case-Approved-By trailer")
+    elif approver is not None and recorded is None:
+        differences.append(f"the commit says Case-Approved-By: {approver} but the entry records no approval")
+    elif approver is not None and str(recorded) != approver.split(" <")[0]:
+        differences.append(f"approved_by is {recorded!r} but the commit's Case-Approved-By is {approver!r}")
+    return differences
+
+
+def check_approvers(case: Mapping[str, Any], config: Config) -> list[tuple[int, str]]:
+    """History entries approved by someone the config does not name as a supervisor."""
+    findings = []
+    for position, entry in enumerate(history_of(case)):
+        login = entry.get("approved_by")
+        if login is None:
+            continue
+        person = config.person(str(login))
+        if person is None or not person.has_role(APPROVER_ROLE):
+            findings.append(
+                (
+                    position,
+                    f"history entry {position + 1} ({_describe(entry)}) is approved by {login!r}, "
+                    f"who is not a {APPROVER_ROLE} in casekit.yaml",
+                )
+            )
+    return findings
+
+
+def compare_history(case: Mapping[str, Any], commits: Sequence[CommitRecord]) -> list[tuple[int | None, str]]:
+    """(history index or None, message) for each disagreement between file and commits."""
+    findings: list[tuple[int | None, str]] = []
+    history = history_of(case)
+    for position, (entry, commit) in enumerate(zip(history, commits, strict=False)):
+        differences = compare_entry(entry, commit)
+        if differences:
+            findings.append(
+                (
+                    position,
+                    f"history entry {position + 1} ({_describe(entry)}) disagrees with "
+                    f"commit {commit.short}: {'; '.join(differences)}",
+                )
+            )
+    for position in range(len(commits), len(history)):
+        findings.append(
+            (
+                position,
+                f"history entry {position + 1} ({_describe(history[position])}) "
+                "has no commit: it was written by hand",
+            )
+        )
+    for commit in commits[len(history) :]:
+        findings.append(
+            (
+                None,
+                f"commit {commit.short} ({commit.subject}) is missing from the history: "
+                "an entry was removed by hand",
+            )
+        )
+    return findings
+
+
+def check_commit(commit: CommitRecord, case_files: Sequence[str]) -> list[str]:
+    """A commit that changes case files must be casekit's: trailers naming that case."""
+    if not case_files:
+        return []
+    case_ids = commit.trailer_values("Case-Id")
+    action = commit.trailer("Case-Action")
+    problems = []
+    if not case_ids or action is None:
+        return [
+            f"commit {commit.short} ({commit.subject}) changes {', '.join(case_files)} "
+            "without casekit trailers; changes to cases must be made with casekit"
+        ]
+    if action not in HISTORY_ACTIONS:
+        problems.append(f"commit {commit.short} has an unknown Case-Action {action!r}")
+    for path in case_files:
+        stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if stem not in case_ids:
+            problems.append(
+                f"commit {commit.short} changes {path} but its trailers name {', '.join(case_ids)}"
+            )
+    return problems

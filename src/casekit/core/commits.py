@@ -1,0 +1,64 @@
+"""A commit as casekit reads it: author, subject, the agent's note and the `Case-*` trailers.
+
+`split_message` parses a message into subject, note and trailers; `CommitRecord` is one
+commit as `casekit.vcs.history` reads it from `git log` (fields separated by the control
+characters below, which git's format placeholders never print themselves).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$")
+_RECORD = "\x1e"
+_UNIT = "\x1f"
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    when: str  # ISO 8601 with offset, the author date
+    subject: str
+    note: str
+    trailers: tuple[tuple[str, str], ...]
+    files: tuple[str, ...] = ()
+    # git's %G? and %GS, read only when asked for (checking a signature costs a process)
+    signature: str = ""
+    signer: str = ""
+
+    def trailer(self, key: str) -> str | None:
+        for name, value in self.trailers:
+            if name.lower() == key.lower():
+                return value
+        return None
+
+    def trailer_values(self, key: str) -> list[str]:
+        return [v for name, v in self.trailers if name.lower() == key.lower()]
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+def split_message(message: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """(subject, note, trailers) of a commit message; trailers are its last paragraph."""
+    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    if not paragraphs:
+        return "", "", ()
+    subject = paragraphs[0].splitlines()[0]
+    rest = paragraphs[1:]
+    first_tail = "\n".join(paragraphs[0].splitlines()[1:])
+    if first_tail:
+        rest.insert(0, first_tail)
+    trailers: tuple[tuple[str, str], ...] = ()
+    if rest:
+        lines = rest[-1].splitlines()
+        matches = [_TRAILER.match(line) for line in lines]
+        if lines and all(matches):
+            trailers = tuple((m.group(1), m.group(2).strip()) for m in matches if m)
+            rest = rest[:-1]
+    return subject, "\n\n".join(rest), trailers

@@ -1,0 +1,488 @@
+"""The static config (`casekit.yaml`): parsed once into frozen records, checked with line numbers.
+
+`parse_config` never raises for bad content: it returns the problems it found, each naming
+the line, so `casekit validate` can list them all. `load_config` is what commands use: it
+raises one `ConfigError` naming the first problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from casekit.core.registry import KeyedRegistry
+from casekit.core.timeutil import zone
+from casekit.errors import ConfigError, Problem
+
+CONFIG_FILE = "casekit.yaml"
+
+FIELD_TYPES = (
+    "string",
+    "text",
+    "integer",
+    "money",
+    "decimal",
+    "boolean",
+    "enum",
+    "date",
+    "datetime",
+    "phone",
+    "list",
+)
+
+# Top-level sections other modules own: name -> "module:function". The function takes
+# (section value, Config) and returns a list of (key path, message) pairs. Imported only
+# when the config is validated, so ordinary commands do not pay for them.
+SECTION_CHECKS: KeyedRegistry[str] = KeyedRegistry("config.SECTION_CHECKS")
+
+_CORE_SECTIONS = {
+    "version",
+    "timezone",
+    "people",
+    "priorities",
+    "default_priority",
+    "channels",
+    "kinds",
+}
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_PREFIX = re.compile(r"^[A-Z]{1,3}$")
+_LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Label:
+    zh: str
+    en: str
+
+    def text(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    label: Label
+    values: Mapping[str, Label] = field(default_factory=dict)
+    items: str = "string"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    label: Label
+    terminal: bool
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransitionRule:
+    source: str
+    target: str
+    requires: tuple[str, ...] = ()
+    role: str | None = None
+    # Field conditions: the move exists only for cases whose field holds one of the values,
+    # e.g. {"return_type": ("exchange",)}. Every listed field must match.
+    when: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str
+    prefix: str
+    label: Label
+    initial: str
+    states: Mapping[str, StateSpec]
+    transitions: Mapping[str, Mapping[str, TransitionRule]]
+    fields: Mapping[str, FieldSpec]
+
+    def allowed_from(self, state: str) -> list[str]:
+        return list(self.transitions.get(state, {}))
+
+    def is_terminal(self, state: str) -> bool:
+        spec = self.states.get(state)
+        return spec is not None and spec.terminal
+
+    def state_label(self, state: str, lang: str = "zh") -> str:
+        spec = self.states.get(state)
+        return spec.label.text(lang) if spec else state
+
+
+@dataclass(frozen=True)
+class Person:
+    login: str
+    name: str
+    email: str
+    roles: tuple[str, ...]
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    text: str
+    raw: Mapping[str, Any]
+    timezone_name: str
+    tz: tzinfo
+    people: Mapping[str, Person]
+    priorities: Mapping[str, Label]
+    default_priority: str
+    channels: Mapping[str, Label]
+    kinds: Mapping[str, KindSpec]
+
+    def kind(self, name: str) -> KindSpec:
+        try:
+            return self.kinds[name]
+        except KeyError:
+            known = ", ".join(self.kinds)
+            raise ConfigError(f"unknown case kind {name!r}; the config defines: {known}") from None
+
+    def kind_for_prefix(self, prefix: str) -> KindSpec | None:
+        for spec in self.kinds.values():
+            if spec.prefix == prefix:
+                return spec
+        return None
+
+    def line(self, key_path: Sequence[str | int]) -> int | None:
+        from casekit.codec.yamlio import locate
+
+        return locate(self.text, key_path)
+
+    def person(self, who: str) -> Person | None:
+        """Find a person by login, email or display name."""
+        if who in self.people:
+            return self.people[who]
+        for person in self.people.values():
+            if who in (person.email, person.name):
+                return person
+        return None
+
+    def section(self, name: str) -> Any:
+        return self.raw.get(name)
+
+
+class _Checker:
+    """Collects problems while walking the raw config."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.problems: list[Problem] = []
+
+    def add(self, key_path: Sequence[str | int], message: str) -> None:
+        where = ".".join(str(k) for k in key_path)
+        prefix = f"{where}: " if where else ""
+        from casekit.codec.yamlio import locate
+
+        self.problems.append(Problem(str(self.path), locate(self.text, key_path), prefix + message))
+
+    def mapping(self, value: Any, key_path: Sequence[str | int]) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.add(key_path, "must be a mapping of names to settings")
+            return {}
+        return value
+
+    def label(self, value: Any, key_path: Sequence[str | int], default: str) -> Label:
+        settings = value if isinstance(value, Mapping) else {}
+        zh = settings.get("zh", default)
+        en = settings.get("en", default)
+        if not isinstance(zh, str) or not isinstance(en, str):
+            self.add(key_path, "labels zh and en must be text")
+            return Label(default, default)
+        return Label(zh, en)
+
+    def labels(self, value: Any, key_path: Sequence[str | int]) -> dict[str, Label]:
+        if isinstance(value, list):
+            return {str(v): Label(str(v), str(v)) for v in value}
+        return {
+            str(name): self.label(spec, [*key_path, name], str(name))
+            for name, spec in self.mapping(value, key_path).items()
+        }
+
+
+def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
+    """Parse and check a config; returns it (or None when unusable) and every problem found."""
+    from casekit.codec.yamlio import YamlSyntaxError, load_fast
+
+    check = _Checker(path, text)
+    try:
+        raw = load_fast(text)
+    except YamlSyntaxError as exc:
+        return None, [Problem(str(path), exc.line, str(exc))]
+    if not isinstance(raw, Mapping):
+        return None, [Problem(str(path), 1, "the config must be a mapping with a 'kinds' section")]
+
+    known_sections = _CORE_SECTIONS | set(SECTION_CHECKS)
+    for key in raw:
+        if key not in known_sections:
+            check.add([key], f"unknown section; known sections are {', '.join(sorted(known_sections))}")
+
+    timezone_name = raw.get("timezone", "Asia/Shanghai")
+    try:
+        tz = zone(str(timezone_name))
+    except ValueError:
+        check.add(["timezone"], f"unknown time zone {timezone_name!r}; use a name like Asia/Shanghai")
+        tz = zone("Asia/Shanghai")
+
+    people = _parse_people(check, raw.get("people"))
+    priorities = check.labels(raw.get("priorities") or _DEFAULT_PRIORITIES, ["priorities"])
+    default_priority = str(raw.get("default_priority", next(iter(priorities), "medium")))
+    if priorities and default_priority not in priorities:
+        check.add(["default_priority"], f"{default_priority!r} is not one of the priorities")
+    channels = check.labels(raw.get("channels"), ["channels"])
+
+    kinds: dict[str, KindSpec] = {}
+    kinds_raw = check.mapping(raw.get("kinds"), ["kinds"])
+    if not kinds_raw:
+        check.add(["kinds"], "define at least one case kind under 'kinds'")
+    prefixes: dict[str, str] = {}
+    for name, settings in kinds_raw.items():
+        spec = _parse_kind(check, str(name), settings)
+        if spec is None:
+            continue
+        if spec.prefix in prefixes:
+            check.add(
+                ["kinds", name, "prefix"],
+                f"prefix {spec.prefix!r} is already used by kind {prefixes[spec.prefix]!r}",
+            )
+        prefixes[spec.prefix] = spec.name
+        kinds[spec.name] = spec
+
+    config = Config(
+        path=path,
+        text=text,
+        raw=raw,
+        timezone_name=str(timezone_name),
+        tz=tz,
+        people=people,
+        priorities=priorities,
+        default_priority=default_priority,
+        channels=channels,
+        kinds=kinds,
+    )
+    for section, target in SECTION_CHECKS.items():
+        if section in raw:
+            for key_path, message in _section_check(target)(raw[section], config):
+                check.add([section, *key_path], message)
+    return config, check.problems
+
+
+def _section_check(
+    target: str,
+) -> Callable[[Any, Config], list[tuple[Sequence[str | int], str]]]:
+    module_name, function_name = target.split(":")
+    check: Callable[[Any, Config], list[tuple[Sequence[str | int], str]]] = getattr(
+        import_module(module_name), function_name
+    )
+    return check
+
+
+_DEFAULT_PRIORITIES = {
+    "highest": {"zh": "最高", "en": "Highest"},
+    "high": {"zh": "高", "en": "High"},
+    "medium": {"zh": "中", "en": "Medium"},
+    "low": {"zh": "低", "en": "Low"},
+}
+
+
+def _parse_people(check: _Checker, value: Any) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for login, settings in check.mapping(value, ["people"]).items():
+        key_path = ["people", login]
+        if not _LOGIN.match(str(login)):
+            check.add(key_path, "a login may hold letters, digits, '.', '_' and '-' only")
+        settings = check.mapping(settings, key_path)
+        roles = settings.get("roles", ["agent"])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            check.add([*key_path, "roles"], "roles must be a list such as [agent, supervisor]")
+            roles = ["agent"]
+        people[str(login)] = Person(
+            login=str(login),
+            name=str(settings.get("name", login)),
+            email=str(settings.get("email", "")),
+            roles=tuple(roles),
+        )
+    return people
+
+
+def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
+    key_path: list[str | int] = ["kinds", name]
+    if not _NAME.match(name):
+        check.add(key_path, "a kind name must be lower-case letters, digits, '-' or '_'")
+    settings = check.mapping(settings, key_path)
+    prefix = str(settings.get("prefix", ""))
+    if not _PREFIX.match(prefix):
+        check.add([*key_path, "prefix"], "prefix must be 1 to 3 capital letters, such as C")
+
+    states: dict[str, StateSpec] = {}
+    for state, state_settings in check.mapping(settings.get("states"), [*key_path, "states"]).items():
+        state_path = [*key_path, "states", state]
+        if not _NAME.match(str(state)):
+            check.add(state_path, "a state name must be lower-case letters, digits, '-' or '_'")
+        state_map = check.mapping(state_settings, state_path)
+        extra = {k: v for k, v in state_map.items() if k not in ("zh", "en", "terminal")}
+        states[str(state)] = StateSpec(
+            name=str(state),
+            label=check.label(state_map, state_path, str(state)),
+            terminal=bool(state_map.get("terminal", False)),
+            extra=extra,
+        )
+    if not states:
+        check.add([*key_path, "states"], "define the kind's states")
+
+    initial = str(settings.get("initial", ""))
+    if initial not in states:
+        check.add([*key_path, "initial"], f"initial state {initial!r} is not one of the states")
+
+    fields: dict[str, FieldSpec] = {}
+    for field_name, field_settings in check.mapping(settings.get("fields"), [*key_path, "fields"]).items():
+        spec = _parse_field(check, [*key_path, "fields", field_name], str(field_name), field_settings)
+        fields[spec.name] = spec
+
+    transitions: dict[str, dict[str, TransitionRule]] = {}
+    for source, targets in check.mapping(settings.get("transitions"), [*key_path, "transitions"]).items():
+        source_path = [*key_path, "transitions", source]
+        if source not in states:
+            check.add(source_path, f"unknown state {source!r}; states are {', '.join(states)}")
+        elif states[source].terminal:
+            check.add(source_path, f"state {source!r} is terminal, so nothing may leave it")
+        for target, rule in check.mapping(targets, source_path).items():
+            rule_path = [*source_path, target]
+            if target not in states:
+                check.add(rule_path, f"unknown state {target!r}; states are {', '.join(states)}")
+            rule_map = check.mapping(rule, rule_path)
+            requires = rule_map.get("requires", [])
+            if not isinstance(requires, list):
+                check.add([*rule_path, "requires"], "requires must be a list of field names")
+                requires = []
+            for required in requires:
+                if required not in fields:
+                    check.add(
+                        [*rule_path, "requires"],
+                        f"requires unknown field {required!r}; define it under kinds.{name}.fields",
+                    )
+            role = rule_map.get("role")
+            when = _parse_when(check, [*rule_path, "when"], name, fields, rule_map.get("when"))
+            transitions.setdefault(str(source), {})[str(target)] = TransitionRule(
+                source=str(source),
+                target=str(target),
+                requires=tuple(str(r) for r in requires),
+                role=str(role) if role is not None else None,
+                when=when,
+                extra={k: v for k, v in rule_map.items() if k not in ("requires", "role", "when")},
+            )
+
+    reachable = _reachable(initial, transitions)
+    for state in states:
+        if initial in states and state not in reachable:
+            check.add([*key_path, "states", state], "no transition leads to this state")
+
+    if not prefix or initial not in states:
+        return None
+    return KindSpec(
+        name=name,
+        prefix=prefix,
+        label=check.label(settings, key_path, name),
+        initial=initial,
+        states=states,
+        transitions=transitions,
+        fields=fields,
+    )
+
+
+def _parse_when(
+    check: _Checker,
+    key_path: list[str | int],
+    kind_name: str,
+    fields: Mapping[str, FieldSpec],
+    value: Any,
+) -> dict[str, tuple[Any, ...]]:
+    """A transition's `when:` condition: enum or boolean fields mapped to allowed values."""
+    if value is None:
+        return {}
+    example = "e.g. when: {return_type: [return, exchange]}"
+    if not isinstance(value, Mapping) or not value:
+        check.add(key_path, f"when must map a field to the values that allow this move, {example}")
+        return {}
+    when: dict[str, tuple[Any, ...]] = {}
+    for field_name, allowed in value.items():
+        path = [*key_path, field_name]
+        spec = fields.get(str(field_name))
+        if spec is None:
+            check.add(path, f"unknown field {field_name!r}; define it under kinds.{kind_name}.fields")
+            continue
+        values = allowed if isinstance(allowed, list) else [allowed]
+        if not values:
+            check.add(path, f"list the values of {field_name} that allow this move, {example}")
+            continue
+        if spec.type == "enum":
+            unknown = [v for v in values if not isinstance(v, str) or v not in spec.values]
+            if unknown:
+                check.add(
+                    path,
+                    f"{unknown[0]!r} is not a value of {field_name}; values are {', '.join(spec.values)}",
+                )
+                continue
+        elif spec.type == "boolean":
+            if not all(isinstance(v, bool) for v in values):
+                check.add(path, f"{field_name} is a yes/no field: use true or false")
+                continue
+        else:
+            check.add(path, f"when may name enum or boolean fields only; {field_name} is {spec.type}")
+            continue
+        when[str(field_name)] = tuple(values)
+    return when
+
+
+def _parse_field(check: _Checker, key_path: list[str | int], name: str, settings: Any) -> FieldSpec:
+    if not re.match(r"^[a-z][a-z0-9_]*$", name):
+        check.add(key_path, "a field name must be lower-case letters, digits or '_'")
+    settings = check.mapping(settings, key_path)
+    field_type = str(settings.get("type", "string"))
+    if field_type not in FIELD_TYPES:
+        check.add([*key_path, "type"], f"unknown type {field_type!r}; use one of {', '.join(FIELD_TYPES)}")
+        field_type = "string"
+    values: dict[str, Label] = {}
+    if field_type == "enum":
+        values = check.labels(settings.get("values"), [*key_path, "values"])
+        if not values:
+            check.add([*key_path, "values"], "an enum field needs its values")
+    items = str(settings.get("items", "string"))
+    if field_type == "list" and items not in FIELD_TYPES:
+        check.add([*key_path, "items"], f"unknown item type {items!r}")
+    return FieldSpec(
+        name=name,
+        type=field_type,
+        label=check.label(settings, key_path, name),
+        values=values,
+        items=items,
+        required=bool(settings.get("required", False)),
+    )
+
+
+def _reachable(initial: str, transitions: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    seen = {initial}
+    frontier = [initial]
+    while frontier:
+        for target in transitions.get(frontier.pop(), {}):
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+def iter_states(config: Config) -> Iterator[tuple[KindSpec, StateSpec]]:
+    for kind in config.kinds.values():
+        for state in kind.states.values():
+            yield kind, state

@@ -1,0 +1,174 @@
+"""Typed values: turning what a person typed into the stored form, and checking stored values.
+
+Pure functions. Stored forms are what the YAML holds: str for text, enum values, phones,
+dates ('2026-11-23') and date-times ('2026-11-23T10:05:00+08:00'); int; bool; Decimal for
+money (two places, yuan); lists of those.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from casekit.core.config import FieldSpec
+from casekit.core.timeutil import format_datetime, parse_date, parse_datetime
+
+_PHONE = re.compile(r"^(?:\+?86-?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4})$")
+_LIST_SPLIT = re.compile(r"[,，、]")
+_TRUE = {"true", "yes", "y", "1", "是"}
+_FALSE = {"false", "no", "n", "0", "否"}
+CENT = Decimal("0.01")
+
+
+def parse_money(text: str) -> Decimal:
+    """Yuan with at most two decimal places, never negative; '¥12.5' -> Decimal('12.50')."""
+    cleaned = text.strip().lstrip("¥￥").replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount of money; write it like 128.50") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{text!r} is not an amount of money; write it like 128.50")
+    if value != value.quantize(CENT):
+        raise ValueError(f"{text!r} has more than two decimal places; money is kept to the fen")
+    return value.quantize(CENT)
+
+
+def normalise_phone(text: str) -> str:
+    cleaned = re.sub(r"[\s()]", "", text)
+    if not _PHONE.match(cleaned):
+        raise ValueError(
+            f"{text!r} is not a phone number; give 11 digits such as 13800138000, "
+            "or a landline with its area code such as 010-62345678"
+        )
+    return cleaned
+
+
+def parse_value(spec: FieldSpec, text: str, tz: tzinfo) -> Any:
+    """The stored value for `text` typed on the command line; ValueError says what is wrong."""
+    return _parse_typed(spec.type, spec, text, tz)
+
+
+def _parse_typed(field_type: str, spec: FieldSpec, text: str, tz: tzinfo) -> Any:
+    text = text.strip()
+    if field_type in ("string", "text"):
+        return text
+    if field_type == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
+    if field_type == "money":
+        return parse_money(text)
+    if field_type == "decimal":
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{text!r} is not a number") from None
+    if field_type == "boolean":
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError(f"{text!r} is not yes or no")
+    if field_type == "enum":
+        if text in spec.values:
+            return text
+        for value, label in spec.values.items():
+            if text in (label.zh, label.en):
+                return value
+        raise ValueError(f"{text!r} is not one of {', '.join(spec.values)}")
+    if field_type == "date":
+        return parse_date(text).isoformat()
+    if field_type == "datetime":
+        return format_datetime(parse_datetime(text, tz), tz)
+    if field_type == "phone":
+        return normalise_phone(text)
+    if field_type == "list":
+        parts = [p.strip() for p in _LIST_SPLIT.split(text) if p.strip()]
+        return [_parse_typed(spec.items, spec, part, tz) for part in parts]
+    raise ValueError(f"unknown field type {field_type!r}")
+
+
+def check_value(spec: FieldSpec, value: Any) -> str | None:
+    """Why a stored value does not fit its field, or None when it does."""
+    return _check_typed(spec.type, spec, value)
+
+
+def _check_typed(field_type: str, spec: FieldSpec, value: Any) -> str | None:
+    if field_type in ("string", "text"):
+        return None if isinstance(value, str) else "must be text"
+    if field_type == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "must be a whole number"
+    if field_type == "money":
+        if not isinstance(value, Decimal) or isinstance(value, bool):
+            return "must be an amount such as 128.50 (written without quotes)"
+        if not value.is_finite() or value < 0 or value != value.quantize(CENT):
+            return "must be a non-negative amount with at most two decimal places"
+        return None
+    if field_type == "decimal":
+        ok = isinstance(value, Decimal | int) and not isinstance(value, bool)
+        return None if ok else "must be a number"
+    if field_type == "boolean":
+        return None if isinstance(value, bool) else "must be true or false"
+    if field_type == "enum":
+        if value in spec.values:
+            return None
+        return f"{value!r} is not one of {', '.join(spec.values)}"
+    if field_type == "date":
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                parse_date(value)
+                return None
+            except ValueError:
+                pass
+        return "must be a date such as 2026-11-23"
+    if field_type == "datetime":
+        return check_timestamp(value)
+    if field_type == "phone":
+        if not isinstance(value, str):
+            return "must be a phone number in quotes, such as '13800138000'"
+        return None if _PHONE.match(value) else f"{value!r} is not a phone number"
+    if field_type == "list":
+        if not isinstance(value, list):
+            return "must be a list"
+        for item in value:
+            problem = _check_typed(spec.items, spec, item)
+            if problem:
+                return f"item {item!r}: {problem}"
+        return None
+    return f"unknown field type {field_type!r}"
+
+
+def check_timestamp(value: Any) -> str | None:
+    """Why a stored date-time is wrong, or None: it must carry its UTC offset."""
+    if not isinstance(value, str):
+        return "must be a date-time such as 2026-11-23T10:05:00+08:00"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return f"{value!r} is not a date-time such as 2026-11-23T10:05:00+08:00"
+    if parsed.tzinfo is None:
+        return f"{value!r} has no UTC offset; write it as 2026-11-23T10:05:00+08:00"
+    return None
+
+
+def money(value: Any) -> Decimal | None:
+    """A money value as Decimal (stored Decimal, int or numeric text), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            parsed = Decimal(value.strip().lstrip("¥￥"))
+        except InvalidOperation:
+            return None
+        return parsed if parsed.is_finite() else None
+    return None

@@ -1,0 +1,98 @@
+"""What `list` and `show` print: summary rows of cases, filtered, pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from casekit.core.casefile import customer_of, history_of
+from casekit.core.config import Config
+from casekit.errors import UsageError
+
+LIST_COLUMNS = (
+    "id",
+    "kind",
+    "status",
+    "status_label",
+    "priority",
+    "title",
+    "customer",
+    "phone",
+    "channel",
+    "assignee",
+    "opened_at",
+    "updated_at",
+    "next_due",
+    "next_deadline",
+    "overdue",
+    "breaches",
+)
+
+
+_LISTED_KEYS = ("id", "kind", "status", "priority", "title", "channel", "assignee", "opened_at")
+_DEADLINE_KEYS = ("due", "met", "paused_since", "missed")
+
+
+def list_view(case: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a case that `case_row`, `CaseFilter.matches` (kinds, statuses,
+    assignees, IDs, overdue) and the deadline lists read, for the query index to keep
+    beside the whole case: they give the same answers on it as on the case, for a
+    fraction of the cost of loading the case."""
+    view = {key: case[key] for key in _LISTED_KEYS if key in case}
+    customer = customer_of(case)
+    view["customer"] = {key: customer[key] for key in ("name", "phone") if key in customer}
+    history = history_of(case)
+    view["history"] = [{"at": history[-1].get("at")}] if history else []
+    deadlines = case.get("deadlines")
+    if isinstance(deadlines, Mapping):
+        view["deadlines"] = {
+            name: {key: entry[key] for key in _DEADLINE_KEYS if key in entry}
+            for name, entry in deadlines.items()
+            if isinstance(entry, Mapping)
+        }
+    return view
+
+
+def split_values(values: Sequence[str] | None) -> set[str]:
+    """Option values, each possibly comma-separated, as one set: ['a,b', 'c'] -> {a, b, c}."""
+    return {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
+
+
+_split = split_values
+
+
+def select(
+    cases: Iterable[Mapping[str, Any]],
+    config: Config,
+    *,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    assignees: Sequence[str] | None = None,
+) -> list[Mapping[str, Any]]:
+    """Cases matching every given filter (each filter: any of its comma-separated values)."""
+    kind_set, status_set, assignee_set = _split(kinds), _split(statuses), _split(assignees)
+    unknown_kinds = kind_set - set(config.kinds)
+    if unknown_kinds:
+        raise UsageError(f"unknown kind {sorted(unknown_kinds)[0]!r}; kinds are {', '.join(config.kinds)}")
+    scope = [config.kinds[k] for k in kind_set] if kind_set else list(config.kinds.values())
+    known_states = {s for kind in scope for s in kind.states}
+    unknown_states = status_set - known_states
+    if unknown_states:
+        raise UsageError(
+            f"unknown status {sorted(unknown_states)[0]!r}; states are {', '.join(sorted(known_states))}"
+        )
+    chosen = []
+    for case in cases:
+        if kind_set and not _among(case.get("kind"), kind_set):
+            continue
+        if status_set and not _among(case.get("status"), status_set):
+            continue
+        if assignee_set and not _among(case.get("assignee"), assignee_set):
+            continue
+        chosen.append(case)
+    chosen.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))))
+    return chosen
+
+
+def _among(value: Any, wanted: set[str]) -> bool:
+    return isinstance(value, str) and value in wanted  # a hand-written list or map is no match

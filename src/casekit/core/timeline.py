@@ -1,0 +1,217 @@
+"""Facts read from a case and its history, pure and defensive.
+
+Reply scripts and reports need more than the current file: the state a case was in at a
+moment (a report for last week reads Sunday 23:59 from the history, not today's file), when
+it was first answered and resolved, the promise recorded with the customer, an escalation,
+its deadlines. Some of that data is written by features that may not be present (deadlines,
+promises, escalations, call attempts), so every reader here accepts whatever shape it finds
+and returns None or an empty result for what is missing; nothing here raises on odd data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from casekit.core.casefile import customer_of, fields_of, history_of
+from casekit.core.config import KindSpec
+from casekit.core.timeutil import stored_instant
+
+# Set by `shared_timelines`: id(case) -> (case, its timed history).
+_TIMELINES: dict[int, tuple[Mapping[str, Any], list[tuple[datetime, Mapping[str, Any]]]]] | None = None
+
+
+# Keys the core settable changes use in a history entry's `set` record.
+_CORE_KEYS = ("title", "priority", "channel")
+_CUSTOMER_PREFIX = "customer."
+
+# History actions that are not a contact with the customer (they do not answer a case).
+NON_CONTACT_ACTIONS = frozenset({"open", "assign", "link"})
+
+# States (besides terminal ones) that mean "the customer's problem is solved".
+RESOLVING_STATES = frozenset({"resolved", "refunded", "reshipped"})
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An aware datetime from a stored ISO 8601 text, or None for anything else."""
+    if isinstance(value, str):
+        return stored_instant(value.strip())
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    return None
+
+
+def entry_time(entry: Mapping[str, Any]) -> datetime | None:
+    return parse_time(entry.get("at"))
+
+
+@contextmanager
+def shared_timelines() -> Iterator[None]:
+    """Within this block `timed_history` reads each case once: a report asks for the same
+    case's timeline many times. The cases must not change inside the block."""
+    global _TIMELINES
+    previous = _TIMELINES
+    _TIMELINES = {}
+    try:
+        yield
+    finally:
+        _TIMELINES = previous
+
+
+def timed_history(case: Mapping[str, Any]) -> list[tuple[datetime, Mapping[str, Any]]]:
+    """History entries with a readable time, in file order (do not change the list)."""
+    cache = _TIMELINES
+    if cache is not None and (hit := cache.get(id(case))) is not None and hit[0] is case:
+        return hit[1]
+    result = []
+    for entry in history_of(case):
+        moment = entry_time(entry)
+        if moment is not None:
+            result.append((moment, entry))
+    if cache is not None:
+        cache[id(case)] = (case, result)
+    return result
+
+
+def opened_at(case: Mapping[str, Any]) -> datetime | None:
+    return parse_time(case.get("opened_at"))
+
+
+def as_of(case: Mapping[str, Any], moment: datetime) -> dict[str, Any] | None:
+    """The case as it stood at `moment`, read from its history; None if not yet opened.
+
+    Status and assignee are replayed from open/move/assign entries; fields, title, priority,
+    channel and customer from the `set` records of open/move/set entries. A value no entry
+    ever recorded (an older or hand-made file) is taken from the file as it is now. Keys other
+    features add (deadlines, flags) are taken as they are now.
+    """
+    start = opened_at(case)
+    if start is not None and start > moment:
+        return None
+    entries = history_of(case)
+    if entries and (last := entry_time(entries[-1])) is not None and last <= moment:
+        return dict(case)  # nothing happened after the moment (entries are in time order)
+    past = [e for e in entries if (t := entry_time(e)) is None or t <= moment]
+    if entries and not past:
+        return None
+    recorded: set[str] = set()
+    for entry in entries:
+        recorded.update(str(k) for k in _set_record(entry))
+    snapshot: dict[str, Any] = dict(case)
+    fields = {k: v for k, v in fields_of(case).items() if k not in recorded}
+    customer = {k: v for k, v in customer_of(case).items() if _CUSTOMER_PREFIX + k not in recorded}
+    for key in _CORE_KEYS:
+        if key in recorded:
+            snapshot.pop(key, None)
+    status = case.get("status")
+    assignee = _initial_assignee(case, entries)
+    for entry in past:
+        action = entry.get("action")
+        if action in ("open", "move") and "to" in entry:
+            status = entry["to"]
+        if action == "assign" and entry.get("assignee"):
+            assignee = entry["assignee"]
+        for key, value in _set_record(entry).items():
+            key = str(key)
+            if key.startswith(_CUSTOMER_PREFIX):
+                _put(customer, key[len(_CUSTOMER_PREFIX) :], value)
+            elif key in _CORE_KEYS:
+                _put(snapshot, key, value)
+            else:
+                _put(fields, key, value)
+    snapshot.update(status=status, assignee=assignee, fields=fields, customer=customer, history=past)
+    return snapshot
+
+
+def _set_record(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    record = entry.get("set")
+    return record if isinstance(record, Mapping) else {}
+
+
+def _put(target: dict[str, Any], key: str, value: Any) -> None:
+    if value is None:
+        target.pop(key, None)
+    else:
+        target[key] = value
+
+
+def _initial_assignee(case: Mapping[str, Any], entries: list[Mapping[str, Any]]) -> Any:
+    if not entries:
+        return case.get("assignee")
+    first = entries[0]
+    if first.get("assignee"):
+        return first["assignee"]
+    if any(e.get("action") == "assign" for e in entries):
+        return first.get("by")
+    return case.get("assignee")
+
+
+def entered(case: Mapping[str, Any], states: Iterable[str]) -> datetime | None:
+    """When the case first entered one of `states` (its opening counts)."""
+    wanted = set(states)
+    for moment, entry in timed_history(case):
+        if entry.get("action") in ("open", "move") and entry.get("to") in wanted:
+            return moment
+    return None
+
+
+def last_entered(case: Mapping[str, Any], states: Iterable[str]) -> datetime | None:
+    """When the case last entered one of `states`."""
+    wanted = set(states)
+    found = None
+    for moment, entry in timed_history(case):
+        if entry.get("action") in ("open", "move") and entry.get("to") in wanted:
+            found = moment
+    return found
+
+
+def is_terminal(case: Mapping[str, Any], kind: KindSpec | None) -> bool:
+    return kind is not None and kind.is_terminal(str(case.get("status")))
+
+
+def resolving_states(kind: KindSpec) -> set[str]:
+    return {name for name, spec in kind.states.items() if spec.terminal or name in RESOLVING_STATES}
+
+
+def closed_at(case: Mapping[str, Any], kind: KindSpec | None) -> datetime | None:
+    """When a case now in a terminal state got there (None while it is open)."""
+    if kind is None or not is_terminal(case, kind):
+        return None
+    return last_entered(case, [s for s, spec in kind.states.items() if spec.terminal])
+
+
+def first_response_at(case: Mapping[str, Any]) -> datetime | None:
+    """The first contact after opening: any history entry but assign and link."""
+    for moment, entry in timed_history(case)[1:]:
+        if entry.get("action") not in NON_CONTACT_ACTIONS:
+            return moment
+    return None
+
+
+def resolved_at(case: Mapping[str, Any], kind: KindSpec | None) -> datetime | None:
+    """When the case first reached a resolving state (resolved, refunded, a terminal state)."""
+    if kind is None:
+        return None
+    return entered(case, resolving_states(kind) - {kind.initial})
+
+
+def _last_action_time(case: Mapping[str, Any], actions: set[str]) -> datetime | None:
+    found = None
+    for moment, entry in timed_history(case):
+        if entry.get("action") in actions:
+            found = moment
+    return found
+
+
+def _first_time(entry: Mapping[str, Any], keys: Iterable[str]) -> datetime | None:
+    for key in keys:
+        raw = entry.get(key)
+        if raw is not None and (value := parse_time(raw)) is not None:
+            return value
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None

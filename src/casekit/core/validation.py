@@ -1,0 +1,347 @@
+"""Validation as a list of small pure checks.
+
+Each case check takes one parsed case and the config and returns findings: (key path,
+message). The runner turns findings into `Problem`s with the line each key is on, so
+`casekit validate`, the pre-commit hook and CI print `path:line: message`. Adding a rule
+is adding a function to `CASE_CHECKS` (or `REPOSITORY_CHECKS` for rules across cases);
+features add theirs with `CASE_CHECKS.add`, and reading the registry loads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from casekit.core.casefile import (
+    CUSTOMER_KEYS,
+    HISTORY_ACTIONS,
+    REQUIRED_KEYS,
+    SALUTATIONS,
+    TOP_LEVEL_KEYS,
+    fields_of,
+    history_of,
+)
+from casekit.core.config import Config
+from casekit.core.fields import check_timestamp, check_value, normalise_phone
+from casekit.core.ids import parse_id, relative_case_path
+from casekit.core.registry import Registry
+from casekit.core.workflow import replay_states, state_after
+from casekit.errors import Problem
+
+KeyPath = Sequence[str | int]
+Finding = tuple[KeyPath, str]
+
+
+class CaseDoc:
+    """One case file as read: its repository-relative path, raw bytes and parsed data.
+
+    Cases served by the query index carry no bytes; `read` fetches them the first time
+    `raw` is asked for (only reporting a problem's line number needs them).
+    """
+
+    __slots__ = ("_raw", "_read", "data", "path")
+
+    def __init__(
+        self,
+        path: str,
+        raw: bytes | None,
+        data: Mapping[str, Any],
+        read: Callable[[], bytes] | None = None,
+    ) -> None:
+        if raw is None and read is None:
+            raise ValueError("a CaseDoc needs its bytes or a way to read them")
+        self.path = path
+        self.data = data
+        self._raw = raw
+        self._read = read
+
+    @property
+    def raw(self) -> bytes:
+        if self._raw is None:
+            assert self._read is not None
+            try:
+                self._raw = self._read()
+            except OSError:
+                self._raw = b""
+        return self._raw
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CaseDoc):
+            return NotImplemented
+        return (self.path, self.raw, self.data) == (other.path, other.raw, other.data)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CaseDoc(path={self.path!r}, data={self.data!r})"
+
+
+CaseCheck = Callable[[CaseDoc, Config], list[Finding]]
+RepositoryCheck = Callable[[list[CaseDoc], Config], list[tuple[CaseDoc, KeyPath, str]]]
+
+
+def check_shape(doc: CaseDoc, config: Config) -> list[Finding]:
+    case = doc.data
+    findings: list[Finding] = [
+        ([], f"missing required key '{key}'") for key in REQUIRED_KEYS if key not in case
+    ]
+    for key in case:
+        if key not in TOP_LEVEL_KEYS:
+            findings.append(([key], f"unknown key '{key}'; case keys are {', '.join(TOP_LEVEL_KEYS)}"))
+    if "title" in case and (not isinstance(case["title"], str) or not case["title"].strip()):
+        findings.append((["title"], "title must be non-empty text"))
+    if "opened_at" in case and (problem := check_timestamp(case["opened_at"])):
+        findings.append((["opened_at"], problem))
+    if "priority" in case and case["priority"] not in config.priorities:
+        findings.append(
+            (
+                ["priority"],
+                f"unknown priority {case['priority']!r}; use one of {', '.join(config.priorities)}",
+            )
+        )
+    if "channel" in case and config.channels and case["channel"] not in config.channels:
+        findings.append(
+            (
+                ["channel"],
+                f"unknown channel {case['channel']!r}; use one of {', '.join(config.channels)}",
+            )
+        )
+    assignee = case.get("assignee")
+    if assignee is not None and not isinstance(assignee, str):
+        findings.append((["assignee"], "assignee must be a login"))
+    elif assignee and config.people and config.person(assignee) is None:
+        findings.append((["assignee"], f"assignee {assignee!r} is not one of the people in casekit.yaml"))
+    links = case.get("links", [])
+    if not isinstance(links, list) or not all(isinstance(x, str) and parse_id(x) for x in links):
+        findings.append((["links"], "links must be a list of case IDs"))
+    return findings
+
+
+def check_customer(doc: CaseDoc, config: Config) -> list[Finding]:
+    customer = doc.data.get("customer")
+    if customer is None:
+        return []
+    if not isinstance(customer, Mapping):
+        return [(["customer"], "customer must be a mapping with name and phone")]
+    findings: list[Finding] = []
+    name = customer.get("name")
+    if not isinstance(name, str) or not name.strip():
+        findings.append((["customer", "name"], "customer name must be non-empty text"))
+    phone = customer.get("phone")
+    if phone is not None:
+        if not isinstance(phone, str):
+            findings.append((["customer", "phone"], "phone must be quoted text, such as '13800138000'"))
+        else:
+            try:
+                normalise_phone(phone)
+            except ValueError as exc:
+                findings.append((["customer", "phone"], str(exc)))
+    salutation = customer.get("salutation")
+    if salutation is not None and salutation not in SALUTATIONS:
+        findings.append((["customer", "salutation"], f"salutation must be one of {', '.join(SALUTATIONS)}"))
+    for key in customer:
+        if key not in CUSTOMER_KEYS:
+            findings.append(
+                (["customer", key], f"unknown customer key '{key}'; use {', '.join(CUSTOMER_KEYS)}")
+            )
+    return findings
+
+
+def check_identity(doc: CaseDoc, config: Config) -> list[Finding]:
+    """The file sits where its ID, kind and opening date say it should."""
+    case = doc.data
+    case_id = parse_id(str(case.get("id", "")))
+    if case_id is None or str(case_id) != case.get("id"):
+        return [(["id"], f"{case.get('id')!r} is not a case ID such as C-20261123-7KQ3-XHD2")]
+    kind_name = case.get("kind")
+    if not isinstance(kind_name, str) or kind_name not in config.kinds:
+        return [(["kind"], f"unknown kind {kind_name!r}; kinds are {', '.join(config.kinds)}")]
+    kind = config.kinds[kind_name]
+    findings: list[Finding] = []
+    if case_id.prefix != kind.prefix:
+        findings.append(
+            (
+                ["kind"],
+                f"kind is {kind.name} but the ID {case_id} is not: "
+                f"a {kind.name} ID starts with {kind.prefix}-",
+            )
+        )
+    expected = relative_case_path(kind.name, case_id)
+    if doc.path != expected:
+        findings.append((["id"], f"case {case_id} belongs at {expected}"))
+    opened = case.get("opened_at")
+    if isinstance(opened, str) and check_timestamp(opened) is None:
+        day = datetime.fromisoformat(opened).astimezone(config.tz).date()
+        if day != case_id.day:
+            findings.append((["opened_at"], f"opened on {day} but the ID says {case_id.day}"))
+    return findings
+
+
+def check_fields(doc: CaseDoc, config: Config) -> list[Finding]:
+    kind = config.kinds.get(doc.data.get("kind"))  # type: ignore[arg-type]
+    if kind is None:
+        return []
+    raw_fields = doc.data.get("fields", {})
+    if raw_fields is not None and not isinstance(raw_fields, Mapping):
+        return [(["fields"], "fields must be a mapping of field names to values")]
+    findings: list[Finding] = []
+    for name, value in fields_of(doc.data).items():
+        spec = kind.fields.get(name)
+        if spec is None:
+            findings.append(
+                (
+                    ["fields", name],
+                    f"{name!r} is not a field of a {kind.name}; define it in casekit.yaml",
+                )
+            )
+        elif value is not None and (problem := check_value(spec, value)):
+            findings.append((["fields", name], f"{name}: {problem}"))
+    for name, spec in kind.fields.items():
+        if spec.required and fields_of(doc.data).get(name) in (None, "", []):
+            findings.append((["fields"], f"required field {name!r} is not set"))
+    return findings
+
+
+def check_status(doc: CaseDoc, config: Config) -> list[Finding]:
+    kind = config.kinds.get(doc.data.get("kind"))  # type: ignore[arg-type]
+    status = doc.data.get("status")
+    if kind is None or status in kind.states:
+        return []
+    return [(["status"], f"unknown {kind.name} state {status!r}; states are {', '.join(kind.states)}")]
+
+
+def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
+    case = doc.data
+    raw = case.get("history")
+    if not isinstance(raw, list) or not raw:
+        return [(["history"], "history must be a non-empty list, starting with the 'open' entry")]
+    findings: list[Finding] = []
+    previous: datetime | None = None
+    for index, entry in enumerate(raw):
+        where: KeyPath = ["history", index]
+        if not isinstance(entry, Mapping):
+            findings.append((where, "a history entry must be a mapping with at, by and action"))
+            continue
+        for key in ("at", "by", "action"):
+            if key not in entry:
+                findings.append((where, f"history entry {index + 1} has no '{key}'"))
+        action = entry.get("action")
+        if action is not None and action not in HISTORY_ACTIONS:
+            findings.append(
+                (
+                    where,
+                    f"unknown action {action!r}; actions are {', '.join(sorted(HISTORY_ACTIONS))}",
+                )
+            )
+        at = entry.get("at")
+        if at is not None:
+            if problem := check_timestamp(at):
+                findings.append((where, problem))
+            else:
+                moment = datetime.fromisoformat(at)
+                if previous is not None and moment < previous:
+                    findings.append((where, f"history entry {index + 1} is dated before the one above it"))
+                previous = moment
+    if findings:
+        return findings
+    kind = config.kinds.get(case.get("kind"))  # type: ignore[arg-type]
+    if kind is None:
+        return []
+    history = history_of(case)
+    findings += [(["history", index], message) for index, message in replay_states(kind, history)]
+    if history and history[0].get("at") != case.get("opened_at"):
+        findings.append((["history", 0], "the 'open' entry's time differs from opened_at"))
+    last_state = state_after(kind, history)
+    if last_state is not None and case.get("status") != last_state:
+        findings.append(
+            (["status"], f"status is {case.get('status')!r} but the history ends in {last_state!r}")
+        )
+    return findings
+
+
+def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc, KeyPath, str]]:
+    seen: dict[Any, CaseDoc] = {}
+    problems: list[tuple[CaseDoc, KeyPath, str]] = []
+    for doc in docs:
+        case_id = doc.data.get("id")
+        if case_id in seen:
+            problems.append((doc, ["id"], f"ID {case_id} is also used by {seen[case_id].path}"))
+        else:
+            seen[case_id] = doc
+    return problems
+
+
+CASE_CHECKS: Registry[CaseCheck] = Registry(
+    "validation.CASE_CHECKS",
+    [check_shape, check_customer, check_identity, check_status, check_fields, check_history],
+)
+REPOSITORY_CHECKS: Registry[RepositoryCheck] = Registry("validation.REPOSITORY_CHECKS", [check_unique_ids])
+
+# Checks over the repository's other files (templates, ...), as "module:function" names
+# imported only when the whole repository is validated. Each function takes the repository
+# root and the config and returns `Problem`s whose paths are relative to the root.
+TREE_CHECKS: Registry[str] = Registry("validation.TREE_CHECKS")
+
+
+def check_tree(root: Path, config: Config) -> list[Problem]:
+    problems: list[Problem] = []
+    for target in TREE_CHECKS:
+        module_name, function_name = target.split(":")
+        problems += getattr(import_module(module_name), function_name)(root, config)
+    return problems
+
+
+def parse_doc(path: str, raw: bytes) -> tuple[CaseDoc | None, list[Problem]]:
+    from casekit.codec.quickload import load as load_case
+    from casekit.codec.yamlio import YamlSyntaxError
+
+    try:
+        data = load_case(raw)
+    except YamlSyntaxError as exc:
+        return None, [Problem(path, exc.line, f"{exc}; fix the YAML syntax")]
+    if not isinstance(data, Mapping):
+        return None, [Problem(path, 1, "a case file must be a YAML mapping (id, kind, status, ...)")]
+    return CaseDoc(path, raw, data), []
+
+
+def check_case(doc: CaseDoc, config: Config) -> list[Problem]:
+    problems = []
+    for check in CASE_CHECKS:
+        for key_path, message in check(doc, config):
+            problems.append(_problem(doc, key_path, message))
+    return problems
+
+
+def check_repository(docs: list[CaseDoc], config: Config) -> list[Problem]:
+    return [
+        _problem(doc, key_path, message)
+        for check in REPOSITORY_CHECKS
+        for doc, key_path, message in check(docs, config)
+    ]
+
+
+def _problem(doc: CaseDoc, key_path: KeyPath, message: str) -> Problem:
+    from casekit.codec.yamlio import locate
+
+    case_id = doc.data.get("id")
+    prefix = f"{case_id}: " if isinstance(case_id, str) else ""
+    return Problem(doc.path, locate(doc.raw, key_path), prefix + message)
+
+
+def validate_docs(
+    docs: Iterable[CaseDoc], config: Config, progress: Callable[[int], None] | None = None
+) -> list[Problem]:
+    """Every problem of every case, then the problems across cases; `progress` is told
+    how many cases have been checked, now and then."""
+    collected = list(docs)
+    problems: list[Problem] = []
+    for number, doc in enumerate(collected, 1):
+        problems += check_case(doc, config)
+        if progress is not None and number % 500 == 0:
+            progress(number)
+    if progress is not None:
+        progress(len(collected))
+    return problems + check_repository(collected, config)

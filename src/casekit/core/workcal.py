@@ -1,0 +1,316 @@
+"""Working time, pure: a calendar of working hours and working days, and arithmetic on it.
+
+`WorkCalendar.add(start, length)` is the instant at which `length` of working time has
+passed since `start`; `WorkCalendar.between(a, b)` is the working time from `a` to `b`.
+The two agree: `between(s, add(s, d)) == d` for every `d >= 0`, and for `d > 0` the result
+always lies inside working hours (at most at the end of a working period, never after it).
+
+Durations in deadline rules say whether they count working time (`1 working day`,
+`30 working minutes`) or calendar time (`48 hours`, `3 days`); `parse_duration` reads them.
+A working day is the length of one full working day (9h30m for 09:00-18:30), so
+"1 working day" from Friday 17:00 is Monday 17:00 in an ordinary week.
+
+All arithmetic is done in UTC; the calendar's time zone only places the working periods.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import pairwise
+
+ZERO = timedelta(0)
+_MAX_DAYS = 366 * 30  # no deadline is 30 years away; a calendar without working days is a bug
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working periods of a day, which days are worked, and how far the holiday data reaches.
+
+    `days_off` are non-working days even on a weekday (public holidays, company days off);
+    `working_days` are worked even on a weekend (make-up days, 调休). `known_until` is the last
+    day whose holidays are known; later days are counted as ordinary weeks (see `covers`).
+    """
+
+    tz: tzinfo
+    periods: tuple[tuple[time, time], ...] = ((time(9, 0), time(18, 30)),)
+    weekend: frozenset[int] = frozenset({5, 6})
+    days_off: frozenset[date] = frozenset()
+    working_days: frozenset[date] = frozenset()
+    known_from: date | None = None
+    known_until: date | None = None
+    _cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self.periods:
+            raise ValueError("a working day needs at least one working period")
+        previous: time | None = None
+        for start, end in self.periods:
+            if not start < end:
+                raise ValueError(f"working period {start:%H:%M}-{end:%H:%M} must end after it starts")
+            if previous is not None and start < previous:
+                raise ValueError("working periods must be in order and must not overlap")
+            previous = end
+        if len(self.weekend) >= 7 and not self.working_days:
+            raise ValueError("every day of the week is a weekend day")
+
+    # --- days ---------------------------------------------------------------------------
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_days:
+            return True
+        if day in self.days_off:
+            return False
+        return day.weekday() not in self.weekend
+
+    def covers(self, day: date) -> bool:
+        """Whether the holiday data is known for `day` (outside it, days count as ordinary weeks)."""
+        if self.known_from is not None and day < self.known_from:
+            return False
+        return self.known_until is None or day <= self.known_until
+
+    @property
+    def day_length(self) -> timedelta:
+        """Working time in one full working day: the length of "1 working day"."""
+        return sum((_seconds_between(start, end) for start, end in self.periods), ZERO)
+
+    def working_periods(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The day's working periods as UTC instants (empty on a day off)."""
+        cached = self._cache.get(day)
+        if cached is not None:
+            return cached
+        result: tuple[tuple[datetime, datetime], ...] = ()
+        if self.is_working_day(day):
+            result = tuple(
+                (self._instant(day, start), self._instant(day, end)) for start, end in self.periods
+            )
+        self._cache[day] = result
+        return result
+
+    def _instant(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment).replace(tzinfo=self.tz).astimezone(UTC)
+
+    def local_date(self, instant: datetime) -> date:
+        return _aware(instant).astimezone(self.tz).date()
+
+    def _days_from(self, instant: datetime) -> Iterator[date]:
+        day = self.local_date(instant) - timedelta(days=1)  # a period may start the local day before
+        for _ in range(_MAX_DAYS):
+            yield day
+            day += timedelta(days=1)
+        raise ValueError("no working time found within 30 years; check the calendar's days")
+
+    # --- instants -----------------------------------------------------------------------
+
+    def is_working_time(self, instant: datetime) -> bool:
+        """Whether `instant` lies inside a working period (its start included, its end not)."""
+        moment = _aware(instant).astimezone(UTC)
+        day = self.local_date(moment)
+        return any(start <= moment < end for start, end in self.working_periods(day))
+
+    def next_working_instant(self, instant: datetime) -> datetime:
+        """`instant` itself in working time, else the start of the next working period."""
+        moment = _aware(instant).astimezone(UTC)
+        for day in self._days_from(moment):
+            for start, end in self.working_periods(day):
+                if moment < end:
+                    return self._local(max(start, moment))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def add(self, start: datetime, length: timedelta) -> datetime:
+        """The instant when `length` of working time has passed since `start`.
+
+        Counting begins at the next working instant; the result is never in non-working
+        time (a result at the very end of a period is that end, not the next morning).
+        A zero length gives `start` back.
+        """
+        if length < ZERO:
+            raise ValueError("cannot add a negative working time")
+        moment = _aware(start).astimezone(UTC)
+        if length == ZERO:
+            return self._local(moment)
+        remaining = length
+        for day in self._days_from(moment):
+            for period_start, period_end in self.working_periods(day):
+                if period_end <= moment:
+                    continue
+                begin = max(period_start, moment)
+                available = period_end - begin
+                if remaining <= available:
+                    return self._local(begin + remaining)
+                remaining -= available
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def between(self, first: datetime, second: datetime) -> timedelta:
+        """Working time from `first` to `second` (negative when `second` is earlier)."""
+        a = _aware(first).astimezone(UTC)
+        b = _aware(second).astimezone(UTC)
+        if b < a:
+            return -self.between(b, a)
+        total = ZERO
+        last = self.local_date(b) + timedelta(days=1)
+        for day in self._days_from(a):
+            if day > last:
+                break
+            for period_start, period_end in self.working_periods(day):
+                overlap = min(period_end, b) - max(period_start, a)
+                if overlap > ZERO:
+                    total += overlap
+        return total
+
+    def uncovered_days(self, first: datetime, second: datetime) -> date | None:
+        """The first day from `first` to `second` whose holidays are unknown, or None."""
+        a, b = self.local_date(min(first, second)), self.local_date(max(first, second))
+        if self.known_until is not None and b > self.known_until:
+            return max(a, self.known_until + timedelta(days=1))
+        if self.known_from is not None and a < self.known_from:
+            return a
+        return None
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+
+def _aware(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError(f"{instant.isoformat()} has no time zone")
+    return instant
+
+
+def _seconds_between(start: time, end: time) -> timedelta:
+    return datetime.combine(date.min, end) - datetime.combine(date.min, start)
+
+
+_UNITS = {
+    "m": "minute",
+    "min": "minute",
+    "mins": "minute",
+    "minute": "minute",
+    "minutes": "minute",
+    "h": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "hour": "hour",
+    "hours": "hour",
+    "d": "day",
+    "day": "day",
+    "days": "day",
+}
+_DURATION = re.compile(r"^\s*(\d+)\s*(working\s+)?([a-z]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An amount of time from a rule: calendar time, or working time (`working=True`)."""
+
+    amount: int
+    unit: str  # minute, hour or day
+    working: bool
+
+    @property
+    def text(self) -> str:
+        plural = "" if self.amount == 1 else "s"
+        kind = "working " if self.working else ""
+        return f"{self.amount} {kind}{self.unit}{plural}"
+
+    def length(self, day_length: timedelta) -> timedelta:
+        """As a timedelta: a working day is `day_length`, a calendar day 24 hours."""
+        if self.unit == "minute":
+            return timedelta(minutes=self.amount)
+        if self.unit == "hour":
+            return timedelta(hours=self.amount)
+        return self.amount * (day_length if self.working else timedelta(days=1))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_duration(text: object) -> Duration:
+    """`5 working minutes`, `1 working day`, `48 hours`, `48h`, `3 days`, `15m`.
+
+    With "working" it counts working time only; without, calendar time. Raises ValueError.
+    """
+    match = _DURATION.match(str(text).lower()) if isinstance(text, str | int) else None
+    unit = _UNITS.get(match.group(3)) if match else None
+    if match is None or unit is None:
+        raise ValueError(
+            f"{text!r} is not a duration; write e.g. '5 working minutes', '1 working day' "
+            "(working time) or '48 hours', '3 days' (calendar time)"
+        )
+    amount = int(match.group(1))
+    if amount <= 0:
+        raise ValueError(f"{text!r}: a duration must be more than zero")
+    return Duration(amount, unit, bool(match.group(2)))
+
+
+def measure(calendar: WorkCalendar, working: bool, first: datetime, second: datetime) -> timedelta:
+    """Time from `first` to `second`: working time, or plain elapsed time."""
+    if working:
+        return calendar.between(first, second)
+    return _aware(second).astimezone(UTC) - _aware(first).astimezone(UTC)
+
+
+def advance(calendar: WorkCalendar, working: bool, start: datetime, length: timedelta) -> datetime:
+    """`start` plus `length`: of working time, or of plain elapsed time."""
+    if working:
+        return calendar.add(start, length)
+    return (_aware(start).astimezone(UTC) + length).astimezone(calendar.tz)
+
+
+def format_span(length: timedelta) -> str:
+    """'2h30m', '45m', '0m', '-1h05m': how stored pause totals and remaining times are written."""
+    seconds = int(length.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    minutes, secs = divmod(abs(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+    if secs:
+        text += f"{secs:02d}s"
+    return sign + text
+
+
+_SPAN = re.compile(r"^(-)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_span(text: object) -> timedelta:
+    """The inverse of `format_span`; raises ValueError."""
+    match = _SPAN.match(str(text)) if isinstance(text, str) and text not in ("", "-") else None
+    if match is None or not any(match.group(i) for i in (2, 3, 4)):
+        raise ValueError(f"{text!r} is not a length of time such as 2h30m")
+    hours, minutes, seconds = (int(match.group(i) or 0) for i in (2, 3, 4))
+    length = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    return -length if match.group(1) else length
+
+
+def parse_clock(text: str) -> time:
+    """'09:00' -> time(9, 0); raises ValueError."""
+    match = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"{text!r} is not a time of day such as 09:00")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_periods(value: object) -> tuple[tuple[time, time], ...]:
+    """'09:00-18:30' or a list of such periods; raises ValueError naming what is wrong."""
+    items = value if isinstance(value, list) else [value]
+    periods: list[tuple[time, time]] = []
+    for item in items:
+        if not isinstance(item, str) or item.count("-") != 1:
+            raise ValueError(f"{item!r} is not a working period such as '09:00-18:30'")
+        first, second = item.split("-")
+        start, end = parse_clock(first), parse_clock(second)
+        if not start < end:
+            raise ValueError(f"working period {item!r} must end after it starts, on the same day")
+        periods.append((start, end))
+    if not periods:
+        raise ValueError("give at least one working period such as '09:00-18:30'")
+    for (_, end), (start, _) in pairwise(periods):
+        if start < end:
+            raise ValueError("working periods must be in order and must not overlap")
+    return tuple(periods)

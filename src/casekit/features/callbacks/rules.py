@@ -1,0 +1,338 @@
+"""Pure callback rules: calling windows, dial attempts, periodic plans and queue order.
+
+Everything here takes plain data and `now` and returns plain data; no files, git or clock.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from casekit.core.casefile import fields_of, history_of
+from casekit.features.callbacks.settings import CallbackSettings, Offset, Window, holiday_date, parse_windows
+
+
+def windows_for(case: Mapping[str, Any], settings: CallbackSettings) -> tuple[Window, ...]:
+    """The callback's own `preferred_hours` when set and readable, else the config's best hours."""
+    preferred = fields_of(case).get("preferred_hours")
+    if preferred:
+        try:
+            return parse_windows(preferred)
+        except ValueError:
+            pass
+    return settings.best_hours
+
+
+def in_window(moment: datetime, windows: Sequence[Window]) -> bool:
+    return any(w.contains(moment.timetz().replace(tzinfo=None)) for w in windows)
+
+
+def next_window_start(moment: datetime, windows: Sequence[Window]) -> datetime:
+    """The first window opening after `moment` (today's later windows, else tomorrow's first)."""
+    for day in range(0, 8):
+        base = (moment + timedelta(days=day)).date()
+        for window in sorted(windows, key=lambda w: w.start):
+            start = datetime.combine(base, window.start, tzinfo=moment.tzinfo)
+            if start > moment:
+                return start
+    raise ValueError("no calling window")  # pragma: no cover - windows are never empty
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: datetime
+    outcome: str
+
+
+def attempts_of(case: Mapping[str, Any]) -> list[Attempt]:
+    result = []
+    for entry in history_of(case):
+        if entry.get("action") != "attempt":
+            continue
+        try:
+            at = datetime.fromisoformat(str(entry.get("at")))
+        except ValueError:
+            continue
+        result.append(Attempt(at, str(entry.get("outcome"))))
+    return sorted(result, key=lambda a: a.at)
+
+
+def counted_failures(attempts: Iterable[Attempt], settings: CallbackSettings) -> list[Attempt]:
+    """Failed attempts that count towards `unreachable`: each at least the gap after the last counted."""
+    gap = timedelta(minutes=settings.min_minutes_apart)
+    counted: list[Attempt] = []
+    for attempt in attempts:
+        if attempt.outcome not in settings.failed_outcomes:
+            continue
+        if counted and attempt.at - counted[-1].at < gap:
+            continue
+        counted.append(attempt)
+    return counted
+
+
+def unreachable_refusal(case: Mapping[str, Any], settings: CallbackSettings) -> str | None:
+    """Why the callback may not be given up as unreachable yet, or None when it may."""
+    counted = counted_failures(attempts_of(case), settings)
+    owed = settings.min_attempts - len(counted)
+    if owed <= 0:
+        return None
+    outcomes = "/".join(settings.failed_outcomes)
+    rule = f"at least {settings.min_attempts} failed call attempts ({outcomes})"
+    if settings.min_minutes_apart:
+        rule += f" {settings.min_minutes_apart} minutes apart"
+    message = f"moving to unreachable needs {rule}; {len(counted)} counted, {owed} more owed"
+    if counted and settings.min_minutes_apart:
+        after = counted[-1].at + timedelta(minutes=settings.min_minutes_apart)
+        message += f", the next from {after.isoformat(timespec='minutes')}"
+    return message + "; record each with `casekit attempt ID --outcome no-answer`"
+
+
+def next_dial_after(case: Mapping[str, Any], settings: CallbackSettings) -> datetime | None:
+    """After a failed attempt, the earliest time the next one counts; None when not waiting."""
+    attempts = attempts_of(case)
+    if not attempts or attempts[-1].outcome not in settings.failed_outcomes:
+        return None
+    return attempts[-1].at + timedelta(minutes=settings.min_minutes_apart)
+
+
+def earliest_due(case: Mapping[str, Any]) -> datetime | None:
+    """The soonest unmet `deadlines.<clock>.due` of the case, or None when it has none."""
+    value = case.get("deadlines")
+    if not isinstance(value, Mapping):
+        return None
+    found = []
+    for entry in value.values():
+        if not isinstance(entry, Mapping) or entry.get("met"):
+            continue
+        try:
+            due = datetime.fromisoformat(str(entry.get("due")))
+        except ValueError:
+            continue
+        if due.tzinfo is not None:
+            found.append(due)
+    return min(found) if found else None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    case: Mapping[str, Any]
+    due: datetime | None
+    windows: tuple[Window, ...]
+    dialable: bool
+    reason: str | None  # why not dialable now
+    opens: datetime | None  # when it becomes dialable
+
+
+def scheduled_for(case: Mapping[str, Any], tz: tzinfo) -> datetime | None:
+    value = fields_of(case).get("scheduled_for")
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz)
+
+
+def build_queue(
+    cases: Iterable[Mapping[str, Any]],
+    settings: CallbackSettings,
+    priorities: Sequence[str],
+    now: datetime,
+    *,
+    open_states: Sequence[str],
+    agent: str | None = None,
+) -> list[QueueItem]:
+    """Open callbacks (of `agent`), priority order then deadline, each judged dialable or not."""
+    rank = {name: index for index, name in enumerate(priorities)}
+    items = []
+    for case in cases:
+        if case.get("kind") != settings.kind or case.get("status") not in open_states:
+            continue
+        if agent and case.get("assignee") != agent:
+            continue
+        windows = windows_for(case, settings)
+        reason: str | None = None
+        opens: datetime | None = None
+        start = scheduled_for(case, now.tzinfo or now.astimezone().tzinfo)  # type: ignore[arg-type]
+        wait = next_dial_after(case, settings)
+        if start is not None and start > now:
+            reason, opens = f"scheduled for {start.date().isoformat()}", start
+        elif wait is not None and wait > now:
+            reason, opens = f"last attempt failed; next from {wait:%H:%M}", wait
+        elif not in_window(now, windows):
+            reason = "outside calling hours " + ", ".join(w.text() for w in windows)
+            opens = next_window_start(now, windows)
+        items.append(QueueItem(case, earliest_due(case), windows, reason is None, reason, opens))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    items.sort(
+        key=lambda i: (
+            rank.get(str(i.case.get("priority")), len(rank)),
+            i.due is None,
+            i.due or far,
+            str(i.case.get("opened_at")),
+            str(i.case.get("id")),
+        )
+    )
+    return items
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    phone: str
+    vip: bool = False
+    birthday: str | None = None  # 'MM-DD' or 'YYYY-MM-DD'
+    agent: str | None = None
+    purchases: tuple[tuple[date, str], ...] = ()
+    services: tuple[tuple[date, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A callback a periodic rule owes: stable `key` so planning twice creates nothing new."""
+
+    key: str
+    on: date
+    callback_type: str
+    title: str
+    customer: Customer
+    item: str | None = None
+    item_date: date | None = None
+
+
+def add_offset(start: date, offset: Offset) -> date:
+    if offset.unit == "day":
+        return start + timedelta(days=offset.count)
+    if offset.unit == "week":
+        return start + timedelta(weeks=offset.count)
+    months = offset.count * (12 if offset.unit == "year" else 1)
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def plan(customers: Iterable[Customer], settings: CallbackSettings, first: date, last: date) -> list[Planned]:
+    """Every callback the periodic rules owe on a day from `first` to `last`, by date then key."""
+    rules = settings.periodic
+    owed: list[Planned] = []
+    years = range(first.year, last.year + 1)
+    for customer in customers:
+        for rule in rules.after:
+            events = customer.purchases if rule.source == "purchases" else customer.services
+            for when, item in events:
+                for offset in rule.offsets:
+                    day = add_offset(when, offset)
+                    if first <= day <= last:
+                        key = f"{rule.source[:-1]}:{customer.phone}:{when.isoformat()}:{offset.key}"
+                        title = (
+                            f"{rule.title}（{offset.text}）：{item}"
+                            if item
+                            else f"{rule.title}（{offset.text}）"
+                        )
+                        owed.append(Planned(key, day, rule.callback_type, title, customer, item, when))
+        if rules.vip_monthly and customer.vip:
+            for year in years:
+                for month in range(1, 13):
+                    day = date(year, month, rules.vip_day)
+                    if first <= day <= last:
+                        key = f"vip:{customer.phone}:{year}-{month:02d}"
+                        owed.append(
+                            Planned(key, day, rules.vip_monthly, f"VIP月度回访 {year}-{month:02d}", customer)
+                        )
+        if rules.birthday and customer.birthday:
+            spec = customer.birthday[-5:]
+            for year in years:
+                birthday = holiday_date(spec, year) or (date(year, 2, 28) if spec == "02-29" else None)
+                if birthday and first <= birthday <= last:
+                    key = f"birthday:{customer.phone}:{year}"
+                    owed.append(Planned(key, birthday, rules.birthday, "生日问候", customer))
+        if rules.holidays_type:
+            for name, spec in rules.holidays.items():
+                for year in years:
+                    holiday = holiday_date(spec, year)
+                    if holiday and first <= holiday <= last:
+                        key = f"holiday:{customer.phone}:{holiday.isoformat()}:{name}"
+                        owed.append(Planned(key, holiday, rules.holidays_type, f"{name}问候", customer))
+    return sorted(owed, key=lambda p: (p.on, p.key))
+
+
+CSV_COLUMNS = {
+    "name": ("name", "姓名", "客户姓名"),
+    "phone": ("phone", "电话", "手机", "联系电话"),
+    "signed_up_at": ("signed_up_at", "sign_up_time", "signup_time", "报名时间", "登记时间"),
+    "customer_type": ("customer_type", "kind", "type", "客户类型"),
+    "source": ("source", "来源", "渠道"),
+}
+
+
+def column_map(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+    """Which column holds each field, and the fields no column holds."""
+    found: dict[str, int] = {}
+    cleaned = [h.strip().lstrip("\ufeff").lower() for h in header]
+    for key, names in CSV_COLUMNS.items():
+        for index, title in enumerate(cleaned):
+            if title in names:
+                found[key] = index
+                break
+    missing = [k for k in ("name", "phone", "signed_up_at", "customer_type") if k not in found]
+    return found, missing
+
+
+def cell(row: Sequence[str], columns: Mapping[str, int], key: str) -> str:
+    index = columns.get(key)
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def as_tz(moment: datetime, tz: tzinfo) -> datetime:
+    return moment.astimezone(tz)
+
+
+def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | int], str]]]:
+    """Customers from the parsed customer file, and (key path, message) for each bad entry."""
+    problems: list[tuple[list[str | int], str]] = []
+    items = data.get("customers") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        return [], [([], "the customer file must have a 'customers:' list")]
+    from casekit.core.fields import normalise_phone
+
+    customers = []
+    for index, item in enumerate(items):
+        path: list[str | int] = ["customers", index]
+        if not isinstance(item, Mapping):
+            problems.append((path, "each customer is a mapping with name and phone"))
+            continue
+        name = str(item.get("name") or "").strip()
+        try:
+            phone = normalise_phone(str(item.get("phone") or ""))
+        except ValueError as exc:
+            problems.append(([*path, "phone"], str(exc)))
+            continue
+        if not name:
+            problems.append(([*path, "name"], "a customer needs a name"))
+            continue
+        events: dict[str, list[tuple[date, str]]] = {"purchases": [], "services": []}
+        for key in events:
+            for position, event in enumerate(item.get(key) or []):
+                try:
+                    when = date.fromisoformat(str(event.get("date"))[:10])
+                except (ValueError, AttributeError):
+                    problems.append(([*path, key, position], "needs a date such as 2026-11-23"))
+                    continue
+                events[key].append((when, str(event.get("item") or "")))
+        birthday = item.get("birthday")
+        customers.append(
+            Customer(
+                name=name,
+                phone=phone,
+                vip=bool(item.get("vip", False)),
+                birthday=str(birthday) if birthday else None,
+                agent=str(item["agent"]) if item.get("agent") else None,
+                purchases=tuple(events["purchases"]),
+                services=tuple(events["services"]),
+            )
+        )
+    return customers, problems

@@ -1,0 +1,340 @@
+"""Callback actions: record a dial attempt, plan periodic callbacks, import sign-ups, the queue."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from casekit.core.casefile import customer_of, fields_of
+from casekit.core.fields import normalise_phone
+from casekit.core.timeutil import parse_date, parse_datetime
+from casekit.errors import Refused, UsageError
+from casekit.features.callbacks.rules import (
+    QueueItem,
+    attempts_of,
+    build_queue,
+    cell,
+    column_map,
+    counted_failures,
+    parse_customers,
+    plan,
+)
+from casekit.features.callbacks.settings import OUTCOMES, CallbackSettings, settings_of
+from casekit.service import actions
+from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
+from casekit.service.env import Env
+
+
+def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = None) -> Outcome:
+    """Record one dial of the customer and its outcome; one commit."""
+    if outcome not in OUTCOMES:
+        raise UsageError(f"--outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+
+    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
+        case_id = str(case["id"])
+        status = str(case.get("status"))
+        if ctx.kind.is_terminal(status):
+            raise Refused(
+                f"{case_id}: it is {status} ({ctx.kind.state_label(status)}), a final state, "
+                "so no more call attempts can be recorded; add a note instead"
+            )
+        change = Change(
+            "attempt", f"{case_id}: attempt {outcome}", note=note, trailers=(("Case-Outcome", outcome),)
+        )
+        case["history"].append(history_entry(ctx, change, {"outcome": outcome}))
+        return change
+
+    result = change_case(env, reference, mutate)
+    settings = settings_of(env.config)
+    if result.case.get("kind") == settings.kind and outcome in settings.failed_outcomes:
+        counted = len(counted_failures(attempts_of(result.case), settings))
+        owed = settings.min_attempts - counted
+        if owed > 0:
+            result.messages.append(
+                f"{result.case_id}: {counted} failed attempt(s) counted; {owed} more, at least "
+                f"{settings.min_minutes_apart} minutes apart, before it may be marked unreachable"
+            )
+        else:
+            result.messages.append(
+                f"{result.case_id}: {counted} failed attempts; it may now be marked unreachable"
+            )
+    return result
+
+
+@dataclass
+class QueueView:
+    items: list[QueueItem]
+    dialable: list[QueueItem]
+    settings: CallbackSettings
+    now: datetime
+
+
+def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
+    from casekit.index.reader import read_cases
+
+    cfg = env.config
+    settings = settings_of(cfg)
+    now = env.now(cfg.tz)
+    if agent and cfg.people:
+        person = cfg.person(agent)
+        if person is None:
+            raise Refused(f"{agent!r} is not one of the people in casekit.yaml ({', '.join(cfg.people)})")
+        agent = person.login
+    kind = cfg.kinds.get(settings.kind)
+    if kind is None:
+        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+    open_states = [s for s in kind.states if not kind.is_terminal(s)]
+    docs, _ = read_cases(
+        env.root,
+        states={settings.kind: open_states},
+        assignees={agent} if agent else None,
+        with_problems=False,
+    )
+    items = build_queue(
+        (d.data for d in docs),
+        settings,
+        list(cfg.priorities),
+        now,
+        open_states=open_states,
+        agent=agent,
+    )
+    dialable = [i for i in items if i.dialable or (show_all and not (i.reason or "").startswith("scheduled"))]
+    return QueueView(items, dialable, settings, now)
+
+
+def queue_rows(view: QueueView) -> list[dict[str, Any]]:
+    rows = []
+    for item in view.dialable:
+        case = item.case
+        customer = customer_of(case)
+        rows.append(
+            {
+                "id": case.get("id"),
+                "priority": case.get("priority"),
+                "due": item.due.isoformat() if item.due else None,
+                "customer": customer.get("name"),
+                "phone": customer.get("phone"),
+                "callback_type": fields_of(case).get("callback_type"),
+                "attempts": len(attempts_of(case)),
+                "hours": ", ".join(w.text() for w in item.windows),
+                "in_hours": item.dialable,
+                "assignee": case.get("assignee"),
+                "title": case.get("title"),
+            }
+        )
+    return rows
+
+
+def empty_queue_message(view: QueueView) -> str:
+    waiting = [i for i in view.items if not i.dialable]
+    if not view.items:
+        return "no open callbacks"
+    opens = min((i.opens for i in waiting if i.opens is not None), default=None)
+    counts: dict[str, int] = {}
+    for item in waiting:
+        reason = (item.reason or "").split(" ", 1)[0]
+        counts[reason] = counts.get(reason, 0) + 1
+    detail = f"{len(waiting)} open callback{'s' if len(waiting) != 1 else ''} waiting"
+    if opens is not None:
+        detail += f"; the next becomes dialable at {opens.strftime('%Y-%m-%d %H:%M')}"
+    return f"nothing to dial now ({detail}); `casekit queue --all` lists those outside calling hours"
+
+
+@dataclass
+class PlanResult:
+    created: list[tuple[str, str, date]] = field(default_factory=list)  # (id, key, on)
+    existing: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _existing_keys(env: Env, kind: str) -> set[str]:
+    from casekit.index.reader import read_cases
+
+    docs, _ = read_cases(env.root, kinds={kind}, with_problems=False)
+    return {
+        str(fields_of(d.data).get("plan_key"))
+        for d in docs
+        if d.data.get("kind") == kind and fields_of(d.data).get("plan_key")
+    }
+
+
+def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
+    """Open the callbacks the periodic rules owe up to `until` that are not opened yet."""
+    from casekit.codec.yamlio import YamlSyntaxError, load_fast
+
+    cfg = env.config
+    settings = settings_of(cfg)
+    today = env.now(cfg.tz).date()
+    try:
+        last = parse_date(until) if until else today
+    except ValueError as exc:
+        raise UsageError(f"--until: {exc}") from None
+    first = today - timedelta(days=settings.periodic.lookback_days)
+    if last < first:
+        raise UsageError(f"--until {last} is before the planning window starts ({first})")
+    path = env.root / settings.periodic.customers_file
+    if not path.is_file():
+        raise Refused(
+            f"no {settings.periodic.customers_file} in the repository: periodic callbacks are planned "
+            "from its customers; create it (see docs/callbacks.md) or set callbacks.periodic.customers_file"
+        )
+    try:
+        data = load_fast(path.read_bytes())
+    except YamlSyntaxError as exc:
+        raise Refused(f"{settings.periodic.customers_file}: {exc}") from None
+    customers, problems = parse_customers(data)
+    result = PlanResult(
+        problems=[f"{settings.periodic.customers_file}: {'.'.join(map(str, p))}: {m}" for p, m in problems]
+    )
+    known = _existing_keys(env, settings.kind)
+    for owed in plan(customers, settings, first, last):
+        if owed.key in known:
+            result.existing += 1
+            continue
+        sets = [
+            f"callback_type={owed.callback_type}",
+            f"plan_key={owed.key}",
+            f"scheduled_for={owed.on.isoformat()}",
+        ]
+        if owed.item:
+            sets.append(f"service_item={owed.item}")
+        if owed.item_date:
+            sets.append(f"service_date={owed.item_date.isoformat()}")
+        agent = owed.customer.agent
+        opened = actions.open_case(
+            env,
+            settings.kind,
+            title=owed.title,
+            customer=owed.customer.name,
+            phone=owed.customer.phone,
+            channel=settings.import_channel,
+            assignee=agent if agent and (not cfg.people or cfg.person(agent)) else None,
+            sets=sets,
+            note=f"planned: {owed.key}",
+        )
+        known.add(owed.key)
+        result.created.append((opened.case_id, owed.key, owed.on))
+    return result
+
+
+@dataclass
+class ImportResult:
+    created: list[tuple[int, str, str]] = field(default_factory=list)  # (line, id, callback type)
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, str]:
+    from casekit.index.reader import open_states, read_cases
+
+    still_open = {settings.kind: open_states(env.config)[settings.kind]}
+    docs, _ = read_cases(env.root, states=still_open, with_problems=False)
+    found: dict[str, str] = {}
+    for doc in docs:
+        case = doc.data
+        phone = customer_of(case).get("phone")
+        if phone:
+            found.setdefault(str(phone), str(case.get("id")))
+    return found
+
+
+def import_signups(env: Env, path: Path) -> ImportResult:
+    """One callback per good CSV row (one commit each); refused rows are reported, not created."""
+    cfg = env.config
+    settings = settings_of(cfg)
+    if settings.kind not in cfg.kinds:
+        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise Refused(f"{path}: not UTF-8 text; save the export as UTF-8 CSV") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise Refused(
+            f"{path}: the file is empty; it needs a header: name, phone, signed_up_at, customer_type, source"
+        )
+    columns, missing = column_map(rows[0])
+    if missing:
+        raise Refused(
+            f"{path}: line 1: the header has no column for {', '.join(missing)}; "
+            "expected name, phone, signed_up_at, customer_type, source"
+        )
+    now = env.now(cfg.tz)
+    open_by_phone = _open_callbacks_by_phone(env, settings)
+    seen: dict[str, int] = {}
+    result = ImportResult()
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        reason, values = _check_row(row, columns, settings, cfg.tz, now)
+        phone = values.get("phone")
+        if reason is None and phone in seen:
+            reason = f"duplicate of line {seen[phone]} in this file (same phone {phone})"
+        if reason is None and phone in open_by_phone:
+            reason = f"duplicate of open callback {open_by_phone[phone]} for phone {phone}"
+        if reason is not None:
+            result.refused.append((line, reason))
+            continue
+        assert phone is not None
+        seen[phone] = line
+        kind_of = settings.import_types[values["customer_type"]]
+        sets = [f"callback_type={kind_of.callback_type}", f"signed_up_at={values['signed_up_at']}"]
+        if values.get("source"):
+            sets.append(f"source={values['source']}")
+        try:
+            opened = actions.open_case(
+                env,
+                settings.kind,
+                title=f"{kind_of.title}：{values['name']}",
+                customer=values["name"],
+                phone=phone,
+                channel=settings.import_channel,
+                priority=kind_of.priority,
+                sets=sets,
+                note=f"imported from {path.name} line {line}",
+            )
+        except Refused as exc:
+            result.refused.append((line, str(exc)))
+            continue
+        open_by_phone[phone] = opened.case_id
+        result.created.append((line, opened.case_id, kind_of.callback_type))
+    return result
+
+
+def _check_row(
+    row: list[str], columns: Mapping[str, int], settings: CallbackSettings, tz: Any, now: datetime
+) -> tuple[str | None, dict[str, str]]:
+    name = cell(row, columns, "name")
+    if not name:
+        return "missing name", {}
+    try:
+        phone = normalise_phone(cell(row, columns, "phone"))
+    except ValueError as exc:
+        return f"bad phone: {exc}", {}
+    customer_type = cell(row, columns, "customer_type")
+    if customer_type not in settings.import_types:
+        known = ", ".join(settings.import_types)
+        return f"unknown kind of customer {customer_type!r}; use one of {known}", {}
+    signed = cell(row, columns, "signed_up_at")
+    if not signed:
+        return "missing sign-up time", {}
+    try:
+        moment = parse_datetime(signed, tz)
+    except ValueError as exc:
+        return f"bad sign-up time: {exc}", {}
+    if moment > now:
+        return f"sign-up time {signed} is in the future", {}
+    values = {
+        "name": name,
+        "phone": phone,
+        "customer_type": customer_type,
+        "signed_up_at": moment.astimezone(tz).isoformat(timespec="seconds"),
+        "source": cell(row, columns, "source"),
+    }
+    return None, values

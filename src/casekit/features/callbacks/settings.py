@@ -1,0 +1,492 @@
+"""The `callbacks:` config section: parsed into frozen settings, checked with key paths.
+
+Pure. `settings_of(config)` gives the settings every callback feature reads (defaults when
+the section is absent); `check_section` is registered in `config.SECTION_CHECKS` so that
+`casekit validate` reports mistakes with the line they are on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+from casekit.core.config import Config
+
+KeyPath = Sequence[str | int]
+Finding = tuple[KeyPath, str]
+
+OUTCOMES = ("answered", "no-answer", "busy", "wrong-number", "refused")
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
+_OFFSET = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$")
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A daily calling window, start inclusive, end exclusive."""
+
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        return self.start <= moment < self.end
+
+    def text(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Offset:
+    """'1 week', '3 months': a calendar offset from a purchase or service date."""
+
+    count: int
+    unit: str  # day, week, month, year
+    text: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.count}{self.unit[0]}"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """When a case of `kind` reaches state `to`, open a callback of `callback_type`."""
+
+    kind: str
+    to: str
+    callback_type: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AfterRule:
+    """Callbacks owed `offsets` after each purchase (or service) listed in the customer file."""
+
+    source: str  # purchases | services
+    callback_type: str
+    offsets: tuple[Offset, ...]
+    title: str
+
+
+@dataclass(frozen=True)
+class Periodic:
+    customers_file: str = "customers.yaml"
+    lookback_days: int = 14
+    after: tuple[AfterRule, ...] = ()
+    vip_monthly: str | None = None  # callback type, None when off
+    vip_day: int = 1
+    birthday: str | None = None
+    holidays_type: str | None = None
+    holidays: Mapping[str, str] = field(default_factory=dict)  # name -> 'MM-DD' or 'YYYY-MM-DD'
+
+
+@dataclass(frozen=True)
+class ImportType:
+    callback_type: str
+    priority: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    name: str
+    types: tuple[str, ...]
+    questions: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    when: tuple[str, ...] = ("dissatisfied",)
+    kind: str = "complaint"
+    priority: str | None = "high"
+    within: str = "2 working days"
+    title: str = "回访不满意跟进"
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    kind: str = "callback"
+    best_hours: tuple[Window, ...] = ()
+    min_attempts: int = 2
+    min_minutes_apart: int = 60
+    failed_outcomes: tuple[str, ...] = ("no-answer", "busy")
+    triggers: tuple[Trigger, ...] = ()
+    periodic: Periodic = field(default_factory=Periodic)
+    import_channel: str = "phone"
+    import_types: Mapping[str, ImportType] = field(default_factory=dict)
+    questionnaires: tuple[Questionnaire, ...] = ()
+    follow_up: FollowUp = field(default_factory=FollowUp)
+
+    def questionnaire_for(self, callback_type: str | None) -> Questionnaire | None:
+        for questionnaire in self.questionnaires:
+            if callback_type in questionnaire.types:
+                return questionnaire
+        for questionnaire in self.questionnaires:
+            if "*" in questionnaire.types:
+                return questionnaire
+        return None
+
+
+def parse_window(text: str) -> Window:
+    match = _HOURS.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a time range; write it like 10:00-11:30")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 > 0):
+        raise ValueError(f"{text!r} has an impossible time")
+    start = time(h1, m1)
+    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+    if end <= start:
+        raise ValueError(f"{text!r} ends before it starts")
+    return Window(start, end)
+
+
+def parse_windows(value: Any) -> tuple[Window, ...]:
+    """'10:00-11:30, 14:30-16:30' or a list of such ranges."""
+    parts = value if isinstance(value, list) else str(value).replace("，", ",").split(",")
+    windows = tuple(parse_window(str(p)) for p in parts if str(p).strip())
+    if not windows:
+        raise ValueError("give at least one time range such as 10:00-11:30")
+    return tuple(sorted(windows, key=lambda w: w.start))
+
+
+def parse_offset(text: str) -> Offset:
+    match = _OFFSET.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not an offset; write it like '1 week', '3 months' or '1 year'")
+    return Offset(int(match.group(1)), match.group(2), str(text).strip())
+
+
+def holiday_date(spec: str, year: int) -> date | None:
+    """The date of a holiday in `year`: 'MM-DD' every year, 'YYYY-MM-DD' once."""
+    match = _MONTH_DAY.match(spec)
+    if match:
+        try:
+            return date(year, int(match.group(1)), int(match.group(2)))
+        except ValueError:
+            return None
+    parsed = date.fromisoformat(spec)
+    return parsed if parsed.year == year else None
+
+
+def check_month_day(spec: str) -> str | None:
+    try:
+        if _MONTH_DAY.match(spec):
+            date(2024, int(spec[:2]), int(spec[3:]))  # a leap year accepts 02-29
+        else:
+            date.fromisoformat(spec)
+    except ValueError:
+        return f"{spec!r} is not a date; write 'MM-DD' for every year or 'YYYY-MM-DD' for one year"
+    return None
+
+
+DEFAULT_HOURS = ("10:00-11:30", "14:30-16:30", "19:00-20:00")
+
+
+class _Reader:
+    """Reads the raw section, collecting (key path, message) findings instead of raising."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.findings: list[Finding] = []
+
+    def add(self, path: KeyPath, message: str) -> None:
+        self.findings.append((list(path), message))
+
+    def mapping(self, value: Any, path: KeyPath) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.add(path, "must be a mapping")
+            return {}
+        return value
+
+    def integer(self, value: Any, path: KeyPath, default: int, minimum: int = 0) -> int:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.add(path, f"must be a whole number of at least {minimum}")
+            return default
+        return value
+
+    def names(self, value: Any, path: KeyPath, default: Sequence[str]) -> tuple[str, ...]:
+        if value is None:
+            return tuple(default)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.add(path, "must be a list of names")
+            return tuple(default)
+        return tuple(value)
+
+    def callback_type(self, value: Any, path: KeyPath, kind: str) -> str:
+        text = str(value or "")
+        spec = self.config.kinds.get(kind)
+        field_spec = spec.fields.get("callback_type") if spec else None
+        if field_spec is not None and field_spec.values and text not in field_spec.values:
+            self.add(
+                path,
+                f"{text!r} is not a callback_type of kind {kind}; use one of {', '.join(field_spec.values)}",
+            )
+        return text
+
+    def priority(self, value: Any, path: KeyPath) -> str | None:
+        if value is None:
+            return None
+        if str(value) not in self.config.priorities:
+            self.add(path, f"{value!r} is not a priority; use one of {', '.join(self.config.priorities)}")
+            return None
+        return str(value)
+
+
+def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Finding]]:
+    """Settings from the raw `callbacks:` section (None: all defaults) and what is wrong with it."""
+    r = _Reader(config)
+    raw = r.mapping(value, [])
+    kind = str(raw.get("kind", "callback"))
+    if kind not in config.kinds:
+        r.add(["kind"], f"{kind!r} is not a case kind; kinds are {', '.join(config.kinds)}")
+    try:
+        hours = parse_windows(raw.get("best_hours", list(DEFAULT_HOURS)))
+    except ValueError as exc:
+        r.add(["best_hours"], str(exc))
+        hours = parse_windows(list(DEFAULT_HOURS))
+
+    unreachable = r.mapping(raw.get("unreachable"), ["unreachable"])
+    min_attempts = r.integer(unreachable.get("min_attempts"), ["unreachable", "min_attempts"], 2, 1)
+    apart = r.integer(unreachable.get("min_minutes_apart"), ["unreachable", "min_minutes_apart"], 60)
+    failed = r.names(
+        unreachable.get("failed_outcomes"), ["unreachable", "failed_outcomes"], ("no-answer", "busy")
+    )
+    for outcome in failed:
+        if outcome not in OUTCOMES:
+            r.add(
+                ["unreachable", "failed_outcomes"],
+                f"{outcome!r} is not an outcome; outcomes are {', '.join(OUTCOMES)}",
+            )
+
+    triggers = _triggers(r, raw.get("triggers"), kind)
+    periodic = _periodic(r, raw.get("periodic"), kind)
+
+    imp = r.mapping(raw.get("import"), ["import"])
+    channel = str(imp.get("channel", "phone"))
+    if config.channels and channel not in config.channels:
+        r.add(["import", "channel"], f"{channel!r} is not a channel; use one of {', '.join(config.channels)}")
+    import_types: dict[str, ImportType] = {}
+    types_raw = imp.get("types", _DEFAULT_IMPORT_TYPES)
+    for name, spec in r.mapping(types_raw, ["import", "types"]).items():
+        path = ["import", "types", name]
+        spec = r.mapping(spec, path)
+        import_types[str(name)] = ImportType(
+            callback_type=r.callback_type(spec.get("callback_type"), [*path, "callback_type"], kind),
+            priority=r.priority(spec.get("priority"), [*path, "priority"]),
+            title=str(spec.get("title", "新客户回访")),
+        )
+        for alias in r.names(spec.get("aliases"), [*path, "aliases"], ()):
+            import_types.setdefault(alias, import_types[str(name)])
+
+    questionnaires = _questionnaires(r, raw.get("questionnaires"), kind)
+
+    follow = r.mapping(raw.get("follow_up"), ["follow_up"])
+    follow_kind = str(follow.get("kind", "complaint"))
+    if follow_kind not in config.kinds:
+        r.add(["follow_up", "kind"], f"{follow_kind!r} is not a case kind")
+    follow_up = FollowUp(
+        when=r.names(follow.get("when"), ["follow_up", "when"], ("dissatisfied",)),
+        kind=follow_kind,
+        priority=r.priority(follow.get("priority", "high"), ["follow_up", "priority"]),
+        within=str(follow.get("within", "2 working days")),
+        title=str(follow.get("title", "回访不满意跟进")),
+    )
+    settings = CallbackSettings(
+        kind=kind,
+        best_hours=hours,
+        min_attempts=min_attempts,
+        min_minutes_apart=apart,
+        failed_outcomes=failed,
+        triggers=triggers,
+        periodic=periodic,
+        import_channel=channel,
+        import_types=import_types,
+        questionnaires=questionnaires,
+        follow_up=follow_up,
+    )
+    return settings, r.findings
+
+
+_DEFAULT_IMPORT_TYPES = {
+    "new": {
+        "callback_type": "new-signup",
+        "priority": "highest",
+        "title": "新客户报名回访",
+        "aliases": ["新客户"],
+    },
+    "returning": {
+        "callback_type": "returning",
+        "priority": "high",
+        "title": "老客户回访",
+        "aliases": ["老客户"],
+    },
+}
+_DEFAULT_TRIGGERS = [
+    {"kind": "complaint", "to": "resolved", "callback_type": "after-complaint", "title": "投诉处理后回访"},
+    {"kind": "return", "to": "closed", "callback_type": "after-return", "title": "退换货后回访"},
+]
+
+
+def _triggers(r: _Reader, value: Any, kind: str) -> tuple[Trigger, ...]:
+    if value is None:
+        value = _DEFAULT_TRIGGERS
+    if not isinstance(value, list):
+        r.add(["triggers"], "must be a list of {kind, to, callback_type, title}")
+        return ()
+    result = []
+    for index, item in enumerate(value):
+        path: list[str | int] = ["triggers", index]
+        item = r.mapping(item, path)
+        source = str(item.get("kind", ""))
+        spec = r.config.kinds.get(source)
+        if spec is None:
+            r.add([*path, "kind"], f"{source!r} is not a case kind")
+        target = str(item.get("to", ""))
+        if spec is not None and target not in spec.states:
+            r.add(
+                [*path, "to"], f"{target!r} is not a state of {source}; states are {', '.join(spec.states)}"
+            )
+        result.append(
+            Trigger(
+                kind=source,
+                to=target,
+                callback_type=r.callback_type(item.get("callback_type"), [*path, "callback_type"], kind),
+                title=str(item.get("title", "回访")),
+            )
+        )
+    return tuple(result)
+
+
+_DEFAULT_PERIODIC: dict[str, Any] = {
+    "after_purchase": {
+        "callback_type": "after-purchase",
+        "offsets": ["1 week", "1 month", "3 months", "6 months"],
+    },
+    "after_service": {
+        "callback_type": "after-repair",
+        "offsets": ["1 week", "1 month", "3 months", "6 months"],
+    },
+    "vip_monthly": {"callback_type": "vip-monthly", "day": 1},
+    "birthday": {"callback_type": "greeting"},
+    "holidays": {
+        "callback_type": "greeting",
+        "dates": {"元旦": "01-01", "劳动节": "05-01", "国庆节": "10-01"},
+    },
+}
+
+
+def _periodic(r: _Reader, value: Any, kind: str) -> Periodic:
+    raw = r.mapping(value if value is not None else _DEFAULT_PERIODIC, ["periodic"])
+    after = []
+    for key, source, title in (
+        ("after_purchase", "purchases", "购买后回访"),
+        ("after_service", "services", "服务后回访"),
+    ):
+        if raw.get(key) is None:
+            continue
+        path = ["periodic", key]
+        spec = r.mapping(raw.get(key), path)
+        offsets = []
+        items = spec.get("offsets", [])
+        if not isinstance(items, list):
+            r.add([*path, "offsets"], "must be a list such as ['1 week', '1 month']")
+            items = []
+        for index, text in enumerate(items):
+            try:
+                offsets.append(parse_offset(str(text)))
+            except ValueError as exc:
+                r.add([*path, "offsets", index], str(exc))
+        after.append(
+            AfterRule(
+                source=source,
+                callback_type=r.callback_type(spec.get("callback_type"), [*path, "callback_type"], kind),
+                offsets=tuple(offsets),
+                title=str(spec.get("title", title)),
+            )
+        )
+    vip = r.mapping(raw.get("vip_monthly"), ["periodic", "vip_monthly"])
+    birthday = r.mapping(raw.get("birthday"), ["periodic", "birthday"])
+    holidays = r.mapping(raw.get("holidays"), ["periodic", "holidays"])
+    dates: dict[str, str] = {}
+    for name, spec in r.mapping(holidays.get("dates"), ["periodic", "holidays", "dates"]).items():
+        problem = check_month_day(str(spec))
+        if problem:
+            r.add(["periodic", "holidays", "dates", name], problem)
+        else:
+            dates[str(name)] = str(spec)
+    day = r.integer(vip.get("day"), ["periodic", "vip_monthly", "day"], 1, 1)
+    if day > 28:
+        r.add(["periodic", "vip_monthly", "day"], "must be 1 to 28 so that every month has it")
+        day = 1
+
+    def kind_of(spec: Mapping[str, Any], path: list[str]) -> str | None:
+        if not spec:
+            return None
+        return r.callback_type(spec.get("callback_type"), [*path, "callback_type"], kind)
+
+    return Periodic(
+        customers_file=str(raw.get("customers_file", "customers.yaml")),
+        lookback_days=r.integer(raw.get("lookback_days"), ["periodic", "lookback_days"], 14),
+        after=tuple(after),
+        vip_monthly=kind_of(vip, ["periodic", "vip_monthly"]),
+        vip_day=day,
+        birthday=kind_of(birthday, ["periodic", "birthday"]),
+        holidays_type=kind_of(holidays, ["periodic", "holidays"]) if dates else None,
+        holidays=dates,
+    )
+
+
+def _questionnaires(r: _Reader, value: Any, kind: str) -> tuple[Questionnaire, ...]:
+    spec_kind = r.config.kinds.get(kind)
+    fields = spec_kind.fields if spec_kind else {}
+    result = []
+    raw = r.mapping(
+        value if value is not None else {"standard": {"types": ["*"], "required": ["satisfaction"]}},
+        ["questionnaires"],
+    )
+    for name, spec in raw.items():
+        path = ["questionnaires", name]
+        spec = r.mapping(spec, path)
+        types = r.names(spec.get("types"), [*path, "types"], ())
+        if not types:
+            r.add([*path, "types"], "list the callback types it is for, or ['*'] for every other type")
+        required = r.names(spec.get("required"), [*path, "required"], ())
+        questions = r.names(spec.get("questions"), [*path, "questions"], required)
+        for key, names in (("questions", questions), ("required", required)):
+            for question in names:
+                if fields and question not in fields:
+                    r.add(
+                        [*path, key],
+                        f"{question!r} is not a field of kind {kind}; define it under kinds.{kind}.fields",
+                    )
+        result.append(
+            Questionnaire(str(name), types, tuple(dict.fromkeys([*questions, *required])), required)
+        )
+    return tuple(result)
+
+
+def check_section(value: Any, config: Config) -> list[Finding]:
+    """`config.SECTION_CHECKS` entry for `callbacks:`."""
+    return read_settings(value, config)[1]
+
+
+_CACHE: dict[int, tuple[Config, CallbackSettings]] = {}
+
+
+def settings_of(config: Config) -> CallbackSettings:
+    """The callback settings of a loaded config (defaults when the section is absent)."""
+    cached = _CACHE.get(id(config))
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    settings, _ = read_settings(config.section("callbacks"), config)
+    _CACHE[id(config)] = (config, settings)
+    return settings

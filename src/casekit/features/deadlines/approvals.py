@@ -1,0 +1,132 @@
+"""The `approvals:` config section: which moves and field values need a supervisor.
+
+    approvals:
+      compensation-over-limit:
+        kind: complaint
+        zh: 补偿金额超过坐席权限
+        en: compensation above the agent's limit
+        when: {compensation: {above: 50.00}}
+      reject-major-complaint:
+        kind: complaint
+        moves_to: [rejected]
+        en: rejecting a major complaint
+        when: {major: true}
+
+A rule with `moves_to` applies to moves into those states; one without applies to any
+change (opening, `update --set`, `move --set`) that sets a field its `when` reads. When
+its `when` holds, only a supervisor may make the change, and the approval is recorded
+(`approved_by` in the history entry, a `Case-Approved-By:` trailer on the commit).
+`config_approvals` is the `workflow.APPROVAL_RULES` entry that applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from casekit.core.config import Config, Label
+from casekit.core.workflow import MoveRequest
+from casekit.features.deadlines.conditions import Condition, Facts, explain, matches, parse_condition
+from casekit.features.deadlines.escalation import is_escalated, is_major
+
+SECTION = "approvals"
+Finding = tuple[Sequence[str | int], str]
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_KEYS = ("kind", "zh", "en", "moves_to", "when")
+
+
+@dataclass(frozen=True)
+class ApprovalSpec:
+    name: str
+    kind: str
+    label: Label
+    moves_to: tuple[str, ...]
+    condition: Condition
+
+    def applies(self, request: MoveRequest) -> bool:
+        """Whether this change is one the rule looks at (its `when` decides the rest)."""
+        if self.moves_to:
+            return request.action == "move" and request.target in self.moves_to
+        return bool(set(request.changes) & self.condition.fields)
+
+
+def parse_approvals(section: Any, config: Config) -> tuple[list[ApprovalSpec], list[Finding]]:
+    findings: list[Finding] = []
+    specs: list[ApprovalSpec] = []
+    if section is None:
+        return specs, findings
+    if not isinstance(section, Mapping):
+        return specs, [([], "must be a mapping of rule names to rules")]
+    for name, value in section.items():
+        name = str(name)
+        if not _NAME.match(name):
+            findings.append(([name], "a rule name must be lower-case letters, digits, '-' or '_'"))
+        if not isinstance(value, Mapping):
+            findings.append(([name], "a rule is a mapping with kind, when and optionally moves_to"))
+            continue
+        for key in value:
+            if key not in _KEYS:
+                findings.append(([name, key], f"unknown setting; use {', '.join(_KEYS)}"))
+        kind = config.kinds.get(str(value.get("kind")))
+        if kind is None:
+            findings.append(([name, "kind"], f"kind must be one of {', '.join(config.kinds)}"))
+            continue
+        moves_to: list[str] = []
+        raw_moves = value.get("moves_to")
+        if raw_moves is not None:
+            items = raw_moves if isinstance(raw_moves, list) else [raw_moves]
+            for index, state in enumerate(items):
+                where: list[str | int] = (
+                    [name, "moves_to", index] if isinstance(raw_moves, list) else [name, "moves_to"]
+                )
+                if state not in kind.states:
+                    findings.append(
+                        (where, f"{state!r} is not a {kind.name} state; use {', '.join(kind.states)}")
+                    )
+                else:
+                    moves_to.append(str(state))
+        condition, problems = parse_condition(value.get("when"), kind, config)
+        findings.extend(([name, "when", *path], message) for path, message in problems)
+        if raw_moves is None and not condition.fields and not problems:
+            findings.append(
+                (
+                    [name],
+                    "give moves_to, or a when that reads a field, so the rule knows which changes it covers",
+                )
+            )
+        label = Label(
+            str(value.get("zh", value.get("en", name))), str(value.get("en", name.replace("-", " ")))
+        )
+        specs.append(ApprovalSpec(name, kind.name, label, tuple(moves_to), condition))
+    return specs, findings
+
+
+def check_approvals(section: Any, config: Config) -> list[Finding]:
+    """`config.SECTION_CHECKS` entry for `approvals:`."""
+    return parse_approvals(section, config)[1]
+
+
+def approvals_for(config: Config, kind: str) -> list[ApprovalSpec]:
+    specs, _ = parse_approvals(config.section(SECTION), config)
+    return [spec for spec in specs if spec.kind == kind]
+
+
+def config_approvals(request: MoveRequest, config: Config) -> list[str]:
+    """Why this change needs a supervisor under the config's `approvals:` rules."""
+    specs = approvals_for(config, request.kind.name)
+    if not specs:
+        return []
+    facts = Facts(
+        major=is_major(request.case, config),
+        escalated=is_escalated(request.case),
+        now=request.at,
+        tz=config.tz,
+    )
+    reasons = []
+    for spec in specs:
+        if spec.applies(request) and matches(spec.condition, request.case, facts):
+            detail = explain(spec.condition, request.case)
+            reasons.append(f"{spec.label.en} ({detail})" if detail else spec.label.en)
+    return reasons

@@ -1,0 +1,291 @@
+"""`when:` conditions in deadline rules and approval rules, pure: parse, check, evaluate, explain.
+
+A condition is a mapping; every entry must hold. Keys are a kind's field names, or
+`priority`, `channel`, `status`, `major`, `escalated` (and `off_hours` for deadline rules,
+or `days_since` for a date window). Values:
+
+    category: logistics                  # equals
+    channel: [forum, weibo]              # any of
+    compensation: {above: 50.00}         # above / at_least / below / at_most a number ...
+    refund_amount: {above: postage_amount}   # ... or another field (unset counts as 0)
+    solution: {set: true}                # the field is (not) set
+    days_since: {field: received_date, at: opened_at, above: 3}   # whole calendar days
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from casekit.core.config import Config, KindSpec
+
+Finding = tuple[Sequence[str | int], str]
+
+COMPARISONS = {"above": ">", "at_least": ">=", "below": "<", "at_most": "<="}
+FLAGS = ("major", "escalated", "off_hours")
+CORE_KEYS = ("priority", "channel", "status")
+NUMERIC_TYPES = ("money", "integer", "decimal")
+DATE_TYPES = ("date", "datetime")
+
+
+@dataclass(frozen=True)
+class Test:
+    """One entry of a condition."""
+
+    key: str
+    op: str  # "in", "set", one of COMPARISONS, or "days_since"
+    values: tuple[Any, ...] = ()
+    limit: Decimal | None = None  # a number to compare with
+    ref: str | None = None  # ... or the field to compare with
+    field: str | None = None  # days_since: the date field
+    at: str = "opened_at"  # days_since: opened_at or now
+
+
+@dataclass(frozen=True)
+class Condition:
+    tests: tuple[Test, ...] = ()
+
+    @property
+    def fields(self) -> set[str]:
+        """Case fields the condition reads (a change to them may change its outcome)."""
+        names = set()
+        for test in self.tests:
+            if test.key not in CORE_KEYS and test.key not in FLAGS and test.key != "days_since":
+                names.add(test.key)
+            for extra in (test.ref, test.field):
+                if extra:
+                    names.add(extra)
+        return names
+
+    def describe(self) -> str:
+        """A short text naming the condition, e.g. 'category=logistics, channel=forum|weibo'."""
+        return ", ".join(_describe(t) for t in self.tests) or "default"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a condition may consult besides the case's own values."""
+
+    major: bool = False
+    escalated: bool = False
+    off_hours: bool = False
+    now: datetime | None = None
+    tz: tzinfo | None = None
+
+
+def _describe(test: Test) -> str:
+    if test.op == "in":
+        return (
+            f"{test.key}={'|'.join(str(v).lower() if isinstance(v, bool) else str(v) for v in test.values)}"
+        )
+    if test.op == "set":
+        return f"{test.key} {'set' if test.values[0] else 'unset'}"
+    if test.op == "days_since":
+        return f"days from {test.field} to {test.at} {COMPARISONS[str(test.values[0])]} {test.limit}"
+    other = test.ref if test.ref else str(test.limit)
+    return f"{test.key} {COMPARISONS[test.op]} {other}"
+
+
+def parse_condition(
+    value: Any, kind: KindSpec, config: Config, *, flags: Sequence[str] = ("major", "escalated")
+) -> tuple[Condition, list[Finding]]:
+    """A condition from a config `when:` mapping; findings have key paths inside it."""
+    if value is None:
+        return Condition(), []
+    if not isinstance(value, Mapping):
+        return Condition(), [([], "when must be a mapping such as {category: logistics}")]
+    findings: list[Finding] = []
+    tests: list[Test] = []
+    for key, spec in value.items():
+        key = str(key)
+        test = _parse_test(key, spec, kind, config, flags, findings)
+        if test is not None:
+            tests.append(test)
+    return Condition(tuple(tests)), findings
+
+
+def _parse_test(
+    key: str, spec: Any, kind: KindSpec, config: Config, flags: Sequence[str], findings: list[Finding]
+) -> Test | None:
+    if key in FLAGS:
+        if key not in flags:
+            findings.append(([key], f"{key} cannot be used here"))
+            return None
+        if not isinstance(spec, bool):
+            findings.append(([key], f"{key} must be true or false"))
+            return None
+        return Test(key, "in", (spec,))
+    if key == "days_since":
+        return _parse_days_since(spec, kind, findings)
+    choices: Sequence[str] | None
+    if key == "priority":
+        choices = list(config.priorities)
+    elif key == "channel":
+        choices = list(config.channels) or None
+    elif key == "status":
+        choices = list(kind.states)
+    elif key in kind.fields:
+        field = kind.fields[key]
+        choices = list(field.values) if field.type == "enum" else None
+        if isinstance(spec, Mapping):
+            return _parse_comparison(key, spec, kind, findings)
+    else:
+        known = ", ".join([*CORE_KEYS, *flags, "days_since", *kind.fields])
+        findings.append(([key], f"{key!r} is not a field of a {kind.name}; use one of {known}"))
+        return None
+    values = spec if isinstance(spec, list) else [spec]
+    if not values or any(isinstance(v, Mapping | list) or v is None for v in values):
+        findings.append(([key], "give a value or a list of values"))
+        return None
+    if choices is not None:
+        for index, item in enumerate(values):
+            if str(item) not in choices:
+                where: list[str | int] = [key, index] if isinstance(spec, list) else [key]
+                findings.append((where, f"{item!r} is not a {key} value; use one of {', '.join(choices)}"))
+    return Test(key, "in", tuple(str(v) if choices is not None else v for v in values))
+
+
+def _parse_comparison(
+    key: str, spec: Mapping[str, Any], kind: KindSpec, findings: list[Finding]
+) -> Test | None:
+    if set(spec) == {"set"}:
+        if not isinstance(spec["set"], bool):
+            findings.append(([key, "set"], "set must be true or false"))
+            return None
+        return Test(key, "set", (spec["set"],))
+    ops = [op for op in spec if op in COMPARISONS]
+    unknown = [op for op in spec if op not in COMPARISONS]
+    if unknown or len(ops) != 1:
+        findings.append(([key], f"use one of {', '.join(COMPARISONS)} (or set: true), e.g. {{above: 50.00}}"))
+        return None
+    op = str(ops[0])
+    if kind.fields[key].type not in NUMERIC_TYPES:
+        findings.append(([key, op], f"{key} is not a number field, so it cannot be compared"))
+        return None
+    target = spec[op]
+    if isinstance(target, str) and not _is_number(target):
+        if target not in kind.fields or kind.fields[target].type not in NUMERIC_TYPES:
+            findings.append(
+                ([key, op], f"{target!r} is neither a number nor a number field of a {kind.name}")
+            )
+            return None
+        return Test(key, op, ref=target)
+    number = _number(target)
+    if number is None:
+        findings.append(([key, op], f"{target!r} is not a number such as 50.00"))
+        return None
+    return Test(key, op, limit=number)
+
+
+def _parse_days_since(spec: Any, kind: KindSpec, findings: list[Finding]) -> Test | None:
+    if not isinstance(spec, Mapping):
+        findings.append((["days_since"], "write it as {field: received_date, at: opened_at, above: 3}"))
+        return None
+    field = spec.get("field")
+    if field not in kind.fields or kind.fields[str(field)].type not in DATE_TYPES:
+        findings.append((["days_since", "field"], f"{field!r} is not a date field of a {kind.name}"))
+        return None
+    at = str(spec.get("at", "opened_at"))
+    if at not in ("opened_at", "now"):
+        findings.append((["days_since", "at"], "at must be opened_at (when the case was opened) or now"))
+    ops = [op for op in spec if op in COMPARISONS]
+    unknown = [k for k in spec if k not in COMPARISONS and k not in ("field", "at")]
+    if unknown or len(ops) != 1 or _number(spec[ops[0]]) is None:
+        findings.append((["days_since"], f"give one of {', '.join(COMPARISONS)} with a number of days"))
+        return None
+    return Test(
+        "days_since", "days_since", (str(ops[0]),), limit=_number(spec[ops[0]]), field=str(field), at=at
+    )
+
+
+def _is_number(text: str) -> bool:
+    return _number(text) is not None
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _value(case: Mapping[str, Any], key: str) -> Any:
+    if key in CORE_KEYS:
+        return case.get(key)
+    fields = case.get("fields")
+    return fields.get(key) if isinstance(fields, Mapping) else None
+
+
+def _compare(op: str, left: Decimal, right: Decimal) -> bool:
+    if op == "above":
+        return left > right
+    if op == "at_least":
+        return left >= right
+    if op == "below":
+        return left < right
+    return left <= right
+
+
+def _day(value: Any, tz: tzinfo | None) -> date | None:
+    if value is None:
+        return None
+    text = str(value)
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.astimezone(tz).date() if tz is not None and moment.tzinfo else moment.date()
+
+
+def holds(test: Test, case: Mapping[str, Any], facts: Facts) -> bool:
+    if test.key in FLAGS:
+        return bool(getattr(facts, test.key)) is bool(test.values[0])
+    if test.op == "days_since":
+        since = _day(_value(case, str(test.field)), facts.tz)
+        if test.at == "now":
+            until = facts.now.astimezone(facts.tz).date() if facts.now is not None else None
+        else:
+            until = _day(case.get("opened_at"), facts.tz)
+        if since is None or until is None or test.limit is None:
+            return False
+        return _compare(str(test.values[0]), Decimal((until - since).days), test.limit)
+    value = _value(case, test.key)
+    if test.op == "in":
+        return any(value == v or (v is not None and str(value) == str(v)) for v in test.values)
+    if test.op == "set":
+        is_set = value is not None and value != "" and value != []
+        return is_set is bool(test.values[0])
+    left = _number(value)
+    if left is None:
+        return False
+    right = _number(_value(case, test.ref)) if test.ref else test.limit
+    return _compare(test.op, left, right if right is not None else Decimal(0))
+
+
+def matches(condition: Condition, case: Mapping[str, Any], facts: Facts) -> bool:
+    return all(holds(test, case, facts) for test in condition.tests)
+
+
+def explain(condition: Condition, case: Mapping[str, Any]) -> str:
+    """What made a comparison hold, e.g. 'compensation 80.00 > 50.00' (for approval reasons)."""
+    parts = []
+    for test in condition.tests:
+        if test.op in COMPARISONS:
+            value = _value(case, test.key)
+            if test.ref:
+                other = _value(case, test.ref)
+                shown = other if other is not None else 0
+                parts.append(f"{test.key} {value} {COMPARISONS[test.op]} {test.ref} {shown}")
+            else:
+                parts.append(f"{test.key} {value} {COMPARISONS[test.op]} {test.limit}")
+        elif test.op == "days_since":
+            parts.append(f"{test.field} {_value(case, str(test.field))}, {_describe(test)}")
+    return "; ".join(parts)

@@ -1,0 +1,99 @@
+"""Deadlines, promises, escalation and supervisor approval: registration into the core.
+
+`register()` runs before any registry is read (`casekit.core.registry.FEATURE_MODULES`). Adds:
+- config sections `calendar`, `deadlines`, `promises`, `escalation`, `approvals`;
+- case keys `escalation` and `deadlines`, history actions `promise` and `escalate`;
+- the deriver that keeps `deadlines:` current, a follow-up warning about deadlines past
+  the known holiday calendar, the approval rule for `approvals:`, case checks for the new
+  keys, and replayers so `casekit init --example` can replay promises and escalations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from casekit.core import casefile, config, validation, workflow
+from casekit.core.config import Config
+from casekit.core.due import check_entries
+from casekit.core.fields import check_timestamp
+from casekit.core.validation import CaseDoc, Finding
+from casekit.features.deadlines.approvals import config_approvals
+from casekit.features.deadlines.escalation import escalations
+from casekit.features.deadlines.service import (
+    calendar_warnings,
+    derive_deadlines,
+    replay_escalate,
+    replay_promise,
+)
+from casekit.service import actions
+from casekit.service import init as bootstrap
+
+CONFIG_SECTIONS = {
+    "calendar": "casekit.features.deadlines.calendar:check_calendar",
+    "deadlines": "casekit.features.deadlines.settings:check_deadlines",
+    "promises": "casekit.features.deadlines.settings:check_promises",
+    "escalation": "casekit.features.deadlines.escalation:check_escalation",
+    "approvals": "casekit.features.deadlines.approvals:check_approvals",
+}
+
+
+def check_deadline_key(doc: CaseDoc, config: Config) -> list[Finding]:
+    """The `deadlines:` key has the shape casekit writes (its values are recomputed on write)."""
+    return [(path, message) for path, message in check_entries(doc.data.get("deadlines"))]
+
+
+def check_escalation_key(doc: CaseDoc, config: Config) -> list[Finding]:
+    """`escalation:` is a mapping that agrees with the last `escalate` history entry."""
+    value = doc.data.get("escalation")
+    last = escalations(doc.data)
+    if value is None:
+        return (
+            [(["escalation"], "the history has an escalation but the case has no escalation key")]
+            if last
+            else []
+        )
+    if not isinstance(value, Mapping):
+        return [(["escalation"], "escalation must be a mapping with to, at, by")]
+    findings: list[Finding] = []
+    for key in value:
+        if key not in ("to", "at", "by", "major"):
+            findings.append(
+                (["escalation", key], f"unknown key {key!r} in escalation; keys are to, at, by, major")
+            )
+    if "at" in value and (problem := check_timestamp(value["at"])):
+        findings.append((["escalation", "at"], f"escalation at: {problem}"))
+    if not last:
+        findings.append((["escalation"], "escalation is set but the history has no escalate entry"))
+        return findings
+    entry = last[-1]
+    if value.get("to") != entry.get("escalated_to") or not _same(value.get("at"), entry.get("at")):
+        findings.append(
+            (["escalation"], "escalation disagrees with the last escalate entry in the history (to and at)")
+        )
+    return findings
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))
+    except ValueError:
+        return False
+
+
+def register() -> None:
+    """Called by `casekit.core.registry.load_features`."""
+    for key in ("escalation", "deadlines"):
+        casefile.TOP_LEVEL_KEYS.add(key, before="history")
+    for action in ("promise", "escalate"):
+        casefile.HISTORY_ACTIONS.add(action)
+    for section, check in CONFIG_SECTIONS.items():
+        config.SECTION_CHECKS.add(section, check)
+    actions.DERIVERS.add(derive_deadlines)
+    actions.FOLLOW_UPS.add(calendar_warnings)
+    workflow.APPROVAL_RULES.add(config_approvals)
+    validation.CASE_CHECKS.add(check_deadline_key)
+    validation.CASE_CHECKS.add(check_escalation_key)
+    bootstrap.REPLAYERS.add("promise", replay_promise)
+    bootstrap.REPLAYERS.add("escalate", replay_escalate)

@@ -1,0 +1,400 @@
+"""The building blocks of a report: periods (ISO weeks, months), the `reports:` config
+section, one `Item` per case with what reports read from it (computed once), labels from
+the config, and the small figures (rates, hours, stamps) every section uses.
+
+Pure: cases, the config and the period come in as arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, overload
+
+from casekit.core import timeline
+from casekit.core.casefile import customer_of, fields_of
+from casekit.core.config import Config, KindSpec
+from casekit.core.fields import money
+from casekit.core.selection import CaseFilter, final_states
+from casekit.features.callbacks import facts as callback_facts
+from casekit.features.deadlines import facts as deadline_facts
+
+RATE_PLACES = Decimal("0.0001")
+CENT = Decimal("0.01")
+SATISFACTION_LEVELS = ("satisfied", "neutral", "dissatisfied")
+UNRECORDED = "(none)"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report period in the repository's time zone: [start, end)."""
+
+    kind: str  # "week" or "month"
+    label: str  # 2026-W47 or 2026-11
+    start: datetime
+    end: datetime
+
+    @property
+    def last_moment(self) -> datetime:
+        return self.end - timedelta(microseconds=1)
+
+    @property
+    def days(self) -> list[date]:
+        count = (self.end.date() - self.start.date()).days
+        return [self.start.date() + timedelta(days=i) for i in range(count)]
+
+    def contains(self, moment: datetime | None) -> bool:
+        return moment is not None and self.start <= moment < self.end
+
+
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def week_period(text: str, tz: tzinfo) -> Period:
+    """'2026-W47' -> Monday 2026-11-16 00:00 to the next Monday 00:00 (ISO weeks)."""
+    match = _WEEK.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a week; write it as 2026-W47")
+    year, week = int(match[1]), int(match[2])
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"{text!r}: {year} has no week {week}") from None
+    start = datetime.combine(monday, datetime.min.time(), tz)
+    return Period("week", f"{year}-W{week:02d}", start, start + timedelta(days=7))
+
+
+def month_period(text: str, tz: tzinfo) -> Period:
+    """'2026-11' -> 2026-11-01 00:00 to 2026-12-01 00:00."""
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"{text!r} is not a month; write it as 2026-11")
+    year, month = int(match[1]), int(match[2])
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    return Period("month", f"{year}-{month:02d}", start, end)
+
+
+def previous_week(now: datetime, tz: tzinfo) -> Period:
+    """The last complete week before `now` (on Monday morning: the week that just ended)."""
+    local = now.astimezone(tz).date() - timedelta(days=7)
+    year, week, _ = local.isocalendar()
+    return week_period(f"{year}-W{week:02d}", tz)
+
+
+def previous_month(now: datetime, tz: tzinfo) -> Period:
+    local = now.astimezone(tz).date().replace(day=1) - timedelta(days=1)
+    return month_period(f"{local.year}-{local.month:02d}", tz)
+
+
+@dataclass(frozen=True)
+class Settings:
+    lang: str = "zh"
+    stale_days: int = 7
+    alert_min_customers: int = 3
+    alert_window_days: int = 7
+    black_list_min_complaints: int = 3
+    standard_postage: Decimal | None = None
+
+
+def settings_of(config: Config) -> Settings:
+    """The `reports:` section; quality alerts use the returns feature's `returns.alerts`."""
+    raw = config.section("reports")
+    raw = raw if isinstance(raw, Mapping) else {}
+    returns = config.section("returns")
+    alerts = returns.get("alerts") if isinstance(returns, Mapping) else None
+    alert: Mapping[str, Any] = alerts if isinstance(alerts, Mapping) else {}
+    black: Mapping[str, Any] = raw["black_list"] if isinstance(raw.get("black_list"), Mapping) else {}
+    default = Settings()
+
+    def number(source: Mapping[str, Any], key: str, fallback: int) -> int:
+        value = source.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else fallback
+
+    return Settings(
+        lang=str(raw["lang"]) if raw.get("lang") in ("zh", "en") else "zh",
+        stale_days=number(raw, "stale_days", default.stale_days),
+        alert_min_customers=number(alert, "min_customers", default.alert_min_customers),
+        alert_window_days=number(alert, "window_days", default.alert_window_days),
+        black_list_min_complaints=number(black, "min_complaints", default.black_list_min_complaints),
+        standard_postage=_standard_postage(returns),
+    )
+
+
+def _standard_postage(returns: Any) -> Decimal | None:
+    """`returns.postage.standard_amount`: one way's postage when a case records none."""
+    postage = returns.get("postage") if isinstance(returns, Mapping) else None
+    amount = postage.get("standard_amount") if isinstance(postage, Mapping) else None
+    return money(amount)
+
+
+def check_section(value: Any, config: Config) -> list[tuple[Sequence[str | int], str]]:
+    """Problems in the `reports:` section of casekit.yaml."""
+    if not isinstance(value, Mapping):
+        return [([], "must be a mapping with lang, stale_days, black_list")]
+    problems: list[tuple[Sequence[str | int], str]] = []
+    shape: dict[str, tuple[str, ...]] = {
+        "lang": (),
+        "stale_days": (),
+        "black_list": ("min_complaints",),
+    }
+    for key, item in value.items():
+        if key not in shape:
+            problems.append(([key], f"unknown setting; reports has {', '.join(shape)}"))
+        elif key == "lang":
+            if item not in ("zh", "en"):
+                problems.append(([key], "lang must be zh or en"))
+        elif not shape[key]:
+            if not _positive(item):
+                problems.append(([key], "must be a whole number above 0"))
+        elif not isinstance(item, Mapping):
+            problems.append(([key], f"must be a mapping with {', '.join(shape[key])}"))
+        else:
+            for sub, number in item.items():
+                if sub not in shape[key]:
+                    problems.append(([key, sub], f"unknown setting; {key} has {', '.join(shape[key])}"))
+                elif not _positive(number):
+                    problems.append(([key, sub], "must be a whole number above 0"))
+    return problems
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+T = TypeVar("T")
+
+
+class computed_once(Generic[T]):
+    """`functools.cached_property` without its lock: Python 3.11 takes one on every first
+    read, and a report makes some 50,000 of them. The value is stored in the instance's
+    dict, which later reads find first."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> computed_once[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+    def __get__(self, instance: object | None, owner: type) -> T | computed_once[T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
+@dataclass(frozen=True)
+class Item:
+    """One case as it stood at the end of the period, with the facts sections ask for,
+    each computed once."""
+
+    case: Mapping[str, Any]  # the snapshot (history cut at the period's end)
+    kind: KindSpec | None
+    major_rule: deadline_facts.MajorRule = field(default_factory=deadline_facts.MajorRule)
+    scope: CaseFilter | None = None  # the report's (`report_scope`); None: every case
+
+    @computed_once
+    def in_scope(self) -> bool:
+        """Whether the report counts this case at all. Sections count nothing of a case
+        out of scope; the "available" flags, which ask whether any case has data of a
+        sort, ask only of cases in scope, so the result is the same whether the cases
+        given were narrowed to the scope first or not."""
+        return self.scope is None or self.scope.matches(self.case)
+
+    @computed_once
+    def kind_name(self) -> str:
+        return str(self.case.get("kind"))
+
+    @computed_once
+    def fields(self) -> Mapping[str, Any]:
+        return fields_of(self.case)
+
+    @computed_once
+    def opened(self) -> datetime | None:
+        return timeline.opened_at(self.case)
+
+    @computed_once
+    def terminal(self) -> bool:
+        return timeline.is_terminal(self.case, self.kind)
+
+    @computed_once
+    def closed(self) -> datetime | None:
+        return timeline.closed_at(self.case, self.kind)
+
+    @computed_once
+    def resolved(self) -> datetime | None:
+        return timeline.resolved_at(self.case, self.kind)
+
+    @computed_once
+    def first_response(self) -> datetime | None:
+        return timeline.first_response_at(self.case)
+
+    @computed_once
+    def deadlines(self) -> list[deadline_facts.Deadline]:
+        return deadline_facts.deadlines(self.case, self.kind, self.promises)
+
+    @computed_once
+    def promises(self) -> list[deadline_facts.Promise]:
+        return deadline_facts.promises(self.case)
+
+    @computed_once
+    def major(self) -> bool:
+        return deadline_facts.is_major(self.case, self.major_rule)
+
+    @computed_once
+    def satisfaction(self) -> str | None:
+        return callback_facts.satisfaction(self.case)
+
+
+def prepare(
+    cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime, scope: CaseFilter | None = None
+) -> list[Item]:
+    """Every case as of `moment` (cases opened later are left out), harassment calls excluded."""
+    items = []
+    rule = deadline_facts.MajorRule.from_config(config)
+    for case in cases:
+        snapshot = timeline.as_of(case, moment)
+        if snapshot is None or is_harassment(snapshot):
+            continue
+        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), rule, scope))
+    items.sort(key=lambda i: (str(i.case.get("opened_at", "")), str(i.case.get("id", ""))))
+    return items
+
+
+def is_harassment(case: Mapping[str, Any]) -> bool:
+    """Harassment calls (骚扰电话) are logged but kept out of complaint statistics."""
+    return case.get("harassment") is True or fields_of(case).get("category") == "harassment"
+
+
+class Labels:
+    """Config labels in the report's language."""
+
+    def __init__(self, config: Config, lang: str) -> None:
+        self.config = config
+        self.lang = lang
+
+    def t(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+    def kind(self, name: str) -> str:
+        spec = self.config.kinds.get(name)
+        return spec.label.text(self.lang) if spec else name
+
+    def state(self, kind: str, state: Any) -> str:
+        spec = self.config.kinds.get(kind)
+        return spec.state_label(str(state), self.lang) if spec else str(state)
+
+    def channel(self, name: Any) -> str:
+        label = self.config.channels.get(name) if isinstance(name, str) else None
+        return label.text(self.lang) if label else (str(name) if name else self.t("未填写", "not recorded"))
+
+    def value(self, kind: str, field: str, value: Any) -> str:
+        if value in (None, ""):
+            return self.t("未填写", "not recorded")
+        spec = self.config.kinds.get(kind)
+        field_spec = spec.fields.get(field) if spec else None
+        label = field_spec.values.get(value) if field_spec and isinstance(value, str) else None
+        return label.text(self.lang) if label else str(value)
+
+    def field(self, kind: str, name: str) -> str:
+        spec = self.config.kinds.get(kind)
+        field_spec = spec.fields.get(name) if spec else None
+        return field_spec.label.text(self.lang) if field_spec else name
+
+    def action(self, name: str) -> str:
+        zh, en = _ACTION_LABELS.get(name, (name, name))
+        return self.t(zh, en)
+
+    def person(self, login: Any) -> str:
+        if not isinstance(login, str) or not login:
+            return self.t("未分配", "unassigned")
+        person = self.config.person(login)
+        return person.name if person else login
+
+    def deadline(self, name: str) -> str:
+        zh, en = _DEADLINE_LABELS.get(name, (name, name.replace("_", " ")))
+        return self.t(zh, en)
+
+
+_ACTION_LABELS = {
+    "assign": ("转派", "reassigned"),
+    "link": ("关联工单", "linked"),
+    "promise": ("约定回复时间", "reply promised"),
+    "escalate": ("上转主管", "escalated"),
+    "attempt": ("回访拨打", "call attempt"),
+    "note": ("备注", "note"),
+}
+_DEADLINE_LABELS = {
+    "first_response": ("首次响应", "First response"),
+    "first_reply": ("首次回复", "First reply"),
+    "updates": ("进展更新", "Updates"),
+    "resolution": ("解决", "Resolution"),
+    "promise": ("承诺回复", "Promised reply"),
+    "update": ("进展更新", "Update"),
+    "callback": ("回访", "Callback"),
+    "refund": ("退款", "Refund"),
+}
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES) if whole else None
+
+
+def hours(seconds: float | None) -> Decimal | None:
+    if seconds is None:
+        return None
+    return (Decimal(str(seconds)) / Decimal(3600)).quantize(Decimal("0.1"))
+
+
+def stamp(moment: datetime | None, tz: tzinfo) -> str | None:
+    return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
+
+
+def counted(
+    items: Iterable[Item], key: Callable[[Item], str], label: Callable[[str], str], total: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows {key, label, count, share}, largest first, then by key."""
+    counts = Counter(key(item) for item in items)
+    whole = sum(counts.values()) if total is None else total
+    return [
+        {"key": k, "label": label(k), "count": n, "share": rate(n, whole)}
+        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def _field_text(item: Item, name: str) -> str:
+    value = item.fields.get(name)
+    return str(value) if value not in (None, "") else UNRECORDED
+
+
+def opened_in(items: Iterable[Item], period: Period, kind: str | None = None) -> list[Item]:
+    return [i for i in items if period.contains(i.opened) and (kind is None or i.kind_name == kind)]
+
+
+def of_kind(items: Iterable[Item], kind: str) -> list[Item]:
+    return [i for i in items if i.kind_name == kind]
+
+
+def customer_key(case: Mapping[str, Any]) -> str:
+    customer = customer_of(case)
+    return str(customer.get("phone") or customer.get("name") or case.get("id"))
+
+
+def report_scope(config: Config, period: Period) -> tuple[datetime, dict[str, frozenset[str]]]:
+    """The cases a report of `period` can count, as `CaseFilter.live_since`: every case
+    not in a final state, and final ones holding a time on or after the earliest moment
+    a section looks at (the period's start, or the start of the quality-alert window).
+    A case closed before then, with nothing dated later, is left out of every section
+    (each counts what happened in the period, what is still open, or what falls due)."""
+    window = period.end - timedelta(days=settings_of(config).alert_window_days)
+    return min(period.start, window), final_states(config)

@@ -1,0 +1,690 @@
+"""Weekly and monthly reports, computed: pure functions from plain case dicts to plain data.
+
+Every figure is computed from the cases as they stood at the end of the period, read from
+their history (`casefacts.as_of`), so re-running last week's report later gives the same
+numbers. Each section has its own function (`overview`, `complaint_sources`, ...), taking
+the prepared cases and returning a dict the templates render; a section whose data no case
+has yet says so (`available: False`) instead of showing zeros that look like results.
+
+Money is Decimal and summed exactly; rates are Decimal fractions (4 places) or None.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from casekit.core import casefile, timeline
+from casekit.core.casefile import customer_of, history_of
+from casekit.core.config import Config
+from casekit.core.fields import money
+from casekit.core.selection import CaseFilter
+from casekit.features.callbacks import facts as callback_facts
+from casekit.features.deadlines import facts as deadline_facts
+from casekit.features.reports.model import (
+    CENT,
+    SATISFACTION_LEVELS,
+    UNRECORDED,
+    Item,
+    Labels,
+    Period,
+    Settings,
+    _field_text,
+    counted,
+    customer_key,
+    hours,
+    of_kind,
+    opened_in,
+    prepare,
+    rate,
+    report_scope,
+    settings_of,
+    stamp,
+)
+from casekit.features.returns import view as return_view
+
+
+def overview(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
+    """New, closed and still-open cases per kind; open ones late at the end of the period
+    (a deadline past due and not met by then)."""
+    rows: list[dict[str, Any]] = []
+    for name in config.kinds:
+        mine = of_kind(items, name)
+        row: dict[str, Any] = {
+            "kind": name,
+            "label": labels.kind(name),
+            "new": len(opened_in(mine, period)),
+            "closed": sum(1 for i in mine if period.contains(i.closed)),
+            "open": sum(1 for i in mine if not i.terminal),
+            "overdue": sum(1 for i in mine if not i.terminal and _overdue(i, period.end)),
+        }
+        rows.append(row)
+    total = {key: sum(int(r[key]) for r in rows) for key in ("new", "closed", "open", "overdue")}
+    return {"rows": rows, "total": total}
+
+
+def _overdue(item: Item, end: datetime) -> bool:
+    """A deadline (or promise) past due and not met at `end`: the case is late right then."""
+    return any(d.due < end and (d.done is None or d.done >= end) for d in item.deadlines)
+
+
+def daily_volume(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
+    """Cases opened each day by kind, and cases closed each day."""
+    tz = period.start.tzinfo
+    assert tz is not None
+    days = period.days
+    opened: dict[str, Counter[date]] = {name: Counter() for name in config.kinds}
+    closed: Counter[date] = Counter()
+    for item in items:
+        if period.contains(item.opened) and item.kind_name in opened:
+            opened[item.kind_name][item.opened.astimezone(tz).date()] += 1  # type: ignore[union-attr]
+        if period.contains(item.closed):
+            closed[item.closed.astimezone(tz).date()] += 1  # type: ignore[union-attr]
+    return {
+        "days": [d.isoformat() for d in days],
+        "series": [
+            {"kind": name, "label": labels.kind(name), "counts": [opened[name][d] for d in days]}
+            for name in config.kinds
+        ],
+        "closed": [closed[d] for d in days],
+    }
+
+
+def complaint_sources(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """New complaints by channel and by category."""
+    new = opened_in(items, period, "complaint")
+    return {
+        "total": len(new),
+        "by_channel": counted(new, lambda i: str(i.case.get("channel") or UNRECORDED), labels.channel),
+        "by_category": counted(
+            new,
+            lambda i: _field_text(i, "category"),
+            lambda k: labels.value("complaint", "category", None if k == UNRECORDED else k),
+        ),
+    }
+
+
+def _progress(item: Item, labels: Labels, tz: tzinfo) -> dict[str, Any]:
+    """The latest thing that happened on a case: its note, else what the entry did."""
+    history = history_of(item.case)
+    if not history:
+        return {"at": None, "text": ""}
+    entry = history[-1]
+    text = entry.get("note")
+    if not isinstance(text, str) or not text.strip():
+        action = str(entry.get("action"))
+        if action in ("open", "move"):
+            text = "→ " + labels.state(item.kind_name, entry.get("to"))
+        elif action == "set" and isinstance(entry.get("set"), Mapping):
+            names = [labels.field(item.kind_name, str(k)) for k in entry["set"]]
+            text = labels.t("更新：", "updated: ") + labels.t("、", ", ").join(names)
+        else:
+            text = labels.action(action)
+    return {"at": stamp(timeline.entry_time(entry), tz), "text": " ".join(str(text).split())}
+
+
+def complaint_warnings(
+    items: list[Item], period: Period, settings: Settings, labels: Labels
+) -> dict[str, Any]:
+    """Major and unresolved complaints with age, promised time and progress (周投诉进度汇报)."""
+    tz = period.start.tzinfo
+    assert tz is not None
+    end = period.end
+    # The same for every row: worked out once.
+    complaint = labels.config.kinds.get("complaint")
+    resolving = timeline.resolving_states(complaint) if complaint else set()
+    major_text = labels.t("重大投诉", "major complaint")
+    media_text = labels.t("媒体投诉", "media complaint")
+    late_text: dict[str, str] = {}  # by deadline name, filled as names come up
+    missed_text = labels.t("承诺回复已逾期", "promised reply missed")
+    stale_text = labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
+    rows: list[dict[str, Any]] = []
+    for item in of_kind(items, "complaint"):
+        major = item.major
+        if item.terminal and not (major and period.contains(item.closed)):
+            continue
+        resolved_open = item.kind is not None and item.case.get("status") in resolving
+        opened = item.opened
+        age = (end - opened).total_seconds() / 86400 if opened else 0.0
+        promises = item.promises
+        latest = promises[-1] if promises else None
+        warnings = []
+        if major:
+            warnings.append(major_text)
+        if item.case.get("channel") == "media":
+            warnings.append(media_text)
+        for deadline in item.deadlines:
+            if deadline.name == "promise":
+                continue
+            if deadline.due < end and (deadline.done is None or deadline.done > deadline.due):
+                name = deadline.name
+                if name not in late_text:
+                    late_text[name] = labels.t("超时：", "late: ") + labels.deadline(name)
+                warnings.append(late_text[name])
+        if latest and latest.due < end and not deadline_facts.promise_kept(latest):
+            warnings.append(missed_text)
+        if not item.terminal and not resolved_open and age >= settings.stale_days:
+            warnings.append(stale_text)
+        customer = customer_of(item.case)
+        rows.append(
+            {
+                "id": item.case.get("id"),
+                "title": item.case.get("title"),
+                "customer": casefile.customer_address(customer, labels.lang),
+                "phone": casefile.mask_phone(customer.get("phone")) if customer.get("phone") else "",
+                "channel": labels.channel(item.case.get("channel")),
+                "category": labels.value("complaint", "category", item.fields.get("category")),
+                "status": labels.state("complaint", item.case.get("status")),
+                "major": major,
+                "opened_at": stamp(opened, tz),
+                "age_days": Decimal(str(age)).quantize(Decimal("0.1")),
+                "promised_at": stamp(latest.due, tz) if latest else None,
+                "assignee": labels.person(item.case.get("assignee")),
+                "progress": _progress(item, labels, tz),
+                "warnings": warnings,
+            }
+        )
+    rows.sort(key=lambda r: (not r["major"], -r["age_days"], str(r["id"])))
+    return {"rows": rows, "major": sum(1 for r in rows if r["major"]), "stale_days": settings.stale_days}
+
+
+Settled = list[tuple[Item, deadline_facts.Deadline, bool]]
+
+
+def settled_deadlines(items: list[Item], period: Period) -> Settled:
+    """Deadlines settled in the period: met ones in the period they were met, breached ones
+    in the period they fell due, so each deadline counts once across consecutive reports."""
+    found = []
+    for item in items:
+        for deadline in item.deadlines:
+            done = deadline.done if deadline.done is not None and deadline.done < period.end else None
+            if done is not None and done <= deadline.due:
+                if period.contains(done):
+                    found.append((item, deadline, True))
+            elif period.contains(deadline.due):
+                found.append((item, deadline, False))
+    return found
+
+
+def deadline_compliance(
+    items: list[Item], settled: Settled, config: Config, labels: Labels
+) -> dict[str, Any]:
+    """First response, resolution and promised replies met or breached, per kind and agent
+    (`settled`: the period's `settled_deadlines`)."""
+    available = any(i.deadlines and i.in_scope for i in items)
+    by_kind: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    by_agent: dict[str, list[bool]] = defaultdict(list)
+    per_kind: dict[str, list[bool]] = defaultdict(list)
+    for item, deadline, met in settled:
+        by_kind[(item.kind_name, deadline.name)].append(met)
+        per_kind[item.kind_name].append(met)
+        by_agent[str(item.case.get("assignee") or "")].append(met)
+    kind_order = list(config.kinds)
+
+    def row(results: list[bool]) -> dict[str, Any]:
+        met = sum(results)
+        return {"met": met, "breached": len(results) - met, "rate": rate(met, len(results))}
+
+    return {
+        "available": available,
+        "by_kind": [
+            {
+                "kind": k,
+                "label": labels.kind(k),
+                "deadline": d,
+                "deadline_label": labels.deadline(d),
+                **row(v),
+            }
+            for (k, d), v in sorted(
+                by_kind.items(), key=lambda kv: (_index(kind_order, kv[0][0]), _deadline_order(kv[0][1]))
+            )
+        ],
+        "per_kind": [
+            {"kind": k, "label": labels.kind(k), **row(per_kind[k])} for k in kind_order if k in per_kind
+        ],
+        "by_agent": [
+            {"agent": a, "name": labels.person(a), **row(v)}
+            for a, v in sorted(by_agent.items(), key=lambda kv: labels.person(kv[0]))
+        ],
+        "total": row([met for _, _, met in settled]),
+    }
+
+
+def _index(order: list[str], value: str) -> int:
+    return order.index(value) if value in order else len(order)
+
+
+def _deadline_order(name: str) -> tuple[int, str]:
+    known = [
+        "first_response",
+        "first_reply",
+        "update",
+        "updates",
+        "resolution",
+        "callback",
+        "refund",
+        "promise",
+    ]
+    return (_index(known, name), name)
+
+
+def _satisfaction_split(rated: Iterable[str | None]) -> dict[str, Any]:
+    counts = Counter(v for v in rated if v in SATISFACTION_LEVELS)
+    total = sum(counts.values())
+    return {
+        "total": total,
+        **{level: counts[level] for level in SATISFACTION_LEVELS},
+        "satisfied_rate": rate(counts["satisfied"], total),
+    }
+
+
+def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """Callbacks due vs done, contact rate, attempts, satisfaction split."""
+    callbacks = of_kind(items, "callback")
+    due = [i for i in callbacks if period.contains(_callback_due(i))]
+    finished = [i for i in callbacks if period.contains(i.closed)]
+    completed = [i for i in finished if i.case.get("status") == "completed"]
+    unreachable = [i for i in finished if i.case.get("status") == "unreachable"]
+    reached = len(completed) + len(unreachable)
+    attempts = [a for i in callbacks for a in callback_facts.attempts(i.case) if period.contains(a.at)]
+    complaints = [i for i in of_kind(items, "complaint") if period.contains(i.resolved)]
+    return {
+        "available": any(i.in_scope for i in callbacks),
+        "due": len(due),
+        "due_done": sum(1 for i in due if i.terminal and i.case.get("status") != "cancelled"),
+        "due_done_rate": rate(
+            sum(1 for i in due if i.terminal and i.case.get("status") != "cancelled"), len(due)
+        ),
+        "completed": len(completed),
+        "unreachable": len(unreachable),
+        "cancelled": sum(1 for i in finished if i.case.get("status") == "cancelled"),
+        "contact_rate": rate(len(completed), reached),
+        "attempts": len(attempts),
+        "attempts_answered": sum(1 for a in attempts if a.outcome == callback_facts.ANSWERED),
+        "satisfaction": _satisfaction_split(i.satisfaction for i in completed),
+        "complaint_satisfaction": _satisfaction_split(i.satisfaction for i in complaints),
+        "levels": [
+            {"key": level, "label": labels.value("callback", "satisfaction", level)}
+            for level in SATISFACTION_LEVELS
+        ],
+    }
+
+
+def _callback_due(item: Item) -> datetime | None:
+    """When a callback falls due: its earliest deadline, else the day it was opened."""
+    dues = [d.due for d in item.deadlines if d.name != "promise"]
+    return min(dues) if dues else item.opened
+
+
+def returns_summary(items: list[Item], period: Period, settings: Settings, labels: Labels) -> dict[str, Any]:
+    """Returns by type and reason, money refunded, postage the shop paid (each leg it pays:
+    the way back when the customer ships it, the way out when the shop re-ships), and
+    compensation paid on complaints resolved in the period."""
+    returns = of_kind(items, "return")
+    new = opened_in(returns, period)
+    refunded = [i for i in returns if period.contains(timeline.entered(i.case, ["refunded"]))]
+    refund_total = sum((money(i.fields.get("refund_amount")) or Decimal(0) for i in refunded), Decimal(0))
+    shop_legs: list[tuple[Item, Decimal | None]] = []
+    for item in returns:
+        if item.case.get("status") == "declined":
+            continue
+        legs = return_view.shop_postage_legs(item.case)
+        amount = return_view.postage_amount(item.case) or settings.standard_postage
+        for leg, state in (("back", "in_transit"), ("out", "reshipped")):
+            if leg in legs and period.contains(timeline.entered(item.case, [state])):
+                shop_legs.append((item, amount))
+    compensated = [
+        i
+        for i in of_kind(items, "complaint")
+        if period.contains(i.resolved) and money(i.fields.get("compensation"))
+    ]
+    compensation = sum((money(i.fields.get("compensation")) or Decimal(0) for i in compensated), Decimal(0))
+    return {
+        "available": any(i.in_scope for i in returns),
+        "new": len(new),
+        "by_type": counted(
+            new,
+            lambda i: _field_text(i, "return_type"),
+            lambda k: labels.value("return", "return_type", None if k == UNRECORDED else k),
+        ),
+        "by_reason": counted(
+            new,
+            lambda i: _field_text(i, "reason"),
+            lambda k: labels.value("return", "reason", None if k == UNRECORDED else k),
+        ),
+        "refunded": len(refunded),
+        "refund_total": refund_total.quantize(CENT),
+        "shop_postage_legs": len(shop_legs),
+        "shop_postage_total": sum((a for _, a in shop_legs if a is not None), Decimal(0)).quantize(CENT),
+        "shop_postage_unrecorded": sum(1 for _, a in shop_legs if a is None),
+        "compensation_cases": len(compensated),
+        "compensation_total": compensation.quantize(CENT),
+    }
+
+
+def quality_alerts(items: list[Item], period: Period, settings: Settings, labels: Labels) -> dict[str, Any]:
+    """Several customers reporting a quality problem with the same SKU, batch or product."""
+    since = period.end - timedelta(days=settings.alert_window_days)
+    groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for item in items:
+        opened = item.opened
+        if opened is None or not since <= opened < period.end:
+            continue
+        fields = item.fields
+        if item.kind_name == "return" and fields.get("reason") == "quality":
+            for key in ("sku", "batch"):
+                if fields.get(key):
+                    groups[(key, str(fields[key]))].append(item)
+        elif (
+            item.kind_name == "complaint"
+            and fields.get("category") == "product-quality"
+            and fields.get("product")
+        ):
+            groups[("product", str(fields["product"]))].append(item)
+    names = {
+        "sku": labels.t("商品编码", "SKU"),
+        "batch": labels.t("批次", "Batch"),
+        "product": labels.t("产品", "Product"),
+    }
+    tz = period.start.tzinfo
+    assert tz is not None
+    rows: list[dict[str, Any]] = []
+    for (key, value), members in groups.items():
+        customers = {customer_key(i.case) for i in members}
+        if len(customers) < settings.alert_min_customers:
+            continue
+        item_name = next(
+            (str(i.fields[f]) for i in members for f in ("item_name", "product") if i.fields.get(f)), ""
+        )
+        rows.append(
+            {
+                "by": key,
+                "by_label": names[key],
+                "value": value,
+                "item": item_name,
+                "customers": len(customers),
+                "cases": [str(i.case.get("id")) for i in members],
+                "first": stamp(min(i.opened for i in members if i.opened), tz),
+                "last": stamp(max(i.opened for i in members if i.opened), tz),
+            }
+        )
+    rows.sort(key=lambda r: (-r["customers"], r["by"], r["value"]))
+    return {
+        "rows": rows,
+        "window_days": settings.alert_window_days,
+        "min_customers": settings.alert_min_customers,
+    }
+
+
+@dataclass
+class _MerchantStats:
+    complaints: int = 0
+    returns: int = 0
+    open: int = 0
+    major: int = 0
+    breached: int = 0
+    met: int = 0
+    dissatisfied: int = 0
+    resolved: int = 0
+    response_seconds: list[float] | None = None
+
+
+MerchantStats = dict[str, _MerchantStats]
+
+
+def merchant_stats(items: list[Item], period: Period, settled: Settled) -> MerchantStats:
+    """Each merchant's complaints and returns in the period (`settled`: its settled deadlines)."""
+    stats: dict[str, _MerchantStats] = defaultdict(_MerchantStats)
+    for item in items:
+        merchant = item.fields.get("merchant")
+        if not isinstance(merchant, str) or not merchant.strip():
+            continue
+        entry = stats[merchant]
+        if item.kind_name == "return" and period.contains(item.opened):
+            entry.returns += 1
+        if item.kind_name != "complaint":
+            continue
+        if not item.terminal:
+            entry.open += 1
+        if not period.contains(item.opened):
+            continue
+        entry.complaints += 1
+        entry.major += item.major
+        entry.dissatisfied += item.satisfaction == "dissatisfied"
+        entry.resolved += item.resolved is not None
+        response = item.first_response
+        if response is not None and item.opened is not None:
+            entry.response_seconds = [
+                *(entry.response_seconds or []),
+                (response - item.opened).total_seconds(),
+            ]
+    for item, _, met in settled:
+        merchant = item.fields.get("merchant")
+        if item.kind_name == "complaint" and isinstance(merchant, str) and merchant in stats:
+            if met:
+                stats[merchant].met += 1
+            else:
+                stats[merchant].breached += 1
+    return stats
+
+
+def merchant_cooperation(stats: MerchantStats) -> dict[str, Any]:
+    """Complaints per merchant, still open, deadlines breached, median first response (配合度)."""
+    rows: list[dict[str, Any]] = []
+    for merchant, entry in stats.items():
+        if not entry.complaints and not entry.open:
+            continue
+        median = statistics.median(entry.response_seconds) if entry.response_seconds else None
+        rows.append(
+            {
+                "merchant": merchant,
+                "complaints": entry.complaints,
+                "open": entry.open,
+                "major": entry.major,
+                "breached": entry.breached,
+                "median_response_hours": hours(median),
+            }
+        )
+    rows.sort(key=lambda r: (-r["complaints"], -r["open"], r["merchant"]))
+    return {"rows": rows}
+
+
+def complaint_totals(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """The month's complaints by category and by brand (月度投诉总量及品类、品牌分析)."""
+    new = opened_in(items, period, "complaint")
+    return {
+        "total": len(new),
+        "by_category": counted(
+            new,
+            lambda i: _field_text(i, "category"),
+            lambda k: labels.value("complaint", "category", None if k == UNRECORDED else k),
+        ),
+        "by_brand": counted(
+            new,
+            lambda i: _field_text(i, "brand"),
+            lambda k: labels.t("未填写", "not recorded") if k == UNRECORDED else k,
+        ),
+    }
+
+
+def merchant_ranking(stats: MerchantStats) -> dict[str, Any]:
+    """Merchants by complaints this month, most first (商家投诉排名)."""
+    rows: list[dict[str, Any]] = [
+        {
+            "merchant": m,
+            "complaints": s.complaints,
+            "returns": s.returns,
+            "major": s.major,
+            "open": s.open,
+            "breached": s.breached,
+            "dissatisfied": s.dissatisfied,
+        }
+        for m, s in stats.items()
+        if s.complaints or s.returns
+    ]
+    rows.sort(key=lambda r: (-r["complaints"], -r["major"], -r["breached"], -r["returns"], r["merchant"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    return {"rows": rows}
+
+
+def red_black_nominations(
+    stats: MerchantStats, period: Period, settings: Settings, labels: Labels
+) -> dict[str, Any]:
+    """Nominations for the monthly red and black lists (红黑榜), due by the 10th of next month."""
+    black: list[dict[str, Any]] = []
+    red: list[dict[str, Any]] = []
+    for merchant, s in sorted(stats.items()):
+        reasons = []
+        if s.complaints >= settings.black_list_min_complaints:
+            reasons.append(labels.t(f"投诉{s.complaints}起", f"{s.complaints} complaints"))
+        if s.major:
+            reasons.append(labels.t(f"重大投诉{s.major}起", f"{s.major} major"))
+        if s.breached:
+            reasons.append(labels.t(f"超时{s.breached}次", f"{s.breached} deadlines breached"))
+        if s.dissatisfied:
+            reasons.append(labels.t(f"客户不满意{s.dissatisfied}起", f"{s.dissatisfied} dissatisfied"))
+        if reasons:
+            black.append({"merchant": merchant, "complaints": s.complaints, "reasons": reasons})
+        elif s.complaints and s.resolved == s.complaints:
+            why = [labels.t(f"投诉{s.complaints}起全部解决", f"all {s.complaints} complaints resolved")]
+            if s.met:
+                why.append(labels.t("时限全部达成", "every deadline met"))
+            red.append({"merchant": merchant, "complaints": s.complaints, "reasons": why})
+    black.sort(key=lambda r: (-len(r["reasons"]), -r["complaints"], r["merchant"]))
+    due = (period.end.date()).replace(day=10)
+    return {"black": black, "red": red, "due": due.isoformat()}
+
+
+def complaint_analysis(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """The complaint analysis table (投诉汇总分析表): one row per category, then the total."""
+    new = opened_in(items, period, "complaint")
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for item in new:
+        groups[_field_text(item, "category")].append(item)
+
+    def row(members: list[Item]) -> dict[str, Any]:
+        durations = [
+            (resolved - i.opened).total_seconds()
+            for i in members
+            if i.opened is not None
+            and (resolved := i.resolved) is not None
+            and i.case.get("status") != "rejected"
+        ]
+        rejected = sum(1 for i in members if i.case.get("status") == "rejected")
+        satisfaction = _satisfaction_split(i.satisfaction for i in members)
+        return {
+            "count": len(members),
+            "share": rate(len(members), len(new)),
+            "justified": len(members) - rejected,
+            "rejected": rejected,
+            "resolved": len(durations),
+            "open": sum(1 for i in members if not i.terminal and i.case.get("status") not in ("resolved",)),
+            "avg_hours": hours(sum(durations) / len(durations)) if durations else None,
+            "major": sum(1 for i in members if i.major),
+            "compensation": sum(
+                (money(i.fields.get("compensation")) or Decimal(0) for i in members), Decimal(0)
+            ).quantize(CENT),
+            **{level: satisfaction[level] for level in SATISFACTION_LEVELS},
+            "satisfied_rate": satisfaction["satisfied_rate"],
+        }
+
+    rows = [
+        {
+            "key": key,
+            "label": labels.value("complaint", "category", None if key == UNRECORDED else key),
+            **row(members),
+        }
+        for key, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+    return {"rows": rows, "total": row(new)}
+
+
+def complaint_register(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """The month's complaint register (投诉记录): numbered by date, phones masked."""
+    tz = period.start.tzinfo
+    assert tz is not None
+    rows: list[dict[str, Any]] = []
+    per_day: Counter[str] = Counter()
+    for item in opened_in(items, period, "complaint"):
+        opened = item.opened
+        assert opened is not None
+        day = opened.astimezone(tz).strftime("%Y%m%d")
+        per_day[day] += 1
+        customer = customer_of(item.case)
+        fields = item.fields
+        result = fields.get("resolution") or fields.get("rejection_reason") or ""
+        rows.append(
+            {
+                "number": f"{day}-{per_day[day]:02d}",
+                "id": item.case.get("id"),
+                "customer": casefile.customer_address(customer, labels.lang),
+                "phone": casefile.mask_phone(customer.get("phone")) if customer.get("phone") else "",
+                "opened_at": stamp(opened, tz),
+                "content": fields.get("content") or item.case.get("title"),
+                "progress": labels.state("complaint", item.case.get("status")),
+                "result": result,
+                "satisfaction": labels.value("complaint", "satisfaction", fields.get("satisfaction"))
+                if fields.get("satisfaction")
+                else "",
+            }
+        )
+    return {"rows": rows}
+
+
+def build_report(
+    cases: Iterable[Mapping[str, Any]], config: Config, period: Period, *, lang: str | None = None
+) -> dict[str, Any]:
+    """Every section of the weekly (or, for a month, the monthly) report as plain data,
+    from the cases in its scope (`report_scope`); "available" flags say whether those
+    cases hold any data of that sort."""
+    with timeline.shared_timelines():
+        return _build_report(cases, config, period, lang)
+
+
+def _build_report(
+    cases: Iterable[Mapping[str, Any]], config: Config, period: Period, lang: str | None
+) -> dict[str, Any]:
+    settings = settings_of(config)
+    lang = lang or settings.lang
+    labels = Labels(config, lang)
+    tz = config.tz
+    scope = CaseFilter.of(live_since=report_scope(config, period))
+    items = prepare(cases, config, period.last_moment, scope)
+    settled = settled_deadlines(items, period)
+    merchants = merchant_stats(items, period, settled)
+    report: dict[str, Any] = {
+        "kind": period.kind,
+        "lang": lang,
+        "period": {
+            "label": period.label,
+            "start": stamp(period.start, tz),
+            "end": stamp(period.end, tz),
+            "last_day": (period.end - timedelta(days=1)).date().isoformat(),
+            "first_day": period.start.date().isoformat(),
+            "timezone": config.timezone_name,
+        },
+        "overview": overview(items, period, config, labels),
+        "volume": daily_volume(items, period, config, labels),
+        "sources": complaint_sources(items, period, labels),
+        "warnings": complaint_warnings(items, period, settings, labels),
+        "compliance": deadline_compliance(items, settled, config, labels),
+        "callbacks": callback_summary(items, period, labels),
+        "returns": returns_summary(items, period, settings, labels),
+        "alerts": quality_alerts(items, period, settings, labels),
+        "merchants": merchant_cooperation(merchants),
+    }
+    if period.kind == "month":
+        report |= {
+            "totals": complaint_totals(items, period, labels),
+            "ranking": merchant_ranking(merchants),
+            "nominations": red_black_nominations(merchants, period, settings, labels),
+            "analysis": complaint_analysis(items, period, labels),
+            "register": complaint_register(items, period, labels),
+        }
+    return report

@@ -1,0 +1,146 @@
+"""Reports: the service behind `casekit report weekly|monthly` (read, compute, render, write)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from casekit.errors import Refused, UsageError
+from casekit.features.reports.model import (
+    Period,
+    month_period,
+    previous_month,
+    previous_week,
+    report_scope,
+    week_period,
+)
+from casekit.features.reports.sections import build_report
+from casekit.service.env import Env
+
+FORMATS = ("md", "html", "json")
+EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    text: str
+    path: Path | None
+
+
+def period_for(env: Env, which: str, given: str | None) -> Period:
+    tz = env.config.tz
+    try:
+        if which == "weekly":
+            return week_period(given, tz) if given else previous_week(env.now(tz), tz)
+        return month_period(given, tz) if given else previous_month(env.now(tz), tz)
+    except ValueError as exc:
+        raise UsageError(f"--{'week' if which == 'weekly' else 'month'}: {exc}") from None
+
+
+def make_report(
+    env: Env, which: str, *, period_text: str | None, output: str, lang: str | None, out: str | None
+) -> Report:
+    """Compute a weekly or monthly report from the cases as of the period's end and render it."""
+    from casekit.index.cache import no_gc
+    from casekit.index.reader import read_cases
+
+    if output not in FORMATS:
+        raise UsageError(f"--format {output!r}: use one of {', '.join(FORMATS)}")
+    config = env.config
+    period = period_for(env, which, period_text)
+    docs, problems = read_cases(env.root, live_since=report_scope(config, period))
+    # Thousands of cases stay in memory while the report is made and little of it is
+    # cyclic: the collector would only walk them over and over.
+    with no_gc():
+        model = build_report([d.data for d in docs], config, period, lang=lang)
+        model["unreadable"] = sorted({p.path for p in problems})
+        if output == "json":
+            from casekit.render.output import to_json
+
+            text = to_json(model) + "\n"
+        else:
+            text = render_report(env.root, which, output, model)
+    path = _target(env, out, which, period, output)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise Refused(f"cannot write {path}: {exc.strerror}") from None
+    return Report(period, text, path)
+
+
+def render_report(root: Path, which: str, output: str, model: dict[str, Any]) -> str:
+    from casekit.render.jinja import make_environment, render
+
+    context: dict[str, Any] = {"report": model, "lang": model["lang"], "tz": None}
+    if output == "html":
+        context["charts"] = charts_for(model)
+    text = render(make_environment(root), f"reports/{which}.{output}.j2", context)
+    if output == "md":
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return text
+
+
+def charts_for(model: dict[str, Any]) -> dict[str, Any]:
+    """The report's SVG charts, marked safe for the autoescaping HTML template."""
+    from markupsafe import Markup
+
+    from casekit.features.reports.charts import compliance_chart, satisfaction_chart, volume_chart
+    from casekit.render.jinja import weekday_text
+
+    en = model["lang"] == "en"
+
+    def t(zh: str, english: str) -> str:
+        return english if en else zh
+
+    days = model["volume"]["days"]
+    if model["kind"] == "week":
+        day_labels = [f"{d[5:]} {weekday_text(d, model['lang'])}" for d in days]
+    else:
+        day_labels = [str(int(d[8:])) for d in days]
+    compliance = model["compliance"]
+    callbacks = model["callbacks"]
+    return {
+        "volume": Markup(
+            volume_chart(
+                model["volume"],
+                title=t("每日新增工单（按类型）与结案数", "Cases opened per day by kind, and closed"),
+                closed_label=t("结案", "Closed"),
+                day_labels=day_labels,
+            )
+        ),
+        "compliance": Markup(
+            compliance_chart(
+                compliance["per_kind"],
+                title=t("时限达成率（按类型）", "Deadlines met, by kind"),
+                empty=t("暂无时限数据", "No deadline data yet"),
+                met=t("达成", "Met"),
+                breached=t("超时", "Breached"),
+            )
+        ),
+        "satisfaction": Markup(
+            satisfaction_chart(
+                [
+                    {"label": t("回访", "Callbacks"), "split": callbacks["satisfaction"]},
+                    {"label": t("投诉处理", "Complaints"), "split": callbacks["complaint_satisfaction"]},
+                ],
+                callbacks["levels"],
+                title=t("满意度分布", "Satisfaction"),
+                empty=t("暂无满意度数据", "No satisfaction data yet"),
+            )
+        ),
+    }
+
+
+def _target(env: Env, out: str | None, which: str, period: Period, output: str) -> Path | None:
+    """--out FILE, or --out FOLDER/ (an existing folder, or ending in /): a file named after the period."""
+    if not out:
+        return None
+    path = env.cwd / Path(out).expanduser()
+    if path.is_dir() or out.endswith(("/", "\\")):
+        path = path / f"{which}-{period.label}.{EXTENSIONS[output]}"
+    return path

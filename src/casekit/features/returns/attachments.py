@@ -1,0 +1,224 @@
+"""`casekit attach`: evidence files (photos) copied into the repository and committed with the case.
+
+Files go to `attachments/<case ID>/<customer>-<NN><ext>`, named after the customer's account
+(买家ID, the `customer_account` field), else their phone, else the case ID, and a sequence
+number (the handbooks file photos under the customer's ID). The case records each file's
+path, SHA-256, size and original name; the files and the case file are one commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from casekit.core.casefile import set_top_level
+from casekit.core.config import Config
+from casekit.errors import Refused, UsageError
+
+if TYPE_CHECKING:
+    from casekit.service.actions import Outcome
+    from casekit.service.env import Env
+
+ATTACHMENTS_DIR = "attachments"
+SECTION = "attachments"
+DEFAULT_MAX_MB = Decimal(10)
+_UNSAFE = re.compile(r"[^\w.-]+")
+_SEQUENCE = re.compile(r"-(\d+)(?:\.[^./]*)?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to attach, as read from disk."""
+
+    original: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def max_bytes(config: Config) -> int:
+    """The size limit for one attachment, from `attachments.max_size_mb` (default 10)."""
+    section = config.section(SECTION)
+    value = section.get("max_size_mb") if isinstance(section, Mapping) else None
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and value > 0:
+        return int(Decimal(value) * 1024 * 1024)
+    return int(DEFAULT_MAX_MB * 1024 * 1024)
+
+
+def check_section(value: Any, config: Config) -> list[tuple[Sequence[str | int], str]]:
+    """Problems in the `attachments:` section (config.SECTION_CHECKS)."""
+    if not isinstance(value, Mapping):
+        return [([], "must be a mapping such as {max_size_mb: 10}")]
+    problems: list[tuple[Sequence[str | int], str]] = []
+    for key in value:
+        if key != "max_size_mb":
+            problems.append(([key], "unknown key; the only key is max_size_mb"))
+    size = value.get("max_size_mb")
+    if size is not None and (not isinstance(size, int | Decimal) or isinstance(size, bool) or size <= 0):
+        problems.append((["max_size_mb"], "must be a size in megabytes greater than 0, such as 10"))
+    return problems
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size} bytes"
+
+
+def read_sources(paths: Sequence[Path], limit: int, cwd: Path) -> list[Source]:
+    """Read the files to attach; refuse a missing, non-regular or too large one."""
+    if not paths:
+        raise UsageError("name at least one file to attach, e.g. casekit attach R-... photo.jpg")
+    sources = []
+    for given in paths:
+        path = cwd / given
+        if not path.exists():
+            raise Refused(f"{given}: no such file; give the path of the photo or document to attach")
+        if not path.is_file():
+            raise Refused(f"{given}: is not a file; attach files one by one (folders are not attached)")
+        size = path.stat().st_size
+        if size > limit:
+            this, most = human_size(size), human_size(limit)
+            if this == most:
+                this, most = f"{size:,} bytes", f"{limit:,}-byte"
+            raise Refused(
+                f"{given} is {this}, over the {most} limit for one attachment "
+                "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large "
+                "media with Git LFS and raise the limit (docs/returns.md)"
+            )
+        sources.append(Source(path.name, path.read_bytes()))
+    return sources
+
+
+def file_stem(case: Mapping[str, Any]) -> str:
+    """The customer part of attachment names: account, else phone, else the case ID."""
+    fields = case.get("fields") if isinstance(case.get("fields"), Mapping) else {}
+    customer = case.get("customer") if isinstance(case.get("customer"), Mapping) else {}
+    for candidate in (
+        (fields or {}).get("customer_account"),
+        (customer or {}).get("phone"),
+        case.get("id"),
+    ):
+        if isinstance(candidate, str) and candidate.strip():
+            cleaned = _UNSAFE.sub("_", candidate.strip()).strip("._")
+            if cleaned:
+                return cleaned
+    return "attachment"
+
+
+def extension(original: str) -> str:
+    suffix = Path(original).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
+
+
+def next_sequence(recorded: Sequence[Mapping[str, Any]], on_disk: Sequence[str]) -> int:
+    """The next free sequence number, after every recorded file and every file on disk."""
+    numbers = [0]
+    for name in [str(r.get("file", "")) for r in recorded] + list(on_disk):
+        match = _SEQUENCE.search(name.rsplit("/", 1)[-1])
+        if match:
+            numbers.append(int(match.group(1)))
+    return max(numbers) + 1
+
+
+def plan_names(case: Mapping[str, Any], sources: Sequence[Source], on_disk: Sequence[str]) -> list[str]:
+    """Repository-relative paths for the new files, in the order given."""
+    recorded = recorded_attachments(case)
+    stem = file_stem(case)
+    first = next_sequence(recorded, on_disk)
+    folder = f"{ATTACHMENTS_DIR}/{case.get('id')}"
+    return [f"{folder}/{stem}-{first + n:02d}{extension(s.original)}" for n, s in enumerate(sources)]
+
+
+def recorded_attachments(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    value = case.get("attachments")
+    return [a for a in value if isinstance(a, Mapping)] if isinstance(value, list) else []
+
+
+def refuse_duplicates(case: Mapping[str, Any], sources: Sequence[Source]) -> None:
+    known = {str(r.get("sha256")): str(r.get("file")) for r in recorded_attachments(case)}
+    seen: dict[str, str] = {}
+    for source in sources:
+        digest = source.sha256
+        if digest in known:
+            raise Refused(f"{case.get('id')}: {source.original} is already attached as {known[digest]}")
+        if digest in seen:
+            raise Refused(f"{case.get('id')}: {seen[digest]} and {source.original} are the same file")
+        seen[digest] = source.original
+
+
+def check_attachments(case: Mapping[str, Any]) -> list[tuple[list[str | int], str]]:
+    """Findings for a case's `attachments` list (for validation)."""
+    value = case.get("attachments")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [(["attachments"], "attachments must be a list of {file, sha256, size, original}")]
+    findings: list[tuple[list[str | int], str]] = []
+    prefix = f"{ATTACHMENTS_DIR}/{case.get('id')}/"
+    for index, record in enumerate(value):
+        where: list[str | int] = ["attachments", index]
+        if not isinstance(record, Mapping):
+            findings.append((where, "an attachment must be a mapping {file, sha256, size, original}"))
+            continue
+        name = record.get("file")
+        if not isinstance(name, str) or not name.startswith(prefix) or ".." in name:
+            findings.append((where, f"attachment file must be a path under {prefix}"))
+        if not isinstance(record.get("sha256"), str) or not _SHA256.match(record["sha256"]):
+            findings.append((where, "attachment sha256 must be 64 lower-case hex digits"))
+        size = record.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            findings.append((where, "attachment size must be a whole number of bytes"))
+    return findings
+
+
+def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str | None = None) -> Outcome:
+    """Copy files into attachments/<ID>/, record them on the case, one commit for all."""
+    from casekit.codec.yamlio import flow_map
+    from casekit.service.actions import Change, Context, change_case, history_entry
+
+    sources = read_sources(paths, max_bytes(env.config), env.cwd)
+
+    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
+        case_id = str(case["id"])
+        refuse_duplicates(case, sources)
+        folder = ctx.env.root / ATTACHMENTS_DIR / case_id
+        on_disk = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        names = plan_names(case, sources, on_disk)
+        records = [
+            flow_map({"file": name, "sha256": s.sha256, "size": len(s.data), "original": s.original})
+            for name, s in zip(names, sources, strict=True)
+        ]
+        existing = case.get("attachments")
+        if isinstance(existing, list):
+            existing.extend(records)
+        else:
+            set_top_level(case, "attachments", records)
+        short = [name.rsplit("/", 1)[-1] for name in names]
+        count = f"{len(names)} file{'s' if len(names) != 1 else ''}"
+        change = Change(
+            "attach",
+            f"{case_id}: attached {count}",
+            note=note,
+            files=tuple((name, s.data) for name, s in zip(names, sources, strict=True)),
+        )
+        case["history"].append(history_entry(ctx, change, {"files": short}))
+        return change
+
+    outcome = change_case(env, reference, mutate)
+    added = recorded_attachments(outcome.case)[-len(sources) :]
+    for record in added:
+        outcome.messages.append(
+            f"attached {record['original']} as {record['file']} (sha256 {record['sha256'][:12]}…)"
+        )
+    return outcome

@@ -1,0 +1,145 @@
+"""Registers the returns rules with the core: guards, approval rules, derived data, the
+`attach` action, case checks, config sections and the replayer for examples.
+
+`register()` runs before any registry is read (`casekit.core.registry.FEATURE_MODULES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from casekit.core import casefile, config, validation, workflow
+from casekit.core.config import Config
+from casekit.core.validation import CaseDoc, Finding
+from casekit.features.returns import rules
+from casekit.features.returns.attachments import ATTACHMENTS_DIR, check_attachments
+from casekit.features.returns.settings import settings_for
+from casekit.service import actions
+from casekit.service import init as bootstrap
+from casekit.service.env import Env
+
+DERIVED_KEYS = ("postage", "price_difference")
+
+
+def _is_return(kind_name: Any, cfg: Config) -> bool:
+    return bool(kind_name == settings_for(cfg).kind)
+
+
+def returns_guard(request: workflow.MoveRequest, cfg: Config) -> list[str]:
+    """Refusals: evidence before approving a claim that needs it; return postage amount."""
+    if not _is_return(request.kind.name, cfg):
+        return []
+    settings = settings_for(cfg)
+    return rules.evidence_missing(request.case, request.target, settings) + rules.return_postage_missing(
+        request.case, request.target, settings
+    )
+
+
+def returns_approvals(request: workflow.MoveRequest, cfg: Config) -> list[str]:
+    """Supervisor decisions: a late or worn quality claim; a partial refund above the postage."""
+    if not _is_return(request.kind.name, cfg):
+        return []
+    settings = settings_for(cfg)
+    reasons: list[str] = []
+    if request.at is not None:
+        on = request.at.astimezone(cfg.tz).date()
+        reasons += rules.quality_claim_approvals(request.case, request.target, on, settings)
+    history = casefile.history_of(request.case)
+    reasons += rules.partial_refund_approvals(request.case, request.target, settings, history)
+    return reasons
+
+
+def derive_return_terms(case: MutableMapping[str, Any], ctx: actions.Context, change: actions.Change) -> None:
+    """Keep `postage` (who pays each way) and `price_difference` (多退少补) up to date."""
+    if not _is_return(case.get("kind"), ctx.config):
+        return
+    settings = settings_for(ctx.config)
+    terms = rules.postage(case, settings)
+    diff = rules.price_difference(case)
+    _put(case, "postage", terms.as_record() if terms else None)
+    _put(case, "price_difference", diff.as_record() if diff else None)
+
+
+def _put(case: MutableMapping[str, Any], key: str, record: dict[str, Any] | None) -> None:
+    from casekit.codec.yamlio import flow_map
+
+    if record is None:
+        case.pop(key, None)
+        return
+    current = case.get(key)
+    if isinstance(current, Mapping) and dict(current) == record:
+        return  # unchanged: keep the file as it is
+    casefile.set_top_level(case, key, flow_map(record))
+
+
+def check_return_money(doc: CaseDoc, cfg: Config) -> list[Finding]:
+    if not _is_return(doc.data.get("kind"), cfg):
+        return []
+    problem = rules.refund_exceeds_paid(doc.data)
+    return [(["fields", "refund_amount"], problem)] if problem else []
+
+
+def check_case_attachments(doc: CaseDoc, cfg: Config) -> list[Finding]:
+    return list(check_attachments(doc.data))
+
+
+def check_derived(doc: CaseDoc, cfg: Config) -> list[Finding]:
+    findings: list[Finding] = []
+    for key in DERIVED_KEYS:
+        value = doc.data.get(key)
+        if value is None:
+            continue
+        if not _is_return(doc.data.get("kind"), cfg):
+            findings.append(([key], f"{key} is kept on returns only; remove it"))
+        elif not isinstance(value, Mapping):
+            findings.append(
+                ([key], f"{key} is derived by casekit and must be a mapping; remove it to recompute")
+            )
+    return findings
+
+
+def _replay_attach(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) -> None:
+    """Attach the bundled copies (`attachments/<ID>/`) under the names the customer sent."""
+    import shutil
+    import tempfile
+
+    from casekit.errors import CasekitError
+    from casekit.features.returns.attachments import attach_files
+    from casekit.resources import bundled
+
+    case_id = str(case["id"])
+    records = case.get("attachments")
+    originals = {
+        str(r.get("file", "")).rsplit("/", 1)[-1]: str(r.get("original") or "")
+        for r in (records if isinstance(records, list) else [])
+        if isinstance(r, Mapping)
+    }
+    with tempfile.TemporaryDirectory(prefix="casekit-replay-") as tmp:
+        paths: list[Path] = []
+        for n, name in enumerate(entry.get("files") or []):
+            source = bundled(ATTACHMENTS_DIR) / case_id / str(name)
+            if not source.is_file():
+                raise CasekitError(f"example {case_id}: attachment {source} is missing")
+            original = Path(originals.get(str(name)) or str(name)).name
+            target = Path(tmp) / str(n) / original  # one folder each: originals may share a name
+            target.parent.mkdir()
+            shutil.copyfile(source, target)
+            paths.append(target)
+        attach_files(env, case_id, paths, note=entry.get("note"))
+
+
+def register() -> None:
+    """Called by `casekit.core.registry.load_features`."""
+    for key in ("postage", "price_difference", "attachments"):
+        casefile.TOP_LEVEL_KEYS.add(key, before="history")
+    casefile.HISTORY_ACTIONS.add("attach")
+    workflow.GUARDS.add(returns_guard)
+    workflow.APPROVAL_RULES.add(returns_approvals)
+    actions.DERIVERS.add(derive_return_terms)
+    for check in (check_return_money, check_case_attachments, check_derived):
+        validation.CASE_CHECKS.add(check)
+    config.SECTION_CHECKS.add("returns", "casekit.features.returns.settings:check_section")
+    config.SECTION_CHECKS.add("attachments", "casekit.features.returns.attachments:check_section")
+    bootstrap.REPLAYERS.add("attach", _replay_attach)

@@ -1,0 +1,264 @@
+"""The registers the after-sales handbooks keep (001), generated from the cases, pure.
+
+- wrong-shipment (发错货登记): confirmed wrong, missing and extra items.
+- parcel-claims (丢件赔偿登记): lost and courier-damaged parcels with the compensation, by
+  month, for finance to reconcile with the courier.
+- postage (邮费充值清单): return postage the shop reimburses to customers who advanced it,
+  in finance's format (店铺、帐号、原因、金额、时间).
+
+A case is in a month's register when it was opened in that month (in the config's time
+zone). Declined cases are left out; money totals are exact Decimal sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from casekit.core.config import Config
+from casekit.features.returns import rules, view
+from casekit.features.returns.money import as_money, total
+from casekit.features.returns.settings import (
+    REASON,
+    RETURN_TYPE,
+    TYPE_EXCHANGE,
+    TYPE_RESEND,
+    ReturnSettings,
+    settings_for,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    money: bool = False
+
+
+@dataclass(frozen=True)
+class Register:
+    """One register: its rows (plain dicts keyed by column), money totals and row count."""
+
+    name: str
+    zh: str
+    en: str
+    month: str | None
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "register": self.name,
+            "title": {"zh": self.zh, "en": self.en},
+            "month": self.month,
+            "columns": [{"key": c.key, "zh": c.zh, "en": c.en} for c in self.columns],
+            "rows": self.rows,
+            "count": len(self.rows),
+            "totals": self.totals,
+        }
+
+
+_DATE = Column("date", "登记日期", "Date")
+_CASE = Column("case_id", "工单号", "Case")
+_ACCOUNT = Column("customer_account", "买家ID", "Customer account")
+_CUSTOMER = Column("customer", "客户", "Customer")
+_ORDER = Column("order_no", "订单号", "Order")
+_SKU = Column("sku", "商品编码", "SKU")
+_ITEM = Column("item_name", "商品名称", "Item")
+_HANDLING = Column("handling", "处理方式", "Handling")
+_HANDLER = Column("handler", "处理人", "Handler")
+_STATUS = Column("status", "状态", "Status")
+
+WRONG_SHIPMENT_COLUMNS = (
+    _DATE,
+    _CASE,
+    _ACCOUNT,
+    _CUSTOMER,
+    _ORDER,
+    Column("error", "差错类型", "Error"),
+    _SKU,
+    _ITEM,
+    Column("detail", "差错说明", "Detail"),
+    _HANDLING,
+    _HANDLER,
+    _STATUS,
+)
+PARCEL_CLAIM_COLUMNS = (
+    _DATE,
+    _CASE,
+    _ORDER,
+    Column("courier", "快递公司", "Courier"),
+    Column("tracking_no", "运单号", "Tracking number"),
+    _CUSTOMER,
+    _SKU,
+    _ITEM,
+    Column("reason", "原因", "Reason"),
+    _HANDLING,
+    Column("compensation", "赔偿金额", "Compensation", money=True),
+    Column("courier_claim", "快递赔偿", "Claimed from courier", money=True),
+    _STATUS,
+)
+POSTAGE_COLUMNS = (
+    _DATE,
+    _CASE,
+    Column("merchant", "店铺", "Shop"),
+    Column("customer_account", "帐号", "Account"),
+    _CUSTOMER,
+    _ORDER,
+    Column("reason", "原因", "Reason"),
+    Column("return_tracking_no", "寄回单号", "Return tracking number"),
+    Column("amount", "金额", "Amount", money=True),
+    Column("reimbursed", "已充值", "Reimbursed"),
+    _STATUS,
+)
+
+
+def in_month(case: Mapping[str, Any], config: Config, month: str | None) -> bool:
+    if month is None:
+        return True
+    opened = view.opened_on(case, config.tz)
+    return opened is not None and view.month_text(opened) == month
+
+
+def _returns(
+    cases: Iterable[Mapping[str, Any]], config: Config, settings: ReturnSettings, month: str | None
+) -> list[Mapping[str, Any]]:
+    chosen = [
+        c
+        for c in cases
+        if c.get("kind") == settings.kind and c.get("status") != "declined" and in_month(c, config, month)
+    ]
+    chosen.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))))
+    return chosen
+
+
+def _common(case: Mapping[str, Any], config: Config) -> dict[str, Any]:
+    values = view.fields(case)
+    opened = view.opened_on(case, config.tz)
+    return {
+        "date": opened.isoformat() if opened else "",
+        "case_id": case.get("id"),
+        "customer_account": values.get("customer_account", ""),
+        "customer": view.customer(case).get("name", ""),
+        "order_no": values.get("order_no", ""),
+        "sku": values.get("sku", ""),
+        "item_name": values.get("item_name", ""),
+        "handling": view.label(config, case, RETURN_TYPE),
+        "handler": case.get("assignee", ""),
+        "status": view.status_label(config, case),
+    }
+
+
+def wrong_shipment_register(
+    cases: Iterable[Mapping[str, Any]], config: Config, month: str | None = None
+) -> Register:
+    """发错货登记: confirmed (approved) wrong, missing or extra items."""
+    settings = settings_for(config)
+    rows = []
+    for case in _returns(cases, config, settings, month):
+        if view.fields(case).get(REASON) not in settings.wrong_shipment_reasons or not view.reached(
+            case, "approved"
+        ):
+            continue
+        row = _common(case, config)
+        row["error"] = view.label(config, case, REASON)
+        row["detail"] = case.get("title", "")
+        rows.append(row)
+    return Register(
+        "wrong-shipment", "发错货登记", "Wrong-shipment register", month, WRONG_SHIPMENT_COLUMNS, rows
+    )
+
+
+def compensation(case: Mapping[str, Any]) -> Decimal | None:
+    """What a parcel claim cost the shop: the refund, else the value of goods sent again."""
+    values = view.fields(case)
+    refund = as_money(values.get("refund_amount"))
+    if refund is not None:
+        return refund
+    if values.get(RETURN_TYPE) in (TYPE_RESEND, TYPE_EXCHANGE):
+        return as_money(values.get("amount_paid"))
+    return None
+
+
+def parcel_claims_register(
+    cases: Iterable[Mapping[str, Any]], config: Config, month: str | None = None
+) -> Register:
+    """丢件赔偿登记: lost and courier-damaged parcels, with compensation and courier claims."""
+    settings = settings_for(config)
+    rows = []
+    for case in _returns(cases, config, settings, month):
+        values = view.fields(case)
+        if values.get(REASON) not in settings.parcel_claim_reasons:
+            continue
+        row = _common(case, config)
+        row.update(
+            courier=values.get("courier", ""),
+            tracking_no=values.get("tracking_no", ""),
+            reason=view.label(config, case, REASON),
+            compensation=compensation(case),
+            courier_claim=as_money(values.get("courier_claim_amount")),
+        )
+        rows.append(row)
+    totals = {
+        "compensation": total(r["compensation"] for r in rows),
+        "courier_claim": total(r["courier_claim"] for r in rows),
+    }
+    return Register(
+        "parcel-claims",
+        "丢件赔偿登记",
+        "Lost and damaged parcel claims",
+        month,
+        PARCEL_CLAIM_COLUMNS,
+        rows,
+        totals,
+    )
+
+
+def postage_register(
+    cases: Iterable[Mapping[str, Any]], config: Config, month: str | None = None
+) -> Register:
+    """邮费充值清单: return postage the shop owes customers who sent items back."""
+    settings = settings_for(config)
+    rows = []
+    for case in _returns(cases, config, settings, month):
+        terms = rules.postage(case, settings)
+        if terms is None or terms.return_leg != "shop" or not view.reached(case, "in_transit"):
+            continue
+        values = view.fields(case)
+        amount = as_money(values.get("postage_amount"))
+        row = _common(case, config)
+        row.update(
+            merchant=values.get("merchant", ""),
+            reason=view.label(config, case, REASON),
+            return_tracking_no=values.get("return_tracking_no", ""),
+            amount=amount,
+            reimbursed="是" if values.get("postage_reimbursed") is True else "否",
+        )
+        rows.append(row)
+    totals = {
+        "amount": total(r["amount"] for r in rows),
+        "outstanding": total(r["amount"] for r in rows if r["reimbursed"] != "是"),
+    }
+    return Register("postage", "邮费充值清单", "Postage refunds", month, POSTAGE_COLUMNS, rows, totals)
+
+
+REGISTERS: dict[str, Callable[[Iterable[Mapping[str, Any]], Config, str | None], Register]] = {
+    "wrong-shipment": wrong_shipment_register,
+    "parcel-claims": parcel_claims_register,
+    "postage": postage_register,
+}
+
+
+def build_register(
+    name: str, cases: Iterable[Mapping[str, Any]], config: Config, month: str | None = None
+) -> Register:
+    """The named register ('wrong-shipment', 'parcel-claims' or 'postage')."""
+    try:
+        builder = REGISTERS[name]
+    except KeyError:
+        raise ValueError(f"unknown register {name!r}; registers are {', '.join(REGISTERS)}") from None
+    return builder(cases, config, month)

@@ -1,0 +1,161 @@
+"""Read-only services behind `registers`, `alerts` and `settlement-check`: read the cases
+through the repository loader, call the pure modules, and format text for people or JSON/CSV
+for scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from casekit.errors import Refused, UsageError
+from casekit.features.returns import view
+from casekit.features.returns.money import text as money_text
+from casekit.render.output import table, to_csv, to_json, truncate
+from casekit.service.env import Env
+
+
+def _cases(env: Env, **filters: Any) -> list[Mapping[str, Any]]:
+    """The readable cases matching `read_cases` filters: the index reads just those."""
+    from casekit.index.reader import read_cases
+
+    docs, _ = read_cases(env.root, with_problems=False, **filters)
+    return [doc.data for doc in docs]
+
+
+def _returns(env: Env) -> list[Mapping[str, Any]]:
+    """The cases of the returns kind: all that registers and alerts count."""
+    from casekit.features.returns.settings import settings_for
+
+    return _cases(env, kinds={settings_for(env.config).kind})
+
+
+def registers(env: Env, name: str, *, month: str | None, output: str) -> str:
+    from casekit.features.returns.registers import build_register
+
+    if month is not None:
+        try:
+            year, number = view.parse_month(month)
+        except ValueError as exc:
+            raise UsageError(f"--month: {exc}") from None
+        month = f"{year:04d}-{number:02d}"
+    register = build_register(name, _returns(env), env.config, month)
+    if output == "json":
+        return to_json(register.as_json())
+    keys = [c.key for c in register.columns]
+    if output == "csv":
+        return to_csv(register.rows, keys).rstrip("\n")
+    heading = f"{register.zh} {register.en}" + (f" {month}" if month else "")
+    if not register.rows:
+        return f"{heading}\nno entries"
+    body = [
+        [
+            money_text(row.get(c.key)) if c.money else truncate(str(row.get(c.key) or ""), 24)
+            for c in register.columns
+        ]
+        for row in register.rows
+    ]
+    lines = [heading, table(body, [c.zh for c in register.columns])]
+    count = len(register.rows)
+    summary = [f"{count} entr{'ies' if count != 1 else 'y'}"]
+    labels = {c.key: c.zh for c in register.columns}
+    labels["outstanding"] = "未充值"
+    summary += [f"{labels.get(k, k)} {money_text(v)}" for k, v in register.totals.items()]
+    lines.append("; ".join(summary))
+    return "\n".join(lines)
+
+
+def alerts(env: Env, *, as_of: str | None, output: str) -> str:
+    from casekit.features.returns.alerts import quality_alerts
+    from casekit.features.returns.settings import settings_for
+
+    config = env.config
+    if as_of is None:
+        day = env.now(config.tz).date()
+    else:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
+    found = quality_alerts(_returns(env), config, day)
+    if output == "json":
+        return to_json([a.as_json() for a in found])
+    settings = settings_for(config)
+    window = (
+        f"{settings.alert_min_customers}+ customers within {settings.alert_window_days} days "
+        f"up to {day.isoformat()}"
+    )
+    if not found:
+        return f"no quality alerts ({window})"
+    if output == "csv":
+        rows = [{**a.as_json(), "cases": ";".join(a.cases), "items": ";".join(a.items)} for a in found]
+        return to_csv(rows, ["scope", "key", "customers", "first", "last", "items", "cases"]).rstrip("\n")
+    body = [
+        [
+            "商品编码 SKU" if a.scope == "sku" else "批次 batch",
+            a.key,
+            a.customers,
+            truncate("、".join(a.items), 20),
+            f"{a.first.isoformat()} – {a.last.isoformat()}",
+            ", ".join(a.cases),
+        ]
+        for a in found
+    ]
+    headers = ["范围 Scope", "编码 Key", "客户数 Customers", "商品 Items", "期间 Reported", "工单 Cases"]
+    return f"质量预警 Quality alerts ({window})\n" + table(body, headers)
+
+
+def settlement_check(env: Env, merchant: str, *, order: str | None, output: str) -> str:
+    from casekit.features.returns.settlement import merchants, settlement_check
+
+    if not merchant.strip():
+        raise UsageError("name the merchant, e.g. casekit settlement-check 优品服饰旗舰店")
+    from casekit.index.reader import final_states
+
+    # Only cases not in a final state can hold an order up (settlement_check checks again).
+    result = settlement_check(_cases(env, unfinished=final_states(env.config)), env.config, merchant)
+    if order is not None:
+        held = result.blocked.get(order.strip())
+        if held:
+            ids = ", ".join(f"{c.id} ({c.kind}, {c.status})" for c in held)
+            raise Refused(f"order {order} of {result.merchant} cannot be settled: open {ids}")
+        if output == "json":
+            return to_json({"merchant": result.merchant, "order_no": order.strip(), "can_settle": True})
+        return (
+            f"order {order.strip()} of {result.merchant} has no open complaint or return: it can be settled"
+        )
+    if output == "json":
+        return to_json(result.as_json())
+    rows = [
+        {"order_no": order_no, **c.as_json()} for order_no, cases_ in result.blocked.items() for c in cases_
+    ] + [{"order_no": "", **c.as_json()} for c in result.without_order]
+    if output == "csv":
+        return to_csv(rows, ["order_no", "id", "kind", "status", "opened_at", "title"]).rstrip("\n")
+    if not rows:
+        known = merchants(_cases(env))  # every case, for the hint
+        if not any(m.casefold() == result.merchant.casefold() for m in known):
+            hint = f"; merchants named in cases: {', '.join(known)}" if known else ""
+            return f"no case names the merchant {result.merchant}{hint}"
+        return f"{result.merchant}: no open complaint or return; every order can be settled"
+    body = [
+        [
+            r["order_no"] or "(no order number)",
+            r["id"],
+            r["kind"],
+            r["status_label"],
+            str(r["opened_at"])[:16].replace("T", " "),
+            truncate(str(r["title"]), 28),
+        ]
+        for r in rows
+    ]
+    lines = [
+        f"{result.merchant}: {len(result.blocked)} order{'s' if len(result.blocked) != 1 else ''} "
+        "cannot be settled (open complaint or return)",
+        table(body, ["订单号 Order", "工单 Case", "类型 Kind", "状态 Status", "受理 Opened", "标题 Title"]),
+    ]
+    if result.without_order:
+        lines.append(
+            f"{len(result.without_order)} open case(s) name no order number; "
+            "set order_no so the order is held"
+        )
+    return "\n".join(lines)

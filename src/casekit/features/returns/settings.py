@@ -1,0 +1,256 @@
+"""The `returns:` section of casekit.yaml: parsed with defaults, and checked for `validate`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from casekit.core.config import Config, KindSpec
+from casekit.core.fields import CENT
+
+SECTION = "returns"
+LEGS = ("back", "out")  # back: customer -> shop; out: shop -> customer
+
+# Field and type names the rules read. A team may relabel them, not rename them.
+RETURN_TYPE = "return_type"
+REASON = "reason"
+TYPE_RETURN = "return"
+TYPE_EXCHANGE = "exchange"
+TYPE_PARTIAL = "partial-refund"
+TYPE_RESEND = "resend"
+TYPE_REFUND_ONLY = "refund-only"
+
+
+def _default_legs() -> dict[str, tuple[str, ...]]:
+    return {
+        TYPE_RETURN: ("back",),
+        TYPE_EXCHANGE: ("back", "out"),
+        TYPE_PARTIAL: (),
+        TYPE_RESEND: ("out",),
+        TYPE_REFUND_ONLY: (),
+    }
+
+
+@dataclass(frozen=True)
+class ReturnSettings:
+    """The returns rules in force; every value has the default casekit ships."""
+
+    kind: str = "return"
+    shop_pays: tuple[str, ...] = (
+        "quality",
+        "not-as-described",
+        "wrong-item",
+        "missing-item",
+        "extra-item",
+        "courier-damage",
+        "lost-parcel",
+    )
+    customer_pays: tuple[str, ...] = ("changed-mind",)
+    standard_postage: Decimal = Decimal("10.00")
+    legs: Mapping[str, tuple[str, ...]] = field(default_factory=_default_legs)
+    quality_reasons: tuple[str, ...] = ("quality",)
+    evidence_required_for: tuple[str, ...] = ("quality",)
+    quality_claim_days: int = 3
+    alert_min_customers: int = 3
+    alert_window_days: int = 7
+    wrong_shipment_reasons: tuple[str, ...] = ("wrong-item", "missing-item", "extra-item")
+    parcel_claim_reasons: tuple[str, ...] = ("courier-damage", "lost-parcel")
+
+    def postage_payer(self, reason: Any) -> str | None:
+        """'shop' or 'customer' for a reason, None when the config does not say."""
+        if reason in self.shop_pays:
+            return "shop"
+        if reason in self.customer_pays:
+            return "customer"
+        return None
+
+
+def _strings(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return default
+
+
+def _positive_int(value: Any, default: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return default
+
+
+def _money(value: Any, default: Decimal) -> Decimal:
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        amount = Decimal(value)
+        if amount.is_finite() and amount >= 0 and amount == amount.quantize(CENT):
+            return amount.quantize(CENT)
+    return default
+
+
+def _section(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def parse_settings(raw: Any) -> ReturnSettings:
+    """Settings from the raw section; a bad value falls back to its default (and
+    `check_section` reports it)."""
+    base = ReturnSettings()
+    section = _section(raw)
+    postage = _section(section.get("postage"))
+    alerts = _section(section.get("alerts"))
+    registers = _section(section.get("registers"))
+    legs = dict(base.legs)
+    for name, ways in _section(postage.get("legs")).items():
+        legs[str(name)] = tuple(w for w in _strings(ways, ()) if w in LEGS)
+    return ReturnSettings(
+        kind=str(section.get("kind", base.kind)),
+        shop_pays=_strings(postage.get("shop_pays"), base.shop_pays),
+        customer_pays=_strings(postage.get("customer_pays"), base.customer_pays),
+        standard_postage=_money(postage.get("standard_amount"), base.standard_postage),
+        legs=legs,
+        quality_reasons=_strings(section.get("quality_reasons"), base.quality_reasons),
+        evidence_required_for=_strings(section.get("evidence_required_for"), base.evidence_required_for),
+        quality_claim_days=_positive_int(section.get("quality_claim_days"), base.quality_claim_days),
+        alert_min_customers=_positive_int(alerts.get("min_customers"), base.alert_min_customers),
+        alert_window_days=_positive_int(alerts.get("window_days"), base.alert_window_days),
+        wrong_shipment_reasons=_strings(registers.get("wrong_shipment"), base.wrong_shipment_reasons),
+        parcel_claim_reasons=_strings(registers.get("parcel_claims"), base.parcel_claim_reasons),
+    )
+
+
+_CACHE: dict[int, tuple[Config, ReturnSettings]] = {}
+
+
+def settings_for(config: Config) -> ReturnSettings:
+    """The returns settings of a loaded config (parsed once per config)."""
+    cached = _CACHE.get(id(config))
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    settings = parse_settings(config.section(SECTION))
+    _CACHE[id(config)] = (config, settings)
+    return settings
+
+
+def return_kind(config: Config) -> KindSpec | None:
+    """The case kind the returns rules apply to, if the config has it."""
+    return config.kinds.get(settings_for(config).kind)
+
+
+KeyPath = Sequence[str | int]
+_KEYS = {
+    "kind",
+    "postage",
+    "quality_reasons",
+    "evidence_required_for",
+    "quality_claim_days",
+    "alerts",
+    "registers",
+}
+
+
+def check_section(value: Any, config: Config) -> list[tuple[KeyPath, str]]:
+    """Problems in the `returns:` section, as (key path under `returns`, message)."""
+    if not isinstance(value, Mapping):
+        return [([], "must be a mapping; see docs/returns.md")]
+    problems: list[tuple[KeyPath, str]] = []
+    for key in value:
+        if key not in _KEYS:
+            problems.append(([key], f"unknown key; known keys are {', '.join(sorted(_KEYS))}"))
+    kind_name = str(value.get("kind", ReturnSettings.kind))
+    kind = config.kinds.get(kind_name)
+    if kind is None:
+        return [*problems, (["kind"], f"no case kind {kind_name!r}; kinds are {', '.join(config.kinds)}")]
+    reasons = _enum_values(kind, REASON)
+    types = _enum_values(kind, RETURN_TYPE)
+    for name, values in ((REASON, reasons), (RETURN_TYPE, types)):
+        if values is None:
+            problems.append(
+                (["kind"], f"kind {kind_name!r} needs an enum field {name!r} for the returns rules")
+            )
+    reasons = reasons or set()
+    types = types or set()
+
+    def reason_list(path: KeyPath, raw: Any) -> list[str]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            problems.append((path, "must be a list of reasons, e.g. [quality]"))
+            return []
+        for item in raw:
+            if reasons and item not in reasons:
+                problems.append((path, f"{item!r} is not a reason; reasons are {', '.join(sorted(reasons))}"))
+        return list(raw)
+
+    postage = value.get("postage")
+    if postage is not None and not isinstance(postage, Mapping):
+        problems.append(
+            (["postage"], "must be a mapping with shop_pays, customer_pays, standard_amount, legs")
+        )
+        postage = {}
+    postage = postage or {}
+    for key in postage:
+        if key not in ("shop_pays", "customer_pays", "standard_amount", "legs"):
+            problems.append(
+                (["postage", key], "unknown key; use shop_pays, customer_pays, standard_amount, legs")
+            )
+    shop = reason_list(["postage", "shop_pays"], postage.get("shop_pays"))
+    customer = reason_list(["postage", "customer_pays"], postage.get("customer_pays"))
+    for both in sorted(set(shop) & set(customer)):
+        problems.append(
+            (["postage", "customer_pays"], f"{both!r} cannot be paid by both the shop and the customer")
+        )
+    if "standard_amount" in postage:
+        amount = postage["standard_amount"]
+        if _money(amount, Decimal(-1)) < 0:
+            problems.append(
+                (["postage", "standard_amount"], "must be an amount such as 10.00 (yuan, two places)")
+            )
+    legs = postage.get("legs")
+    if legs is not None:
+        if not isinstance(legs, Mapping):
+            problems.append(
+                (["postage", "legs"], "must map each return type to the ways it ships, [back, out]")
+            )
+        else:
+            for type_name, ways in legs.items():
+                path: KeyPath = ["postage", "legs", type_name]
+                if types and type_name not in types:
+                    problems.append(
+                        (path, f"{type_name!r} is not a return type; types are {', '.join(sorted(types))}")
+                    )
+                if not isinstance(ways, list) or any(w not in LEGS for w in ways):
+                    problems.append(
+                        (path, "list the ways it ships: back (customer to shop), out (shop to customer)")
+                    )
+    for key in ("quality_reasons", "evidence_required_for"):
+        reason_list([key], value.get(key))
+    if "quality_claim_days" in value and _positive_int(value["quality_claim_days"], 0) == 0:
+        problems.append((["quality_claim_days"], "must be a whole number of days, 1 or more"))
+    alerts = value.get("alerts")
+    if alerts is not None:
+        if not isinstance(alerts, Mapping):
+            problems.append((["alerts"], "must be a mapping with min_customers and window_days"))
+        else:
+            for key in alerts:
+                if key not in ("min_customers", "window_days"):
+                    problems.append((["alerts", key], "unknown key; use min_customers, window_days"))
+                elif _positive_int(alerts[key], 0) == 0:
+                    problems.append((["alerts", key], "must be a whole number, 1 or more"))
+    registers = value.get("registers")
+    if registers is not None:
+        if not isinstance(registers, Mapping):
+            problems.append((["registers"], "must be a mapping with wrong_shipment and parcel_claims"))
+        else:
+            for key in registers:
+                if key not in ("wrong_shipment", "parcel_claims"):
+                    problems.append((["registers", key], "unknown key; use wrong_shipment, parcel_claims"))
+                else:
+                    reason_list(["registers", key], registers[key])
+    return problems
+
+
+def _enum_values(kind: KindSpec, name: str) -> set[str] | None:
+    spec = kind.fields.get(name)
+    if spec is None or spec.type != "enum":
+        return None
+    return set(spec.values)

@@ -1,0 +1,146 @@
+"""`casekit validate` for templates: syntax, script headers, forbidden phrases, unknown variables.
+
+Checks every template in effect for the repository: its own `templates/` files and the
+bundled ones they do not override. A bundled script for a kind the config does not define is
+skipped (the team does not use it); a repository script for an unknown kind is a problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from jinja2 import nodes
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.meta import find_undeclared_variables
+
+from casekit.core.config import Config, KindSpec
+from casekit.errors import Problem
+from casekit.features.scripts.context import (
+    FIELD_RECORDS,
+    SCRIPT_VARIABLES,
+    parse_header,
+    scripts_settings,
+    split_template_name,
+)
+from casekit.render.jinja import Source, display_path, find_templates, make_environment
+
+_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_CONDITION_FIELD = re.compile(r"^!?(?:set:(?P<set>[a-z0-9_]+)|(?P<field>[a-z0-9_]+)=.*)$")
+
+
+def check_templates(root: Path, config: Config) -> list[Problem]:
+    env = make_environment(root)
+    problems: list[Problem] = []
+    for name, source in find_templates(root, "").items():
+        path = display_path(source)
+        text = source.path.read_text(encoding="utf-8")
+        try:
+            tree = env.parse(text, name, str(source.path))
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(path, exc.lineno, f"template syntax: {exc.message}"))
+            continue
+        if split_template_name(name) is not None:
+            problems += _check_script(config, source, path, text, tree, set(env.globals))
+    return problems
+
+
+def _check_script(
+    config: Config, source: Source, path: str, text: str, tree: nodes.Template, globals_: set[str]
+) -> list[Problem]:
+    header, header_problems = parse_header(text)
+    problems = [Problem(path, line, message) for line, message in header_problems]
+    named = [str(k) for k in header.get("kind") or []]
+    kinds = [config.kinds[k] for k in named if k in config.kinds]
+    unknown = [k for k in named if k not in config.kinds]
+    if unknown and (source.origin == "repository" or not kinds):
+        if source.origin == "bundled":
+            return []  # a bundled script for a kind this repository does not have
+        problems.append(Problem(path, 1, f"unknown kind {unknown[0]!r}; kinds are {', '.join(config.kinds)}"))
+    if not kinds:
+        return problems
+    states = {s for kind in kinds for s in kind.states}
+    for state in header.get("states") or []:
+        if state not in states:
+            problems.append(
+                Problem(path, 1, f"unknown state {state!r} for {', '.join(k.name for k in kinds)}")
+            )
+    fields = _field_names(kinds)
+    for condition in header.get("when") or []:
+        match = _CONDITION_FIELD.match(str(condition))
+        field = match and (match["set"] or match["field"])
+        if field and field not in fields:
+            problems.append(
+                Problem(path, 1, f"condition {condition!r} names {field!r}, {_not_a_field(kinds)}")
+            )
+    problems += _forbidden_phrases(path, text, scripts_settings(config)["forbidden"].values())
+    problems += _variables(path, tree, kinds, globals_)
+    return problems
+
+
+def _field_names(kinds: Iterable[KindSpec]) -> set[str]:
+    return {name for kind in kinds for name in kind.fields}
+
+
+def _not_a_field(kinds: list[KindSpec]) -> str:
+    return "which is not a field of " + " or ".join(f"a {k.name}" for k in kinds)
+
+
+def _forbidden_phrases(path: str, text: str, lists: Iterable[tuple[str, ...]]) -> list[Problem]:
+    """Phrases a reply must never use (不行, 不知道, 不可以), in the template's own text."""
+    visible = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    phrases = sorted({p for group in lists for p in group})
+    problems = []
+    for number, line in enumerate(visible.splitlines(), 1):
+        lowered = line.lower()
+        for phrase in phrases:
+            if phrase.lower() in lowered:
+                problems.append(
+                    Problem(
+                        path,
+                        number,
+                        f"says {phrase!r}, a phrase replies must never use; rephrase it "
+                        "(offer what can be done instead)",
+                    )
+                )
+    return problems
+
+
+def _variables(path: str, tree: nodes.Template, kinds: list[KindSpec], globals_: set[str]) -> list[Problem]:
+    """Names the script context never has, and fields the script's kinds do not have."""
+    problems = []
+    allowed = set(SCRIPT_VARIABLES) | set(FIELD_RECORDS) | globals_
+    for name in sorted(find_undeclared_variables(tree) - allowed):
+        line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
+        problems.append(
+            Problem(
+                path, line, f"unknown variable {name!r}; scripts have {', '.join(sorted(allowed - globals_))}"
+            )
+        )
+    fields = _field_names(kinds)
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
+        base = node.node
+        if not isinstance(base, nodes.Name) or base.ctx != "load":
+            continue
+        if isinstance(node, nodes.Getattr):
+            key = node.attr
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            key = node.arg.value
+        else:
+            continue
+        if base.name in FIELD_RECORDS:
+            if key not in fields:
+                problems.append(
+                    Problem(path, node.lineno, f"{base.name}.{key}: {key!r} {_not_a_field(kinds)}")
+                )
+        elif (known := SCRIPT_VARIABLES.get(base.name)) is not None and key not in known:
+            problems.append(
+                Problem(
+                    path,
+                    node.lineno,
+                    f"{base.name}.{key}: {base.name} has {', '.join(sorted(known))}",
+                )
+            )
+    return problems

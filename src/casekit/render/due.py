@@ -1,0 +1,109 @@
+"""Deadline states for people: the Due column of `list`, the status lines `show` prints
+on stderr, and the JSON deadline status (`show --format json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from casekit.core.config import Config
+from casekit.core.due import State, breach_count, clock_label, due_summary
+from casekit.core.workcal import format_span
+
+STATE_ZH = {
+    State.OPEN: "进行中",
+    State.PAUSED: "暂停",
+    State.MET: "已达成",
+    State.LATE: "超时完成",
+    State.OVERDUE: "逾期",
+}
+
+
+def human_span(length: timedelta) -> str:
+    """'1h20m', '45m', or with days for long spans: '3d02h'."""
+    if length >= timedelta(days=1):
+        hours = int(length.total_seconds()) // 3600
+        return f"{hours // 24}d{hours % 24:02d}h"
+    return format_span(timedelta(seconds=int(length.total_seconds()) // 60 * 60))
+
+
+def when_text(due: datetime, now: datetime, state: State) -> str:
+    """'in 1h20m', 'overdue 2d03h' or 'paused', for people."""
+    if state is State.PAUSED:
+        return "paused"
+    gap = due - now
+    if gap < timedelta(0):
+        return f"overdue {human_span(-gap)}"
+    return f"in {human_span(gap)}"
+
+
+def list_columns(
+    case: Mapping[str, Any], config: Config, now: datetime, *, count_breaches: bool = True
+) -> dict[str, Any]:
+    """The deadline columns of `casekit list`: the next deadline, whether any is overdue
+    and how many were breached (left out unless `count_breaches`)."""
+    kind = config.kinds.get(str(case.get("kind")))
+    terminal = kind is not None and kind.is_terminal(str(case.get("status")))
+    upcoming, overdue = (None, []) if terminal else due_summary(case, now)
+    columns: dict[str, Any] = {
+        "next_due": upcoming[0].astimezone(config.tz).isoformat(timespec="seconds") if upcoming else None,
+        "next_deadline": upcoming[1] if upcoming else None,
+        "overdue": overdue,
+    }
+    if count_breaches:
+        columns["breaches"] = breach_count(case, now)
+    return columns
+
+
+def due_cell(row: Mapping[str, Any]) -> str:
+    """The `Due` cell of the list table: '2026-11-24 10:05', with ' 逾期' when overdue."""
+    stamp = str(row.get("next_due") or "")
+    text = stamp[:16].replace("T", " ")
+    if row.get("overdue"):
+        return f"{text} 逾期".strip()
+    return text
+
+
+def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list[str]:
+    """One line per deadline of a case, for `casekit show`."""
+    from casekit.core.due import deadline_state, deadlines_of
+
+    lines = []
+    kind = str(case.get("kind"))
+    for clock, entry in deadlines_of(case).items():
+        state = deadline_state(entry, now)
+        label = clock_label(config, kind, clock)
+        due = str(entry.get("due"))[:16].replace("T", " ")
+        if state in (State.MET, State.LATE):
+            met = str(entry.get("met"))[:16].replace("T", " ")
+            detail = f"{state.value}: met {met}, due {due}"
+        elif state is State.PAUSED:
+            since = str(entry.get("paused_since"))[:16].replace("T", " ")
+            detail = f"paused since {since} (due {due} before the pause)"
+        else:
+            due_at = datetime.fromisoformat(str(entry["due"]))
+            detail = f"{state.value}: due {due} ({when_text(due_at, now, state)})"
+        missed = entry.get("missed") or []
+        if missed:
+            detail += f"; missed {len(missed)} earlier"
+        lines.append(f"{clock} ({label.zh} {label.en}): {detail}")
+        if entry.get("warning") and state.is_open:
+            lines.append(f"  warning: {entry['warning']}")
+    return lines
+
+
+def deadline_status(case: Mapping[str, Any], config: Config, now: datetime) -> dict[str, Any]:
+    """For `show --format json`: each deadline's state at `now`."""
+    from casekit.core.due import deadline_state, deadlines_of
+
+    result = {}
+    kind = str(case.get("kind"))
+    for clock, entry in deadlines_of(case).items():
+        label = clock_label(config, kind, clock)
+        result[clock] = {
+            "state": deadline_state(entry, now).value,
+            "due": entry.get("due"),
+            "label": {"zh": label.zh, "en": label.en},
+        }
+    return result

@@ -1,0 +1,572 @@
+"""One function per user action on a case. Each makes exactly one commit or changes nothing.
+
+Every action follows the same transaction (`_commit_case`): under the clone's lock, refuse
+a file with uncommitted hand edits, apply the change in memory, refuse it if it would make
+the case invalid, write the file, commit it, and put the old bytes back if the commit fails.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casekit.codec.yamlio import block_map, dump_round_trip, flow_map
+from casekit.core.casefile import (
+    apply_changes,
+    fields_of,
+    ordered_keys,
+    parse_assignments,
+    parse_change,
+    parse_changes,
+)
+from casekit.core.config import Config, KindSpec, TransitionRule
+from casekit.core.ids import CaseId, new_id, parse_id, relative_case_path
+from casekit.core.registry import Registry
+from casekit.core.timeutil import format_datetime
+from casekit.core.validation import check_case, parse_doc
+from casekit.core.workflow import (
+    MoveRequest,
+    approval_reasons,
+    check_move,
+    refusal_for_unknown_move,
+    requires_approval,
+    transition_rule,
+    unmet_condition,
+)
+from casekit.errors import CasekitError, Refused
+from casekit.index.reader import find_case
+from casekit.service.env import Actor, Env
+from casekit.store.casefiles import parse_case, relpath, write_atomically
+from casekit.vcs import git as vcs
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one action did, as it goes into the history entry and the commit."""
+
+    action: str
+    subject: str
+    source: str | None = None
+    target: str | None = None
+    note: str | None = None
+    trailers: tuple[tuple[str, str], ...] = ()
+    # Other files committed together with the case file (repository-relative path, content),
+    # such as evidence photos; hashed through .gitattributes filters, as `git add` would.
+    files: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass
+class Outcome:
+    case_id: str
+    path: Path
+    commit: str
+    case: Mapping[str, Any]
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a mutation may consult: config, kind, actor and the time of the change."""
+
+    env: Env
+    config: Config
+    kind: KindSpec
+    actor: Actor
+    now: datetime
+
+    @property
+    def stamp(self) -> str:
+        return format_datetime(self.now, self.config.tz)
+
+
+# Functions that bring derived data (deadlines, flags) up to date before a case is written.
+Deriver = Callable[[MutableMapping[str, Any], Context, Change], None]
+DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
+
+# Functions run after a change is committed; they may start further actions (each its own
+# commit) and return lines to tell the user, e.g. "opened callback B-...".
+FollowUp = Callable[[Env, Outcome, Change], list[str]]
+FOLLOW_UPS: Registry[FollowUp] = Registry("actions.FOLLOW_UPS")
+
+
+def commit_message(case: Mapping[str, Any], change: Change, actor: Actor) -> str:
+    lines = [change.subject, ""]
+    if change.note:
+        lines += [change.note.strip(), ""]
+    lines += [
+        f"Case-Id: {case['id']}",
+        f"Case-Kind: {case['kind']}",
+        f"Case-Action: {change.action}",
+    ]
+    if change.source is not None:
+        lines.append(f"Case-From: {change.source}")
+    if change.target is not None:
+        lines.append(f"Case-To: {change.target}")
+    lines.append(f"Case-Actor: {actor.ident}")
+    lines += [f"{key}: {value}" for key, value in change.trailers]
+    return "\n".join(lines) + "\n"
+
+
+def history_entry(ctx: Context, change: Change, extra: Mapping[str, Any] | None = None) -> Any:
+    entry: dict[str, Any] = {"at": ctx.stamp, "by": ctx.actor.login, "action": change.action}
+    if change.source is not None:
+        entry["from"] = change.source
+    if change.target is not None:
+        entry["to"] = change.target
+    entry.update(extra or {})
+    if change.note:
+        entry["note"] = change.note.strip()
+    return flow_map(entry)
+
+
+def _context(env: Env, kind: KindSpec, now: datetime | None = None) -> Context:
+    config = env.config
+    return Context(env, config, kind, env.actor(), now or env.now(config.tz))
+
+
+def _commit_case(
+    ctx: Context,
+    path: Path,
+    original: bytes | None,
+    case: MutableMapping[str, Any],
+    change: Change,
+) -> Outcome:
+    """Derive, check, write and commit one case; restore the file if anything fails."""
+    root = ctx.env.root
+    rel = relpath(root, path)
+    for derive in DERIVERS:
+        derive(case, ctx, change)
+    content = dump_round_trip(case).encode("utf-8")
+    _refuse_new_problems(ctx.config, rel, original, content)
+    extra = dict(change.files)
+    previous = {name: _read_if_present(root / name) for name in extra}
+    try:
+        write_atomically(path, content)
+        for name, data in extra.items():
+            write_atomically(root / name, data)
+        commit = vcs.commit_files(
+            root,
+            {rel: content, **extra},
+            commit_message(case, change, ctx.actor),
+            author=vcs.Ident(ctx.actor.name, ctx.actor.email),
+            when=ctx.now,
+            filtered=frozenset(extra),
+        )
+    except vcs.IndexOutOfLine:
+        raise  # committed: the files hold what the commit holds
+    except BaseException:
+        for name, before in [(rel, original), *previous.items()]:
+            if before is None:
+                (root / name).unlink(missing_ok=True)
+                _remove_empty_folders(root, (root / name).parent)
+            else:
+                write_atomically(root / name, before)
+        raise
+    return Outcome(str(case["id"]), path, commit, case)
+
+
+def _remove_empty_folders(root: Path, folder: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _read_if_present(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: bytes) -> None:
+    """casekit never writes a case it would itself call invalid (old problems are tolerated)."""
+    doc_after, syntax = parse_doc(rel, after)
+    if syntax or doc_after is None:  # pragma: no cover - our own dump is always YAML
+        raise CasekitError(f"{rel}: internal error, the rewritten case is not valid YAML")
+    known: set[str] = set()
+    if before is not None:
+        doc_before, _ = parse_doc(rel, before)
+        if doc_before is not None:
+            known = {p.message for p in check_case(doc_before, config)}
+    new = [p for p in check_case(doc_after, config) if p.message not in known]
+    if new:
+        raise Refused(f"{new[0].message} (nothing was changed)")
+
+
+def _run_follow_ups(env: Env, outcome: Outcome, change: Change) -> Outcome:
+    # CASEKIT_NO_FOLLOW_UPS is for tools/make_examples.py, whose stories make every case
+    # themselves (like CASEKIT_ID_SEED, never for real work).
+    if env.replaying or env.environ.get("CASEKIT_NO_FOLLOW_UPS"):
+        return outcome
+    for follow_up in FOLLOW_UPS:
+        outcome.messages.extend(follow_up(env, outcome, change))
+    return outcome
+
+
+def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSpec]:
+    """Read a case for rewriting; refuse one whose file differs from the last commit."""
+    path = find_case(env.root, env.config, reference)
+    rel = relpath(env.root, path)
+    original = path.read_bytes()
+    state = vcs.ask_file_state(env.root, rel)  # git looks while the file is parsed
+    try:
+        case = parse_case(env.root, path, original, for_rewrite=True)
+    except Refused:
+        _refuse_uncommitted(path, rel, original, state())  # the first thing to fix
+        raise
+    _refuse_uncommitted(path, rel, original, state())
+    kind = env.config.kinds.get(case.get("kind"))
+    if kind is None:
+        raise Refused(f"{path.stem}: unknown kind {case.get('kind')!r} in {rel}; run `casekit validate`")
+    return path, original, case, kind
+
+
+def _refuse_uncommitted(path: Path, rel: str, original: bytes, state: vcs.FileState) -> None:
+    blob = vcs.blob_id(original)
+    if state.head != blob or state.index != blob:
+        what = "is not committed yet" if state.head is None else "has uncommitted changes"
+        raise Refused(
+            f"{path.stem}: {rel} {what}; commit them with a message, or discard them "
+            f"with `git checkout HEAD -- {rel}`, before changing the case with casekit"
+        )
+
+
+def _refuse_while_rebasing(root: Path) -> None:
+    if vcs.rebase_in_progress(root):
+        raise Refused(
+            "a `casekit sync` is stopped on a conflict; settle it first with "
+            "`casekit resolve-conflict ID --keep ours|theirs` (or give the sync up with `git rebase --abort`)"
+        )
+
+
+def change_case(
+    env: Env,
+    reference: str,
+    mutate: Callable[[MutableMapping[str, Any], Context], Change],
+) -> Outcome:
+    """Apply `mutate` to one case as a single commit. `mutate` raises Refused to refuse."""
+    with vcs.repo_lock(env.root):
+        _refuse_while_rebasing(env.root)
+        path, original, case, kind = _load_for_change(env, reference)
+        ctx = _context(env, kind)
+        change = mutate(case, ctx)
+        outcome = _commit_case(ctx, path, original, case, change)
+    return _run_follow_ups(env, outcome, change)
+
+
+def _parse_sets(ctx: Context, case_id: str, sets: list[str]) -> dict[str, Any]:
+    try:
+        return parse_changes(ctx.kind, ctx.config, parse_assignments(sets), ctx.config.tz)
+    except ValueError as exc:
+        raise Refused(f"{case_id}: {exc}") from None
+
+
+def _changes_record(changes: Mapping[str, Any]) -> dict[str, Any]:
+    return {"set": flow_map(dict(changes))} if changes else {}
+
+
+def _field_change_request(
+    ctx: Context, case: Mapping[str, Any], changes: Mapping[str, Any], action: str
+) -> MoveRequest:
+    """A change that moves nothing, as approval rules see it (the case after the change)."""
+    candidate = copy.deepcopy(dict(case))
+    apply_changes(candidate, changes)
+    status = str(case.get("status"))
+    person = ctx.config.person(ctx.actor.login)
+    return MoveRequest(
+        case=candidate,
+        kind=ctx.kind,
+        source=status,
+        target=status,
+        rule=TransitionRule(status, status),
+        actor_login=ctx.actor.login,
+        actor_roles=person.roles if person else (),
+        changes=changes,
+        action=action,
+        at=ctx.now,
+    )
+
+
+def _approval(
+    ctx: Context, request: MoveRequest, label: str
+) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]]:
+    """Refuse a change that needs a supervisor the actor is not; else (trailers, history extras)."""
+    problems = requires_approval(request, ctx.config)
+    if problems:
+        raise Refused(f"{label}: " + "; ".join(problems))
+    reasons = approval_reasons(request, ctx.config)
+    if not reasons:
+        return (), {}
+    extra = {"approved_by": ctx.actor.login, "approval": "; ".join(reasons)}
+    return (("Case-Approved-By", ctx.actor.ident),), extra
+
+
+def open_case(
+    env: Env,
+    kind_name: str,
+    *,
+    title: str,
+    customer: str,
+    phone: str | None,
+    channel: str,
+    priority: str | None = None,
+    assignee: str | None = None,
+    salutation: str | None = None,
+    sets: list[str] | None = None,
+    note: str | None = None,
+    case_id: str | None = None,
+    links: list[str] | None = None,
+) -> Outcome:
+    """Open a new case in its kind's initial state; `case_id` is for replaying examples.
+
+    `links` are cases the new one follows (a complaint its callback follows up): they are
+    on the case and in its 'open' history entry from the first commit. Linking back from
+    those cases is the caller's next step (`add_link`).
+    """
+    config = env.config
+    kind = config.kind(kind_name)
+    ctx = _context(env, kind)
+    label = f"new {kind.name}"
+    options = [
+        ("--title", "title", title),
+        ("--customer", "customer.name", customer),
+        ("--channel", "channel", channel),
+        ("--priority", "priority", priority or config.default_priority),
+    ]
+    if phone:
+        options.append(("--phone", "customer.phone", phone))
+    if salutation:
+        options.append(("--salutation", "customer.salutation", salutation))
+    core: dict[str, Any] = {}
+    for flag, key, text in options:
+        try:
+            core[key] = parse_change(kind, config, key, text, config.tz)
+        except ValueError as exc:
+            raise Refused(f"{label}: {flag}: {exc}") from None
+    try:
+        extra = parse_changes(kind, config, parse_assignments(sets or []), config.tz)
+    except ValueError as exc:
+        raise Refused(f"{label}: {exc}") from None
+    missing = [n for n, spec in kind.fields.items() if spec.required and extra.get(n) in (None, "")]
+    if missing:
+        hint = " ".join(f"--set {n}=..." for n in missing)
+        raise Refused(f"{label}: a {kind.name} needs {', '.join(missing)}; pass {hint}")
+    login = _known_assignee(config, assignee, label) if assignee else ctx.actor.login
+    linked = [find_case(env.root, config, ref).stem for ref in links or []]
+
+    with vcs.repo_lock(env.root):
+        _refuse_while_rebasing(env.root)
+        identifier = _fresh_id(env.root, kind, ctx, case_id)
+        case = block_map({})
+        case["id"] = str(identifier)
+        case["kind"] = kind.name
+        case["status"] = kind.initial
+        case["priority"] = core.pop("priority")
+        case["title"] = core.pop("title")
+        case["customer"] = block_map({})
+        case["channel"] = core.pop("channel")
+        case["opened_at"] = ctx.stamp
+        case["assignee"] = login
+        case["fields"] = block_map({})
+        case["links"] = list(dict.fromkeys(linked))
+        apply_changes(case, core)
+        apply_changes(case, {k: v for k, v in extra.items() if v is not None}, block_map)
+        request = _field_change_request(ctx, case, {k: v for k, v in extra.items() if v is not None}, "open")
+        trailers, approval = _approval(ctx, request, label)
+        change = Change("open", f"{identifier}: opened", target=kind.initial, note=note, trailers=trailers)
+        record = _changes_record(fields_of(case))
+        if case["links"]:
+            record["links"] = list(case["links"])
+        case["history"] = [history_entry(ctx, change, record | approval)]
+        _reorder(case)
+        path = env.root / relative_case_path(kind.name, identifier)
+        outcome = _commit_case(ctx, path, None, case, change)
+    return _run_follow_ups(env, outcome, change)
+
+
+def _fresh_id(root: Path, kind: KindSpec, ctx: Context, given: str | None) -> CaseId:
+    if given is not None:
+        parsed = parse_id(given)
+        if parsed is None or parsed.prefix != kind.prefix:
+            raise Refused(f"{given!r} is not a {kind.name} ID")
+        if (root / relative_case_path(kind.name, parsed)).exists():
+            raise Refused(f"case {given} already exists")
+        return parsed
+    day = ctx.now.astimezone(ctx.config.tz).date()
+    seed = ctx.env.environ.get("CASEKIT_ID_SEED") or None
+    for attempt in range(100):
+        candidate = new_id(kind.prefix, day, f"{seed}#{attempt}" if seed else None)
+        if not (root / relative_case_path(kind.name, candidate)).exists():
+            return candidate
+    raise CasekitError("could not find a free case ID; check the cases/ folder")  # pragma: no cover
+
+
+def _reorder(case: MutableMapping[str, Any]) -> None:
+    items = [(k, case[k]) for k in ordered_keys(case)]
+    for key, _ in items:
+        del case[key]
+    for key, value in items:
+        case[key] = value
+
+
+def _known_assignee(config: Config, who: str, case_label: str) -> str:
+    if not config.people:
+        return who
+    person = config.person(who)
+    if person is None:
+        known = ", ".join(config.people)
+        raise Refused(f"{case_label}: {who!r} is not one of the people in casekit.yaml ({known})")
+    return person.login
+
+
+def move_case(
+    env: Env, reference: str, target: str, *, note: str | None = None, sets: list[str] | None = None
+) -> Outcome:
+    """Move a case to `target` if the workflow allows it and its requirements are met."""
+
+    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
+        case_id = str(case["id"])
+        source = str(case.get("status"))
+        changes = _parse_sets(ctx, case_id, sets or [])
+        candidate = copy.deepcopy(dict(case))
+        apply_changes(candidate, changes)
+        rule = transition_rule(ctx.kind, source, target)
+        if rule is None:
+            raise Refused(f"{case_id}: {refusal_for_unknown_move(ctx.kind, source, target, candidate)}")
+        unmet = unmet_condition(ctx.kind, rule, candidate)
+        if unmet:
+            raise Refused(f"{case_id}: {unmet}")
+        person = ctx.config.person(ctx.actor.login)
+        request = MoveRequest(
+            case=candidate,
+            kind=ctx.kind,
+            source=source,
+            target=target,
+            rule=rule,
+            actor_login=ctx.actor.login,
+            actor_roles=person.roles if person else (),
+            changes=changes,
+            action="move",
+            at=ctx.now,
+        )
+        problems = check_move(request, ctx.config)
+        if problems:
+            raise Refused(f"{case_id}: " + "; ".join(problems))
+        apply_changes(case, changes, block_map)
+        case["status"] = target
+        approvals = approval_reasons(request, ctx.config)
+        trailers = (("Case-Approved-By", ctx.actor.ident),) if approvals else ()
+        change = Change("move", f"{case_id}: {source} -> {target}", source, target, note, trailers)
+        extra = _changes_record(changes)
+        if approvals:
+            extra |= {"approved_by": ctx.actor.login, "approval": "; ".join(approvals)}
+        case["history"].append(history_entry(ctx, change, extra))
+        return change
+
+    return change_case(env, reference, mutate)
+
+
+def _refuse_if_final(case: Mapping[str, Any], ctx: Context, what: str) -> None:
+    status = str(case.get("status"))
+    if ctx.kind.is_terminal(status):
+        raise Refused(
+            f"{case['id']}: it is {status} ({ctx.kind.state_label(status)}), a final state, "
+            f"so it cannot be {what}; add a note instead"
+        )
+
+
+def assign_case(env: Env, reference: str, agent: str, *, note: str | None = None) -> Outcome:
+    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
+        case_id = str(case["id"])
+        _refuse_if_final(case, ctx, "reassigned")
+        login = _known_assignee(ctx.config, agent, case_id)
+        if case.get("assignee") == login:
+            raise Refused(f"{case_id}: it is already assigned to {login}")
+        case["assignee"] = login
+        change = Change("assign", f"{case_id}: assigned to {login}", note=note)
+        case["history"].append(history_entry(ctx, change, {"assignee": login}))
+        return change
+
+    return change_case(env, reference, mutate)
+
+
+def note_case(env: Env, reference: str, text: str) -> Outcome:
+    if not text.strip():
+        raise Refused("the note is empty; write what happened, e.g. casekit note ID '已致电客户'")
+
+    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
+        change = Change("note", f"{case['id']}: note", note=text)
+        case["history"].append(history_entry(ctx, change))
+        return change
+
+    return change_case(env, reference, mutate)
+
+
+def update_case(env: Env, reference: str, sets: list[str], *, note: str | None = None) -> Outcome:
+    """Change fields without moving the case."""
+    if not sets:
+        raise Refused("nothing to change; pass --set key=value")
+
+    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
+        case_id = str(case["id"])
+        _refuse_if_final(case, ctx, "changed")
+        changes = _parse_sets(ctx, case_id, sets)
+        trailers, approval = _approval(ctx, _field_change_request(ctx, case, changes, "set"), case_id)
+        apply_changes(case, changes, block_map)
+        names = ", ".join(changes)
+        change = Change("set", f"{case_id}: set {names}", note=note, trailers=trailers)
+        case["history"].append(history_entry(ctx, change, _changes_record(changes) | approval))
+        return change
+
+    return change_case(env, reference, mutate)
+
+
+def link_cases(env: Env, reference: str, other: str, *, note: str | None = None) -> list[Outcome]:
+    """Link two cases both ways: one commit on each case (the second skipped if present)."""
+    config = env.config
+    first = find_case(env.root, config, reference).stem
+    second = find_case(env.root, config, other).stem
+    if first == second:
+        raise Refused(f"{first}: a case cannot be linked to itself")
+    outcomes = []
+    for this, that in ((first, second), (second, first)):
+        outcome = _link_one(env, this, that, note)
+        if outcome is not None:
+            outcomes.append(outcome)
+    if not outcomes:
+        raise Refused(f"{first} and {second} are already linked")
+    return outcomes
+
+
+def add_link(env: Env, this: str, that: str, *, note: str | None = None) -> Outcome | None:
+    """Link `this` to `that` (one direction, one commit); None when already linked."""
+    return _link_one(env, this, that, note)
+
+
+def _link_one(env: Env, this: str, that: str, note: str | None) -> Outcome | None:
+    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
+        links = case.get("links")
+        if not isinstance(links, list):
+            links = case["links"] = []
+        if that in links:
+            raise _AlreadyLinked()
+        links.append(that)
+        change = Change("link", f"{this}: linked to {that}", note=note)
+        case["history"].append(history_entry(ctx, change, {"case": that}))
+        return change
+
+    try:
+        return change_case(env, this, mutate)
+    except _AlreadyLinked:
+        return None
+
+
+class _AlreadyLinked(Refused):
+    pass

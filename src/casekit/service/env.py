@@ -1,0 +1,129 @@
+"""Where, who and when: the repository, the acting person and the clock, built once per command."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from casekit.core.config import CONFIG_FILE, Config
+from casekit.core.timeutil import parse_datetime
+from casekit.errors import CasekitError, NotARepository, UsageError
+from casekit.store.configfile import load_config
+
+_IDENT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person a change is recorded for: `login` goes in history, name/email in git."""
+
+    login: str
+    name: str
+    email: str
+
+    @property
+    def ident(self) -> str:
+        return f"{self.login} <{self.email}>" if self.email else self.login
+
+
+@dataclass
+class Env:
+    """Everything a command needs from its surroundings; tests build their own."""
+
+    repo_flag: str | None = None
+    actor_flag: str | None = None
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    cwd: Path = field(default_factory=Path.cwd)
+    # True while `init --example` replays recorded history: automatic follow-ups are off,
+    # because the recorded cases already contain whatever they produced.
+    replaying: bool = False
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        """The case repository: --repo, else CASEKIT_REPO, else the enclosing git work tree."""
+        given = self.repo_flag or self.environ.get("CASEKIT_REPO")
+        if given:
+            root = (self.cwd / given).resolve()
+            if not (root / CONFIG_FILE).is_file():
+                raise NotARepository(
+                    f"{root} is not a case repository (no {CONFIG_FILE}); "
+                    "run `casekit init` there or point --repo at one"
+                )
+            return root
+        for candidate in (self.cwd, *self.cwd.parents):
+            if (candidate / ".git").exists():
+                if (candidate / CONFIG_FILE).is_file():
+                    return candidate.resolve()
+                break
+        raise NotARepository(
+            "not inside a case repository (no git work tree with casekit.yaml here); "
+            "run `casekit init PATH` or pass --repo PATH"
+        )
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.root)
+        return self._config
+
+    def now(self, tz: tzinfo | None = None) -> datetime:
+        """The current time, or CASEKIT_NOW when set (for tests and replaying a day)."""
+        tz = tz or self.config.tz
+        fixed = self.environ.get("CASEKIT_NOW")
+        if fixed:
+            try:
+                return parse_datetime(fixed, tz)
+            except ValueError as exc:
+                raise UsageError(f"CASEKIT_NOW: {exc}") from None
+        return datetime.now(tz)
+
+    def actor(self) -> Actor:
+        """Who is acting: --actor, else CASEKIT_ACTOR, else git's user.name and user.email."""
+        given = self.actor_flag or self.environ.get("CASEKIT_ACTOR")
+        if given:
+            return resolve_actor(given, self.config)
+        name, email = _git_identity(self.root)
+        if not name and not email:
+            raise CasekitError("no actor: pass --actor LOGIN, set CASEKIT_ACTOR, or set git config user.name")
+        person = self.config.person(email) if email else None
+        person = person or (self.config.person(name) if name else None)
+        if person:
+            return Actor(person.login, person.name, person.email or email)
+        return Actor(name or email, name or email, email)
+
+
+def resolve_actor(text: str, config: Config) -> Actor:
+    """An actor from 'login', 'Name <email>' or an email, matched to the config's people."""
+    text = text.strip()
+    match = _IDENT.match(text)
+    name, email = (match["name"], match["email"]) if match else (text, "")
+    if not match and "@" in text:
+        name, email = "", text
+    person = config.person(email) if email else None
+    person = person or (config.person(name) if name else None)
+    if person:
+        return Actor(person.login, person.name, person.email or email)
+    if not (name or email) or any(c in name for c in "\n<>"):
+        raise UsageError(f"--actor {text!r} is not a login or 'Name <email>'")
+    login = name or email.split("@")[0]
+    return Actor(login, name or login, email)
+
+
+def _git_identity(root: Path) -> tuple[str, str]:
+    try:
+        out = subprocess.run(
+            ["git", "config", "--get-regexp", r"^user\.(name|email)$"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    except OSError:
+        return "", ""
+    values = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    return values.get("user.name", "").strip(), values.get("user.email", "").strip()

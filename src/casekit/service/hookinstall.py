@@ -1,0 +1,114 @@
+"""`casekit hooks install`: put the repository's hooks/ into a clone (or a server's bare
+repository) and wire up the merge driver for case files.
+
+A clone gets pre-commit and commit-msg, copied from the case repository's own `hooks/`
+folder (casekit's bundled copies when it has none) into git's hooks folder, plus these
+settings in the clone's git config:
+- `casekit.python`: this Python, which the hook scripts run (`python -m casekit.githooks`);
+- `merge.casekit.driver`: the merge driver that `.gitattributes` names for case files;
+- `core.hooksPath` is respected: hooks go wherever git looks for them.
+A server (`--server PATH`, a bare repository) gets pre-receive and `casekit.python`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from casekit.errors import Refused
+from casekit.resources import bundled
+from casekit.vcs.git import git_dir, run_git
+
+CLIENT_HOOKS = ("pre-commit", "commit-msg")
+SERVER_HOOKS = ("pre-receive",)
+MARKER = b"casekit-hook"
+MERGE_ATTRIBUTE = "cases/**/*.yaml merge=casekit"
+DRIVER_NAME = "casekit case files: histories merged by time, replayed through the workflow"
+
+
+def hook_source(root: Path | None, name: str) -> bytes:
+    """The hook script: the case repository's own copy if it has one, else casekit's."""
+    if root is not None and (root / "hooks" / name).is_file():
+        return (root / "hooks" / name).read_bytes()
+    return (bundled("hooks") / name).read_bytes()
+
+
+def _write_hook(
+    folder: Path, name: str, content: bytes, force: bool, keep_foreign: bool = False
+) -> Path | None:
+    target = folder / name
+    if target.exists() and not force:
+        current = target.read_bytes()
+        if current != content and MARKER not in current:
+            if keep_foreign:
+                return None
+            raise Refused(
+                f"{target} is a hook that is not casekit's; move it aside (or merge it into "
+                "casekit's), or pass --force to replace it"
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    target.chmod(0o755)
+    return target
+
+
+def driver_command(python: str | None = None) -> str:
+    return f"{shlex.quote(python or sys.executable)} -m casekit.githooks merge-driver %O %A %B %P"
+
+
+def configure_merge_driver(root: Path) -> None:
+    """Set git's merge.casekit.* for this clone, and the attribute where the repository lacks it."""
+    run_git(root, "config", "merge.casekit.name", DRIVER_NAME)
+    run_git(root, "config", "merge.casekit.driver", driver_command())
+    attributes = root / ".gitattributes"
+    text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
+    if "merge=casekit" not in text:
+        info = git_dir(root) / "info" / "attributes"
+        info.parent.mkdir(parents=True, exist_ok=True)
+        current = info.read_text(encoding="utf-8") if info.is_file() else ""
+        if MERGE_ATTRIBUTE not in current:
+            info.write_text(
+                current + ("" if current.endswith("\n") or not current else "\n") + MERGE_ATTRIBUTE + "\n"
+            )
+
+
+def merge_driver_configured(root: Path) -> bool:
+    return bool(run_git(root, "config", "--get", "merge.casekit.driver", check=False).strip())
+
+
+def hooks_folder(git_path_root: Path, *git_args: str) -> Path:
+    out = run_git(git_path_root, *git_args, "rev-parse", "--git-path", "hooks").decode().strip()
+    folder = Path(out)
+    return folder if folder.is_absolute() else (git_path_root / folder)
+
+
+def install_hooks(root: Path, *, force: bool = False, keep_foreign: bool = False) -> list[Path]:
+    """Install the client hooks and the merge driver into the clone at `root`. A hook that
+    is not casekit's is refused (`force` replaces it; `keep_foreign`, for `casekit init`
+    in an existing repository, leaves it in place)."""
+    folder = hooks_folder(root)
+    written = [
+        _write_hook(folder, name, hook_source(root, name), force, keep_foreign) for name in CLIENT_HOOKS
+    ]
+    installed = [path for path in written if path is not None]
+    run_git(root, "config", "casekit.python", sys.executable)
+    configure_merge_driver(root)
+    return installed
+
+
+def install_server_hooks(repository: Path, *, force: bool = False) -> list[Path]:
+    """Install pre-receive into a (bare) repository that clones push to."""
+    repository = repository.resolve()
+    if not repository.is_dir():
+        raise Refused(f"{repository} does not exist; give the path of the server's bare repository")
+    probe = run_git(repository, "rev-parse", "--git-dir", check=False).strip()
+    if not probe:
+        raise Refused(f"{repository} is not a git repository")
+    gdir = Path(probe.decode())
+    gdir = gdir if gdir.is_absolute() else repository / gdir
+    folder = hooks_folder(gdir, f"--git-dir={gdir}")
+    written = [_write_hook(folder, name, hook_source(None, name), force) for name in SERVER_HOOKS]
+    installed = [path for path in written if path is not None]
+    run_git(gdir, f"--git-dir={gdir}", "config", "casekit.python", sys.executable)
+    return installed

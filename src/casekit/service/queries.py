@@ -1,0 +1,211 @@
+"""Read-only services behind show, list, log and validate; they return text to print."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casekit.core.casefile import customer_of, history_of
+from casekit.core.config import Config
+from casekit.core.listview import LIST_COLUMNS, select, split_values
+from casekit.errors import Problem, UsageError
+from casekit.index.reader import find_case
+from casekit.render.output import short_time, table, to_csv, to_json, truncate
+from casekit.service.env import Env
+from casekit.store.casefiles import parse_case, relpath
+
+
+def show_case(env: Env, reference: str, output: str) -> str:
+    path = find_case(env.root, env.config, reference)
+    raw = path.read_bytes()
+    if output == "json":
+        from casekit.render.due import deadline_status
+
+        case = parse_case(env.root, path, raw)
+        status = deadline_status(case, env.config, env.now(env.config.tz))
+        return to_json({**case, "deadline_status": status} if status else case)
+    return raw.decode("utf-8").rstrip("\n")
+
+
+def show_deadlines(env: Env, reference: str) -> list[str]:
+    """Each deadline of a case and its state now, one line each (for people)."""
+    from casekit.render.due import status_lines
+
+    path = find_case(env.root, env.config, reference)
+    case = parse_case(env.root, path, path.read_bytes())
+    return status_lines(case, env.config, env.now(env.config.tz))
+
+
+def list_cases(
+    env: Env,
+    *,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str] | None,
+    assignees: Sequence[str] | None,
+    output: str,
+    overdue: bool = False,
+) -> str:
+    from casekit.index.reader import CaseFilter, answer_from_listings
+    from casekit.render.due import due_cell
+
+    config = env.config
+    now = env.now(config.tz)
+    select([], config, kinds=kinds, statuses=statuses, assignees=assignees)  # unknown names: say so now
+    where = CaseFilter.of(
+        kinds=split_values(kinds) or None,
+        statuses=split_values(statuses) or None,
+        assignees=split_values(assignees) or None,
+        overdue_at=now if overdue else None,
+    )
+
+    kind_labels = {name: kind.label.zh for name, kind in config.kinds.items()}
+    priority_labels = {name: label.zh for name, label in config.priorities.items()}
+
+    def text(listed: list[Mapping[str, Any]]) -> str:
+        # `select` and the rows' own `overdue` column apply `where` exactly (the rows judge
+        # every deadline anyway): the index only narrows.
+        chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
+        rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
+        if overdue:
+            rows = [row for row in rows if row["overdue"]]
+        if output == "json":
+            return to_json(rows)
+        if output == "csv":
+            return to_csv(rows, LIST_COLUMNS).rstrip("\n")
+        if not rows:
+            return "no cases match"
+        headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
+        body = [
+            [
+                r["id"],
+                _label(kind_labels, r["kind"]),
+                r["status_label"],
+                _label(priority_labels, r["priority"]),
+                truncate(str(r["title"] or ""), 28),
+                r["customer"],
+                r["assignee"] or "",
+                short_time(r["opened_at"]),
+                due_cell(r),
+            ]
+            for r in rows
+        ]
+        return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
+
+    return answer_from_listings(env.root, text, where, checked=False)
+
+
+def _label(labels: Mapping[str, str], value: Any) -> Any:
+    """The Chinese label of a kind or priority name; anything else (unknown, or a list
+    written by hand) as it is."""
+    return labels.get(value, value) if isinstance(value, str) else value
+
+
+def case_log(env: Env, reference: str, output: str) -> str:
+    from casekit.vcs.history import read_commits
+
+    path = find_case(env.root, env.config, reference)
+    commits = read_commits(env.root, (relpath(env.root, path),), with_files=False)
+    rows = [
+        {
+            "commit": c.sha,
+            "at": c.when,
+            "actor": c.trailer("Case-Actor") or f"{c.author_name} <{c.author_email}>",
+            "action": c.trailer("Case-Action") or "(no trailers)",
+            "from": c.trailer("Case-From"),
+            "to": c.trailer("Case-To"),
+            "subject": c.subject,
+            "note": c.note,
+            "trailers": dict(c.trailers),
+        }
+        for c in commits
+    ]
+    if output == "json":
+        return to_json(rows)
+    if output == "csv":
+        return to_csv(rows, ["commit", "at", "actor", "action", "from", "to", "subject", "note"]).rstrip("\n")
+    body = [
+        [
+            str(r["commit"])[:10],
+            short_time(r["at"]),
+            str(r["actor"]).split(" <")[0],
+            r["action"],
+            f"{r['from']} -> {r['to']}" if r["from"] else (r["to"] or ""),
+            truncate(str(r["note"] or "").replace("\n", " "), 40),
+        ]
+        for r in rows
+    ]
+    return table(body, ["Commit", "At", "Actor", "Action", "State", "Note"])
+
+
+def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Problem], int]:
+    """Every problem in the config and the case files (all of them, or those given)."""
+    from casekit.core.validation import check_case, check_tree, validate_docs
+    from casekit.index.reader import read_cases
+    from casekit.store.configfile import read_config
+
+    root = env.root
+    config, problems = read_config(root)
+    if config is None:
+        return problems, 0
+    targets = None
+    if paths:
+        targets = []
+        for path in paths:
+            resolved = (env.cwd / path).resolve()
+            if not resolved.exists():
+                raise UsageError(f"{path}: no such file or folder")
+            targets.append(resolved)
+    templates = root.resolve() / "templates"
+    in_templates = [t for t in targets or [] if t == templates or templates in t.parents]
+    case_targets = None if targets is None else [t for t in targets if t not in in_templates]
+    docs, parse_problems = read_cases(root, case_targets)
+    problems += parse_problems
+    if targets is None:
+        from casekit.progress import Progress
+
+        with Progress("validating cases", len(docs)) as progress:
+            problems += validate_docs(docs, config, progress.update)
+        problems += check_tree(root, config)
+    else:
+        problems += [p for doc in docs for p in check_case(doc, config)]
+        prefixes = [relpath(root, t) for t in in_templates]
+        if prefixes:
+            problems += [
+                p
+                for p in check_tree(root, config)
+                if any(p.path == pre or p.path.startswith(pre.rstrip("/") + "/") for pre in prefixes)
+            ]
+    return sorted(problems, key=lambda p: (p.path, p.line or 0)), len(docs)
+
+
+def case_row(
+    case: Mapping[str, Any], config: Config, now: datetime | None = None, *, count_breaches: bool = True
+) -> dict[str, Any]:
+    """A case's summary row; with `now`, also its next deadline, what is overdue then and
+    (unless `count_breaches` is off: the table does not show it) how many were breached."""
+    kind_name = case.get("kind")
+    kind = config.kinds.get(kind_name) if isinstance(kind_name, str) else None  # a hand-written list: none
+    status = str(case.get("status", ""))
+    history = history_of(case)
+    customer = customer_of(case)
+    row = {
+        "id": case.get("id"),
+        "kind": case.get("kind"),
+        "status": status,
+        "status_label": kind.state_label(status) if kind else status,
+        "priority": case.get("priority"),
+        "title": case.get("title"),
+        "customer": customer.get("name"),
+        "phone": customer.get("phone"),
+        "channel": case.get("channel"),
+        "assignee": case.get("assignee"),
+        "opened_at": case.get("opened_at"),
+        "updated_at": history[-1].get("at") if history else case.get("opened_at"),
+    }
+    if now is not None:
+        from casekit.render.due import list_columns
+
+        row.update(list_columns(case, config, now, count_breaches=count_breaches))
+    return row

@@ -1,0 +1,83 @@
+"""The `resolve` history action: how a conflict between two clones' moves was settled.
+
+Written by `casekit resolve-conflict`, one entry in one commit, after the other clone's
+entries. It records everything neither side may lose:
+
+```yaml
+- at: 2026-11-23T11:00:00+08:00
+  by: wang.fang
+  action: resolve
+  from: investigating          # the state the remote's moves left the case in
+  to: rejected                 # the state after the moves this clone kept
+  kept: [{at: ..., by: wang.fang, action: move, from: assessing, to: rejected, ...}]
+  overrides: [{at: ..., by: li.na, action: move, from: assessing, to: investigating}]
+  note: ...
+```
+
+With `--keep theirs` the entry has no `from`/`to`, and this clone's entries are kept, word
+for word, under `discarded`. Replaying the history, a `resolve` entry is valid when it
+starts from the state the case was in, and the moves it keeps are allowed by the workflow,
+follow one another and start from a state the case was in before the conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
+from typing import Any
+
+from casekit.core.casefile import HISTORY_ACTIONS
+from casekit.core.config import KindSpec
+from casekit.core.workflow import STATE_REPLAYERS, transition_rule
+
+RESOLVE = "resolve"
+
+
+def kept_moves(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    kept = entry.get("kept")
+    if not isinstance(kept, list):
+        return []
+    return [e for e in kept if isinstance(e, Mapping) and e.get("action") == "move"]
+
+
+def replay_resolve(
+    kind: KindSpec, entry: Mapping[str, Any], state: str | None, seen: Sequence[str]
+) -> tuple[str | None, list[str]]:
+    reasons: list[str] = []
+    for key in ("kept", "discarded", "overrides"):
+        if key in entry and not isinstance(entry[key], list):
+            reasons.append(f"has '{key}' that is not a list of history entries")
+    moves = kept_moves(entry)
+    if "to" not in entry:
+        if moves:
+            reasons.append("keeps moves but records no 'to' state")
+        return state, reasons
+    source, target = entry.get("from"), entry.get("to")
+    if source != state:
+        reasons.append(f"resolves a conflict from {source!r} but the case was {state!r} then")
+    if not moves:
+        if source != target:
+            reasons.append("changes the state without keeping any move")
+        return target, reasons
+    first = moves[0].get("from")
+    if first not in seen:
+        reasons.append(f"keeps a move from {first!r}, a state the case was never in")
+    for move in moves:
+        if transition_rule(kind, str(move.get("from")), str(move.get("to"))) is None:
+            reasons.append(
+                f"keeps the move {move.get('from')} -> {move.get('to')}, which the workflow does not allow"
+            )
+    for earlier, later in pairwise(moves):
+        if earlier.get("to") != later.get("from"):
+            reasons.append(
+                f"keeps moves that do not follow one another ({earlier.get('to')} then {later.get('from')})"
+            )
+    if moves[-1].get("to") != target:
+        reasons.append(f"ends in {target!r} but the moves it keeps end in {moves[-1].get('to')!r}")
+    return target, reasons
+
+
+def register() -> None:
+    """Called by `casekit.core.registry.load_features`."""
+    HISTORY_ACTIONS.add(RESOLVE)
+    STATE_REPLAYERS.add(RESOLVE, replay_resolve)

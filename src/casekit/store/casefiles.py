@@ -1,0 +1,66 @@
+"""Case files on disk: where each lives, finding one by ID, reading and writing them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from casekit.core.ids import CASES_DIR
+from casekit.errors import Refused
+
+
+def iter_case_files(root: Path) -> Iterator[Path]:
+    """Every case file under cases/, in path order (kind, year, month, ID)."""
+    base = root / CASES_DIR
+    if base.is_dir():
+        yield from _walk(base)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        elif entry.name.endswith(".yaml"):
+            yield Path(entry.path)
+
+
+def relpath(root: Path, path: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Replace a file's content in one step, so a crash never leaves half a case file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def parse_case(root: Path, path: Path, raw: bytes, *, for_rewrite: bool = False) -> Any:
+    """Parse a case file's bytes; a broken file is one error naming the file and line."""
+    from casekit.codec.quickload import load
+    from casekit.codec.yamlio import YamlSyntaxError, load_round_trip
+
+    rel = relpath(root, path)
+    try:
+        data = load_round_trip(raw.decode("utf-8")) if for_rewrite else load(raw)
+    except UnicodeDecodeError:
+        raise Refused(f"{rel} is not UTF-8 text; save it as UTF-8") from None
+    except YamlSyntaxError as exc:
+        where = f"{rel}:{exc.line}" if exc.line else rel
+        raise Refused(f"{where}: {exc}; fix the file, then run `casekit validate`") from None
+    if not isinstance(data, dict) or not isinstance(data.get("history"), list):
+        raise Refused(f"{rel} is not a case file (no history list); run `casekit validate`")
+    return data
