@@ -186,12 +186,3 @@ def test_working_time_between_splits_and_never_exceeds_elapsed_time(
     end = middle + second * 3
     assert calendar.between(start, middle) + calendar.between(middle, end) == calendar.between(start, end)
     assert timedelta(0) <= calendar.between(start, end) <= end - start
-
-
-@settings(max_examples=200, deadline=None)
-@given(starts)
-def test_next_working_instant_is_working_time_and_not_earlier(start: datetime) -> None:
-    moment = CHINA.next_working_instant(start)
-    assert moment >= start
-    assert CHINA.is_working_time(moment)
-    assert CHINA.between(start, moment) == timedelta(0)

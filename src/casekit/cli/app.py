@@ -114,7 +114,7 @@ def main() -> None:
     """Entry point: user mistakes print one sentence to stderr and exit 1 (2 for usage)."""
     try:
         # Feature modules are not imported here: reading any registry imports them first
-        # (`casekit.features`), so `show` and `list` never pay for them.
+        # (`casekit.core.registry`), so `show` and `list` never pay for them.
         _narrowed(sys.argv[1:])()
     except CasekitError as exc:
         sys.stderr.write(f"casekit: {exc}\n")

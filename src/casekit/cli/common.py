@@ -63,9 +63,9 @@ class TextFormat(StrEnum):
 
 
 def make_env(repo: str | None = None, actor: str | None = None) -> Env:
-    from casekit.service.env import Env  # imported here: `casekit --help` needs no config reader
+    from casekit.service.env import process_env  # imported here: `casekit --help` needs no config reader
 
-    return Env(repo_flag=repo or Globals.repo, actor_flag=actor or Globals.actor)
+    return process_env(repo or Globals.repo, actor or Globals.actor)
 
 
 def echo(text: str) -> None:

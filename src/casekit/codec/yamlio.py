@@ -48,10 +48,6 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _TAG = "tag:yaml.org,2002:"
 
 
-def is_timestamp_text(text: str) -> bool:
-    return bool(_TIMESTAMP.match(text))
-
-
 def yaml_int(text: str) -> int:
     """An integer as YAML 1.2 reads it (underscores allowed, 0b/0o/0x prefixes)."""
     cleaned = text.replace("_", "")

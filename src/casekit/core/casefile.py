@@ -207,3 +207,16 @@ def customer_address(customer: Mapping[str, Any], lang: str = "zh") -> str:
         bare = name[: -len(salutation)] if name.endswith(salutation) and len(name) > len(salutation) else name
         return f"{_SALUTATION_EN[salutation]} {bare}"
     return name if name.endswith(salutation) else f"{name}{salutation}"
+
+
+def customer_key(case: Mapping[str, Any]) -> str:
+    """Who the customer is, for counting distinct customers: their account (a
+    `customer_account` field), else their phone, else their name."""
+    account = fields_of(case).get("customer_account")
+    if isinstance(account, str) and account.strip():
+        return "account:" + account.strip()
+    who = customer_of(case)
+    phone = who.get("phone")
+    if isinstance(phone, str) and phone.strip():
+        return "phone:" + phone.strip()
+    return "name:" + str(who.get("name", "")).strip()

@@ -34,7 +34,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from casekit.codec.yamlio import locate
 from casekit.core.casefile import HISTORY_ACTIONS, history_of
 from casekit.core.commits import CommitRecord
 from casekit.core.config import Config, KindSpec, Person, parse_config
+from casekit.core.timeutil import stored_instant
 from casekit.core.validation import CaseDoc, check_case, parse_doc
 from casekit.core.workflow import (
     APPROVER_ROLE,
@@ -59,7 +59,9 @@ _EMAIL = re.compile(r"<([^<>]*)>")
 
 
 @dataclass(frozen=True)
-class Finding:
+class ChangeFinding:
+    """What is wrong with a change to one case: the rule it breaks, and where in the file."""
+
     rule: str
     message: str
     line: int | None = None
@@ -88,7 +90,7 @@ class Signature:
 @dataclass
 class CaseReport:
     case_id: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ChangeFinding] = field(default_factory=list)
     # The change contains a move only some people may make (a role or an approval).
     privileged: bool = False
 
@@ -121,7 +123,7 @@ class Violation:
 
 
 def place(
-    path: str, report: CaseReport | list[Finding], case: str = "", commit: str | None = None
+    path: str, report: CaseReport | list[ChangeFinding], case: str = "", commit: str | None = None
 ) -> list[Violation]:
     findings = report.findings if isinstance(report, CaseReport) else report
     case_id = report.case_id if isinstance(report, CaseReport) else case
@@ -215,7 +217,9 @@ def check_case_change(
     if after is None:
         if before is not None:
             report.findings.append(
-                Finding("delete", "the case file is deleted; cases are never deleted: close them instead")
+                ChangeFinding(
+                    "delete", "the case file is deleted; cases are never deleted: close them instead"
+                )
             )
         return report
     doc = _parse_new(path, after, report)
@@ -237,10 +241,10 @@ def check_case_change(
     if old_doc is None and before is not None:
         added = []  # the previous version was unreadable: nothing to tell old entries from new
     kind = config.kinds.get(str(case.get("kind")))
-    structural: list[Finding] = []
+    structural: list[ChangeFinding] = []
     if lost is not None:
         structural.append(
-            Finding(
+            ChangeFinding(
                 "append-only",
                 f"history entry {lost + 1} ({describe_entry(old_history[lost])}) was changed or removed; "
                 "history is append-only: record a correction as a new entry",
@@ -250,11 +254,13 @@ def check_case_change(
     elif old_doc is None:
         if before is None and (len(history) != 1 or history[0].get("action") != "open"):
             structural.append(
-                Finding("open", "a new case file holds only its 'open' entry; open cases with `casekit new`")
+                ChangeFinding(
+                    "open", "a new case file holds only its 'open' entry; open cases with `casekit new`"
+                )
             )
     elif not added and case != old_case:
         structural.append(
-            Finding(
+            ChangeFinding(
                 "history",
                 "the case changes without a new history entry; record every change with casekit "
                 "(move, note, update, assign...)",
@@ -262,7 +268,7 @@ def check_case_change(
         )
     elif len(added) > 1:
         structural.append(
-            Finding(
+            ChangeFinding(
                 "history",
                 f"{len(added)} history entries are added at once; "
                 "each change is its own commit with one entry",
@@ -280,7 +286,9 @@ def check_case_change(
             report.findings += _trailer_agreement(doc, added[0], commit, author, check_time)
         moved_lines = {f.line for f in moves if f.line is not None}
         schema = [p for p in schema if p.line not in moved_lines]
-    report.findings[:0] = [Finding("schema", _strip_id(p.message, report.case_id), p.line) for p in schema]
+    report.findings[:0] = [
+        ChangeFinding("schema", _strip_id(p.message, report.case_id), p.line) for p in schema
+    ]
     return report
 
 
@@ -290,12 +298,12 @@ def check_added_entries(
     added: Sequence[int],
     config: Config,
     actor_for: Callable[[Mapping[str, Any]], Mover],
-) -> tuple[list[Finding], bool]:
+) -> tuple[list[ChangeFinding], bool]:
     """Replay the history; check each added entry's state change against the workflow and
     every guard, as the person `actor_for(entry)` making it. Returns findings and whether
     any of the moves needed a supervisor (a role or an approval)."""
     history = history_of(doc.data)
-    findings: list[Finding] = []
+    findings: list[ChangeFinding] = []
     privileged = False
     state: str | None = None
     added_set = set(added)
@@ -315,20 +323,20 @@ def check_added_entries(
         label = f"history entry {position + 1}"
         actor = actor_for(entry)
         if action in STATE_REPLAYERS:
-            findings += [Finding("transition", f"{label} {reason}", line) for reason in reasons]
+            findings += [ChangeFinding("transition", f"{label} {reason}", line) for reason in reasons]
             moves = _kept(entry)
         elif action in STATE_CHANGING_ACTIONS and "to" in entry:
             source, target = entry.get("from"), entry.get("to")
             if source != before:
                 findings.append(
-                    Finding(
+                    ChangeFinding(
                         "transition", f"{label} moves from {source!r} but the case was {before!r} then", line
                     )
                 )
                 continue
             if transition_rule(kind, str(source), str(target)) is None:
                 findings.append(
-                    Finding(
+                    ChangeFinding(
                         "transition",
                         f"{label}: {refusal_for_unknown_move(kind, str(source), str(target))}",
                         line,
@@ -341,7 +349,7 @@ def check_added_entries(
         for move in moves:
             found, needs = _check_move(doc.data, kind, history[:position], move, entry, config, actor, label)
             for finding in found:
-                findings.append(Finding(finding.rule, finding.message, line))
+                findings.append(ChangeFinding(finding.rule, finding.message, line))
             privileged = privileged or needs
     return findings, privileged
 
@@ -362,7 +370,7 @@ def _check_move(
     config: Config,
     actor: Mover,
     label: str,
-) -> tuple[list[Finding], bool]:
+) -> tuple[list[ChangeFinding], bool]:
     source, target = str(move.get("from")), str(move.get("to"))
     rule = transition_rule(kind, source, target)
     if rule is None:
@@ -382,14 +390,14 @@ def _check_move(
         changes=changes if isinstance(changes, Mapping) else {},
     )
     findings = [
-        Finding(_rule_name(guard), f"{label} ({source} -> {target}, as {actor.login}): {reason}")
+        ChangeFinding(_rule_name(guard), f"{label} ({source} -> {target}, as {actor.login}): {reason}")
         for guard in GUARDS
         for reason in guard(request, config)
     ]
     reasons = approval_reasons(request, config)
     if reasons and not findings and move is entry and entry.get("approved_by") != actor.login:
         findings.append(
-            Finding(
+            ChangeFinding(
                 "approval",
                 f"{label} ({source} -> {target}) needs a supervisor's approval ({'; '.join(reasons)}) "
                 f"but does not record approved_by: {actor.login}",
@@ -398,7 +406,9 @@ def _check_move(
     return findings, rule.role is not None or bool(reasons)
 
 
-def _actor_findings(doc: CaseDoc, added: Sequence[int], config: Config, author: Identity) -> list[Finding]:
+def _actor_findings(
+    doc: CaseDoc, added: Sequence[int], config: Config, author: Identity
+) -> list[ChangeFinding]:
     history = history_of(doc.data)
     author_person = person_for(config, author)
     findings = []
@@ -407,7 +417,7 @@ def _actor_findings(doc: CaseDoc, added: Sequence[int], config: Config, author: 
         claimed = config.person(str(by)) if by is not None else None
         if claimed is not None and claimed != author_person:
             findings.append(
-                Finding(
+                ChangeFinding(
                     "actor",
                     f"history entry {position + 1} is by {by} but the change is made by {author}; "
                     "record changes as yourself",
@@ -417,11 +427,11 @@ def _actor_findings(doc: CaseDoc, added: Sequence[int], config: Config, author: 
     return findings
 
 
-def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecord) -> list[Finding]:
+def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecord) -> list[ChangeFinding]:
     ids = commit.trailer_values("Case-Id")
     if not ids or commit.trailer("Case-Action") is None:
         return [
-            Finding(
+            ChangeFinding(
                 "trailers",
                 "the commit changes the case without casekit's trailers (Case-Id, Case-Kind, Case-Action, "
                 "Case-Actor); change cases with casekit commands",
@@ -429,18 +439,22 @@ def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecor
         ]
     findings = []
     if case_id not in ids:
-        findings.append(Finding("trailers", f"the commit's Case-Id names {', '.join(ids)}, not {case_id}"))
+        findings.append(
+            ChangeFinding("trailers", f"the commit's Case-Id names {', '.join(ids)}, not {case_id}")
+        )
     kind = commit.trailer("Case-Kind")
     if kind is not None and kind != case.get("kind"):
         findings.append(
-            Finding("trailers", f"the commit's Case-Kind is {kind!r} but the case is a {case.get('kind')}")
+            ChangeFinding(
+                "trailers", f"the commit's Case-Kind is {kind!r} but the case is a {case.get('kind')}"
+            )
         )
     return findings
 
 
 def _trailer_agreement(
     doc: CaseDoc, position: int, commit: CommitRecord, author: Identity, check_time: bool
-) -> list[Finding]:
+) -> list[ChangeFinding]:
     pass
 
     if commit.trailer("Case-Action") is None:
@@ -449,14 +463,14 @@ def _trailer_agreement(
     line = _line(doc, position)
     label = f"history entry {position + 1} ({describe_entry(entry)})"
     findings = [
-        Finding("trailers", f"{label} disagrees with the commit: {difference}", line)
+        ChangeFinding("trailers", f"{label} disagrees with the commit: {difference}", line)
         for difference in compare_entry(entry, commit, check_time=check_time)
     ]
     approver = entry.get("approved_by")
     trailer = commit.trailer("Case-Approved-By")
     if approver is not None and (trailer is None or trailer.split(" <")[0] != approver):
         findings.append(
-            Finding(
+            ChangeFinding(
                 "trailers",
                 f"{label} is approved by {approver} but the commit's Case-Approved-By is {trailer!r}",
                 line,
@@ -465,7 +479,7 @@ def _trailer_agreement(
     actor = commit.trailer("Case-Actor") or ""
     if "<" in actor and author.email and email_of(actor) != author.email:
         findings.append(
-            Finding("actor", f"the commit's Case-Actor is {actor} but its author is {author}", line)
+            ChangeFinding("actor", f"the commit's Case-Actor is {actor} but its author is {author}", line)
         )
     return findings
 
@@ -479,7 +493,7 @@ def check_merged_case(
     if after is None:
         if any(p is not None for p in parents):
             report.findings.append(
-                Finding("delete", "the merge deletes the case file; cases are never deleted")
+                ChangeFinding("delete", "the merge deletes the case file; cases are never deleted")
             )
         return report
     doc = _parse_new(path, after, report)
@@ -496,7 +510,7 @@ def check_merged_case(
             known |= {p.message for p in check_case(parent_doc, config)}
             histories.append(history_of(parent_doc.data))
     report.findings += [
-        Finding("schema", _strip_id(p.message, report.case_id), p.line)
+        ChangeFinding("schema", _strip_id(p.message, report.case_id), p.line)
         for p in check_case(doc, config)
         if p.message not in known
     ]
@@ -505,7 +519,7 @@ def check_merged_case(
         _, lost = split_history(old, history)
         if lost is not None:
             report.findings.append(
-                Finding(
+                ChangeFinding(
                     "append-only",
                     f"the merge drops or changes history entry {lost + 1} ({describe_entry(old[lost])}) "
                     f"of parent {number}",
@@ -520,7 +534,7 @@ def check_merged_case(
         used[key] += 1
         if used[key] > allowed[key]:
             report.findings.append(
-                Finding(
+                ChangeFinding(
                     "merge",
                     f"history entry {position + 1} ({describe_entry(entry)}) is in neither parent; "
                     "a merge adds no entries of its own",
@@ -530,27 +544,29 @@ def check_merged_case(
     return report
 
 
-def check_config_change(parent_config: Config | None, after: bytes | None, author: Identity) -> list[Finding]:
+def check_config_change(
+    parent_config: Config | None, after: bytes | None, author: Identity
+) -> list[ChangeFinding]:
     """casekit.yaml changed: it must stay valid, and (once there are supervisors) only a
     supervisor may change the rules everyone else is checked against."""
-    findings: list[Finding] = []
+    findings: list[ChangeFinding] = []
     if after is None:
-        findings.append(Finding("config", "casekit.yaml is deleted; every case repository needs it"))
+        findings.append(ChangeFinding("config", "casekit.yaml is deleted; every case repository needs it"))
     else:
         try:
             text = after.decode("utf-8")
         except UnicodeDecodeError:
             text = None
-            findings.append(Finding("config", "casekit.yaml is not UTF-8 text"))
+            findings.append(ChangeFinding("config", "casekit.yaml is not UTF-8 text"))
         if text is not None:
             _, problems = parse_config(text, Path("casekit.yaml"))
-            findings += [Finding("config", p.message, p.line) for p in problems]
+            findings += [ChangeFinding("config", p.message, p.line) for p in problems]
     if parent_config is not None:
         supervisors = [p.login for p in parent_config.people.values() if p.has_role(APPROVER_ROLE)]
         person = person_for(parent_config, author)
         if supervisors and (person is None or not person.has_role(APPROVER_ROLE)):
             findings.append(
-                Finding(
+                ChangeFinding(
                     "config-change",
                     f"casekit.yaml is changed by {author}, who is not a {APPROVER_ROLE}; "
                     f"only {', '.join(supervisors)} may change the rules",
@@ -571,7 +587,7 @@ _SIGNATURE_WORDS = {
 
 def signature_findings(
     mode: str, privileged: bool, signature: Signature | None, author: Identity, config: Config
-) -> list[Finding]:
+) -> list[ChangeFinding]:
     """Where `sync.signed` asks for it: a good signature, made by the commit's author."""
     if mode == "none" or (mode == "supervisor" and not privileged):
         return []
@@ -579,14 +595,16 @@ def signature_findings(
     status = signature.status if signature is not None else "N"
     if status == "N":
         return [
-            Finding(
+            ChangeFinding(
                 "signature",
                 f"the commit is not signed, but casekit.yaml asks for a verified signature on {what} "
                 "(sync.signed); sign commits with `git config commit.gpgsign true`",
             )
         ]
     if status != "G":
-        return [Finding("signature", f"the commit's signature is {_SIGNATURE_WORDS.get(status, status)}")]
+        return [
+            ChangeFinding("signature", f"the commit's signature is {_SIGNATURE_WORDS.get(status, status)}")
+        ]
     signer = signature.signer if signature is not None else ""
     if email_of(signer) == author.email and author.email:
         return []
@@ -594,7 +612,7 @@ def signature_findings(
     if signer_person is not None and signer_person == person_for(config, author):
         return []
     return [
-        Finding(
+        ChangeFinding(
             "signature", f"the commit is signed by {signer or 'an unknown key'}, not by its author {author}"
         )
     ]
@@ -604,15 +622,13 @@ def _parse_new(path: str, after: bytes, report: CaseReport) -> CaseDoc | None:
     """The new content parsed, or None with its syntax problems added to the report."""
     doc, syntax = parse_doc(path, after)
     if doc is None:
-        report.findings += [Finding("schema", p.message, p.line) for p in syntax]
+        report.findings += [ChangeFinding("schema", p.message, p.line) for p in syntax]
     return doc
 
 
 def _same_instant(a: Any, b: str) -> bool:
-    try:
-        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(b)
-    except ValueError:
-        return False
+    first = stored_instant(a)
+    return first is not None and first == stored_instant(b)
 
 
 def _describe(entry: Mapping[str, Any]) -> str:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+
+from casekit.core.timeutil import stored_instant
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$")
-_RECORD = "\x1e"
-_UNIT = "\x1f"
+RECORD_SEPARATOR = "\x1e"
+UNIT_SEPARATOR = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,14 @@ class CommitRecord:
     # git's %G? and %GS, read only when asked for (checking a signature costs a process)
     signature: str = ""
     signer: str = ""
+
+    @property
+    def instant(self) -> datetime:
+        """The author date (git writes it with its offset)."""
+        moment = stored_instant(self.when)
+        if moment is None:
+            raise ValueError(f"commit {self.sha}: author date {self.when!r} is not a time")
+        return moment
 
     def trailer(self, key: str) -> str | None:
         for name, value in self.trailers:

@@ -1,14 +1,15 @@
 """The static config (`casekit.yaml`): parsed once into frozen records, checked with line numbers.
 
 `parse_config` never raises for bad content: it returns the problems it found, each naming
-the line, so `casekit validate` can list them all. `load_config` is what commands use: it
-raises one `ConfigError` naming the first problem.
+the line, so `casekit validate` can list them all. Commands read a repository's config
+with `casekit.store.configfile.load_config`, which raises one `ConfigError` naming the
+first problem.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from importlib import import_module
@@ -35,8 +36,15 @@ FIELD_TYPES = (
     "list",
 )
 
+# Where in a YAML document something is: keys and list positions from the top.
+KeyPath = Sequence[str | int]
+
+# What is wrong, and where: a finding of a config section check or a case check, located
+# in its file (`casekit.codec.yamlio.locate`) when it is reported.
+Finding = tuple[KeyPath, str]
+
 # Top-level sections other modules own: name -> "module:function". The function takes
-# (section value, Config) and returns a list of (key path, message) pairs. Imported only
+# (section value, Config) and returns a list of `Finding`s. Imported only
 # when the config is validated, so ordinary commands do not pay for them.
 SECTION_CHECKS: KeyedRegistry[str] = KeyedRegistry("config.SECTION_CHECKS")
 
@@ -480,9 +488,3 @@ def _reachable(initial: str, transitions: Mapping[str, Mapping[str, Any]]) -> se
                 seen.add(target)
                 frontier.append(target)
     return seen
-
-
-def iter_states(config: Config) -> Iterator[tuple[KindSpec, StateSpec]]:
-    for kind in config.kinds.values():
-        for state in kind.states.values():
-            yield kind, state

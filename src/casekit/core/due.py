@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 from casekit.core.config import Config, Label
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import (
-    ZERO,
     parse_span,
 )
 
@@ -37,19 +36,13 @@ class State(StrEnum):
         return self in (State.OPEN, State.PAUSED, State.OVERDUE)
 
 
-def _instant(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    return stored_instant(value if type(value) is str else str(value))
-
-
 def deadline_state(entry: Mapping[str, Any], at: datetime) -> State:
     """Whether a stored deadline is open, paused, met, met late or overdue at instant `at`.
 
     Judged as things stood at `at`: a deadline met later than `at` is still open (or
     overdue) at `at`. Earlier misses of a repeating clock are in `breaches`, not here.
     """
-    due = _instant(entry.get("due"))
+    due = stored_instant(entry.get("due"))
     if due is None:
         raise ValueError("a deadline entry needs a due time")
     return _state(entry, due, at)
@@ -63,12 +56,12 @@ _OPEN, _PAUSED, _MET, _LATE, _OVERDUE = State.OPEN, State.PAUSED, State.MET, Sta
 def _state(entry: Mapping[str, Any], due: datetime, at: datetime) -> State:
     met = entry.get("met")
     if met is not None:
-        met = _instant(met)
+        met = stored_instant(met)
         if met is not None and met <= at:
             return _MET if met <= due else _LATE
     paused_since = entry.get("paused_since")
     if paused_since is not None:
-        paused_since = _instant(paused_since)
+        paused_since = stored_instant(paused_since)
         if paused_since is not None and paused_since <= at:
             return _PAUSED
     return _OVERDUE if at > due else _OPEN
@@ -85,7 +78,7 @@ def _judged(case: Mapping[str, Any], at: datetime) -> list[tuple[str, Mapping[st
         # Parsed entries are plain dicts: test for that first (an ABC check costs more).
         if type(entry) is not dict and not isinstance(entry, Mapping):
             continue
-        due = _instant(entry.get("due"))
+        due = stored_instant(entry.get("due"))
         if due is not None:
             judged.append((str(name), entry, due, _state(entry, due, at)))
     return judged
@@ -99,9 +92,9 @@ def overdue_window(case: Mapping[str, Any]) -> tuple[datetime, datetime | None] 
     end: datetime | None = None
     endless = False
     for entry in deadlines_of(case).values():
-        due = _instant(entry.get("due"))
+        due = stored_instant(entry.get("due"))
         assert due is not None
-        ends = (_instant(entry.get("met")), _instant(entry.get("paused_since")))
+        ends = (stored_instant(entry.get("met")), stored_instant(entry.get("paused_since")))
         stops = [t for t in ends if t is not None]
         stop = min(stops) if stops else None
         if stop is not None and stop <= due:
@@ -135,7 +128,8 @@ def deadlines_of(case: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {
         str(name): entry
         for name, entry in value.items()
-        if (type(entry) is dict or isinstance(entry, Mapping)) and _instant(entry.get("due")) is not None
+        if (type(entry) is dict or isinstance(entry, Mapping))
+        and stored_instant(entry.get("due")) is not None
     }
 
 
@@ -152,12 +146,12 @@ def breach_count(case: Mapping[str, Any], at: datetime) -> int:
 def _breached(case: Mapping[str, Any], at: datetime) -> Iterator[Breach]:
     for clock, entry, due, state in _judged(case, at):
         for item in entry.get("missed") or []:
-            missed_due = _instant(item.get("due")) if isinstance(item, Mapping) else None
+            missed_due = stored_instant(item.get("due")) if isinstance(item, Mapping) else None
             if missed_due is not None and missed_due < at:
-                met = _instant(item.get("met"))
+                met = stored_instant(item.get("met"))
                 yield Breach(clock, missed_due, met if met is not None and met <= at else None)
         if state is _LATE or state is _OVERDUE:
-            yield Breach(clock, due, _instant(entry.get("met")) if state is _LATE else None)
+            yield Breach(clock, due, stored_instant(entry.get("met")) if state is _LATE else None)
 
 
 class OpenDeadline(NamedTuple):
@@ -202,15 +196,10 @@ def due_summary(case: Mapping[str, Any], at: datetime) -> tuple[tuple[datetime, 
 
 def remaining(entry: Mapping[str, Any], at: datetime) -> timedelta:
     """Calendar time from `at` to the deadline (negative when overdue)."""
-    due = _instant(entry.get("due"))
+    due = stored_instant(entry.get("due"))
     if due is None:
         raise ValueError("a deadline entry needs a due time")
     return due - at
-
-
-def paused_total(entry: Mapping[str, Any]) -> timedelta:
-    value = entry.get("paused")
-    return parse_span(value) if value else ZERO
 
 
 def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
@@ -232,7 +221,7 @@ def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
             if key not in entry:
                 findings.append((where, f"deadline {clock} has no {key}"))
         for key in ("start", "due", "met", "paused_since"):
-            if key in entry and _instant(entry[key]) is None:
+            if key in entry and stored_instant(entry[key]) is None:
                 findings.append(([*where, key], f"deadline {clock}: {key} must be a date-time with offset"))
         if "paused" in entry:
             try:
@@ -242,7 +231,7 @@ def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
         missed = entry.get("missed")
         if missed is not None and (
             not isinstance(missed, list)
-            or not all(isinstance(m, Mapping) and _instant(m.get("due")) is not None for m in missed)
+            or not all(isinstance(m, Mapping) and stored_instant(m.get("due")) is not None for m in missed)
         ):
             findings.append(([*where, "missed"], f"deadline {clock}: missed must be a list of {{due: ...}}"))
     return findings
@@ -254,14 +243,14 @@ PROMISE_CLOCK = "promised_reply"
 PROMISE_LABEL = Label("承诺回复", "Promised reply")
 
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+CLOCK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _clock_label(name: str, value: Mapping[str, Any]) -> Label:
+def label_of_clock(name: str, value: Mapping[str, Any]) -> Label:
     return Label(str(value.get("zh", name)), str(value.get("en", name.replace("_", " ").capitalize())))
 
 
-def _promise_label(section: Any) -> Label:
+def promise_label(section: Any) -> Label:
     if not isinstance(section, Mapping):
         return PROMISE_LABEL
     return Label(str(section.get("zh", PROMISE_LABEL.zh)), str(section.get("en", PROMISE_LABEL.en)))
@@ -274,9 +263,25 @@ def clock_label(config: Config, kind: str, clock: str) -> Label:
     else, while parsing a clock checks its actions against every feature's history
     actions (`casefile.HISTORY_ACTIONS`), which would import them all for `show`."""
     if clock == PROMISE_CLOCK:
-        return _promise_label(config.section(PROMISES_SECTION))
+        return promise_label(config.section(PROMISES_SECTION))
     value = _clock_settings(config, kind, clock)
-    return Label(clock, clock) if value is None else _clock_label(clock, value)
+    return Label(clock, clock) if value is None else label_of_clock(clock, value)
+
+
+def clock_names(config: Config, kind: str) -> list[str]:
+    """The clocks the config sets for a kind, in the order it lists them (read from the
+    section as written, like `clock_label`)."""
+    section = config.section(SECTION)
+    if kind not in config.kinds or not isinstance(section, Mapping):
+        return []
+    kind_clocks = next((v for k, v in section.items() if str(k) == kind), None)
+    if not isinstance(kind_clocks, Mapping):
+        return []
+    return [
+        str(name)
+        for name, value in kind_clocks.items()
+        if CLOCK_NAME.match(str(name)) and isinstance(value, Mapping)
+    ]
 
 
 def _clock_settings(config: Config, kind: str, clock: str) -> Mapping[str, Any] | None:
@@ -285,7 +290,7 @@ def _clock_settings(config: Config, kind: str, clock: str) -> Mapping[str, Any] 
     if kind not in config.kinds or not isinstance(section, Mapping):
         return None
     kind_clocks = next((v for k, v in section.items() if str(k) == kind), None)
-    if not isinstance(kind_clocks, Mapping) or not _NAME.match(clock):
+    if not isinstance(kind_clocks, Mapping) or not CLOCK_NAME.match(clock):
         return None
     value = next((v for k, v in kind_clocks.items() if str(k) == clock), None)
     return value if isinstance(value, Mapping) else None

@@ -6,8 +6,9 @@ clearly over the phone and a misheard 'O' or 'L' is still understood. Random bit
 no coordination between clones: two agents opening cases in the same second in two
 clones collide with a probability of 1 in 2^40; the local clone also retries on a clash.
 
-`CASEKIT_ID_SEED` (for generating the bundled example cases reproducibly, never for real
-work) derives the suffix from the seed text instead of random bits.
+A seed (`Env.id_seed`, from `CASEKIT_ID_SEED`: for generating the bundled example cases
+and test repositories reproducibly, never for real work) derives the suffix from the seed
+text instead of random bits.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "casekit.service.syncconfig",
     "casekit.features.callbacks.feature",
     "casekit.features.scripts.feature",
+    "casekit.features.reports.feature",
 )
 
 _UNLOADED, _LOADING, _LOADED = "unloaded", "loading", "loaded"

@@ -113,21 +113,15 @@ def entry_moments(case: Mapping[str, Any]) -> list[datetime]:
     """The times of a case's history entries that carry a valid time with an offset."""
     moments = []
     for entry in history_of(case):
-        at = entry.get("at")
-        if not isinstance(at, str):
-            continue
-        try:
-            moment = datetime.fromisoformat(at)
-        except ValueError:
-            continue
-        if moment.tzinfo is not None and moment.utcoffset() is not None:
+        moment = stored_instant(entry.get("at"))
+        if moment is not None:
             moments.append(moment)
     return moments
 
 
 def latest_time(case: Any) -> datetime | None:
     """The latest instant written anywhere in the case: every text value (at any depth)
-    that reads as an ISO 8601 time with an offset, as `casefacts.parse_time` reads it.
+    that reads as an ISO 8601 time with an offset, as `casekit.core.timeutil.stored_instant` reads it.
     None when it holds none."""
     latest: datetime | None = None
     for moment in _instants(case):
@@ -154,10 +148,10 @@ def _instants(case: Any) -> Iterator[datetime]:
         value = stack.pop()
         kind = type(value)
         if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
-            # a time starts with its year (after any space): skip other text cheaply
-            if not (value[:1].isdigit() or value[:1].isspace()):
+            # a time starts with its year: skip other text cheaply
+            if not value[:1].isdigit():
                 continue
-            found = stored_instant(value.strip())
+            found = stored_instant(value)
             if found is None:
                 continue
             moment = found

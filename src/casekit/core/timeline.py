@@ -34,17 +34,8 @@ NON_CONTACT_ACTIONS = frozenset({"open", "assign", "link"})
 RESOLVING_STATES = frozenset({"resolved", "refunded", "reshipped"})
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An aware datetime from a stored ISO 8601 text, or None for anything else."""
-    if isinstance(value, str):
-        return stored_instant(value.strip())
-    if isinstance(value, datetime):
-        return value if value.tzinfo else None
-    return None
-
-
 def entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    return parse_time(entry.get("at"))
+    return stored_instant(entry.get("at"))
 
 
 @contextmanager
@@ -76,7 +67,7 @@ def timed_history(case: Mapping[str, Any]) -> list[tuple[datetime, Mapping[str, 
 
 
 def opened_at(case: Mapping[str, Any]) -> datetime | None:
-    return parse_time(case.get("opened_at"))
+    return stored_instant(case.get("opened_at"))
 
 
 def as_of(case: Mapping[str, Any], moment: datetime) -> dict[str, Any] | None:
@@ -195,23 +186,3 @@ def resolved_at(case: Mapping[str, Any], kind: KindSpec | None) -> datetime | No
     if kind is None:
         return None
     return entered(case, resolving_states(kind) - {kind.initial})
-
-
-def _last_action_time(case: Mapping[str, Any], actions: set[str]) -> datetime | None:
-    found = None
-    for moment, entry in timed_history(case):
-        if entry.get("action") in actions:
-            found = moment
-    return found
-
-
-def _first_time(entry: Mapping[str, Any], keys: Iterable[str]) -> datetime | None:
-    for key in keys:
-        raw = entry.get(key)
-        if raw is not None and (value := parse_time(raw)) is not None:
-            return value
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None

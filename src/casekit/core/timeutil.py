@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 from functools import cache, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -42,12 +43,21 @@ def format_datetime(value: datetime, tz: tzinfo) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds")
 
 
-@lru_cache(maxsize=1 << 16)
-def stored_instant(text: str) -> datetime | None:
-    """The aware datetime a stored ISO 8601 text names, or None (no offset, not a time).
+def stored_instant(value: Any) -> datetime | None:
+    """The aware datetime a stored time names, or None for anything else (no offset, not a
+    time, not text). The one reader of the times case files and configs hold: ISO 8601
+    text as casekit writes it, or an aware datetime a YAML loader made of one."""
+    if type(value) is str:
+        return _stored_text(value)
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    return None
 
-    Cached: reports and `list` read the same case's times many times over (datetimes are
-    immutable, so sharing them is safe)."""
+
+@lru_cache(maxsize=1 << 16)
+def _stored_text(text: str) -> datetime | None:
+    # Cached: reports and `list` read the same case's times many times over (datetimes
+    # are immutable, so sharing them is safe).
     try:
         value = datetime.fromisoformat(text)
     except ValueError:

@@ -9,10 +9,8 @@ features add theirs with `CASE_CHECKS.add`, and reading the registry loads them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 from casekit.core.casefile import (
@@ -24,15 +22,13 @@ from casekit.core.casefile import (
     fields_of,
     history_of,
 )
-from casekit.core.config import Config
+from casekit.core.config import Config, Finding, KeyPath
 from casekit.core.fields import check_timestamp, check_value, normalise_phone
 from casekit.core.ids import parse_id, relative_case_path
 from casekit.core.registry import Registry
+from casekit.core.timeutil import stored_instant
 from casekit.core.workflow import replay_states, state_after
 from casekit.errors import Problem
-
-KeyPath = Sequence[str | int]
-Finding = tuple[KeyPath, str]
 
 
 class CaseDoc:
@@ -173,8 +169,9 @@ def check_identity(doc: CaseDoc, config: Config) -> list[Finding]:
     if doc.path != expected:
         findings.append((["id"], f"case {case_id} belongs at {expected}"))
     opened = case.get("opened_at")
-    if isinstance(opened, str) and check_timestamp(opened) is None:
-        day = datetime.fromisoformat(opened).astimezone(config.tz).date()
+    opened_moment = stored_instant(opened)
+    if opened_moment is not None:
+        day = opened_moment.astimezone(config.tz).date()
         if day != case_id.day:
             findings.append((["opened_at"], f"opened on {day} but the ID says {case_id.day}"))
     return findings
@@ -240,8 +237,7 @@ def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
         if at is not None:
             if problem := check_timestamp(at):
                 findings.append((where, problem))
-            else:
-                moment = datetime.fromisoformat(at)
+            elif (moment := stored_instant(at)) is not None:
                 if previous is not None and moment < previous:
                     findings.append((where, f"history entry {index + 1} is dated before the one above it"))
                 previous = moment
@@ -284,14 +280,6 @@ REPOSITORY_CHECKS: Registry[RepositoryCheck] = Registry("validation.REPOSITORY_C
 # imported only when the whole repository is validated. Each function takes the repository
 # root and the config and returns `Problem`s whose paths are relative to the root.
 TREE_CHECKS: Registry[str] = Registry("validation.TREE_CHECKS")
-
-
-def check_tree(root: Path, config: Config) -> list[Problem]:
-    problems: list[Problem] = []
-    for target in TREE_CHECKS:
-        module_name, function_name = target.split(":")
-        problems += getattr(import_module(module_name), function_name)(root, config)
-    return problems
 
 
 def parse_doc(path: str, raw: bytes) -> tuple[CaseDoc | None, list[Problem]]:

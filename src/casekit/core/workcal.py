@@ -69,12 +69,6 @@ class WorkCalendar:
             return False
         return day.weekday() not in self.weekend
 
-    def covers(self, day: date) -> bool:
-        """Whether the holiday data is known for `day` (outside it, days count as ordinary weeks)."""
-        if self.known_from is not None and day < self.known_from:
-            return False
-        return self.known_until is None or day <= self.known_until
-
     @property
     def day_length(self) -> timedelta:
         """Working time in one full working day: the length of "1 working day"."""
@@ -113,15 +107,6 @@ class WorkCalendar:
         moment = _aware(instant).astimezone(UTC)
         day = self.local_date(moment)
         return any(start <= moment < end for start, end in self.working_periods(day))
-
-    def next_working_instant(self, instant: datetime) -> datetime:
-        """`instant` itself in working time, else the start of the next working period."""
-        moment = _aware(instant).astimezone(UTC)
-        for day in self._days_from(moment):
-            for start, end in self.working_periods(day):
-                if moment < end:
-                    return self._local(max(start, moment))
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def add(self, start: datetime, length: timedelta) -> datetime:
         """The instant when `length` of working time has passed since `start`.

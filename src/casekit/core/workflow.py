@@ -2,7 +2,7 @@
 
 Guards are plain functions in `GUARDS`; each returns the reasons a move is refused.
 Features (supervisor approval, call-attempt minimums, evidence) add theirs with
-`GUARDS.add`; reading the registry loads them (`casekit.features`).
+`GUARDS.add`; reading the registry loads them (`casekit.core.registry`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from casekit.core.config import Config, KindSpec, TransitionRule
 from casekit.core.registry import KeyedRegistry, Registry
+from casekit.errors import Refused
 
 
 @dataclass(frozen=True)
@@ -248,3 +249,14 @@ def state_after(kind: KindSpec, history: Sequence[Mapping[str, Any]]) -> str | N
         elif (action == "open" or action in STATE_CHANGING_ACTIONS) and "to" in entry:
             state = entry.get("to")
     return state
+
+
+def refuse_if_final(case: Mapping[str, Any], kind: KindSpec, what: str) -> None:
+    """Refuse a change a case in a final state cannot take (`what`: "reassigned", ...);
+    a note is the one thing still allowed."""
+    status = str(case.get("status"))
+    if kind.is_terminal(status):
+        raise Refused(
+            f"{case['id']}: it is {status} ({kind.state_label(status)}), a final state, "
+            f"so it cannot be {what}; add a note instead"
+        )

@@ -2,7 +2,7 @@
 
 Each row holds one file of `cases/`: its path, the git blob id of the content that was
 parsed, the fields queries filter on, the parsed case (history included), the small part
-of it that `list` and `due` show (`views.list_view`) and the problems met reading it.
+of it that `list` and `due` show (`casekit.core.listview.list_view`) and the problems met reading it.
 It is a cache: deleting it loses nothing, a damaged one is rebuilt, and
 `CASEKIT_INDEX=off` bypasses it; readers get the same answers either way.
 
@@ -28,7 +28,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from casekit.core.casefile import history_of
 from casekit.core.ids import CASES_DIR
 from casekit.core.listview import list_view
 from casekit.core.selection import CaseFilter, entry_moments
+from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
 
@@ -175,11 +175,8 @@ def _span(history: list[Mapping[str, Any]], data: Mapping[str, Any]) -> tuple[fl
     ordered = [at for at in (entry.get("at") for entry in history) if isinstance(at, str)]
     offset = ordered[0][-6:] if ordered else ""
     if len(ordered) == len(history) > 0 and all(_STAMP.fullmatch(t) and t[-6:] == offset for t in ordered):
-        try:
-            first, last = datetime.fromisoformat(min(ordered)), datetime.fromisoformat(max(ordered))
-        except ValueError:  # such as 2026-02-30: entry_moments leaves those out
-            pass
-        else:
+        first, last = stored_instant(min(ordered)), stored_instant(max(ordered))
+        if first is not None and last is not None:  # not 2026-02-30: entry_moments leaves those out
             return first.timestamp(), last.timestamp()
     stamps = [m.timestamp() for m in entry_moments(data)]
     return (min(stamps), max(stamps)) if stamps else (None, None)
@@ -604,7 +601,7 @@ class CaseIndex:
             ]
 
     def listings(self, where: CaseFilter) -> list[Mapping[str, Any]]:
-        """The `views.list_view` of each readable case that may match `where`, in walk
+        """The `list_view` of each readable case that may match `where`, in walk
         order (a superset, as with `entries`): all that `list` and `due` show."""
         rows = self._chosen(where, "listing")
         done = self._complete([row[0] for row in rows if row[1] == 0])

@@ -101,7 +101,7 @@ def answer_from_listings(
     checked: bool = True,
 ) -> T:
     """`answer` worked out on what `list` and `due` show of the readable cases `where`
-    matches (all when None), in path order: each case's `views.list_view`, which the index
+    matches (all when None), in path order: each case's `list_view`, which the index
     keeps ready, so listing thousands of cases does not load them whole. Filters on
     activity and times (`active_between`, `live_since`) need more of a case than its list
     view holds.

@@ -9,6 +9,7 @@ from typing import Any
 
 from casekit.core.config import Config
 from casekit.core.due import State, breach_count, clock_label, due_summary
+from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
 
 STATE_ZH = {
@@ -82,8 +83,9 @@ def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list
             since = str(entry.get("paused_since"))[:16].replace("T", " ")
             detail = f"paused since {since} (due {due} before the pause)"
         else:
-            due_at = datetime.fromisoformat(str(entry["due"]))
-            detail = f"{state.value}: due {due} ({when_text(due_at, now, state)})"
+            due_at = stored_instant(entry["due"])
+            when = when_text(due_at, now, state) if due_at is not None else "no valid due time"
+            detail = f"{state.value}: due {due} ({when})"
         missed = entry.get("missed") or []
         if missed:
             detail += f"; missed {len(missed)} earlier"

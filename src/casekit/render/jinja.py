@@ -34,7 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
 
 from casekit.core.casefile import mask_phone
-from casekit.core.timeline import parse_time
+from casekit.core.timeutil import stored_instant
 from casekit.errors import Refused
 from casekit.resources import bundled
 
@@ -132,7 +132,7 @@ def when_text(value: Any, lang: str = "zh", tz: Any = None, style: str = "full")
     if isinstance(value, datetime):
         moment: datetime | None = value
     else:
-        moment = parse_time(value)
+        moment = stored_instant(value)
     day: date
     if moment is None:
         if isinstance(value, date):

@@ -33,6 +33,7 @@ from casekit.core.workflow import (
     approval_reasons,
     check_move,
     refusal_for_unknown_move,
+    refuse_if_final,
     requires_approval,
     transition_rule,
     unmet_condition,
@@ -201,9 +202,7 @@ def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: 
 
 
 def _run_follow_ups(env: Env, outcome: Outcome, change: Change) -> Outcome:
-    # CASEKIT_NO_FOLLOW_UPS is for tools/make_examples.py, whose stories make every case
-    # themselves (like CASEKIT_ID_SEED, never for real work).
-    if env.replaying or env.environ.get("CASEKIT_NO_FOLLOW_UPS"):
+    if not env.follow_ups:
         return outcome
     for follow_up in FOLLOW_UPS:
         outcome.messages.extend(follow_up(env, outcome, change))
@@ -400,7 +399,7 @@ def _fresh_id(root: Path, kind: KindSpec, ctx: Context, given: str | None) -> Ca
             raise Refused(f"case {given} already exists")
         return parsed
     day = ctx.now.astimezone(ctx.config.tz).date()
-    seed = ctx.env.environ.get("CASEKIT_ID_SEED") or None
+    seed = ctx.env.id_seed
     for attempt in range(100):
         candidate = new_id(kind.prefix, day, f"{seed}#{attempt}" if seed else None)
         if not (root / relative_case_path(kind.name, candidate)).exists():
@@ -473,19 +472,10 @@ def move_case(
     return change_case(env, reference, mutate)
 
 
-def _refuse_if_final(case: Mapping[str, Any], ctx: Context, what: str) -> None:
-    status = str(case.get("status"))
-    if ctx.kind.is_terminal(status):
-        raise Refused(
-            f"{case['id']}: it is {status} ({ctx.kind.state_label(status)}), a final state, "
-            f"so it cannot be {what}; add a note instead"
-        )
-
-
 def assign_case(env: Env, reference: str, agent: str, *, note: str | None = None) -> Outcome:
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
-        _refuse_if_final(case, ctx, "reassigned")
+        refuse_if_final(case, ctx.kind, "reassigned")
         login = _known_assignee(ctx.config, agent, case_id)
         if case.get("assignee") == login:
             raise Refused(f"{case_id}: it is already assigned to {login}")
@@ -516,7 +506,7 @@ def update_case(env: Env, reference: str, sets: list[str], *, note: str | None =
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
-        _refuse_if_final(case, ctx, "changed")
+        refuse_if_final(case, ctx.kind, "changed")
         changes = _parse_sets(ctx, case_id, sets)
         trailers, approval = _approval(ctx, _field_change_request(ctx, case, changes, "set"), case_id)
         apply_changes(case, changes, block_map)

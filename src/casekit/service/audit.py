@@ -1,13 +1,13 @@
 """Does every case file's history agree with the commits that made it?
 
-`compare_history` is pure: one case's history entries against the commits that touched
-its file. `audit_repository` reads git once for all commits and once for all files.
+The comparison is pure (`casekit.core.change_rules.compare_history`: one case's history
+entries against the commits that touched its file); `audit_repository` reads git once for
+all commits and once for all files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ def audit_repository(root: Path) -> list[Problem]:
             problems.append(Problem(path, 1, "not a case file"))
             continue
         history = by_file.get(path, [])
-        ordered = sorted(history, key=lambda c: datetime.fromisoformat(c.when))
+        ordered = sorted(history, key=lambda c: c.instant)
         for _, message in compare_history(case, ordered):
             problems.append(Problem(path, None, f"{case.get('id')}: {message}"))
         if config is not None:

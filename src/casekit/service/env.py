@@ -38,9 +38,13 @@ class Env:
     actor_flag: str | None = None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     cwd: Path = field(default_factory=Path.cwd)
-    # True while `init --example` replays recorded history: automatic follow-ups are off,
-    # because the recorded cases already contain whatever they produced.
-    replaying: bool = False
+    # False while `init --example` replays recorded history (the recorded cases already
+    # contain whatever their follow-ups produced) and for the example generator, whose
+    # stories make every case themselves: no automatic follow-up is run.
+    follow_ups: bool = True
+    # Set by the example generator and tests only: new case IDs derive their suffix from
+    # this text (`casekit.core.ids.new_suffix`), so a rerun gives the same IDs.
+    id_seed: str | None = None
     _config: Config | None = field(default=None, repr=False)
 
     @property
@@ -95,6 +99,20 @@ class Env:
         if person:
             return Actor(person.login, person.name, person.email or email)
         return Actor(name or email, name or email, email)
+
+
+def process_env(repo_flag: str | None, actor_flag: str | None) -> Env:
+    """The environment of a `casekit` process: its variables, read once here, including
+    the two generator switches, `CASEKIT_NO_FOLLOW_UPS` and `CASEKIT_ID_SEED` (for
+    reproducible example and test repositories, never for real work)."""
+    environ = dict(os.environ)
+    return Env(
+        repo_flag=repo_flag,
+        actor_flag=actor_flag,
+        environ=environ,
+        follow_ups=not environ.get("CASEKIT_NO_FOLLOW_UPS"),
+        id_seed=environ.get("CASEKIT_ID_SEED") or None,
+    )
 
 
 def resolve_actor(text: str, config: Config) -> Actor:

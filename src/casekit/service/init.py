@@ -18,7 +18,7 @@ from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import CONFIG_FILE
 from casekit.core.ids import CASES_DIR
 from casekit.core.registry import KeyedRegistry
-from casekit.core.timeutil import parse_datetime
+from casekit.core.timeutil import parse_datetime, stored_instant
 from casekit.errors import CasekitError, Refused
 from casekit.resources import bundled
 from casekit.service import actions
@@ -161,7 +161,7 @@ def _replay_set(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) -> 
 
 # How each recorded action is replayed. Features that add actions add their replayer.
 REPLAYERS: KeyedRegistry[Replayer] = KeyedRegistry(
-    "bootstrap.REPLAYERS",
+    "init.REPLAYERS",
     {
         "open": _replay_open,
         "move": _replay_move,
@@ -199,7 +199,7 @@ def replay_examples(root: Path, environ: dict[str, str], cases: list[Mapping[str
             repo_flag=str(root),
             actor_flag=str(entry["by"]),
             environ={**environ, "CASEKIT_NOW": at},
-            replaying=True,
+            follow_ups=False,
             _config=config,
         )
         replay(env, case, entry)
@@ -207,9 +207,10 @@ def replay_examples(root: Path, environ: dict[str, str], cases: list[Mapping[str
 
 
 def _instant(stamp: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(stamp).timestamp()
+    moment = stored_instant(stamp)
+    if moment is None:
+        raise CasekitError(f"example history time {stamp!r} is not a time with its offset")
+    return moment.timestamp()
 
 
 CI_FILES = {

@@ -36,6 +36,7 @@ from casekit.codec.yamlio import (
 from casekit.core.casefile import ordered_keys
 from casekit.core.change_rules import Mover, check_added_entries, describe_entry, entry_key
 from casekit.core.config import Config
+from casekit.core.timeutil import stored_instant
 from casekit.core.validation import check_case, parse_doc
 from casekit.core.workflow import STATE_CHANGING_ACTIONS, STATE_REPLAYERS, replay_states, state_after
 
@@ -88,10 +89,10 @@ def new_entries(base: Mapping[str, Any], side: Mapping[str, Any]) -> list[tuple[
 
 
 def _instant(entry: Mapping[str, Any]) -> datetime:
-    try:
-        return datetime.fromisoformat(str(entry.get("at")))
-    except ValueError:
-        raise Unmergeable(f"history entry ({describe_entry(entry)}) has no valid time") from None
+    moment = stored_instant(entry.get("at"))
+    if moment is None:
+        raise Unmergeable(f"history entry ({describe_entry(entry)}) has no valid time")
+    return moment
 
 
 def merge_histories(

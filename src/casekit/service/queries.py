@@ -141,7 +141,7 @@ def case_log(env: Env, reference: str, output: str) -> str:
 
 def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Problem], int]:
     """Every problem in the config and the case files (all of them, or those given)."""
-    from casekit.core.validation import check_case, check_tree, validate_docs
+    from casekit.core.validation import check_case, validate_docs
     from casekit.index.reader import read_cases
     from casekit.store.configfile import read_config
 
@@ -209,3 +209,16 @@ def case_row(
 
         row.update(list_columns(case, config, now, count_breaches=count_breaches))
     return row
+
+
+def check_tree(root: Path, config: Config) -> list[Problem]:
+    """The checks features register over the repository's other files (templates, ...)."""
+    from importlib import import_module
+
+    from casekit.core.validation import TREE_CHECKS
+
+    problems: list[Problem] = []
+    for target in TREE_CHECKS:
+        module_name, function_name = target.split(":")
+        problems += getattr(import_module(module_name), function_name)(root, config)
+    return problems

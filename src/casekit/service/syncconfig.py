@@ -11,11 +11,11 @@ sync:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.config import SECTION_CHECKS, Config
+from casekit.core.config import SECTION_CHECKS, Config, Finding
 
 SIGNED_CHOICES = ("none", "supervisor", "all")
 _KEYS = ("remote", "branch", "attempts", "signed")
@@ -50,11 +50,11 @@ def sync_settings(config: Config | None) -> SyncSettings:
     )
 
 
-def check_section(value: Any, config: Config | None) -> list[tuple[Sequence[str | int], str]]:
+def check_section(value: Any, config: Config | None) -> list[Finding]:
     """Problems in the `sync` section, as (key path, message) pairs."""
     if not isinstance(value, Mapping):
         return [([], "must be a mapping with remote, branch, attempts and signed")]
-    problems: list[tuple[Sequence[str | int], str]] = []
+    problems: list[Finding] = []
     for key in value:
         if key not in _KEYS:
             problems.append(([str(key)], f"unknown key; use {', '.join(_KEYS)}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from casekit.core.commits import _RECORD, _UNIT, CommitRecord, split_message
+from casekit.core.commits import RECORD_SEPARATOR, UNIT_SEPARATOR, CommitRecord, split_message
 from casekit.vcs.git import run_git
 
 
@@ -17,7 +17,7 @@ def read_commits(
     with_files: bool = True,
 ) -> list[CommitRecord]:
     """Non-merge commits touching `paths`, oldest first, with the files each touched."""
-    fmt = _UNIT.join(["%H", "%P", "%an", "%ae", "%aI", "%B"]) + _UNIT
+    fmt = UNIT_SEPARATOR.join(["%H", "%P", "%an", "%ae", "%aI", "%B"]) + UNIT_SEPARATOR
     args = [
         "log",
         "--no-merges",
@@ -25,7 +25,7 @@ def read_commits(
         "--reverse",
         "--topo-order",
         "--no-renames",
-        f"--format={_RECORD}{fmt}",
+        f"--format={RECORD_SEPARATOR}{fmt}",
     ]
     if with_files:
         args.append("--name-only")
@@ -35,8 +35,8 @@ def read_commits(
         return []
     out = run_git(root, *args, "--", *paths).decode("utf-8", "replace")
     records = []
-    for chunk in out.split(_RECORD)[1:]:
-        parts = chunk.split(_UNIT)
+    for chunk in out.split(RECORD_SEPARATOR)[1:]:
+        parts = chunk.split(UNIT_SEPARATOR)
         sha, parents, name, email, when, message = parts[:6]
         files = tuple(line for line in parts[6].splitlines() if line.strip()) if with_files else ()
         subject, note, trailers = split_message(message)
@@ -50,13 +50,13 @@ def read_range(root: Path, revisions: Sequence[str], *, with_signatures: bool = 
     """Every commit `git rev-list REVISIONS` names, merges included, oldest first (parents
     before children), without file lists. For the pre-receive hook and `audit --since`."""
     fields = ["%H", "%P", "%an", "%ae", "%aI"] + (["%G?", "%GS"] if with_signatures else []) + ["%B"]
-    fmt = _UNIT.join(fields) + _UNIT
+    fmt = UNIT_SEPARATOR.join(fields) + UNIT_SEPARATOR
     out = run_git(
-        root, "log", "--reverse", "--topo-order", f"--format={_RECORD}{fmt}", *revisions, "--"
+        root, "log", "--reverse", "--topo-order", f"--format={RECORD_SEPARATOR}{fmt}", *revisions, "--"
     ).decode("utf-8", "replace")
     records = []
-    for chunk in out.split(_RECORD)[1:]:
-        parts = chunk.split(_UNIT)
+    for chunk in out.split(RECORD_SEPARATOR)[1:]:
+        parts = chunk.split(UNIT_SEPARATOR)
         sha, parents, name, email, when = parts[:5]
         signature, signer = (parts[5], parts[6]) if with_signatures else ("", "")
         message = parts[7] if with_signatures else parts[5]

@@ -1,5 +1,5 @@
 """What a callback's history says: its call attempts (the `attempt` entries casekit
-writes) and the satisfaction recorded when it was completed."""
+writes, `casekit attempt`) and the satisfaction recorded when it was completed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from casekit.core.casefile import fields_of
-from casekit.core.timeline import parse_time, timed_history
+from casekit.core.timeline import timed_history
 
 
 @dataclass(frozen=True)
@@ -22,23 +22,16 @@ ANSWERED = "answered"
 
 
 def attempts(case: Mapping[str, Any]) -> list[Attempt]:
-    """Call attempts: an `attempts:` list of {at, outcome}, else `attempt` history entries."""
-    raw = case.get("attempts")
-    found = []
-    if isinstance(raw, list):
-        for item in raw:
-            if isinstance(item, Mapping) and (moment := parse_time(item.get("at"))) is not None:
-                found.append(Attempt(moment, str(item.get("outcome", ""))))
-        return found
-    for moment, entry in timed_history(case):
-        if entry.get("action") == "attempt":
-            found.append(Attempt(moment, str(entry.get("outcome", ""))))
-    return found
+    """Every call attempt recorded, oldest first."""
+    found = [
+        Attempt(moment, str(entry.get("outcome", "")))
+        for moment, entry in timed_history(case)
+        if entry.get("action") == "attempt"
+    ]
+    return sorted(found, key=lambda attempt: attempt.at)
 
 
 def satisfaction(case: Mapping[str, Any]) -> str | None:
-    """satisfied / neutral / dissatisfied from the fields (or a `survey:` mapping)."""
+    """satisfied / neutral / dissatisfied, as recorded when the callback was completed."""
     value = fields_of(case).get("satisfaction")
-    if value is None and isinstance(case.get("survey"), Mapping):
-        value = case["survey"].get("satisfaction")
     return value if isinstance(value, str) else None

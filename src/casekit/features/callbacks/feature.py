@@ -15,6 +15,7 @@ from typing import Any
 
 from casekit.core import casefile, config, validation, workflow
 from casekit.core.casefile import customer_of, fields_of
+from casekit.core.config import Finding
 from casekit.core.workflow import MoveRequest
 from casekit.features.callbacks.rules import unreachable_refusal
 from casekit.features.callbacks.settings import parse_windows, settings_of
@@ -48,7 +49,7 @@ def callback_guard(request: MoveRequest, cfg: config.Config) -> list[str]:
     return []
 
 
-def check_preferred_hours(doc: validation.CaseDoc, cfg: config.Config) -> list[validation.Finding]:
+def check_preferred_hours(doc: validation.CaseDoc, cfg: config.Config) -> list[Finding]:
     value = fields_of(doc.data).get("preferred_hours")
     if not value:
         return []

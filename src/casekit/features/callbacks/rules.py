@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from casekit.core.casefile import fields_of, history_of
+from casekit.core.casefile import fields_of
+from casekit.core.timeutil import stored_instant
+from casekit.features.callbacks import facts
+from casekit.features.callbacks.facts import Attempt
 from casekit.features.callbacks.settings import CallbackSettings, Offset, Window, holiday_date, parse_windows
 
 
@@ -41,25 +44,6 @@ def next_window_start(moment: datetime, windows: Sequence[Window]) -> datetime:
     raise ValueError("no calling window")  # pragma: no cover - windows are never empty
 
 
-@dataclass(frozen=True)
-class Attempt:
-    at: datetime
-    outcome: str
-
-
-def attempts_of(case: Mapping[str, Any]) -> list[Attempt]:
-    result = []
-    for entry in history_of(case):
-        if entry.get("action") != "attempt":
-            continue
-        try:
-            at = datetime.fromisoformat(str(entry.get("at")))
-        except ValueError:
-            continue
-        result.append(Attempt(at, str(entry.get("outcome"))))
-    return sorted(result, key=lambda a: a.at)
-
-
 def counted_failures(attempts: Iterable[Attempt], settings: CallbackSettings) -> list[Attempt]:
     """Failed attempts that count towards `unreachable`: each at least the gap after the last counted."""
     gap = timedelta(minutes=settings.min_minutes_apart)
@@ -75,7 +59,7 @@ def counted_failures(attempts: Iterable[Attempt], settings: CallbackSettings) ->
 
 def unreachable_refusal(case: Mapping[str, Any], settings: CallbackSettings) -> str | None:
     """Why the callback may not be given up as unreachable yet, or None when it may."""
-    counted = counted_failures(attempts_of(case), settings)
+    counted = counted_failures(facts.attempts(case), settings)
     owed = settings.min_attempts - len(counted)
     if owed <= 0:
         return None
@@ -92,7 +76,7 @@ def unreachable_refusal(case: Mapping[str, Any], settings: CallbackSettings) -> 
 
 def next_dial_after(case: Mapping[str, Any], settings: CallbackSettings) -> datetime | None:
     """After a failed attempt, the earliest time the next one counts; None when not waiting."""
-    attempts = attempts_of(case)
+    attempts = facts.attempts(case)
     if not attempts or attempts[-1].outcome not in settings.failed_outcomes:
         return None
     return attempts[-1].at + timedelta(minutes=settings.min_minutes_apart)
@@ -107,11 +91,8 @@ def earliest_due(case: Mapping[str, Any]) -> datetime | None:
     for entry in value.values():
         if not isinstance(entry, Mapping) or entry.get("met"):
             continue
-        try:
-            due = datetime.fromisoformat(str(entry.get("due")))
-        except ValueError:
-            continue
-        if due.tzinfo is not None:
+        due = stored_instant(entry.get("due"))
+        if due is not None:
             found.append(due)
     return min(found) if found else None
 
@@ -285,10 +266,6 @@ def column_map(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
 def cell(row: Sequence[str], columns: Mapping[str, int], key: str) -> str:
     index = columns.get(key)
     return row[index].strip() if index is not None and index < len(row) else ""
-
-
-def as_tz(moment: datetime, tz: tzinfo) -> datetime:
-    return moment.astimezone(tz)
 
 
 def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | int], str]]]:

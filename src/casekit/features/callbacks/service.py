@@ -13,10 +13,11 @@ from typing import Any
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.fields import normalise_phone
 from casekit.core.timeutil import parse_date, parse_datetime
+from casekit.core.workflow import refuse_if_final
 from casekit.errors import Refused, UsageError
+from casekit.features.callbacks import facts
 from casekit.features.callbacks.rules import (
     QueueItem,
-    attempts_of,
     build_queue,
     cell,
     column_map,
@@ -37,12 +38,7 @@ def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = N
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
-        status = str(case.get("status"))
-        if ctx.kind.is_terminal(status):
-            raise Refused(
-                f"{case_id}: it is {status} ({ctx.kind.state_label(status)}), a final state, "
-                "so no more call attempts can be recorded; add a note instead"
-            )
+        refuse_if_final(case, ctx.kind, "dialled again")
         change = Change(
             "attempt", f"{case_id}: attempt {outcome}", note=note, trailers=(("Case-Outcome", outcome),)
         )
@@ -52,7 +48,7 @@ def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = N
     result = change_case(env, reference, mutate)
     settings = settings_of(env.config)
     if result.case.get("kind") == settings.kind and outcome in settings.failed_outcomes:
-        counted = len(counted_failures(attempts_of(result.case), settings))
+        counted = len(counted_failures(facts.attempts(result.case), settings))
         owed = settings.min_attempts - counted
         if owed > 0:
             result.messages.append(
@@ -120,7 +116,7 @@ def queue_rows(view: QueueView) -> list[dict[str, Any]]:
                 "customer": customer.get("name"),
                 "phone": customer.get("phone"),
                 "callback_type": fields_of(case).get("callback_type"),
-                "attempts": len(attempts_of(case)),
+                "attempts": len(facts.attempts(case)),
                 "hours": ", ".join(w.text() for w in item.windows),
                 "in_hours": item.dialable,
                 "assignee": case.get("assignee"),

@@ -13,10 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from casekit.core.config import Config
-
-KeyPath = Sequence[str | int]
-Finding = tuple[KeyPath, str]
+from casekit.core.config import Config, Finding, KeyPath
 
 OUTCOMES = ("answered", "no-answer", "busy", "wrong-number", "refused")
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")

@@ -22,17 +22,16 @@ its `when` holds, only a supervisor may make the change, and the approval is rec
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.config import Config, Label
+from casekit.core.config import Config, Finding, Label
 from casekit.core.workflow import MoveRequest
 from casekit.features.deadlines.conditions import Condition, Facts, explain, matches, parse_condition
-from casekit.features.deadlines.escalation import is_escalated, is_major
+from casekit.features.deadlines.facts import is_escalated, is_major
 
 SECTION = "approvals"
-Finding = tuple[Sequence[str | int], str]
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _KEYS = ("kind", "zh", "en", "moves_to", "when")
 

@@ -9,20 +9,18 @@ still computed, counting those days as ordinary weeks, and say so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from typing import Any
 
-from casekit.core.config import Config
+from casekit.core.config import Config, Finding
 from casekit.core.workcal import WEEKDAYS, WorkCalendar, parse_periods
 
 SECTION = "calendar"
 SOURCES = ("china", "none")
 DEFAULT_HOURS = "09:00-18:30"
 DEFAULT_WEEKEND = ("saturday", "sunday")
-
-Finding = tuple[Sequence[str | int], str]
 
 
 @cache

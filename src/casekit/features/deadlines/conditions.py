@@ -20,9 +20,8 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from casekit.core.config import Config, KindSpec
-
-Finding = tuple[Sequence[str | int], str]
+from casekit.core.config import Config, Finding, KindSpec
+from casekit.core.timeutil import stored_instant
 
 COMPARISONS = {"above": ">", "at_least": ">=", "below": "<", "at_most": "<="}
 FLAGS = ("major", "escalated", "off_hours")
@@ -236,13 +235,15 @@ def _day(value: Any, tz: tzinfo | None) -> date | None:
     if value is None:
         return None
     text = str(value)
-    try:
-        if len(text) == 10:
+    if len(text) == 10:
+        try:
             return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        except ValueError:
+            return None
+    moment = stored_instant(value)
+    if moment is None:
         return None
-    return moment.astimezone(tz).date() if tz is not None and moment.tzinfo else moment.date()
+    return moment.astimezone(tz).date() if tz is not None else moment.date()
 
 
 def holds(test: Test, case: Mapping[str, Any], facts: Facts) -> bool:

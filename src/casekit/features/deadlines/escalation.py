@@ -1,8 +1,6 @@
-"""The `escalation:` config section and what a case's history says about escalation.
-
-A case is escalated once an `escalate` entry is in its history; it is a major complaint
-(重大投诉) when an escalation flagged it so, or when its kind and channel make it major by
-default (a media complaint, 媒体投诉).
+"""The `escalation:` config section: who takes escalated cases (`to_role`) and which
+cases are major complaints (重大投诉) by default (`major_kinds`, `major_channels`: a media
+complaint, 媒体投诉). What a case's history says about escalation is in `facts`.
 """
 
 from __future__ import annotations
@@ -11,11 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.casefile import history_of
-from casekit.core.config import Config
+from casekit.core.config import Config, Finding
 
 SECTION = "escalation"
-Finding = tuple[Sequence[str | int], str]
 
 
 @dataclass(frozen=True)
@@ -67,24 +63,14 @@ def check_escalation(section: Any, config: Config) -> list[Finding]:
     return parse_escalation(section, config)[1]
 
 
+_SETTINGS: dict[int, tuple[Config, EscalationSettings]] = {}
+
+
 def escalation_settings(config: Config) -> EscalationSettings:
-    return parse_escalation(config.section(SECTION), config)[0]
-
-
-def escalations(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [e for e in history_of(case) if e.get("action") == "escalate"]
-
-
-def is_escalated(case: Mapping[str, Any]) -> bool:
-    return bool(escalations(case))
-
-
-def major_by_default(case: Mapping[str, Any], settings: EscalationSettings) -> bool:
-    return case.get("kind") in settings.major_kinds and case.get("channel") in settings.major_channels
-
-
-def is_major(case: Mapping[str, Any], config: Config) -> bool:
-    """Flagged major by an escalation, or major by default (a media complaint)."""
-    if any(e.get("major") is True for e in escalations(case)):
-        return True
-    return major_by_default(case, escalation_settings(config))
+    """The `escalation:` settings of a loaded config (parsed once per config)."""
+    cached = _SETTINGS.get(id(config))
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    settings = parse_escalation(config.section(SECTION), config)[0]
+    _SETTINGS[id(config)] = (config, settings)
+    return settings

@@ -1,6 +1,11 @@
-"""What a case's history says of its promises, escalations and deadlines, for reports and
-reply scripts: the `promise` and `escalate` entries casekit writes, whether a promise was
-kept, whether a case is major, each clock with when it was met."""
+"""What a case says of its promises, escalations and deadlines, read in the shapes casekit
+writes them: `promise` history entries (`reply_by`), `escalate` entries (`escalated_to`,
+`major`), and the `deadlines:` mapping the deadlines feature keeps (one entry per clock,
+with `due`, `met` and the earlier intervals it `missed`). Reports and reply scripts read
+these; whether a promise was kept is the deadlines feature's judgement (its
+`promised_reply` clock), not worked out again here. A case is major (重大投诉) when an
+escalation flagged it so, or by default by the `escalation:` settings.
+"""
 
 from __future__ import annotations
 
@@ -9,79 +14,62 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from casekit.core.casefile import fields_of
-from casekit.core.config import KindSpec
-from casekit.core.timeline import (
-    NON_CONTACT_ACTIONS,
-    _first_time,
-    _last_action_time,
-    _text,
-    closed_at,
-    entered,
-    first_response_at,
-    parse_time,
-    resolved_at,
-    timed_history,
-)
+from casekit.core.config import Config
+from casekit.core.due import PROMISE_CLOCK, deadlines_of
+from casekit.core.timeline import timed_history
+from casekit.core.timeutil import stored_instant
+from casekit.features.deadlines.escalation import EscalationSettings, escalation_settings
 
-# Keys under which a promise entry, an escalation entry or a deadline may keep its time.
-_PROMISE_TIME_KEYS = ("promised_reply_at", "reply_by", "until", "due", "promise", "deadline", "time")
-_ESCALATION_TARGET_KEYS = ("to_person", "supervisor", "escalated_to", "assignee", "to")
-_DUE_KEYS = ("due", "at", "deadline", "until")
-_DONE_KEYS = ("met", "met_at", "done_at", "completed_at", "satisfied_at", "answered_at", "resolved_at")
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _last_move(case: Mapping[str, Any]) -> datetime | None:
+    found = None
+    for moment, entry in timed_history(case):
+        if entry.get("action") == "move":
+            found = moment
+    return found
 
 
 @dataclass(frozen=True)
 class Promise:
-    """A reply-by time agreed with the customer (the honest-promise rule)."""
+    """A reply-by time agreed with the customer (`casekit promise`)."""
 
     made_at: datetime
     due: datetime
     by: str | None
     note: str | None
-    kept_at: datetime | None  # the first contact after it was made, if any
 
 
 def promises(case: Mapping[str, Any]) -> list[Promise]:
-    """Every promise recorded: `promise` history entries, else a top-level promised_reply_at."""
-    timeline = timed_history(case)
+    """Every promise recorded, oldest first."""
     found = []
-    for index, (moment, entry) in enumerate(timeline):
+    for moment, entry in timed_history(case):
         if entry.get("action") != "promise":
             continue
-        due = _first_time(entry, _PROMISE_TIME_KEYS)
-        if due is None:
-            continue
-        kept = next(
-            (t for t, later in timeline[index + 1 :] if later.get("action") not in NON_CONTACT_ACTIONS),
-            None,
-        )
-        found.append(Promise(moment, due, _text(entry.get("by")), _text(entry.get("note")), kept))
-    if not found:
-        due = parse_time(case.get("promised_reply_at"))
+        due = stored_instant(entry.get("reply_by"))
         if due is not None:
-            found.append(Promise(due, due, None, None, None))
+            found.append(Promise(moment, due, _text(entry.get("by")), _text(entry.get("note"))))
     return found
 
 
-def promise_kept(promise: Promise) -> bool:
-    return promise.kept_at is not None and promise.kept_at <= promise.due
-
-
 def active_promise(case: Mapping[str, Any]) -> Promise | None:
-    """The latest promise, if no state move came after it (a move answers it)."""
+    """The latest promise while it is still to keep: its clock (`promised_reply`) is not met."""
     found = promises(case)
     if not found:
         return None
-    latest = found[-1]
-    last_move = _last_action_time(case, {"move"})
-    if last_move is not None and last_move > latest.made_at:
+    clock = deadlines_of(case).get(PROMISE_CLOCK)
+    if clock is not None and stored_instant(clock.get("met")) is not None:
         return None
-    return latest
+    return found[-1]
 
 
 @dataclass(frozen=True)
 class Escalation:
+    """A hand-over to a supervisor (`casekit escalate`)."""
+
     at: datetime
     by: str | None
     to: str | None
@@ -90,17 +78,18 @@ class Escalation:
 
 
 def escalations(case: Mapping[str, Any]) -> list[Escalation]:
-    found = []
-    for moment, entry in timed_history(case):
-        if entry.get("action") != "escalate":
-            continue
-        target = next((entry[k] for k in _ESCALATION_TARGET_KEYS if isinstance(entry.get(k), str)), None)
-        found.append(
-            Escalation(
-                moment, _text(entry.get("by")), target, _text(entry.get("note")), entry.get("major") is True
-            )
+    """Every escalation recorded, oldest first."""
+    return [
+        Escalation(
+            moment,
+            _text(entry.get("by")),
+            _text(entry.get("escalated_to")),
+            _text(entry.get("note")),
+            entry.get("major") is True,
         )
-    return found
+        for moment, entry in timed_history(case)
+        if entry.get("action") == "escalate"
+    ]
 
 
 def active_escalation(case: Mapping[str, Any]) -> Escalation | None:
@@ -109,105 +98,47 @@ def active_escalation(case: Mapping[str, Any]) -> Escalation | None:
     if not found:
         return None
     latest = found[-1]
-    last_move = _last_action_time(case, {"move"})
+    last_move = _last_move(case)
     if last_move is not None and last_move > latest.at:
         return None
     return latest
 
 
 @dataclass(frozen=True)
-class MajorRule:
-    """Which cases are major by default (the `escalation:` section's major_kinds and
-    major_channels when the config has them): a media complaint (媒体投诉)."""
-
-    kinds: tuple[str, ...] = ("complaint",)
-    channels: tuple[str, ...] = ("media",)
-
-    @classmethod
-    def from_config(cls, config: Any) -> MajorRule:
-        section = config.section("escalation") if hasattr(config, "section") else None
-        if not isinstance(section, Mapping):
-            return cls()
-        default = cls()
-
-        def names(key: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
-            value = section.get(key)
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                return tuple(str(v) for v in value)
-            return fallback
-
-        return cls(names("major_kinds", default.kinds), names("major_channels", default.channels))
-
-
-def is_major(case: Mapping[str, Any], rule: MajorRule = MajorRule()) -> bool:
-    """A major complaint (重大投诉): flagged on the case or by an escalation, or major by
-    default (its kind and channel, e.g. a media complaint)."""
-    if case.get("major") is True or fields_of(case).get("major") is True:
-        return True
-    flags = case.get("flags")
-    if isinstance(flags, list) and "major" in flags:
-        return True
-    escalation = case.get("escalation")
-    if isinstance(escalation, Mapping) and escalation.get("major") is True:
-        return True
-    if any(e.major for e in escalations(case)):
-        return True
-    return case.get("kind") in rule.kinds and case.get("channel") in rule.channels
-
-
-PROMISE_NAMES = frozenset({"promise", "promised_reply", "promised_reply_at"})
-
-
-@dataclass(frozen=True)
 class Deadline:
+    """One interval of a clock: when it fell due, and when it was met (None: not yet)."""
+
     name: str
     due: datetime
-    done: datetime | None  # when it was met or answered (None: not yet)
+    done: datetime | None
 
 
-def deadlines(
-    case: Mapping[str, Any], kind: KindSpec | None, promised: list[Promise] | None = None
-) -> list[Deadline]:
-    """The case's `deadlines:` (name -> time, or name -> mapping with `due`, `met` and the
-    earlier intervals it `missed`), each with when it was satisfied: the recorded time, else
-    first response / resolution read from the history. Promises are read from the history
-    (`promise` entries), each kept by the next contact; `promised`: the case's `promises`,
-    when the caller has them already."""
-    raw = case.get("deadlines")
+def deadlines(case: Mapping[str, Any]) -> list[Deadline]:
+    """Every interval of every clock in the case's `deadlines:`: the current one of each
+    clock, and the earlier ones it missed."""
     found: list[Deadline] = []
-    if isinstance(raw, Mapping):
-        for name, value in raw.items():
-            name = str(name)
-            if name in PROMISE_NAMES:
-                continue
-            due: datetime | None
-            done: datetime | None = None
-            if isinstance(value, Mapping):
-                due = _first_time(value, _DUE_KEYS)
-                done = _first_time(value, _DONE_KEYS)
-                missed = value.get("missed")
-                for earlier in missed if isinstance(missed, list) else []:
-                    if isinstance(earlier, Mapping) and (when := _first_time(earlier, _DUE_KEYS)):
-                        found.append(Deadline(name, when, _first_time(earlier, _DONE_KEYS)))
-            else:
-                due = parse_time(value)
-            if due is None:
-                continue
-            if done is None and not (isinstance(value, Mapping) and "start" in value):
-                # written by hand or by an older tool: read when it was met from the history
-                done = _done_by_history(case, kind, name)
-            found.append(Deadline(name, due, done))
-    for promise in promises(case) if promised is None else promised:
-        found.append(Deadline("promise", promise.due, promise.kept_at))
+    for name, entry in deadlines_of(case).items():
+        missed = entry.get("missed")
+        for earlier in missed if isinstance(missed, list) else []:
+            if isinstance(earlier, Mapping) and (due := stored_instant(earlier.get("due"))) is not None:
+                found.append(Deadline(name, due, stored_instant(earlier.get("met"))))
+        due = stored_instant(entry.get("due"))
+        if due is not None:
+            found.append(Deadline(name, due, stored_instant(entry.get("met"))))
     return found
 
 
-def _done_by_history(case: Mapping[str, Any], kind: KindSpec | None, name: str) -> datetime | None:
-    lowered = name.lower()
-    if "first" in lowered or "response" in lowered or "reply" in lowered:
-        return first_response_at(case)
-    if "update" in lowered:
-        return None
-    if case.get("kind") == "callback" and kind is not None:
-        return closed_at(case, kind) or entered(case, [s for s in kind.states if kind.is_terminal(s)])
-    return resolved_at(case, kind)
+def is_escalated(case: Mapping[str, Any]) -> bool:
+    return bool(escalations(case))
+
+
+def major_by_default(case: Mapping[str, Any], settings: EscalationSettings) -> bool:
+    return case.get("kind") in settings.major_kinds and case.get("channel") in settings.major_channels
+
+
+def is_major(case: Mapping[str, Any], config: Config) -> bool:
+    """A major complaint (重大投诉): flagged so by an escalation, or major by default (its
+    kind and channel, e.g. a media complaint)."""
+    if any(e.major for e in escalations(case)):
+        return True
+    return major_by_default(case, escalation_settings(config))

@@ -11,16 +11,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
 
 from casekit.core import casefile, config, validation, workflow
-from casekit.core.config import Config
+from casekit.core.config import Config, Finding
 from casekit.core.due import check_entries
 from casekit.core.fields import check_timestamp
-from casekit.core.validation import CaseDoc, Finding
+from casekit.core.timeutil import stored_instant
+from casekit.core.validation import CaseDoc
 from casekit.features.deadlines.approvals import config_approvals
-from casekit.features.deadlines.escalation import escalations
+from casekit.features.deadlines.facts import escalations
 from casekit.features.deadlines.service import (
     calendar_warnings,
     derive_deadlines,
@@ -68,18 +67,11 @@ def check_escalation_key(doc: CaseDoc, config: Config) -> list[Finding]:
         findings.append((["escalation"], "escalation is set but the history has no escalate entry"))
         return findings
     entry = last[-1]
-    if value.get("to") != entry.get("escalated_to") or not _same(value.get("at"), entry.get("at")):
+    if value.get("to") != entry.to or stored_instant(value.get("at")) != entry.at:
         findings.append(
             (["escalation"], "escalation disagrees with the last escalate entry in the history (to and at)")
         )
     return findings
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))
-    except ValueError:
-        return False
 
 
 def register() -> None:

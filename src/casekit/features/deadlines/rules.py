@@ -1,14 +1,11 @@
-"""Deadlines, pure: computed from a case's history, and judged at any instant.
+"""Deadlines computed, pure: `compute_deadlines` replays a case's history against its
+kind's clocks (from the `deadlines:` config) and the working calendar, and returns what
+goes under the case's `deadlines:` key. It depends on nothing but the case, the rules and
+the calendar, so a move or a field change simply recomputes everything.
 
-Two halves:
-
-* `compute_deadlines` replays a case's history against its kind's clocks (from the
-  `deadlines:` config) and the working calendar, and returns what goes under the case's
-  `deadlines:` key. It depends on nothing but the case, the rules and the calendar, so a
-  move or a field change simply recomputes everything.
-* `deadline_state` / `breaches` / `open_deadlines` read stored `deadlines:` entries and say
-  whether each is open, paused, met, met late or overdue at a given instant. Reports and
-  other features call these; they never need the calendar.
+Judging the stored entries at an instant (open, paused, met, met late, overdue; breaches;
+what falls due next) is `casekit.core.due`, which needs no calendar: `show`, `list` and
+the reports read it without this feature.
 
 A stored entry (see docs/deadlines.md):
 
@@ -31,7 +28,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from casekit.core.due import PROMISE_CLOCK, _instant
+from casekit.core.due import PROMISE_CLOCK
+from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import ZERO, WorkCalendar, advance, format_span, measure
 from casekit.features.deadlines.conditions import Facts, matches
 from casekit.features.deadlines.settings import ClockSpec, PromiseSpec, Rule
@@ -54,11 +52,8 @@ def events_of(case: Mapping[str, Any]) -> list[Event]:
     for entry in history if isinstance(history, list) else []:
         if not isinstance(entry, Mapping):
             continue
-        try:
-            at = datetime.fromisoformat(str(entry.get("at")))
-        except ValueError:
-            continue
-        if at.tzinfo is None:
+        at = stored_instant(entry.get("at"))
+        if at is None:
             continue
         action = str(entry.get("action"))
         state = entry.get("to") if action in ("open", "move") else None
@@ -188,7 +183,7 @@ def _from_field(spec: ClockSpec, case: Mapping[str, Any], events: list[Event], i
         return events
     fields = case.get("fields")
     value = fields.get(spec.from_field) if isinstance(fields, Mapping) else None
-    moment = _instant(value)
+    moment = stored_instant(value)
     if moment is None or moment >= events[index].at:
         return events
     return [*events[:index], replace(events[index], at=moment), *events[index + 1 :]]
@@ -238,7 +233,7 @@ def run_promises(spec: PromiseSpec, events: Sequence[Event], terminal: Sequence[
             current.met = event.at
         if event.action != "promise":
             continue
-        due = _instant(event.entry.get("reply_by"))
+        due = stored_instant(event.entry.get("reply_by"))
         if due is None:
             continue
         if current is not None and current.met is None:

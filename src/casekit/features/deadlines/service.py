@@ -22,16 +22,12 @@ from casekit.core.due import (
 )
 from casekit.core.timeutil import format_datetime, parse_datetime
 from casekit.core.workcal import WorkCalendar, advance, parse_duration
+from casekit.core.workflow import refuse_if_final
 from casekit.errors import Refused
 from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.conditions import Facts
-from casekit.features.deadlines.escalation import (
-    escalation_settings,
-    escalations,
-    is_escalated,
-    is_major,
-    major_by_default,
-)
+from casekit.features.deadlines.escalation import escalation_settings
+from casekit.features.deadlines.facts import escalations, is_escalated, is_major, major_by_default
 from casekit.features.deadlines.rules import compute_deadlines, to_record
 from casekit.features.deadlines.settings import clocks_for, promise_spec
 from casekit.features.deadlines.view import DUE_COLUMNS, DUE_HEADERS, due_rows, table_rows
@@ -81,15 +77,6 @@ def calendar_warnings(env: Env, outcome: Outcome, change: Change) -> list[str]:
     return lines
 
 
-def _refuse_if_final(case: Mapping[str, Any], kind: KindSpec, what: str) -> None:
-    status = str(case.get("status"))
-    if kind.is_terminal(status):
-        raise Refused(
-            f"{case['id']}: it is {status} ({kind.state_label(status)}), a final state, "
-            f"so it cannot be {what}; add a note instead"
-        )
-
-
 def _ident(person: Person) -> str:
     return f"{person.login} <{person.email}>" if person.email else person.login
 
@@ -104,7 +91,7 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
-        _refuse_if_final(case, ctx.kind, "escalated")
+        refuse_if_final(case, ctx.kind, "escalated")
         config = ctx.config
         settings = escalation_settings(config)
         role = settings.to_role
@@ -125,9 +112,9 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
         previous = escalations(case)
         if (
             previous
-            and previous[-1].get("escalated_to") == person.login
+            and previous[-1].to == person.login
             and case.get("assignee") == person.login
-            and (previous[-1].get("major") is True or not flagged)
+            and (previous[-1].major or not flagged)
         ):
             raise Refused(f"{case_id}: it is already escalated to {person.login}")
         case["assignee"] = person.login
@@ -173,7 +160,7 @@ def promise_case(env: Env, reference: str, by: str, *, note: str | None = None) 
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
-        _refuse_if_final(case, ctx.kind, "promised anything")
+        refuse_if_final(case, ctx.kind, "promised anything")
         calendar = calendar_for(ctx.config)
         try:
             reply_by = promise_time(by, ctx.now, calendar, ctx.config)

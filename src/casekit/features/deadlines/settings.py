@@ -25,26 +25,24 @@ Parsing is pure; `check_deadlines` / `check_promises` return (key path, message)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.config import Config, KindSpec, Label
+from casekit.core.config import Config, Finding, KindSpec, Label
 from casekit.core.due import (
-    _NAME,
+    CLOCK_NAME,
     PROMISE_CLOCK,
     PROMISE_LABEL,
     PROMISES_SECTION,
     SECTION,
-    _clock_label,
-    _promise_label,
+    label_of_clock,
+    promise_label,
 )
 from casekit.core.workcal import Duration, parse_duration
 from casekit.features.deadlines.conditions import Condition, parse_condition
 
 DEFAULT_KEPT_BY: tuple[str, ...] = ("move", "note", "promise")
-
-Finding = tuple[Sequence[str | int], str]
 
 
 _CLOCK_KEYS = ("zh", "en", "starts", "ends", "met_by", "pauses", "resets_on", "rules", "from_field")
@@ -70,10 +68,6 @@ class ClockSpec:
     rules: tuple[Rule, ...] = ()
     met_by: tuple[str, ...] = ()
     from_field: str | None = None
-
-    @property
-    def repeating(self) -> bool:
-        return bool(self.resets_on)
 
 
 @dataclass(frozen=True)
@@ -130,7 +124,7 @@ def parse_clock(
     name: str, value: Any, kind: KindSpec, config: Config
 ) -> tuple[ClockSpec | None, list[Finding]]:
     findings: list[Finding] = []
-    if not _NAME.match(name) or name == PROMISE_CLOCK:
+    if not CLOCK_NAME.match(name) or name == PROMISE_CLOCK:
         reason = (
             "is reserved for promises" if name == PROMISE_CLOCK else "must be lower-case letters, digits, '_'"
         )
@@ -158,7 +152,7 @@ def parse_clock(
         rule = _parse_rule(raw, kind, config, ["rules", index], findings)
         if rule is not None:
             rules.append(rule)
-    label = _clock_label(name, value)
+    label = label_of_clock(name, value)
     from_field = value.get("from_field")
     if from_field is not None:
         field_spec = kind.fields.get(str(from_field))
@@ -251,7 +245,7 @@ def parse_promises(section: Any, config: Config) -> tuple[PromiseSpec, list[Find
         if not kept_by:
             findings.append((["kept_by"], "name at least one action that keeps a promise, such as note"))
             kept_by = DEFAULT_KEPT_BY
-    return PromiseSpec(kept_by, _promise_label(section)), findings
+    return PromiseSpec(kept_by, promise_label(section)), findings
 
 
 def check_promises(section: Any, config: Config) -> list[Finding]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from casekit.core.config import Config
 from casekit.core.due import State, clock_label, open_deadlines
+from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
 from casekit.render.due import when_text
 
@@ -66,8 +67,9 @@ def table_rows(rows: Sequence[Mapping[str, Any]], config: Config, now: datetime)
     body = []
     for row in rows:
         kind = config.kinds.get(str(row["kind"]))
-        due = datetime.fromisoformat(str(row["due"]))
+        due = stored_instant(row["due"])
         state = State(str(row["state"]))
+        assert due is not None  # rows come from judged deadlines, which all have a due time
         body.append(
             [
                 str(row["due"])[:16].replace("T", " "),

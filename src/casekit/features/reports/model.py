@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
 from casekit.core import timeline
-from casekit.core.casefile import customer_of, fields_of
-from casekit.core.config import Config, KindSpec
-from casekit.core.fields import money
+from casekit.core.casefile import fields_of
+from casekit.core.config import Config, Finding, KindSpec
+from casekit.core.due import clock_label
 from casekit.core.selection import CaseFilter, final_states
 from casekit.features.callbacks import facts as callback_facts
+from casekit.features.callbacks.settings import settings_of as callback_settings
 from casekit.features.deadlines import facts as deadline_facts
+from casekit.features.deadlines.facts import is_major
+from casekit.features.returns.settings import settings_for as return_settings
 
 RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
@@ -41,6 +44,11 @@ class Period:
     @property
     def last_moment(self) -> datetime:
         return self.end - timedelta(microseconds=1)
+
+    @property
+    def dates(self) -> tuple[date, date]:
+        """The first day and the day after the last, in the period's time zone."""
+        return self.start.date(), self.end.date()
 
     @property
     def days(self) -> list[date]:
@@ -96,52 +104,56 @@ def previous_month(now: datetime, tz: tzinfo) -> Period:
 class Settings:
     lang: str = "zh"
     stale_days: int = 7
-    alert_min_customers: int = 3
-    alert_window_days: int = 7
     black_list_min_complaints: int = 3
-    standard_postage: Decimal | None = None
+    complaint_kind: str = "complaint"
 
 
 def settings_of(config: Config) -> Settings:
-    """The `reports:` section; quality alerts use the returns feature's `returns.alerts`."""
+    """The `reports:` section (quality alerts and postage use the returns feature's
+    `returns:` settings, callbacks the `callbacks:` section)."""
     raw = config.section("reports")
     raw = raw if isinstance(raw, Mapping) else {}
-    returns = config.section("returns")
-    alerts = returns.get("alerts") if isinstance(returns, Mapping) else None
-    alert: Mapping[str, Any] = alerts if isinstance(alerts, Mapping) else {}
     black: Mapping[str, Any] = raw["black_list"] if isinstance(raw.get("black_list"), Mapping) else {}
     default = Settings()
 
     def number(source: Mapping[str, Any], key: str, fallback: int) -> int:
         value = source.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else fallback
+        return value if isinstance(value, int) and _positive(value) else fallback
 
+    kind = raw.get("complaint_kind")
     return Settings(
         lang=str(raw["lang"]) if raw.get("lang") in ("zh", "en") else "zh",
         stale_days=number(raw, "stale_days", default.stale_days),
-        alert_min_customers=number(alert, "min_customers", default.alert_min_customers),
-        alert_window_days=number(alert, "window_days", default.alert_window_days),
         black_list_min_complaints=number(black, "min_complaints", default.black_list_min_complaints),
-        standard_postage=_standard_postage(returns),
+        complaint_kind=kind if isinstance(kind, str) and kind in config.kinds else default.complaint_kind,
     )
 
 
-def _standard_postage(returns: Any) -> Decimal | None:
-    """`returns.postage.standard_amount`: one way's postage when a case records none."""
-    postage = returns.get("postage") if isinstance(returns, Mapping) else None
-    amount = postage.get("standard_amount") if isinstance(postage, Mapping) else None
-    return money(amount)
+@dataclass(frozen=True)
+class Kinds:
+    """The case kinds a report's sections are about, as the config names them."""
+
+    complaint: str
+    callback: str
+    returns: str
+
+    @classmethod
+    def of(cls, config: Config) -> Kinds:
+        return cls(
+            settings_of(config).complaint_kind, callback_settings(config).kind, return_settings(config).kind
+        )
 
 
-def check_section(value: Any, config: Config) -> list[tuple[Sequence[str | int], str]]:
+def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `reports:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping with lang, stale_days, black_list")]
-    problems: list[tuple[Sequence[str | int], str]] = []
+        return [([], "must be a mapping with lang, stale_days, black_list, complaint_kind")]
+    problems: list[Finding] = []
     shape: dict[str, tuple[str, ...]] = {
         "lang": (),
         "stale_days": (),
         "black_list": ("min_complaints",),
+        "complaint_kind": (),
     }
     for key, item in value.items():
         if key not in shape:
@@ -149,6 +161,9 @@ def check_section(value: Any, config: Config) -> list[tuple[Sequence[str | int],
         elif key == "lang":
             if item not in ("zh", "en"):
                 problems.append(([key], "lang must be zh or en"))
+        elif key == "complaint_kind":
+            if item not in config.kinds:
+                problems.append(([key], f"{item!r} is not a case kind; kinds are {', '.join(config.kinds)}"))
         elif not shape[key]:
             if not _positive(item):
                 problems.append(([key], "must be a whole number above 0"))
@@ -200,7 +215,7 @@ class Item:
 
     case: Mapping[str, Any]  # the snapshot (history cut at the period's end)
     kind: KindSpec | None
-    major_rule: deadline_facts.MajorRule = field(default_factory=deadline_facts.MajorRule)
+    config: Config
     scope: CaseFilter | None = None  # the report's (`report_scope`); None: every case
 
     @computed_once
@@ -241,15 +256,11 @@ class Item:
 
     @computed_once
     def deadlines(self) -> list[deadline_facts.Deadline]:
-        return deadline_facts.deadlines(self.case, self.kind, self.promises)
-
-    @computed_once
-    def promises(self) -> list[deadline_facts.Promise]:
-        return deadline_facts.promises(self.case)
+        return deadline_facts.deadlines(self.case)
 
     @computed_once
     def major(self) -> bool:
-        return deadline_facts.is_major(self.case, self.major_rule)
+        return is_major(self.case, self.config)
 
     @computed_once
     def satisfaction(self) -> str | None:
@@ -259,29 +270,24 @@ class Item:
 def prepare(
     cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime, scope: CaseFilter | None = None
 ) -> list[Item]:
-    """Every case as of `moment` (cases opened later are left out), harassment calls excluded."""
+    """Every case as of `moment` (cases opened later are left out)."""
     items = []
-    rule = deadline_facts.MajorRule.from_config(config)
     for case in cases:
         snapshot = timeline.as_of(case, moment)
-        if snapshot is None or is_harassment(snapshot):
+        if snapshot is None:
             continue
-        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), rule, scope))
+        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), config, scope))
     items.sort(key=lambda i: (str(i.case.get("opened_at", "")), str(i.case.get("id", ""))))
     return items
 
 
-def is_harassment(case: Mapping[str, Any]) -> bool:
-    """Harassment calls (骚扰电话) are logged but kept out of complaint statistics."""
-    return case.get("harassment") is True or fields_of(case).get("category") == "harassment"
-
-
 class Labels:
-    """Config labels in the report's language."""
+    """Config labels in the report's language, and the kinds the sections are about."""
 
     def __init__(self, config: Config, lang: str) -> None:
         self.config = config
         self.lang = lang
+        self.kinds = Kinds.of(config)
 
     def t(self, zh: str, en: str) -> str:
         return en if self.lang == "en" else zh
@@ -321,9 +327,8 @@ class Labels:
         person = self.config.person(login)
         return person.name if person else login
 
-    def deadline(self, name: str) -> str:
-        zh, en = _DEADLINE_LABELS.get(name, (name, name.replace("_", " ")))
-        return self.t(zh, en)
+    def clock(self, kind: str, name: str) -> str:
+        return clock_label(self.config, kind, name).text(self.lang)
 
 
 _ACTION_LABELS = {
@@ -333,16 +338,6 @@ _ACTION_LABELS = {
     "escalate": ("上转主管", "escalated"),
     "attempt": ("回访拨打", "call attempt"),
     "note": ("备注", "note"),
-}
-_DEADLINE_LABELS = {
-    "first_response": ("首次响应", "First response"),
-    "first_reply": ("首次回复", "First reply"),
-    "updates": ("进展更新", "Updates"),
-    "resolution": ("解决", "Resolution"),
-    "promise": ("承诺回复", "Promised reply"),
-    "update": ("进展更新", "Update"),
-    "callback": ("回访", "Callback"),
-    "refund": ("退款", "Refund"),
 }
 
 
@@ -372,7 +367,7 @@ def counted(
     ]
 
 
-def _field_text(item: Item, name: str) -> str:
+def field_text(item: Item, name: str) -> str:
     value = item.fields.get(name)
     return str(value) if value not in (None, "") else UNRECORDED
 
@@ -385,16 +380,11 @@ def of_kind(items: Iterable[Item], kind: str) -> list[Item]:
     return [i for i in items if i.kind_name == kind]
 
 
-def customer_key(case: Mapping[str, Any]) -> str:
-    customer = customer_of(case)
-    return str(customer.get("phone") or customer.get("name") or case.get("id"))
-
-
 def report_scope(config: Config, period: Period) -> tuple[datetime, dict[str, frozenset[str]]]:
     """The cases a report of `period` can count, as `CaseFilter.live_since`: every case
     not in a final state, and final ones holding a time on or after the earliest moment
     a section looks at (the period's start, or the start of the quality-alert window).
     A case closed before then, with nothing dated later, is left out of every section
     (each counts what happened in the period, what is still open, or what falls due)."""
-    window = period.end - timedelta(days=settings_of(config).alert_window_days)
+    window = period.end - timedelta(days=return_settings(config).alert_window_days)
     return min(period.start, window), final_states(config)

@@ -1,7 +1,7 @@
 """Weekly and monthly reports, computed: pure functions from plain case dicts to plain data.
 
 Every figure is computed from the cases as they stood at the end of the period, read from
-their history (`casefacts.as_of`), so re-running last week's report later gives the same
+their history (`casekit.core.timeline.as_of`), so re-running last week's report later gives the same
 numbers. Each section has its own function (`overview`, `complaint_sources`, ...), taking
 the prepared cases and returning a dict the templates render; a section whose data no case
 has yet says so (`available: False`) instead of showing zeros that look like results.
@@ -22,6 +22,7 @@ from typing import Any
 from casekit.core import casefile, timeline
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
+from casekit.core.due import PROMISE_CLOCK, clock_names
 from casekit.core.fields import money
 from casekit.core.selection import CaseFilter
 from casekit.features.callbacks import facts as callback_facts
@@ -31,12 +32,12 @@ from casekit.features.reports.model import (
     SATISFACTION_LEVELS,
     UNRECORDED,
     Item,
+    Kinds,
     Labels,
     Period,
     Settings,
-    _field_text,
     counted,
-    customer_key,
+    field_text,
     hours,
     of_kind,
     opened_in,
@@ -46,7 +47,8 @@ from casekit.features.reports.model import (
     settings_of,
     stamp,
 )
-from casekit.features.returns import view as return_view
+from casekit.features.returns import alerts, summary
+from casekit.features.returns.settings import settings_for as return_settings
 
 
 def overview(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
@@ -97,14 +99,15 @@ def daily_volume(items: list[Item], period: Period, config: Config, labels: Labe
 
 def complaint_sources(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
     """New complaints by channel and by category."""
-    new = opened_in(items, period, "complaint")
+    complaint = labels.kinds.complaint
+    new = opened_in(items, period, complaint)
     return {
         "total": len(new),
         "by_channel": counted(new, lambda i: str(i.case.get("channel") or UNRECORDED), labels.channel),
         "by_category": counted(
             new,
-            lambda i: _field_text(i, "category"),
-            lambda k: labels.value("complaint", "category", None if k == UNRECORDED else k),
+            lambda i: field_text(i, "category"),
+            lambda k: labels.value(complaint, "category", None if k == UNRECORDED else k),
         ),
     }
 
@@ -136,37 +139,38 @@ def complaint_warnings(
     assert tz is not None
     end = period.end
     # The same for every row: worked out once.
-    complaint = labels.config.kinds.get("complaint")
+    complaint_kind = labels.kinds.complaint
+    complaint = labels.config.kinds.get(complaint_kind)
     resolving = timeline.resolving_states(complaint) if complaint else set()
     major_text = labels.t("重大投诉", "major complaint")
     media_text = labels.t("媒体投诉", "media complaint")
-    late_text: dict[str, str] = {}  # by deadline name, filled as names come up
+    late_text: dict[str, str] = {}  # by clock name, filled as names come up
     missed_text = labels.t("承诺回复已逾期", "promised reply missed")
     stale_text = labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
     rows: list[dict[str, Any]] = []
-    for item in of_kind(items, "complaint"):
+    for item in of_kind(items, complaint_kind):
         major = item.major
         if item.terminal and not (major and period.contains(item.closed)):
             continue
         resolved_open = item.kind is not None and item.case.get("status") in resolving
         opened = item.opened
         age = (end - opened).total_seconds() / 86400 if opened else 0.0
-        promises = item.promises
-        latest = promises[-1] if promises else None
+        promised = [d for d in item.deadlines if d.name == PROMISE_CLOCK]
+        latest = max(promised, key=lambda d: d.due) if promised else None
         warnings = []
         if major:
             warnings.append(major_text)
         if item.case.get("channel") == "media":
             warnings.append(media_text)
         for deadline in item.deadlines:
-            if deadline.name == "promise":
+            if deadline.name == PROMISE_CLOCK:
                 continue
             if deadline.due < end and (deadline.done is None or deadline.done > deadline.due):
                 name = deadline.name
                 if name not in late_text:
-                    late_text[name] = labels.t("超时：", "late: ") + labels.deadline(name)
+                    late_text[name] = labels.t("超时：", "late: ") + labels.clock(complaint_kind, name)
                 warnings.append(late_text[name])
-        if latest and latest.due < end and not deadline_facts.promise_kept(latest):
+        if latest and latest.due < end and (latest.done is None or latest.done > latest.due):
             warnings.append(missed_text)
         if not item.terminal and not resolved_open and age >= settings.stale_days:
             warnings.append(stale_text)
@@ -178,8 +182,8 @@ def complaint_warnings(
                 "customer": casefile.customer_address(customer, labels.lang),
                 "phone": casefile.mask_phone(customer.get("phone")) if customer.get("phone") else "",
                 "channel": labels.channel(item.case.get("channel")),
-                "category": labels.value("complaint", "category", item.fields.get("category")),
-                "status": labels.state("complaint", item.case.get("status")),
+                "category": labels.value(complaint_kind, "category", item.fields.get("category")),
+                "status": labels.state(complaint_kind, item.case.get("status")),
                 "major": major,
                 "opened_at": stamp(opened, tz),
                 "age_days": Decimal(str(age)).quantize(Decimal("0.1")),
@@ -237,11 +241,15 @@ def deadline_compliance(
                 "kind": k,
                 "label": labels.kind(k),
                 "deadline": d,
-                "deadline_label": labels.deadline(d),
+                "deadline_label": labels.clock(k, d),
                 **row(v),
             }
             for (k, d), v in sorted(
-                by_kind.items(), key=lambda kv: (_index(kind_order, kv[0][0]), _deadline_order(kv[0][1]))
+                by_kind.items(),
+                key=lambda kv: (
+                    _index(kind_order, kv[0][0]),
+                    _clock_order(labels.config, kv[0][0], kv[0][1]),
+                ),
             )
         ],
         "per_kind": [
@@ -259,17 +267,9 @@ def _index(order: list[str], value: str) -> int:
     return order.index(value) if value in order else len(order)
 
 
-def _deadline_order(name: str) -> tuple[int, str]:
-    known = [
-        "first_response",
-        "first_reply",
-        "update",
-        "updates",
-        "resolution",
-        "callback",
-        "refund",
-        "promise",
-    ]
+def _clock_order(config: Config, kind: str, name: str) -> tuple[int, str]:
+    """Clocks in the order the config lists them, the promised reply last."""
+    known = [*clock_names(config, kind), PROMISE_CLOCK]
     return (_index(known, name), name)
 
 
@@ -285,14 +285,14 @@ def _satisfaction_split(rated: Iterable[str | None]) -> dict[str, Any]:
 
 def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
     """Callbacks due vs done, contact rate, attempts, satisfaction split."""
-    callbacks = of_kind(items, "callback")
+    callbacks = of_kind(items, labels.kinds.callback)
     due = [i for i in callbacks if period.contains(_callback_due(i))]
     finished = [i for i in callbacks if period.contains(i.closed)]
     completed = [i for i in finished if i.case.get("status") == "completed"]
     unreachable = [i for i in finished if i.case.get("status") == "unreachable"]
     reached = len(completed) + len(unreachable)
     attempts = [a for i in callbacks for a in callback_facts.attempts(i.case) if period.contains(a.at)]
-    complaints = [i for i in of_kind(items, "complaint") if period.contains(i.resolved)]
+    complaints = [i for i in of_kind(items, labels.kinds.complaint) if period.contains(i.resolved)]
     return {
         "available": any(i.in_scope for i in callbacks),
         "due": len(due),
@@ -309,7 +309,7 @@ def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[
         "satisfaction": _satisfaction_split(i.satisfaction for i in completed),
         "complaint_satisfaction": _satisfaction_split(i.satisfaction for i in complaints),
         "levels": [
-            {"key": level, "label": labels.value("callback", "satisfaction", level)}
+            {"key": level, "label": labels.value(labels.kinds.callback, "satisfaction", level)}
             for level in SATISFACTION_LEVELS
         ],
     }
@@ -317,103 +317,71 @@ def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[
 
 def _callback_due(item: Item) -> datetime | None:
     """When a callback falls due: its earliest deadline, else the day it was opened."""
-    dues = [d.due for d in item.deadlines if d.name != "promise"]
+    dues = [d.due for d in item.deadlines if d.name != PROMISE_CLOCK]
     return min(dues) if dues else item.opened
 
 
-def returns_summary(items: list[Item], period: Period, settings: Settings, labels: Labels) -> dict[str, Any]:
+def returns_summary(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
     """Returns by type and reason, money refunded, postage the shop paid (each leg it pays:
-    the way back when the customer ships it, the way out when the shop re-ships), and
-    compensation paid on complaints resolved in the period."""
-    returns = of_kind(items, "return")
-    new = opened_in(returns, period)
-    refunded = [i for i in returns if period.contains(timeline.entered(i.case, ["refunded"]))]
-    refund_total = sum((money(i.fields.get("refund_amount")) or Decimal(0) for i in refunded), Decimal(0))
-    shop_legs: list[tuple[Item, Decimal | None]] = []
-    for item in returns:
-        if item.case.get("status") == "declined":
-            continue
-        legs = return_view.shop_postage_legs(item.case)
-        amount = return_view.postage_amount(item.case) or settings.standard_postage
-        for leg, state in (("back", "in_transit"), ("out", "reshipped")):
-            if leg in legs and period.contains(timeline.entered(item.case, [state])):
-                shop_legs.append((item, amount))
+    the way back when the customer ships it, the way out when the shop re-ships), from the
+    returns feature's figures; and compensation paid on complaints resolved in the period."""
+    config = labels.config
+    returns_kind = labels.kinds.returns
+    returns = of_kind(items, returns_kind)
+    figures = summary.returns_summary([i.case for i in returns], config, *period.dates)
     compensated = [
         i
-        for i in of_kind(items, "complaint")
+        for i in of_kind(items, labels.kinds.complaint)
         if period.contains(i.resolved) and money(i.fields.get("compensation"))
     ]
     compensation = sum((money(i.fields.get("compensation")) or Decimal(0) for i in compensated), Decimal(0))
+
+    def rows(counts: Mapping[str, int], name: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": key or UNRECORDED,
+                "label": labels.value(returns_kind, name, key or None),
+                "count": count,
+                "share": rate(count, len(figures.opened)),
+            }
+            for key, count in counts.items()
+        ]
+
     return {
         "available": any(i.in_scope for i in returns),
-        "new": len(new),
-        "by_type": counted(
-            new,
-            lambda i: _field_text(i, "return_type"),
-            lambda k: labels.value("return", "return_type", None if k == UNRECORDED else k),
-        ),
-        "by_reason": counted(
-            new,
-            lambda i: _field_text(i, "reason"),
-            lambda k: labels.value("return", "reason", None if k == UNRECORDED else k),
-        ),
-        "refunded": len(refunded),
-        "refund_total": refund_total.quantize(CENT),
-        "shop_postage_legs": len(shop_legs),
-        "shop_postage_total": sum((a for _, a in shop_legs if a is not None), Decimal(0)).quantize(CENT),
-        "shop_postage_unrecorded": sum(1 for _, a in shop_legs if a is None),
+        "new": len(figures.opened),
+        "by_type": rows(figures.by_type, "return_type"),
+        "by_reason": rows(figures.by_reason, "reason"),
+        "refunded": len(figures.refunds),
+        "refund_total": figures.money_refunded.quantize(CENT),
+        "shop_postage_legs": len(figures.shop_postage),
+        "shop_postage_total": figures.shop_postage_total.quantize(CENT),
+        "shop_postage_unrecorded": sum(1 for leg in figures.shop_postage if leg.standard),
         "compensation_cases": len(compensated),
         "compensation_total": compensation.quantize(CENT),
     }
 
 
-def quality_alerts(items: list[Item], period: Period, settings: Settings, labels: Labels) -> dict[str, Any]:
-    """Several customers reporting a quality problem with the same SKU, batch or product."""
-    since = period.end - timedelta(days=settings.alert_window_days)
-    groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
-    for item in items:
-        opened = item.opened
-        if opened is None or not since <= opened < period.end:
-            continue
-        fields = item.fields
-        if item.kind_name == "return" and fields.get("reason") == "quality":
-            for key in ("sku", "batch"):
-                if fields.get(key):
-                    groups[(key, str(fields[key]))].append(item)
-        elif (
-            item.kind_name == "complaint"
-            and fields.get("category") == "product-quality"
-            and fields.get("product")
-        ):
-            groups[("product", str(fields["product"]))].append(item)
-    names = {
-        "sku": labels.t("商品编码", "SKU"),
-        "batch": labels.t("批次", "Batch"),
-        "product": labels.t("产品", "Product"),
-    }
-    tz = period.start.tzinfo
-    assert tz is not None
-    rows: list[dict[str, Any]] = []
-    for (key, value), members in groups.items():
-        customers = {customer_key(i.case) for i in members}
-        if len(customers) < settings.alert_min_customers:
-            continue
-        item_name = next(
-            (str(i.fields[f]) for i in members for f in ("item_name", "product") if i.fields.get(f)), ""
-        )
-        rows.append(
-            {
-                "by": key,
-                "by_label": names[key],
-                "value": value,
-                "item": item_name,
-                "customers": len(customers),
-                "cases": [str(i.case.get("id")) for i in members],
-                "first": stamp(min(i.opened for i in members if i.opened), tz),
-                "last": stamp(max(i.opened for i in members if i.opened), tz),
-            }
-        )
-    rows.sort(key=lambda r: (-r["customers"], r["by"], r["value"]))
+def quality_alerts(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """Several customers reporting a quality problem with the same SKU or batch: the
+    returns feature's alerts (`casekit alerts`) as they stood on the period's last day."""
+    settings = return_settings(labels.config)
+    last_day = period.dates[1] - timedelta(days=1)
+    found = alerts.quality_alerts([i.case for i in items], labels.config, last_day)
+    names = {"sku": labels.t("商品编码", "SKU"), "batch": labels.t("批次", "Batch")}
+    rows = [
+        {
+            "by": alert.scope,
+            "by_label": names.get(alert.scope, alert.scope),
+            "value": alert.key,
+            "item": labels.t("、", ", ").join(alert.items),
+            "customers": alert.customers,
+            "cases": list(alert.cases),
+            "first": alert.first.isoformat(),
+            "last": alert.last.isoformat(),
+        }
+        for alert in found
+    ]
     return {
         "rows": rows,
         "window_days": settings.alert_window_days,
@@ -437,7 +405,7 @@ class _MerchantStats:
 MerchantStats = dict[str, _MerchantStats]
 
 
-def merchant_stats(items: list[Item], period: Period, settled: Settled) -> MerchantStats:
+def merchant_stats(items: list[Item], period: Period, settled: Settled, kinds: Kinds) -> MerchantStats:
     """Each merchant's complaints and returns in the period (`settled`: its settled deadlines)."""
     stats: dict[str, _MerchantStats] = defaultdict(_MerchantStats)
     for item in items:
@@ -445,9 +413,9 @@ def merchant_stats(items: list[Item], period: Period, settled: Settled) -> Merch
         if not isinstance(merchant, str) or not merchant.strip():
             continue
         entry = stats[merchant]
-        if item.kind_name == "return" and period.contains(item.opened):
+        if item.kind_name == kinds.returns and period.contains(item.opened):
             entry.returns += 1
-        if item.kind_name != "complaint":
+        if item.kind_name != kinds.complaint:
             continue
         if not item.terminal:
             entry.open += 1
@@ -465,7 +433,7 @@ def merchant_stats(items: list[Item], period: Period, settled: Settled) -> Merch
             ]
     for item, _, met in settled:
         merchant = item.fields.get("merchant")
-        if item.kind_name == "complaint" and isinstance(merchant, str) and merchant in stats:
+        if item.kind_name == kinds.complaint and isinstance(merchant, str) and merchant in stats:
             if met:
                 stats[merchant].met += 1
             else:
@@ -496,17 +464,17 @@ def merchant_cooperation(stats: MerchantStats) -> dict[str, Any]:
 
 def complaint_totals(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
     """The month's complaints by category and by brand (月度投诉总量及品类、品牌分析)."""
-    new = opened_in(items, period, "complaint")
+    new = opened_in(items, period, labels.kinds.complaint)
     return {
         "total": len(new),
         "by_category": counted(
             new,
-            lambda i: _field_text(i, "category"),
-            lambda k: labels.value("complaint", "category", None if k == UNRECORDED else k),
+            lambda i: field_text(i, "category"),
+            lambda k: labels.value(labels.kinds.complaint, "category", None if k == UNRECORDED else k),
         ),
         "by_brand": counted(
             new,
-            lambda i: _field_text(i, "brand"),
+            lambda i: field_text(i, "brand"),
             lambda k: labels.t("未填写", "not recorded") if k == UNRECORDED else k,
         ),
     }
@@ -563,10 +531,10 @@ def red_black_nominations(
 
 def complaint_analysis(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
     """The complaint analysis table (投诉汇总分析表): one row per category, then the total."""
-    new = opened_in(items, period, "complaint")
+    new = opened_in(items, period, labels.kinds.complaint)
     groups: dict[str, list[Item]] = defaultdict(list)
     for item in new:
-        groups[_field_text(item, "category")].append(item)
+        groups[field_text(item, "category")].append(item)
 
     def row(members: list[Item]) -> dict[str, Any]:
         durations = [
@@ -597,7 +565,7 @@ def complaint_analysis(items: list[Item], period: Period, labels: Labels) -> dic
     rows = [
         {
             "key": key,
-            "label": labels.value("complaint", "category", None if key == UNRECORDED else key),
+            "label": labels.value(labels.kinds.complaint, "category", None if key == UNRECORDED else key),
             **row(members),
         }
         for key, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -611,7 +579,8 @@ def complaint_register(items: list[Item], period: Period, labels: Labels) -> dic
     assert tz is not None
     rows: list[dict[str, Any]] = []
     per_day: Counter[str] = Counter()
-    for item in opened_in(items, period, "complaint"):
+    complaint = labels.kinds.complaint
+    for item in opened_in(items, period, complaint):
         opened = item.opened
         assert opened is not None
         day = opened.astimezone(tz).strftime("%Y%m%d")
@@ -627,9 +596,11 @@ def complaint_register(items: list[Item], period: Period, labels: Labels) -> dic
                 "phone": casefile.mask_phone(customer.get("phone")) if customer.get("phone") else "",
                 "opened_at": stamp(opened, tz),
                 "content": fields.get("content") or item.case.get("title"),
-                "progress": labels.state("complaint", item.case.get("status")),
+                "progress": labels.state(complaint, item.case.get("status")),
                 "result": result,
-                "satisfaction": labels.value("complaint", "satisfaction", fields.get("satisfaction"))
+                "satisfaction": labels.value(
+                    labels.kinds.complaint, "satisfaction", fields.get("satisfaction")
+                )
                 if fields.get("satisfaction")
                 else "",
             }
@@ -657,7 +628,7 @@ def _build_report(
     scope = CaseFilter.of(live_since=report_scope(config, period))
     items = prepare(cases, config, period.last_moment, scope)
     settled = settled_deadlines(items, period)
-    merchants = merchant_stats(items, period, settled)
+    merchants = merchant_stats(items, period, settled, labels.kinds)
     report: dict[str, Any] = {
         "kind": period.kind,
         "lang": lang,
@@ -675,8 +646,8 @@ def _build_report(
         "warnings": complaint_warnings(items, period, settings, labels),
         "compliance": deadline_compliance(items, settled, config, labels),
         "callbacks": callback_summary(items, period, labels),
-        "returns": returns_summary(items, period, settings, labels),
-        "alerts": quality_alerts(items, period, settings, labels),
+        "returns": returns_summary(items, period, labels),
+        "alerts": quality_alerts(items, period, labels),
         "merchants": merchant_cooperation(merchants),
     }
     if period.kind == "month":

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from casekit.core.casefile import customer_key, fields_of
 from casekit.core.config import Config
 from casekit.features.returns import view
 from casekit.features.returns.settings import REASON, settings_for
@@ -57,7 +58,7 @@ def quality_alerts(
     for case in cases:
         if case.get("kind") != settings.kind or case.get("status") == "declined":
             continue
-        values = view.fields(case)
+        values = fields_of(case)
         if values.get(REASON) not in settings.quality_reasons:
             continue
         opened = view.opened_on(case, config.tz)
@@ -69,12 +70,12 @@ def quality_alerts(
                 groups.setdefault((scope, key.strip()), []).append((opened, case))
     alerts = []
     for (scope, key), members in groups.items():
-        customers = {view.customer_key(case) for _, case in members}
+        customers = {customer_key(case) for _, case in members}
         if len(customers) < threshold:
             continue
         members.sort(key=lambda m: (m[0], str(m[1].get("id"))))
         items = sorted(
-            {str(view.fields(c).get("item_name")) for _, c in members if view.fields(c).get("item_name")}
+            {str(fields_of(c).get("item_name")) for _, c in members if fields_of(c).get("item_name")}
         )
         alerts.append(
             QualityAlert(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from casekit.core.casefile import set_top_level
-from casekit.core.config import Config
+from casekit.core.config import Config, Finding
 from casekit.errors import Refused, UsageError
 
 if TYPE_CHECKING:
@@ -53,11 +53,11 @@ def max_bytes(config: Config) -> int:
     return int(DEFAULT_MAX_MB * 1024 * 1024)
 
 
-def check_section(value: Any, config: Config) -> list[tuple[Sequence[str | int], str]]:
+def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `attachments:` section (config.SECTION_CHECKS)."""
     if not isinstance(value, Mapping):
         return [([], "must be a mapping such as {max_size_mb: 10}")]
-    problems: list[tuple[Sequence[str | int], str]] = []
+    problems: list[Finding] = []
     for key in value:
         if key != "max_size_mb":
             problems.append(([key], "unknown key; the only key is max_size_mb"))

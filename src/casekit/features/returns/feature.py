@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from casekit.core import casefile, config, validation, workflow
-from casekit.core.config import Config
-from casekit.core.validation import CaseDoc, Finding
+from casekit.core.config import Config, Finding
+from casekit.core.validation import CaseDoc
 from casekit.features.returns import rules
 from casekit.features.returns.attachments import ATTACHMENTS_DIR, check_attachments
 from casekit.features.returns.settings import settings_for

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from casekit.core.casefile import customer_of, fields_of
 from casekit.core.config import Config
+from casekit.core.timeline import last_entered
 from casekit.features.returns import rules, view
 from casekit.features.returns.money import as_money, total
 from casekit.features.returns.settings import (
@@ -137,13 +139,13 @@ def _returns(
 
 
 def _common(case: Mapping[str, Any], config: Config) -> dict[str, Any]:
-    values = view.fields(case)
+    values = fields_of(case)
     opened = view.opened_on(case, config.tz)
     return {
         "date": opened.isoformat() if opened else "",
         "case_id": case.get("id"),
         "customer_account": values.get("customer_account", ""),
-        "customer": view.customer(case).get("name", ""),
+        "customer": customer_of(case).get("name", ""),
         "order_no": values.get("order_no", ""),
         "sku": values.get("sku", ""),
         "item_name": values.get("item_name", ""),
@@ -160,9 +162,8 @@ def wrong_shipment_register(
     settings = settings_for(config)
     rows = []
     for case in _returns(cases, config, settings, month):
-        if view.fields(case).get(REASON) not in settings.wrong_shipment_reasons or not view.reached(
-            case, "approved"
-        ):
+        wrong = fields_of(case).get(REASON) in settings.wrong_shipment_reasons
+        if not wrong or last_entered(case, ["approved"]) is None:
             continue
         row = _common(case, config)
         row["error"] = view.label(config, case, REASON)
@@ -175,7 +176,7 @@ def wrong_shipment_register(
 
 def compensation(case: Mapping[str, Any]) -> Decimal | None:
     """What a parcel claim cost the shop: the refund, else the value of goods sent again."""
-    values = view.fields(case)
+    values = fields_of(case)
     refund = as_money(values.get("refund_amount"))
     if refund is not None:
         return refund
@@ -191,7 +192,7 @@ def parcel_claims_register(
     settings = settings_for(config)
     rows = []
     for case in _returns(cases, config, settings, month):
-        values = view.fields(case)
+        values = fields_of(case)
         if values.get(REASON) not in settings.parcel_claim_reasons:
             continue
         row = _common(case, config)
@@ -226,9 +227,9 @@ def postage_register(
     rows = []
     for case in _returns(cases, config, settings, month):
         terms = rules.postage(case, settings)
-        if terms is None or terms.return_leg != "shop" or not view.reached(case, "in_transit"):
+        if terms is None or terms.return_leg != "shop" or last_entered(case, ["in_transit"]) is None:
             continue
-        values = view.fields(case)
+        values = fields_of(case)
         amount = as_money(values.get("postage_amount"))
         row = _common(case, config)
         row.update(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from casekit.core.config import Config, KindSpec
+from casekit.core.config import Config, Finding, KeyPath, KindSpec
 from casekit.core.fields import CENT
 
 SECTION = "returns"
@@ -131,12 +131,6 @@ def settings_for(config: Config) -> ReturnSettings:
     return settings
 
 
-def return_kind(config: Config) -> KindSpec | None:
-    """The case kind the returns rules apply to, if the config has it."""
-    return config.kinds.get(settings_for(config).kind)
-
-
-KeyPath = Sequence[str | int]
 _KEYS = {
     "kind",
     "postage",
@@ -148,11 +142,11 @@ _KEYS = {
 }
 
 
-def check_section(value: Any, config: Config) -> list[tuple[KeyPath, str]]:
+def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `returns:` section, as (key path under `returns`, message)."""
     if not isinstance(value, Mapping):
         return [([], "must be a mapping; see docs/returns.md")]
-    problems: list[tuple[KeyPath, str]] = []
+    problems: list[Finding] = []
     for key in value:
         if key not in _KEYS:
             problems.append(([key], f"unknown key; known keys are {', '.join(sorted(_KEYS))}"))

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from casekit.core.casefile import fields_of
 from casekit.core.config import Config
+from casekit.core.timeline import is_terminal
 from casekit.features.returns import view
 
 
@@ -59,8 +61,10 @@ def settlement_check(cases: Iterable[Mapping[str, Any]], config: Config, merchan
     blocked: dict[str, list[OpenCase]] = {}
     without_order: list[OpenCase] = []
     for case in cases:
-        values = view.fields(case)
-        if not same_merchant(values.get("merchant"), merchant) or not view.is_open(config, case):
+        values = fields_of(case)
+        if not same_merchant(values.get("merchant"), merchant) or is_terminal(
+            case, config.kinds.get(str(case.get("kind")))
+        ):
             continue
         order = values.get("order_no")
         order_no = str(order).strip() if order not in (None, "") else None
@@ -85,5 +89,5 @@ def settlement_check(cases: Iterable[Mapping[str, Any]], config: Config, merchan
 
 def merchants(cases: Iterable[Mapping[str, Any]]) -> list[str]:
     """Every merchant named by a case, for hints."""
-    names = {str(view.fields(c).get("merchant")).strip() for c in cases if view.fields(c).get("merchant")}
+    names = {str(fields_of(c).get("merchant")).strip() for c in cases if fields_of(c).get("merchant")}
     return sorted(names)

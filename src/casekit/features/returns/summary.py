@@ -1,112 +1,159 @@
-"""Returns figures for the weekly and monthly reports, pure: returns by reason, money
-refunded, postage the shop paid, and the quality alerts at the end of the period.
+"""Returns figures for the weekly and monthly reports, pure: returns opened by type and by
+reason, money refunded, and postage the shop paid, each from the one rule that decides it
+(`rules.postage` for who pays each way, over the team's `returns:` settings).
 
 Periods are dates in the config's time zone: `start` inclusive, `end` exclusive.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from casekit.core.casefile import fields_of
 from casekit.core.config import Config
+from casekit.core.timeline import last_entered
 from casekit.features.returns import rules, view
-from casekit.features.returns.alerts import QualityAlert, quality_alerts
-from casekit.features.returns.money import ZERO, as_money, total
-from casekit.features.returns.settings import REASON, settings_for
+from casekit.features.returns.money import as_money, total
+from casekit.features.returns.settings import REASON, RETURN_TYPE, ReturnSettings, settings_for
+
+# When each way's postage is spent: the customer ships the item back (in transit), the
+# shop ships one out (re-shipped).
+LEG_STATES = (("back", "in_transit"), ("out", "reshipped"))
 
 
-def _within(moment_day: date | None, start: date, end: date) -> bool:
-    return moment_day is not None and start <= moment_day < end
+def _day(moment: datetime | None, tz: tzinfo) -> date | None:
+    return moment.astimezone(tz).date() if moment is not None else None
 
 
-def returns_by_reason(
-    cases: Iterable[Mapping[str, Any]], config: Config, start: date, end: date
-) -> dict[str, int]:
-    """Returns opened in the period, counted by reason (unset reasons under '')."""
-    settings = settings_for(config)
-    counts: dict[str, int] = {}
-    for case in cases:
-        if case.get("kind") == settings.kind and _within(view.opened_on(case, config.tz), start, end):
-            reason = str(view.fields(case).get(REASON) or "")
-            counts[reason] = counts.get(reason, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+def _within(day: date | None, start: date, end: date) -> bool:
+    return day is not None and start <= day < end
 
 
-def refunds(
-    cases: Iterable[Mapping[str, Any]], config: Config, start: date, end: date
-) -> list[tuple[str, date, Decimal]]:
-    """(case ID, day, refund_amount) for each return moved to refunded in the period."""
-    settings = settings_for(config)
-    found = []
-    for case in cases:
-        if case.get("kind") != settings.kind:
-            continue
-        moment = view.moved_into(case, "refunded")
-        day = moment.astimezone(config.tz).date() if moment else None
-        amount = as_money(view.fields(case).get("refund_amount"))
-        if amount is not None and day is not None and _within(day, start, end):
-            found.append((str(case.get("id")), day, amount))
-    return sorted(found, key=lambda r: (r[1], r[0]))
-
-
-def money_refunded(cases: Iterable[Mapping[str, Any]], config: Config, start: date, end: date) -> Decimal:
-    """Exact sum of the refunds paid in the period."""
-    return total(amount for _, _, amount in refunds(cases, config, start, end))
-
-
-def shop_postage(cases: Iterable[Mapping[str, Any]], config: Config, start: date, end: date) -> Decimal:
-    """Postage the shop paid in the period: return postage it reimburses (counted when the
-    customer ships, in_transit) and its own shipments (counted when reshipped)."""
-    settings = settings_for(config)
-    amounts = []
-    for case in cases:
-        if case.get("kind") != settings.kind or case.get("status") == "declined":
-            continue
-        legs = rules.shop_postage_legs(case, settings)
-        if not legs:
-            continue
-        amount, _ = rules.postage_amount(case, settings)
-        for leg, state in (("back", "in_transit"), ("out", "reshipped")):
-            moment = view.moved_into(case, state) if leg in legs else None
-            if moment is not None and _within(moment.astimezone(config.tz).date(), start, end):
-                amounts.append(amount)
-    return total(amounts)
+def _returns(cases: Iterable[Mapping[str, Any]], settings: ReturnSettings) -> list[Mapping[str, Any]]:
+    return [case for case in cases if case.get("kind") == settings.kind]
 
 
 @dataclass(frozen=True)
-class ReturnsSummary:
+class Refund:
+    case_id: str
+    day: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PostageLeg:
+    """One way's postage the shop paid: `standard` when the case records no amount and
+    the team's standard amount stands in for it."""
+
+    case_id: str
+    leg: str  # "back" or "out"
+    day: date
+    amount: Decimal
+    standard: bool
+
+
+@dataclass(frozen=True)
+class ReturnsFigures:
     start: date
     end: date
-    by_reason: dict[str, int]
-    money_refunded: Decimal = ZERO
-    shop_postage: Decimal = ZERO
-    alerts: list[QualityAlert] = field(default_factory=list)
+    opened: tuple[str, ...] = ()
+    by_type: dict[str, int] = field(default_factory=dict)
+    by_reason: dict[str, int] = field(default_factory=dict)
+    refunds: tuple[Refund, ...] = ()
+    shop_postage: tuple[PostageLeg, ...] = ()
+
+    @property
+    def money_refunded(self) -> Decimal:
+        return total(r.amount for r in self.refunds)
+
+    @property
+    def shop_postage_total(self) -> Decimal:
+        return total(leg.amount for leg in self.shop_postage)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
+            "opened": len(self.opened),
+            "by_type": self.by_type,
             "by_reason": self.by_reason,
             "money_refunded": self.money_refunded,
-            "shop_postage": self.shop_postage,
-            "alerts": [a.as_json() for a in self.alerts],
+            "refunds": [
+                {"case": r.case_id, "day": r.day.isoformat(), "amount": r.amount} for r in self.refunds
+            ],
+            "shop_postage": self.shop_postage_total,
+            "shop_postage_legs": [
+                {
+                    "case": p.case_id,
+                    "leg": p.leg,
+                    "day": p.day.isoformat(),
+                    "amount": p.amount,
+                    "standard": p.standard,
+                }
+                for p in self.shop_postage
+            ],
         }
+
+
+def _counted(cases: Iterable[Mapping[str, Any]], name: str) -> dict[str, int]:
+    """Cases by the value of field `name` (unset under ''), most first, then by value."""
+    counts = Counter(str(fields_of(case).get(name) or "") for case in cases)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def refunds(cases: Iterable[Mapping[str, Any]], config: Config, start: date, end: date) -> list[Refund]:
+    """Each return moved to refunded in the period, with its refund_amount."""
+    settings = settings_for(config)
+    found = []
+    for case in _returns(cases, settings):
+        day = _day(last_entered(case, ["refunded"]), config.tz)
+        amount = as_money(fields_of(case).get("refund_amount"))
+        if amount is not None and day is not None and _within(day, start, end):
+            found.append(Refund(str(case.get("id")), day, amount))
+    return sorted(found, key=lambda r: (r.day, r.case_id))
+
+
+def shop_postage(
+    cases: Iterable[Mapping[str, Any]], config: Config, start: date, end: date
+) -> list[PostageLeg]:
+    """Postage the shop paid in the period: each way `rules.postage` says the shop pays,
+    counted on the day that way was shipped. Declined returns ship nothing."""
+    settings = settings_for(config)
+    found = []
+    for case in _returns(cases, settings):
+        if case.get("status") == "declined":
+            continue
+        terms = rules.postage(case, settings)
+        if terms is None:
+            continue
+        shop_pays = rules.shop_postage_legs(case, settings)
+        for leg, state in LEG_STATES:
+            if leg not in shop_pays:
+                continue
+            day = _day(last_entered(case, [state]), config.tz)
+            if _within(day, start, end):
+                assert day is not None
+                found.append(PostageLeg(str(case.get("id")), leg, day, terms.amount, terms.standard))
+    return sorted(found, key=lambda p: (p.day, p.case_id, p.leg))
 
 
 def returns_summary(
     cases: Iterable[Mapping[str, Any]], config: Config, start: date, end: date
-) -> ReturnsSummary:
+) -> ReturnsFigures:
     """Everything a weekly or monthly report shows about returns for [start, end)."""
-    chosen = list(cases)
-    return ReturnsSummary(
+    chosen = _returns(list(cases), settings_for(config))
+    opened = [case for case in chosen if _within(view.opened_on(case, config.tz), start, end)]
+    return ReturnsFigures(
         start=start,
         end=end,
-        by_reason=returns_by_reason(chosen, config, start, end),
-        money_refunded=money_refunded(chosen, config, start, end),
-        shop_postage=shop_postage(chosen, config, start, end),
-        alerts=quality_alerts(chosen, config, end - timedelta(days=1)),
+        opened=tuple(str(case.get("id")) for case in opened),
+        by_type=_counted(opened, RETURN_TYPE),
+        by_reason=_counted(opened, REASON),
+        refunds=tuple(refunds(chosen, config, start, end)),
+        shop_postage=tuple(shop_postage(chosen, config, start, end)),
     )

@@ -25,9 +25,10 @@ from typing import Any
 
 from casekit.codec.yamlio import YamlSyntaxError, load_fast
 from casekit.core.casefile import customer_address, customer_of, fields_of
-from casekit.core.config import Config, KindSpec
-from casekit.features.deadlines.facts import MajorRule, active_escalation, active_promise, is_major
-from casekit.features.returns.view import postage_amount, postage_payer
+from casekit.core.config import Config, Finding, KindSpec
+from casekit.features.deadlines.facts import active_escalation, active_promise, is_major
+from casekit.features.returns import rules
+from casekit.features.returns.settings import settings_for
 
 LANGS = ("zh", "en")
 SCRIPTS_FOLDER = "scripts"
@@ -79,10 +80,6 @@ class ScriptInfo:
 
     def fits(self, kind: str, state: str | None = None) -> bool:
         return kind in self.kinds and (state is None or not self.states or state in self.states)
-
-
-def template_name(name: str, lang: str) -> str:
-    return f"{SCRIPTS_FOLDER}/{lang}/{name}.j2"
 
 
 def split_template_name(template: str) -> tuple[str, str] | None:
@@ -161,7 +158,7 @@ def script_info(template: str, text: str, origin: str) -> ScriptInfo | None:
     )
 
 
-def condition_holds(condition: str, case: Mapping[str, Any], major: MajorRule = MajorRule()) -> bool:  # noqa: B008
+def condition_holds(condition: str, case: Mapping[str, Any], config: Config) -> bool:
     match = _CONDITION.match(condition)
     if not match:
         return False
@@ -170,7 +167,7 @@ def condition_holds(condition: str, case: Mapping[str, Any], major: MajorRule = 
     elif match["name"] == "escalated":
         result = active_escalation(case) is not None
     elif match["name"] == "major":
-        result = is_major(case, major)
+        result = is_major(case, config)
     elif match["set"]:
         result = fields_of(case).get(match["set"]) not in (None, "", [])
     else:
@@ -181,7 +178,7 @@ def condition_holds(condition: str, case: Mapping[str, Any], major: MajorRule = 
 def choose(
     scripts: Sequence[ScriptInfo],
     case: Mapping[str, Any],
-    major: MajorRule = MajorRule(),  # noqa: B008
+    config: Config,
 ) -> ScriptInfo | None:
     """The script that fits a case best: kind, state and every condition; then the highest
     priority, then the most conditions, then the name."""
@@ -189,7 +186,7 @@ def choose(
     fitting = [
         s
         for s in scripts
-        if not s.manual and s.fits(kind, state) and all(condition_holds(c, case, major) for c in s.when)
+        if not s.manual and s.fits(kind, state) and all(condition_holds(c, case, config) for c in s.when)
     ]
     if not fitting:
         return None
@@ -237,7 +234,7 @@ def script_context(
         },
         "agent": dict(agent),
         "fields": fields,
-        "major": is_major(case, MajorRule.from_config(config)),
+        "major": is_major(case, config),
     }
     if kind is not None:
         context["kind_label"] = kind.label.text(lang)
@@ -278,12 +275,14 @@ def script_context(
         context["escalation"] = record
     if isinstance(case.get("deadlines"), Mapping):
         context["deadlines"] = dict(case["deadlines"])
-    if case.get("kind") == "return":
+    returns = settings_for(config)
+    if case.get("kind") == returns.kind:
         postage: dict[str, Any] = {}
-        if payer := postage_payer(case):
-            postage["payer"] = payer
-        if (amount := postage_amount(case)) is not None:
-            postage["amount"] = amount
+        terms = rules.postage(case, returns)
+        if terms is not None and terms.payer is not None:
+            postage["payer"] = terms.payer
+        if terms is not None and not terms.standard:
+            postage["amount"] = terms.amount  # what this case records, never a standard guess
         context["postage"] = postage
     return context
 
@@ -312,11 +311,11 @@ def scripts_settings(config: Config) -> dict[str, Any]:
     return settings
 
 
-def check_section(value: Any, config: Config) -> list[tuple[Sequence[str | int], str]]:
+def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `scripts:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
         return [([], "must be a mapping with lang, company, return_address, forbidden_phrases")]
-    problems: list[tuple[Sequence[str | int], str]] = []
+    problems: list[Finding] = []
     for key, item in value.items():
         if key == "lang":
             if item not in LANGS:

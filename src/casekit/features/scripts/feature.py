@@ -1,6 +1,7 @@
-"""Reply scripts and reports: registers their config sections and the template check.
+"""Reply scripts: registers the `scripts:` config section and the check that every
+template (scripts and reports) compiles.
 
-Imported whenever a command reads a registry (see `casekit.features`), so it only names
+Imported whenever a command reads a registry (see `casekit.core.registry`), so it only names
 functions; Jinja and the modules that use it are imported by the `script`, `report` and
 `validate` commands.
 """
@@ -13,5 +14,4 @@ from casekit.core import config, validation
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
     config.SECTION_CHECKS.add("scripts", "casekit.features.scripts.context:check_section")
-    config.SECTION_CHECKS.add("reports", "casekit.features.reports.model:check_section")
     validation.TREE_CHECKS.add("casekit.features.scripts.checks:check_templates")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from casekit.errors import CasekitError, NotARepository, Refused, UsageError
-from casekit.features.deadlines.facts import MajorRule
 from casekit.features.scripts.context import (
     LANGS,
     SCRIPTS_FOLDER,
@@ -54,7 +53,7 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
     if template:
         info: ScriptInfo | None = _named(scripts, template, lang, kind)
     else:
-        info = choose([s for s in scripts if s.lang == lang], case, MajorRule.from_config(config))
+        info = choose([s for s in scripts if s.lang == lang], case, config)
     if info is None:
         raise Refused(
             f"{case_id}: no {lang} script fits a {kind} in state {case.get('status')}; "
@@ -117,7 +116,7 @@ def list_scripts(
             path = find_case(root, config, reference)
             case = parse_case(root, path, path.read_bytes())
             kind, state = str(case.get("kind")), str(case.get("status"))
-            best = choose([s for s in scripts if s.lang == lang], case, MajorRule.from_config(config))
+            best = choose([s for s in scripts if s.lang == lang], case, config)
             chosen = best.name if best else None
     lang = lang or "zh"
     rows: dict[str, dict[str, Any]] = {}
