@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import wraps
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from casekit.core.registry import KeyedRegistry
 from casekit.core.timeutil import zone
@@ -488,3 +489,24 @@ def _reachable(initial: str, transitions: Mapping[str, Mapping[str, Any]]) -> se
                 seen.add(target)
                 frontier.append(target)
     return seen
+
+
+T = TypeVar("T")
+
+
+def once_per_config(parse: Callable[[Config], T]) -> Callable[[Config], T]:
+    """`parse` run once per loaded config: a feature's settings, read from its section,
+    are asked for by every case a command looks at. (Keyed by the config object itself,
+    which is immutable; a cache, not a registry: nothing is shared between configs.)"""
+    results: dict[int, tuple[Config, T]] = {}
+
+    @wraps(parse)
+    def cached(config: Config) -> T:
+        hit = results.get(id(config))
+        if hit is not None and hit[0] is config:
+            return hit[1]
+        value = parse(config)
+        results[id(config)] = (config, value)
+        return value
+
+    return cached

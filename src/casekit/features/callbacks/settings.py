@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from casekit.core.config import Config, Finding, KeyPath
+from casekit.core.config import Config, Finding, KeyPath, once_per_config
 
 OUTCOMES = ("answered", "no-answer", "busy", "wrong-number", "refused")
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
@@ -476,14 +476,7 @@ def check_section(value: Any, config: Config) -> list[Finding]:
     return read_settings(value, config)[1]
 
 
-_CACHE: dict[int, tuple[Config, CallbackSettings]] = {}
-
-
+@once_per_config
 def settings_of(config: Config) -> CallbackSettings:
     """The callback settings of a loaded config (defaults when the section is absent)."""
-    cached = _CACHE.get(id(config))
-    if cached is not None and cached[0] is config:
-        return cached[1]
-    settings, _ = read_settings(config.section("callbacks"), config)
-    _CACHE[id(config)] = (config, settings)
-    return settings
+    return read_settings(config.section("callbacks"), config)[0]

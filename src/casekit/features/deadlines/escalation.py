@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.config import Config, Finding
+from casekit.core.config import Config, Finding, once_per_config
 
 SECTION = "escalation"
 
@@ -63,14 +63,7 @@ def check_escalation(section: Any, config: Config) -> list[Finding]:
     return parse_escalation(section, config)[1]
 
 
-_SETTINGS: dict[int, tuple[Config, EscalationSettings]] = {}
-
-
+@once_per_config
 def escalation_settings(config: Config) -> EscalationSettings:
     """The `escalation:` settings of a loaded config (parsed once per config)."""
-    cached = _SETTINGS.get(id(config))
-    if cached is not None and cached[0] is config:
-        return cached[1]
-    settings = parse_escalation(config.section(SECTION), config)[0]
-    _SETTINGS[id(config)] = (config, settings)
-    return settings
+    return parse_escalation(config.section(SECTION), config)[0]

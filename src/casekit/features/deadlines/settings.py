@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.config import Config, Finding, KindSpec, Label
+from casekit.core.config import Config, Finding, KindSpec, Label, once_per_config
 from casekit.core.due import (
     CLOCK_NAME,
     PROMISE_CLOCK,
@@ -253,16 +253,10 @@ def check_promises(section: Any, config: Config) -> list[Finding]:
     return parse_promises(section, config)[1]
 
 
-_parsed: dict[int, tuple[Config, dict[str, tuple[ClockSpec, ...]], PromiseSpec]] = {}
-
-
+@once_per_config
 def _cached(config: Config) -> tuple[dict[str, tuple[ClockSpec, ...]], PromiseSpec]:
-    hit = _parsed.get(id(config))
-    if hit is not None and hit[0] is config:
-        return hit[1], hit[2]
     clocks, _ = parse_deadlines(config.section(SECTION), config)
     promises, _ = parse_promises(config.section(PROMISES_SECTION), config)
-    _parsed[id(config)] = (config, clocks, promises)
     return clocks, promises
 
 

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from casekit.core import timeline
 from casekit.core.casefile import fields_of
-from casekit.core.config import Config, Finding, KindSpec
+from casekit.core.config import Config, Finding, KindSpec, once_per_config
 from casekit.core.due import clock_label
 from casekit.core.selection import CaseFilter, final_states
 from casekit.features.callbacks import facts as callback_facts
@@ -108,6 +108,7 @@ class Settings:
     complaint_kind: str = "complaint"
 
 
+@once_per_config
 def settings_of(config: Config) -> Settings:
     """The `reports:` section (quality alerts and postage use the returns feature's
     `returns:` settings, callbacks the `callbacks:` section)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from casekit.core.config import Config, Finding, KeyPath, KindSpec
+from casekit.core.config import Config, Finding, KeyPath, KindSpec, once_per_config
 from casekit.core.fields import CENT
 
 SECTION = "returns"
@@ -118,17 +118,10 @@ def parse_settings(raw: Any) -> ReturnSettings:
     )
 
 
-_CACHE: dict[int, tuple[Config, ReturnSettings]] = {}
-
-
+@once_per_config
 def settings_for(config: Config) -> ReturnSettings:
     """The returns settings of a loaded config (parsed once per config)."""
-    cached = _CACHE.get(id(config))
-    if cached is not None and cached[0] is config:
-        return cached[1]
-    settings = parse_settings(config.section(SECTION))
-    _CACHE[id(config)] = (config, settings)
-    return settings
+    return parse_settings(config.section(SECTION))
 
 
 _KEYS = {
