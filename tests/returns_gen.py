@@ -2,13 +2,18 @@
 
 Used by the register, alert and money tests: thousands of cases in seconds, where opening
 each through the CLI would take minutes. The files are valid case files (`casekit validate`
-passes): each history walks the return workflow of its type.
+passes): each history walks the return workflow of its type, and the derived keys casekit
+writes on every change (`deadlines:`, `postage:`, `price_difference:`) are computed with
+casekit's own pure functions (`derived`). What casekit would still refuse: quality claims
+are approved without an attached photo, and some more than 3 days after receipt without a
+supervisor's approval; the tests that use these files do not read either.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -71,6 +76,12 @@ def money(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randint(low * 100, high * 100)) / 100
 
 
+# Dates and times are written plain, as casekit writes them: quoted, casekit's round-trip
+# reader gives a str subclass that its time reader (`stored_instant`) does not take, and the
+# next change through casekit would drop the case's deadlines.
+_PLAIN = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d[+-]\d\d:\d\d)?")
+
+
 def scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -78,14 +89,24 @@ def scalar(value: Any) -> str:
         return f"{value:.2f}"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        return value
     return q(str(value))
 
 
 def flow(mapping: dict[str, Any]) -> str:
     parts = []
     for key, value in mapping.items():
-        parts.append(f"{key}: {flow(value) if isinstance(value, dict) else scalar(value)}")
+        parts.append(f"{key}: {_flow_value(value)}")
     return "{" + ", ".join(parts) + "}"
+
+
+def _flow_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return flow(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow_value(item) for item in value) + "]"
+    return scalar(value)
 
 
 @dataclass
@@ -100,6 +121,7 @@ class Case:
     kind: str = "return"
     title: str = "退换货申请"
     assignee: str = "li.na"
+    derived: dict[str, Any] = field(default_factory=dict)  # deadlines, postage, price_difference
 
     @property
     def path(self) -> str:
@@ -129,6 +151,9 @@ class Case:
             "fields:",
             *[f"  {k}: {scalar(v)}" for k, v in self.fields.items()],
             "links: []",
+            *(["deadlines:"] if self.derived.get("deadlines") else []),
+            *[f"  {clock}: {flow(entry)}" for clock, entry in self.derived.get("deadlines", {}).items()],
+            *[f"{key}: {flow(value)}" for key, value in self.derived.items() if key != "deadlines"],
             "history:",
             *[f"  - {flow(e)}" for e in self.history],
         ]
@@ -271,8 +296,54 @@ class Generator:
         return {}
 
 
+def derived(case: Case) -> dict[str, Any]:
+    """The keys casekit derives and writes on every change of a return, as it would write
+    them after the case's last step: computed by casekit's own functions over the
+    project's casekit.yaml."""
+    from casekit.features.deadlines.service import current_deadlines
+    from casekit.features.returns import rules
+    from casekit.features.returns.settings import settings_for
+
+    config = _config()
+    data = {
+        "id": case.id,
+        "kind": case.kind,
+        "status": case.status,
+        "priority": "medium",
+        "channel": "online",
+        "opened_at": case.opened.isoformat(),
+        "fields": case.fields,
+        "history": case.history,
+    }
+    keys: dict[str, Any] = {}
+    deadlines = {}
+    for record in current_deadlines(data, config, config.kinds[case.kind]):
+        deadlines[record.pop("clock")] = record
+    if deadlines:
+        keys["deadlines"] = deadlines
+    postage = rules.postage(data, settings_for(config))
+    if postage is not None:
+        keys["postage"] = postage.as_record()
+    difference = rules.price_difference(data)
+    if difference is not None:
+        keys["price_difference"] = difference.as_record()
+    return keys
+
+
+_CONFIG: list[Any] = []
+
+
+def _config() -> Any:
+    if not _CONFIG:
+        from casekit.store.configfile import load_config
+
+        _CONFIG.append(load_config(Path(__file__).resolve().parents[1]))
+    return _CONFIG[0]
+
+
 def write_and_commit(root: Path, cases: list[Case], environ: dict[str, str], message: str) -> None:
     for case in cases:
+        case.derived = derived(case)
         target = root / case.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(case.text(), encoding="utf-8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -189,3 +189,17 @@ def test_case_schema_accepts_a_real_case_and_rejects_a_broken_one(repo: Any) -> 
         jsonschema.validate(broken, schema)
     printed = json.loads(repo.ok("schema").out)
     assert printed == schema
+
+
+def test_stored_instants_are_read_alike_however_the_file_quotes_them() -> None:
+    from casekit.core.timeutil import stored_instant
+
+    text = (
+        "plain: 2026-11-23T10:05:00+08:00\nquoted: '2026-11-23T10:05:00+08:00'\nnaive: 2026-11-23T10:05:00\n"
+    )
+    expected = datetime(2026, 11, 23, 2, 5, tzinfo=UTC)
+    for data in (load_fast(text.encode()), load_round_trip(text)):
+        assert stored_instant(data["plain"]) == expected
+        assert stored_instant(data["quoted"]) == expected  # ruamel reads a quoted scalar as a str subclass
+        assert stored_instant(data["naive"]) is None  # a stored time carries its offset
+    assert stored_instant(expected) == expected and stored_instant(12) is None

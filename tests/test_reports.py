@@ -1,7 +1,11 @@
 """Weekly and monthly reports through the real CLI, checked against independent counts,
-golden files, and a real headless Chromium for the HTML.
+figures worked out by hand, golden files, and a real headless Chromium for the HTML.
 
-Golden files: set CASEKIT_UPDATE_GOLDEN=1 to rewrite them after an intended change.
+The month of cases (`november()`) is built by casekit itself (tests/casebuild.py): every
+case is opened and moved with `casekit new/move/...`, so the reports read exactly what
+casekit writes (its computed `deadlines:`, `promise`, `escalate` and `attempt` entries,
+`postage:`...). Golden files: set CASEKIT_UPDATE_GOLDEN=1 to rewrite them after an
+intended change, and review the diff.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ import subprocess
 from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from casedata import at, case, check_golden, november, write_cases
-from conftest import CLI, base_environ
+from casebuild import Spec, at, build, check_golden
+from conftest import CLI, base_environ, read_case
 from pngread import colour_counts, has_colour, read_png
 from returns_gen import SHOP_PAYS
 
@@ -38,21 +43,415 @@ MONTH = (
     datetime.fromisoformat("2026-11-01T00:00:00+08:00"),
     datetime.fromisoformat("2026-12-01T00:00:00+08:00"),
 )
+FAX = {"merchant": "优品数码旗舰店", "brand": "惠普", "product": "传真机X1"}
+BUDS = {"merchant": "优品数码旗舰店", "sku": "SKU-1001", "item_name": "蓝牙耳机"}
+
+
+def november() -> list[Spec]:
+    """A month of cases around week 2026-W47 (Monday 16 – Sunday 22 November), with events
+    before, inside and after the week, so reports must read each case's history as of the
+    period's end. Every step is one casekit accepts; where the scenario had to change for
+    that, the comment says so."""
+    # --- complaints -------------------------------------------------------------------------
+    fax = Spec(
+        "fax-no-receive",
+        "complaint",
+        at(16, "09:30"),
+        "li.na",
+        title="传真机有时无法接收传真",
+        customer="王",
+        salutation="先生",
+        phone="13800138000",
+        channel="phone",
+        priority="high",
+        fields={"category": "product-quality", "content": "一周前买的传真机有时无法接收传真", **FAX},
+    )
+    fax.move(at(16, "09:50"), "assessing")
+    fax.move(at(16, "14:00"), "investigating", responsible_department="售后技术部")
+    # Proposed at 14:30 (was 10:00): the update clock (1 working day from the 14:00 move) is
+    # then missed once, as the scenario wants.
+    fax.move(at(17, "14:30"), "proposed", solution="上门更换新机，或退货全额退款")
+    fax.move(at(17, "15:00"), "implementing", accepted_solution="上门更换新机", compensation="50.00")
+    # Resolved at 09:00 (was 10:00): the computed resolution deadline (high priority, 2
+    # working days) is 18 Nov 09:30, and the scenario has it met.
+    fax.move(at(18, "09:00"), "resolved", resolution="已更换新机，测试正常", satisfaction="satisfied")
+    fax.move(at(19, "09:00"), "closed", summary="批次问题，已反馈生产部门")
+
+    parcel = Spec(
+        "stuck-parcel",
+        "complaint",
+        at(17, "11:00"),
+        "li.na",
+        title="快递三天没有更新物流",
+        customer="李",
+        salutation="女士",
+        phone="13912345678",
+        channel="weibo",
+        fields={"category": "logistics", "merchant": "优品数码旗舰店", "brand": "顺达"},
+    )
+    parcel.move(at(17, "11:20"), "assessing")
+    parcel.move(at(17, "15:00"), "investigating", responsible_department="物流部")
+    parcel.promise(at(18, "10:00"), at(19, "18:00"))
+    parcel.note(at(19, "17:30"), "按约定回电：快递公司仍在查件")
+    parcel.move(at(24, "10:00"), "proposed", solution="补发或全额退款")
+
+    rude = Spec(
+        "rude-staff",
+        "complaint",
+        at(18, "20:00"),
+        "wang.fang",
+        title="门店店员态度恶劣",
+        customer="赵",
+        salutation="先生",
+        phone="13700001111",
+        channel="media",
+        priority="highest",
+        fields={"category": "service-attitude", "merchant": "家家乐超市"},
+    )
+    # The apology call is recorded before the hand-over (new): the report's merchant table
+    # counts any history entry as the first response, an escalation included (see
+    # test_an_escalation_is_not_a_first_response), while the first_response clock is met
+    # only by a note, a promise or assessing; with this note both say 20:10.
+    rude.note(at(18, "20:10"), "已致电客户致歉，记录诉求")
+    # `casekit escalate` makes the supervisor the assignee: the separate assign step is gone.
+    rude.escalate(at(18, "20:30"), "zhang.wei", "客户要求主管处理", major=True)
+    rude.move(at(19, "09:00"), "assessing", by="zhang.wei", note="已联系门店经理核实")
+
+    colour = Spec(
+        "wrong-colour",
+        "complaint",
+        at(19, "10:00"),
+        "li.na",
+        title="商品颜色与图片不一致",
+        customer="陈",
+        phone="13655556666",
+        channel="forum",
+        fields={"category": "description", "merchant": "家家乐超市"},
+    )
+    colour.move(at(19, "10:30"), "assessing")
+    colour.move(at(19, "16:00"), "rejected", rejection_reason="图片为实物拍摄，色差在说明范围内")
+
+    # Opened the week before; re-categorised after the week (25 Nov).
+    jam = Spec(
+        "paper-jam",
+        "complaint",
+        at(10, "14:00"),
+        "chen.jie",
+        title="维修后仍然卡纸",
+        customer="周",
+        salutation="女士",
+        phone="010-62345678",
+        channel="phone",
+        fields={"category": "after-sales", **FAX},
+    )
+    jam.move(at(10, "14:30"), "assessing")
+    jam.move(at(11, "09:00"), "investigating", responsible_department="售后技术部")
+    jam.note(at(17, "16:00"), "配件已到，等待上门")
+    jam.update(at(25, "09:00"), category="product-quality")
+
+    noise = Spec(
+        "feed-noise",
+        "complaint",
+        at(20, "15:00"),
+        "li.na",
+        title="传真机进纸异响",
+        customer="孙",
+        salutation="先生",
+        phone="13511112222",
+        channel="store",
+        fields={"category": "product-quality", **FAX},
+    )
+    dead = Spec(
+        "no-power",
+        "complaint",
+        at(21, "09:00"),
+        "li.na",
+        title="新买的传真机无法开机",
+        customer="吴",
+        salutation="女士",
+        phone="13633334444",
+        channel="wechat",
+        fields={"category": "product-quality", **FAX},
+    )
+    dead.move(at(21, "09:04"), "assessing")
+    invoice = Spec(
+        "wrong-invoice",
+        "complaint",
+        at(23, "10:00"),
+        "li.na",
+        title="发票抬头开错",
+        customer="郑",
+        salutation="先生",
+        phone="13799998888",
+        channel="email",
+        fields={"category": "billing", "merchant": "家家乐超市"},
+    )
+    # The night-time harassment call (a top-level `harassment: true`) is left out: casekit
+    # cannot record harassment yet, and the reports no longer read that flag.
+
+    # --- callbacks --------------------------------------------------------------------------
+    cb_complaint = Spec(
+        "cb-after-complaint",
+        "callback",
+        at(16, "10:00"),
+        "wang.fang",
+        title="投诉处理后回访",
+        customer="王",
+        salutation="先生",
+        phone="13800138000",
+        channel="phone",
+        fields={"callback_type": "after-complaint"},
+    )
+    cb_complaint.attempt(at(16, "14:00"), "no-answer").attempt(at(16, "15:00"), "answered")
+    cb_complaint.move(at(16, "15:05"), "completed", satisfaction="satisfied")
+    cb_repair = Spec(
+        "cb-after-repair",
+        "callback",
+        at(17, "09:00"),
+        "wang.fang",
+        title="维修后回访",
+        customer="刘",
+        salutation="女士",
+        phone="13822223333",
+        channel="phone",
+        fields={"callback_type": "after-repair", "service_item": "打印机维修", "service_date": "2026-11-12"},
+    )
+    cb_repair.attempt(at(17, "10:30"), "no-answer").attempt(at(18, "15:00"), "busy")
+    cb_repair.move(at(18, "16:00"), "unreachable")
+    cb_purchase = Spec(
+        "cb-after-purchase",
+        "callback",
+        at(18, "09:00"),
+        "li.na",
+        title="购买后回访",
+        customer="黄",
+        phone="13844445555",
+        channel="phone",
+        fields={"callback_type": "after-purchase"},
+    )
+    cb_purchase.move(at(19, "11:00"), "completed", satisfaction="dissatisfied", suggestions="送货太慢")
+    cb_vip = Spec(
+        "cb-vip",
+        "callback",
+        at(19, "09:00"),
+        "li.na",
+        title="VIP月度回访",
+        customer="林",
+        salutation="先生",
+        phone="13866667777",
+        channel="phone",
+        fields={"callback_type": "vip-monthly"},
+    )
+    cb_return = Spec(
+        "cb-after-return",
+        "callback",
+        at(20, "10:00"),
+        "li.na",
+        title="退换货后回访",
+        customer="何",
+        salutation="女士",
+        phone="13888889999",
+        channel="phone",
+        fields={"callback_type": "after-return"},
+    )
+    cb_return.move(at(20, "16:00"), "completed", satisfaction="neutral")
+    cb_signup = Spec(
+        "cb-signup",
+        "callback",
+        at(22, "10:00"),
+        "li.na",
+        title="新客户报名回访",
+        customer="马",
+        salutation="先生",
+        phone="13811110000",
+        channel="phone",
+        fields={"callback_type": "new-signup"},
+    )
+
+    # --- returns ----------------------------------------------------------------------------
+    # A quality claim is approved only with evidence and a received date (within 3 days):
+    # the quality returns gain an `attach` step and a received_date.
+    silent = Spec(
+        "buds-left-silent",
+        "return",
+        at(16, "10:00"),
+        "li.na",
+        title="蓝牙耳机左耳无声",
+        customer="郭",
+        salutation="先生",
+        phone="13911112222",
+        channel="online",
+        fields={
+            "return_type": "return",
+            "reason": "quality",
+            "order_no": "TB20261115001",
+            **BUDS,
+            "batch": "B2611",
+            "amount_paid": "199.00",
+            "postage_amount": "12.00",
+            "received_date": "2026-11-15",
+        },
+    )
+    silent.attach(at(16, "10:01"), "kettle-base-leak.png", note="客户上传的故障照片")
+    silent.move(at(16, "10:03"), "approved")
+    silent.move(at(17, "09:00"), "in_transit", return_tracking_no="SF1234567890")
+    silent.move(at(18, "14:00"), "received")
+    silent.move(at(18, "16:00"), "inspected", inspection_result="左耳喇叭故障，确认质量问题")
+    silent.move(at(19, "10:00"), "refunded", refund_amount="199.00")
+    silent.move(at(20, "10:00"), "closed")
+    # Approving needs an order number; re-shipping an exchange needs exchange_price.
+    cup = Spec(
+        "cup-wrong-colour",
+        "return",
+        at(17, "11:00"),
+        "li.na",
+        title="发错颜色，要求换货",
+        customer="罗",
+        salutation="女士",
+        phone="13922223333",
+        channel="online",
+        fields={
+            "return_type": "exchange",
+            "reason": "wrong-item",
+            "order_no": "TB20261116002",
+            "merchant": "家家乐超市",
+            "sku": "SKU-2002",
+            "item_name": "保温杯",
+            "amount_paid": "89.00",
+            "postage_amount": "10.00",
+        },
+    )
+    cup.move(at(17, "11:10"), "approved")
+    cup.move(at(18, "09:00"), "in_transit", return_tracking_no="YT7654321")
+    cup.move(at(19, "14:00"), "received")
+    cup.move(at(19, "15:00"), "inspected", inspection_result="颜色发错")
+    cup.move(at(20, "11:00"), "reshipped", reship_tracking_no="SF9988776655", exchange_price="89.00")
+    mind = Spec(
+        "changed-mind",
+        "return",
+        at(18, "13:00"),
+        "li.na",
+        title="不喜欢款式，七天无理由",
+        customer="梁",
+        salutation="先生",
+        phone="13933334444",
+        channel="online",
+        fields={
+            "return_type": "return",
+            "reason": "changed-mind",
+            "order_no": "TB20261117003",
+            "merchant": "家家乐超市",
+            "sku": "SKU-3003",
+            "amount_paid": "89.50",
+            "postage_amount": "8.00",
+        },
+    )
+    mind.move(at(18, "13:30"), "approved")
+    mind.move(at(19, "09:00"), "in_transit", return_tracking_no="ZT1122334455")
+    mind.move(at(20, "10:00"), "received")
+    mind.move(at(20, "11:00"), "inspected", inspection_result="完好")
+    mind.move(at(21, "10:00"), "refunded", refund_amount="89.50")
+    charging = Spec(
+        "buds-case-charging",
+        "return",
+        at(19, "09:30"),
+        "li.na",
+        title="蓝牙耳机充电仓无法充电",
+        customer="宋",
+        salutation="女士",
+        phone="13944445555",
+        channel="online",
+        fields={"return_type": "exchange", "reason": "quality", **BUDS, "batch": "B2611"},
+    )
+    dropouts = Spec(
+        "buds-dropouts",
+        "return",
+        at(20, "09:30"),
+        "li.na",
+        title="蓝牙耳机断连",
+        customer="谢",
+        salutation="先生",
+        phone="13955556666",
+        channel="online",
+        fields={
+            "return_type": "return",
+            "reason": "quality",
+            "order_no": "TB20261119005",
+            **BUDS,
+            "batch": "B2612",
+            "amount_paid": "199.00",
+            "received_date": "2026-11-19",
+        },
+    )
+    dropouts.attach(at(20, "09:35"), "shirt-cuff-seam.png")
+    dropouts.move(at(20, "09:40"), "approved")
+    # Shipped back and received after the week (new): left approved, its resolution clock
+    # would stand paused at the month's end, which the monthly report counts as breached
+    # (see test_a_paused_deadline_is_not_breached). The shop reimburses this return's
+    # postage, so the shipment records the amount.
+    dropouts.move(at(24, "09:30"), "in_transit", return_tracking_no="SF5566778899", postage_amount="9.00")
+    dropouts.move(at(25, "10:00"), "received")
+    damaged = Spec(
+        "courier-damage",
+        "return",
+        at(24, "10:00"),
+        "li.na",
+        title="快递破损",
+        customer="韩",
+        salutation="先生",
+        phone="13966667777",
+        channel="online",
+        fields={
+            "return_type": "return",
+            "reason": "courier-damage",
+            "order_no": "TB20261123006",
+            "merchant": "家家乐超市",
+            "amount_paid": "45.00",
+            "postage_amount": "6.00",
+        },
+    )
+    damaged.move(at(24, "10:10"), "approved")
+    damaged.move(at(25, "09:00"), "in_transit", return_tracking_no="JD555666777")
+    damaged.move(at(26, "09:00"), "received")
+    damaged.move(at(26, "10:00"), "inspected", inspection_result="外包装破损")
+    damaged.move(at(26, "15:00"), "refunded", refund_amount="45.00")
+    return [
+        *(fax, parcel, rude, colour, jam, noise, dead, invoice),
+        *(cb_complaint, cb_repair, cb_purchase, cb_vip, cb_return, cb_signup),
+        *(silent, cup, mind, charging, dropouts, damaged),
+    ]
 
 
 @pytest.fixture(scope="module")
-def month_repo(tmp_path_factory: pytest.TempPathFactory) -> CLI:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[CLI, dict[str, str]]:
     base = tmp_path_factory.mktemp("reports")
     home = base / "home"
     home.mkdir()
     environ = base_environ(home) | {"CASEKIT_NOW": NOW}
     root = base / "repo"
     CLI(base, environ).ok("init", str(root))
-    write_cases(root, november(), environ)
-    return CLI(root, environ)
+    cli = CLI(root, environ)
+    return cli, build(cli, november())
 
 
-# --- an independent count, straight from the case data --------------------------------------
+@pytest.fixture(scope="module")
+def month_repo(built: tuple[CLI, dict[str, str]]) -> CLI:
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def ids(built: tuple[CLI, dict[str, str]]) -> dict[str, str]:
+    """Spec key -> case ID (stable: derived from the key)."""
+    return built[1]
+
+
+def copy_of(cli: CLI, tmp_path: Path) -> CLI:
+    root = tmp_path / "copy"
+    shutil.copytree(cli.root, root, symlinks=True)
+    return CLI(root, cli.environ)
+
+
+# --- an independent count, straight from the case files ---------------------------------------
 
 
 def _t(text: str) -> datetime:
@@ -75,8 +474,11 @@ def _first_entry(doc: dict[str, Any], states: set[str]) -> dict[str, Any] | None
     return next((e for e in doc["history"] if e["action"] in ("open", "move") and e["to"] in states), None)
 
 
+def case_files(cli: CLI) -> list[dict[str, Any]]:
+    return [read_case(path) for path in sorted((cli.root / "cases").glob("*/*/*/*.yaml"))]
+
+
 def independent(docs: list[dict[str, Any]], period: tuple[datetime, datetime]) -> dict[str, Any]:
-    docs = [d for d in docs if not d.get("harassment")]
     expected: dict[str, Any] = {"new": Counter(), "closed": Counter(), "open": Counter()}
     for doc in docs:
         kind = doc["kind"]
@@ -109,7 +511,7 @@ def independent(docs: list[dict[str, Any]], period: tuple[datetime, datetime]) -
             for state in legs.get(doc["fields"]["return_type"], []):
                 leg = _first_entry(doc, {state})
                 if leg and _inside(_t(leg["at"]), period):
-                    postage += doc["fields"]["postage_amount"]
+                    postage += doc["fields"].get("postage_amount", Decimal("10.00"))
     expected["refund"], expected["postage"] = refund, postage
     satisfaction: Counter[str] = Counter()
     for doc in (d for d in docs if d["kind"] == "callback"):
@@ -136,7 +538,7 @@ def test_report_numbers_match_an_independent_count(
     month_repo: CLI, which: str, flag: str, label: str, period: tuple[datetime, datetime]
 ) -> None:
     report = _json_report(month_repo, which, flag, label)
-    expected = independent(november(), period)
+    expected = independent(case_files(month_repo), period)
     rows = {r["kind"]: r for r in report["overview"]["rows"]}
     for key in ("new", "closed", "open"):
         assert {k: rows[k][key] for k in rows if rows[k][key]} == dict(expected[key]), key
@@ -150,7 +552,7 @@ def test_report_numbers_match_an_independent_count(
     assert sum(r["count"] for r in report["sources"]["by_category"]) == report["sources"]["total"]
 
 
-def test_weekly_figures_worked_out_by_hand(month_repo: CLI) -> None:
+def test_weekly_figures_worked_out_by_hand(month_repo: CLI, ids: dict[str, str]) -> None:
     report = _json_report(month_repo, "weekly", "--week", "2026-W47")
     assert report["period"] | {} == {
         "label": "2026-W47",
@@ -160,75 +562,176 @@ def test_weekly_figures_worked_out_by_hand(month_repo: CLI) -> None:
         "last_day": "2026-11-22",
         "timezone": "Asia/Shanghai",
     }
-    # C-…0002 answered late (11:20 for 11:05) and unresolved by its 19 Nov deadline; its promise
-    # (reply by 19 Nov 18:00) was kept at 17:30. C-…0001 met both. Callbacks: two on time, one
-    # (due 21 Nov) still scheduled. Returns: R-…0001 answered in 3 minutes, R-…0002 in 10 (due 5).
-    # C-…0001's update clock, as the deadlines feature records it, missed one interval and met one.
+    # Deadlines as casekit.yaml's `deadlines:` rules give them, in working time (09:00-18:30,
+    # 9h30m a working day, Mon-Fri); each counts once: met in the week, or due in the week and
+    # not met on time (a deadline met after Sunday counts as not met).
+    #
+    # complaint first_response (4 met, 2 breached): fax (high: 30 working minutes, due 16 Nov
+    # 10:00) met by assessing at 09:50; parcel (logistics: 5 working minutes, due 17 Nov 11:05)
+    # met late at 11:20; rude-staff (highest: 15 working minutes from the next working instant,
+    # due 19 Nov 09:15) met by the 20:10 note; wrong-colour (forum: 1 working day) met at 10:30;
+    # feed-noise (1 working hour, due 20 Nov 16:00) never answered; no-power, opened on
+    # Saturday (due Monday 10:00), met at 09:04 on Saturday. paper-jam was met on 10 Nov.
+    #
+    # complaint resolution (2 met, 2 breached): fax (2 working days, due 18 Nov 09:30) resolved
+    # at 09:00; wrong-colour rejected (a final state meets every clock) on 19 Nov; parcel
+    # (logistics: 48 calendar hours, due 19 Nov 11:00) and rude-staff (major: 1 working day
+    # counted from 19 Nov 09:00, due 18:30) unresolved. paper-jam (due 13 Nov), feed-noise
+    # (store: 2 working days, due Tue 24 Nov), no-power (due Wed 25 Nov) fall due outside.
+    #
+    # complaint updates, every working day, reset by each move/note/promise (2 met, 5
+    # breached): fax missed the interval due 17 Nov 14:00 (the next move came at 14:30) and its
+    # last one was met by resolving; wrong-colour's was met by rejecting; parcel missed the
+    # interval due 19 Nov 10:00 (the promise at 10:00 on the 18th, the call at 17:30 on the
+    # 19th) and the one due 20 Nov 17:30 (the next move came on the 24th); rude-staff's interval
+    # from the 09:00 move (due 19 Nov 18:30) passed with nothing; paper-jam's interval from the
+    # 17 Nov 16:00 note (due 18 Nov 16:00) too (its interval missed on 11 Nov is not this week).
+    #
+    # promised_reply (1 met): parcel promised a reply by 19 Nov 18:00 and called at 17:30.
+    # callback (3 calendar days, met by the first dial or by finishing; 4 met, 1 breached): the
+    # four finished in the week met theirs; cb-vip's (due Sunday 22 Nov 09:00) was not.
+    # cb-signup, opened on Sunday, has 1 working day: due Monday 23 Nov 18:30.
+    # return first_reply (5 working minutes; 1 met, 4 breached): buds-left-silent approved in 3
+    # minutes; cup-wrong-colour in 10, changed-mind in 30, buds-dropouts in 10;
+    # buds-case-charging never answered. refund (2 working days from inspected) and resolution
+    # (5 working days, paused while approved and in transit) were met by the three returns
+    # refunded or re-shipped in the week (buds-left-silent, cup-wrong-colour, changed-mind).
     by_kind = {(r["kind"], r["deadline"]): (r["met"], r["breached"]) for r in report["compliance"]["by_kind"]}
     assert by_kind == {
-        ("complaint", "first_response"): (1, 1),
-        ("complaint", "updates"): (1, 1),
-        ("complaint", "resolution"): (1, 1),
-        ("complaint", "promise"): (1, 0),
-        ("callback", "callback"): (2, 1),
-        ("return", "first_response"): (1, 1),
+        ("complaint", "first_response"): (4, 2),
+        ("complaint", "resolution"): (2, 2),
+        ("complaint", "updates"): (2, 5),
+        ("complaint", "promised_reply"): (1, 0),
+        ("callback", "callback"): (4, 1),
+        ("return", "first_reply"): (1, 4),
+        ("return", "refund"): (3, 0),
+        ("return", "resolution"): (3, 0),
     }
-    assert report["compliance"]["total"] == {"met": 7, "breached": 5, "rate": "0.5833"}
+    # The rows are in the config's clock order, the promised reply last, under its label.
+    rows = [(r["kind"], r["deadline"], r["deadline_label"]) for r in report["compliance"]["by_kind"]]
+    assert rows[:4] == [
+        ("complaint", "first_response", "首次响应"),
+        ("complaint", "resolution", "处理时限"),
+        ("complaint", "updates", "进展告知"),
+        ("complaint", "promised_reply", "承诺回复"),
+    ]
+    # 20 met of 34.
+    assert report["compliance"]["total"] == {"met": 20, "breached": 14, "rate": "0.5882"}
     warnings = {r["id"]: r for r in report["warnings"]["rows"]}
-    # The media complaint is major and listed first; the one from 10 Nov is stale; the category
-    # changed on 25 Nov is reported as it was on Sunday night.
-    assert report["warnings"]["rows"][0]["id"] == "C-20261118-0003-0003"
-    assert warnings["C-20261118-0003-0003"]["warnings"] == ["重大投诉", "媒体投诉"]
-    assert warnings["C-20261110-0005-0005"]["category"] == "售后维修"
-    assert warnings["C-20261110-0005-0005"]["warnings"] == ["超过7天未解决"]
-    assert warnings["C-20261110-0005-0005"]["phone"] == "010-****5678"
-    assert warnings["C-20261117-0002-0002"]["promised_at"] == "2026-11-19T18:00:00+08:00"
-    assert warnings["C-20261117-0002-0002"]["status"] == "调查中"  # moved to proposed on 24 Nov
-    assert "C-20261119-0004-0004" not in warnings  # rejected, not major
+    rude, jam, parcel = ids["rude-staff"], ids["paper-jam"], ids["stuck-parcel"]
+    # Open complaints at the end, the media one (major) first, then oldest first: paper-jam
+    # (12.4 days), parcel, feed-noise, no-power. fax and wrong-colour were closed in the week.
+    assert [r["id"] for r in report["warnings"]["rows"]] == [
+        rude,
+        jam,
+        parcel,
+        ids["feed-noise"],
+        ids["no-power"],
+    ]
+    assert warnings[rude]["warnings"] == ["重大投诉", "媒体投诉", "超时：处理时限", "超时：进展告知"]
+    # paper-jam: re-categorised on 25 Nov, reported as it was on Sunday night; its resolution
+    # (due 13 Nov) and its update interval (due 18 Nov) passed; open over 7 days.
+    assert warnings[jam]["category"] == "售后维修"
+    assert set(warnings[jam]["warnings"]) == {"超时：处理时限", "超时：进展告知", "超过7天未解决"}
+    assert warnings[jam]["phone"] == "010-****5678"
+    assert warnings[parcel]["promised_at"] == "2026-11-19T18:00:00+08:00"
+    assert warnings[parcel]["status"] == "调查中"  # moved to proposed on 24 Nov
+    # The promise was kept, so it is no warning; its other clocks were missed.
+    assert set(warnings[parcel]["warnings"]) == {"超时：首次响应", "超时：处理时限", "超时：进展告知"}
+    assert warnings[ids["feed-noise"]]["warnings"] == ["超时：首次响应"]
+    assert warnings[ids["no-power"]]["warnings"] == []
+    assert ids["wrong-colour"] not in warnings  # rejected, not major
     callbacks = report["callbacks"]
+    # Due in the week (their callback deadline): cb-after-complaint (19 Nov), cb-after-repair
+    # (20 Nov), cb-after-purchase (21 Nov), cb-vip (22 Nov); cb-after-return is due 23 Nov
+    # 10:00 and cb-signup 23 Nov 18:30. Done: the first three. Completed in the week: three
+    # (after-complaint, after-purchase, after-return); unreachable: after-repair.
     assert (callbacks["due"], callbacks["due_done"], callbacks["completed"], callbacks["unreachable"]) == (
-        5,
         4,
+        3,
         3,
         1,
     )
-    assert callbacks["contact_rate"] == "0.7500"
+    assert callbacks["contact_rate"] == "0.7500"  # 3 of 4
+    # Dials: after-complaint no-answer + answered, after-repair no-answer + busy.
     assert (callbacks["attempts"], callbacks["attempts_answered"]) == (4, 1)
+    # fax was resolved in the week with 50.00 compensation.
     assert report["returns"]["compensation_total"] == "50.00"
+    # Quality returns opened 16-22 Nov, none declined: SKU-1001 from three customers (郭, 宋,
+    # 谢); batch B2611 from two only (B2612 is the third's). Complaints raise no alerts.
     alerts = {(r["by"], r["value"]): r["customers"] for r in report["alerts"]["rows"]}
-    assert alerts == {("sku", "SKU-1001"): 3, ("product", "传真机X1"): 3}
+    assert alerts == {("sku", "SKU-1001"): 3}
     merchants = {r["merchant"]: r for r in report["merchants"]["rows"]}
+    # fax, parcel, feed-noise, no-power opened in the week (paper-jam before it).
     assert merchants["优品数码旗舰店"]["complaints"] == 4
+    # First contacts: fax 20 minutes, parcel 20, no-power 4 (feed-noise none): median 20 minutes.
     assert merchants["优品数码旗舰店"]["median_response_hours"] == "0.3"
     assert "13800138000" not in json.dumps(report, ensure_ascii=False)
 
 
 def test_monthly_sections(month_repo: CLI) -> None:
     report = _json_report(month_repo, "monthly", "--month", "2026-11")
+    # Eight complaints opened in November: paper-jam (10 Nov), six in W47, wrong-invoice (23 Nov).
     assert report["totals"]["total"] == 8
+    # 惠普: fax, paper-jam, feed-noise, no-power; 顺达: parcel; none: rude-staff, wrong-colour, invoice.
     assert {r["key"]: r["count"] for r in report["totals"]["by_brand"]} == {"惠普": 4, "顺达": 1, "(none)": 3}
     ranking = [(r["rank"], r["merchant"], r["complaints"], r["returns"]) for r in report["ranking"]["rows"]]
+    # Returns: buds-left-silent, buds-case-charging, buds-dropouts; cup, changed-mind, damaged.
     assert ranking == [(1, "优品数码旗舰店", 5, 3), (2, "家家乐超市", 3, 3)]
+    # Deadlines breached in November on each merchant's complaints:
+    # 优品数码旗舰店 14 = fax 1 (an update interval) + parcel 5 (first response, resolution,
+    # update intervals due 19 Nov, 20 Nov and 25 Nov) + paper-jam 3 (resolution, update
+    # intervals due 11 and 18 Nov) + feed-noise 3 (first response, resolution due 24 Nov,
+    # update due 23 Nov) + no-power 2 (resolution due 25 Nov, update due 23 Nov);
+    # 家家乐超市 5 = rude-staff 2 (resolution, update) + wrong-invoice 3 (first response due
+    # 23 Nov 11:00, resolution 26 Nov, update 24 Nov); wrong-colour met all three.
     black = {r["merchant"]: r["reasons"] for r in report["nominations"]["black"]}
-    assert black["优品数码旗舰店"][0] == "投诉5起"
-    assert "重大投诉1起" in black["家家乐超市"]
+    assert black == {
+        "优品数码旗舰店": ["投诉5起", "超时14次"],
+        "家家乐超市": ["投诉3起", "重大投诉1起", "超时5次"],
+    }
     assert report["nominations"]["due"] == "2026-12-10"
     analysis = report["analysis"]
     assert analysis["total"]["count"] == 8 and analysis["total"]["rejected"] == 1
     assert analysis["total"]["compensation"] == "50.00"
-    # C-…0005 was re-categorised on 25 November, so at the month's end it counts as product quality.
+    # paper-jam was re-categorised on 25 November, so at the month's end it counts as product
+    # quality, with fax, feed-noise and no-power; only fax was resolved: 16 Nov 09:30 to
+    # 18 Nov 09:00 is 47.5 hours, and its customer was satisfied.
     quality = next(r for r in analysis["rows"] if r["key"] == "product-quality")
     assert (quality["count"], quality["resolved"], quality["avg_hours"], quality["satisfied"]) == (
         4,
         1,
-        "48.5",
+        "47.5",
         1,
     )
     numbers = [r["number"] for r in report["register"]["rows"]]
     assert numbers[:2] == ["20261110-01", "20261116-01"] and len(numbers) == 8
+    # Refunds: buds-left-silent 199.00, changed-mind 89.50, courier-damage 45.00.
     assert report["returns"]["refund_total"] == "333.50"
-    # Postage the shop paid: R-…0001 back (12.00), R-…0002 back and out (10.00 each), R-…0006 back (6.00).
-    assert (report["returns"]["shop_postage_legs"], report["returns"]["shop_postage_total"]) == (4, "38.00")
+    # Postage the shop paid: buds-left-silent back (12.00), cup-wrong-colour back and out (10.00
+    # each), buds-dropouts back on 24 Nov (9.00), courier-damage back (6.00); changed-mind's
+    # customer pays.
+    assert (report["returns"]["shop_postage_legs"], report["returns"]["shop_postage_total"]) == (5, "47.00")
+    # The window of the alerts ends on 30 Nov (24-30 Nov): no quality return was opened then.
+    assert report["alerts"]["rows"] == []
+
+
+def test_weekly_alerts_are_those_casekit_alerts_lists(month_repo: CLI) -> None:
+    report = _json_report(month_repo, "weekly", "--week", "2026-W47")
+    listed = json.loads(
+        month_repo.ok("alerts", "--as-of", report["period"]["last_day"], "--format", "json").out
+    )
+    assert listed, "the week's cases must raise at least one alert"
+
+    def customers(case_ids: list[str]) -> set[str]:
+        docs = {d["id"]: d for d in case_files(month_repo)}
+        return {docs[i]["customer"]["phone"] for i in case_ids}
+
+    ours = [(r["by"], r["value"], r["customers"], r["cases"]) for r in report["alerts"]["rows"]]
+    theirs = [(a["scope"], a["key"], a["customers"], a["cases"]) for a in listed]
+    assert ours == theirs
+    for _, _, count, cases in ours:
+        assert len(customers(cases)) == count
 
 
 def test_reports_match_their_golden_files(month_repo: CLI) -> None:
@@ -244,49 +747,31 @@ def test_reports_match_their_golden_files(month_repo: CLI) -> None:
     )
 
 
-def test_last_weeks_report_is_the_same_after_later_changes(month_repo: CLI, tmp_path: Path) -> None:
-    root = tmp_path / "copy"
-    shutil.copytree(month_repo.root, root)
-    cli = CLI(root, month_repo.environ)
+def test_last_weeks_report_is_the_same_after_later_changes(
+    month_repo: CLI, ids: dict[str, str], tmp_path: Path
+) -> None:
+    cli = copy_of(month_repo, tmp_path)
     before = cli.ok("report", "weekly", "--week", "2026-W47").out
     before_data = _json_report(cli, "weekly", "--week", "2026-W47")
-    # Later events recorded in the files: the whole report stays the same.
-    docs = {d["id"]: d for d in november()}
-    later = at(24, "09:00")
-    c6, c7, r5 = docs["C-20261120-0006-0006"], docs["C-20261121-0007-0007"], docs["R-20261120-0005-0005"]
-    c6["history"].append(
-        {"at": later, "by": "li.na", "action": "move", "from": "received", "to": "assessing"}
-    )
-    c6["status"] = "assessing"
-    c7["history"].append({"at": later, "by": "li.na", "action": "set", "set": {"category": "other"}})
-    c7["fields"]["category"] = "other"
-    r5["history"].append(
-        {
-            "at": later,
-            "by": "li.na",
-            "action": "move",
-            "from": "approved",
-            "to": "in_transit",
-            "set": {"return_tracking_no": "SF1"},
-        }
-    )
-    r5["status"], r5["fields"]["return_tracking_no"] = "in_transit", "SF1"
-    write_cases(root, [c6, c7, r5], cli.environ, "later events")
+    # Later events: a move, a re-categorisation and a dial (which also bring the cases'
+    # deadlines up to date, the missed ones now met late): the whole report stays the same.
+    cli.ok("move", ids["feed-noise"], "assessing", now=at(24, "09:00"))
+    cli.ok("update", ids["no-power"], "--set", "category=other", now=at(24, "09:05"))
+    cli.ok("attempt", ids["cb-vip"], "--outcome", "no-answer", now=at(24, "09:10"))
     assert cli.ok("report", "weekly", "--week", "2026-W47").out == before
-    # Later changes made through casekit (which may also bring derived data such as deadlines
-    # up to date): what the week's cases were and said is unchanged.
+    # More later changes: what the week's cases were and said is unchanged.
     cli.ok(
         "move",
-        "C-20261121-0007-0007",
+        ids["no-power"],
         "investigating",
         "--set",
         "responsible_department=售后技术部",
-        now=at(25, "09:00"),
+        now=at(25, "09:30"),
     )
-    cli.ok("update", "C-20261110-0005-0005", "--set", "brand=佳能", now=at(25, "09:10"))
-    cli.ok("note", "R-20261119-0004-0004", "客户补充了照片", now=at(25, "10:00"))
+    cli.ok("update", ids["paper-jam"], "--set", "brand=佳能", now=at(25, "09:10"))
+    cli.ok("note", ids["buds-case-charging"], "客户补充了照片", now=at(25, "10:00"))
     after = _json_report(cli, "weekly", "--week", "2026-W47")
-    for section in ("sources", "returns", "callbacks"):
+    for section in ("sources", "returns", "callbacks", "alerts"):
         assert after[section] == before_data[section], section
 
     def warning_rows(data: dict[str, Any]) -> dict[str, Any]:
@@ -296,6 +781,7 @@ def test_last_weeks_report_is_the_same_after_later_changes(month_repo: CLI, tmp_
     assert {r["kind"]: (r["new"], r["closed"], r["open"]) for r in after["overview"]["rows"]} == {
         r["kind"]: (r["new"], r["closed"], r["open"]) for r in before_data["overview"]["rows"]
     }
+    # W48 (23-29 Nov): wrong-invoice and courier-damage were opened then.
     week48 = _json_report(cli, "weekly", "--week", "2026-W48")
     assert {r["kind"]: r["new"] for r in week48["overview"]["rows"]} == {
         "complaint": 1,
@@ -305,20 +791,23 @@ def test_last_weeks_report_is_the_same_after_later_changes(month_repo: CLI, tmp_
 
 
 def test_html_report_is_one_safe_self_contained_file(month_repo: CLI, tmp_path: Path) -> None:
-    root = tmp_path / "copy"
-    shutil.copytree(month_repo.root, root)
-    cli = CLI(root, month_repo.environ)
-    hostile = case(
+    cli = copy_of(month_repo, tmp_path)
+    cli.ok(
+        "new",
         "complaint",
-        50,
-        at(20, "11:00"),
-        title="<script>alert(1)</script>",
-        customer="{{ 7*7 }}",
-        phone="13712345678",
-        channel="phone",
-        fields={"merchant": "<b>坏商家</b> | x"},
+        "--title",
+        "<script>alert(1)</script>",
+        "--customer",
+        "{{ 7*7 }}",
+        "--phone",
+        "13712345678",
+        "--channel",
+        "phone",
+        "--set",
+        "merchant=<b>坏商家</b> | x",
+        now=at(20, "11:00"),
+        extra_env={"CASEKIT_NO_FOLLOW_UPS": "1"},
     )
-    write_cases(root, [hostile], cli.environ)
     html = cli.ok("report", "weekly", "--week", "2026-W47", "--format", "html").out
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -328,6 +817,91 @@ def test_html_report_is_one_safe_self_contained_file(month_repo: CLI, tmp_path: 
     assert "13712345678" not in html and "137****5678" in html
     markdown = cli.ok("report", "weekly", "--week", "2026-W47").out
     assert r"\<script\>alert(1)\</script\>" in markdown and "\\<b\\>坏商家\\</b\\> \\| x" in markdown
+
+
+# --- suspected product bugs, pinned until they are fixed ------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="reports judge a paused deadline by its due time (ignore paused_since)",
+)
+def test_a_paused_deadline_is_not_breached(repo: CLI) -> None:
+    """docs/deadlines.md: while a case is in a `pauses` state its clock stands still, "the
+    deadline is neither due nor breached". A return approved on 2 Nov and still waiting for
+    the customer's parcel at the month's end has its resolution clock paused (`casekit show`
+    says so), yet the monthly report counts it as breached and the case as late."""
+    case_id = repo.ok(
+        "new",
+        "return",
+        "--title",
+        "不想要了",
+        "--customer",
+        "王",
+        "--phone",
+        "13800138000",
+        "--channel",
+        "online",
+        "--set",
+        "return_type=return",
+        "--set",
+        "reason=changed-mind",
+        "--set",
+        "order_no=TB1",
+        "--set",
+        "amount_paid=50.00",
+        now=at(2, "10:00"),
+        extra_env={"CASEKIT_NO_FOLLOW_UPS": "1"},
+    ).out.strip()
+    repo.ok("move", case_id, "approved", now=at(2, "10:02"))
+    shown = repo.ok("show", case_id, now=at(30, "18:00")).err
+    assert "resolution" in shown and "paused since" in shown
+    report = _json_report(repo, "monthly", "--month", "2026-11")
+    rows = {(r["kind"], r["deadline"]): (r["met"], r["breached"]) for r in report["compliance"]["by_kind"]}
+    assert rows.get(("return", "resolution"), (0, 0)) == (0, 0)
+    assert next(r for r in report["overview"]["rows"] if r["kind"] == "return")["overdue"] == 0
+
+
+def test_each_warning_is_given_once(month_repo: CLI, ids: dict[str, str]) -> None:
+    """paper-jam missed two update intervals by the end of W47 (due 11 and 18 Nov): its row
+    says "超时：进展告知" once, for the clock, not once per interval."""
+    report = _json_report(month_repo, "weekly", "--week", "2026-W47")
+    rows = {r["id"]: r["warnings"] for r in report["warnings"]["rows"]}
+    assert rows[ids["paper-jam"]].count("超时：进展告知") == 1
+    for case_id, warnings in rows.items():
+        assert len(warnings) == len(set(warnings)), case_id
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="the merchant table counts an escalation as the first response"
+)
+def test_an_escalation_is_not_a_first_response(repo: CLI) -> None:
+    """A hand-over to a supervisor is not a reply to the customer: the first_response clock
+    (met by assessing, a note or a promise) is met at 09:00 the next morning, yet the
+    merchant table's median first response is the half hour to the escalation."""
+    env = {"CASEKIT_NO_FOLLOW_UPS": "1"}
+    case_id = repo.ok(
+        "new",
+        "complaint",
+        "--title",
+        "态度恶劣",
+        "--customer",
+        "赵",
+        "--phone",
+        "13700001111",
+        "--channel",
+        "media",
+        "--set",
+        "merchant=家家乐超市",
+        now=at(18, "20:00"),
+        extra_env=env,
+    ).out.strip()
+    repo.ok("escalate", case_id, "--to", "zhang.wei", "--note", "客户要求主管处理", now=at(18, "20:30"))
+    repo.ok("move", case_id, "assessing", now=at(19, "09:00"), actor="zhang.wei")
+    report = _json_report(repo, "weekly", "--week", "2026-W47")
+    row = next(r for r in report["merchants"]["rows"] if r["merchant"] == "家家乐超市")
+    assert row["median_response_hours"] == "13.0"
 
 
 def test_out_writes_a_file_named_after_the_period(month_repo: CLI, tmp_path: Path) -> None:
@@ -508,7 +1082,17 @@ def test_money_sums_are_exact_over_thousands_of_returns() -> None:
     docs = []
     for i in range(3000):
         opened = (start + timedelta(minutes=i)).isoformat()
-        refunded = (start + timedelta(minutes=i, seconds=30)).isoformat()
+        path = ["requested", "approved", "in_transit", "received", "inspected", "refunded"]
+        moves = [
+            {
+                "at": (start + timedelta(minutes=i, seconds=5 * n)).isoformat(),
+                "by": "li.na",
+                "action": "move",
+                "from": before,
+                "to": after,
+            }
+            for n, (before, after) in enumerate(pairwise(path), 1)
+        ]
         docs.append(
             {
                 "id": f"R-20261116-{i:04d}-0000",
@@ -522,11 +1106,8 @@ def test_money_sums_are_exact_over_thousands_of_returns() -> None:
                     "postage_amount": Decimal("0.10"),
                     "refund_amount": Decimal("0.10"),
                 },
-                "history": [
-                    {"at": opened, "by": "li.na", "action": "open", "to": "requested"},
-                    {"at": opened, "by": "li.na", "action": "move", "from": "requested", "to": "in_transit"},
-                    {"at": refunded, "by": "li.na", "action": "move", "from": "in_transit", "to": "refunded"},
-                ],
+                # the return workflow's path, one move every five seconds
+                "history": [{"at": opened, "by": "li.na", "action": "open", "to": "requested"}, *moves],
             }
         )
     report = build_report(docs, config, week_period("2026-W47", config.tz))

@@ -5,6 +5,7 @@ expectations worked out here independently from the generator's data."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CLI, base_environ
+from conftest import CLI, base_environ, read_case
 from returns_gen import SHOP_PAYS, TZ, Case, Generator, background, write_and_commit
 from test_returns import open_return
 
@@ -61,6 +62,29 @@ def test_generated_cases_are_valid(big_repo: tuple[CLI, list[Case]]) -> None:
     repo, cases = big_repo
     result = repo.ok("validate")
     assert f"{len(cases)} case files checked, no problems" in result.err
+
+
+def test_generated_derived_keys_are_what_casekit_writes(
+    big_repo: tuple[CLI, list[Case]], tmp_path: Path
+) -> None:
+    """The generator computes `deadlines:`, `postage:` and `price_difference:` with casekit's
+    functions; casekit recomputes them on any change (here a reassignment, which moves no
+    clock), so on a copy they must come out the same, for an open case of every type."""
+    repo, cases = big_repo
+    root = tmp_path / "copy"
+    shutil.copytree(repo.root, root, symlinks=True)
+    cli = CLI(root, repo.environ)
+    chosen: dict[str, Case] = {}
+    for c in cases:
+        if c.status not in ("closed", "declined") and len(c.history) > 1:
+            chosen.setdefault(c.fields["return_type"], c)
+    assert len(chosen) == 5
+    for c in chosen.values():
+        other = next(a for a in ("li.na", "wang.fang", "chen.jie") if a != c.assignee)
+        cli.ok("assign", c.id, other, now="2026-12-01T10:00:00+08:00")
+        data = read_case(cli.case_path(c.id))
+        written = {k: data[k] for k in ("deadlines", "postage", "price_difference") if k in data}
+        assert written == c.derived, c.id
 
 
 def test_money_sums_are_exact_across_thousands_of_cases(big_repo: tuple[CLI, list[Case]]) -> None:
@@ -113,36 +137,48 @@ def test_money_sums_are_exact_across_thousands_of_cases(big_repo: tuple[CLI, lis
 
 
 def test_report_figures_for_a_period_are_exact(big_repo: tuple[CLI, list[Case]]) -> None:
-    """The pure functions a weekly report calls: returns by reason, money refunded, postage
-    the shop paid, alerts; run in a subprocess on this checkout's code."""
+    """The pure function a weekly report calls for its returns section: returns opened by
+    type and by reason, each refund and the money refunded, each leg of postage the shop
+    paid and their total; run in a subprocess on this checkout's code, checked to the fen
+    against what is worked out here from the generator's data."""
     repo, cases = big_repo
     start, end = date(2026, 10, 5), date(2026, 10, 12)
 
     def day(moment: datetime | None) -> date | None:
         return moment.astimezone(TZ).date() if moment else None
 
-    refunded = sum(
-        (
-            Decimal(c.fields["refund_amount"])
-            for c in cases
-            if (d := day(c.moved_at("refunded"))) is not None and start <= d < end
-        ),
-        Decimal("0.00"),
-    )
+    def inside(moment: datetime | None) -> bool:
+        d = day(moment)
+        return d is not None and start <= d < end
+
+    def most_first(counts: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    opened = [c for c in cases if start <= c.opened.date() < end]
+    by_type: dict[str, int] = {}
     by_reason: dict[str, int] = {}
-    for c in cases:
-        if start <= c.opened.date() < end:
-            by_reason[c.fields["reason"]] = by_reason.get(c.fields["reason"], 0) + 1
-    shop = Decimal("0.00")
+    for c in opened:
+        by_type[c.fields["return_type"]] = by_type.get(c.fields["return_type"], 0) + 1
+        by_reason[c.fields["reason"]] = by_reason.get(c.fields["reason"], 0) + 1
+    refunds = sorted(
+        (day(c.moved_at("refunded")), c.id, Decimal(c.fields["refund_amount"]))
+        for c in cases
+        if inside(c.moved_at("refunded"))
+    )
+    # The shop pays both ways for its own faults: the way back when the customer ships
+    # (in_transit), the way out when it re-ships; at the case's postage, else the standard 10.00.
+    legs: list[tuple[date | None, str, str, Decimal, bool]] = []
     for c in cases:
         if c.status == "declined" or c.fields["reason"] not in SHOP_PAYS:
             continue
-        amount = Decimal(c.fields.get("postage_amount", Decimal("10.00")))
-        legs = {"return": ["in_transit"], "exchange": ["in_transit", "reshipped"], "resend": ["reshipped"]}
-        for state in legs.get(c.fields["return_type"], []):
-            d = day(c.moved_at(state))
-            if d is not None and start <= d < end:
-                shop += amount
+        standard = "postage_amount" not in c.fields
+        amount = Decimal("10.00") if standard else Decimal(c.fields["postage_amount"])
+        ways = {"return": ["back"], "exchange": ["back", "out"], "resend": ["out"]}
+        for leg in ways.get(c.fields["return_type"], []):
+            moment = c.moved_at("in_transit" if leg == "back" else "reshipped")
+            if inside(moment):
+                legs.append((day(moment), c.id, leg, amount, standard))
+    legs.sort()
     script = f"""
 import json
 from datetime import date
@@ -160,10 +196,19 @@ print(to_json(summary.as_json()))
         [sys.executable, "-c", script], env=repo.environ, capture_output=True, text=True, check=True
     ).stdout
     summary = json.loads(out)
-    assert dec(summary["money_refunded"]) == refunded > 0
-    assert dec(summary["shop_postage"]) == shop > 0
-    assert summary["by_reason"] == dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0])))
-    assert isinstance(summary["alerts"], list)
+    assert (summary["start"], summary["end"]) == ("2026-10-05", "2026-10-12")
+    assert summary["opened"] == len(opened) > 0
+    assert summary["by_type"] == most_first(by_type)
+    assert summary["by_reason"] == most_first(by_reason)
+    assert [(r["day"], r["case"], dec(r["amount"])) for r in summary["refunds"]] == [
+        (d.isoformat() if d else None, i, a) for d, i, a in refunds
+    ]
+    assert dec(summary["money_refunded"]) == sum((a for _, _, a in refunds), Decimal("0.00")) > 0
+    assert [
+        (p["day"], p["case"], p["leg"], dec(p["amount"]), p["standard"]) for p in summary["shop_postage_legs"]
+    ] == [(d.isoformat() if d else None, i, leg, a, s) for d, i, leg, a, s in legs]
+    assert {leg for _, _, leg, _, _ in legs} == {"back", "out"}  # both ways occur in the week
+    assert dec(summary["shop_postage"]) == sum((a for *_, a, _ in legs), Decimal("0.00")) > 0
 
 
 def test_wrong_shipment_register_lists_confirmed_wrong_shipments(big_repo: tuple[CLI, list[Case]]) -> None:

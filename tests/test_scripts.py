@@ -2,6 +2,7 @@
 
 Golden files hold the expected text of every bundled template in both languages; set
 CASEKIT_UPDATE_GOLDEN=1 to rewrite them after an intended change (and review the diff).
+The cases are built by casekit itself (tests/casebuild.py), one per template.
 """
 
 from __future__ import annotations
@@ -9,171 +10,165 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from casedata import at, case, check_golden, write_cases
+from casebuild import Spec, at, build, check_golden
 from conftest import CLI, base_environ
 
 GOLDEN = Path(__file__).parent / "golden" / "scripts"
 NOW = "2026-11-20T10:00:00+08:00"
-D = Decimal
+NO_FOLLOW_UPS = {"CASEKIT_NO_FOLLOW_UPS": "1"}
+COMPLAINT = {
+    "category": "product-quality",
+    "content": "一周前买的传真机有时无法接收传真",
+    "demand": "更换一台新机",
+}
+# A quality claim is approved only with a received date (within 3 days) and evidence: the
+# returns record one, and attach a photo before approval (both new).
+RETURN = {
+    "return_type": "return",
+    "reason": "quality",
+    "order_no": "TB20261115001",
+    "sku": "SKU-1001",
+    "item_name": "蓝牙耳机",
+    "amount_paid": "199.00",
+    "postage_amount": "12.00",
+    "received_date": "2026-11-15",
+}
 
 
-def _cases() -> dict[str, dict[str, Any]]:
+def _complaint(name: str) -> Spec:
+    return Spec(
+        name,
+        "complaint",
+        at(16, "09:30"),
+        "li.na",
+        title="传真机有时无法接收传真",
+        customer="王",
+        salutation="先生",
+        phone="13800138000",
+        channel="phone",
+        fields=dict(COMPLAINT),
+    )
+
+
+def _callback(name: str, callback_type: str, **fields: str) -> Spec:
+    return Spec(
+        name,
+        "callback",
+        at(16, "09:30"),
+        "li.na",
+        title="维修后回访",
+        customer="李",
+        salutation="女士",
+        phone="13912345678",
+        channel="online",
+        fields={"callback_type": callback_type, **fields},
+    )
+
+
+def _return(name: str, **fields: str) -> Spec:
+    return Spec(
+        name,
+        "return",
+        at(16, "09:30"),
+        "li.na",
+        title="蓝牙耳机左耳无声",
+        customer="李",
+        salutation="女士",
+        phone="13912345678",
+        channel="online",
+        fields={**RETURN, **fields},
+    )
+
+
+def _investigating(spec: Spec) -> Spec:
+    spec.move(at(16, "10:00"), "assessing")
+    return spec.move(at(16, "11:00"), "investigating", responsible_department="售后技术部")
+
+
+def _proposed(spec: Spec) -> Spec:
+    _investigating(spec).update(at(17, "09:00"), root_cause="主板批次故障")
+    return spec.move(at(17, "10:00"), "proposed", solution="上门更换新机，或退货全额退款")
+
+
+def _implementing(spec: Spec) -> Spec:
+    return _proposed(spec).move(
+        at(17, "15:00"), "implementing", accepted_solution="上门更换新机", compensation="50.00"
+    )
+
+
+def _approved(spec: Spec) -> Spec:
+    spec.attach(at(16, "10:05"), "kettle-base-leak.png", note="客户上传的故障照片")
+    return spec.move(at(16, "10:10"), "approved")
+
+
+def _in_transit(spec: Spec) -> Spec:
+    return _approved(spec).move(at(17, "09:00"), "in_transit", return_tracking_no="SF1234567890")
+
+
+def _received(spec: Spec) -> Spec:
+    return _in_transit(spec).move(at(18, "14:00"), "received")
+
+
+def _inspected(spec: Spec) -> Spec:
+    return _received(spec).move(
+        at(18, "16:00"), "inspected", inspection_result="左耳喇叭故障，确认质量问题。"
+    )
+
+
+def _specs() -> dict[str, Spec]:
     """One case per bundled template, in the state (and with the data) that template fits."""
-    base = {"customer": "王", "salutation": "先生", "phone": "13800138000", "channel": "phone"}
-    lady = {"customer": "李", "salutation": "女士", "phone": "13912345678", "channel": "online"}
-    complaint_fields = {
-        "category": "product-quality",
-        "content": "一周前买的传真机有时无法接收传真",
-        "demand": "更换一台新机",
-    }
-    to_investigating = [
-        ("move", at(16, "10:00"), "assessing"),
-        ("move", at(16, "11:00"), "investigating", {"responsible_department": "售后技术部"}),
-    ]
-    to_proposed = [
-        *to_investigating,
-        ("set", at(17, "09:00"), {"root_cause": "主板批次故障"}),
-        ("move", at(17, "10:00"), "proposed", {"solution": "上门更换新机，或退货全额退款"}),
-    ]
-    to_implementing = [
-        *to_proposed,
-        (
-            "move",
-            at(17, "15:00"),
-            "implementing",
-            {"accepted_solution": "上门更换新机", "compensation": D("50.00")},
+    specs = [
+        _complaint("complaint-acknowledge"),
+        _complaint("complaint-assess").move(at(16, "10:00"), "assessing"),
+        _investigating(_complaint("complaint-investigating")),
+        _investigating(_complaint("complaint-promise")).promise(at(17, "09:00"), "2026-11-21T18:00"),
+        _investigating(_complaint("complaint-escalate")).escalate(
+            at(17, "09:00"), "zhang.wei", "客户要求主管处理"
+        ),
+        _proposed(_complaint("complaint-propose")),
+        _implementing(_complaint("complaint-implement")),
+        _implementing(_complaint("complaint-resolved")).move(
+            at(18, "10:00"), "resolved", resolution="已上门更换新机，收发正常"
+        ),
+        _complaint("complaint-rejected")
+        .move(at(16, "10:00"), "assessing")
+        .move(at(16, "15:00"), "rejected", rejection_reason="传真机经检测工作正常，是线路信号不稳定导致。"),
+        _complaint("calm-down"),
+        _callback("callback-call", "after-repair", service_item="打印机维修", service_date="2026-11-12"),
+        _callback("callback-closing-satisfied", "after-complaint").move(
+            at(17, "15:00"), "completed", satisfaction="satisfied"
+        ),
+        _callback("callback-closing-improve", "after-purchase").move(
+            at(17, "15:00"), "completed", satisfaction="dissatisfied"
+        ),
+        # Given up as unreachable only after two failed dials an hour or more apart (new).
+        _callback("callback-unreachable", "after-purchase")
+        .attempt(at(16, "10:30"), "no-answer")
+        .attempt(at(16, "14:30"), "busy")
+        .move(at(17, "15:00"), "unreachable"),
+        _return("return-request"),
+        _approved(_return("return-approved")),
+        _in_transit(_return("return-in-transit")),
+        _received(_return("return-received")),
+        _inspected(_return("return-inspected")),
+        _inspected(_return("return-refunded")).move(at(19, "10:00"), "refunded", refund_amount="199.00"),
+        # Re-shipping an exchange needs the price of the item sent (new: exchange_price).
+        _inspected(_return("return-reshipped", return_type="exchange")).move(
+            at(19, "10:00"), "reshipped", reship_tracking_no="SF9988776655", exchange_price="199.00"
+        ),
+        _return("return-declined", reason="changed-mind").move(
+            at(16, "11:00"), "declined", decline_reason="商品已超过七天无理由退货期限。"
         ),
     ]
-    to_resolved = [
-        *to_implementing,
-        ("move", at(18, "10:00"), "resolved", {"resolution": "已上门更换新机，收发正常"}),
-    ]
-    to_inspected = [
-        ("move", at(16, "10:10"), "approved"),
-        ("move", at(17, "09:00"), "in_transit", {"return_tracking_no": "SF1234567890"}),
-        ("move", at(18, "14:00"), "received"),
-        ("move", at(18, "16:00"), "inspected", {"inspection_result": "左耳喇叭故障，确认质量问题。"}),
-    ]
-    ret = {
-        "return_type": "return",
-        "reason": "quality",
-        "order_no": "TB20261115001",
-        "sku": "SKU-1001",
-        "item_name": "蓝牙耳机",
-        "amount_paid": D("199.00"),
-        "postage_amount": D("12.00"),
-    }
-    title = "传真机有时无法接收传真"
-    specs: dict[str, dict[str, Any]] = {
-        "complaint-acknowledge": dict(kind="complaint", fields=complaint_fields, **base),
-        "complaint-assess": dict(
-            kind="complaint", fields=complaint_fields, steps=to_investigating[:1], **base
-        ),
-        "complaint-investigating": dict(
-            kind="complaint", fields=complaint_fields, steps=to_investigating, **base
-        ),
-        "complaint-promise": dict(
-            kind="complaint",
-            fields=complaint_fields,
-            steps=[*to_investigating, ("promise", at(17, "09:00"), at(21, "18:00"))],
-            **base,
-        ),
-        "complaint-escalate": dict(
-            kind="complaint",
-            fields=complaint_fields,
-            steps=[*to_investigating, ("escalate", at(17, "09:00"), "zhang.wei", False)],
-            **base,
-        ),
-        "complaint-propose": dict(kind="complaint", fields=complaint_fields, steps=to_proposed, **base),
-        "complaint-implement": dict(kind="complaint", fields=complaint_fields, steps=to_implementing, **base),
-        "complaint-resolved": dict(kind="complaint", fields=complaint_fields, steps=to_resolved, **base),
-        "complaint-rejected": dict(
-            kind="complaint",
-            fields=complaint_fields,
-            steps=[
-                ("move", at(16, "10:00"), "assessing"),
-                (
-                    "move",
-                    at(16, "15:00"),
-                    "rejected",
-                    {"rejection_reason": "传真机经检测工作正常，是线路信号不稳定导致。"},
-                ),
-            ],
-            **base,
-        ),
-        "calm-down": dict(kind="complaint", fields=complaint_fields, **base),
-        "callback-call": dict(
-            kind="callback",
-            fields={
-                "callback_type": "after-repair",
-                "service_item": "打印机维修",
-                "service_date": "2026-11-12",
-            },
-            **lady,
-        ),
-        "callback-closing-satisfied": dict(
-            kind="callback",
-            fields={"callback_type": "after-complaint"},
-            steps=[("move", at(17, "15:00"), "completed", {"satisfaction": "satisfied"})],
-            **lady,
-        ),
-        "callback-closing-improve": dict(
-            kind="callback",
-            fields={"callback_type": "after-purchase"},
-            steps=[("move", at(17, "15:00"), "completed", {"satisfaction": "dissatisfied"})],
-            **lady,
-        ),
-        "callback-unreachable": dict(
-            kind="callback",
-            fields={"callback_type": "after-purchase"},
-            steps=[("move", at(17, "15:00"), "unreachable")],
-            **lady,
-        ),
-        "return-request": dict(kind="return", fields=ret, **lady),
-        "return-approved": dict(kind="return", fields=ret, steps=to_inspected[:1], **lady),
-        "return-in-transit": dict(kind="return", fields=ret, steps=to_inspected[:2], **lady),
-        "return-received": dict(kind="return", fields=ret, steps=to_inspected[:3], **lady),
-        "return-inspected": dict(kind="return", fields=ret, steps=to_inspected, **lady),
-        "return-refunded": dict(
-            kind="return",
-            fields=ret,
-            steps=[*to_inspected, ("move", at(19, "10:00"), "refunded", {"refund_amount": D("199.00")})],
-            **lady,
-        ),
-        "return-reshipped": dict(
-            kind="return",
-            fields={**ret, "return_type": "exchange"},
-            steps=[
-                *to_inspected,
-                ("move", at(19, "10:00"), "reshipped", {"reship_tracking_no": "SF9988776655"}),
-            ],
-            **lady,
-        ),
-        "return-declined": dict(
-            kind="return",
-            fields={**ret, "reason": "changed-mind"},
-            steps=[
-                ("move", at(16, "11:00"), "declined", {"decline_reason": "商品已超过七天无理由退货期限。"})
-            ],
-            **lady,
-        ),
-    }
-    result = {}
-    for serial, (name, spec) in enumerate(specs.items(), 1):
-        spec = dict(spec)
-        kind = spec.pop("kind")
-        case_title = {"callback": "维修后回访", "return": "蓝牙耳机左耳无声"}.get(kind, title)
-        result[name] = case(kind, serial, at(16, "09:30"), title=case_title, **spec)
-    return result
+    return {spec.key: spec for spec in specs}
 
 
-TEMPLATES = list(_cases())
+TEMPLATES = list(_specs())
 
 
 @pytest.fixture(scope="module")
@@ -184,15 +179,19 @@ def scripts_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[CLI, dict[st
     environ = base_environ(home) | {"CASEKIT_NOW": NOW}
     root = base / "repo"
     CLI(base, environ).ok("init", str(root))
-    docs = _cases()
-    write_cases(root, list(docs.values()), environ)
-    return CLI(root, environ), {name: doc["id"] for name, doc in docs.items()}
+    cli = CLI(root, environ)
+    return cli, build(cli, list(_specs().values()))
 
 
-def _script(cli: CLI, case_id: str, *args: str) -> dict[str, Any]:
-    result = cli.ok("script", case_id, "--format", "json", *args)
+def _script(cli: CLI, case_id: str, *args: str, **kwargs: Any) -> dict[str, Any]:
+    result = cli.ok("script", case_id, "--format", "json", *args, **kwargs)
     data: dict[str, Any] = json.loads(result.out)
     return data
+
+
+def _open(cli: CLI, kind: str, *args: str, now: str) -> str:
+    """Open a case through casekit (no follow-ups); its ID."""
+    return cli.ok("new", kind, *args, now=now, extra_env=NO_FOLLOW_UPS).out.strip()
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -216,66 +215,73 @@ def test_every_bundled_template_has_a_golden_case_in_both_languages() -> None:
         assert names == set(TEMPLATES), lang
 
 
-def test_scripts_use_the_recorded_salutation_and_never_guess_one(
-    scripts_repo: tuple[CLI, dict[str, str]],
-) -> None:
-    cli, _ = scripts_repo
-    plain = case(
+def test_scripts_use_the_recorded_salutation_and_never_guess_one(repo: CLI) -> None:
+    when = at(16, "09:00")
+    plain = _open(
+        repo,
         "complaint",
-        101,
-        at(16, "09:00"),
-        title="没有称呼的客户",
-        customer="陈",
-        phone="13655556666",
-        channel="phone",
+        "--title",
+        "没有称呼的客户",
+        "--customer",
+        "陈",
+        "--phone",
+        "13655556666",
+        "--channel",
+        "phone",
+        now=when,
     )
-    full = case(
+    full = _open(
+        repo,
         "complaint",
-        102,
-        at(16, "09:00"),
-        title="名字里带称呼",
-        customer="王先生",
-        salutation="先生",
-        phone="13655556667",
-        channel="phone",
+        "--title",
+        "名字里带称呼",
+        "--customer",
+        "王先生",
+        "--salutation",
+        "先生",
+        "--phone",
+        "13655556667",
+        "--channel",
+        "phone",
+        now=when,
     )
-    write_cases(cli.root, [plain, full], cli.environ)
-    zh = _script(cli, plain["id"])["text"]
+    zh = _script(repo, plain)["text"]
     assert zh.startswith("陈，您好") and "陈先生" not in zh and "陈女士" not in zh
-    assert _script(cli, plain["id"], "--lang", "en")["text"].startswith("Hello 陈,")
+    assert _script(repo, plain, "--lang", "en")["text"].startswith("Hello 陈,")
     assert (
-        _script(cli, full["id"])["text"].startswith("王先生，您好")
-        and "王先生先生" not in _script(cli, full["id"])["text"]
+        _script(repo, full)["text"].startswith("王先生，您好")
+        and "王先生先生" not in _script(repo, full)["text"]
     )
-    assert _script(cli, full["id"], "--lang", "en")["text"].startswith("Hello Mr 王,")
+    assert _script(repo, full, "--lang", "en")["text"].startswith("Hello Mr 王,")
 
 
 def test_promise_then_escalation_then_a_move_change_the_script(repo: CLI) -> None:
-    early = case(
+    case_id = _open(
+        repo,
         "complaint",
-        1,
-        at(16, "09:00"),
-        title="投诉",
-        customer="王",
-        salutation="先生",
-        phone="13800138000",
-        channel="phone",
-        steps=[("move", at(16, "10:00"), "assessing"), ("promise", at(16, "11:00"), at(20, "09:00"))],
+        "--title",
+        "投诉",
+        "--customer",
+        "王",
+        "--salutation",
+        "先生",
+        "--phone",
+        "13800138000",
+        "--channel",
+        "phone",
+        now=at(16, "09:00"),
     )
-    write_cases(repo.root, [early], repo.environ)
-    case_id = early["id"]
+    repo.ok("move", case_id, "assessing", now=at(16, "10:00"))
+    repo.ok("promise", case_id, "--by", "2026-11-20T09:00", now=at(16, "11:00"))
     # The promised time has come: the honest-promise line says so.
-    result = json.loads(repo.ok("script", case_id, "--format", "json", now=NOW).out)
+    result = _script(repo, case_id, now=NOW)
     assert result["template"] == "complaint-promise"
     assert "现在按约定向您说明进展" in result["text"] and "2026年11月20日 09:00" in result["text"]
-    before = json.loads(repo.ok("script", case_id, "--format", "json", now="2026-11-19T09:00:00+08:00").out)
+    before = _script(repo, case_id, now="2026-11-19T09:00:00+08:00")
     assert "前给您回复，这个时间我们一定遵守" in before["text"]
     # Escalation outranks the promise and names the supervisor from casekit.yaml.
-    early["history"].append(
-        {"at": at(17, "09:00"), "by": "li.na", "action": "escalate", "to_person": "zhang.wei"}
-    )
-    write_cases(repo.root, [early], repo.environ)
-    escalated = json.loads(repo.ok("script", case_id, "--format", "json", now=NOW).out)
+    repo.ok("escalate", case_id, "--to", "zhang.wei", "--note", "客户要求主管处理", now=at(17, "09:00"))
+    escalated = _script(repo, case_id, now=NOW)
     assert escalated["template"] == "complaint-escalate"
     assert "客服主管张伟" in escalated["text"] and "李娜已经把情况都交接给我了" in escalated["text"]
     # A move answers both: the state's own script is back.
@@ -287,7 +293,7 @@ def test_promise_then_escalation_then_a_move_change_the_script(repo: CLI) -> Non
         "responsible_department=售后技术部",
         now="2026-11-18T09:00:00+08:00",
     )
-    moved = json.loads(repo.ok("script", case_id, "--format", "json", now=NOW).out)
+    moved = _script(repo, case_id, now=NOW)
     assert moved["template"] == "complaint-investigating"
     listing = json.loads(repo.ok("script", case_id, "--list", "--format", "json", now=NOW).out)
     assert listing["chosen"] == "complaint-investigating"
@@ -319,21 +325,42 @@ def test_list_shows_templates_for_a_kind_and_state(repo: CLI) -> None:
 
 
 def test_missing_value_names_the_variable_and_the_template_and_changes_nothing(repo: CLI) -> None:
-    doc = case(
+    # An approved quality exchange: approving needs the order, the amount paid, the received
+    # date and a photo (new), none of which the template reads.
+    case_id = _open(
+        repo,
         "return",
-        1,
-        at(16, "09:00"),
-        title="耳机",
-        customer="李",
-        salutation="女士",
-        phone="13912345678",
-        channel="online",
-        fields={"return_type": "exchange", "reason": "quality"},
-        steps=[("move", at(16, "10:00"), "approved")],
+        "--title",
+        "耳机",
+        "--customer",
+        "李",
+        "--salutation",
+        "女士",
+        "--phone",
+        "13912345678",
+        "--channel",
+        "online",
+        "--set",
+        "return_type=exchange",
+        "--set",
+        "reason=quality",
+        "--set",
+        "order_no=TB1",
+        "--set",
+        "amount_paid=199.00",
+        "--set",
+        "received_date=2026-11-15",
+        now=at(16, "09:00"),
     )
-    write_cases(repo.root, [doc], repo.environ)
+    repo.ok(
+        "attach",
+        case_id,
+        str(Path(__file__).resolve().parents[1] / "examples/evidence/kettle-base-leak.png"),
+        now=at(16, "09:30"),
+    )
+    repo.ok("move", case_id, "approved", now=at(16, "10:00"))
     head = repo.head()
-    result = repo.refused("script", doc["id"], "--template", "return-reshipped")
+    result = repo.refused("script", case_id, "--template", "return-reshipped")
     assert "fields.reship_tracking_no" in result.err
     assert "(bundled) templates/scripts/zh/return-reshipped.j2:7" in result.err
     assert "--set reship_tracking_no=" in result.err
@@ -344,7 +371,7 @@ def test_missing_value_names_the_variable_and_the_template_and_changes_nothing(r
     override.write_text(
         "{#\nkind: return\nstates: [approved]\n#}\n{{ customer.address }}，\n{{ custmer.name }}\n", "utf-8"
     )
-    typo = repo.refused("script", doc["id"])
+    typo = repo.refused("script", case_id)
     assert "templates/scripts/zh/return-approved.j2:6 needs custmer" in typo.err
     assert repo.head() == head and repo.git("status", "--porcelain", "cases") == ""
 

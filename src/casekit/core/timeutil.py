@@ -49,6 +49,8 @@ def stored_instant(value: Any) -> datetime | None:
     text as casekit writes it, or an aware datetime a YAML loader made of one."""
     if type(value) is str:
         return _stored_text(value)
+    if isinstance(value, str):  # a quoted scalar as ruamel.yaml's round-trip loader reads it
+        return _stored_text(str(value))
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else None
     return None

@@ -169,7 +169,8 @@ def complaint_warnings(
                 name = deadline.name
                 if name not in late_text:
                     late_text[name] = labels.t("超时：", "late: ") + labels.clock(complaint_kind, name)
-                warnings.append(late_text[name])
+                if late_text[name] not in warnings:  # once per clock, however many rounds it missed
+                    warnings.append(late_text[name])
         if latest and latest.due < end and (latest.done is None or latest.done > latest.due):
             warnings.append(missed_text)
         if not item.terminal and not resolved_open and age >= settings.stale_days:

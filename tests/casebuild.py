@@ -1,0 +1,168 @@
+"""Build a case repository through the real `casekit` CLI from small specs, in one call.
+
+A `Spec` names a case (how it was opened) and its later steps; `build(cli, specs)` runs
+every step of every spec in time order, one `casekit` process per step, with
+`CASEKIT_NOW` and `CASEKIT_ACTOR` set for that step, as tools/make_examples.py does:
+
+    fax = Spec("fax", "complaint", at(16, "09:30"), "li.na", title="传真机有时无法接收传真",
+               customer="王", phone="13800138000", channel="phone", fields={"category": "product-quality"})
+    fax.move(at(16, "09:50"), "assessing").promise(at(16, "10:00"), at(17, "18:00"))
+    ids = build(cli, [fax])          # {"fax": "C-20261116-XXXX-XXXX"}
+
+Each `new` runs with `CASEKIT_ID_SEED=test:<key>`, so casekit derives the ID's suffix from
+the key and a rebuild gives the same IDs (golden files may contain them); every step runs
+with `CASEKIT_NO_FOLLOW_UPS=1`, so a resolved complaint opens no callback by itself: each
+spec is a case of its own. The files are exactly what casekit writes (deadlines, postage,
+attachments, attempts...). A step casekit refuses stops the build with casekit's message.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from conftest import CLI
+
+EVIDENCE = Path(__file__).resolve().parents[1] / "examples" / "evidence"
+
+
+def at(day: int, clock: str, month: int = 11) -> str:
+    """A time in 2026 (Asia/Shanghai): at(16, "09:30") -> '2026-11-16T09:30:00+08:00'."""
+    return f"2026-{month:02d}-{day:02d}T{clock}:00+08:00"
+
+
+def photo(name: str) -> str:
+    """A sample photo from examples/evidence/ (standing in for the customer's)."""
+    path = EVIDENCE / name
+    assert path.is_file(), path
+    return str(path)
+
+
+def _sets(values: dict[str, str]) -> list[str]:
+    return [arg for key, value in values.items() for arg in ("--set", f"{key}={value}")]
+
+
+def _note(note: str | None) -> list[str]:
+    return ["--note", note] if note else []
+
+
+@dataclass
+class Step:
+    at: str
+    by: str
+    args: list[str]  # casekit's arguments; "{id}" is this case, "{other}" the linked one
+    other: str | None = None  # the key of the other case of a link
+
+
+@dataclass
+class Spec:
+    """One case: how it is opened, then its steps (each method adds one and returns self)."""
+
+    key: str
+    kind: str
+    opened: str
+    by: str  # who opens it (its first assignee) and, unless a step says, makes each step
+    title: str
+    customer: str
+    phone: str
+    channel: str
+    salutation: str | None = None
+    priority: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    open_note: str | None = None  # the opening's --note
+    steps: list[Step] = field(default_factory=list)
+
+    def opening(self) -> Step:
+        args = ["new", self.kind, "--title", self.title, "--customer", self.customer]
+        args += ["--phone", self.phone, "--channel", self.channel]
+        if self.salutation:
+            args += ["--salutation", self.salutation]
+        if self.priority:
+            args += ["--priority", self.priority]
+        return Step(self.opened, self.by, [*args, *_sets(self.fields), *_note(self.open_note)])
+
+    def _add(self, when: str, by: str | None, args: list[str], other: str | None = None) -> Spec:
+        self.steps.append(Step(when, by or self.by, args, other))
+        return self
+
+    def move(
+        self, when: str, state: str, *, by: str | None = None, note: str | None = None, **values: str
+    ) -> Spec:
+        return self._add(when, by, ["move", "{id}", state, *_sets(values), *_note(note)])
+
+    def update(self, when: str, *, by: str | None = None, note: str | None = None, **values: str) -> Spec:
+        return self._add(when, by, ["update", "{id}", *_sets(values), *_note(note)])
+
+    def note(self, when: str, text: str, *, by: str | None = None) -> Spec:
+        return self._add(when, by, ["note", "{id}", text])
+
+    def assign(self, when: str, agent: str, *, by: str | None = None, note: str | None = None) -> Spec:
+        return self._add(when, by, ["assign", "{id}", agent, *_note(note)])
+
+    def promise(self, when: str, reply_by: str, *, by: str | None = None, note: str | None = None) -> Spec:
+        return self._add(when, by, ["promise", "{id}", "--by", reply_by, *_note(note)])
+
+    def escalate(self, when: str, to: str, note: str, *, major: bool = False, by: str | None = None) -> Spec:
+        flag = ["--major"] if major else []
+        return self._add(when, by, ["escalate", "{id}", "--to", to, "--note", note, *flag])
+
+    def attempt(self, when: str, outcome: str, *, by: str | None = None, note: str | None = None) -> Spec:
+        return self._add(when, by, ["attempt", "{id}", "--outcome", outcome, *_note(note)])
+
+    def attach(self, when: str, *photos: str, by: str | None = None, note: str | None = None) -> Spec:
+        """Attach sample photos from examples/evidence/ by name."""
+        return self._add(when, by, ["attach", "{id}", *(photo(p) for p in photos), *_note(note)])
+
+    def link(self, when: str, other: Spec, *, by: str | None = None, note: str | None = None) -> Spec:
+        return self._add(when, by, ["link", "{id}", "{other}", *_note(note)], other.key)
+
+
+class BuildError(AssertionError):
+    """A step casekit refused: the test setup fails with casekit's own message."""
+
+
+def build(cli: CLI, specs: list[Spec]) -> dict[str, str]:
+    """Run every spec's opening and steps in time order through `cli`; key -> case ID."""
+    keys = [spec.key for spec in specs]
+    if len(set(keys)) != len(keys):
+        raise BuildError(f"two specs share a key: {sorted(k for k in keys if keys.count(k) > 1)}")
+    queue: list[tuple[datetime, int, int, Spec, Step]] = []
+    for number, spec in enumerate(specs):
+        steps = [spec.opening(), *spec.steps]
+        times = [datetime.fromisoformat(step.at) for step in steps]
+        if times != sorted(times):
+            raise BuildError(f"{spec.key}: steps are not in time order")
+        for index, (moment, step) in enumerate(zip(times, steps, strict=True)):
+            queue.append((moment, number, index, spec, step))
+    queue.sort(key=lambda entry: entry[:3])
+    ids: dict[str, str] = {}
+    for _, _, index, spec, step in queue:
+        env = {"CASEKIT_NO_FOLLOW_UPS": "1"}
+        if index == 0:
+            env["CASEKIT_ID_SEED"] = f"test:{spec.key}"
+        elif step.other is not None and step.other not in ids:
+            raise BuildError(f"{spec.key}: links to {step.other}, not opened by {step.at}")
+        args = [
+            a.replace("{id}", ids.get(spec.key, "")).replace("{other}", ids.get(step.other or "", ""))
+            for a in step.args
+        ]
+        result = cli.run(*args, now=step.at, actor=step.by, extra_env=env)
+        if result.code != 0:
+            raise BuildError(
+                f"{spec.key}: casekit {' '.join(args)} (at {step.at}, by {step.by}) "
+                f"exited {result.code}:\n{result.err}"
+            )
+        if index == 0:
+            ids[spec.key] = result.out.strip()
+    return ids
+
+
+def check_golden(path: Path, text: str) -> None:
+    """`text` must equal the golden file at `path`; CASEKIT_UPDATE_GOLDEN=1 rewrites it."""
+    if os.environ.get("CASEKIT_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with CASEKIT_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{path.name} differs from its golden file"
