@@ -261,7 +261,7 @@ def render(case: dict[str, Any]) -> str:
 
 
 def _deadline_lines(entry: dict[str, Any]) -> list[str]:
-    """One clock under `deadlines:`, as `deadline_service.derive_deadlines` shapes it: a
+    """One clock under `deadlines:`, as `casekit.features.deadlines.service.derive_deadlines` shapes it: a
     block mapping whose `missed` list is a block sequence of flow mappings."""
     lines = []
     for key, value in entry.items():

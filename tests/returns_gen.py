@@ -76,9 +76,7 @@ def money(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randint(low * 100, high * 100)) / 100
 
 
-# Dates and times are written plain, as casekit writes them: quoted, casekit's round-trip
-# reader gives a str subclass that its time reader (`stored_instant`) does not take, and the
-# next change through casekit would drop the case's deadlines.
+# Dates and times are written plain, as casekit writes them.
 _PLAIN = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d[+-]\d\d:\d\d)?")
 
 

@@ -321,7 +321,7 @@ def test_queue_orders_by_deadline_within_a_priority() -> None:
         if due:
             data["deadlines"] = {
                 "callback": {"due": due},
-                "done": {"due": "2026-11-20T00:00:00+08:00", "met": "x"},
+                "done": {"due": "2026-11-20T00:00:00+08:00", "met": "2026-11-19T15:00:00+08:00"},
             }
         return data
 

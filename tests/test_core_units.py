@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +27,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_ids_are_readable_and_parse_back() -> None:
-    ids = {str(new_id("C", date(2026, 11, 23))) for _ in range(2000)}
+    ids = {str(new_id("C", date(2026, 11, 23), secrets.randbits(40))) for _ in range(2000)}
     assert len(ids) == 2000
     for text in list(ids)[:50]:
         parsed = parse_id(text)

@@ -445,7 +445,7 @@ def test_overdue_and_report_queries_narrow_without_changing_answers(filled: CLI)
 
 
 def test_list_views_answer_as_the_whole_case(filled: CLI) -> None:
-    """What the index keeps for `list` and `due` (`views.list_view`) gives the same rows
+    """What the index keeps for `list` and `due` (`casekit.core.listview.list_view`) gives the same rows
     and the same filter answers as the whole case, for generated cases and odd shapes."""
     from datetime import datetime, timedelta, timezone
 

@@ -8,11 +8,15 @@ checks them against the layers of docs/design.md.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pytest
+
+from conftest import CLI
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "casekit"
 
@@ -21,6 +25,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "casekit"
 # Every layer may import the two leaves: the error types and the version.
 LEAVES = ("casekit.errors", "casekit.version")
 ALLOWED: dict[str, tuple[str, ...]] = {
+    "casekit.errors": (),
+    "casekit.version": (),
+    "casekit.progress": (),
+    "casekit.resources": (),
     "casekit.codec.": ("casekit.codec.", "casekit.errors"),
     "casekit.core.": ("casekit.core.", "casekit.codec.", "casekit.errors"),
     "casekit.store.": ("casekit.store.", "casekit.core.", "casekit.codec.", "casekit.errors"),
@@ -47,9 +55,21 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 UPPER = ("casekit.service.", "casekit.features.", "casekit.cli.")
 # Modules that may import anything (they sit at the top or are the public face).
 TOP = ("casekit.cli.", "casekit.__main__", "casekit.githooks")
-# The standard library's doors to files, processes, the clock and the environment: the
-# pure core and the codecs open none of them.
-IMPURE = {"os", "sys", "subprocess", "shutil", "tempfile", "time", "socket", "git", "locale"}
+# The standard library's doors to files, processes, the clock, chance and the environment:
+# the pure core and the codecs open none of them.
+IMPURE = {
+    "os",
+    "sys",
+    "subprocess",
+    "shutil",
+    "tempfile",
+    "time",
+    "socket",
+    "git",
+    "locale",
+    "secrets",
+    "random",
+}
 
 
 def module_name(path: Path) -> str:
@@ -256,3 +276,29 @@ def test_the_import_graph_is_at_most_ten_levels_deep() -> None:
     found = levels(graph())
     deepest = max(found, key=found.__getitem__)
     assert found[deepest] <= 10, f"{deepest} stands on level {found[deepest]}"
+
+
+def test_the_public_api_opens_and_moves_a_case_and_loads_the_repository(repo: CLI) -> None:
+    """`casekit/__init__.py`'s names, used as a library caller would, in a process of its own."""
+    code = f"""
+import casekit
+from pathlib import Path
+assert sorted(casekit.__all__) == sorted(
+    ["Env", "__version__", "assign_case", "load_repository", "move_case", "note_case", "open_case"]
+)
+env = casekit.Env(repo_flag={str(repo.root)!r})
+opened = casekit.open_case(env, "complaint", title="传真机无法接收传真", customer="王先生",
+                           phone="13800138000", channel="phone")
+casekit.note_case(env, opened.case_id, "已电话联系客户")
+casekit.move_case(env, opened.case_id, "assessing")
+casekit.assign_case(env, opened.case_id, "wang.fang")
+loaded = casekit.load_repository(Path({str(repo.root)!r}))
+(doc,) = loaded.cases
+print(casekit.__version__, doc.data["id"], doc.data["status"], doc.data["assignee"], len(loaded.problems))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], env=repo.environ, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    version, case_id, status, assignee, problems = proc.stdout.split()
+    assert (status, assignee, problems) == ("assessing", "wang.fang", "0")
+    assert version == repo.ok("--version").out.split()[-1]
+    assert repo.ok("log", case_id).out.count("li.na") >= 3  # every change is in the audit trail

@@ -15,6 +15,7 @@ RENAMES = [
     ("major_kinds: [complaint]", "major_kinds: [grievance]"),
     ("zh: 投诉\n    en: Complaint", "zh: 客诉\n    en: Grievance"),
     ("      zh: 首次响应\n      en: First response", "      zh: 首次回应\n      en: First reply"),
+    ("received: {zh: 已受理, en: Received}", "received: {zh: 已登记, en: Logged}"),
 ]
 
 
@@ -25,8 +26,8 @@ def _renamed(repo: CLI) -> None:
         assert old in text, old
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")
-    # The config is sound (the bundled reply scripts still name the old kind: a team that
-    # renames a kind overrides them, which `validate` points out).
+    # The config is sound (some bundled reply scripts still name the old kind: a team that
+    # renames a kind writes its own in templates/).
     problems = repo.run("validate").out
     assert "casekit.yaml" not in problems, problems
 
@@ -46,14 +47,14 @@ def test_a_renamed_kind_and_relabelled_clock_show_in_the_report(repo: CLI) -> No
     # The complaint sections count the kind reports.complaint_kind names.
     assert report["sources"]["total"] == 1
     assert [r["id"] for r in report["warnings"]["rows"]] == [case_id]
-    assert report["warnings"]["rows"][0]["status"] == "已受理"
+    assert report["warnings"]["rows"][0]["status"] == "已登记"  # the state's label, as relabelled
     # First response was due an hour after opening (1 working hour) and met by the note.
     clocks = {(r["kind"], r["deadline"]): r for r in report["compliance"]["by_kind"]}
     first = clocks[("grievance", "first_response")]
     assert (first["deadline_label"], first["met"], first["breached"]) == ("首次回应", 1, 0)
     week = ("report", "weekly", "--week", "2026-W48")
     text = repo.ok(*week, now="2026-11-30T09:00:00+08:00").out
-    assert "客诉" in text and "首次回应" in text
+    assert "客诉" in text and "首次回应" in text and "已登记" in text
     english = repo.ok(*week, "--lang", "en", now="2026-11-30T09:00:00+08:00").out
     assert "Grievance" in english and "First reply" in english
 

@@ -819,19 +819,14 @@ def test_html_report_is_one_safe_self_contained_file(month_repo: CLI, tmp_path: 
     assert r"\<script\>alert(1)\</script\>" in markdown and "\\<b\\>坏商家\\</b\\> \\| x" in markdown
 
 
-# --- suspected product bugs, pinned until they are fixed ------------------------------------------
+# --- deadlines as casekit.core.due judges them; a fault pinned until it is mended ------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="reports judge a paused deadline by its due time (ignore paused_since)",
-)
 def test_a_paused_deadline_is_not_breached(repo: CLI) -> None:
     """docs/deadlines.md: while a case is in a `pauses` state its clock stands still, "the
     deadline is neither due nor breached". A return approved on 2 Nov and still waiting for
     the customer's parcel at the month's end has its resolution clock paused (`casekit show`
-    says so), yet the monthly report counts it as breached and the case as late."""
+    says so): the monthly report neither counts it as breached nor the case as late."""
     case_id = repo.ok(
         "new",
         "return",

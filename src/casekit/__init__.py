@@ -1,7 +1,7 @@
 """casekit: customer-service cases as YAML files in git.
 
-The public API is small: open and change cases, load a repository. Everything else is
-private and may change.
+The public API is small: open and change cases (in an `Env`: the repository, the acting
+person and the clock), load a repository. Everything else is private and may change.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from casekit.version import __version__
 
 __all__ = [
+    "Env",
     "__version__",
     "assign_case",
     "load_repository",
@@ -24,6 +25,10 @@ def __getattr__(name: str) -> object:
         from casekit.service import actions
 
         return getattr(actions, name)
+    if name == "Env":
+        from casekit.service.env import Env
+
+        return Env
     if name == "load_repository":
         from casekit.index.reader import load_repository
 

@@ -466,9 +466,9 @@ class _DeadlineBlock:
 
 
 # Where a scalar may start: after `key: `, `- `, an opening bracket or `, `; then spaces
-# and an opening quote. A text value that reads as a time (`datetime.fromisoformat` after
-# `strip()`) begins with its 4-digit year there, and with -MM-DD or MMDD when a calendar
-# date follows.
+# and an opening quote. A text value that reads as a time (as
+# `casekit.core.timeutil.stored_instant` reads one) begins with its 4-digit year there, and
+# with -MM-DD or MMDD when a calendar date follows.
 _VALUE_YEAR = re.compile(r"(?:: |- |[\[{]|, )[\s']*(\d{4})(-?)(\d\d)?(?:\2(\d\d))?")
 
 

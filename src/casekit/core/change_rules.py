@@ -455,8 +455,6 @@ def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecor
 def _trailer_agreement(
     doc: CaseDoc, position: int, commit: CommitRecord, author: Identity, check_time: bool
 ) -> list[ChangeFinding]:
-    pass
-
     if commit.trailer("Case-Action") is None:
         return []
     entry = history_of(doc.data)[position]

@@ -154,6 +154,35 @@ def _breached(case: Mapping[str, Any], at: datetime) -> Iterator[Breach]:
             yield Breach(clock, due, stored_instant(entry.get("met")) if state is _LATE else None)
 
 
+class Settled(NamedTuple):
+    """A deadline settled: met on time (`on_time`), or missed (met late, or not met)."""
+
+    clock: str
+    due: datetime
+    on_time: bool
+
+
+def settled_between(case: Mapping[str, Any], start: datetime, end: datetime) -> list[Settled]:
+    """The deadlines of the case settled in [start, end), judged as things stood at the end:
+    one met on time counts where it was met, one missed where it fell due (earlier rounds of
+    a repeating clock and broken promises included), so each deadline counts once across
+    consecutive periods. A clock open or paused at the end is not settled yet."""
+    at = end - timedelta(microseconds=1)
+    found = []
+    for clock, entry, due, state in _judged(case, at):
+        for item in entry.get("missed") or []:
+            missed_due = stored_instant(item.get("due")) if isinstance(item, Mapping) else None
+            if missed_due is not None and start <= missed_due < end:
+                found.append(Settled(clock, missed_due, False))
+        if state is _MET:
+            met = stored_instant(entry.get("met"))
+            if met is not None and start <= met < end:
+                found.append(Settled(clock, due, True))
+        elif (state is _LATE or state is _OVERDUE) and start <= due < end:
+            found.append(Settled(clock, due, False))
+    return found
+
+
 class OpenDeadline(NamedTuple):
     clock: str
     due: datetime

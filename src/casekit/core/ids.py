@@ -35,20 +35,15 @@ class CaseId:
         return f"{self.prefix}-{self.day:%Y%m%d}-{self.suffix}"
 
 
-def new_suffix(seed: str | None = None) -> str:
-    """40 random bits, or, given a seed, 40 bits of the seed's SHA-256 (reproducible)."""
-    if seed is None:
-        import secrets  # only commands that open cases need it (it imports random)
+def seeded_bits(seed: str) -> int:
+    """40 bits of the seed's SHA-256: a reproducible stand-in for random bits."""
+    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:5], "big")
 
-        bits = secrets.randbits(40)
-    else:
-        bits = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:5], "big")
+
+def new_id(prefix: str, day: date, bits: int) -> CaseId:
+    """The ID with a suffix made of 40 bits (random ones, drawn by the caller)."""
     chars = [ALPHABET[(bits >> shift) & 31] for shift in range(35, -5, -5)]
-    return "".join(chars[:4]) + "-" + "".join(chars[4:])
-
-
-def new_id(prefix: str, day: date, seed: str | None = None) -> CaseId:
-    return CaseId(prefix, day, new_suffix(seed))
+    return CaseId(prefix, day, "".join(chars[:4]) + "-" + "".join(chars[4:]))
 
 
 def normalise(text: str) -> str:

@@ -1,11 +1,10 @@
-"""Facts read from a case and its history, pure and defensive.
+"""What a case's history says, pure: when it was opened, entered a state, was first
+answered and resolved, and the case as it stood at a moment (a report for last week reads
+Sunday 23:59 from the history, not today's file).
 
-Reply scripts and reports need more than the current file: the state a case was in at a
-moment (a report for last week reads Sunday 23:59 from the history, not today's file), when
-it was first answered and resolved, the promise recorded with the customer, an escalation,
-its deadlines. Some of that data is written by features that may not be present (deadlines,
-promises, escalations, call attempts), so every reader here accepts whatever shape it finds
-and returns None or an empty result for what is missing; nothing here raises on odd data.
+The readers are defensive: an entry without a readable time is passed over, and nothing
+here raises on odd data. What the features record (promises, escalations, call attempts)
+is read by their own `facts` modules.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from casekit.core.casefile import (
     parse_changes,
 )
 from casekit.core.config import Config, KindSpec, TransitionRule
-from casekit.core.ids import CaseId, new_id, parse_id, relative_case_path
+from casekit.core.ids import CaseId, new_id, parse_id, relative_case_path, seeded_bits
 from casekit.core.registry import Registry
 from casekit.core.timeutil import format_datetime
 from casekit.core.validation import check_case, parse_doc
@@ -401,7 +401,13 @@ def _fresh_id(root: Path, kind: KindSpec, ctx: Context, given: str | None) -> Ca
     day = ctx.now.astimezone(ctx.config.tz).date()
     seed = ctx.env.id_seed
     for attempt in range(100):
-        candidate = new_id(kind.prefix, day, f"{seed}#{attempt}" if seed else None)
+        if seed:
+            bits = seeded_bits(f"{seed}#{attempt}")
+        else:
+            import secrets  # only commands that open cases need it (it imports random)
+
+            bits = secrets.randbits(40)
+        candidate = new_id(kind.prefix, day, bits)
         if not (root / relative_case_path(kind.name, candidate)).exists():
             return candidate
     raise CasekitError("could not find a free case ID; check the cases/ folder")  # pragma: no cover

@@ -32,7 +32,9 @@ class Actor:
 
 @dataclass
 class Env:
-    """Everything a command needs from its surroundings; tests build their own."""
+    """Everything a command needs from its surroundings; tests and library callers build
+    their own (`environ` gives CASEKIT_REPO, CASEKIT_ACTOR and CASEKIT_NOW; the generator
+    switches are fields, which `process_env` fills for the `casekit` command)."""
 
     repo_flag: str | None = None
     actor_flag: str | None = None
@@ -43,7 +45,7 @@ class Env:
     # stories make every case themselves: no automatic follow-up is run.
     follow_ups: bool = True
     # Set by the example generator and tests only: new case IDs derive their suffix from
-    # this text (`casekit.core.ids.new_suffix`), so a rerun gives the same IDs.
+    # this text (`casekit.core.ids.seeded_bits`), so a rerun gives the same IDs.
     id_seed: str | None = None
     _config: Config | None = field(default=None, repr=False)
 

@@ -57,8 +57,6 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
         "templates/README.md": TEMPLATES_README.encode(),
         ".gitattributes": GITATTRIBUTES.encode(),
     }
-    pass
-
     files.update(ci_files(root))
     for hook in sorted(bundled("hooks").iterdir()):
         if hook.is_file():

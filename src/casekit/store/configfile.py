@@ -89,7 +89,7 @@ def _section_check_modules() -> list[str]:
     return sorted({target.split(":")[0] for target in SECTION_CHECKS.values()})
 
 
-def load(root: Path) -> Config | None:
+def load_cached(root: Path) -> Config | None:
     """The stored config when it is still the one casekit.yaml gives, else None."""
     folder = _folder(root)
     if folder is None:
@@ -106,7 +106,7 @@ def load(root: Path) -> Config | None:
     return config if isinstance(config, Config) else None
 
 
-def store(root: Path, config: Config) -> None:
+def store_cached(root: Path, config: Config) -> None:
     folder = _folder(root)
     check_modules = _section_check_modules()
     key = _key(root, check_modules)
@@ -140,9 +140,7 @@ def load_config(root: Path) -> Config:
     A config that was read without problems is kept, parsed, in `.git/casekit/`, and
     used again while casekit.yaml and the code that reads it stay the same.
     """
-    from casekit.store import configfile as configcache
-
-    cached = configcache.load(root)
+    cached = load_cached(root)
     if cached is not None:
         return cached
     config, problems = read_config(root)
@@ -150,5 +148,5 @@ def load_config(root: Path) -> Config:
         first = problems[0].format()
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise ConfigError(f"{first}{more}; fix casekit.yaml, then run `casekit validate`")
-    configcache.store(root, config)
+    store_cached(root, config)
     return config

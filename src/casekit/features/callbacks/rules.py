@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from casekit.core.casefile import fields_of
+from casekit.core.due import deadlines_of
 from casekit.core.timeutil import stored_instant
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.facts import Attempt
@@ -84,17 +85,12 @@ def next_dial_after(case: Mapping[str, Any], settings: CallbackSettings) -> date
 
 def earliest_due(case: Mapping[str, Any]) -> datetime | None:
     """The soonest unmet `deadlines.<clock>.due` of the case, or None when it has none."""
-    value = case.get("deadlines")
-    if not isinstance(value, Mapping):
-        return None
-    found = []
-    for entry in value.values():
-        if not isinstance(entry, Mapping) or entry.get("met"):
-            continue
-        due = stored_instant(entry.get("due"))
-        if due is not None:
-            found.append(due)
-    return min(found) if found else None
+    found = [
+        stored_instant(entry.get("due"))
+        for entry in deadlines_of(case).values()
+        if stored_instant(entry.get("met")) is None
+    ]
+    return min((due for due in found if due is not None), default=None)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.config import Config, Finding, Label
+from casekit.core.config import Config, Finding, Label, once_per_config
 from casekit.core.workflow import MoveRequest
 from casekit.features.deadlines.conditions import Condition, Facts, explain, matches, parse_condition
 from casekit.features.deadlines.facts import is_escalated, is_major
@@ -107,9 +107,13 @@ def check_approvals(section: Any, config: Config) -> list[Finding]:
     return parse_approvals(section, config)[1]
 
 
+@once_per_config
+def _approvals(config: Config) -> list[ApprovalSpec]:
+    return parse_approvals(config.section(SECTION), config)[0]
+
+
 def approvals_for(config: Config, kind: str) -> list[ApprovalSpec]:
-    specs, _ = parse_approvals(config.section(SECTION), config)
-    return [spec for spec in specs if spec.kind == kind]
+    return [spec for spec in _approvals(config) if spec.kind == kind]
 
 
 def config_approvals(request: MoveRequest, config: Config) -> list[str]:

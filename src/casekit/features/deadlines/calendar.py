@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from casekit.core.config import Config, Finding
+from casekit.core.config import Config, Finding, once_per_config
 from casekit.core.workcal import WEEKDAYS, WorkCalendar, parse_periods
 
 SECTION = "calendar"
@@ -132,14 +132,7 @@ def check_calendar(section: Any, config: Config) -> list[Finding]:
     return parse_calendar(section, config)[1]
 
 
-_calendars: dict[int, tuple[Config, WorkCalendar]] = {}
-
-
+@once_per_config
 def calendar_for(config: Config) -> WorkCalendar:
     """The repository's working calendar (built once per loaded config)."""
-    cached = _calendars.get(id(config))
-    if cached is not None and cached[0] is config:
-        return cached[1]
-    calendar, _ = parse_calendar(config.section(SECTION), config)
-    _calendars[id(config)] = (config, calendar)
-    return calendar
+    return parse_calendar(config.section(SECTION), config)[0]

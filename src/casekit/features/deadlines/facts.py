@@ -1,8 +1,8 @@
 """What a case says of its promises, escalations and deadlines, read in the shapes casekit
 writes them: `promise` history entries (`reply_by`), `escalate` entries (`escalated_to`,
-`major`), and the `deadlines:` mapping the deadlines feature keeps (one entry per clock,
-with `due`, `met` and the earlier intervals it `missed`). Reports and reply scripts read
-these; whether a promise was kept is the deadlines feature's judgement (its
+`major`), and the `promised_reply` clock the deadlines feature keeps in `deadlines:`.
+Reports and reply scripts read these (stored deadlines themselves are judged by
+`casekit.core.due`); whether a promise was kept is the deadlines feature's judgement (its
 `promised_reply` clock), not worked out again here. A case is major (重大投诉) when an
 escalation flagged it so, or by default by the `escalation:` settings.
 """
@@ -102,30 +102,6 @@ def active_escalation(case: Mapping[str, Any]) -> Escalation | None:
     if last_move is not None and last_move > latest.at:
         return None
     return latest
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """One interval of a clock: when it fell due, and when it was met (None: not yet)."""
-
-    name: str
-    due: datetime
-    done: datetime | None
-
-
-def deadlines(case: Mapping[str, Any]) -> list[Deadline]:
-    """Every interval of every clock in the case's `deadlines:`: the current one of each
-    clock, and the earlier ones it missed."""
-    found: list[Deadline] = []
-    for name, entry in deadlines_of(case).items():
-        missed = entry.get("missed")
-        for earlier in missed if isinstance(missed, list) else []:
-            if isinstance(earlier, Mapping) and (due := stored_instant(earlier.get("due"))) is not None:
-                found.append(Deadline(name, due, stored_instant(earlier.get("met"))))
-        due = stored_instant(entry.get("due"))
-        if due is not None:
-            found.append(Deadline(name, due, stored_instant(entry.get("met"))))
-    return found
 
 
 def is_escalated(case: Mapping[str, Any]) -> bool:

@@ -18,11 +18,10 @@ from typing import Any, Generic, TypeVar, overload
 from casekit.core import timeline
 from casekit.core.casefile import fields_of
 from casekit.core.config import Config, Finding, KindSpec, once_per_config
-from casekit.core.due import clock_label
+from casekit.core.due import clock_label, deadlines_of
 from casekit.core.selection import CaseFilter, final_states
 from casekit.features.callbacks import facts as callback_facts
 from casekit.features.callbacks.settings import settings_of as callback_settings
-from casekit.features.deadlines import facts as deadline_facts
 from casekit.features.deadlines.facts import is_major
 from casekit.features.returns.settings import settings_for as return_settings
 
@@ -30,6 +29,9 @@ RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
 SATISFACTION_LEVELS = ("satisfied", "neutral", "dissatisfied")
 UNRECORDED = "(none)"
+
+# Harassment calls (骚扰电话) are logged but kept out of the statistics.
+HARASSMENT = "harassment"
 
 
 @dataclass(frozen=True)
@@ -256,8 +258,9 @@ class Item:
         return timeline.first_response_at(self.case)
 
     @computed_once
-    def deadlines(self) -> list[deadline_facts.Deadline]:
-        return deadline_facts.deadlines(self.case)
+    def deadlines(self) -> dict[str, Mapping[str, Any]]:
+        """The stored deadline entries by clock (`casekit.core.due` judges them)."""
+        return deadlines_of(self.case)
 
     @computed_once
     def major(self) -> bool:
@@ -271,11 +274,12 @@ class Item:
 def prepare(
     cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime, scope: CaseFilter | None = None
 ) -> list[Item]:
-    """Every case as of `moment` (cases opened later are left out)."""
+    """Every case as of `moment` (cases opened later are left out), harassment calls
+    (a case of category `harassment`, where the config has that category) excluded."""
     items = []
     for case in cases:
         snapshot = timeline.as_of(case, moment)
-        if snapshot is None:
+        if snapshot is None or fields_of(snapshot).get("category") == HARASSMENT:
             continue
         items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), config, scope))
     items.sort(key=lambda i: (str(i.case.get("opened_at", "")), str(i.case.get("id", ""))))

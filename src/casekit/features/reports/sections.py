@@ -22,11 +22,11 @@ from typing import Any
 from casekit.core import casefile, timeline
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
-from casekit.core.due import PROMISE_CLOCK, clock_names
+from casekit.core.due import PROMISE_CLOCK, breaches, clock_names, is_overdue, settled_between
 from casekit.core.fields import money
 from casekit.core.selection import CaseFilter
+from casekit.core.timeutil import stored_instant
 from casekit.features.callbacks import facts as callback_facts
-from casekit.features.deadlines import facts as deadline_facts
 from casekit.features.reports.model import (
     CENT,
     SATISFACTION_LEVELS,
@@ -71,8 +71,8 @@ def overview(items: list[Item], period: Period, config: Config, labels: Labels) 
 
 
 def _overdue(item: Item, end: datetime) -> bool:
-    """A deadline (or promise) past due and not met at `end`: the case is late right then."""
-    return any(d.due < end and (d.done is None or d.done >= end) for d in item.deadlines)
+    """A deadline (or promise) overdue just before `end`: the case is late right then."""
+    return bool(item.deadlines) and is_overdue(item.case, end - timedelta(microseconds=1))
 
 
 def daily_volume(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
@@ -138,6 +138,7 @@ def complaint_warnings(
     tz = period.start.tzinfo
     assert tz is not None
     end = period.end
+    last = period.last_moment
     # The same for every row: worked out once.
     complaint_kind = labels.kinds.complaint
     complaint = labels.config.kinds.get(complaint_kind)
@@ -155,24 +156,22 @@ def complaint_warnings(
         resolved_open = item.kind is not None and item.case.get("status") in resolving
         opened = item.opened
         age = (end - opened).total_seconds() / 86400 if opened else 0.0
-        promised = [d for d in item.deadlines if d.name == PROMISE_CLOCK]
-        latest = max(promised, key=lambda d: d.due) if promised else None
+        promise = item.deadlines.get(PROMISE_CLOCK)
+        promised_at = stored_instant(promise.get("due")) if promise is not None else None
         warnings = []
         if major:
             warnings.append(major_text)
         if item.case.get("channel") == "media":
             warnings.append(media_text)
-        for deadline in item.deadlines:
-            if deadline.name == PROMISE_CLOCK:
-                continue
-            if deadline.due < end and (deadline.done is None or deadline.done > deadline.due):
-                name = deadline.name
-                if name not in late_text:
-                    late_text[name] = labels.t("超时：", "late: ") + labels.clock(complaint_kind, name)
-                if late_text[name] not in warnings:  # once per clock, however many rounds it missed
-                    warnings.append(late_text[name])
-        if latest and latest.due < end and (latest.done is None or latest.done > latest.due):
-            warnings.append(missed_text)
+        missed = {breach.clock for breach in breaches(item.case, last)} if item.deadlines else set()
+        for name in sorted(missed, key=lambda clock: _clock_order(labels.config, complaint_kind, clock)):
+            if name not in late_text:
+                late_text[name] = (
+                    missed_text
+                    if name == PROMISE_CLOCK
+                    else labels.t("超时：", "late: ") + labels.clock(complaint_kind, name)
+                )
+            warnings.append(late_text[name])  # once per clock, however many rounds it missed
         if not item.terminal and not resolved_open and age >= settings.stale_days:
             warnings.append(stale_text)
         customer = customer_of(item.case)
@@ -188,7 +187,7 @@ def complaint_warnings(
                 "major": major,
                 "opened_at": stamp(opened, tz),
                 "age_days": Decimal(str(age)).quantize(Decimal("0.1")),
-                "promised_at": stamp(latest.due, tz) if latest else None,
+                "promised_at": stamp(promised_at, tz),
                 "assignee": labels.person(item.case.get("assignee")),
                 "progress": _progress(item, labels, tz),
                 "warnings": warnings,
@@ -198,22 +197,18 @@ def complaint_warnings(
     return {"rows": rows, "major": sum(1 for r in rows if r["major"]), "stale_days": settings.stale_days}
 
 
-Settled = list[tuple[Item, deadline_facts.Deadline, bool]]
+Settled = list[tuple[Item, str, bool]]
 
 
 def settled_deadlines(items: list[Item], period: Period) -> Settled:
-    """Deadlines settled in the period: met ones in the period they were met, breached ones
-    in the period they fell due, so each deadline counts once across consecutive reports."""
-    found = []
-    for item in items:
-        for deadline in item.deadlines:
-            done = deadline.done if deadline.done is not None and deadline.done < period.end else None
-            if done is not None and done <= deadline.due:
-                if period.contains(done):
-                    found.append((item, deadline, True))
-            elif period.contains(deadline.due):
-                found.append((item, deadline, False))
-    return found
+    """(case, clock, met on time) for each deadline settled in the period, as
+    `casekit.core.due.settled_between` judges it."""
+    return [
+        (item, settled.clock, settled.on_time)
+        for item in items
+        if item.deadlines
+        for settled in settled_between(item.case, period.start, period.end)
+    ]
 
 
 def deadline_compliance(
@@ -225,8 +220,8 @@ def deadline_compliance(
     by_kind: dict[tuple[str, str], list[bool]] = defaultdict(list)
     by_agent: dict[str, list[bool]] = defaultdict(list)
     per_kind: dict[str, list[bool]] = defaultdict(list)
-    for item, deadline, met in settled:
-        by_kind[(item.kind_name, deadline.name)].append(met)
+    for item, clock, met in settled:
+        by_kind[(item.kind_name, clock)].append(met)
         per_kind[item.kind_name].append(met)
         by_agent[str(item.case.get("assignee") or "")].append(met)
     kind_order = list(config.kinds)
@@ -318,7 +313,11 @@ def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[
 
 def _callback_due(item: Item) -> datetime | None:
     """When a callback falls due: its earliest deadline, else the day it was opened."""
-    dues = [d.due for d in item.deadlines if d.name != PROMISE_CLOCK]
+    dues = [
+        due
+        for clock, e in item.deadlines.items()
+        if clock != PROMISE_CLOCK and (due := stored_instant(e["due"]))
+    ]
     return min(dues) if dues else item.opened
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from casekit.core.casefile import fields_of
 from casekit.features.returns.money import ZERO, as_money
 from casekit.features.returns.settings import REASON, RETURN_TYPE, TYPE_EXCHANGE, TYPE_PARTIAL, ReturnSettings
 
@@ -23,13 +24,8 @@ EVEN = "none"
 DIRECTION_LABELS = {SHOP_REFUNDS: "多退", CUSTOMER_PAYS: "少补", EVEN: "无差价"}
 
 
-def _fields(case: Mapping[str, Any]) -> Mapping[str, Any]:
-    value = case.get("fields")
-    return value if isinstance(value, Mapping) else {}
-
-
 def is_quality_claim(case: Mapping[str, Any], settings: ReturnSettings) -> bool:
-    return _fields(case).get(REASON) in settings.quality_reasons
+    return fields_of(case).get(REASON) in settings.quality_reasons
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ class Postage:
 
 def postage_amount(case: Mapping[str, Any], settings: ReturnSettings) -> tuple[Decimal, bool]:
     """One way's postage: the case's postage_amount, else the standard amount (True)."""
-    amount = as_money(_fields(case).get("postage_amount"))
+    amount = as_money(fields_of(case).get("postage_amount"))
     if amount is not None:
         return amount, False
     return settings.standard_postage, True
@@ -77,7 +73,7 @@ def postage_amount(case: Mapping[str, Any], settings: ReturnSettings) -> tuple[D
 
 def postage(case: Mapping[str, Any], settings: ReturnSettings) -> Postage | None:
     """Who pays postage each way, from the reason (and the type); None without a reason."""
-    values = _fields(case)
+    values = fields_of(case)
     reason = values.get(REASON)
     if reason is None:
         return None
@@ -128,7 +124,7 @@ def difference(paid: Decimal, new_price: Decimal) -> PriceDifference:
 
 def price_difference(case: Mapping[str, Any]) -> PriceDifference | None:
     """An exchange's price difference, once both amount_paid and exchange_price are set."""
-    values = _fields(case)
+    values = fields_of(case)
     if values.get(RETURN_TYPE) != TYPE_EXCHANGE:
         return None
     paid = as_money(values.get("amount_paid"))
@@ -143,7 +139,7 @@ def evidence_missing(case: Mapping[str, Any], target: str, settings: ReturnSetti
     a quality claim needs its received date so the time limit can be checked."""
     if target != "approved":
         return []
-    values = _fields(case)
+    values = fields_of(case)
     reason = values.get(REASON)
     problems = []
     if reason in settings.evidence_required_for and not attachments_of(case):
@@ -173,7 +169,7 @@ def return_postage_missing(case: Mapping[str, Any], target: str, settings: Retur
 
 
 def days_after_receipt(case: Mapping[str, Any], on: date) -> int | None:
-    received = _fields(case).get("received_date")
+    received = fields_of(case).get("received_date")
     if not isinstance(received, str):
         return None
     try:
@@ -196,7 +192,7 @@ def quality_claim_approvals(
             f"the quality claim is approved {days} days after receipt, "
             f"more than the {settings.quality_claim_days} days allowed"
         )
-    if _fields(case).get("item_worn") is True:
+    if fields_of(case).get("item_worn") is True:
         reasons.append("the item has been worn or used")
     return reasons
 
@@ -219,7 +215,7 @@ def partial_refund_approvals(
 ) -> list[str]:
     """Why a partial refund needs a supervisor: it is larger than the postage (000: 补偿通常不能
     超过邮费), unless a supervisor already approved this amount or more."""
-    values = _fields(case)
+    values = fields_of(case)
     if values.get(RETURN_TYPE) != TYPE_PARTIAL or target not in ("approved", "refunded"):
         return []
     refund = as_money(values.get("refund_amount"))
@@ -237,7 +233,7 @@ def partial_refund_approvals(
 
 def refund_exceeds_paid(case: Mapping[str, Any]) -> str | None:
     """Why the refund is more than the customer paid, or None."""
-    values = _fields(case)
+    values = fields_of(case)
     refund = as_money(values.get("refund_amount"))
     paid = as_money(values.get("amount_paid"))
     if refund is None or paid is None or refund <= paid:
