@@ -279,7 +279,7 @@ def test_parallel_build_matches_direct_reads(filled: CLI, monkeypatch: pytest.Mo
 def test_filters_match_with_and_without_the_index(filled: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from casekit.index.reader import final_states, open_states, read_cases
+    from casekit.index.reader import CaseFilter, final_states, open_states, read_cases
     from casekit.store.configfile import load_config
 
     config = load_config(filled.root)
@@ -294,9 +294,10 @@ def test_filters_match_with_and_without_the_index(filled: CLI, monkeypatch: pyte
     ]
     for wanted in filters:
         monkeypatch.setenv("CASEKIT_INDEX", "off")
-        direct = read_cases(filled.root, **wanted)  # type: ignore[arg-type]
+        where = CaseFilter.of(**wanted)  # type: ignore[arg-type]
+        direct = read_cases(filled.root, where=where)
         monkeypatch.setenv("CASEKIT_INDEX", "on")
-        cached = read_cases(filled.root, show_progress=False, **wanted)  # type: ignore[arg-type]
+        cached = read_cases(filled.root, where=where, show_progress=False)
         assert [d.path for d in cached[0]] == [d.path for d in direct[0]], wanted
         assert direct[0], wanted
 
@@ -365,7 +366,7 @@ def test_outlined_cases_are_read_whole_when_asked_for(filled: CLI, monkeypatch: 
     import sqlite3 as sql
 
     from casekit.index import cache as index
-    from casekit.index.reader import read_cases
+    from casekit.index.reader import CaseFilter, read_cases
 
     monkeypatch.setattr(index, "PARALLEL_FROM", 1)
     monkeypatch.setattr(index, "CHUNK", 9)
@@ -373,11 +374,12 @@ def test_outlined_cases_are_read_whole_when_asked_for(filled: CLI, monkeypatch: 
     odd = next(iter(sorted((filled.root / "cases").glob("complaint/*/*/*.yaml"))))
     odd.write_text("# checked by hand\n" + odd.read_text(encoding="utf-8"), encoding="utf-8")
 
-    def both(**wanted: object) -> None:
+    def both(with_problems: bool = True, **wanted: object) -> None:
+        where = CaseFilter.of(**wanted)  # type: ignore[arg-type]
         monkeypatch.setenv("CASEKIT_INDEX", "off")
-        direct = read_cases(filled.root, **wanted)  # type: ignore[arg-type]
+        direct = read_cases(filled.root, where=where, with_problems=with_problems)
         monkeypatch.setenv("CASEKIT_INDEX", "on")
-        cached = read_cases(filled.root, show_progress=False, **wanted)  # type: ignore[arg-type]
+        cached = read_cases(filled.root, where=where, with_problems=with_problems, show_progress=False)
         assert [(d.path, d.data) for d in cached[0]] == [(d.path, d.data) for d in direct[0]], wanted
         assert cached[1] == direct[1]
 

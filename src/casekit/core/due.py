@@ -168,18 +168,12 @@ def settled_between(case: Mapping[str, Any], start: datetime, end: datetime) -> 
     a repeating clock and broken promises included), so each deadline counts once across
     consecutive periods. A clock open or paused at the end is not settled yet."""
     at = end - timedelta(microseconds=1)
-    found = []
-    for clock, entry, due, state in _judged(case, at):
-        for item in entry.get("missed") or []:
-            missed_due = stored_instant(item.get("due")) if isinstance(item, Mapping) else None
-            if missed_due is not None and start <= missed_due < end:
-                found.append(Settled(clock, missed_due, False))
-        if state is _MET:
-            met = stored_instant(entry.get("met"))
-            if met is not None and start <= met < end:
-                found.append(Settled(clock, due, True))
-        elif (state is _LATE or state is _OVERDUE) and start <= due < end:
-            found.append(Settled(clock, due, False))
+    found = [
+        Settled(clock, due, True)
+        for clock, entry, due, state in _judged(case, at)
+        if state is _MET and (met := stored_instant(entry.get("met"))) is not None and start <= met
+    ]
+    found += [Settled(b.clock, b.due, False) for b in _breached(case, at) if start <= b.due]
     return found
 
 

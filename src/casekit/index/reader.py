@@ -12,9 +12,8 @@ results are the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,36 +52,18 @@ def read_cases(
     root: Path,
     paths: Iterable[Path] | None = None,
     *,
-    kinds: Collection[str] | None = None,
-    statuses: Collection[str] | None = None,
-    assignees: Collection[str] | None = None,
-    ids: Collection[str] | None = None,
-    states: Mapping[str, Collection[str]] | None = None,
-    active_between: tuple[datetime, datetime] | None = None,
-    overdue_at: datetime | None = None,
-    live_since: tuple[datetime, Mapping[str, Collection[str]]] | None = None,
-    unfinished: Mapping[str, Collection[str]] | None = None,
+    where: CaseFilter | None = None,
     with_problems: bool = True,
     show_progress: bool = True,
 ) -> tuple[list[CaseDoc], list[Problem]]:
     """Parse case files (all of cases/, or the given files and folders), in path order.
 
-    Keyword filters keep only matching cases (see `casekit.core.selection.CaseFilter`); the
+    `where` keeps only matching cases (`CaseFilter.of(kinds=..., states=...)`); the
     problems returned are those of every file read, matching or not. A caller that does
     not use them passes `with_problems=False` (an empty list comes back): with filters,
     finding every file's problems would mean reading every file whole.
     """
-    where = CaseFilter.of(
-        kinds=kinds,
-        statuses=statuses,
-        assignees=assignees,
-        ids=ids,
-        states=states,
-        active_between=active_between,
-        overdue_at=overdue_at,
-        live_since=live_since,
-        unfinished=unfinished,
-    )
+    where = where or CaseFilter.of()
     targets = None if paths is None else list(_expand(root, paths))
     if _use_index(root, targets):
         docs, problems = _read_indexed(root, targets, where, show_progress, with_problems)
@@ -203,9 +184,10 @@ def _expand(root: Path, paths: Iterable[Path]) -> Iterable[Path]:
 
 
 def load_repository(root: Path, paths: Iterable[Path] | None = None, **filters: Any) -> Loaded:
-    """The config and the cases (keyword filters as for `read_cases`), with every problem."""
+    """The config and the cases (keyword filters as `CaseFilter.of` takes them), with every
+    problem."""
     config, problems = read_config(root)
-    docs, case_problems = read_cases(root, paths, **filters)
+    docs, case_problems = read_cases(root, paths, where=CaseFilter.of(**filters))
     return Loaded(config, docs, problems + case_problems)
 
 

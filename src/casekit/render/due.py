@@ -84,8 +84,8 @@ def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list
             detail = f"paused since {since} (due {due} before the pause)"
         else:
             due_at = stored_instant(entry["due"])
-            when = when_text(due_at, now, state) if due_at is not None else "no valid due time"
-            detail = f"{state.value}: due {due} ({when})"
+            assert due_at is not None  # deadlines_of keeps only entries with a due time
+            detail = f"{state.value}: due {due} ({when_text(due_at, now, state)})"
         missed = entry.get("missed") or []
         if missed:
             detail += f"; missed {len(missed)} earlier"

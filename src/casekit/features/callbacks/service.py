@@ -71,7 +71,7 @@ class QueueView:
 
 
 def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
-    from casekit.index.reader import read_cases
+    from casekit.index.reader import CaseFilter, read_cases
 
     cfg = env.config
     settings = settings_of(cfg)
@@ -85,12 +85,8 @@ def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
     if kind is None:
         raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
     open_states = [s for s in kind.states if not kind.is_terminal(s)]
-    docs, _ = read_cases(
-        env.root,
-        states={settings.kind: open_states},
-        assignees={agent} if agent else None,
-        with_problems=False,
-    )
+    where = CaseFilter.of(states={settings.kind: open_states}, assignees={agent} if agent else None)
+    docs, _ = read_cases(env.root, where=where, with_problems=False)
     items = build_queue(
         (d.data for d in docs),
         settings,
@@ -149,9 +145,9 @@ class PlanResult:
 
 
 def _existing_keys(env: Env, kind: str) -> set[str]:
-    from casekit.index.reader import read_cases
+    from casekit.index.reader import CaseFilter, read_cases
 
-    docs, _ = read_cases(env.root, kinds={kind}, with_problems=False)
+    docs, _ = read_cases(env.root, where=CaseFilter.of(kinds={kind}), with_problems=False)
     return {
         str(fields_of(d.data).get("plan_key"))
         for d in docs
@@ -225,10 +221,10 @@ class ImportResult:
 
 
 def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, str]:
-    from casekit.index.reader import open_states, read_cases
+    from casekit.index.reader import CaseFilter, open_states, read_cases
 
     still_open = {settings.kind: open_states(env.config)[settings.kind]}
-    docs, _ = read_cases(env.root, states=still_open, with_problems=False)
+    docs, _ = read_cases(env.root, where=CaseFilter.of(states=still_open), with_problems=False)
     found: dict[str, str] = {}
     for doc in docs:
         case = doc.data

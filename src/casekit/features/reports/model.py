@@ -363,8 +363,14 @@ def stamp(moment: datetime | None, tz: tzinfo) -> str | None:
 def counted(
     items: Iterable[Item], key: Callable[[Item], str], label: Callable[[str], str], total: int | None = None
 ) -> list[dict[str, Any]]:
-    """Rows {key, label, count, share}, largest first, then by key."""
-    counts = Counter(key(item) for item in items)
+    """Rows {key, label, count, share} of the items by `key`, largest first, then by key."""
+    return count_rows(Counter(key(item) for item in items), label, total)
+
+
+def count_rows(
+    counts: Mapping[str, int], label: Callable[[str], str], total: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows {key, label, count, share} of counts already made, largest first, then by key."""
     whole = sum(counts.values()) if total is None else total
     return [
         {"key": k, "label": label(k), "count": n, "share": rate(n, whole)}

@@ -36,6 +36,7 @@ from casekit.features.reports.model import (
     Labels,
     Period,
     Settings,
+    count_rows,
     counted,
     field_text,
     hours,
@@ -72,7 +73,7 @@ def overview(items: list[Item], period: Period, config: Config, labels: Labels) 
 
 def _overdue(item: Item, end: datetime) -> bool:
     """A deadline (or promise) overdue just before `end`: the case is late right then."""
-    return bool(item.deadlines) and is_overdue(item.case, end - timedelta(microseconds=1))
+    return is_overdue(item.case, end - timedelta(microseconds=1))
 
 
 def daily_volume(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
@@ -163,7 +164,7 @@ def complaint_warnings(
             warnings.append(major_text)
         if item.case.get("channel") == "media":
             warnings.append(media_text)
-        missed = {breach.clock for breach in breaches(item.case, last)} if item.deadlines else set()
+        missed = {breach.clock for breach in breaches(item.case, last)}
         for name in sorted(missed, key=lambda clock: _clock_order(labels.config, complaint_kind, clock)):
             if name not in late_text:
                 late_text[name] = (
@@ -206,7 +207,6 @@ def settled_deadlines(items: list[Item], period: Period) -> Settled:
     return [
         (item, settled.clock, settled.on_time)
         for item in items
-        if item.deadlines
         for settled in settled_between(item.case, period.start, period.end)
     ]
 
@@ -337,15 +337,10 @@ def returns_summary(items: list[Item], period: Period, labels: Labels) -> dict[s
     compensation = sum((money(i.fields.get("compensation")) or Decimal(0) for i in compensated), Decimal(0))
 
     def rows(counts: Mapping[str, int], name: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "key": key or UNRECORDED,
-                "label": labels.value(returns_kind, name, key or None),
-                "count": count,
-                "share": rate(count, len(figures.opened)),
-            }
-            for key, count in counts.items()
-        ]
+        return count_rows(
+            {key or UNRECORDED: count for key, count in counts.items()},
+            lambda key: labels.value(returns_kind, name, None if key == UNRECORDED else key),
+        )
 
     return {
         "available": any(i.in_scope for i in returns),
@@ -368,11 +363,10 @@ def quality_alerts(items: list[Item], period: Period, labels: Labels) -> dict[st
     settings = return_settings(labels.config)
     last_day = period.dates[1] - timedelta(days=1)
     found = alerts.quality_alerts([i.case for i in items], labels.config, last_day)
-    names = {"sku": labels.t("商品编码", "SKU"), "batch": labels.t("批次", "Batch")}
     rows = [
         {
             "by": alert.scope,
-            "by_label": names.get(alert.scope, alert.scope),
+            "by_label": alerts.SCOPES[alert.scope].text(labels.lang),
             "value": alert.key,
             "item": labels.t("、", ", ").join(alert.items),
             "customers": alert.customers,

@@ -45,13 +45,14 @@ def make_report(
 ) -> Report:
     """Compute a weekly or monthly report from the cases as of the period's end and render it."""
     from casekit.index.cache import no_gc
-    from casekit.index.reader import read_cases
+    from casekit.index.reader import CaseFilter, read_cases
 
     if output not in FORMATS:
         raise UsageError(f"--format {output!r}: use one of {', '.join(FORMATS)}")
     config = env.config
     period = period_for(env, which, period_text)
-    docs, problems = read_cases(env.root, live_since=report_scope(config, period))
+    scope = CaseFilter.of(live_since=report_scope(config, period))
+    docs, problems = read_cases(env.root, where=scope)
     # Thousands of cases stay in memory while the report is made and little of it is
     # cyclic: the collector would only walk them over and over.
     with no_gc():

@@ -9,9 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from casekit.core.casefile import customer_key, fields_of
-from casekit.core.config import Config
+from casekit.core.config import Config, Label
 from casekit.features.returns import view
 from casekit.features.returns.settings import REASON, settings_for
+
+# What an alert groups by: the item's SKU, or its production batch.
+SCOPES = {"sku": Label("商品编码", "SKU"), "batch": Label("批次", "Batch")}
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def quality_alerts(
         opened = view.opened_on(case, config.tz)
         if opened is None or not start <= opened <= as_of:
             continue
-        for scope in ("sku", "batch"):
+        for scope in SCOPES:
             key = values.get(scope)
             if isinstance(key, str) and key.strip():
                 groups.setdefault((scope, key.strip()), []).append((opened, case))

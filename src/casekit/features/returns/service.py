@@ -16,10 +16,10 @@ from casekit.service.env import Env
 
 
 def _cases(env: Env, **filters: Any) -> list[Mapping[str, Any]]:
-    """The readable cases matching `read_cases` filters: the index reads just those."""
-    from casekit.index.reader import read_cases
+    """The readable cases matching `CaseFilter.of` filters: the index reads just those."""
+    from casekit.index.reader import CaseFilter, read_cases
 
-    docs, _ = read_cases(env.root, with_problems=False, **filters)
+    docs, _ = read_cases(env.root, where=CaseFilter.of(**filters), with_problems=False)
     return [doc.data for doc in docs]
 
 
@@ -66,7 +66,7 @@ def registers(env: Env, name: str, *, month: str | None, output: str) -> str:
 
 
 def alerts(env: Env, *, as_of: str | None, output: str) -> str:
-    from casekit.features.returns.alerts import quality_alerts
+    from casekit.features.returns.alerts import SCOPES, quality_alerts
     from casekit.features.returns.settings import settings_for
 
     config = env.config
@@ -92,7 +92,7 @@ def alerts(env: Env, *, as_of: str | None, output: str) -> str:
         return to_csv(rows, ["scope", "key", "customers", "first", "last", "items", "cases"]).rstrip("\n")
     body = [
         [
-            "商品编码 SKU" if a.scope == "sku" else "批次 batch",
+            f"{SCOPES[a.scope].zh} {SCOPES[a.scope].en}",
             a.key,
             a.customers,
             truncate("、".join(a.items), 20),

@@ -128,17 +128,14 @@ def shop_postage(
     for case in _returns(cases, settings):
         if case.get("status") == "declined":
             continue
-        terms = rules.postage(case, settings)
-        if terms is None:
-            continue
         shop_pays = rules.shop_postage_legs(case, settings)
+        if not shop_pays:
+            continue
+        amount, standard = rules.postage_amount(case, settings)
         for leg, state in LEG_STATES:
-            if leg not in shop_pays:
-                continue
             day = _day(last_entered(case, [state]), config.tz)
-            if _within(day, start, end):
-                assert day is not None
-                found.append(PostageLeg(str(case.get("id")), leg, day, terms.amount, terms.standard))
+            if leg in shop_pays and day is not None and start <= day < end:
+                found.append(PostageLeg(str(case.get("id")), leg, day, amount, standard))
     return sorted(found, key=lambda p: (p.day, p.case_id, p.leg))
 
 
