@@ -30,12 +30,27 @@ class Result:
         return self.out.splitlines()
 
 
+def empty_git_config(folder: Path) -> Path:
+    """An empty file for GIT_CONFIG_GLOBAL and GIT_CONFIG_SYSTEM: git reads no machine config."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "empty.gitconfig"
+    path.touch()
+    return path
+
+
 def base_environ(home: Path) -> dict[str, str]:
     """A clean environment: no user git config, fixed actor and clock unless a test overrides."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEKIT_", "GIT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CASEKIT_", "GIT_")) and k not in ("XDG_CONFIG_HOME", "EMAIL")
+    }
+    no_config = str(empty_git_config(home))
     env.update(
         HOME=str(home),
         GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=no_config,
+        GIT_CONFIG_SYSTEM=no_config,
         GIT_AUTHOR_NAME="Test Runner",
         GIT_AUTHOR_EMAIL="runner@example.com",
         GIT_COMMITTER_NAME="Test Runner",
@@ -124,6 +139,22 @@ class CLI:
         matches = list((self.root / "cases").glob(f"*/*/*/{case_id}.yaml"))
         assert len(matches) == 1, f"{case_id}: {matches}"
         return matches[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The test process itself (in-process git calls) sees no machine git config or identity:
+    HOME is an empty temporary folder and git's global and system config are empty files."""
+    home = tmp_path_factory.mktemp("process-home")
+    no_config = str(empty_git_config(home))
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("GIT_")] + ["XDG_CONFIG_HOME", "EMAIL"]:
+            patch.delenv(name, raising=False)
+        patch.setenv("HOME", str(home))
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        patch.setenv("GIT_CONFIG_GLOBAL", no_config)
+        patch.setenv("GIT_CONFIG_SYSTEM", no_config)
+        yield
 
 
 @pytest.fixture
