@@ -51,7 +51,7 @@ def snapshot(cli: CLI) -> tuple[str, dict[str, bytes]]:
 # --- triggers -----------------------------------------------------------------------------
 
 
-def test_resolved_complaint_opens_a_callback_linked_both_ways_in_the_next_commits(repo: CLI) -> None:
+def test_resolved_complaint_opens_a_callback_linked_both_ways_in_the_same_commit(repo: CLI) -> None:
     complaint = repo.new("complaint", "--priority", "high")
     for target, extra in COMPLAINT_WALK[:-1]:
         repo.ok("move", complaint, target, *extra)
@@ -61,13 +61,17 @@ def test_resolved_complaint_opens_a_callback_linked_both_ways_in_the_next_commit
     assert len(callbacks) == 1
     callback = callbacks[0]["id"]
     assert f"opened callback {callback}" in result.err
-    # the move, then the callback opened already linked, then the link back: three commits
-    assert repo.commit_count() == before + 3
-    assert trailers(repo, "HEAD~2")["Case-Id"] == complaint
-    assert trailers(repo, "HEAD~1")["Case-Id"] == callback
-    assert trailers(repo, "HEAD~1")["Case-Action"] == "open"
-    assert trailers(repo, "HEAD")["Case-Id"] == complaint
-    assert trailers(repo, "HEAD")["Case-Action"] == "link"
+    # the move, the callback it opens and both links: one commit
+    assert repo.commit_count() == before + 1
+    assert trailers(repo)["Case-Id"] == complaint
+    assert trailers(repo)["Case-Action"] == "move"
+    assert trailers(repo)["Case-Opened"] == callback
+    changed = repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(changed) == sorted(
+        str(repo.case_path(c).relative_to(repo.root)) for c in (complaint, callback)
+    )
+    move_entry = read_case(repo.case_path(complaint))["history"][-1]
+    assert move_entry["action"] == "move" and move_entry["opened"] == [callback]
     cb = read_case(repo.case_path(callback))
     assert cb["links"] == [complaint]
     assert cb["history"][0]["links"] == [complaint]
@@ -98,7 +102,9 @@ def test_closed_return_opens_an_after_return_callback(repo: CLI) -> None:
     ]:
         repo.ok("move", ret, target, *extra)
     assert cases_of(repo, "callback") == []
+    before = repo.commit_count()
     repo.ok("move", ret, "closed")
+    assert repo.commit_count() == before + 1
     (callback,) = cases_of(repo, "callback")
     data = read_case(repo.case_path(callback["id"]))
     assert data["fields"]["callback_type"] == "after-return"
@@ -173,7 +179,9 @@ def test_completion_needs_the_questionnaire_and_dissatisfaction_opens_a_complain
     (complaint,) = cases_of(repo, "complaint")
     assert f"opened follow-up complaint {complaint['id']}" in result.err
     assert "due 2026-11-25T10:05:00+08:00" in result.err
-    assert repo.commit_count() == commits + 3
+    assert repo.commit_count() == commits + 1
+    assert trailers(repo)["Case-Id"] == callback
+    assert trailers(repo)["Case-Opened"] == complaint["id"]
     data = read_case(repo.case_path(complaint["id"]))
     assert data["links"] == [callback]
     assert data["priority"] == "high"

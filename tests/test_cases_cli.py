@@ -40,10 +40,12 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
         repo.ok(
             "move", case_id, target, "--note", f"第{step + 1}步", *extra, now=f"2026-11-23T{hour}:00:00+08:00"
         )
-        # reaching `resolved` also opens the after-complaint callback and links it (2 commits)
-        follow_ups = 2 if target == "resolved" else 0
-        rev = f"HEAD~{follow_ups}"
-        assert repo.commit_count() == before + 1 + follow_ups
+        rev = "HEAD"
+        assert repo.commit_count() == before + 1
+        opened = {}
+        if target == "resolved":  # the after-complaint callback it opens is in the same commit
+            (callback,) = json.loads(repo.ok("list", "--kind", "callback", "--format", "json").out)
+            opened = {"Case-Opened": callback["id"]}
         assert trailers(repo, rev) == {
             "Case-Id": case_id,
             "Case-Kind": "complaint",
@@ -51,23 +53,25 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
             "Case-From": state,
             "Case-To": target,
             "Case-Actor": "li.na <li.na@example.com>",
+            **opened,
         }
         assert repo.git("log", "-1", "--format=%s", rev).strip() == f"{case_id}: {state} -> {target}"
         assert f"第{step + 1}步" in repo.git("log", "-1", "--format=%b", rev)
         assert repo.git("log", "-1", "--format=%aI", rev).strip() == f"2026-11-23T{hour}:00:00+08:00"
-        assert repo.git("show", "--name-only", "--format=", rev).split() == [
-            str(repo.case_path(case_id).relative_to(repo.root))
-        ]
+        assert repo.git("show", "--name-only", "--format=", rev).split() == sorted(
+            str(repo.case_path(c).relative_to(repo.root)) for c in [case_id, *opened.values()]
+        )
         state = target
     case = read_case(repo.case_path(case_id))
     assert case["status"] == "closed"
-    assert [e["action"] for e in case["history"]] == ["open"] + ["move"] * 5 + ["link", "move"]
+    assert [e["action"] for e in case["history"]] == ["open"] + ["move"] * 6
+    assert [e.get("opened") for e in case["history"]].count(None) == 6  # one move opened the callback
     assert case["fields"]["summary"] == "产品批次问题，已反馈生产部门"
     assert repo.git("status", "--porcelain") == ""
     repo.ok("validate")
     repo.ok("audit")
     log = json.loads(repo.ok("log", case_id, "--format", "json").out)
-    assert [row["to"] for row in log if row["action"] != "link"] == ["received"] + [t for t, _ in WALK]
+    assert [row["to"] for row in log] == ["received"] + [t for t, _ in WALK]
 
 
 def test_case_file_layout_and_readable_utf8(repo: CLI) -> None:
@@ -285,8 +289,10 @@ def test_assign_note_update_and_link_each_one_commit(repo: CLI) -> None:
     repo.ok("note", complaint, "已致电客户，约定明天上午回复")
     repo.ok("update", complaint, "--set", "category=product-quality", "--set", "customer.salutation=先生")
     assert repo.commit_count() == count + 3
-    repo.ok("link", complaint, callback)
-    assert repo.commit_count() == count + 5
+    linked = repo.ok("link", complaint, callback)
+    assert linked.lines == [complaint, callback]
+    assert repo.commit_count() == count + 4  # both sides of the link in one commit
+    assert trailers(repo)["Case-Id"] == complaint and trailers(repo)["Case-Linked"] == callback
     case = read_case(repo.case_path(complaint))
     assert case["assignee"] == "wang.fang"
     assert case["customer"]["salutation"] == "先生"

@@ -110,8 +110,35 @@ def _narrowed(argv: list[str]) -> typer.Typer:
     return narrow
 
 
+def _interrupted_change_notice() -> None:
+    """A command that did not settle an interrupted change says that one is left."""
+    from casekit.cli.common import Globals
+
+    if Globals.env is None:
+        return
+    try:
+        root = Globals.env.root
+    except CasekitError:
+        return
+    from casekit.vcs.journal import notice
+
+    try:
+        text = notice(root)
+    except OSError:
+        return
+    if text:
+        sys.stderr.write(f"casekit: warning: {text}\n")
+
+
 def main() -> None:
     """Entry point: user mistakes print one sentence to stderr and exit 1 (2 for usage)."""
+    try:
+        _run()
+    finally:
+        _interrupted_change_notice()
+
+
+def _run() -> None:
     try:
         # Feature modules are not imported here: reading any registry imports them first
         # (`casekit.core.registry`), so `show` and `list` never pay for them.

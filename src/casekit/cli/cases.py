@@ -148,14 +148,16 @@ def link(
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Link two cases both ways, such as a complaint and its callback; one commit per case.
+    """Link two cases both ways, such as a complaint and its callback, in one commit.
 
     Example: casekit link C-20261123-7KQ3-XHD2 B-20261125-4M2P-9QXA
     """
     from casekit.service.actions import link_cases
 
-    for outcome in link_cases(make_env(repo, actor), case_id, other, note=note):
-        _print_outcome(outcome, TextFormat.text)
+    outcome = link_cases(make_env(repo, actor), case_id, other, note=note)
+    _print_outcome(outcome, TextFormat.text)
+    for other_id in outcome.others:
+        echo(other_id)
 
 
 def show(

@@ -17,6 +17,8 @@ class Globals:
 
     repo: str | None = None
     actor: str | None = None
+    # the environment the command built, so that the notices after it name its repository
+    env: Env | None = None
 
 
 RepoOption = Annotated[
@@ -65,7 +67,9 @@ class TextFormat(StrEnum):
 def make_env(repo: str | None = None, actor: str | None = None) -> Env:
     from casekit.service.env import process_env  # imported here: `casekit --help` needs no config reader
 
-    return process_env(repo or Globals.repo, actor or Globals.actor)
+    env = process_env(repo or Globals.repo, actor or Globals.actor)
+    Globals.env = env
+    return env
 
 
 def echo(text: str) -> None:

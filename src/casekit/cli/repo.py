@@ -1,4 +1,4 @@
-"""Commands about the repository as a whole: init, validate, audit, schema."""
+"""Commands about the repository as a whole: init, validate, audit, repair, schema."""
 
 from __future__ import annotations
 
@@ -114,8 +114,20 @@ def _report(problems: list, output: TextFormat, ok_message: str) -> None:  # typ
         raise typer.Exit(1)
 
 
+def repair(repo: RepoOption = None) -> None:
+    """Finish or undo a change that a killed casekit command left half-done.
+
+    Every casekit command that changes cases does this first by itself; `repair` does only
+    this, and says what it did. Example: casekit repair
+    """
+    from casekit.service.actions import repair_interrupted
+
+    echo(repair_interrupted(make_env(repo)))
+
+
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command()(validate)
     app.command()(audit)
+    app.command()(repair)
     app.command()(schema)

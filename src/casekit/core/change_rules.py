@@ -41,6 +41,7 @@ from casekit.codec.yamlio import locate
 from casekit.core.casefile import HISTORY_ACTIONS, history_of
 from casekit.core.commits import CommitRecord
 from casekit.core.config import Config, KindSpec, Person, parse_config
+from casekit.core.ids import parse_id, relative_case_path
 from casekit.core.timeutil import stored_instant
 from casekit.core.validation import CaseDoc, check_case, parse_doc
 from casekit.core.workflow import (
@@ -427,9 +428,31 @@ def _actor_findings(
     return findings
 
 
+def cases_named(commit: CommitRecord) -> list[str]:
+    """The cases a commit may change: the one acted on (`Case-Id`), those the action opened
+    (`Case-Opened`, e.g. the callback a resolved complaint opens) and the other side of a
+    link (`Case-Linked`)."""
+    return [
+        *commit.trailer_values("Case-Id"),
+        *commit.trailer_values("Case-Opened"),
+        *commit.trailer_values("Case-Linked"),
+    ]
+
+
+def _role_in(commit: CommitRecord, case_id: str | None) -> str:
+    """How a commit changed one case: 'opened' by its action, 'linked' to the case acted
+    on, or acted on itself ('acted')."""
+    if case_id is not None and case_id not in commit.trailer_values("Case-Id"):
+        if case_id in commit.trailer_values("Case-Opened"):
+            return "opened"
+        if case_id in commit.trailer_values("Case-Linked"):
+            return "linked"
+    return "acted"
+
+
 def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecord) -> list[ChangeFinding]:
-    ids = commit.trailer_values("Case-Id")
-    if not ids or commit.trailer("Case-Action") is None:
+    ids = cases_named(commit)
+    if not commit.trailer_values("Case-Id") or commit.trailer("Case-Action") is None:
         return [
             ChangeFinding(
                 "trailers",
@@ -443,7 +466,7 @@ def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecor
             ChangeFinding("trailers", f"the commit's Case-Id names {', '.join(ids)}, not {case_id}")
         )
     kind = commit.trailer("Case-Kind")
-    if kind is not None and kind != case.get("kind"):
+    if kind is not None and kind != case.get("kind") and _role_in(commit, case_id) == "acted":
         findings.append(
             ChangeFinding(
                 "trailers", f"the commit's Case-Kind is {kind!r} but the case is a {case.get('kind')}"
@@ -462,7 +485,7 @@ def _trailer_agreement(
     label = f"history entry {position + 1} ({describe_entry(entry)})"
     findings = [
         ChangeFinding("trailers", f"{label} disagrees with the commit: {difference}", line)
-        for difference in compare_entry(entry, commit, check_time=check_time)
+        for difference in compare_entry(entry, commit, check_time=check_time, case_id=_id_of(doc))
     ]
     approver = entry.get("approved_by")
     trailer = commit.trailer("Case-Approved-By")
@@ -480,6 +503,11 @@ def _trailer_agreement(
             ChangeFinding("actor", f"the commit's Case-Actor is {actor} but its author is {author}", line)
         )
     return findings
+
+
+def _id_of(doc: CaseDoc) -> str | None:
+    value = doc.data.get("id") if isinstance(doc.data, Mapping) else None
+    return str(value) if value is not None else None
 
 
 def check_merged_case(
@@ -636,15 +664,25 @@ def _describe(entry: Mapping[str, Any]) -> str:
     return f"{action} at {entry.get('at')}"
 
 
-def compare_entry(entry: Mapping[str, Any], commit: CommitRecord, *, check_time: bool = True) -> list[str]:
-    """How one history entry differs from the commit that should have recorded it
-    (`check_time=False` before the commit exists, in the commit-msg hook)."""
+def compare_entry(
+    entry: Mapping[str, Any], commit: CommitRecord, *, check_time: bool = True, case_id: str | None = None
+) -> list[str]:
+    """How one history entry of case `case_id` differs from the commit that should have
+    recorded it (`check_time=False` before the commit exists, in the commit-msg hook).
+    A case the commit opened holds an 'open' entry, and the other side of a link a 'link'
+    entry, with the commit's time and actor; the note of an opened case is its own."""
+    role = _role_in(commit, case_id)
     differences = []
-    expected = {
-        "action": commit.trailer("Case-Action"),
-        "from": commit.trailer("Case-From"),
-        "to": commit.trailer("Case-To"),
-    }
+    if role == "opened":
+        expected: dict[str, str | None] = {"action": "open", "from": None}
+    elif role == "linked":
+        expected = {"action": "link", "from": None, "to": None}
+    else:
+        expected = {
+            "action": commit.trailer("Case-Action"),
+            "from": commit.trailer("Case-From"),
+            "to": commit.trailer("Case-To"),
+        }
     for key, value in expected.items():
         if value is not None and str(entry.get(key)) != value:
             differences.append(f"{key} is {entry.get(key)!r} but the commit says {value!r}")
@@ -655,15 +693,15 @@ def compare_entry(entry: Mapping[str, Any], commit: CommitRecord, *, check_time:
     actor = commit.trailer("Case-Actor") or ""
     if str(entry.get("by")) != actor.split(" <")[0]:
         differences.append(f"by is {entry.get('by')!r} but the commit's actor is {actor!r}")
-    if (entry.get("note") or "").strip() != commit.note.strip():
+    if role != "opened" and (entry.get("note") or "").strip() != commit.note.strip():
         differences.append("the note differs from the commit message")
     approver = commit.trailer("Case-Approved-By")
     recorded = entry.get("approved_by")
     if approver is None and recorded is not None:
         differences.append(f"approved_by is {recorded!r} but the commit has no Case-Approved-By trailer")
-    elif approver is not None and recorded is None:
+    elif approver is not None and recorded is None and role == "acted":
         differences.append(f"the commit says Case-Approved-By: {approver} but the entry records no approval")
-    elif approver is not None and str(recorded) != approver.split(" <")[0]:
+    elif approver is not None and recorded is not None and str(recorded) != approver.split(" <")[0]:
         differences.append(f"approved_by is {recorded!r} but the commit's Case-Approved-By is {approver!r}")
     return differences
 
@@ -691,8 +729,9 @@ def compare_history(case: Mapping[str, Any], commits: Sequence[CommitRecord]) ->
     """(history index or None, message) for each disagreement between file and commits."""
     findings: list[tuple[int | None, str]] = []
     history = history_of(case)
+    case_id = str(case.get("id")) if case.get("id") is not None else None
     for position, (entry, commit) in enumerate(zip(history, commits, strict=False)):
-        differences = compare_entry(entry, commit)
+        differences = compare_entry(entry, commit, case_id=case_id)
         if differences:
             findings.append(
                 (
@@ -720,14 +759,50 @@ def compare_history(case: Mapping[str, Any], commits: Sequence[CommitRecord]) ->
     return findings
 
 
+def links_of(data: Any) -> list[str]:
+    links = data.get("links") if isinstance(data, Mapping) else None
+    return [str(link) for link in links] if isinstance(links, list) else []
+
+
+def case_path_of(config: Config, case_id: str) -> str | None:
+    """Where the file of case `case_id` lives, or None when the ID names no kind."""
+    parsed = parse_id(case_id)
+    kind = config.kind_for_prefix(parsed.prefix) if parsed else None
+    return relative_case_path(kind.name, parsed) if kind and parsed else None
+
+
+def one_way_links(
+    changed: Mapping[str, tuple[Sequence[str], Sequence[str]]],
+    links_after: Mapping[str, Sequence[str] | None],
+) -> list[tuple[str, str]]:
+    """(case id, message) for each link a change adds that the other case does not return.
+    `changed`: case id -> (links before, links after), for the cases the change writes;
+    `links_after`: case id -> its links once the change is made (None: there is no such case)."""
+    findings = []
+    for case_id, (before, after) in changed.items():
+        for other in [link for link in after if link not in before]:
+            back = links_after.get(other)
+            if back is None:
+                findings.append((case_id, f"links to {other}, which is not a case in the repository"))
+            elif case_id not in back:
+                findings.append(
+                    (
+                        case_id,
+                        f"links to {other} but {other} does not link back; links go both ways in "
+                        f"one commit: use `casekit link {case_id} {other}`",
+                    )
+                )
+    return findings
+
+
 def check_commit(commit: CommitRecord, case_files: Sequence[str]) -> list[str]:
     """A commit that changes case files must be casekit's: trailers naming that case."""
     if not case_files:
         return []
-    case_ids = commit.trailer_values("Case-Id")
+    case_ids = cases_named(commit)
     action = commit.trailer("Case-Action")
     problems = []
-    if not case_ids or action is None:
+    if not commit.trailer_values("Case-Id") or action is None:
         return [
             f"commit {commit.short} ({commit.subject}) changes {', '.join(case_files)} "
             "without casekit trailers; changes to cases must be made with casekit"

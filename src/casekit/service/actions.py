@@ -1,14 +1,18 @@
 """One function per user action on a case. Each makes exactly one commit or changes nothing.
 
-Every action follows the same transaction (`_commit_case`): under the clone's lock, refuse
-a file with uncommitted hand edits, apply the change in memory, refuse it if it would make
-the case invalid, write the file, commit it, and put the old bytes back if the commit fails.
+Every action follows the same transaction (`Transaction`, `_commit`): under the clone's
+lock, settle a change an earlier command was killed in the middle of, refuse a file with
+uncommitted hand edits, apply the change in memory, let the follow-ups add what the change
+opens (a callback, a follow-up complaint, both links), refuse it all if any case would be
+invalid, prepare the one commit, record it in the journal (`casekit.vcs.journal`), write
+the files, move HEAD, and clear the journal. A failure puts the old bytes back; a kill is
+settled by the next command (or `casekit repair`) from the journal.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +47,7 @@ from casekit.index.reader import find_case
 from casekit.service.env import Actor, Env
 from casekit.store.casefiles import parse_case, relpath, write_atomically
 from casekit.vcs import git as vcs
+from casekit.vcs import journal
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class Outcome:
     commit: str
     case: Mapping[str, Any]
     messages: list[str] = field(default_factory=list)
+    # the other cases the same commit wrote: those it opened and those it linked
+    others: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,13 +95,86 @@ class Context:
 Deriver = Callable[[MutableMapping[str, Any], Context, Change], None]
 DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
 
-# Functions run after a change is committed; they may start further actions (each its own
-# commit) and return lines to tell the user, e.g. "opened callback B-...".
-FollowUp = Callable[[Env, Outcome, Change], list[str]]
+@dataclass
+class Staged:
+    """One case file an action writes: where, its committed bytes (None: new) and the case."""
+
+    ctx: Context
+    path: Path
+    original: bytes | None
+    case: MutableMapping[str, Any]
+    change: Change
+    derived: bool = False  # deadlines and flags brought up to date (`DERIVERS`)
+
+    def derive(self) -> None:
+        if not self.derived:
+            for derive in DERIVERS:
+                derive(self.case, self.ctx, self.change)
+            self.derived = True
+
+    @property
+    def case_id(self) -> str:
+        return str(self.case["id"])
+
+
+class Transaction:
+    """The cases one user action writes, committed together in one commit: the case acted
+    on, the cases its follow-ups open, and the links between them."""
+
+    def __init__(self, env: Env, primary: Staged) -> None:
+        self.env = env
+        self.primary = primary
+        self.others: list[Staged] = []
+        self.opened: list[str] = []
+        self.linked: list[str] = []
+
+    @property
+    def staged(self) -> list[Staged]:
+        return [self.primary, *self.others]
+
+    def open_linked(self, kind_name: str, **options: Any) -> Staged:
+        """Open a case linked both ways with the primary one, in the same commit."""
+        source = self.primary
+        taken = frozenset(s.case_id for s in self.staged)
+        staged = _new_case(self.env, kind_name, links=[source.case_id], taken=taken, **options)
+        staged.derive()  # its deadlines are known to the follow-up that opened it
+        self.others.append(staged)
+        self.opened.append(staged.case_id)
+        links = source.case.get("links")
+        if not isinstance(links, list):
+            links = source.case["links"] = []
+        if staged.case_id not in links:
+            links.append(staged.case_id)
+        entry = source.case["history"][-1]
+        opened = [*entry.get("opened", []), staged.case_id]
+        if "opened" in entry:
+            entry["opened"] = opened
+        elif "note" in entry:
+            entry.insert(list(entry).index("note"), "opened", opened)
+        else:
+            entry["opened"] = opened
+        return staged
+
+
+# Functions run inside an action's transaction, before its commit: they may open linked
+# cases (`Transaction.open_linked`), which go into the same commit, and return lines to tell
+# the user, e.g. "opened callback B-...".
+FollowUp = Callable[[Transaction, Change], list[str]]
 FOLLOW_UPS: Registry[FollowUp] = Registry("actions.FOLLOW_UPS")
 
+# Functions run after the commit, reading what was committed, for lines to tell the user.
+Notice = Callable[[Env, Outcome, Change], list[str]]
+NOTICES: Registry[Notice] = Registry("actions.NOTICES")
 
-def commit_message(case: Mapping[str, Any], change: Change, actor: Actor) -> str:
+
+def commit_message(
+    case: Mapping[str, Any],
+    change: Change,
+    actor: Actor,
+    *,
+    opened: Sequence[str] = (),
+    linked: Sequence[str] = (),
+) -> str:
     lines = [change.subject, ""]
     if change.note:
         lines += [change.note.strip(), ""]
@@ -109,6 +189,8 @@ def commit_message(case: Mapping[str, Any], change: Change, actor: Actor) -> str
         lines.append(f"Case-To: {change.target}")
     lines.append(f"Case-Actor: {actor.ident}")
     lines += [f"{key}: {value}" for key, value in change.trailers]
+    lines += [f"Case-Opened: {case_id}" for case_id in opened]
+    lines += [f"Case-Linked: {case_id}" for case_id in linked]
     return "\n".join(lines) + "\n"
 
 
@@ -129,45 +211,55 @@ def _context(env: Env, kind: KindSpec, now: datetime | None = None) -> Context:
     return Context(env, config, kind, env.actor(), now or env.now(config.tz))
 
 
-def _commit_case(
-    ctx: Context,
-    path: Path,
-    original: bytes | None,
-    case: MutableMapping[str, Any],
-    change: Change,
-) -> Outcome:
-    """Derive, check, write and commit one case; restore the file if anything fails."""
-    root = ctx.env.root
-    rel = relpath(root, path)
-    for derive in DERIVERS:
-        derive(case, ctx, change)
-    content = dump_round_trip(case).encode("utf-8")
-    _refuse_new_problems(ctx.config, rel, original, content)
-    extra = dict(change.files)
+def _commit(tx: Transaction) -> Outcome:
+    """Derive, check, write and commit every staged case as one commit; on any failure the
+    files get their old bytes back, and a kill is settled from the journal."""
+    env = tx.env
+    root = env.root
+    primary = tx.primary
+    contents: dict[str, bytes] = {}
+    for staged in tx.staged:
+        staged.derive()
+    for staged in tx.staged:
+        rel = relpath(root, staged.path)
+        content = dump_round_trip(staged.case).encode("utf-8")
+        _refuse_new_problems(staged.ctx.config, rel, staged.original, content)
+        contents[rel] = content
+    extra = dict(primary.change.files)
     previous = {name: _read_if_present(root / name) for name in extra}
+    before = {relpath(root, s.path): s.original for s in tx.staged} | previous
+    ctx = primary.ctx
+    message = commit_message(primary.case, primary.change, ctx.actor, opened=tx.opened, linked=tx.linked)
+    prepared = vcs.prepare_commit(
+        root,
+        {**contents, **extra},
+        message,
+        author=vcs.Ident(ctx.actor.name, ctx.actor.email),
+        when=ctx.now,
+        filtered=frozenset(extra),
+    )
+    journal.record(root, prepared, frozenset(name for name, old in before.items() if old is None))
     try:
-        write_atomically(path, content)
-        for name, data in extra.items():
+        for name, data in {**contents, **extra}.items():
             write_atomically(root / name, data)
-        commit = vcs.commit_files(
-            root,
-            {rel: content, **extra},
-            commit_message(case, change, ctx.actor),
-            author=vcs.Ident(ctx.actor.name, ctx.actor.email),
-            when=ctx.now,
-            filtered=frozenset(extra),
-        )
+        commit = vcs.publish_commit(root, prepared)
     except vcs.IndexOutOfLine:
+        journal.clear(root)
         raise  # committed: the files hold what the commit holds
     except BaseException:
-        for name, before in [(rel, original), *previous.items()]:
-            if before is None:
-                (root / name).unlink(missing_ok=True)
-                _remove_empty_folders(root, (root / name).parent)
-            else:
-                write_atomically(root / name, before)
+        if vcs.head_commit(root) == prepared.commit:
+            journal.recover(root)
+        else:
+            for name, old in before.items():
+                if old is None:
+                    (root / name).unlink(missing_ok=True)
+                    _remove_empty_folders(root, (root / name).parent)
+                else:
+                    write_atomically(root / name, old)
+            journal.clear(root)
         raise
-    return Outcome(str(case["id"]), path, commit, case)
+    journal.clear(root)
+    return Outcome(primary.case_id, primary.path, commit, primary.case, others=[s.case_id for s in tx.others])
 
 
 def _remove_empty_folders(root: Path, folder: Path) -> None:
@@ -201,11 +293,25 @@ def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: 
         raise Refused(f"{new[0].message} (nothing was changed)")
 
 
-def _run_follow_ups(env: Env, outcome: Outcome, change: Change) -> Outcome:
-    if not env.follow_ups:
-        return outcome
+def _run_follow_ups(tx: Transaction) -> list[str]:
+    if not tx.env.follow_ups:
+        return []
+    messages: list[str] = []
     for follow_up in FOLLOW_UPS:
-        outcome.messages.extend(follow_up(env, outcome, change))
+        messages.extend(follow_up(tx, tx.primary.change))
+    return messages
+
+
+def _run_notices(env: Env, outcome: Outcome, change: Change) -> Outcome:
+    for notice in NOTICES:
+        outcome.messages.extend(notice(env, outcome, change))
+    return outcome
+
+
+def _settle_and_commit(tx: Transaction) -> Outcome:
+    messages = _run_follow_ups(tx)
+    outcome = _commit(tx)
+    outcome.messages[:0] = messages
     return outcome
 
 
@@ -237,6 +343,21 @@ def _refuse_uncommitted(path: Path, rel: str, original: bytes, state: vcs.FileSt
         )
 
 
+def begin(env: Env) -> list[str]:
+    """What every writer does first, under the lock: settle an interrupted change, and
+    refuse to write while a sync is stopped on a conflict. Returns lines for the user."""
+    settled = journal.recover(env.root)
+    _refuse_while_rebasing(env.root)
+    return [settled] if settled else []
+
+
+def repair_interrupted(env: Env) -> str:
+    """`casekit repair`: settle an interrupted change (`casekit.vcs.journal.recover`)."""
+    with vcs.repo_lock(env.root):
+        settled = journal.recover(env.root)
+    return settled or "nothing to repair: no casekit change was interrupted in this clone"
+
+
 def _refuse_while_rebasing(root: Path) -> None:
     if vcs.rebase_in_progress(root):
         raise Refused(
@@ -252,12 +373,13 @@ def change_case(
 ) -> Outcome:
     """Apply `mutate` to one case as a single commit. `mutate` raises Refused to refuse."""
     with vcs.repo_lock(env.root):
-        _refuse_while_rebasing(env.root)
+        settled = begin(env)
         path, original, case, kind = _load_for_change(env, reference)
         ctx = _context(env, kind)
         change = mutate(case, ctx)
-        outcome = _commit_case(ctx, path, original, case, change)
-    return _run_follow_ups(env, outcome, change)
+        outcome = _settle_and_commit(Transaction(env, Staged(ctx, path, original, case, change)))
+    outcome.messages[:0] = settled
+    return _run_notices(env, outcome, change)
 
 
 def _parse_sets(ctx: Context, case_id: str, sets: list[str]) -> dict[str, Any]:
@@ -325,10 +447,49 @@ def open_case(
 ) -> Outcome:
     """Open a new case in its kind's initial state; `case_id` is for replaying examples.
 
-    `links` are cases the new one follows (a complaint its callback follows up): they are
-    on the case and in its 'open' history entry from the first commit. Linking back from
-    those cases is the caller's next step (`add_link`).
+    `links` are cases the new one follows: they are on the case and in its 'open' history
+    entry from the first commit (the cases linked must link back; follow-ups open linked
+    cases with `Transaction.open_linked`, which does both in one commit).
     """
+    options: dict[str, Any] = dict(
+        title=title,
+        customer=customer,
+        phone=phone,
+        channel=channel,
+        priority=priority,
+        assignee=assignee,
+        salutation=salutation,
+        sets=sets,
+        note=note,
+        case_id=case_id,
+        links=[find_case(env.root, env.config, ref).stem for ref in links or []],
+    )
+    with vcs.repo_lock(env.root):
+        settled = begin(env)
+        staged = _new_case(env, kind_name, **options)
+        outcome = _settle_and_commit(Transaction(env, staged))
+    outcome.messages[:0] = settled
+    return _run_notices(env, outcome, staged.change)
+
+
+def _new_case(
+    env: Env,
+    kind_name: str,
+    *,
+    title: str,
+    customer: str,
+    phone: str | None,
+    channel: str,
+    priority: str | None = None,
+    assignee: str | None = None,
+    salutation: str | None = None,
+    sets: list[str] | None = None,
+    note: str | None = None,
+    case_id: str | None = None,
+    links: list[str] | None = None,
+    taken: frozenset[str] = frozenset(),
+) -> Staged:
+    """A new case, checked and staged, not yet written: the caller holds the lock."""
     config = env.config
     kind = config.kind(kind_name)
     ctx = _context(env, kind)
@@ -358,39 +519,37 @@ def open_case(
         hint = " ".join(f"--set {n}=..." for n in missing)
         raise Refused(f"{label}: a {kind.name} needs {', '.join(missing)}; pass {hint}")
     login = _known_assignee(config, assignee, label) if assignee else ctx.actor.login
-    linked = [find_case(env.root, config, ref).stem for ref in links or []]
 
-    with vcs.repo_lock(env.root):
-        _refuse_while_rebasing(env.root)
-        identifier = _fresh_id(env.root, kind, ctx, case_id)
-        case = block_map({})
-        case["id"] = str(identifier)
-        case["kind"] = kind.name
-        case["status"] = kind.initial
-        case["priority"] = core.pop("priority")
-        case["title"] = core.pop("title")
-        case["customer"] = block_map({})
-        case["channel"] = core.pop("channel")
-        case["opened_at"] = ctx.stamp
-        case["assignee"] = login
-        case["fields"] = block_map({})
-        case["links"] = list(dict.fromkeys(linked))
-        apply_changes(case, core)
-        apply_changes(case, {k: v for k, v in extra.items() if v is not None}, block_map)
-        request = _field_change_request(ctx, case, {k: v for k, v in extra.items() if v is not None}, "open")
-        trailers, approval = _approval(ctx, request, label)
-        change = Change("open", f"{identifier}: opened", target=kind.initial, note=note, trailers=trailers)
-        record = _changes_record(fields_of(case))
-        if case["links"]:
-            record["links"] = list(case["links"])
-        case["history"] = [history_entry(ctx, change, record | approval)]
-        _reorder(case)
-        path = env.root / relative_case_path(kind.name, identifier)
-        outcome = _commit_case(ctx, path, None, case, change)
-    return _run_follow_ups(env, outcome, change)
+    identifier = _fresh_id(env.root, kind, ctx, case_id, taken)
+    case = block_map({})
+    case["id"] = str(identifier)
+    case["kind"] = kind.name
+    case["status"] = kind.initial
+    case["priority"] = core.pop("priority")
+    case["title"] = core.pop("title")
+    case["customer"] = block_map({})
+    case["channel"] = core.pop("channel")
+    case["opened_at"] = ctx.stamp
+    case["assignee"] = login
+    case["fields"] = block_map({})
+    case["links"] = list(dict.fromkeys(links or []))
+    apply_changes(case, core)
+    apply_changes(case, {k: v for k, v in extra.items() if v is not None}, block_map)
+    request = _field_change_request(ctx, case, {k: v for k, v in extra.items() if v is not None}, "open")
+    trailers, approval = _approval(ctx, request, label)
+    change = Change("open", f"{identifier}: opened", target=kind.initial, note=note, trailers=trailers)
+    record = _changes_record(fields_of(case))
+    if case["links"]:
+        record["links"] = list(case["links"])
+    case["history"] = [history_entry(ctx, change, record | approval)]
+    _reorder(case)
+    path = env.root / relative_case_path(kind.name, identifier)
+    return Staged(ctx, path, None, case, change)
 
 
-def _fresh_id(root: Path, kind: KindSpec, ctx: Context, given: str | None) -> CaseId:
+def _fresh_id(
+    root: Path, kind: KindSpec, ctx: Context, given: str | None, taken: frozenset[str] = frozenset()
+) -> CaseId:
     if given is not None:
         parsed = parse_id(given)
         if parsed is None or parsed.prefix != kind.prefix:
@@ -408,7 +567,7 @@ def _fresh_id(root: Path, kind: KindSpec, ctx: Context, given: str | None) -> Ca
 
             bits = secrets.randbits(40)
         candidate = new_id(kind.prefix, day, bits)
-        if not (root / relative_case_path(kind.name, candidate)).exists():
+        if str(candidate) not in taken and not (root / relative_case_path(kind.name, candidate)).exists():
             return candidate
     raise CasekitError("could not find a free case ID; check the cases/ folder")  # pragma: no cover
 
@@ -524,45 +683,36 @@ def update_case(env: Env, reference: str, sets: list[str], *, note: str | None =
     return change_case(env, reference, mutate)
 
 
-def link_cases(env: Env, reference: str, other: str, *, note: str | None = None) -> list[Outcome]:
-    """Link two cases both ways: one commit on each case (the second skipped if present)."""
+def link_cases(env: Env, reference: str, other: str, *, note: str | None = None) -> Outcome:
+    """Link two cases both ways, in one commit with a 'link' entry in each case."""
     config = env.config
     first = find_case(env.root, config, reference).stem
     second = find_case(env.root, config, other).stem
     if first == second:
         raise Refused(f"{first}: a case cannot be linked to itself")
-    outcomes = []
-    for this, that in ((first, second), (second, first)):
-        outcome = _link_one(env, this, that, note)
-        if outcome is not None:
-            outcomes.append(outcome)
-    if not outcomes:
-        raise Refused(f"{first} and {second} are already linked")
-    return outcomes
-
-
-def add_link(env: Env, this: str, that: str, *, note: str | None = None) -> Outcome | None:
-    """Link `this` to `that` (one direction, one commit); None when already linked."""
-    return _link_one(env, this, that, note)
-
-
-def _link_one(env: Env, this: str, that: str, note: str | None) -> Outcome | None:
-    def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
-        links = case.get("links")
-        if not isinstance(links, list):
-            links = case["links"] = []
-        if that in links:
-            raise _AlreadyLinked()
-        links.append(that)
-        change = Change("link", f"{this}: linked to {that}", note=note)
-        case["history"].append(history_entry(ctx, change, {"case": that}))
-        return change
-
-    try:
-        return change_case(env, this, mutate)
-    except _AlreadyLinked:
-        return None
-
-
-class _AlreadyLinked(Refused):
-    pass
+    with vcs.repo_lock(env.root):
+        settled = begin(env)
+        sides: list[Staged | None] = []
+        for this, that in ((first, second), (second, first)):
+            path, original, case, kind = _load_for_change(env, this)
+            ctx = _context(env, kind)
+            links = case.get("links")
+            if not isinstance(links, list):
+                links = case["links"] = []
+            if that in links:
+                sides.append(None)
+                continue
+            links.append(that)
+            change = Change("link", f"{this}: linked to {that}", note=note)
+            case["history"].append(history_entry(ctx, change, {"case": that}))
+            sides.append(Staged(ctx, path, original, case, change))
+        present = [s for s in sides if s is not None]
+        if not present:
+            raise Refused(f"{first} and {second} are already linked")
+        tx = Transaction(env, present[0])
+        if len(present) == 2:
+            tx.others.append(present[1])
+            tx.linked.append(present[1].case_id)
+        outcome = _settle_and_commit(tx)
+    outcome.messages[:0] = settled
+    return _run_notices(env, outcome, tx.primary.change)

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from casekit.codec.yamlio import YamlSyntaxError, load_fast
-from casekit.core.change_rules import check_approvers, check_commit, compare_history
+from casekit.core.change_rules import check_approvers, check_commit, compare_history, links_of, one_way_links
 from casekit.core.commits import CommitRecord
 from casekit.core.ids import CASES_DIR
 from casekit.errors import Problem
 from casekit.store.configfile import read_config
+from casekit.vcs import journal
 from casekit.vcs.git import cat_objects, run_git
 from casekit.vcs.history import read_commits
 
@@ -101,11 +102,25 @@ def audit_repository(root: Path) -> list[Problem]:
         if config is not None:
             for _, message in check_approvers(case, config):
                 problems.append(Problem(path, None, f"{case.get('id')}: {message}"))
+    readable = {
+        str(case.get("id")): (path, links_of(case)) for path, case in committed if isinstance(case, Mapping)
+    }
+    links_after: dict[str, Sequence[str] | None] = {
+        case_id: links for case_id, (_, links) in readable.items()
+    }
+    changed: dict[str, tuple[Sequence[str], Sequence[str]]] = {
+        case_id: ((), links) for case_id, (_, links) in readable.items()
+    }
+    for case_id, message in one_way_links(changed, links_after):
+        problems.append(Problem(readable[case_id][0], None, f"{case_id}: {message}"))
     for path, history in by_file.items():
         if path not in present:
             last = history[-1]
             problems.append(Problem(path, None, f"the case file was deleted by commit {last.short}"))
 
+    interrupted = journal.notice(root)
+    if interrupted:
+        problems.append(Problem(".git/casekit/pending.json", None, interrupted))
     dirty = run_git(root, "status", "--porcelain", "--", CASES_DIR).decode().splitlines()
     for line in dirty:
         problems.append(Problem(line[3:], None, "has changes that are not committed (audit checks commits)"))

@@ -18,14 +18,19 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from casekit.codec.yamlio import YamlSyntaxError, load_fast
 from casekit.core.change_rules import (
     Identity,
     Signature,
     Violation,
+    case_path_of,
     check_case_change,
     check_config_change,
     check_merged_case,
+    links_of,
+    one_way_links,
     place,
     signature_findings,
 )
@@ -145,6 +150,7 @@ def check_commits(root: Path, commits: Sequence[CommitRecord]) -> list[Violation
 
     violations: list[Violation] = []
     wanting_signatures: list[tuple[CommitRecord, str, bool, Config]] = []
+    linking: list[tuple[CommitRecord, list[FileChange], Config]] = []
     for commit in commits:
         base = commit.parents[0] if commit.parents else commit.sha
         config = configs.get(blobs.get(f"{base}:{CONFIG_FILE}"))
@@ -181,9 +187,12 @@ def check_commits(root: Path, commits: Sequence[CommitRecord]) -> list[Violation
                 report = check_case_change(change.path, old, new, config, author, commit)
                 privileged = privileged or report.privileged
                 violations += place(change.path, report, commit=commit.sha)
+        linking.append((commit, [c for c in changes if is_case_path(c.path)], config))
         mode = sync_settings(config).signed
         if mode != "none":
             wanting_signatures.append((commit, first_path, privileged, config))
+
+    violations += _link_violations(root, linking, blobs)
 
     if wanting_signatures:
         signatures = _signatures(root, [c.sha for c, *_ in wanting_signatures])
@@ -196,6 +205,64 @@ def check_commits(root: Path, commits: Sequence[CommitRecord]) -> list[Violation
                 config,
             )
             violations += place(path, findings, commit=commit.sha)
+    return violations
+
+
+def _load(content: bytes | None) -> Any:
+    if content is None:
+        return None
+    try:
+        return load_fast(content)
+    except YamlSyntaxError:
+        return None  # reported by the case checks
+
+
+def _link_violations(
+    root: Path,
+    linking: Sequence[tuple[CommitRecord, list[FileChange], Config]],
+    blobs: dict[str, bytes | None],
+) -> list[Violation]:
+    """Links go both ways in the same commit: a commit that adds a link from one case to
+    another leaves the other linking back (read in that commit's tree when it did not
+    change it). One more `git cat-file --batch` for those other cases, whatever their number."""
+    per_commit = []
+    wanted: list[str] = []
+    for commit, changes, config in linking:
+        changed: dict[str, tuple[list[str], list[str]]] = {}
+        after: dict[str, list[str] | None] = {}
+        paths: dict[str, str] = {}
+        for change in changes:
+            stem = change.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            old = _load(blobs.get(change.old)) if change.old != ZERO_OID else None
+            new = _load(blobs.get(change.new)) if change.new != ZERO_OID else None
+            if new is None:
+                continue
+            changed[stem] = (links_of(old), links_of(new))
+            after[stem] = links_of(new)
+            paths[stem] = change.path
+        others: dict[str, str] = {}
+        for _, links in changed.values():
+            for link in links:
+                path = case_path_of(config, link)
+                if link not in after and path is not None:
+                    others[link] = f"{commit.sha}:{path}"
+        wanted += others.values()
+        per_commit.append((commit, changed, after, paths, others))
+    if not any(changed for _, changed, *_ in per_commit):
+        return []
+    unique = list(dict.fromkeys(wanted))
+    found = {
+        name: (obj.content if obj is not None and obj.kind == "blob" else None)
+        for name, obj in zip(unique, cat_objects(root, unique), strict=True)
+    }
+    violations = []
+    for commit, changed, after, paths, others in per_commit:
+        links_after: dict[str, Sequence[str] | None] = dict(after)
+        for link, name in others.items():
+            data = _load(found.get(name))
+            links_after[link] = links_of(data) if data is not None else None
+        for case_id, message in one_way_links(changed, links_after):
+            violations.append(Violation(paths[case_id], case_id, "links", message, commit=commit.sha))
     return violations
 
 

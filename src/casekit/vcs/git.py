@@ -353,7 +353,18 @@ def _as_git_keeps_it(text: str) -> bool:
     return bool(raw) and raw[0] not in _CRUD and raw[-1] not in _CRUD and not _DELIMITERS & set(raw)
 
 
-def commit_files(
+@dataclass(frozen=True)
+class PreparedCommit:
+    """A commit whose objects are written but which no branch points to yet."""
+
+    commit: str
+    parent: str | None
+    subject: str
+    blobs: Mapping[str, str | None]  # relative path -> new blob id (None: the file is deleted)
+    executable: frozenset[str] = frozenset()
+
+
+def prepare_commit(
     root: Path,
     changes: Mapping[str, bytes | None],
     message: str,
@@ -362,12 +373,12 @@ def commit_files(
     committer: Ident | None = None,
     executable: frozenset[str] = frozenset(),
     filtered: frozenset[str] = frozenset(),
-) -> str:
-    """Commit new contents of `changes` (relative path -> bytes, None = delete) on top of
-    HEAD, without touching other staged work, then bring git's index in line.
+) -> PreparedCommit:
+    """Write the blobs, trees and commit object for new contents of `changes` (relative
+    path -> bytes, None = delete) on top of HEAD; nothing points to the commit yet.
     Paths in `filtered` go through the clean filters .gitattributes names for them, as
     `git add` would (Git LFS stores a pointer); others are stored exactly as given.
-    Returns the new commit id. The caller holds `repo_lock`."""
+    The caller holds `repo_lock`."""
     from casekit.vcs.objects import object_id
 
     reader = object_reader(root)
@@ -376,9 +387,11 @@ def commit_files(
     if parent is not None and len(parent) != 40:
         raise GitError("casekit supports SHA-1 repositories only")
     settings = write_settings(root)
-    blob_ids: dict[str, str] = {}
+    blob_ids: dict[str, str | None] = {}
     for relpath, content in changes.items():
-        if content is not None:
+        if content is None:
+            blob_ids[relpath] = None
+        else:
             path = relpath if relpath in filtered else None
             blob_ids[relpath] = _write_objects(root, settings, "blob", [content], path=path)[0]
 
@@ -389,11 +402,11 @@ def commit_files(
         d: (_parse_tree(t.content) if t and t.kind == "tree" else {})
         for d, t in zip(dirs, trees, strict=True)
     }
-    for relpath in changes:
+    for relpath, blob in blob_ids.items():
         folder, _, name = relpath.rpartition("/")
-        if relpath in blob_ids:
+        if blob is not None:
             mode = b"100755" if relpath in executable else b"100644"
-            entries[folder][name.encode()] = (mode, bytes.fromhex(blob_ids[relpath]))
+            entries[folder][name.encode()] = (mode, bytes.fromhex(blob))
         else:
             entries[folder].pop(name.encode(), None)
     new_bodies: list[bytes] = []
@@ -412,11 +425,41 @@ def commit_files(
 
     stamp = f"{int(when.timestamp())} {when.strftime('%z')}"
     commit = _make_commit(root, settings, tree_id, parent, author, committer or author, stamp, message)
-    subject = message.splitlines()[0]
-    run_git(root, "update-ref", "-m", f"casekit: {subject}", "HEAD", commit, parent or ZERO_OID)
+    return PreparedCommit(commit, parent, message.splitlines()[0], blob_ids, executable)
+
+
+def publish_commit(root: Path, prepared: PreparedCommit) -> str:
+    """Point HEAD at a prepared commit (only if HEAD is still its parent), then bring git's
+    index in line for its files. Returns the commit id."""
+    run_git(
+        root,
+        "update-ref",
+        "-m",
+        f"casekit: {prepared.subject}",
+        "HEAD",
+        prepared.commit,
+        prepared.parent or ZERO_OID,
+    )
     close_reader(root)  # its view of git's index is about to be out of date
-    _sync_index(root, changes, blob_ids, executable)
-    return commit
+    sync_index(root, prepared.blobs, prepared.executable)
+    return prepared.commit
+
+
+def commit_files(
+    root: Path,
+    changes: Mapping[str, bytes | None],
+    message: str,
+    author: Ident,
+    when: datetime,
+    committer: Ident | None = None,
+    executable: frozenset[str] = frozenset(),
+    filtered: frozenset[str] = frozenset(),
+) -> str:
+    """Commit new contents of `changes` on top of HEAD, without touching other staged
+    work, then bring git's index in line (`prepare_commit`, then `publish_commit`).
+    Returns the new commit id. The caller holds `repo_lock`."""
+    prepared = prepare_commit(root, changes, message, author, when, committer, executable, filtered)
+    return publish_commit(root, prepared)
 
 
 def _make_commit(
@@ -452,17 +495,13 @@ def _make_commit(
     return out.decode().strip()
 
 
-def _sync_index(
-    root: Path,
-    changes: Mapping[str, bytes | None],
-    blob_ids: dict[str, str],
-    executable: frozenset[str],
-) -> None:
+def sync_index(root: Path, blobs: Mapping[str, str | None], executable: frozenset[str] = frozenset()) -> None:
+    """Record these blob ids (None: removed) in git's index for their paths."""
     lines = []
-    for relpath in changes:
-        if relpath in blob_ids:
+    for relpath, blob in blobs.items():
+        if blob is not None:
             mode = "100755" if relpath in executable else "100644"
-            lines.append(f"{mode} {blob_ids[relpath]}\t{relpath}\n")
+            lines.append(f"{mode} {blob}\t{relpath}\n")
         else:
             lines.append(f"0 {ZERO_OID}\t{relpath}\n")
     data = "".join(lines).encode()

@@ -66,22 +66,21 @@ def _label(cfg: config.Config, kind: str) -> str:
 
 
 def _open_linked(
-    env: Env,
-    source: Mapping[str, Any],
+    tx: actions.Transaction,
     kind: str,
     *,
     title: str,
     priority: str | None,
     sets: list[str],
     note: str | None,
-) -> actions.Outcome:
-    """Open a case of `kind` linked to `source` from its first commit, then link back."""
+) -> actions.Staged:
+    """Open a case of `kind` linked both ways with the case acted on, in the same commit."""
+    source = tx.primary.case
     customer = customer_of(source)
-    cfg = env.config
+    cfg = tx.env.config
     channel = "phone" if "phone" in cfg.channels or not cfg.channels else str(source.get("channel"))
     assignee = source.get("assignee")
-    opened = actions.open_case(
-        env,
+    return tx.open_linked(
         kind,
         title=title,
         customer=str(customer.get("name") or "客户"),
@@ -92,10 +91,7 @@ def _open_linked(
         assignee=str(assignee) if assignee and (not cfg.people or cfg.person(str(assignee))) else None,
         sets=sets,
         note=note,
-        links=[str(source["id"])],
     )
-    actions.add_link(env, str(source["id"]), opened.case_id)
-    return opened
 
 
 def _has_open_callback(env: Env, source: Mapping[str, Any], callback_type: str) -> bool:
@@ -119,10 +115,11 @@ def _has_open_callback(env: Env, source: Mapping[str, Any], callback_type: str) 
     return False
 
 
-def open_triggered_callback(env: Env, outcome: actions.Outcome, change: actions.Change) -> list[str]:
+def open_triggered_callback(tx: actions.Transaction, change: actions.Change) -> list[str]:
     if change.action != "move":
         return []
-    case = outcome.case
+    env = tx.env
+    case = tx.primary.case
     settings = settings_of(env.config)
     messages = []
     for trigger in settings.triggers:
@@ -133,8 +130,7 @@ def open_triggered_callback(env: Env, outcome: actions.Outcome, change: actions.
             continue
         sets = [f"callback_type={trigger.callback_type}"]
         callback_id = _open_linked(
-            env,
-            case,
+            tx,
             settings.kind,
             title=f"{trigger.title}：{case.get('title')}",
             priority=str(case.get("priority")) if case.get("priority") in env.config.priorities else None,
@@ -147,8 +143,9 @@ def open_triggered_callback(env: Env, outcome: actions.Outcome, change: actions.
     return messages
 
 
-def open_follow_up_complaint(env: Env, outcome: actions.Outcome, change: actions.Change) -> list[str]:
-    case = outcome.case
+def open_follow_up_complaint(tx: actions.Transaction, change: actions.Change) -> list[str]:
+    env = tx.env
+    case = tx.primary.case
     settings = settings_of(env.config)
     if change.action != "move" or change.target != COMPLETED or case.get("kind") != settings.kind:
         return []
@@ -166,8 +163,7 @@ def open_follow_up_complaint(env: Env, outcome: actions.Outcome, change: actions
     if kind is not None and "follow_up_of" in kind.fields:
         sets.append(f"follow_up_of={case['id']}")  # the deadline rules give it its time
     opened = _open_linked(
-        env,
-        case,
+        tx,
         rule.kind,
         title=f"{rule.title}：{case.get('title')}",
         priority=rule.priority,

@@ -83,7 +83,7 @@ def register() -> None:
     for section, check in CONFIG_SECTIONS.items():
         config.SECTION_CHECKS.add(section, check)
     actions.DERIVERS.add(derive_deadlines)
-    actions.FOLLOW_UPS.add(calendar_warnings)
+    actions.NOTICES.add(calendar_warnings)
     workflow.APPROVAL_RULES.add(config_approvals)
     validation.CASE_CHECKS.add(check_deadline_key)
     validation.CASE_CHECKS.add(check_escalation_key)

@@ -68,7 +68,7 @@ def derive_deadlines(case: MutableMapping[str, Any], ctx: Context, change: Chang
 
 
 def calendar_warnings(env: Env, outcome: Outcome, change: Change) -> list[str]:
-    """`actions.FOLLOW_UPS` entry: say when an open deadline ran past the known holidays."""
+    """`actions.NOTICES` entry: say when an open deadline ran past the known holidays."""
     now = env.now(env.config.tz)
     lines = []
     for clock, entry in deadlines_of(outcome.case).items():
