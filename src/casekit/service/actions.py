@@ -95,6 +95,7 @@ class Context:
 Deriver = Callable[[MutableMapping[str, Any], Context, Change], None]
 DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
 
+
 @dataclass
 class Staged:
     """One case file an action writes: where, its committed bytes (None: new) and the case."""

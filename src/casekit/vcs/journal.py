@@ -151,4 +151,3 @@ def _remove_empty_folders(root: Path, folder: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
