@@ -52,6 +52,11 @@ class Problem:
     line: int | None
     message: str
 
+    @property
+    def sort_key(self) -> tuple[str, int, str]:
+        """File order, then line order; a problem of the whole file (no line) comes first."""
+        return (self.path, self.line or 0, self.message)
+
     def format(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"

@@ -259,10 +259,12 @@ def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
 
 
 def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc, KeyPath, str]]:
-    seen: dict[Any, CaseDoc] = {}
+    seen: dict[str, CaseDoc] = {}
     problems: list[tuple[CaseDoc, KeyPath, str]] = []
     for doc in docs:
         case_id = doc.data.get("id")
+        if not isinstance(case_id, str):
+            continue  # check_identity names an ID that is missing or not text
         if case_id in seen:
             problems.append((doc, ["id"], f"ID {case_id} is also used by {seen[case_id].path}"))
         else:

@@ -124,4 +124,4 @@ def audit_repository(root: Path) -> list[Problem]:
     dirty = run_git(root, "status", "--porcelain", "--", CASES_DIR).decode().splitlines()
     for line in dirty:
         problems.append(Problem(line[3:], None, "has changes that are not committed (audit checks commits)"))
-    return sorted(problems)
+    return sorted(problems, key=lambda p: p.sort_key)

@@ -76,7 +76,39 @@ def backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
     return ceiling / 2 + float(rng()) * ceiling / 2
 
 
+# Present while `casekit sync` runs its rebase: if it is left, the sync was killed there.
+REBASE_MARKER = "sync-rebase"
+
+
+def _resume_killed_rebase(root: Path, wait: float = 10.0) -> bool:
+    """A sync killed in the middle of its rebase (no conflict stopped it) left git's rebase
+    half-done: give it up, which puts back this clone's commits as they were before; the
+    sync then starts again from the beginning. The killed sync's git may still be running
+    for a moment (it holds git's index lock): wait for it to finish or stop first."""
+    marker = vcs.state_dir(root) / REBASE_MARKER
+    if not marker.exists():
+        return False
+    deadline = time.monotonic() + wait
+    while vcs.rebase_in_progress(root) and not unmerged_paths(root):
+        if not (vcs.git_dir(root) / "index.lock").exists():
+            aborted = _git(root, "rebase", "--abort")
+            if aborted.returncode == 0:
+                break
+            problem = _last_line(aborted.stderr)
+        else:
+            problem = "git's index is locked by another git command"
+        if time.monotonic() > deadline:
+            raise GitError(
+                f"an interrupted sync left a rebase that cannot be given up ({problem}); "
+                "run `git rebase --abort`, then `casekit sync`"
+            )
+        time.sleep(0.1)
+    marker.unlink(missing_ok=True)
+    return True
+
+
 def _preflight(root: Path, branch: str, remote: str) -> None:
+    _resume_killed_rebase(root)
     if vcs.rebase_in_progress(root):
         raise SyncConflict("an earlier sync is stopped on a conflict: " + "; ".join(describe_conflicts(root)))
     if (vcs.git_dir(root) / "MERGE_HEAD").exists():
@@ -172,7 +204,12 @@ def _server_refusal(stderr: str) -> str:
 
 
 def _rebase(root: Path, onto: str) -> None:
-    result = _git(root, "rebase", "--no-autosquash", onto, editor=True)
+    marker = vcs.state_dir(root) / REBASE_MARKER
+    marker.write_text(onto, encoding="utf-8")
+    try:
+        result = _git(root, "rebase", "--no-autosquash", onto, editor=True)
+    finally:
+        marker.unlink(missing_ok=True)
     if result.returncode == 0:
         return
     if vcs.rebase_in_progress(root):
