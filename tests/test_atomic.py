@@ -21,7 +21,8 @@ def _one_way_link_by_hand(cli: CLI, complaint: str, callback: str) -> None:
     path.write_text(text + f"  - {{at: {AT}, by: li.na, action: link, case: {callback}}}\n", encoding="utf-8")
     message = (
         f"{complaint}: linked to {callback}\n\n"
-        f"Case-Id: {complaint}\nCase-Kind: complaint\nCase-Action: link\nCase-Actor: li.na <li.na@example.com>"
+        f"Case-Id: {complaint}\nCase-Kind: complaint\nCase-Action: link\n"
+        "Case-Actor: li.na <li.na@example.com>"
     )
     done = hand_commit(cli, message, date=AT)
     assert done.returncode == 0, done.stderr
