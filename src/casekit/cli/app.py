@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from casekit.cli import fastparams
-from casekit.cli.common import ActorOption, Globals, RepoOption
+from casekit.cli.common import ActorOption, Globals, RepoOption, safe_streams, warn
 from casekit.errors import CasekitError, ExitCode
 
 app = typer.Typer(
@@ -112,12 +112,13 @@ def _narrowed(argv: list[str]) -> typer.Typer:
 
 def main() -> None:
     """Entry point: user mistakes print one sentence to stderr and exit 1 (2 for usage)."""
+    safe_streams()
     try:
         # Feature modules are not imported here: reading any registry imports them first
         # (`casekit.core.registry`), so `show` and `list` never pay for them.
         _narrowed(sys.argv[1:])()
     except CasekitError as exc:
-        sys.stderr.write(f"casekit: {exc}\n")
+        warn(f"casekit: {exc}")  # messages may quote case data: controls shown as escapes
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("casekit: interrupted\n")
