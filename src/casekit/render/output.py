@@ -74,10 +74,16 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     a field with a comma, quote or line break is quoted, its quotes doubled).
 
     Every cell goes through `csv_cell`: no cell can run as a spreadsheet formula."""
-    lines = [",".join(_csv_field(*csv_cell(c)) for c in columns)]
+    lines = [_csv_line([csv_cell(c) for c in columns])]
     for row in rows:
-        lines.append(",".join(_csv_field(*csv_cell(row.get(key))) for key in columns))
+        lines.append(_csv_line([csv_cell(row.get(key)) for key in columns]))
     return "\n".join(lines) + "\n"
+
+
+def _csv_line(cells: list[tuple[str, bool]]) -> str:
+    if len(cells) == 1 and not cells[0][0]:
+        return '""'  # a lone empty field, quoted so the line is not read as no field at all
+    return ",".join(_csv_field(text, quote) for text, quote in cells)
 
 
 # OWASP's CSV-injection rule: a cell starting with one of these is a formula to Excel,
