@@ -331,7 +331,7 @@ def test_list_filters_and_formats(repo: CLI) -> None:
     assert [
         r["id"] for r in json.loads(repo.ok("list", "--assignee", "wang.fang", "--format", "json").out)
     ] == [second]
-    csv_lines = repo.ok("list", "--format", "csv").lines
+    csv_lines = repo.ok("list", "--format", "csv", "--no-bom").lines
     assert csv_lines[0].startswith("id,kind,status,status_label")
     assert csv_lines[1].startswith(f"{first},complaint,assessing,判断中")
     assert "no cases match" in repo.ok("list", "--status", "closed").out

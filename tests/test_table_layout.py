@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wcwidth import wcswidth, wcwidth
 
-from casekit.render.output import _simple_table, display_width, table, truncate
+from casekit.render.output import _simple_table, display_width, safe_text, table, truncate
 
 ALPHABET = [
     *"aZ09 -_.:/@#()（）【】，。：；！？、“”…·—",
@@ -47,8 +47,11 @@ def reference(rows: list[list[str]], headers: list[str]) -> str:
     )
 )
 def test_tables_match_tabulate(data: tuple[list[str], list[list[str]]]) -> None:
+    """Laid out as tabulate lays out the cells as shown: control characters (tabs and
+    newlines too) written as escapes by `safe_text`."""
     headers, rows = data
-    assert table(rows, headers) == reference(rows, headers)
+    shown = [[safe_text(c) for c in row] for row in rows]
+    assert table(rows, headers) == reference(shown, [safe_text(h) for h in headers])
 
 
 def test_the_quick_path_is_taken_for_ordinary_rows() -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from casekit.cli import fastparams
-from casekit.cli.common import ActorOption, Globals, RepoOption
+from casekit.cli.common import ActorOption, Globals, RepoOption, safe_streams, warn
 from casekit.errors import CasekitError, ExitCode
 
 app = typer.Typer(
@@ -132,6 +132,7 @@ def _interrupted_change_notice() -> None:
 
 def main() -> None:
     """Entry point: user mistakes print one sentence to stderr and exit 1 (2 for usage)."""
+    safe_streams()
     try:
         _run()
     finally:
@@ -144,7 +145,7 @@ def _run() -> None:
         # (`casekit.core.registry`), so `show` and `list` never pay for them.
         _narrowed(sys.argv[1:])()
     except CasekitError as exc:
-        sys.stderr.write(f"casekit: {exc}\n")
+        warn(f"casekit: {exc}")  # messages may quote case data: controls shown as escapes
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("casekit: interrupted\n")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, RepoOption, TableFormat, echo, make_env, warn
+from casekit.cli.common import ActorOption, BomOption, RepoOption, TableFormat, echo, make_env, warn, with_bom
 
 callbacks_app = typer.Typer(
     help=(
@@ -75,6 +75,7 @@ def queue(
         bool, typer.Option("--all", help="Also list callbacks outside their calling hours.")
     ] = False,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """List callbacks to dial now: by priority, then deadline; only those in calling hours.
@@ -85,14 +86,16 @@ def queue(
     from casekit.features.callbacks.service import queue as build
     from casekit.render.output import short_time, table, to_csv, to_json, truncate
 
-    view = build(make_env(repo), agent=agent, show_all=show_all)
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    view = build(env, agent=agent, show_all=show_all)
     rows = queue_rows(view)
     if output is TableFormat.json:
         echo(to_json(rows))
         return
     columns = ["id", "priority", "due", "customer", "phone", "callback_type", "attempts", "hours", "title"]
     if output is TableFormat.csv:
-        echo(to_csv(rows, columns).rstrip("\n"))
+        echo(to_csv(rows, columns).rstrip("\n"), bom=bom_first)
         return
     if not rows:
         echo(empty_queue_message(view))

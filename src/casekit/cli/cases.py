@@ -8,6 +8,7 @@ import typer
 
 from casekit.cli.common import (
     ActorOption,
+    BomOption,
     DocFormat,
     NoteOption,
     RepoOption,
@@ -17,6 +18,7 @@ from casekit.cli.common import (
     echo,
     make_env,
     warn,
+    with_bom,
 )
 
 KindArgument = Annotated[
@@ -195,6 +197,7 @@ def list_cases(
         bool, typer.Option("--overdue", help="Only cases with a deadline (or promise) past due now.")
     ] = False,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """List cases, oldest first, with their next deadline, in a table that lines up Chinese text.
@@ -203,21 +206,16 @@ def list_cases(
     """
     from casekit.service.queries import list_cases as run
 
-    echo(
-        run(
-            make_env(repo),
-            kinds=kind,
-            statuses=status,
-            assignees=assignee,
-            overdue=overdue,
-            output=output.value,
-        )
-    )
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    text = run(env, kinds=kind, statuses=status, assignees=assignee, overdue=overdue, output=output.value)
+    echo(text, bom=bom_first)
 
 
 def log(
     case_id: IdArgument,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """Show a case's audit trail, read from its git commits and their trailers.
@@ -226,7 +224,9 @@ def log(
     """
     from casekit.service.queries import case_log
 
-    echo(case_log(make_env(repo), case_id, output.value))
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    echo(case_log(env, case_id, output.value), bom=bom_first)
 
 
 def _print_outcome(outcome: object, output: TextFormat) -> None:

@@ -48,6 +48,17 @@ NoteOption = Annotated[
 ]
 
 
+BomOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--bom/--no-bom",
+        help="With --format csv: start with a UTF-8 BOM, so Excel shows Chinese text "
+        "(default: on when casekit.yaml's locale is Chinese, as zh-CN is).",
+        show_default=False,
+    ),
+]
+
+
 class TableFormat(StrEnum):
     table = "table"
     json = "json"
@@ -72,9 +83,46 @@ def make_env(repo: str | None = None, actor: str | None = None) -> Env:
     return env
 
 
-def echo(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def with_bom(output: TableFormat, bom: bool | None, env: Env) -> bool:
+    """Whether CSV output starts with a UTF-8 BOM: as --bom/--no-bom says, else when the
+    team's locale (casekit.yaml `locale`) is Chinese. A BOM is only for CSV."""
+    if output is not TableFormat.csv:
+        if bom:
+            from casekit.errors import UsageError
+
+            raise UsageError("--bom goes with --format csv; leave it out or add --format csv")
+        return False
+    return env.config.chinese if bom is None else bom
+
+
+def echo(text: str, *, bom: bool = False) -> None:
+    """Print to stdout, control characters shown as escapes (`safe_text`). With `bom`, the
+    text is written as UTF-8 after a byte order mark, whatever the terminal's encoding: a
+    file for Excel."""
+    from casekit.render.output import safe_text
+
+    line = safe_text(text if text.endswith("\n") else text + "\n", layout=True)
+    if bom:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(("\ufeff" + line).encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    sys.stdout.write(line)
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    """Print to stderr, control characters shown as escapes (`safe_text`)."""
+    from casekit.render.output import safe_text
+
+    sys.stderr.write(safe_text(text if text.endswith("\n") else text + "\n", layout=True))
+
+
+def safe_streams() -> None:
+    """stdout and stderr write what their encoding cannot hold as `?` (a GBK or ASCII
+    console, `PYTHONIOENCODING=gbk`) instead of failing with a traceback. Files written
+    with --out are UTF-8 whatever the console."""
+    import io
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, NoteOption, RepoOption, TableFormat, echo, make_env, warn
+from casekit.cli.common import (
+    ActorOption,
+    BomOption,
+    NoteOption,
+    RepoOption,
+    TableFormat,
+    echo,
+    make_env,
+    warn,
+    with_bom,
+)
 
 IdArgument = Annotated[
     str, typer.Argument(help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
@@ -28,6 +38,7 @@ def due(
         list[str] | None, typer.Option("--assignee", help="Only cases of this agent.")
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """List open deadlines, soonest (and overdue) first, with how long is left.
@@ -36,7 +47,9 @@ def due(
     """
     from casekit.features.deadlines.service import due_report
 
-    echo(due_report(make_env(repo), within=within, kinds=kind, assignees=assignee, output=output.value))
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    echo(due_report(env, within=within, kinds=kind, assignees=assignee, output=output.value), bom=bom_first)
 
 
 def promise(

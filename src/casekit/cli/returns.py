@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, NoteOption, RepoOption, TableFormat, echo, make_env, warn
+from casekit.cli.common import (
+    ActorOption,
+    BomOption,
+    NoteOption,
+    RepoOption,
+    TableFormat,
+    echo,
+    make_env,
+    warn,
+    with_bom,
+)
 
 
 class RegisterName(StrEnum):
@@ -42,6 +52,7 @@ def registers(
         str | None, typer.Option("--month", help="Only cases opened in this month, YYYY-MM.")
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """Print a register the after-sales team keeps, generated from the return cases.
@@ -50,7 +61,9 @@ def registers(
     """
     from casekit.features.returns.service import registers as run
 
-    echo(run(make_env(repo), name.value, month=month, output=output.value))
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    echo(run(env, name.value, month=month, output=output.value), bom=bom_first)
 
 
 def alerts(
@@ -58,6 +71,7 @@ def alerts(
         str | None, typer.Option("--as-of", help="Last day of the window, YYYY-MM-DD (default: today).")
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """List SKUs and batches that several customers reported for quality in the alert window.
@@ -66,7 +80,9 @@ def alerts(
     """
     from casekit.features.returns.service import alerts as run
 
-    echo(run(make_env(repo), as_of=as_of, output=output.value))
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    echo(run(env, as_of=as_of, output=output.value), bom=bom_first)
 
 
 def settlement_check(
@@ -76,6 +92,7 @@ def settlement_check(
         typer.Option("--order", help="Check one order: exit 1 if it cannot be settled."),
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """List a merchant's orders that cannot be settled because a complaint or return is open.
@@ -84,7 +101,9 @@ def settlement_check(
     """
     from casekit.features.returns.service import settlement_check as run
 
-    echo(run(make_env(repo), merchant, order=order, output=output.value))
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    echo(run(env, merchant, order=order, output=output.value), bom=bom_first)
 
 
 def register(app: typer.Typer) -> None:

@@ -190,6 +190,53 @@ def mask_phone(value: Any) -> str:
     return "".join("*" if i in hidden else c for i, c in enumerate(text))
 
 
+# Numbers written into free text (titles, notes, content...): no digit may touch either
+# end, so a longer number (an order number, an amount) is never cut into a "phone".
+_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_CONTACTS = re.compile(
+    r"(?<!\d)(?:"
+    # 身份证: 18 digits (area, birth date 19xx/20xx, sequence, check digit or X), or the old 15
+    rf"(?P<id>[1-9]\d{{5}}(?:19|20)\d{{2}}{_DATE}\d{{3}}[\dXx]|[1-9]\d{{7}}{_DATE}\d{{3}})"
+    # mobile, optionally after +86 / 86, digits grouped 3-4-4 by spaces or hyphens or not
+    r"|(?P<country>(?:\+?86[- ]?)?)(?P<mobile>1[3-9]\d(?:[- ]?\d{4}){2})"
+    # landline: area code 0xx / 0xxx (or in brackets), then 7 or 8 digits (3-4 or 4-4 grouped)
+    r"|(?P<landline>(?:\(0\d{2,3}\)|0\d{2,3})[- ]?)(?P<local>\d{3,4}[- ]?\d{4})"
+    r")(?![\dXx])"
+)
+
+
+def mask_contacts(text: str) -> str:
+    """Free text with the phone and ID-card numbers in it masked as `mask_phone` masks a
+    phone: '请回电13800138000' -> '请回电138****8000', '0755-12345678' -> '0755-****5678',
+    an ID card 110105194912310021 -> '110***********0021'. The one home of that rule:
+    reports mask every text they show with it."""
+    if not any(c.isdigit() for c in text):
+        return text
+    return _CONTACTS.sub(_mask_contact, text)
+
+
+def _mask_contact(match: re.Match[str]) -> str:
+    if match.group("landline") is not None:
+        local = match.group("local")
+        return match.group("landline") + re.sub(r"\d", "*", local[:-4]) + local[-4:]
+    found = match.group("id")
+    if found is not None:
+        return found[:3] + "*" * (len(found) - 7) + found[-4:]
+    return match.group("country") + mask_phone(match.group("mobile"))
+
+
+def mask_contacts_in(value: Any) -> Any:
+    """A report's data (mappings, lists, text) with `mask_contacts` applied to every
+    string in it, keys included; other values as they are."""
+    if isinstance(value, str):
+        return mask_contacts(value)
+    if isinstance(value, Mapping):
+        return {mask_contacts_in(k): mask_contacts_in(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_contacts_in(v) for v in value]
+    return value
+
+
 _SALUTATION_EN = {"先生": "Mr", "女士": "Ms"}
 
 

@@ -52,6 +52,7 @@ SECTION_CHECKS: KeyedRegistry[str] = KeyedRegistry("config.SECTION_CHECKS")
 _CORE_SECTIONS = {
     "version",
     "timezone",
+    "locale",
     "people",
     "priorities",
     "default_priority",
@@ -61,6 +62,8 @@ _CORE_SECTIONS = {
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+DEFAULT_LOCALE = "zh-CN"
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,14 @@ class Config:
     default_priority: str
     channels: Mapping[str, Label]
     kinds: Mapping[str, KindSpec]
+    # The team's locale (BCP 47, e.g. zh-CN): decides defaults for files others open,
+    # such as the UTF-8 BOM of CSV output that Excel needs to read Chinese text.
+    locale: str = DEFAULT_LOCALE
+
+    @property
+    def chinese(self) -> bool:
+        """Whether the team's locale is Chinese (zh, zh-CN, zh-Hant-TW...)."""
+        return self.locale.lower().replace("_", "-").split("-")[0] == "zh"
 
     def kind(self, name: str) -> KindSpec:
         try:
@@ -244,6 +255,11 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
         check.add(["timezone"], f"unknown time zone {timezone_name!r}; use a name like Asia/Shanghai")
         tz = zone("Asia/Shanghai")
 
+    locale = raw.get("locale", DEFAULT_LOCALE)
+    if not isinstance(locale, str) or not _LOCALE.match(locale):
+        check.add(["locale"], f"{locale!r} is not a locale; write it like zh-CN or en-US")
+        locale = DEFAULT_LOCALE
+
     people = _parse_people(check, raw.get("people"))
     priorities = check.labels(raw.get("priorities") or _DEFAULT_PRIORITIES, ["priorities"])
     default_priority = str(raw.get("default_priority", next(iter(priorities), "medium")))
@@ -279,6 +295,7 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
         default_priority=default_priority,
         channels=channels,
         kinds=kinds,
+        locale=locale,
     )
     for section, target in SECTION_CHECKS.items():
         if section in raw:

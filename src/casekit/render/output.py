@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,18 +33,86 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Characters a terminal may act on: C0 controls, DEL and C1 controls (ESC starts the
+# CSI/OSC sequences that recolour, retitle or rewrite a terminal; BEL, BS and CR rewrite
+# or hide what was printed; U+009B is an 8-bit CSI).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str, *, layout: bool = False) -> str:
+    """Text from case data made harmless for a terminal: every control character (C0, DEL,
+    C1, so also the ESC that starts an escape sequence) written as a visible escape such as
+    `\\x1b`. With `layout`, tab and newline are kept (whole lines of output); without it
+    (a table cell) they are escaped too. The one home of that rule: `table`, `to_csv` and
+    the CLI's `echo`/`warn` call it."""
+    if text.isprintable():  # the usual case: nothing to do, found at C speed
+        return text
+    if layout:
+        # Whole output: printable lines (most of a long listing) are checked at C speed,
+        # about three times quicker than the pattern's own scan.
+        if all(line.isprintable() for line in text.split("\n")):
+            return text
+        return _CONTROLS_BUT_LAYOUT.sub(_visible, text)
+    return _CONTROLS.sub(_visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group(0)):02x}"
+
+
+_JSON_RAW = re.compile(r"[\x7f-\x9f]")
+
+
 def to_json(value: Any) -> str:
-    """Stable JSON for scripts: UTF-8 text as is, money as a string with two places."""
-    return json.dumps(plain(value), ensure_ascii=False, indent=2, default=_json_default)
+    """Stable JSON for scripts: UTF-8 text as is, money as a string with two places.
+
+    json escapes C0 controls itself; DEL and the C1 controls (which it would write raw,
+    and which a terminal may act on) are written as `\\u009b` escapes too: the same data,
+    harmless to print."""
+    text = json.dumps(plain(value), ensure_ascii=False, indent=2, default=_json_default)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    """CSV for spreadsheets: a header of column keys, one line per row (RFC 4180 quoting:
+    a field with a comma, quote or line break is quoted, its quotes doubled).
+
+    Every cell goes through `csv_cell`: no cell can run as a spreadsheet formula."""
+    lines = [_csv_line([csv_cell(c) for c in columns])]
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
-    return out.getvalue()
+        lines.append(_csv_line([csv_cell(row.get(key)) for key in columns]))
+    return "\n".join(lines) + "\n"
+
+
+def _csv_line(cells: list[tuple[str, bool]]) -> str:
+    if len(cells) == 1 and not cells[0][0]:
+        return '""'  # a lone empty field, quoted so the line is not read as no field at all
+    return ",".join(_csv_field(text, quote) for text, quote in cells)
+
+
+# OWASP's CSV-injection rule: a cell starting with one of these is a formula to Excel,
+# LibreOffice and Google Sheets (`=cmd|' /C calc'!A0`, `@SUM(...)`, `-2+3`...).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ...unless it is a plain number: a negative amount stays a number in the sheet.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def csv_cell(value: Any) -> tuple[str, bool]:
+    """A CSV cell's text and whether it must be quoted: the one home of the CSV-injection
+    rule. Text starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` (Excel shows
+    the text, never runs it) and is quoted, except a plain number such as `-12.50`, kept
+    as a number. Control characters are escaped as for the terminal (tab and newline kept)."""
+    text = _cell(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + safe_text(text, layout=True), True
+    return safe_text(text, layout=True), False
+
+
+def _csv_field(text: str, quote: bool) -> str:
+    if quote or any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _cell(value: Any) -> str:
@@ -63,17 +130,24 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 
     The layout is tabulate's "simple" format. Common tables (plain text cells) are laid
     out here, which is much quicker to start than importing tabulate; anything unusual
-    (control characters, combining marks, ragged rows) goes through tabulate itself.
+    (combining marks, ragged rows) goes through tabulate itself. Control characters in
+    cells (newlines and tabs too) are shown as escapes (`safe_text`).
     """
     cells = [[c if type(c) is str else _cell(c) for c in row] for row in rows]
-    quick = _simple_table(cells, [str(h) for h in headers])
+    names = [str(h) for h in headers]
+    quick = _simple_table(cells, names)  # None for any cell that is not printable...
+    if quick is not None:
+        return quick
+    cells = [[safe_text(c) for c in row] for row in cells]  # ...such as one with controls
+    names = [safe_text(h) for h in names]
+    quick = _simple_table(cells, names)
     if quick is not None:
         return quick
     import tabulate
 
     tabulate.WIDE_CHARS_MODE = True
     tabulate.PRESERVE_WHITESPACE = False
-    return tabulate.tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True)
+    return tabulate.tabulate(cells, headers=names, tablefmt="simple", disable_numparse=True)
 
 
 def _simple_table(rows: list[list[str]], headers: list[str]) -> str | None:
@@ -168,7 +242,9 @@ def display_width(text: str) -> int:
 
 
 def truncate(text: str, width: int) -> str:
-    """Cut text to `width` display columns, marking the cut with '…'."""
+    """Cut text to `width` display columns, marking the cut with '…'; control characters
+    are shown as escapes first (`safe_text`), so the cut counts what is shown."""
+    text = safe_text(text)
     if display_width(text) <= width:
         return text
     out, used = [], 0

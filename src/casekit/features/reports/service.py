@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casekit.core.casefile import mask_contacts_in
 from casekit.errors import Refused, UsageError
 from casekit.features.reports.model import (
     Period,
@@ -56,7 +57,9 @@ def make_report(
     # Thousands of cases stay in memory while the report is made and little of it is
     # cyclic: the collector would only walk them over and over.
     with no_gc():
-        model = build_report([d.data for d in docs], config, period, lang=lang)
+        # Phone and ID-card numbers typed into titles, notes and content are masked
+        # wherever the report shows text, as customer.phone is.
+        model = mask_contacts_in(build_report([d.data for d in docs], config, period, lang=lang))
         model["unreadable"] = sorted({p.path for p in problems})
         if output == "json":
             from casekit.render.output import to_json
