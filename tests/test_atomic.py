@@ -131,3 +131,17 @@ def test_a_follow_up_commit_passes_the_server(repo: CLI, tmp_path: Path) -> None
     assert f"Case-Opened: {callback['id']}" in message
     agent.ok("audit")
     agent.ok("audit", "--since", "HEAD~6")
+
+
+def test_a_case_file_that_was_never_committed_is_named_with_how_to_remove_it(
+    repo: CLI, tmp_path: Path
+) -> None:
+    server = make_server(repo, tmp_path / "server.git")
+    agent = clone(server, tmp_path / "agent", repo.environ, "li.na")
+    orphan = agent.new("complaint")
+    git(agent, "reset", "-q", "HEAD~1")  # the file stays, as an older casekit killed in `new` left it
+    rel = str(agent.case_path(orphan).relative_to(agent.root))
+    refused = agent.refused("move", orphan, "assessing")
+    assert f"{rel} was never committed" in refused.err and f"rm {rel}" in refused.err
+    synced = agent.ok("sync")
+    assert f"warning: {rel} is not committed, so it is not shared" in synced.err

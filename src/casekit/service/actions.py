@@ -336,10 +336,15 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
 
 def _refuse_uncommitted(path: Path, rel: str, original: bytes, state: vcs.FileState) -> None:
     blob = vcs.blob_id(original)
-    if state.head != blob or state.index != blob:
-        what = "is not committed yet" if state.head is None else "has uncommitted changes"
+    if state.head is None:
         raise Refused(
-            f"{path.stem}: {rel} {what}; commit them with a message, or discard them "
+            f"{path.stem}: {rel} was never committed (left over from an interrupted command, or "
+            f"made by hand); remove it with `rm {rel}` (and `git rm --cached {rel}` if it is staged), "
+            "or commit it with git, before changing the case with casekit"
+        )
+    if state.index != blob or state.head != blob:
+        raise Refused(
+            f"{path.stem}: {rel} has uncommitted changes; commit them with a message, or discard them "
             f"with `git checkout HEAD -- {rel}`, before changing the case with casekit"
         )
 

@@ -146,6 +146,7 @@ def sync(
     outcome = SyncOutcome()
     with vcs.repo_lock(root):
         _preflight(root, branch, remote)
+        outcome.messages += _unshared_case_files(root)
         if not merge_driver_configured(root):
             configure_merge_driver(root)
         last_problem = ""
@@ -183,6 +184,20 @@ def sync(
         f"could not sync after {limit} attempts ({last_problem}); your commits are safe in this clone: "
         "run `casekit sync` again"
     )
+
+
+def _unshared_case_files(root: Path) -> list[str]:
+    """Case files git does not track: a sync cannot share them, so it says so."""
+    out = vcs.run_git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", CASES_DIR)
+    untracked = [
+        entry[3:] for entry in out.decode("utf-8", "surrogateescape").split("\0") if entry.startswith("?? ")
+    ]
+    return [
+        f"warning: {path} is not committed, so it is not shared; remove it if it is left over, "
+        "or commit it with git"
+        for path in untracked
+        if path.endswith(".yaml")
+    ]
 
 
 def _last_line(text: str) -> str:
