@@ -12,6 +12,7 @@ settled by the next command (or `casekit repair`) from the journal.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -476,6 +477,46 @@ def open_case(
         outcome = _settle_and_commit(Transaction(env, staged))
     outcome.messages[:0] = settled
     return _run_notices(env, outcome, staged.change)
+
+
+@dataclass
+class Opened:
+    """What `open_cases` did with one request: the new case's ID, or why it was refused."""
+
+    case_id: str | None
+    refusal: str | None = None
+
+
+def open_cases(env: Env, kind_name: str, requests: Sequence[Mapping[str, Any]], *, what: str) -> list[Opened]:
+    """Open many cases of one kind (an import, a plan) as one commit: one user action.
+    Each request holds `open_case`'s options; a request casekit refuses is reported in
+    its place and the others are opened. The first case opened is the commit's `Case-Id`,
+    the others its `Case-Opened`; `what` is the commit's subject, e.g. 'imported signups.csv'."""
+    results: list[Opened] = []
+    with vcs.repo_lock(env.root):
+        begin(env)
+        staged: list[Staged] = []
+        for options in requests:
+            try:
+                one = _new_case(env, kind_name, taken=frozenset(s.case_id for s in staged), **options)
+                one.derive()
+                rel = relpath(env.root, one.path)
+                _refuse_new_problems(env.config, rel, None, dump_round_trip(one.case).encode("utf-8"))
+            except Refused as exc:
+                results.append(Opened(None, str(exc)))
+                continue
+            staged.append(one)
+            results.append(Opened(one.case_id))
+        if staged:
+            first = staged[0]
+            if len(staged) > 1:
+                subject = f"{first.case_id}: opened, with {len(staged) - 1} more ({what})"
+                first.change = dataclasses.replace(first.change, subject=subject)
+            tx = Transaction(env, first)
+            tx.others = staged[1:]
+            tx.opened = [s.case_id for s in staged[1:]]
+            _commit(tx)
+    return results
 
 
 def _new_case(

@@ -184,6 +184,8 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
         problems=[f"{settings.periodic.customers_file}: {'.'.join(map(str, p))}: {m}" for p, m in problems]
     )
     known = _existing_keys(env, settings.kind)
+    owed_now = []
+    requests: list[dict[str, Any]] = []
     for owed in plan(customers, settings, first, last):
         if owed.key in known:
             result.existing += 1
@@ -198,19 +200,24 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
         if owed.item_date:
             sets.append(f"service_date={owed.item_date.isoformat()}")
         agent = owed.customer.agent
-        opened = actions.open_case(
-            env,
-            settings.kind,
-            title=owed.title,
-            customer=owed.customer.name,
-            phone=owed.customer.phone,
-            channel=settings.import_channel,
-            assignee=agent if agent and (not cfg.people or cfg.person(agent)) else None,
-            sets=sets,
-            note=f"planned: {owed.key}",
+        requests.append(
+            dict(
+                title=owed.title,
+                customer=owed.customer.name,
+                phone=owed.customer.phone,
+                channel=settings.import_channel,
+                assignee=agent if agent and (not cfg.people or cfg.person(agent)) else None,
+                sets=sets,
+                note=f"planned: {owed.key}",
+            )
         )
+        owed_now.append(owed)
         known.add(owed.key)
-        result.created.append((opened.case_id, owed.key, owed.on))
+    opened = actions.open_cases(env, settings.kind, requests, what=f"planned until {last.isoformat()}")
+    for owed, one in zip(owed_now, opened, strict=True):
+        if one.case_id is None:
+            raise Refused(f"{owed.key}: {one.refusal}")
+        result.created.append((one.case_id, owed.key, owed.on))
     return result
 
 
@@ -235,7 +242,7 @@ def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, 
 
 
 def import_signups(env: Env, path: Path) -> ImportResult:
-    """One callback per good CSV row (one commit each); refused rows are reported, not created."""
+    """One callback per good CSV row, all in one commit; refused rows are reported, not created."""
     cfg = env.config
     settings = settings_of(cfg)
     if settings.kind not in cfg.kinds:
@@ -261,6 +268,8 @@ def import_signups(env: Env, path: Path) -> ImportResult:
     open_by_phone = _open_callbacks_by_phone(env, settings)
     seen: dict[str, int] = {}
     result = ImportResult()
+    pending: list[tuple[int, str]] = []  # (line, callback type) of each request, in order
+    requests: list[dict[str, Any]] = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -279,10 +288,8 @@ def import_signups(env: Env, path: Path) -> ImportResult:
         sets = [f"callback_type={kind_of.callback_type}", f"signed_up_at={values['signed_up_at']}"]
         if values.get("source"):
             sets.append(f"source={values['source']}")
-        try:
-            opened = actions.open_case(
-                env,
-                settings.kind,
+        requests.append(
+            dict(
                 title=f"{kind_of.title}：{values['name']}",
                 customer=values["name"],
                 phone=phone,
@@ -291,11 +298,15 @@ def import_signups(env: Env, path: Path) -> ImportResult:
                 sets=sets,
                 note=f"imported from {path.name} line {line}",
             )
-        except Refused as exc:
-            result.refused.append((line, str(exc)))
-            continue
-        open_by_phone[phone] = opened.case_id
-        result.created.append((line, opened.case_id, kind_of.callback_type))
+        )
+        pending.append((line, kind_of.callback_type))
+    opened = actions.open_cases(env, settings.kind, requests, what=f"imported {path.name}")
+    for (line, callback_type), one in zip(pending, opened, strict=True):
+        if one.case_id is None:
+            result.refused.append((line, str(one.refusal)))
+        else:
+            result.created.append((line, one.case_id, callback_type))
+    result.refused.sort()
     return result
 
 
