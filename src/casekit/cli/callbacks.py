@@ -55,6 +55,8 @@ def import_command(
     from casekit.features.callbacks.service import import_signups
 
     result = import_signups(make_env(repo, actor), file)
+    for message in result.messages:
+        warn(message)
     for line, case_id, callback_type in result.created:
         echo(f"line {line}: opened {case_id} ({callback_type})")
     for line, reason in result.refused:

@@ -455,8 +455,7 @@ def open_case(
     """Open a new case in its kind's initial state; `case_id` is for replaying examples.
 
     `links` are cases the new one follows: they are on the case and in its 'open' history
-    entry from the first commit (the cases linked must link back; follow-ups open linked
-    cases with `Transaction.open_linked`, which does both in one commit).
+    entry, and each of them links back with a 'link' entry, all in the one commit.
     """
     options: dict[str, Any] = dict(
         title=title,
@@ -474,7 +473,13 @@ def open_case(
     with vcs.repo_lock(env.root):
         settled = begin(env)
         staged = _new_case(env, kind_name, **options)
-        outcome = _settle_and_commit(Transaction(env, staged))
+        tx = Transaction(env, staged)
+        for other in staged.case["links"]:  # the cases it follows link back, in the same commit
+            side = _link_side(env, other, staged.case_id, note)
+            if side is not None:
+                tx.others.append(side)
+                tx.linked.append(side.case_id)
+        outcome = _settle_and_commit(tx)
     outcome.messages[:0] = settled
     return _run_notices(env, outcome, staged.change)
 
@@ -487,14 +492,17 @@ class Opened:
     refusal: str | None = None
 
 
-def open_cases(env: Env, kind_name: str, requests: Sequence[Mapping[str, Any]], *, what: str) -> list[Opened]:
+def open_cases(
+    env: Env, kind_name: str, requests: Sequence[Mapping[str, Any]], *, what: str
+) -> tuple[list[Opened], list[str]]:
     """Open many cases of one kind (an import, a plan) as one commit: one user action.
     Each request holds `open_case`'s options; a request casekit refuses is reported in
     its place and the others are opened. The first case opened is the commit's `Case-Id`,
-    the others its `Case-Opened`; `what` is the commit's subject, e.g. 'imported signups.csv'."""
+    the others its `Case-Opened`; `what` goes in the commit's subject, e.g. 'imported
+    signups.csv'. Returns what became of each request, and lines for the user."""
     results: list[Opened] = []
     with vcs.repo_lock(env.root):
-        begin(env)
+        settled = begin(env)
         staged: list[Staged] = []
         for options in requests:
             try:
@@ -516,7 +524,7 @@ def open_cases(env: Env, kind_name: str, requests: Sequence[Mapping[str, Any]], 
             tx.others = staged[1:]
             tx.opened = [s.case_id for s in staged[1:]]
             _commit(tx)
-    return results
+    return results, settled
 
 
 def _new_case(
@@ -731,7 +739,8 @@ def update_case(env: Env, reference: str, sets: list[str], *, note: str | None =
 
 
 def link_cases(env: Env, reference: str, other: str, *, note: str | None = None) -> Outcome:
-    """Link two cases both ways, in one commit with a 'link' entry in each case."""
+    """Link two cases both ways, in one commit with a 'link' entry in each case (only the
+    missing side, when one side already links)."""
     config = env.config
     first = find_case(env.root, config, reference).stem
     second = find_case(env.root, config, other).stem
@@ -739,27 +748,29 @@ def link_cases(env: Env, reference: str, other: str, *, note: str | None = None)
         raise Refused(f"{first}: a case cannot be linked to itself")
     with vcs.repo_lock(env.root):
         settled = begin(env)
-        sides: list[Staged | None] = []
-        for this, that in ((first, second), (second, first)):
-            path, original, case, kind = _load_for_change(env, this)
-            ctx = _context(env, kind)
-            links = case.get("links")
-            if not isinstance(links, list):
-                links = case["links"] = []
-            if that in links:
-                sides.append(None)
-                continue
-            links.append(that)
-            change = Change("link", f"{this}: linked to {that}", note=note)
-            case["history"].append(history_entry(ctx, change, {"case": that}))
-            sides.append(Staged(ctx, path, original, case, change))
-        present = [s for s in sides if s is not None]
+        sides = [_link_side(env, this, that, note) for this, that in ((first, second), (second, first))]
+        present = [side for side in sides if side is not None]
         if not present:
             raise Refused(f"{first} and {second} are already linked")
         tx = Transaction(env, present[0])
-        if len(present) == 2:
-            tx.others.append(present[1])
-            tx.linked.append(present[1].case_id)
+        for side in present[1:]:
+            tx.others.append(side)
+            tx.linked.append(side.case_id)
         outcome = _settle_and_commit(tx)
     outcome.messages[:0] = settled
     return _run_notices(env, outcome, tx.primary.change)
+
+
+def _link_side(env: Env, this: str, that: str, note: str | None) -> Staged | None:
+    """Case `this` loaded, linked to `that` with a 'link' entry; None when it already links."""
+    path, original, case, kind = _load_for_change(env, this)
+    links = case.get("links")
+    if not isinstance(links, list):
+        links = case["links"] = []
+    if that in links:
+        return None
+    links.append(that)
+    ctx = _context(env, kind)
+    change = Change("link", f"{this}: linked to {that}", note=note)
+    case["history"].append(history_entry(ctx, change, {"case": that}))
+    return Staged(ctx, path, original, case, change)

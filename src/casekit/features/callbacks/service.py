@@ -213,7 +213,10 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
         )
         owed_now.append(owed)
         known.add(owed.key)
-    opened = actions.open_cases(env, settings.kind, requests, what=f"planned until {last.isoformat()}")
+    opened, settled = actions.open_cases(
+        env, settings.kind, requests, what=f"planned until {last.isoformat()}"
+    )
+    result.problems += settled
     for owed, one in zip(owed_now, opened, strict=True):
         if one.case_id is None:
             raise Refused(f"{owed.key}: {one.refusal}")
@@ -225,6 +228,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
 class ImportResult:
     created: list[tuple[int, str, str]] = field(default_factory=list)  # (line, id, callback type)
     refused: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    messages: list[str] = field(default_factory=list)  # for the user, e.g. a change settled first
 
 
 def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, str]:
@@ -300,7 +304,7 @@ def import_signups(env: Env, path: Path) -> ImportResult:
             )
         )
         pending.append((line, kind_of.callback_type))
-    opened = actions.open_cases(env, settings.kind, requests, what=f"imported {path.name}")
+    opened, result.messages = actions.open_cases(env, settings.kind, requests, what=f"imported {path.name}")
     for (line, callback_type), one in zip(pending, opened, strict=True):
         if one.case_id is None:
             result.refused.append((line, str(one.refusal)))
