@@ -8,10 +8,16 @@ tree: only files whose content changed since the last read are parsed again, and
 filters below are answered from indexed columns, so asking for the open cases of one
 agent among 100,000 reads only those. `CASEKIT_INDEX=off` reads the files directly; the
 results are the same.
+
+A case file that cannot be read (not YAML, YAML casekit refuses, too large: see
+`casekit.core.validation.parse_doc`) is never silently left out: a reader that does not
+hand the problems back (`with_problems=False`, `answer_from_listings`) says so on stderr,
+one line per file (`warn_skipped`), and goes on with the other cases.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +77,16 @@ def read_cases(
         docs, problems = _read_files(root, targets)
     if not where.is_everything:
         docs = [doc for doc in docs if where.matches(doc.data)]
-    return docs, problems if with_problems else []
+    if with_problems:
+        return docs, problems
+    warn_skipped(problems)
+    return docs, []
+
+
+def warn_skipped(problems: Iterable[Problem]) -> None:
+    """One line on stderr for each case file left out because it cannot be read."""
+    for problem in problems:
+        sys.stderr.write(f"casekit: warning: {problem.format()}; skipped (run `casekit validate`)\n")
 
 
 def answer_from_listings(
@@ -103,11 +118,17 @@ def answer_from_listings(
         return [view for view in views if where.matches(view)] if checked else views
 
     if _use_index(root, None):
-        from casekit.index.cache import with_index
+        from casekit.index.cache import CaseIndex, with_index
 
-        result: T = with_index(root, lambda index: answer(chosen(index.listings(where))), early=True)
-        return result
-    docs, _ = _read_files(root, None)
+        def use(index: CaseIndex) -> tuple[T, list[Problem]]:
+            views = index.listings(where)  # first: it reads outlined rows whole
+            return answer(chosen(views)), index.unreadable()
+
+        result: tuple[T, list[Problem]] = with_index(root, use, early=True)
+        warn_skipped(result[1])
+        return result[0]
+    docs, problems = _read_files(root, None)
+    warn_skipped(problems)
     return answer(chosen([list_view(doc.data) for doc in docs]))
 
 
@@ -120,6 +141,9 @@ def _use_index(root: Path, targets: list[Path] | None) -> bool:
 
 
 def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], list[Problem]]:
+    from casekit.index.cache import case_file_bytes
+
+    max_bytes = case_file_bytes(root)
     docs: list[CaseDoc] = []
     problems: list[Problem] = []
     for path in iter_case_files(root) if targets is None else targets:
@@ -129,7 +153,7 @@ def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], 
         except OSError as exc:
             problems.append(Problem(rel, None, f"cannot read the file: {exc.strerror}"))
             continue
-        doc, found = parse_doc(rel, raw)
+        doc, found = parse_doc(rel, raw, max_bytes)
         problems += found
         if doc is not None:
             docs.append(doc)
@@ -147,7 +171,7 @@ def _read_indexed(
             with no_gc():
                 entries = index.entries(where)
                 docs = [_doc(root, e.path, e.data) for e in entries if e.data is not None]
-            return docs, index.problems() if with_problems else []
+            return docs, index.problems() if with_problems else index.unreadable()
         rels = [relpath(root, path) for path in targets]
         indexed = {e.path: e for e in index.entries(paths=rels)}
         problems: list[Problem] = []
