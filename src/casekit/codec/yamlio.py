@@ -73,19 +73,17 @@ class BadNumber(ValueError):
 
 def yaml_int(text: str) -> int:
     """An integer as YAML 1.2 reads it (underscores allowed, 0b/0o/0x prefixes);
-    BadNumber when it has too many digits to convert."""
+    BadNumber when it has too many digits to convert, or none (`0x_`)."""
     if len(text) > _MAX_DIGITS:
         raise BadNumber(f"the number {text[:20]}... has too many digits")
     cleaned = text.replace("_", "")
     sign = -1 if cleaned.startswith("-") else 1
     digits = cleaned.lstrip("+-")
-    if digits.startswith("0b"):
-        return sign * int(digits[2:], 2)
-    if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
-    if digits.startswith("0o"):
-        return sign * int(digits[2:], 8)
-    return sign * int(digits)
+    base = {"0b": 2, "0x": 16, "0o": 8}.get(digits[:2], 10)
+    try:
+        return sign * int(digits[2:] if base != 10 else digits, base)
+    except ValueError:
+        raise BadNumber(f"{text} is not a number") from None
 
 
 def yaml_decimal(text: str) -> Decimal:
@@ -215,19 +213,25 @@ def _syntax_error(exc: Exception) -> YamlSyntaxError:
 
 def _plain_key(text: str) -> Any:
     """The value a plain (unquoted) scalar key reads as, so that `1` and `0x1`, or `true`
-    and `True`, count as the same key, as they would once read into a mapping."""
+    and `True`, count as the same key, as they would once read into a mapping. Like the
+    loader's resolver, each type is tried only for the first characters it registers."""
+    first = text[:1]
     try:
-        if _BOOL.match(text):
+        if first in _BOOL_FIRST and _BOOL.match(text):
             return text.lower() == "true"
-        if _FLOAT.match(text):
+        if first in _NUMBER_FIRST and _FLOAT.match(text):
             return yaml_decimal(text)
-        if _INT.match(text):
+        if first in _NUMBER_FIRST and first != "." and _INT.match(text):
             return yaml_int(text)
     except BadNumber:
         return text
-    if _NULL.match(text):
+    if (not first or first in "~nN") and _NULL.match(text):
         return None
     return text
+
+
+_BOOL_FIRST = frozenset("tTfF")
+_NUMBER_FIRST = frozenset("-+0123456789.")
 
 
 def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
