@@ -207,8 +207,9 @@ def _syntax_error(exc: Exception) -> YamlSyntaxError:
     """A PyYAML or ruamel.yaml error as a YamlSyntaxError with its line."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
-    problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
-    return YamlSyntaxError(f"invalid YAML: {problem or exc}", line)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    first = problem.strip().splitlines()[0] if problem.strip() else "unreadable"
+    return YamlSyntaxError(f"invalid YAML: {first}", line)  # one line: the rest is where
 
 
 def _plain_key(text: str) -> Any:
