@@ -225,3 +225,23 @@ def test_case_reader_answers_every_input_with_a_case_or_a_problem(raw: bytes) ->
             parse_case(root, root / "cases/x.yaml", raw, for_rewrite=for_rewrite)
         except Refused as exc:  # one sentence naming the file
             assert str(exc).startswith("cases/x.yaml") and "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("name", ["alias bomb", "duplicate key", "oversize"])
+def test_server_refuses_a_push_of_a_hostile_case_file(repo: CLI, tmp_path: Path, name: str) -> None:
+    from gitserver import clone, git, hand_commit, make_server, server_head
+
+    make, says = HOSTILE[name]
+    case_id = repo.new()
+    server = make_server(repo, tmp_path / "server.git")
+    agent = clone(server, tmp_path / "li.na", repo.environ, "li.na")
+    path = agent.case_path(case_id)
+    path.write_text(make(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert hand_commit(agent, f"{case_id}: by hand").returncode == 0
+    before = server_head(server)
+    pushed = git(agent, "push", "origin", "main")
+    assert pushed.returncode != 0
+    assert "pre-receive hook declined" in pushed.stderr
+    assert says in pushed.stderr, pushed.stderr
+    assert "Traceback" not in pushed.stderr
+    assert server_head(server) == before
