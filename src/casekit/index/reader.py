@@ -61,6 +61,7 @@ def read_cases(
     where: CaseFilter | None = None,
     with_problems: bool = True,
     show_progress: bool = True,
+    warn: bool = True,
 ) -> tuple[list[CaseDoc], list[Problem]]:
     """Parse case files (all of cases/, or the given files and folders), in path order.
 
@@ -68,6 +69,9 @@ def read_cases(
     problems returned are those of every file read, matching or not. A caller that does
     not use them passes `with_problems=False` (an empty list comes back): with filters,
     finding every file's problems would mean reading every file whole.
+
+    Each file left out because it cannot be read is named on stderr (`warn_skipped`),
+    unless `warn` is off: for a caller that reports the problems itself (`validate`).
     """
     where = where or CaseFilter.of()
     targets = None if paths is None else list(_expand(root, paths))
@@ -77,16 +81,22 @@ def read_cases(
         docs, problems = _read_files(root, targets)
     if not where.is_everything:
         docs = [doc for doc in docs if where.matches(doc.data)]
-    if with_problems:
-        return docs, problems
-    warn_skipped(problems)
-    return docs, []
+    if warn:
+        warn_skipped(problems)
+    return docs, problems if with_problems else []
 
 
 def warn_skipped(problems: Iterable[Problem]) -> None:
-    """One line on stderr for each case file left out because it cannot be read."""
+    """One line on stderr for each case file left out because it cannot be read (once per
+    file in a process, however many times a command reads the cases)."""
     for problem in problems:
+        if problem.path in _WARNED:
+            continue
+        _WARNED.add(problem.path)
         sys.stderr.write(f"casekit: warning: {problem.format()}; skipped (run `casekit validate`)\n")
+
+
+_WARNED: set[str] = set()
 
 
 def answer_from_listings(
@@ -211,7 +221,7 @@ def load_repository(root: Path, paths: Iterable[Path] | None = None, **filters: 
     """The config and the cases (keyword filters as `CaseFilter.of` takes them), with every
     problem."""
     config, problems = read_config(root)
-    docs, case_problems = read_cases(root, paths, where=CaseFilter.of(**filters))
+    docs, case_problems = read_cases(root, paths, where=CaseFilter.of(**filters), warn=False)
     return Loaded(config, docs, problems + case_problems)
 
 

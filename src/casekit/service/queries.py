@@ -160,7 +160,7 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
     templates = root.resolve() / "templates"
     in_templates = [t for t in targets or [] if t == templates or templates in t.parents]
     case_targets = None if targets is None else [t for t in targets if t not in in_templates]
-    docs, parse_problems = read_cases(root, case_targets)
+    docs, parse_problems = read_cases(root, case_targets, warn=False)
     problems += parse_problems
     if targets is None:
         from casekit.progress import Progress
