@@ -12,6 +12,11 @@ part, line by line with regular expressions, and hands every file that strays fr
 deeper nesting, anchors, tags, tabs, CRLF ...) to `load_fast` whole. Values are resolved
 with the same YAML 1.2 rules as `load_fast`, so `load(raw) == load_fast(raw)` for every
 input, types included (the test suite checks that on generated and mutated files).
+
+The rules `yamlio.screen` enforces hold here because this reader never takes what they
+refuse: a duplicate key, an anchor, an alias or a tag is "straying" and goes to
+`load_fast`, which screens; flow collections nest at most `_FLOW_DEPTH` deep on a line
+here (so at most `yamlio.CASE_DEPTH` in the file), deeper ones go there too.
 """
 
 from __future__ import annotations
@@ -20,11 +25,27 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from casekit.codec.yamlio import _BOOL, _FLOAT, _INT, _NULL, _TIMESTAMP, load_fast, yaml_decimal, yaml_int
+from casekit.codec.yamlio import (
+    _BOOL,
+    _FLOAT,
+    _INT,
+    _NULL,
+    _TIMESTAMP,
+    CASE_DEPTH,
+    BadNumber,
+    load_fast,
+    yaml_decimal,
+    yaml_int,
+)
 
 
 class _Unsupported(Exception):
     """The text strays from the simple layout; read it with the full YAML parser."""
+
+
+# Block nesting here is at most 4 deep (a deadline's `missed` items); flow collections on
+# a line may add this many levels, so nothing read here nests deeper than CASE_DEPTH.
+_FLOW_DEPTH = CASE_DEPTH - 4
 
 
 # Characters libyaml takes as plain printable text, minus tab, CR, the Unicode line
@@ -177,7 +198,7 @@ def _entry(text: str) -> dict[str, Any] | None:
 def _flow(text: str) -> Any:
     """A whole flow mapping or sequence, such as a history entry, written with ', '."""
     if "'" in text:
-        value, end = _flow_quoted(text, 0)
+        value, end = _flow_quoted(text, 0, 1)
         if end != len(text):
             raise _Unsupported
         return value
@@ -187,7 +208,7 @@ def _flow(text: str) -> Any:
     if parts[0] or parts[-1]:
         raise _Unsupported
     try:
-        value, end = _flow_parts(parts, 1)
+        value, end = _flow_parts(parts, 1, 1)
     except IndexError:
         raise _Unsupported from None
     if end != len(parts) - 2:
@@ -195,9 +216,12 @@ def _flow(text: str) -> Any:
     return value
 
 
-def _flow_parts(parts: list[str], at: int) -> tuple[Any, int]:
-    """The collection opened by the separator parts[at]; returns it and the index of its
-    closing separator. Texts sit at even indices, separators at odd ones."""
+def _flow_parts(parts: list[str], at: int, depth: int) -> tuple[Any, int]:
+    """The collection opened by the separator parts[at], `depth` levels deep on the line;
+    returns it and the index of its closing separator. Texts sit at even indices,
+    separators at odd ones."""
+    if depth > _FLOW_DEPTH:
+        raise _Unsupported
     opener = parts[at]
     if opener == "{":
         mapping: dict[str, Any] = {}
@@ -211,7 +235,7 @@ def _flow_parts(parts: list[str], at: int) -> tuple[Any, int]:
                 raise _Unsupported
             text, after = parts[at + 3], parts[at + 4]
             if text == "" and (after == "{" or after == "["):
-                mapping[key], closing = _flow_parts(parts, at + 4)
+                mapping[key], closing = _flow_parts(parts, at + 4, depth + 1)
                 at = closing + 2
                 if parts[closing + 1] != "":
                     raise _Unsupported
@@ -231,7 +255,7 @@ def _flow_parts(parts: list[str], at: int) -> tuple[Any, int]:
     while True:
         text, after = parts[at + 1], parts[at + 2]
         if text == "" and (after == "{" or after == "["):
-            item, closing = _flow_parts(parts, at + 2)
+            item, closing = _flow_parts(parts, at + 2, depth + 1)
             items.append(item)
             at = closing + 2
             if parts[closing + 1] != "":
@@ -246,8 +270,11 @@ def _flow_parts(parts: list[str], at: int) -> tuple[Any, int]:
             raise _Unsupported
 
 
-def _flow_quoted(text: str, pos: int) -> tuple[Any, int]:
-    """A flow mapping or sequence starting at `pos` that may hold 'quoted' scalars."""
+def _flow_quoted(text: str, pos: int, depth: int) -> tuple[Any, int]:
+    """A flow mapping or sequence starting at `pos`, `depth` levels deep on the line, that
+    may hold 'quoted' scalars."""
+    if depth > _FLOW_DEPTH:
+        raise _Unsupported
     if text[pos] == "{":
         mapping: dict[str, Any] = {}
         pos += 1
@@ -260,7 +287,7 @@ def _flow_quoted(text: str, pos: int) -> tuple[Any, int]:
             key = _key(match[1])
             if key in mapping:
                 raise _Unsupported
-            mapping[key], pos = _flow_value(text, match.end())
+            mapping[key], pos = _flow_value(text, match.end(), depth)
             if text.startswith(", ", pos):
                 pos += 2
             elif text.startswith("}", pos):
@@ -272,7 +299,7 @@ def _flow_quoted(text: str, pos: int) -> tuple[Any, int]:
     if text.startswith("]", pos):
         return items, pos + 1
     while True:
-        value, pos = _flow_value(text, pos)
+        value, pos = _flow_value(text, pos, depth)
         items.append(value)
         if text.startswith(", ", pos):
             pos += 2
@@ -282,12 +309,12 @@ def _flow_quoted(text: str, pos: int) -> tuple[Any, int]:
             raise _Unsupported
 
 
-def _flow_value(text: str, pos: int) -> tuple[Any, int]:
+def _flow_value(text: str, pos: int, depth: int) -> tuple[Any, int]:
     if pos >= len(text):
         raise _Unsupported
     first = text[pos]
     if first == "{" or first == "[":
-        return _flow_quoted(text, pos)
+        return _flow_quoted(text, pos, depth + 1)
     if first == "'":
         match = _SINGLE.match(text, pos)
         if match is None:
@@ -588,9 +615,10 @@ def _inner_mapping(lines: list[str], start: int, end: int) -> dict[str, Any]:
 def load(raw: bytes) -> Any:
     """Parse a case file's bytes: the fast path when it can, `load_fast` otherwise.
 
-    Returns exactly what `load_fast(raw)` returns, and raises what it raises.
+    Returns exactly what `load_fast(raw)` returns, and raises what it raises: a
+    `yamlio.YamlSyntaxError` for anything casekit will not read.
     """
     try:
         return parse_simple(raw.decode("utf-8"))
-    except (_Unsupported, UnicodeDecodeError):
+    except (_Unsupported, UnicodeDecodeError, BadNumber):
         return load_fast(raw)

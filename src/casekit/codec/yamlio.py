@@ -5,6 +5,13 @@ key order a person wrote survive a rewrite. Reading for queries and validation u
 PyYAML's C loader, taught the same YAML 1.2 rules ruamel applies, so both give identical
 values: timestamps and dates stay the ISO strings written in the file, floats become
 `Decimal` (money is never a float), and `yes`/`no`/`10:30` stay strings.
+
+Both readers first pass the text through `screen`, which refuses what casekit's files
+never need and what makes YAML dangerous to read: aliases and anchors (an "alias bomb"
+of a few hundred bytes expands to billions of values), explicit tags (`!tag`, `!!str`),
+duplicate keys (which YAML readers silently resolve, each its own way), keys that are not
+scalars, and nesting deeper than the file's layout allows (`CASE_DEPTH` for a case file,
+`CONFIG_DEPTH` for casekit.yaml), before any recursion can run out of stack.
 """
 
 from __future__ import annotations
@@ -48,28 +55,48 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _TAG = "tag:yaml.org,2002:"
 
 
+# How deep mappings and sequences may nest (the top-level mapping is level 1). A case file
+# needs 5 (`deadlines` -> clock -> `missed` -> item; a history entry's `set` holding a
+# list); casekit.yaml needs 7 (`kinds` -> kind -> `transitions` -> state -> target ->
+# `when` -> values). The bounds leave room for hand-written files, and refuse anything
+# near where a reader's recursion would run out of stack.
+CASE_DEPTH = 8
+CONFIG_DEPTH = 12
+
+# Python refuses to convert longer digit strings (sys.int_info.default_max_str_digits).
+_MAX_DIGITS = 4000
+
+
+class BadNumber(ValueError):
+    """A scalar that looks like a number YAML 1.2 reads, but no number can hold."""
+
+
 def yaml_int(text: str) -> int:
-    """An integer as YAML 1.2 reads it (underscores allowed, 0b/0o/0x prefixes)."""
+    """An integer as YAML 1.2 reads it (underscores allowed, 0b/0o/0x prefixes);
+    BadNumber when it has too many digits to convert, or none (`0x_`)."""
+    if len(text) > _MAX_DIGITS:
+        raise BadNumber(f"the number {text[:20]}... has too many digits")
     cleaned = text.replace("_", "")
     sign = -1 if cleaned.startswith("-") else 1
     digits = cleaned.lstrip("+-")
-    if digits.startswith("0b"):
-        return sign * int(digits[2:], 2)
-    if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
-    if digits.startswith("0o"):
-        return sign * int(digits[2:], 8)
-    return sign * int(digits)
+    base = {"0b": 2, "0x": 16, "0o": 8}.get(digits[:2], 10)
+    try:
+        return sign * int(digits[2:] if base != 10 else digits, base)
+    except ValueError:
+        raise BadNumber(f"{text} is not a number") from None
 
 
 def yaml_decimal(text: str) -> Decimal:
-    """A YAML float read exactly, as a Decimal."""
+    """A YAML float read exactly, as a Decimal; BadNumber when no Decimal can hold it."""
     cleaned = text.replace("_", "").lower()
     if cleaned.endswith(".inf"):
         return Decimal("-Infinity") if cleaned.startswith("-") else Decimal("Infinity")
     if cleaned == ".nan":
         return Decimal("NaN")
-    return Decimal(cleaned)
+    try:
+        return Decimal(cleaned)
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent past what Decimal holds
+        raise BadNumber(f"the number {text[:20]} is out of range") from None
 
 
 def decimal_text(value: Decimal) -> str:
@@ -107,10 +134,16 @@ def _fast_loader() -> Any:
             return self._scalar(node)
 
         def construct_exact_decimal(self, node: Any) -> Decimal:
-            return yaml_decimal(self._scalar(node))
+            try:
+                return yaml_decimal(self._scalar(node))
+            except BadNumber as exc:
+                raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
         def construct_yaml12_int(self, node: Any) -> int:
-            return yaml_int(self._scalar(node))
+            try:
+                return yaml_int(self._scalar(node))
+            except BadNumber as exc:
+                raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
         def construct_yaml12_bool(self, node: Any) -> bool:
             return self._scalar(node).lower() == "true"
@@ -157,26 +190,126 @@ def __getattr__(name: str) -> Any:
 
 
 class YamlSyntaxError(ValueError):
-    """Text that is not YAML; `line` is 1-based when known."""
+    """Text casekit will not read as YAML; `line` is 1-based when known, `fix` says what
+    to do about it (a clause to follow the message after a semicolon)."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, fix: str = "fix the YAML syntax") -> None:
         super().__init__(message)
         self.line = line
+        self.fix = fix
+
+    def sentence(self) -> str:
+        """The message and what to do, as one sentence."""
+        return f"{self}; {self.fix}"
 
 
-def load_fast(text: str | bytes) -> Any:
-    """Parse one YAML document quickly into plain Python values."""
+def _syntax_error(exc: Exception) -> YamlSyntaxError:
+    """A PyYAML or ruamel.yaml error as a YamlSyntaxError with its line."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    first = problem.strip().splitlines()[0] if problem.strip() else "unreadable"
+    return YamlSyntaxError(f"invalid YAML: {first}", line)  # one line: the rest is where
+
+
+def _plain_key(text: str) -> Any:
+    """The value a plain (unquoted) scalar key reads as, so that `1` and `0x1`, or `true`
+    and `True`, count as the same key, as they would once read into a mapping. Like the
+    loader's resolver, each type is tried only for the first characters it registers."""
+    first = text[:1]
+    try:
+        if first in _BOOL_FIRST and _BOOL.match(text):
+            return text.lower() == "true"
+        if first in _NUMBER_FIRST and _FLOAT.match(text):
+            return yaml_decimal(text)
+        if first in _NUMBER_FIRST and first != "." and _INT.match(text):
+            return yaml_int(text)
+    except BadNumber:
+        return text
+    if (not first or first in "~nN") and _NULL.match(text):
+        return None
+    return text
+
+
+_BOOL_FIRST = frozenset("tTfF")
+_NUMBER_FIRST = frozenset("-+0123456789.")
+
+
+def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
+    """Refuse, as a YamlSyntaxError naming the line, what casekit never reads: aliases and
+    anchors, explicit tags, duplicate keys, keys that are not scalars, and mappings or
+    sequences nested deeper than `max_depth`. Reads the parser's events only, so it stops
+    at the first such thing and builds nothing; it also raises on text that is not YAML."""
     import yaml
 
+    # For each open collection: None for a sequence; for a mapping, the keys seen (key ->
+    # line) and whether the next event is a key.
+    open_: list[tuple[dict[Any, int | None], list[bool]] | None] = []
+    try:
+        for event in yaml.parse(text, Loader=_fast_loader()):
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            frame = open_[-1] if open_ else None
+            is_key = frame is not None and frame[1][0]
+            if frame is not None and isinstance(event, yaml.NodeEvent):
+                frame[1][0] = not is_key
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlSyntaxError(
+                    f"a YAML alias (*{event.anchor}) is not allowed in casekit files",
+                    line,
+                    "write the value out in full",
+                )
+            if isinstance(event, yaml.CollectionEndEvent):
+                open_.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if event.anchor is not None:
+                raise YamlSyntaxError(
+                    f"a YAML anchor (&{event.anchor}) is not allowed in casekit files", line, "remove it"
+                )
+            tag = getattr(event, "tag", None)
+            if tag is not None:
+                shown = tag.replace(_TAG, "!!") if tag.startswith(_TAG) else tag
+                raise YamlSyntaxError(
+                    f"a YAML tag ({shown}) is not allowed in casekit files", line, "remove the tag"
+                )
+            if isinstance(event, yaml.ScalarEvent):
+                if is_key and frame is not None:
+                    key = _plain_key(event.value) if event.implicit[0] else event.value
+                    if key in frame[0]:
+                        first = frame[0][key]
+                        raise YamlSyntaxError(
+                            f"the key {event.value!r} appears twice in one mapping (also on line {first})",
+                            line,
+                            "keep only one of them",
+                        )
+                    frame[0][key] = line
+                continue
+            if is_key:
+                raise YamlSyntaxError(
+                    "a mapping key must be a plain value, not a list or mapping", line, "rewrite the key"
+                )
+            if len(open_) >= max_depth:
+                raise YamlSyntaxError(
+                    f"mappings and lists nest more than {max_depth} levels deep, "
+                    "deeper than casekit's files ever need",
+                    line,
+                    "flatten the file",
+                )
+            open_.append(({}, [True]) if isinstance(event, yaml.MappingStartEvent) else None)
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc) from None
+
+
+def load_fast(text: str | bytes, max_depth: int = CASE_DEPTH) -> Any:
+    """Parse one YAML document quickly into plain Python values, after `screen`."""
+    import yaml
+
+    screen(text, max_depth)
     try:
         return yaml.load(text, Loader=_fast_loader())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlSyntaxError(f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None
+        raise _syntax_error(exc) from None
 
 
 def locate(text: str | bytes, key_path: Sequence[str | int]) -> int | None:
@@ -211,7 +344,7 @@ def locate(text: str | bytes, key_path: Sequence[str | int]) -> int | None:
 def round_trip() -> YAML:
     """The ruamel.yaml instance used to read a file that will be rewritten, and to write."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
     from ruamel.yaml.representer import RoundTripRepresenter
 
     class Constructor(RoundTripConstructor):
@@ -221,10 +354,16 @@ def round_trip() -> YAML:
         return str(self.construct_scalar(node))
 
     def exact_decimal(self: Constructor, node: Any) -> Decimal:
-        return yaml_decimal(str(self.construct_scalar(node)))
+        try:
+            return yaml_decimal(str(self.construct_scalar(node)))
+        except BadNumber as exc:
+            raise ConstructorError(None, None, str(exc), node.start_mark) from None
 
     def yaml12_int(self: Constructor, node: Any) -> int:
-        return yaml_int(str(self.construct_scalar(node)))
+        try:
+            return yaml_int(str(self.construct_scalar(node)))
+        except BadNumber as exc:
+            raise ConstructorError(None, None, str(exc), node.start_mark) from None
 
     Constructor.add_constructor(_TAG + "timestamp", timestamp_text)
     Constructor.add_constructor(_TAG + "float", exact_decimal)
@@ -257,17 +396,15 @@ def round_trip() -> YAML:
     return rt
 
 
-def load_round_trip(text: str) -> Any:
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+def load_round_trip(text: str, max_depth: int = CASE_DEPTH) -> Any:
+    """Read a file that will be rewritten (comments and layout kept), after `screen`."""
+    from ruamel.yaml.error import YAMLError
 
+    screen(text, max_depth)
     try:
         return round_trip().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise YamlSyntaxError(f"invalid YAML: {exc.problem or exc.context}", line) from None
     except YAMLError as exc:
-        raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None
+        raise _syntax_error(exc) from None
 
 
 def dump_round_trip(data: Any) -> str:

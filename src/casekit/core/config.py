@@ -58,7 +58,13 @@ _CORE_SECTIONS = {
     "default_priority",
     "channels",
     "kinds",
+    "limits",
 }
+
+# `limits: {case_file_bytes: N}`: a case file larger than this is refused before it is
+# parsed (`casekit.core.validation.parse_doc`). Case files casekit writes stay far below.
+CASE_FILE_BYTES = 256 * 1024
+_LIMIT_KEYS = {"case_file_bytes": (1024, 64 * 1024 * 1024)}  # key -> allowed (lowest, highest)
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -159,6 +165,8 @@ class Config:
         """Whether the team's locale is Chinese (zh, zh-CN, zh-Hant-TW...)."""
         return self.locale.lower().replace("_", "-").split("-")[0] == "zh"
 
+    case_file_bytes: int = CASE_FILE_BYTES
+
     def kind(self, name: str) -> KindSpec:
         try:
             return self.kinds[name]
@@ -233,13 +241,13 @@ class _Checker:
 
 def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
     """Parse and check a config; returns it (or None when unusable) and every problem found."""
-    from casekit.codec.yamlio import YamlSyntaxError, load_fast
+    from casekit.codec.yamlio import CONFIG_DEPTH, YamlSyntaxError, load_fast
 
     check = _Checker(path, text)
     try:
-        raw = load_fast(text)
+        raw = load_fast(text, CONFIG_DEPTH)
     except YamlSyntaxError as exc:
-        return None, [Problem(str(path), exc.line, str(exc))]
+        return None, [Problem(str(path), exc.line, exc.sentence())]
     if not isinstance(raw, Mapping):
         return None, [Problem(str(path), 1, "the config must be a mapping with a 'kinds' section")]
 
@@ -266,6 +274,7 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
     if priorities and default_priority not in priorities:
         check.add(["default_priority"], f"{default_priority!r} is not one of the priorities")
     channels = check.labels(raw.get("channels"), ["channels"])
+    case_file_bytes = _parse_limits(check, raw.get("limits"))
 
     kinds: dict[str, KindSpec] = {}
     kinds_raw = check.mapping(raw.get("kinds"), ["kinds"])
@@ -296,6 +305,7 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
         channels=channels,
         kinds=kinds,
         locale=locale,
+        case_file_bytes=case_file_bytes,
     )
     for section, target in SECTION_CHECKS.items():
         if section in raw:
@@ -322,21 +332,54 @@ _DEFAULT_PRIORITIES = {
 }
 
 
+def _parse_limits(check: _Checker, value: Any) -> int:
+    """`limits:` -> the largest case file casekit reads, in bytes."""
+    limits = check.mapping(value, ["limits"])
+    for key in limits:
+        if key not in _LIMIT_KEYS:
+            check.add(["limits", key], f"unknown limit; known limits are {', '.join(sorted(_LIMIT_KEYS))}")
+    size = limits.get("case_file_bytes", CASE_FILE_BYTES)
+    lowest, highest = _LIMIT_KEYS["case_file_bytes"]
+    if isinstance(size, bool) or not isinstance(size, int) or not lowest <= size <= highest:
+        check.add(
+            ["limits", "case_file_bytes"],
+            f"must be a whole number of bytes from {lowest} to {highest}, such as {CASE_FILE_BYTES}",
+        )
+        return CASE_FILE_BYTES
+    return size
+
+
 def _parse_people(check: _Checker, value: Any) -> dict[str, Person]:
     people: dict[str, Person] = {}
+    emails: dict[str, str] = {}
     for login, settings in check.mapping(value, ["people"]).items():
         key_path = ["people", login]
         if not _LOGIN.match(str(login)):
             check.add(key_path, "a login may hold letters, digits, '.', '_' and '-' only")
+        # One person, one entry: a second entry for the same login (or one differing only
+        # in case) or the same email would decide someone's roles by which entry wins.
+        same = next((p for p in people if p.lower() == str(login).lower()), None)
+        if same is not None:
+            check.add(key_path, f"{login!r} is listed twice (also as {same!r}); keep one entry per person")
+            continue
         settings = check.mapping(settings, key_path)
         roles = settings.get("roles", ["agent"])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             check.add([*key_path, "roles"], "roles must be a list such as [agent, supervisor]")
             roles = ["agent"]
+        email = str(settings.get("email", ""))
+        if email and email.lower() in emails:
+            check.add(
+                [*key_path, "email"],
+                f"{email} is also the email of {emails[email.lower()]!r}; give each person their own email",
+            )
+            continue
+        if email:
+            emails[email.lower()] = str(login)
         people[str(login)] = Person(
             login=str(login),
             name=str(settings.get("name", login)),
-            email=str(settings.get("email", "")),
+            email=email,
             roles=tuple(roles),
         )
     return people

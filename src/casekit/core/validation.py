@@ -22,7 +22,7 @@ from casekit.core.casefile import (
     fields_of,
     history_of,
 )
-from casekit.core.config import Config, Finding, KeyPath
+from casekit.core.config import CASE_FILE_BYTES, Config, Finding, KeyPath
 from casekit.core.fields import check_timestamp, check_value, normalise_phone
 from casekit.core.ids import parse_id, relative_case_path
 from casekit.core.registry import Registry
@@ -284,17 +284,34 @@ REPOSITORY_CHECKS: Registry[RepositoryCheck] = Registry("validation.REPOSITORY_C
 TREE_CHECKS: Registry[str] = Registry("validation.TREE_CHECKS")
 
 
-def parse_doc(path: str, raw: bytes) -> tuple[CaseDoc | None, list[Problem]]:
+def parse_doc(
+    path: str, raw: bytes, max_bytes: int = CASE_FILE_BYTES
+) -> tuple[CaseDoc | None, list[Problem]]:
+    """A case file's bytes read as a case, or None and the one problem that stops it being
+    read: larger than `max_bytes` (the config's `limits.case_file_bytes`; checked before
+    anything is parsed), not YAML, or YAML casekit refuses (`casekit.codec.yamlio.screen`:
+    aliases, anchors, tags, duplicate keys, nesting deeper than a case has), or not a
+    mapping. Every reader of case files (the index, `validate`, the hooks) goes through it."""
     from casekit.codec.quickload import load as load_case
     from casekit.codec.yamlio import YamlSyntaxError
 
+    if len(raw) > max_bytes:
+        return None, [Problem(path, None, too_large(len(raw), max_bytes))]
     try:
         data = load_case(raw)
     except YamlSyntaxError as exc:
-        return None, [Problem(path, exc.line, f"{exc}; fix the YAML syntax")]
+        return None, [Problem(path, exc.line, exc.sentence())]
     if not isinstance(data, Mapping):
         return None, [Problem(path, 1, "a case file must be a YAML mapping (id, kind, status, ...)")]
     return CaseDoc(path, raw, data), []
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    """What is said of a case file larger than `limits.case_file_bytes`."""
+    return (
+        f"the file is {size} bytes, more than the {max_bytes} a case file may have; shorten it, "
+        "or raise limits.case_file_bytes in casekit.yaml"
+    )
 
 
 def check_case(doc: CaseDoc, config: Config) -> list[Problem]:

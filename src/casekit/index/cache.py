@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.core.casefile import history_of
+from casekit.core.config import CASE_FILE_BYTES
 from casekit.core.ids import CASES_DIR
 from casekit.core.listview import list_view
 from casekit.core.selection import CaseFilter, entry_moments
@@ -39,7 +40,7 @@ from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-8"  # change when what a row holds changes
+FORMAT = "casekit-index-9"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -182,11 +183,14 @@ def _span(history: list[Mapping[str, Any]], data: Mapping[str, Any]) -> tuple[fl
     return (min(stamps), max(stamps)) if stamps else (None, None)
 
 
-def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> tuple[Any, ...]:
+def read_file(
+    root: str, rel: str, racy_before: int, outline: bool = False, max_bytes: int = CASE_FILE_BYTES
+) -> tuple[Any, ...]:
     """Read one case file: (path, blob, stat, state, summary..., listing, data, problems).
 
     With `outline`, a file in casekit's usual layout is only outlined (state 0: the
-    summary columns, no data); it is read whole (state 1) when a query needs it."""
+    summary columns, no data); it is read whole (state 1) when a query needs it. A file
+    larger than `max_bytes` is never outlined: `parse_doc` refuses it unread."""
     from casekit.core.validation import parse_doc
 
     path = os.path.join(root, rel)
@@ -200,7 +204,7 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
     except OSError as exc:
         problems = [Problem(rel, None, f"cannot read the file: {exc.strerror}")]
         return (rel, "", None, 1, *summary(None), None, None, None, pickle.dumps(problems))
-    if outline:
+    if outline and len(raw) <= max_bytes:
         from casekit.codec.quickload import outline as outline_of
         from casekit.codec.quickload import time_bound
 
@@ -208,7 +212,7 @@ def read_file(root: str, rel: str, racy_before: int, outline: bool = False) -> t
         if shape is not None:
             # the outline holds only some of the times: bound them from the text instead
             return (rel, blob_id(raw), stat, 0, *summary(shape), time_bound(raw), None, None, None)
-    doc, found = parse_doc(rel, raw)
+    doc, found = parse_doc(rel, raw, max_bytes)
     data = None if doc is None else doc.data
     return (
         rel,
@@ -227,9 +231,18 @@ def _dumps(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _read_chunk(args: tuple[str, list[str], int, bool]) -> list[tuple[Any, ...]]:
-    root, paths, racy_before, outline = args
-    return [read_file(root, rel, racy_before, outline) for rel in paths]
+def _read_chunk(args: tuple[str, list[str], int, bool, int]) -> list[tuple[Any, ...]]:
+    root, paths, racy_before, outline, max_bytes = args
+    return [read_file(root, rel, racy_before, outline, max_bytes) for rel in paths]
+
+
+def case_file_bytes(root: Path) -> int:
+    """The repository's `limits.case_file_bytes` (the default while casekit.yaml cannot be
+    read: every command but `validate` then refuses to run anyway)."""
+    from casekit.store.configfile import load_cached, read_config
+
+    config = load_cached(root) or read_config(root)[0]
+    return CASE_FILE_BYTES if config is None else config.case_file_bytes
 
 
 def _sortkey(rel: str) -> str:
@@ -264,6 +277,9 @@ class CaseIndex:
         self.folder = state_dir(root)
         self.db_path = self.folder / DB_NAME
         self.show_progress = show_progress
+        # Rows hold what parse_doc made of each file under this limit; another limit
+        # means another index (see _open).
+        self.max_bytes = case_file_bytes(root)
         self._conn: sqlite3.Connection | None = None
 
     # connection -----------------------------------------------------------------------
@@ -289,8 +305,12 @@ class CaseIndex:
                     if not {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
                         _statements(conn, _SCHEMA)
                         conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+                        limit = str(self.max_bytes)
+                        conn.execute("INSERT OR REPLACE INTO meta VALUES ('case_file_bytes', ?)", (limit,))
             elif self._meta(conn, "format") != FORMAT:
                 raise Corrupt("written by another version")
+            elif self._meta(conn, "case_file_bytes") != str(self.max_bytes):
+                raise Corrupt("written under another limits.case_file_bytes")
         except BaseException:
             conn.close()
             raise
@@ -537,7 +557,10 @@ class CaseIndex:
 
         progress = Progress(label, len(paths)) if self.show_progress else None
         root = str(self.root)
-        chunks = [(root, paths[i : i + CHUNK], racy_before, outline) for i in range(0, len(paths), CHUNK)]
+        chunks = [
+            (root, paths[i : i + CHUNK], racy_before, outline, self.max_bytes)
+            for i in range(0, len(paths), CHUNK)
+        ]
         results: list[tuple[Any, ...]] = []
         workers = min(os.cpu_count() or 1, 4)
         with no_gc():
@@ -628,6 +651,14 @@ class CaseIndex:
             found = {r[0]: r[1:] for r in conn.execute(fetch, part)}
             rows += [found[rowid] for rowid in part]
         return rows
+
+    def unreadable(self) -> list[Problem]:
+        """Problems of the files known to be unreadable, in walk order, without reading
+        the outlined ones whole (as `problems` does)."""
+        rows = self.connection().execute(
+            "SELECT problems FROM files WHERE problems IS NOT NULL ORDER BY sortkey"
+        )
+        return [p for (blob,) in rows for p in _loads(blob)]
 
     def problems(self) -> list[Problem]:
         """Problems met reading any file, in walk order."""

@@ -8,10 +8,16 @@ tree: only files whose content changed since the last read are parsed again, and
 filters below are answered from indexed columns, so asking for the open cases of one
 agent among 100,000 reads only those. `CASEKIT_INDEX=off` reads the files directly; the
 results are the same.
+
+A case file that cannot be read (not YAML, YAML casekit refuses, too large: see
+`casekit.core.validation.parse_doc`) is never silently left out: a reader that does not
+hand the problems back (`with_problems=False`, `answer_from_listings`) says so on stderr,
+one line per file (`warn_skipped`), and goes on with the other cases.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +61,7 @@ def read_cases(
     where: CaseFilter | None = None,
     with_problems: bool = True,
     show_progress: bool = True,
+    warn: bool = True,
 ) -> tuple[list[CaseDoc], list[Problem]]:
     """Parse case files (all of cases/, or the given files and folders), in path order.
 
@@ -62,6 +69,9 @@ def read_cases(
     problems returned are those of every file read, matching or not. A caller that does
     not use them passes `with_problems=False` (an empty list comes back): with filters,
     finding every file's problems would mean reading every file whole.
+
+    Each file left out because it cannot be read is named on stderr (`warn_skipped`),
+    unless `warn` is off: for a caller that reports the problems itself (`validate`).
     """
     where = where or CaseFilter.of()
     targets = None if paths is None else list(_expand(root, paths))
@@ -71,7 +81,22 @@ def read_cases(
         docs, problems = _read_files(root, targets)
     if not where.is_everything:
         docs = [doc for doc in docs if where.matches(doc.data)]
+    if warn:
+        warn_skipped(problems)
     return docs, problems if with_problems else []
+
+
+def warn_skipped(problems: Iterable[Problem]) -> None:
+    """One line on stderr for each case file left out because it cannot be read (once per
+    file in a process, however many times a command reads the cases)."""
+    for problem in problems:
+        if problem.path in _WARNED:
+            continue
+        _WARNED.add(problem.path)
+        sys.stderr.write(f"casekit: warning: {problem.format()}; skipped (run `casekit validate`)\n")
+
+
+_WARNED: set[str] = set()
 
 
 def answer_from_listings(
@@ -103,11 +128,17 @@ def answer_from_listings(
         return [view for view in views if where.matches(view)] if checked else views
 
     if _use_index(root, None):
-        from casekit.index.cache import with_index
+        from casekit.index.cache import CaseIndex, with_index
 
-        result: T = with_index(root, lambda index: answer(chosen(index.listings(where))), early=True)
-        return result
-    docs, _ = _read_files(root, None)
+        def use(index: CaseIndex) -> tuple[T, list[Problem]]:
+            views = index.listings(where)  # first: it reads outlined rows whole
+            return answer(chosen(views)), index.unreadable()
+
+        result: tuple[T, list[Problem]] = with_index(root, use, early=True)
+        warn_skipped(result[1])
+        return result[0]
+    docs, problems = _read_files(root, None)
+    warn_skipped(problems)
     return answer(chosen([list_view(doc.data) for doc in docs]))
 
 
@@ -120,6 +151,9 @@ def _use_index(root: Path, targets: list[Path] | None) -> bool:
 
 
 def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], list[Problem]]:
+    from casekit.index.cache import case_file_bytes
+
+    max_bytes = case_file_bytes(root)
     docs: list[CaseDoc] = []
     problems: list[Problem] = []
     for path in iter_case_files(root) if targets is None else targets:
@@ -129,7 +163,7 @@ def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], 
         except OSError as exc:
             problems.append(Problem(rel, None, f"cannot read the file: {exc.strerror}"))
             continue
-        doc, found = parse_doc(rel, raw)
+        doc, found = parse_doc(rel, raw, max_bytes)
         problems += found
         if doc is not None:
             docs.append(doc)
@@ -147,7 +181,7 @@ def _read_indexed(
             with no_gc():
                 entries = index.entries(where)
                 docs = [_doc(root, e.path, e.data) for e in entries if e.data is not None]
-            return docs, index.problems() if with_problems else []
+            return docs, index.problems() if with_problems else index.unreadable()
         rels = [relpath(root, path) for path in targets]
         indexed = {e.path: e for e in index.entries(paths=rels)}
         problems: list[Problem] = []
@@ -187,7 +221,7 @@ def load_repository(root: Path, paths: Iterable[Path] | None = None, **filters: 
     """The config and the cases (keyword filters as `CaseFilter.of` takes them), with every
     problem."""
     config, problems = read_config(root)
-    docs, case_problems = read_cases(root, paths, where=CaseFilter.of(**filters))
+    docs, case_problems = read_cases(root, paths, where=CaseFilter.of(**filters), warn=False)
     return Loaded(config, docs, problems + case_problems)
 
 

@@ -324,7 +324,7 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
     original = path.read_bytes()
     state = vcs.ask_file_state(env.root, rel)  # git looks while the file is parsed
     try:
-        case = parse_case(env.root, path, original, for_rewrite=True)
+        case = parse_case(env.root, path, original, for_rewrite=True, max_bytes=env.config.case_file_bytes)
     except Refused:
         _refuse_uncommitted(path, rel, original, state())  # the first thing to fix
         raise

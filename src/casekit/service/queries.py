@@ -23,7 +23,7 @@ def show_case(env: Env, reference: str, output: str) -> str:
     if output == "json":
         from casekit.render.due import deadline_status
 
-        case = parse_case(env.root, path, raw)
+        case = parse_case(env.root, path, raw, max_bytes=env.config.case_file_bytes)
         status = deadline_status(case, env.config, env.now(env.config.tz))
         return to_json({**case, "deadline_status": status} if status else case)
     return raw.decode("utf-8").rstrip("\n")
@@ -34,7 +34,7 @@ def show_deadlines(env: Env, reference: str) -> list[str]:
     from casekit.render.due import status_lines
 
     path = find_case(env.root, env.config, reference)
-    case = parse_case(env.root, path, path.read_bytes())
+    case = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
     return status_lines(case, env.config, env.now(env.config.tz))
 
 
@@ -160,7 +160,7 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
     templates = root.resolve() / "templates"
     in_templates = [t for t in targets or [] if t == templates or templates in t.parents]
     case_targets = None if targets is None else [t for t in targets if t not in in_templates]
-    docs, parse_problems = read_cases(root, case_targets)
+    docs, parse_problems = read_cases(root, case_targets, warn=False)
     problems += parse_problems
     if targets is None:
         from casekit.progress import Progress

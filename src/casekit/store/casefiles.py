@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from casekit.core.config import CASE_FILE_BYTES
 from casekit.core.ids import CASES_DIR
-from casekit.errors import Refused
+from casekit.errors import Problem, Refused
 
 
 def iter_case_files(root: Path) -> Iterator[Path]:
@@ -48,19 +49,28 @@ def write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def parse_case(root: Path, path: Path, raw: bytes, *, for_rewrite: bool = False) -> Any:
-    """Parse a case file's bytes; a broken file is one error naming the file and line."""
-    from casekit.codec.quickload import load
+def parse_case(
+    root: Path, path: Path, raw: bytes, *, for_rewrite: bool = False, max_bytes: int = CASE_FILE_BYTES
+) -> Any:
+    """Parse a case file's bytes; a broken file is one error naming the file and line.
+
+    The rules are `casekit.core.validation.parse_doc`'s; `for_rewrite` reads the file with
+    the round-trip reader, keeping comments and layout for the rewrite."""
     from casekit.codec.yamlio import YamlSyntaxError, load_round_trip
+    from casekit.core.validation import parse_doc
 
     rel = relpath(root, path)
-    try:
-        data = load_round_trip(raw.decode("utf-8")) if for_rewrite else load(raw)
-    except UnicodeDecodeError:
-        raise Refused(f"{rel} is not UTF-8 text; save it as UTF-8") from None
-    except YamlSyntaxError as exc:
-        where = f"{rel}:{exc.line}" if exc.line else rel
-        raise Refused(f"{where}: {exc}; fix the file, then run `casekit validate`") from None
+    doc, problems = parse_doc(rel, raw, max_bytes)  # first: what the round trip must not see
+    data = None if doc is None else doc.data
+    if for_rewrite and not problems:
+        try:
+            data = load_round_trip(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise Refused(f"{rel} is not UTF-8 text; save it as UTF-8") from None
+        except YamlSyntaxError as exc:  # pragma: no cover - parse_doc read the same YAML
+            problems = [Problem(rel, exc.line, exc.sentence())]
+    if problems:
+        raise Refused(problems[0].format())
     if not isinstance(data, dict) or not isinstance(data.get("history"), list):
         raise Refused(f"{rel} is not a case file (no history list); run `casekit validate`")
     return data

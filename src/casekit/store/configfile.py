@@ -36,7 +36,8 @@ def _folder(root: Path) -> Path | None:
 
 def _key(root: Path, check_modules: Sequence[str]) -> str | None:
     """The cache key: casekit.yaml's bytes, casekit's version, the feature modules, and the
-    files of the code that reads the config: `casekit.core.config`, `casekit.core.registry`,
+    files of the code that reads the config: `casekit.codec.yamlio`, `casekit.core.config`,
+    `casekit.core.registry`,
     this module, each feature module (they register the sections and their checks) and
     each module whose section check ran (`check_modules`)."""
     from casekit.core.config import CONFIG_FILE
@@ -49,6 +50,7 @@ def _key(root: Path, check_modules: Sequence[str]) -> str | None:
         return None
     digest = hashlib.sha1(content, usedforsecurity=False)
     modules = {
+        "casekit.codec.yamlio",  # what YAML it refuses
         "casekit.core.config",
         "casekit.core.registry",
         "casekit.store.configfile",
