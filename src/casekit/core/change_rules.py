@@ -223,7 +223,7 @@ def check_case_change(
                 )
             )
         return report
-    doc = _parse_new(path, after, report)
+    doc = _parse_new(path, after, report, config)
     if doc is None:
         return report
     case = doc.data
@@ -522,7 +522,7 @@ def check_merged_case(
                 ChangeFinding("delete", "the merge deletes the case file; cases are never deleted")
             )
         return report
-    doc = _parse_new(path, after, report)
+    doc = _parse_new(path, after, report, config)
     if doc is None:
         return report
     report.case_id = str(doc.data.get("id") or stem)
@@ -644,9 +644,10 @@ def signature_findings(
     ]
 
 
-def _parse_new(path: str, after: bytes, report: CaseReport) -> CaseDoc | None:
-    """The new content parsed, or None with its syntax problems added to the report."""
-    doc, syntax = parse_doc(path, after)
+def _parse_new(path: str, after: bytes, report: CaseReport, config: Config) -> CaseDoc | None:
+    """The new content parsed (within the config's size limit), or None with its syntax
+    problems added to the report."""
+    doc, syntax = parse_doc(path, after, max_bytes=config.case_file_bytes)
     if doc is None:
         report.findings += [ChangeFinding("schema", p.message, p.line) for p in syntax]
     return doc

@@ -344,9 +344,12 @@ def resolve_conflict(env: Env, reference: str, keep: str) -> tuple[str, str, lis
 
 
 def _kind_of(content: bytes) -> str:
-    from casekit.codec.yamlio import load_fast
+    from casekit.codec.yamlio import YamlSyntaxError, load_fast
 
-    data = load_fast(content)
+    try:
+        data = load_fast(content)
+    except YamlSyntaxError:
+        return ""  # the resolution itself was checked; the kind only labels the commit
     return str(data.get("kind")) if isinstance(data, dict) else ""
 
 

@@ -105,7 +105,7 @@ def _has_open_callback(env: Env, source: Mapping[str, Any], callback_type: str) 
             path = find_case(env.root, env.config, str(linked))
         except Exception:
             continue
-        other = parse_case(env.root, path, path.read_bytes())
+        other = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
         if (
             other.get("kind") == settings.kind
             and fields_of(other).get("callback_type") == callback_type

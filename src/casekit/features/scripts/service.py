@@ -43,7 +43,7 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
     """The script for one case: the named template, or the one that fits its kind and state."""
     config = env.config
     path = find_case(env.root, config, reference)
-    case = parse_case(env.root, path, path.read_bytes())
+    case = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
     case_id = str(case.get("id", path.stem))
     lang = lang or str(scripts_settings(config)["lang"])
     if lang not in LANGS:
@@ -114,7 +114,7 @@ def list_scripts(
         lang = lang or str(scripts_settings(config)["lang"])
         if reference:
             path = find_case(root, config, reference)
-            case = parse_case(root, path, path.read_bytes())
+            case = parse_case(root, path, path.read_bytes(), max_bytes=config.case_file_bytes)
             kind, state = str(case.get("kind")), str(case.get("status"))
             best = choose([s for s in scripts if s.lang == lang], case, config)
             chosen = best.name if best else None
