@@ -265,7 +265,9 @@ def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
                 continue
             if event.anchor is not None:
                 raise YamlSyntaxError(
-                    f"a YAML anchor (&{event.anchor}) is not allowed in casekit files", line, "remove it"
+                    f"a YAML anchor (&{event.anchor}) is not allowed in casekit files",
+                    line,
+                    f"remove it, and write its value out in full wherever *{event.anchor} repeats it",
                 )
             tag = getattr(event, "tag", None)
             if tag is not None:
