@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, RepoOption, TableFormat, echo, make_env, warn
+from casekit.cli.common import ActorOption, RepoOption, TableFormat, echo, make_env, plain_text, warn
 
 callbacks_app = typer.Typer(
     help=(
@@ -120,7 +120,9 @@ def attempt(
     outcome: Annotated[
         str, typer.Option("--outcome", help="answered, no-answer, busy, wrong-number or refused.")
     ],
-    note: Annotated[str | None, typer.Option("--note", help="What was said, for the history.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="What was said, for the history.", callback=plain_text)
+    ] = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:

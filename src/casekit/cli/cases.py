@@ -16,6 +16,7 @@ from casekit.cli.common import (
     TextFormat,
     echo,
     make_env,
+    plain_text,
     warn,
 )
 
@@ -112,7 +113,9 @@ def assign(
 
 def note(
     case_id: IdArgument,
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="What happened, in a sentence.")],
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="What happened, in a sentence.", callback=plain_text)
+    ],
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:

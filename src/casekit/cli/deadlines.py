@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, NoteOption, RepoOption, TableFormat, echo, make_env, warn
+from casekit.cli.common import (
+    ActorOption,
+    NoteOption,
+    RepoOption,
+    TableFormat,
+    echo,
+    make_env,
+    plain_text,
+    warn,
+)
 
 IdArgument = Annotated[
     str, typer.Argument(help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
@@ -68,7 +77,11 @@ def escalate(
     to: Annotated[str, typer.Option("--to", help="The supervisor who takes the case (a login).")],
     note: Annotated[
         str,
-        typer.Option("--note", help="What has been done so far, handed over with the case (required)."),
+        typer.Option(
+            "--note",
+            help="What has been done so far, handed over with the case (required).",
+            callback=plain_text,
+        ),
     ],
     major: Annotated[
         bool,

@@ -1,8 +1,9 @@
 """A commit as casekit reads it: author, subject, the agent's note and the `Case-*` trailers.
 
 `split_message` parses a message into subject, note and trailers; `CommitRecord` is one
-commit as `casekit.vcs.history` reads it from `git log` (fields separated by the control
-characters below, which git's format placeholders never print themselves).
+commit as `casekit.vcs.history` reads it from `git log`. Lines end at '\n' only (git's
+own rule): U+0085, U+2028 and the other characters `str.splitlines` also breaks at are
+text inside a line.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import datetime
 from casekit.core.timeutil import stored_instant
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$")
-RECORD_SEPARATOR = "\x1e"
-UNIT_SEPARATOR = "\x1f"
+# A blank line as git sees one: nothing but ASCII white space between two newlines.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+_BLANK = " \t\n\r\f\v"
 
 
 @dataclass(frozen=True)
@@ -57,17 +59,17 @@ class CommitRecord:
 
 def split_message(message: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """(subject, note, trailers) of a commit message; trailers are its last paragraph."""
-    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    paragraphs = [p.strip("\n") for p in _PARAGRAPH_BREAK.split(message.strip(_BLANK)) if p.strip(_BLANK)]
     if not paragraphs:
         return "", "", ()
-    subject = paragraphs[0].splitlines()[0]
+    subject = paragraphs[0].split("\n")[0]
     rest = paragraphs[1:]
-    first_tail = "\n".join(paragraphs[0].splitlines()[1:])
+    first_tail = "\n".join(paragraphs[0].split("\n")[1:])
     if first_tail:
         rest.insert(0, first_tail)
     trailers: tuple[tuple[str, str], ...] = ()
     if rest:
-        lines = rest[-1].splitlines()
+        lines = rest[-1].split("\n")
         matches = [_TRAILER.match(line) for line in lines]
         if lines and all(matches):
             trailers = tuple((m.group(1), m.group(2).strip()) for m in matches if m)
