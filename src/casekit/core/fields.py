@@ -214,17 +214,19 @@ def check_timestamp(value: Any) -> str | None:
 
 
 def money(value: Any) -> Decimal | None:
-    """A money value as Decimal (stored Decimal, int or numeric text), else None."""
+    """A money value as Decimal (stored Decimal, int or numeric text), else None; None too
+    for an amount of MONEY_LIMIT or more, which `check_value` reports."""
     if isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, int):
+        parsed = Decimal(value)
+    elif isinstance(value, str):
         try:
             parsed = Decimal(value.strip().lstrip("¥￥"))
         except InvalidOperation:
             return None
-        return parsed if parsed.is_finite() else None
-    return None
+    else:
+        return None
+    return parsed if parsed.is_finite() and abs(parsed) < MONEY_LIMIT else None
