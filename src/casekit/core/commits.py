@@ -58,20 +58,20 @@ class CommitRecord:
 
 
 def split_message(message: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """(subject, note, trailers) of a commit message; trailers are its last paragraph."""
-    paragraphs = [p.strip("\n") for p in _PARAGRAPH_BREAK.split(message.strip(_BLANK)) if p.strip(_BLANK)]
-    if not paragraphs:
+    """(subject, note, trailers) of a commit message: the first line, the text after it as
+    written (blank lines at its ends dropped), and the last paragraph when every line of it
+    is a `Key: value` trailer."""
+    body = message.strip(_BLANK)
+    if not body:
         return "", "", ()
-    subject = paragraphs[0].split("\n")[0]
-    rest = paragraphs[1:]
-    first_tail = "\n".join(paragraphs[0].split("\n")[1:])
-    if first_tail:
-        rest.insert(0, first_tail)
+    subject, _, rest = body.partition("\n")
+    breaks = list(_PARAGRAPH_BREAK.finditer(rest))
+    last = rest[breaks[-1].end() :] if breaks else rest
+    lines = last.strip("\n").split("\n")
+    matches = [_TRAILER.match(line) for line in lines]
     trailers: tuple[tuple[str, str], ...] = ()
-    if rest:
-        lines = rest[-1].split("\n")
-        matches = [_TRAILER.match(line) for line in lines]
-        if lines and all(matches):
-            trailers = tuple((m.group(1), m.group(2).strip()) for m in matches if m)
-            rest = rest[:-1]
-    return subject, "\n\n".join(rest), trailers
+    if last.strip(_BLANK) and all(matches):
+        trailers = tuple((m.group(1), m.group(2).strip()) for m in matches if m)
+        rest = rest[: breaks[-1].start()] if breaks else ""
+    note = rest.strip("\n")
+    return subject, note if note.strip(_BLANK) else "", trailers

@@ -35,6 +35,10 @@ def parse_datetime(text: str, tz: tzinfo) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     _refuse_far_year(text, value)
+    try:  # also in the repository's time zone, where it is stored
+        _refuse_far_year(text, value.astimezone(tz))
+    except OverflowError:
+        _refuse_far_year(text, date.max)
     return value
 
 

@@ -120,11 +120,13 @@ def _read_source(given: Path, path: Path, limit: int) -> Source:
 
 
 def _refuse_size(given: Path, size: int, limit: int, *, more: bool = False) -> None:
+    """Refuse a file over the limit: `size` is its size, or with `more` what was read of it."""
     this, most = human_size(size), human_size(limit)
-    if this == most:
+    if this == most and not more:
         this, most = f"{size:,} bytes", f"{limit:,}-byte"
+    what = "over" if more else f"{this}, over"
     raise Refused(
-        f"{given} is {'more than ' if more else ''}{this}, over the {most} limit for one attachment "
+        f"{given} is {what} the {most} limit for one attachment "
         "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large "
         "media with Git LFS and raise the limit (docs/returns.md)"
     )
