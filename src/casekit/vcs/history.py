@@ -94,3 +94,11 @@ def read_range(root: Path, revisions: Sequence[str], *, with_signatures: bool = 
             )
         )
     return records
+
+
+def read_signatures(root: Path, shas: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """git's signature check (%G?) and signer (%GS) of each commit named, by commit ID."""
+    if not shas:
+        return {}
+    out = run_git(root, "log", "--no-walk=unsorted", _format(["%H", "%G?", "%GS"]), *shas, "--")
+    return {sha: (status, signer) for sha, status, signer, _ in _records(out, 3)}
