@@ -149,6 +149,10 @@ def test_control_characters_are_refused_in_every_text_option(hostile: Repo) -> N
         for char in (SAMPLE[n % len(SAMPLE)], SAMPLE[(n + 5) % len(SAMPLE)]):
             err = refused(hostile, *build(ids, f"a{char}b"))
             assert err == f"casekit: {start.format(**ids)}{control_message(char)}", err
+    err = refused(hostile, "note", ids["C"], "hi", "--actor", "Evil\x1e <e@example.com>")
+    assert err == f"casekit: --actor 'Evil\\x1e <e@example.com>' {control_message(chr(0x1E))}"
+    err = refused(hostile, "update", ids["C"], "--set", "ti\x1ftle=x")
+    assert err == f"casekit: {ids['C']}: --set 'ti\\x1ftle': {control_message(chr(0x1F))}"
 
 
 def test_bytes_that_are_not_utf8_are_refused_naming_the_byte(hostile: Repo) -> None:

@@ -74,6 +74,7 @@ def parse_assignments(pairs: list[str]) -> list[tuple[str, str]]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"--set {pair!r} must look like key=value")
+        refuse_control_characters(f"--set {key!r}:", key)
         result.append((key.strip(), value))
     return result
 
