@@ -126,6 +126,39 @@ class Budget:
                 signal.signal(signal.SIGALRM, previous)
 
 
+class BudgetedRange:
+    """The sandbox's `range`: a range (length, indexing, `in` as usual) whose iteration
+    checks the time every 1,000 steps, so nested loops stop within the budget."""
+
+    def __init__(self, numbers: range, budget: Budget) -> None:
+        self._numbers = numbers
+        self._budget = budget
+
+    def __iter__(self) -> Iterator[int]:
+        return self._checked(iter(self._numbers))
+
+    def __reversed__(self) -> Iterator[int]:
+        return self._checked(reversed(self._numbers))
+
+    def _checked(self, numbers: Iterator[int]) -> Iterator[int]:
+        for n, value in enumerate(numbers):
+            if n % 1000 == 999:
+                self._budget.check()
+            yield value
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __getitem__(self, index: int) -> int:
+        return self._numbers[index]
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._numbers
+
+    def __repr__(self) -> str:
+        return repr(self._numbers)
+
+
 class DataSandbox(ImmutableSandboxedEnvironment):
     """The sandbox, finding `row.id` in a Data mapping without first failing to find an
     attribute `id` (what Jinja tries first): a report looks up some 40,000 such keys.
@@ -141,12 +174,8 @@ class DataSandbox(ImmutableSandboxedEnvironment):
         self.budget = Budget()
         self.globals["range"] = self._range
 
-    def _range(self, *args: int) -> Iterator[int]:
-        budget = self.budget
-        for n, value in enumerate(safe_range(*args)):
-            if n % 1000 == 999:
-                budget.check()
-            yield value
+    def _range(self, *args: int) -> BudgetedRange:
+        return BudgetedRange(safe_range(*args), self.budget)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is Data and attribute not in _DATA_ATTRIBUTES and attribute in obj:
