@@ -434,6 +434,8 @@ TEMPLATES = [
     ),
     ("{{ ('x' * 1000000)|replace('x', 'yy') }}", "made a value longer than 1,000,000 characters"),
     ("{{ 2 ** 100000000 }}", "raised a number to the power 100000000"),
+    ("{{ range(100000)|join('x' * 100000) }}", "made a value longer than 1,000,000 characters"),
+    ("{{ ('y' * 100000).join(range(100000)|map('string')) }}", "made a value longer"),
 ]
 
 

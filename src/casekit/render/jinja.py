@@ -199,6 +199,9 @@ class DataSandbox(ImmutableSandboxedEnvironment):
             _refuse_wide(budget, owner if method in ("format", "format_map") else "", args, kwargs)
             if method == "replace" and len(args) >= 2:
                 _refuse_replace(budget, owner, args[0], args[1])
+            if method == "join" and args:
+                args = (list(args[0]), *args[1:])
+                _refuse_join(budget, args[0], owner)
         return budget.check_size(super().call(__context, __obj, *args, **kwargs))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -246,8 +249,14 @@ def _refuse_replace(budget: Budget, text: Any, old: Any, new: Any) -> None:
             raise _too_long(budget)
 
 
+def _refuse_join(budget: Budget, items: Any, separator: Any) -> None:
+    sized = isinstance(separator, str) and hasattr(items, "__len__")
+    if sized and len(items) * len(separator) > budget.max_chars:
+        raise _too_long(budget)
+
+
 def _bounded_filter(name: str, base: Callable[..., Any]) -> Callable[..., Any]:
-    """A Jinja text filter (center, format, indent, replace) that refuses, before it runs,
+    """A Jinja text filter (center, format, indent, join, replace) that refuses, before it runs,
     to write past the budget."""
 
     @jinja2.pass_eval_context
@@ -258,11 +267,15 @@ def _bounded_filter(name: str, base: Callable[..., Any]) -> Callable[..., Any]:
         _refuse_wide(budget, text if name == "format" else "", args, kwargs)
         if name == "replace" and len(args) >= 2:
             _refuse_replace(budget, text, args[0], args[1])
+        if name == "join":
+            value = list(value) if not hasattr(value, "__len__") else value
+            _refuse_join(budget, value, args[0] if args else kwargs.get("d", ""))
         if name == "indent":
             width = args[0] if args else kwargs.get("width", 4)
             if isinstance(width, str) and len(text) + (text.count("\n") + 1) * len(width) > budget.max_chars:
                 raise _too_long(budget)
-        result = base(eval_ctx, value, *args, **kwargs) if name == "replace" else base(value, *args, **kwargs)
+        with_context = name in ("replace", "join")
+        result = base(eval_ctx, value, *args, **kwargs) if with_context else base(value, *args, **kwargs)
         return budget.check_size(result)
 
     checked.__name__ = name
@@ -476,7 +489,7 @@ def make_environment(root: Path | None) -> SandboxedEnvironment:
         bytecode_cache=_code_cache(root),
     )
     env.filters.update(FILTERS)
-    for name in ("center", "format", "indent", "replace"):
+    for name in ("center", "format", "indent", "join", "replace"):
         env.filters[name] = _bounded_filter(name, env.filters[name])
     env.filters["when"] = _when_filter
     env.filters["weekday"] = _weekday_filter
