@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, BomOption, RepoOption, TableFormat, echo, make_env, warn, with_bom
+from casekit.cli.common import (
+    ActorOption,
+    BomOption,
+    RepoOption,
+    TableFormat,
+    echo,
+    make_env,
+    plain_text,
+    warn,
+    with_bom,
+)
 
 callbacks_app = typer.Typer(
     help=(
@@ -125,7 +135,9 @@ def attempt(
     outcome: Annotated[
         str, typer.Option("--outcome", help="answered, no-answer, busy, wrong-number or refused.")
     ],
-    note: Annotated[str | None, typer.Option("--note", help="What was said, for the history.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="What was said, for the history.", callback=plain_text)
+    ] = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:

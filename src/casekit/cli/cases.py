@@ -17,6 +17,7 @@ from casekit.cli.common import (
     TextFormat,
     echo,
     make_env,
+    plain_text,
     warn,
     with_bom,
 )
@@ -114,7 +115,9 @@ def assign(
 
 def note(
     case_id: IdArgument,
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="What happened, in a sentence.")],
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="What happened, in a sentence.", callback=plain_text)
+    ],
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:

@@ -12,6 +12,20 @@ if TYPE_CHECKING:
     from casekit.service.env import Env
 
 
+def plain_text(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """A parameter callback for free text (notes): refuses what `refuse_control_characters`
+    refuses, naming the command and the option (`note: TEXT contains a control character
+    (U+001E); remove it`)."""
+    from casekit.core.fields import control_character
+    from casekit.errors import Refused
+
+    problem = control_character(value) if isinstance(value, str) else None
+    if problem:
+        flag = param.opts[0] if param.opts and param.opts[0].startswith("-") else (param.metavar or "TEXT")
+        raise Refused(f"{ctx.info_name}: {flag} {problem}")
+    return value
+
+
 class Globals:
     """Values of the options given before the command name (`casekit --repo X list`)."""
 
@@ -44,7 +58,8 @@ SetOption = Annotated[
     ),
 ]
 NoteOption = Annotated[
-    str | None, typer.Option("--note", help="A note for the history and the commit message.")
+    str | None,
+    typer.Option("--note", help="A note for the history and the commit message.", callback=plain_text),
 ]
 
 

@@ -14,6 +14,7 @@ from casekit.cli.common import (
     TableFormat,
     echo,
     make_env,
+    plain_text,
     warn,
     with_bom,
 )
@@ -81,7 +82,11 @@ def escalate(
     to: Annotated[str, typer.Option("--to", help="The supervisor who takes the case (a login).")],
     note: Annotated[
         str,
-        typer.Option("--note", help="What has been done so far, handed over with the case (required)."),
+        typer.Option(
+            "--note",
+            help="What has been done so far, handed over with the case (required).",
+            callback=plain_text,
+        ),
     ],
     major: Annotated[
         bool,

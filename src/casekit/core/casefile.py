@@ -12,7 +12,7 @@ from datetime import tzinfo
 from typing import Any
 
 from casekit.core.config import Config, FieldSpec, KindSpec
-from casekit.core.fields import normalise_phone, parse_value
+from casekit.core.fields import normalise_phone, parse_value, refuse_control_characters
 from casekit.core.registry import Registry
 
 # Top-level keys in the order they are written. Features that store more on a case add
@@ -74,6 +74,7 @@ def parse_assignments(pairs: list[str]) -> list[tuple[str, str]]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"--set {pair!r} must look like key=value")
+        refuse_control_characters(f"--set {key!r}:", key)
         result.append((key.strip(), value))
     return result
 
@@ -95,6 +96,7 @@ def parse_changes(kind: KindSpec, config: Config, pairs: list[tuple[str, str]], 
 
 def parse_change(kind: KindSpec, config: Config, key: str, text: str, tz: tzinfo) -> Any:
     """The stored value for one `key=text`; ValueError says what is wrong with it."""
+    refuse_control_characters("", text)
     if key in kind.fields:
         return None if text.strip() == "" else parse_value(kind.fields[key], text, tz)
     if key == "priority":

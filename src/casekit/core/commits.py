@@ -1,8 +1,9 @@
 """A commit as casekit reads it: author, subject, the agent's note and the `Case-*` trailers.
 
 `split_message` parses a message into subject, note and trailers; `CommitRecord` is one
-commit as `casekit.vcs.history` reads it from `git log` (fields separated by the control
-characters below, which git's format placeholders never print themselves).
+commit as `casekit.vcs.history` reads it from `git log`. Lines end at '\n' only (git's
+own rule): U+0085, U+2028 and the other characters `str.splitlines` also breaks at are
+text inside a line.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import datetime
 from casekit.core.timeutil import stored_instant
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$")
-RECORD_SEPARATOR = "\x1e"
-UNIT_SEPARATOR = "\x1f"
+# A blank line as git sees one: nothing but ASCII white space between two newlines.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+_BLANK = " \t\n\r\f\v"
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,20 @@ class CommitRecord:
 
 
 def split_message(message: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """(subject, note, trailers) of a commit message; trailers are its last paragraph."""
-    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
-    if not paragraphs:
+    """(subject, note, trailers) of a commit message: the first line, the text after it as
+    written (blank lines at its ends dropped), and the last paragraph when every line of it
+    is a `Key: value` trailer."""
+    body = message.strip(_BLANK)
+    if not body:
         return "", "", ()
-    subject = paragraphs[0].splitlines()[0]
-    rest = paragraphs[1:]
-    first_tail = "\n".join(paragraphs[0].splitlines()[1:])
-    if first_tail:
-        rest.insert(0, first_tail)
+    subject, _, rest = body.partition("\n")
+    breaks = list(_PARAGRAPH_BREAK.finditer(rest))
+    last = rest[breaks[-1].end() :] if breaks else rest
+    lines = last.strip("\n").split("\n")
+    matches = [_TRAILER.match(line) for line in lines]
     trailers: tuple[tuple[str, str], ...] = ()
-    if rest:
-        lines = rest[-1].splitlines()
-        matches = [_TRAILER.match(line) for line in lines]
-        if lines and all(matches):
-            trailers = tuple((m.group(1), m.group(2).strip()) for m in matches if m)
-            rest = rest[:-1]
-    return subject, "\n\n".join(rest), trailers
+    if last.strip(_BLANK) and all(matches):
+        trailers = tuple((m.group(1), m.group(2).strip()) for m in matches if m)
+        rest = rest[: breaks[-1].start()] if breaks else ""
+    note = rest.strip("\n")
+    return subject, note if note.strip(_BLANK) else "", trailers

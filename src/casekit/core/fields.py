@@ -8,18 +8,50 @@ money (two places, yuan); lists of those.
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from casekit.core.config import FieldSpec
-from casekit.core.timeutil import format_datetime, parse_date, parse_datetime
+from casekit.core.timeutil import format_datetime, out_of_range, parse_date, parse_datetime
 
 _PHONE = re.compile(r"^(?:\+?86-?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4})$")
 _LIST_SPLIT = re.compile(r"[,，、]")
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否"}
 CENT = Decimal("0.01")
+# The largest amounts and counts a field holds: a trillion yuan, a billion of anything.
+# Larger ones are typing mistakes, and past about 10**28 Decimal arithmetic fails outright.
+MONEY_LIMIT = Decimal(10) ** 12
+DECIMAL_LIMIT = Decimal(10) ** 12
+DECIMAL_PLACES = 6
+INTEGER_LIMIT = 10**9
+
+# Characters no text casekit keeps may hold: C0 controls but tab and newline, DEL, C1
+# controls (U+0085 among them), the Unicode line and paragraph separators (they break
+# lines where no one sees a line break), and the lone surrogates Python makes of bytes
+# that are not UTF-8. casekit's own record separators (U+001E, U+001F) are C0 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def control_character(text: str) -> str | None:
+    """What is wrong with `text` as casekit text ('contains a control character (U+001B);
+    remove it'), or None when it holds none of the characters above."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xDC80 <= code <= 0xDCFF:  # how Python spells a byte that is not UTF-8
+        return f"is not UTF-8 text (byte 0x{code - 0xDC00:02X}); write it in UTF-8"
+    return f"contains a control character (U+{code:04X}); remove it"
+
+
+def refuse_control_characters(label: str, text: str) -> None:
+    """The one rule for text typed into casekit: ValueError('LABEL contains a control
+    character (U+001B); remove it') when `text` holds one (see `control_character`)."""
+    problem = control_character(text)
+    if problem:
+        raise ValueError(f"{label} {problem}" if label else problem)
 
 
 def parse_money(text: str) -> Decimal:
@@ -31,6 +63,8 @@ def parse_money(text: str) -> Decimal:
         raise ValueError(f"{text!r} is not an amount of money; write it like 128.50") from None
     if not value.is_finite() or value < 0:
         raise ValueError(f"{text!r} is not an amount of money; write it like 128.50")
+    if value >= MONEY_LIMIT:
+        raise ValueError(f"{text!r} is too large; an amount of money is below {MONEY_LIMIT:,f} yuan")
     if value != value.quantize(CENT):
         raise ValueError(f"{text!r} has more than two decimal places; money is kept to the fen")
     return value.quantize(CENT)
@@ -48,6 +82,7 @@ def normalise_phone(text: str) -> str:
 
 def parse_value(spec: FieldSpec, text: str, tz: tzinfo) -> Any:
     """The stored value for `text` typed on the command line; ValueError says what is wrong."""
+    refuse_control_characters("", text)
     return _parse_typed(spec.type, spec, text, tz)
 
 
@@ -56,17 +91,11 @@ def _parse_typed(field_type: str, spec: FieldSpec, text: str, tz: tzinfo) -> Any
     if field_type in ("string", "text"):
         return text
     if field_type == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
+        return _parse_integer(text)
     if field_type == "money":
         return parse_money(text)
     if field_type == "decimal":
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"{text!r} is not a number") from None
+        return _parse_decimal(text)
     if field_type == "boolean":
         lowered = text.lower()
         if lowered in _TRUE:
@@ -93,6 +122,30 @@ def _parse_typed(field_type: str, spec: FieldSpec, text: str, tz: tzinfo) -> Any
     raise ValueError(f"unknown field type {field_type!r}")
 
 
+def _parse_integer(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:  # also for more digits than Python reads from text
+        raise ValueError(f"{text!r} is not a whole number") from None
+    if abs(value) > INTEGER_LIMIT:
+        raise ValueError(f"{text!r} is out of range; a whole number here is at most {INTEGER_LIMIT:,}")
+    return value
+
+
+def _parse_decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a number")
+    if abs(value) >= DECIMAL_LIMIT:
+        raise ValueError(f"{text!r} is out of range; a number here is below {DECIMAL_LIMIT:,f}")
+    if value != value.quantize(Decimal(10) ** -DECIMAL_PLACES):
+        raise ValueError(f"{text!r} has more than {DECIMAL_PLACES} decimal places")
+    return value
+
+
 def check_value(spec: FieldSpec, value: Any) -> str | None:
     """Why a stored value does not fit its field, or None when it does."""
     return _check_typed(spec.type, spec, value)
@@ -102,17 +155,21 @@ def _check_typed(field_type: str, spec: FieldSpec, value: Any) -> str | None:
     if field_type in ("string", "text"):
         return None if isinstance(value, str) else "must be text"
     if field_type == "integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "must be a whole number"
+        if not isinstance(value, int) or isinstance(value, bool):
+            return "must be a whole number"
+        return None if abs(value) <= INTEGER_LIMIT else f"must be at most {INTEGER_LIMIT:,}"
     if field_type == "money":
         if not isinstance(value, Decimal) or isinstance(value, bool):
             return "must be an amount such as 128.50 (written without quotes)"
-        if not value.is_finite() or value < 0 or value != value.quantize(CENT):
-            return "must be a non-negative amount with at most two decimal places"
+        if not value.is_finite() or value < 0 or value >= MONEY_LIMIT or value != value.quantize(CENT):
+            return f"must be a non-negative amount below {MONEY_LIMIT:,f} with at most two decimal places"
         return None
     if field_type == "decimal":
-        ok = isinstance(value, Decimal | int) and not isinstance(value, bool)
-        return None if ok else "must be a number"
+        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+            return "must be a number"
+        if isinstance(value, Decimal) and not value.is_finite():
+            return "must be a number"
+        return None if abs(Decimal(value)) < DECIMAL_LIMIT else f"must be below {DECIMAL_LIMIT:,f}"
     if field_type == "boolean":
         return None if isinstance(value, bool) else "must be true or false"
     if field_type == "enum":
@@ -122,8 +179,7 @@ def _check_typed(field_type: str, spec: FieldSpec, value: Any) -> str | None:
     if field_type == "date":
         if isinstance(value, str) and len(value) == 10:
             try:
-                parse_date(value)
-                return None
+                return out_of_range(value, date.fromisoformat(value))
             except ValueError:
                 pass
         return "must be a date such as 2026-11-23"
@@ -154,21 +210,23 @@ def check_timestamp(value: Any) -> str | None:
         return f"{value!r} is not a date-time such as 2026-11-23T10:05:00+08:00"
     if parsed.tzinfo is None:
         return f"{value!r} has no UTC offset; write it as 2026-11-23T10:05:00+08:00"
-    return None
+    return out_of_range(value, parsed)
 
 
 def money(value: Any) -> Decimal | None:
-    """A money value as Decimal (stored Decimal, int or numeric text), else None."""
+    """A money value as Decimal (stored Decimal, int or numeric text), else None; None too
+    for an amount of MONEY_LIMIT or more, which `check_value` reports."""
     if isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, int):
+        parsed = Decimal(value)
+    elif isinstance(value, str):
         try:
             parsed = Decimal(value.strip().lstrip("¥￥"))
         except InvalidOperation:
             return None
-        return parsed if parsed.is_finite() else None
-    return None
+    else:
+        return None
+    return parsed if parsed.is_finite() and abs(parsed) < MONEY_LIMIT else None

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
+import signal
+import threading
+import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,7 +34,7 @@ from typing import Any
 import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
 from markupsafe import Markup
 
 from casekit.core.casefile import mask_phone
@@ -70,14 +74,212 @@ def wrap(path: str, value: Any) -> Any:
     return value
 
 
+# What one rendering may take: a template running longer, or writing more, is stopped.
+TIME_LIMIT = 5.0  # seconds of wall-clock time
+OUTPUT_LIMIT = 1_000_000  # characters of output; also the most one value may grow to
+_SIZED = (str, bytes, list, tuple)
+# A width or precision of seven digits or more in a format (`'%9999999d'`, `'{:>9999999}'`).
+_WIDE_FORMAT = re.compile(r"(?:%[-+ #0]*|\{[^{}]*:[^{}]*?)\.?\d{7}")
+
+
+class OverBudget(Exception):
+    """A rendering went past its time or output budget (the message says which)."""
+
+
+class Budget:
+    """The time one rendering may run: checked at every call, attribute and item lookup and
+    every 1,000 steps of a `range` the template makes, and, in the main thread, by a
+    timer (SIGALRM) that also stops a loop making none of those."""
+
+    def __init__(self, seconds: float = TIME_LIMIT, max_chars: int = OUTPUT_LIMIT) -> None:
+        self.seconds = seconds
+        self.max_chars = max_chars
+        self.deadline = float("inf")
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise OverBudget(f"the template ran longer than {self.seconds:g} s")
+
+    def check_size(self, value: Any) -> Any:
+        if isinstance(value, _SIZED) and len(value) > self.max_chars:
+            raise OverBudget(f"the template made a value longer than {self.max_chars:,} characters")
+        return value
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        self.deadline = time.monotonic() + self.seconds
+        timer = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+        previous: Any = None
+        if timer:
+
+            def stop(signum: int, frame: Any) -> None:
+                raise OverBudget(f"the template ran longer than {self.seconds:g} s")
+
+            previous = signal.signal(signal.SIGALRM, stop)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            yield
+        finally:
+            self.deadline = float("inf")
+            if timer:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+
+
+class BudgetedRange:
+    """The sandbox's `range`: a range (length, indexing, `in` as usual) whose iteration
+    checks the time every 1,000 steps, so nested loops stop within the budget."""
+
+    def __init__(self, numbers: range, budget: Budget) -> None:
+        self._numbers = numbers
+        self._budget = budget
+
+    def __iter__(self) -> Iterator[int]:
+        return self._checked(iter(self._numbers))
+
+    def __reversed__(self) -> Iterator[int]:
+        return self._checked(reversed(self._numbers))
+
+    def _checked(self, numbers: Iterator[int]) -> Iterator[int]:
+        for n, value in enumerate(numbers):
+            if n % 1000 == 999:
+                self._budget.check()
+            yield value
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __getitem__(self, index: int) -> int:
+        return self._numbers[index]
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._numbers
+
+    def __repr__(self) -> str:
+        return repr(self._numbers)
+
+
 class DataSandbox(ImmutableSandboxedEnvironment):
     """The sandbox, finding `row.id` in a Data mapping without first failing to find an
-    attribute `id` (what Jinja tries first): a report looks up some 40,000 such keys."""
+    attribute `id` (what Jinja tries first): a report looks up some 40,000 such keys.
+
+    It also keeps a template within its `Budget`: operators that can make huge values (`*`,
+    `**`, `%`) and calls of text methods are checked before they run, and the time is
+    checked at every call and lookup."""
+
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.budget = Budget()
+        self.globals["range"] = self._range
+
+    def _range(self, *args: int) -> BudgetedRange:
+        return BudgetedRange(safe_range(*args), self.budget)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is Data and attribute not in _DATA_ATTRIBUTES and attribute in obj:
             return obj[attribute]
-        return super().getattr(obj, attribute)
+        self.budget.check()
+        return self.budget.check_size(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        self.budget.check()
+        return self.budget.check_size(super().getitem(obj, argument))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        budget = __self.budget
+        budget.check()
+        for value in (*args, *kwargs.values()):
+            budget.check_size(value)
+        bound = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        owner = getattr(bound, "__self__", None)
+        if isinstance(owner, str):
+            method = getattr(bound, "__name__", "")
+            _refuse_wide(budget, owner if method in ("format", "format_map") else "", args, kwargs)
+            if method == "replace" and len(args) >= 2:
+                _refuse_replace(budget, owner, args[0], args[1])
+            if method == "join" and args:
+                args = (list(args[0]), *args[1:])
+                _refuse_join(budget, args[0], owner)
+        return budget.check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        budget = self.budget
+        budget.check()
+        if operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sized, _SIZED)
+                    and isinstance(count, int)
+                    and len(sized) * count > budget.max_chars
+                ):
+                    raise _too_long(budget)
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 1000:
+                raise OverBudget(f"the template raised a number to the power {right}")
+        elif operator == "%" and isinstance(left, str):
+            _refuse_wide(budget, left, right if isinstance(right, tuple) else (right,), {})
+        elif operator == "+" and _total_length(left, right) > budget.max_chars:
+            raise _too_long(budget)
+        return budget.check_size(super().call_binop(context, operator, left, right))
+
+
+def _total_length(*values: Any) -> int:
+    return sum(len(v) for v in values if isinstance(v, _SIZED))
+
+
+def _too_long(budget: Budget) -> OverBudget:
+    return OverBudget(f"the template made a value longer than {budget.max_chars:,} characters")
+
+
+def _refuse_wide(budget: Budget, pattern: str, args: Any, kwargs: Mapping[str, Any]) -> None:
+    """Refuse a text operation that would write more than the budget before it runs: a
+    huge width as a number (`'x'.center(10**9)`, `'%*d' % (10**9, 1)`) or in the format
+    `pattern` (`'{:>9999999}'`, `'%9999999d'`)."""
+    numbers = [a for a in [*args, *kwargs.values()] if isinstance(a, int) and not isinstance(a, bool)]
+    if any(abs(n) > budget.max_chars for n in numbers) or _WIDE_FORMAT.search(pattern):
+        raise OverBudget(f"the template asked for a text wider than {budget.max_chars:,} characters")
+
+
+def _refuse_replace(budget: Budget, text: Any, old: Any, new: Any) -> None:
+    if isinstance(text, str) and isinstance(old, str) and isinstance(new, str):
+        count = text.count(old) if old else len(text) + 1
+        if len(text) + count * len(new) > budget.max_chars:
+            raise _too_long(budget)
+
+
+def _refuse_join(budget: Budget, items: Any, separator: Any) -> None:
+    sized = isinstance(separator, str) and hasattr(items, "__len__")
+    if sized and len(items) * len(separator) > budget.max_chars:
+        raise _too_long(budget)
+
+
+def _bounded_filter(name: str, base: Callable[..., Any]) -> Callable[..., Any]:
+    """A Jinja text filter (center, format, indent, join, replace) that refuses, before it runs,
+    to write past the budget."""
+
+    @jinja2.pass_eval_context
+    def checked(eval_ctx: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        env = eval_ctx.environment
+        budget = env.budget if isinstance(env, DataSandbox) else Budget()
+        text = str(value) if isinstance(value, str) else ""
+        _refuse_wide(budget, text if name == "format" else "", args, kwargs)
+        if name == "replace" and len(args) >= 2:
+            _refuse_replace(budget, text, args[0], args[1])
+        if name == "join":
+            value = list(value) if not hasattr(value, "__len__") else value
+            _refuse_join(budget, value, args[0] if args else kwargs.get("d", ""))
+        if name == "indent":
+            width = args[0] if args else kwargs.get("width", 4)
+            if isinstance(width, str) and len(text) + (text.count("\n") + 1) * len(width) > budget.max_chars:
+                raise _too_long(budget)
+        with_context = name in ("replace", "join")
+        result = base(eval_ctx, value, *args, **kwargs) if with_context else base(value, *args, **kwargs)
+        return budget.check_size(result)
+
+    checked.__name__ = name
+    return checked
 
 
 # The names that are attributes of a Data mapping: these win over its keys, as in Jinja.
@@ -287,6 +489,8 @@ def make_environment(root: Path | None) -> SandboxedEnvironment:
         bytecode_cache=_code_cache(root),
     )
     env.filters.update(FILTERS)
+    for name in ("center", "format", "indent", "join", "replace"):
+        env.filters[name] = _bounded_filter(name, env.filters[name])
     env.filters["when"] = _when_filter
     env.filters["weekday"] = _weekday_filter
     env.globals["tr"] = _tr
@@ -317,6 +521,16 @@ def find_templates(root: Path | None, folder: str) -> dict[str, Source]:
     return dict(sorted(found.items()))
 
 
+def read_source(source: Source) -> str:
+    """A template file's text; TemplateFailure naming the file when it is not UTF-8."""
+    data = source.path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = display_path(source)
+        raise TemplateFailure(f"{shown} {_not_utf8(exc)}", template=source.name, line=None) from None
+
+
 def _origin(root: Path | None, base: Path) -> str:
     return "repository" if root is not None and base == root / TEMPLATES_DIR else "bundled"
 
@@ -328,8 +542,20 @@ def display_path(source: Source) -> str:
     return f"(bundled) {TEMPLATES_DIR}/{source.name}"
 
 
-def render(env: SandboxedEnvironment, name: str, context: Mapping[str, Any], *, subject: str = "") -> str:
-    """Render one template; every failure becomes a TemplateFailure naming template and line."""
+def render(
+    env: SandboxedEnvironment,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    subject: str = "",
+    seconds: float = TIME_LIMIT,
+    max_chars: int = OUTPUT_LIMIT,
+) -> str:
+    """Render one template; every failure becomes a TemplateFailure naming template and line.
+
+    The rendering may take `seconds` and write `max_chars` characters (see `Budget`); past
+    either it is stopped with a TemplateFailure saying so.
+    """
     prefix = f"{subject}: " if subject else ""
     try:
         template = env.get_template(name)
@@ -338,9 +564,35 @@ def render(env: SandboxedEnvironment, name: str, context: Mapping[str, Any], *, 
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or name}:{exc.lineno}"
         raise TemplateFailure(f"{prefix}{where}: {exc.message}", template=name, line=exc.lineno) from None
+    except UnicodeDecodeError as exc:
+        raise TemplateFailure(
+            f"{prefix}{_shown_name(env, name)} {_not_utf8(exc)}", template=name, line=None
+        ) from None
+    budget = Budget(seconds, max_chars)
+    if isinstance(env, DataSandbox):
+        env.budget = budget
     data = {key: wrap(key, value) for key, value in context.items()}
     try:
-        return template.render(data)
+        with budget.running():
+            return _generate(template, data, budget)
+    except OverBudget as exc:
+        line, shown = _template_line(exc, env, name)
+        at = f"{shown}:{line}" if line else _shown_name(env, name)
+        raise TemplateFailure(f"{prefix}{at}: {exc}; simplify it", template=name, line=line) from None
+    except RecursionError as exc:
+        line, shown = _template_line(exc, env, name)
+        at = f"{shown}:{line}" if line else _shown_name(env, name)
+        raise TemplateFailure(
+            f"{prefix}{at}: the template includes or calls itself without end; remove the loop",
+            template=name,
+            line=line,
+        ) from None
+    except MemoryError:
+        raise TemplateFailure(
+            f"{prefix}{_shown_name(env, name)}: the template needed more memory than there is; simplify it",
+            template=name,
+            line=None,
+        ) from None
     except UndefinedError as exc:
         line, shown = _template_line(exc, env, name)
         message = str(exc.message or "")
@@ -364,6 +616,12 @@ def render(env: SandboxedEnvironment, name: str, context: Mapping[str, Any], *, 
         raise TemplateFailure(
             f"{prefix}{name} includes {exc.name}, which is not a template", template=name, line=None
         ) from None
+    except UnicodeDecodeError as exc:  # an included template, read while rendering
+        raise TemplateFailure(
+            f"{prefix}{_shown_name(env, name)} includes a template that {_not_utf8(exc)}",
+            template=name,
+            line=None,
+        ) from None
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         raise TemplateFailure(f"{prefix}{where}: {exc.message}", template=name, line=exc.lineno) from None
@@ -371,6 +629,31 @@ def render(env: SandboxedEnvironment, name: str, context: Mapping[str, Any], *, 
         line, shown = _template_line(exc, env, name)
         at = f"{shown}:{line}" if line else shown
         raise TemplateFailure(f"{prefix}{at}: {exc}", template=name, line=line) from None
+
+
+def _generate(template: jinja2.Template, data: Mapping[str, Any], budget: Budget) -> str:
+    """The template's output, written piece by piece and stopped past the budget."""
+    pieces = []
+    written = 0
+    for piece in template.generate(data):
+        written += len(piece)
+        if written > budget.max_chars:
+            raise OverBudget(f"the template produced more than {budget.max_chars:,} characters")
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    return f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at offset {exc.start}); save it as UTF-8"
+
+
+def _shown_name(env: SandboxedEnvironment, name: str) -> str:
+    """How a template named `name` is shown in messages (templates/x.j2 for a repository one)."""
+    with contextlib.suppress(Exception):
+        _, filename, _ = env.loader.get_source(env, name) if env.loader else (None, None, None)
+        if filename:
+            return _shorten(filename, [str(p) for p in template_roots(None)])
+    return name
 
 
 def _hint(variable: str) -> str:

@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from casekit.core.config import CONFIG_FILE, Config
+from casekit.core.fields import control_character
 from casekit.core.timeutil import parse_datetime
 from casekit.errors import CasekitError, NotARepository, UsageError
 from casekit.store.configfile import load_config
@@ -119,6 +120,9 @@ def process_env(repo_flag: str | None, actor_flag: str | None) -> Env:
 
 def resolve_actor(text: str, config: Config) -> Actor:
     """An actor from 'login', 'Name <email>' or an email, matched to the config's people."""
+    problem = control_character(text)
+    if problem:
+        raise UsageError(f"--actor {text!r} {problem}")
     text = text.strip()
     match = _IDENT.match(text)
     name, email = (match["name"], match["email"]) if match else (text, "")

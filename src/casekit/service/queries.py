@@ -149,14 +149,21 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
     config, problems = read_config(root)
     if config is None:
         return problems, 0
-    targets = None
+    targets: list[Path] | None = None
     if paths:
         targets = []
+        inside = root.resolve()
         for path in paths:
             resolved = (env.cwd / path).resolve()
             if not resolved.exists():
                 raise UsageError(f"{path}: no such file or folder")
+            if resolved != inside and inside not in resolved.parents:
+                raise UsageError(
+                    f"{path}: is outside the case repository {inside}; name files or folders inside it"
+                )
             targets.append(resolved)
+        if inside in targets:  # the repository itself: everything, as with no path
+            targets = None
     templates = root.resolve() / "templates"
     in_templates = [t for t in targets or [] if t == templates or templates in t.parents]
     case_targets = None if targets is None else [t for t in targets if t not in in_templates]

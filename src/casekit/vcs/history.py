@@ -1,12 +1,43 @@
-"""Reading casekit's commits back from git: subjects, notes and `Case-*` trailers."""
+"""Reading casekit's commits back from git: subjects, notes and `Case-*` trailers.
+
+`git log` prints each commit's fields between NUL bytes (`%x00`): no commit message, name
+or (git-quoted) path can hold one, so whatever a message says, fields are found by their
+fixed count, never by searching the text for a separator.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from casekit.core.commits import RECORD_SEPARATOR, UNIT_SEPARATOR, CommitRecord, split_message
+from casekit.core.commits import CommitRecord, split_message
+from casekit.errors import GitError
 from casekit.vcs.git import run_git
+
+_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+
+
+def _format(fields: Sequence[str]) -> str:
+    """`--format=` for `fields`: a NUL before each and one after the last."""
+    return "--format=" + "".join(f"%x00{f}" for f in fields) + "%x00"
+
+
+def _records(out: bytes, count: int) -> list[list[str]]:
+    """The output of `git log` with `_format(fields)` as one list per commit: the `count`
+    fields, then whatever git printed after the last one (its file list, or a newline)."""
+    parts = out.decode("utf-8", "replace").split("\x00")
+    width = count + 1
+    if (len(parts) - 1) % width or parts[0].strip():
+        raise GitError("git log printed something casekit cannot read; run `git fsck` on this repository")
+    records = [parts[start : start + width] for start in range(1, len(parts), width)]
+    for record in records:
+        if not _SHA.match(record[0]):
+            found = record[0][:50]
+            raise GitError(
+                f"git log printed {found!r} where a commit ID belongs; run `git fsck` on this repository"
+            )
+    return records
 
 
 def read_commits(
@@ -17,7 +48,7 @@ def read_commits(
     with_files: bool = True,
 ) -> list[CommitRecord]:
     """Non-merge commits touching `paths`, oldest first, with the files each touched."""
-    fmt = UNIT_SEPARATOR.join(["%H", "%P", "%an", "%ae", "%aI", "%B"]) + UNIT_SEPARATOR
+    fields = ["%H", "%P", "%an", "%ae", "%aI", "%B"]
     args = [
         "log",
         "--no-merges",
@@ -25,7 +56,7 @@ def read_commits(
         "--reverse",
         "--topo-order",
         "--no-renames",
-        f"--format={RECORD_SEPARATOR}{fmt}",
+        _format(fields),
     ]
     if with_files:
         args.append("--name-only")
@@ -33,12 +64,12 @@ def read_commits(
         args.append(revision_range)
     if run_git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() == b"":
         return []
-    out = run_git(root, *args, "--", *paths).decode("utf-8", "replace")
     records = []
-    for chunk in out.split(RECORD_SEPARATOR)[1:]:
-        parts = chunk.split(UNIT_SEPARATOR)
-        sha, parents, name, email, when, message = parts[:6]
-        files = tuple(line for line in parts[6].splitlines() if line.strip()) if with_files else ()
+    for sha, parents, name, email, when, message, tail in _records(
+        run_git(root, *args, "--", *paths), len(fields)
+    ):
+        # git quotes a path holding a newline or another control character, so one path is one line
+        files = tuple(line for line in tail.split("\n") if line.strip()) if with_files else ()
         subject, note, trailers = split_message(message)
         records.append(
             CommitRecord(sha, tuple(parents.split()), name, email, when, subject, note, trailers, files)
@@ -50,16 +81,12 @@ def read_range(root: Path, revisions: Sequence[str], *, with_signatures: bool = 
     """Every commit `git rev-list REVISIONS` names, merges included, oldest first (parents
     before children), without file lists. For the pre-receive hook and `audit --since`."""
     fields = ["%H", "%P", "%an", "%ae", "%aI"] + (["%G?", "%GS"] if with_signatures else []) + ["%B"]
-    fmt = UNIT_SEPARATOR.join(fields) + UNIT_SEPARATOR
-    out = run_git(
-        root, "log", "--reverse", "--topo-order", f"--format={RECORD_SEPARATOR}{fmt}", *revisions, "--"
-    ).decode("utf-8", "replace")
+    out = run_git(root, "log", "--reverse", "--topo-order", _format(fields), *revisions, "--")
     records = []
-    for chunk in out.split(RECORD_SEPARATOR)[1:]:
-        parts = chunk.split(UNIT_SEPARATOR)
-        sha, parents, name, email, when = parts[:5]
-        signature, signer = (parts[5], parts[6]) if with_signatures else ("", "")
-        message = parts[7] if with_signatures else parts[5]
+    for record in _records(out, len(fields)):
+        sha, parents, name, email, when = record[:5]
+        signature, signer = (record[5], record[6]) if with_signatures else ("", "")
+        message = record[len(fields) - 1]
         subject, note, trailers = split_message(message)
         records.append(
             CommitRecord(
@@ -67,3 +94,11 @@ def read_range(root: Path, revisions: Sequence[str], *, with_signatures: bool = 
             )
         )
     return records
+
+
+def read_signatures(root: Path, shas: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """git's signature check (%G?) and signer (%GS) of each commit named, by commit ID."""
+    if not shas:
+        return {}
+    out = run_git(root, "log", "--no-walk=unsorted", _format(["%H", "%G?", "%GS"]), *shas, "--")
+    return {sha: (status, signer) for sha, status, signer, _ in _records(out, 3)}

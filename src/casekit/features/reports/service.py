@@ -77,13 +77,19 @@ def make_report(
     return Report(period, text, path)
 
 
+REPORT_SECONDS = 60.0
+REPORT_MAX_CHARS = 50_000_000
+
+
 def render_report(root: Path, which: str, output: str, model: dict[str, Any]) -> str:
     from casekit.render.jinja import make_environment, render
 
     context: dict[str, Any] = {"report": model, "lang": model["lang"], "tz": None}
     if output == "html":
         context["charts"] = charts_for(model)
-    text = render(make_environment(root), f"reports/{which}.{output}.j2", context)
+    # A report of a busy month runs to megabytes: a larger budget than a reply script's.
+    name = f"reports/{which}.{output}.j2"
+    text = render(make_environment(root), name, context, seconds=REPORT_SECONDS, max_chars=REPORT_MAX_CHARS)
     if output == "md":
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return text

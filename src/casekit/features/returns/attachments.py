@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from casekit.core.casefile import set_top_level
 from casekit.core.config import Config, Finding
+from casekit.core.fields import control_character
 from casekit.errors import Refused, UsageError
 
 if TYPE_CHECKING:
@@ -76,28 +78,58 @@ def human_size(size: int) -> str:
 
 
 def read_sources(paths: Sequence[Path], limit: int, cwd: Path) -> list[Source]:
-    """Read the files to attach; refuse a missing, non-regular or too large one."""
+    """Read the files to attach; refuse a missing, non-regular or too large one.
+
+    A file is looked at (stat) before it is read, and never more than `limit` + 1 bytes of
+    it are read: a device, a FIFO, /proc/self/pagemap or a file growing while it is read is
+    refused, not read without end.
+    """
     if not paths:
         raise UsageError("name at least one file to attach, e.g. casekit attach R-... photo.jpg")
-    sources = []
-    for given in paths:
-        path = cwd / given
-        if not path.exists():
-            raise Refused(f"{given}: no such file; give the path of the photo or document to attach")
-        if not path.is_file():
-            raise Refused(f"{given}: is not a file; attach files one by one (folders are not attached)")
-        size = path.stat().st_size
-        if size > limit:
-            this, most = human_size(size), human_size(limit)
-            if this == most:
-                this, most = f"{size:,} bytes", f"{limit:,}-byte"
-            raise Refused(
-                f"{given} is {this}, over the {most} limit for one attachment "
-                "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large "
-                "media with Git LFS and raise the limit (docs/returns.md)"
-            )
-        sources.append(Source(path.name, path.read_bytes()))
-    return sources
+    return [_read_source(given, cwd / given, limit) for given in paths]
+
+
+def _read_source(given: Path, path: Path, limit: int) -> Source:
+    problem = control_character(str(given))
+    if problem:
+        raise Refused(f"{str(given)!r}: the path {problem}")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise Refused(f"{given}: no such file; give the path of the photo or document to attach") from None
+    except OSError as exc:
+        raise Refused(f"{given}: cannot be read ({exc.strerror or exc}); check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise Refused(f"{given}: is not a file; attach files one by one (folders are not attached)")
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused(
+            f"{given}: is not a regular file (a device, pipe or socket); attach a photo or document"
+        )
+    if info.st_size > limit:
+        _refuse_size(given, info.st_size, limit)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise Refused(
+            f"{given}: cannot be read ({exc.strerror or exc}); check the file's permissions"
+        ) from None
+    if len(data) > limit:  # a file that says it is small but is not (/proc, one still being written)
+        _refuse_size(given, len(data), limit, more=True)
+    return Source(path.name, data)
+
+
+def _refuse_size(given: Path, size: int, limit: int, *, more: bool = False) -> None:
+    """Refuse a file over the limit: `size` is its size, or with `more` what was read of it."""
+    this, most = human_size(size), human_size(limit)
+    if this == most and not more:
+        this, most = f"{size:,} bytes", f"{limit:,}-byte"
+    what = "over" if more else f"{this}, over"
+    raise Refused(
+        f"{given} is {what} the {most} limit for one attachment "
+        "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large "
+        "media with Git LFS and raise the limit (docs/returns.md)"
+    )
 
 
 def file_stem(case: Mapping[str, Any]) -> str:

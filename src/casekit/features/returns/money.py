@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from casekit.core.fields import CENT
+from casekit.core.fields import CENT, MONEY_LIMIT
 
 ZERO = Decimal("0.00")
 
@@ -14,20 +14,21 @@ ZERO = Decimal("0.00")
 def as_money(value: Any) -> Decimal | None:
     """A stored money value as Decimal with two places; None for absent or non-money values.
 
-    Floats are refused (None): money is never read through binary floating point.
+    Floats are refused (None): money is never read through binary floating point; so is an
+    amount of MONEY_LIMIT or more (`casekit validate` reports it).
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | Decimal):
         amount = Decimal(value)
-        return amount.quantize(CENT) if amount.is_finite() else None
-    if isinstance(value, str):
+    elif isinstance(value, str):
         try:
             amount = Decimal(value.strip())
         except ArithmeticError:
             return None
-        return amount.quantize(CENT) if amount.is_finite() else None
-    return None
+    else:
+        return None
+    return amount.quantize(CENT) if amount.is_finite() and abs(amount) < MONEY_LIMIT else None
 
 
 def total(amounts: Iterable[Decimal | None]) -> Decimal:

@@ -24,7 +24,14 @@ from casekit.features.scripts.context import (
     scripts_settings,
     split_template_name,
 )
-from casekit.render.jinja import Source, display_path, find_templates, make_environment
+from casekit.render.jinja import (
+    Source,
+    TemplateFailure,
+    display_path,
+    find_templates,
+    make_environment,
+    read_source,
+)
 
 _COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _CONDITION_FIELD = re.compile(r"^!?(?:set:(?P<set>[a-z0-9_]+)|(?P<field>[a-z0-9_]+)=.*)$")
@@ -35,7 +42,11 @@ def check_templates(root: Path, config: Config) -> list[Problem]:
     problems: list[Problem] = []
     for name, source in find_templates(root, "").items():
         path = display_path(source)
-        text = source.path.read_text(encoding="utf-8")
+        try:
+            text = read_source(source)
+        except TemplateFailure as exc:
+            problems.append(Problem(path, None, str(exc).removeprefix(f"{path} ")))
+            continue
         try:
             tree = env.parse(text, name, str(source.path))
         except TemplateSyntaxError as exc:

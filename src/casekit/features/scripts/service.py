@@ -17,7 +17,7 @@ from casekit.features.scripts.context import (
     scripts_settings,
 )
 from casekit.index.reader import find_case
-from casekit.render.jinja import find_templates, make_environment, render
+from casekit.render.jinja import find_templates, make_environment, read_source, render
 from casekit.service.env import Env
 from casekit.store.casefiles import parse_case
 
@@ -26,7 +26,7 @@ def catalogue(root: Path | None) -> list[ScriptInfo]:
     """Every script template (repository files overriding bundled ones), every language."""
     infos = []
     for name, source in find_templates(root, SCRIPTS_FOLDER).items():
-        info = script_info(name, source.path.read_text(encoding="utf-8"), source.origin)
+        info = script_info(name, read_source(source), source.origin)
         if info is not None:
             infos.append(info)
     return infos
