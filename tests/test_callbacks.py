@@ -75,6 +75,9 @@ def test_resolved_complaint_opens_a_callback_linked_both_ways_in_the_same_commit
     cb = read_case(repo.case_path(callback))
     assert cb["links"] == [complaint]
     assert cb["history"][0]["links"] == [complaint]
+    # the callback's log reads its own part of the commit: it was opened there
+    (first,) = json.loads(repo.ok("log", callback, "--format", "json").out)
+    assert (first["action"], first["from"], first["to"]) == ("open", None, cb["history"][0]["to"])
     assert cb["fields"]["callback_type"] == "after-complaint"
     assert cb["priority"] == "high"
     assert cb["customer"]["phone"] == "13800138000"

@@ -505,7 +505,7 @@ def test_attach_refuses_anything_but_a_regular_file_of_bounded_size(
     expected = {
         "pipe": "is not a regular file",
         "zero": "is not a regular file",
-        "folder": "is not a file",
+        "folder": "is a folder, not a file",
         "big": "over the 10.0 MB limit",
         "control": "the path contains a control character (U+001B)",
     }

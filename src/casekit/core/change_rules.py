@@ -428,30 +428,8 @@ def _actor_findings(
     return findings
 
 
-def cases_named(commit: CommitRecord) -> list[str]:
-    """The cases a commit may change: the one acted on (`Case-Id`), those the action opened
-    (`Case-Opened`, e.g. the callback a resolved complaint opens) and the other side of a
-    link (`Case-Linked`)."""
-    return [
-        *commit.trailer_values("Case-Id"),
-        *commit.trailer_values("Case-Opened"),
-        *commit.trailer_values("Case-Linked"),
-    ]
-
-
-def _role_in(commit: CommitRecord, case_id: str | None) -> str:
-    """How a commit changed one case: 'opened' by its action, 'linked' to the case acted
-    on, or acted on itself ('acted')."""
-    if case_id is not None and case_id not in commit.trailer_values("Case-Id"):
-        if case_id in commit.trailer_values("Case-Opened"):
-            return "opened"
-        if case_id in commit.trailer_values("Case-Linked"):
-            return "linked"
-    return "acted"
-
-
 def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecord) -> list[ChangeFinding]:
-    ids = cases_named(commit)
+    ids = commit.cases_named()
     if not commit.trailer_values("Case-Id") or commit.trailer("Case-Action") is None:
         return [
             ChangeFinding(
@@ -466,7 +444,7 @@ def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecor
             ChangeFinding("trailers", f"the commit's Case-Id names {', '.join(ids)}, not {case_id}")
         )
     kind = commit.trailer("Case-Kind")
-    if kind is not None and kind != case.get("kind") and _role_in(commit, case_id) == "acted":
+    if kind is not None and kind != case.get("kind") and commit.role_of(case_id) == "acted":
         findings.append(
             ChangeFinding(
                 "trailers", f"the commit's Case-Kind is {kind!r} but the case is a {case.get('kind')}"
@@ -672,18 +650,12 @@ def compare_entry(
     recorded it (`check_time=False` before the commit exists, in the commit-msg hook).
     A case the commit opened holds an 'open' entry, and the other side of a link a 'link'
     entry, with the commit's time and actor; the note of an opened case is its own."""
-    role = _role_in(commit, case_id)
+    role = commit.role_of(case_id)
     differences = []
-    if role == "opened":
-        expected: dict[str, str | None] = {"action": "open", "from": None}
-    elif role == "linked":
-        expected = {"action": "link", "from": None, "to": None}
-    else:
-        expected = {
-            "action": commit.trailer("Case-Action"),
-            "from": commit.trailer("Case-From"),
-            "to": commit.trailer("Case-To"),
-        }
+    action, source, target = commit.action_of(case_id)
+    expected: dict[str, str | None] = {"action": action, "from": source}
+    if role != "opened":  # an opened case's entry names its kind's first state
+        expected["to"] = target
     for key, value in expected.items():
         if value is not None and str(entry.get(key)) != value:
             differences.append(f"{key} is {entry.get(key)!r} but the commit says {value!r}")
@@ -800,7 +772,7 @@ def check_commit(commit: CommitRecord, case_files: Sequence[str]) -> list[str]:
     """A commit that changes case files must be casekit's: trailers naming that case."""
     if not case_files:
         return []
-    case_ids = cases_named(commit)
+    case_ids = commit.cases_named()
     action = commit.trailer("Case-Action")
     problems = []
     if not commit.trailer_values("Case-Id") or action is None:

@@ -52,6 +52,35 @@ class CommitRecord:
     def trailer_values(self, key: str) -> list[str]:
         return [v for name, v in self.trailers if name.lower() == key.lower()]
 
+    def cases_named(self) -> list[str]:
+        """The cases the commit may change: the one acted on (`Case-Id`), those its action
+        opened (`Case-Opened`, e.g. the callback a resolved complaint opens) and the other
+        side of a link (`Case-Linked`)."""
+        return [
+            *self.trailer_values("Case-Id"),
+            *self.trailer_values("Case-Opened"),
+            *self.trailer_values("Case-Linked"),
+        ]
+
+    def role_of(self, case_id: str | None) -> str:
+        """How the commit changed case `case_id`: 'opened' by its action, 'linked' to the
+        case acted on, or acted on itself ('acted')."""
+        if case_id is not None and case_id not in self.trailer_values("Case-Id"):
+            if case_id in self.trailer_values("Case-Opened"):
+                return "opened"
+            if case_id in self.trailer_values("Case-Linked"):
+                return "linked"
+        return "acted"
+
+    def action_of(self, case_id: str | None) -> tuple[str | None, str | None, str | None]:
+        """(action, from, to) of the commit as case `case_id` records it."""
+        role = self.role_of(case_id)
+        if role == "opened":
+            return "open", None, None
+        if role == "linked":
+            return "link", None, None
+        return self.trailer("Case-Action"), self.trailer("Case-From"), self.trailer("Case-To")
+
     @property
     def short(self) -> str:
         return self.sha[:10]

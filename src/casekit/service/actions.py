@@ -29,6 +29,7 @@ from casekit.core.casefile import (
     parse_changes,
 )
 from casekit.core.config import Config, KindSpec, TransitionRule
+from casekit.core.fields import control_character
 from casekit.core.ids import CaseId, new_id, parse_id, relative_case_path, seeded_bits
 from casekit.core.registry import Registry
 from casekit.core.timeutil import format_datetime
@@ -197,6 +198,8 @@ def commit_message(
 
 
 def history_entry(ctx: Context, change: Change, extra: Mapping[str, Any] | None = None) -> Any:
+    if change.note and (problem := control_character(change.note)):
+        raise Refused(f"the note {problem}")
     entry: dict[str, Any] = {"at": ctx.stamp, "by": ctx.actor.login, "action": change.action}
     if change.source is not None:
         entry["from"] = change.source

@@ -39,7 +39,7 @@ from casekit.core.config import CONFIG_FILE, Config, parse_config
 from casekit.core.ids import CASES_DIR
 from casekit.service.syncconfig import sync_settings
 from casekit.vcs.git import ZERO_OID, cat_objects, is_ancestor, run_git
-from casekit.vcs.history import read_range
+from casekit.vcs.history import read_range, read_signatures
 
 _WATCHED = (f"{CASES_DIR}/", CONFIG_FILE)
 
@@ -284,15 +284,7 @@ def _check_merge(
 
 
 def _signatures(root: Path, shas: Sequence[str]) -> dict[str, Signature]:
-    out = run_git(root, "log", "--no-walk=unsorted", "--format=%H%x1f%G?%x1f%GS%x1e", *shas, "--").decode(
-        "utf-8", "replace"
-    )
-    found = {}
-    for record in out.split("\x1e"):
-        parts = record.strip("\n").split("\x1f")
-        if len(parts) == 3:
-            found[parts[0]] = Signature(parts[1], parts[2])
-    return found
+    return {sha: Signature(status, signer) for sha, (status, signer) in read_signatures(root, shas).items()}
 
 
 @dataclass(frozen=True)

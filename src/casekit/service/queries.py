@@ -107,20 +107,26 @@ def case_log(env: Env, reference: str, output: str) -> str:
 
     path = find_case(env.root, env.config, reference)
     commits = read_commits(env.root, (relpath(env.root, path),), with_files=False)
-    rows = [
-        {
-            "commit": c.sha,
-            "at": c.when,
-            "actor": c.trailer("Case-Actor") or f"{c.author_name} <{c.author_email}>",
-            "action": c.trailer("Case-Action") or "(no trailers)",
-            "from": c.trailer("Case-From"),
-            "to": c.trailer("Case-To"),
-            "subject": c.subject,
-            "note": c.note,
-            "trailers": dict(c.trailers),
-        }
-        for c in commits
-    ]
+    kind = env.config.kinds.get(path.parent.parent.parent.name)  # cases/<kind>/<YYYY>/<MM>/<ID>.yaml
+    rows = []
+    for c in commits:
+        # a commit can change several cases: each reads its own part of it (Case-Opened...)
+        action, source, target = c.action_of(path.stem)
+        if c.role_of(path.stem) == "opened" and kind is not None:
+            target = kind.initial
+        rows.append(
+            {
+                "commit": c.sha,
+                "at": c.when,
+                "actor": c.trailer("Case-Actor") or f"{c.author_name} <{c.author_email}>",
+                "action": action or "(no trailers)",
+                "from": source,
+                "to": target,
+                "subject": c.subject,
+                "note": c.note,
+                "trailers": dict(c.trailers),
+            }
+        )
     if output == "json":
         return to_json(rows)
     if output == "csv":

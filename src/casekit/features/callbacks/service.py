@@ -8,7 +8,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.fields import normalise_phone
@@ -29,6 +29,7 @@ from casekit.features.callbacks.settings import OUTCOMES, CallbackSettings, sett
 from casekit.service import actions
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
+from casekit.store.inputfiles import read_input_file
 
 
 def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = None) -> Outcome:
@@ -224,6 +225,9 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     return result
 
 
+IMPORT_LIMIT_BYTES = 50 * 2**20  # some 500,000 rows of sign-ups
+
+
 @dataclass
 class ImportResult:
     created: list[tuple[int, str, str]] = field(default_factory=list)  # (line, id, callback type)
@@ -251,10 +255,18 @@ def import_signups(env: Env, path: Path) -> ImportResult:
     settings = settings_of(cfg)
     if settings.kind not in cfg.kinds:
         raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+
+    def too_large(size: int, more: bool) -> NoReturn:
+        raise Refused(
+            f"{path} is over the {IMPORT_LIMIT_BYTES // 2**20} MB limit for one import; "
+            "split it into smaller files and import each"
+        )
+
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"{path}: no such file")
+    data = read_input_file(path, IMPORT_LIMIT_BYTES, what="the CSV export of sign-ups", too_large=too_large)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Refused(f"{path}: not UTF-8 text; save the export as UTF-8 CSV") from None
     rows = list(csv.reader(io.StringIO(text)))

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import stat
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from casekit.core.casefile import set_top_level
 from casekit.core.config import Config, Finding
-from casekit.core.fields import control_character
 from casekit.errors import Refused, UsageError
+from casekit.store.inputfiles import read_input_file
 
 if TYPE_CHECKING:
     from casekit.service.actions import Outcome
@@ -90,36 +89,16 @@ def read_sources(paths: Sequence[Path], limit: int, cwd: Path) -> list[Source]:
 
 
 def _read_source(given: Path, path: Path, limit: int) -> Source:
-    problem = control_character(str(given))
-    if problem:
-        raise Refused(f"{str(given)!r}: the path {problem}")
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise Refused(f"{given}: no such file; give the path of the photo or document to attach") from None
-    except OSError as exc:
-        raise Refused(f"{given}: cannot be read ({exc.strerror or exc}); check the path") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise Refused(f"{given}: is not a file; attach files one by one (folders are not attached)")
-    if not stat.S_ISREG(info.st_mode):
-        raise Refused(
-            f"{given}: is not a regular file (a device, pipe or socket); attach a photo or document"
-        )
-    if info.st_size > limit:
-        _refuse_size(given, info.st_size, limit)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise Refused(
-            f"{given}: cannot be read ({exc.strerror or exc}); check the file's permissions"
-        ) from None
-    if len(data) > limit:  # a file that says it is small but is not (/proc, one still being written)
-        _refuse_size(given, len(data), limit, more=True)
+    def too_large(size: int, more: bool) -> NoReturn:
+        _refuse_size(given, size, limit, more=more)
+
+    data = read_input_file(
+        path, limit, what="the photo or document to attach", too_large=too_large, shown=given
+    )
     return Source(path.name, data)
 
 
-def _refuse_size(given: Path, size: int, limit: int, *, more: bool = False) -> None:
+def _refuse_size(given: Path, size: int, limit: int, *, more: bool = False) -> NoReturn:
     """Refuse a file over the limit: `size` is its size, or with `more` what was read of it."""
     this, most = human_size(size), human_size(limit)
     if this == most and not more:

@@ -1,0 +1,50 @@
+"""Files a user names on the command line (evidence photos, CSV exports), read without
+trusting them: only a regular file, and never more than a limit, whatever its size says."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+from casekit.core.fields import control_character
+from casekit.errors import Refused
+
+# Called with (size, more) for a file over the limit: `size` is its stated size, or with
+# `more` the bytes read of a file that says it is small but is not (/proc, a growing file).
+TooLarge = Callable[[int, bool], NoReturn]
+
+
+def read_input_file(
+    path: Path, limit: int, *, what: str, too_large: TooLarge, shown: Path | None = None
+) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them; anything else is
+    refused with one sentence naming the path as the user gave it (`shown`). `what` names
+    what the user should give (e.g. 'the photo or document to attach')."""
+    given = shown or path
+    problem = control_character(str(given))
+    if problem:
+        raise Refused(f"{str(given)!r}: the path {problem}")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise Refused(f"{given}: no such file; give the path of {what}") from None
+    except OSError as exc:
+        raise Refused(f"{given}: cannot be read ({exc.strerror or exc}); check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise Refused(f"{given}: is a folder, not a file; give the path of {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused(f"{given}: is not a regular file (a device, pipe or socket); give the path of {what}")
+    if info.st_size > limit:
+        too_large(info.st_size, False)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise Refused(
+            f"{given}: cannot be read ({exc.strerror or exc}); check the file's permissions"
+        ) from None
+    if len(data) > limit:
+        too_large(len(data), True)
+    return data
