@@ -98,6 +98,24 @@ Deriver = Callable[[MutableMapping[str, Any], Context, Change], None]
 DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
 
 
+@dataclass(frozen=True)
+class CaseRequest:
+    """What a new case is opened with: `casekit new`'s options. `case_id` is for replaying
+    the examples; `links` are cases the new one follows."""
+
+    title: str
+    customer: str
+    phone: str | None
+    channel: str
+    priority: str | None = None
+    assignee: str | None = None
+    salutation: str | None = None
+    sets: Sequence[str] = ()
+    note: str | None = None
+    case_id: str | None = None
+    links: Sequence[str] = ()
+
+
 @dataclass
 class Staged:
     """One case file an action writes: where, its committed bytes (None: new) and the case."""
@@ -135,11 +153,12 @@ class Transaction:
     def staged(self) -> list[Staged]:
         return [self.primary, *self.others]
 
-    def open_linked(self, kind_name: str, **options: Any) -> Staged:
+    def open_linked(self, kind_name: str, request: CaseRequest) -> Staged:
         """Open a case linked both ways with the primary one, in the same commit."""
         source = self.primary
         taken = frozenset(s.case_id for s in self.staged)
-        staged = _new_case(self.env, kind_name, links=[source.case_id], taken=taken, **options)
+        linked = dataclasses.replace(request, links=[source.case_id])
+        staged = _new_case(self.env, kind_name, linked, taken=taken)
         staged.derive()  # its deadlines are known to the follow-up that opened it
         self.others.append(staged)
         self.opened.append(staged.case_id)
@@ -231,8 +250,8 @@ def _commit(tx: Transaction) -> Outcome:
         _refuse_new_problems(staged.ctx.config, rel, staged.original, content)
         contents[rel] = content
     extra = dict(primary.change.files)
-    previous = {name: _read_if_present(root / name) for name in extra}
-    before = {relpath(root, s.path): s.original for s in tx.staged} | previous
+    new_files = {relpath(root, s.path) for s in tx.staged if s.original is None}
+    new_files |= {name for name in extra if not (root / name).exists()}
     ctx = primary.ctx
     message = commit_message(primary.case, primary.change, ctx.actor, opened=tx.opened, linked=tx.linked)
     prepared = vcs.prepare_commit(
@@ -243,7 +262,7 @@ def _commit(tx: Transaction) -> Outcome:
         when=ctx.now,
         filtered=frozenset(extra),
     )
-    journal.record(root, prepared, frozenset(name for name, old in before.items() if old is None))
+    journal.record(root, prepared, frozenset(new_files))
     try:
         for name, data in {**contents, **extra}.items():
             write_atomically(root / name, data)
@@ -252,35 +271,10 @@ def _commit(tx: Transaction) -> Outcome:
         journal.clear(root)
         raise  # committed: the files hold what the commit holds
     except BaseException:
-        if vcs.head_commit(root) == prepared.commit:
-            journal.recover(root)
-        else:
-            for name, old in before.items():
-                if old is None:
-                    (root / name).unlink(missing_ok=True)
-                    _remove_empty_folders(root, (root / name).parent)
-                else:
-                    write_atomically(root / name, old)
-            journal.clear(root)
+        journal.recover(root)  # undone (or finished, if HEAD moved), as after a kill
         raise
     journal.clear(root)
     return Outcome(primary.case_id, primary.path, commit, primary.case, others=[s.case_id for s in tx.others])
-
-
-def _remove_empty_folders(root: Path, folder: Path) -> None:
-    while folder != root and root in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
-
-
-def _read_if_present(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
 
 
 def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: bytes) -> None:
@@ -460,7 +454,7 @@ def open_case(
     `links` are cases the new one follows: they are on the case and in its 'open' history
     entry, and each of them links back with a 'link' entry, all in the one commit.
     """
-    options: dict[str, Any] = dict(
+    request = CaseRequest(
         title=title,
         customer=customer,
         phone=phone,
@@ -468,14 +462,14 @@ def open_case(
         priority=priority,
         assignee=assignee,
         salutation=salutation,
-        sets=sets,
+        sets=sets or (),
         note=note,
         case_id=case_id,
         links=[find_case(env.root, env.config, ref).stem for ref in links or []],
     )
     with vcs.repo_lock(env.root):
         settled = begin(env)
-        staged = _new_case(env, kind_name, **options)
+        staged = _new_case(env, kind_name, request)
         tx = Transaction(env, staged)
         for other in staged.case["links"]:  # the cases it follows link back, in the same commit
             side = _link_side(env, other, staged.case_id, note)
@@ -496,10 +490,10 @@ class Opened:
 
 
 def open_cases(
-    env: Env, kind_name: str, requests: Sequence[Mapping[str, Any]], *, what: str
+    env: Env, kind_name: str, requests: Sequence[CaseRequest], *, what: str
 ) -> tuple[list[Opened], list[str]]:
     """Open many cases of one kind (an import, a plan) as one commit: one user action.
-    Each request holds `open_case`'s options; a request casekit refuses is reported in
+    A request casekit refuses is reported in
     its place and the others are opened. The first case opened is the commit's `Case-Id`,
     the others its `Case-Opened`; `what` goes in the commit's subject, e.g. 'imported
     signups.csv'. Returns what became of each request, and lines for the user."""
@@ -507,9 +501,9 @@ def open_cases(
     with vcs.repo_lock(env.root):
         settled = begin(env)
         staged: list[Staged] = []
-        for options in requests:
+        for request in requests:
             try:
-                one = _new_case(env, kind_name, taken=frozenset(s.case_id for s in staged), **options)
+                one = _new_case(env, kind_name, request, taken=frozenset(s.case_id for s in staged))
                 one.derive()
                 rel = relpath(env.root, one.path)
                 _refuse_new_problems(env.config, rel, None, dump_round_trip(one.case).encode("utf-8"))
@@ -531,21 +525,7 @@ def open_cases(
 
 
 def _new_case(
-    env: Env,
-    kind_name: str,
-    *,
-    title: str,
-    customer: str,
-    phone: str | None,
-    channel: str,
-    priority: str | None = None,
-    assignee: str | None = None,
-    salutation: str | None = None,
-    sets: list[str] | None = None,
-    note: str | None = None,
-    case_id: str | None = None,
-    links: list[str] | None = None,
-    taken: frozenset[str] = frozenset(),
+    env: Env, kind_name: str, request: CaseRequest, *, taken: frozenset[str] = frozenset()
 ) -> Staged:
     """A new case, checked and staged, not yet written: the caller holds the lock."""
     config = env.config
@@ -553,15 +533,15 @@ def _new_case(
     ctx = _context(env, kind)
     label = f"new {kind.name}"
     options = [
-        ("--title", "title", title),
-        ("--customer", "customer.name", customer),
-        ("--channel", "channel", channel),
-        ("--priority", "priority", priority or config.default_priority),
+        ("--title", "title", request.title),
+        ("--customer", "customer.name", request.customer),
+        ("--channel", "channel", request.channel),
+        ("--priority", "priority", request.priority or config.default_priority),
     ]
-    if phone:
-        options.append(("--phone", "customer.phone", phone))
-    if salutation:
-        options.append(("--salutation", "customer.salutation", salutation))
+    if request.phone:
+        options.append(("--phone", "customer.phone", request.phone))
+    if request.salutation:
+        options.append(("--salutation", "customer.salutation", request.salutation))
     core: dict[str, Any] = {}
     for flag, key, text in options:
         try:
@@ -569,16 +549,16 @@ def _new_case(
         except ValueError as exc:
             raise Refused(f"{label}: {flag}: {exc}") from None
     try:
-        extra = parse_changes(kind, config, parse_assignments(sets or []), config.tz)
+        extra = parse_changes(kind, config, parse_assignments(list(request.sets)), config.tz)
     except ValueError as exc:
         raise Refused(f"{label}: {exc}") from None
     missing = [n for n, spec in kind.fields.items() if spec.required and extra.get(n) in (None, "")]
     if missing:
         hint = " ".join(f"--set {n}=..." for n in missing)
         raise Refused(f"{label}: a {kind.name} needs {', '.join(missing)}; pass {hint}")
-    login = _known_assignee(config, assignee, label) if assignee else ctx.actor.login
+    login = _known_assignee(config, request.assignee, label) if request.assignee else ctx.actor.login
 
-    identifier = _fresh_id(env.root, kind, ctx, case_id, taken)
+    identifier = _fresh_id(env.root, kind, ctx, request.case_id, taken)
     case = block_map({})
     case["id"] = str(identifier)
     case["kind"] = kind.name
@@ -590,12 +570,14 @@ def _new_case(
     case["opened_at"] = ctx.stamp
     case["assignee"] = login
     case["fields"] = block_map({})
-    case["links"] = list(dict.fromkeys(links or []))
+    case["links"] = list(dict.fromkeys(request.links))
+    fields_set = {k: v for k, v in extra.items() if v is not None}
     apply_changes(case, core)
-    apply_changes(case, {k: v for k, v in extra.items() if v is not None}, block_map)
-    request = _field_change_request(ctx, case, {k: v for k, v in extra.items() if v is not None}, "open")
-    trailers, approval = _approval(ctx, request, label)
-    change = Change("open", f"{identifier}: opened", target=kind.initial, note=note, trailers=trailers)
+    apply_changes(case, fields_set, block_map)
+    trailers, approval = _approval(ctx, _field_change_request(ctx, case, fields_set, "open"), label)
+    change = Change(
+        "open", f"{identifier}: opened", target=kind.initial, note=request.note, trailers=trailers
+    )
     record = _changes_record(fields_of(case))
     if case["links"]:
         record["links"] = list(case["links"])

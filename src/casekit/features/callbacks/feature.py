@@ -82,15 +82,17 @@ def _open_linked(
     assignee = source.get("assignee")
     return tx.open_linked(
         kind,
-        title=title,
-        customer=str(customer.get("name") or "客户"),
-        phone=customer.get("phone"),
-        salutation=customer.get("salutation"),
-        channel=channel,
-        priority=priority,
-        assignee=str(assignee) if assignee and (not cfg.people or cfg.person(str(assignee))) else None,
-        sets=sets,
-        note=note,
+        actions.CaseRequest(
+            title=title,
+            customer=str(customer.get("name") or "客户"),
+            phone=customer.get("phone"),
+            salutation=customer.get("salutation"),
+            channel=channel,
+            priority=priority,
+            assignee=str(assignee) if assignee and (not cfg.people or cfg.person(str(assignee))) else None,
+            sets=sets,
+            note=note,
+        ),
     )
 
 

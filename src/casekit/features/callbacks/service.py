@@ -186,7 +186,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     )
     known = _existing_keys(env, settings.kind)
     owed_now = []
-    requests: list[dict[str, Any]] = []
+    requests: list[actions.CaseRequest] = []
     for owed in plan(customers, settings, first, last):
         if owed.key in known:
             result.existing += 1
@@ -202,7 +202,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
             sets.append(f"service_date={owed.item_date.isoformat()}")
         agent = owed.customer.agent
         requests.append(
-            dict(
+            actions.CaseRequest(
                 title=owed.title,
                 customer=owed.customer.name,
                 phone=owed.customer.phone,
@@ -285,7 +285,7 @@ def import_signups(env: Env, path: Path) -> ImportResult:
     seen: dict[str, int] = {}
     result = ImportResult()
     pending: list[tuple[int, str]] = []  # (line, callback type) of each request, in order
-    requests: list[dict[str, Any]] = []
+    requests: list[actions.CaseRequest] = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -305,7 +305,7 @@ def import_signups(env: Env, path: Path) -> ImportResult:
         if values.get("source"):
             sets.append(f"source={values['source']}")
         requests.append(
-            dict(
+            actions.CaseRequest(
                 title=f"{kind_of.title}：{values['name']}",
                 customer=values["name"],
                 phone=phone,
