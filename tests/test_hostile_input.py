@@ -184,11 +184,15 @@ def test_notes_are_refused_or_stored_as_given_and_log_and_audit_read_them(hostil
         nonlocal accepted
         char = first_control(text)
         if char is not None:
-            assert refused(hostile, "note", case_id, text) == f"casekit: note: TEXT {control_message(char)}"
+            # after `--`, a note that starts with '-' is the note, not an option
+            assert (
+                refused(hostile, "note", case_id, "--", text)
+                == f"casekit: note: TEXT {control_message(char)}"
+            )
         elif not text.strip():
-            assert "the note is empty" in refused(hostile, "note", case_id, text)
+            assert "the note is empty" in refused(hostile, "note", case_id, "--", text)
         else:
-            clean(hostile.run("note", case_id, text), (0,))
+            clean(hostile.run("note", case_id, "--", text), (0,))
             assert read_case(path)["history"][-1]["note"] == text.strip()
             accepted += 1
 
@@ -505,7 +509,7 @@ def test_attach_refuses_anything_but_a_regular_file_of_bounded_size(
     expected = {
         "pipe": "is not a regular file",
         "zero": "is not a regular file",
-        "folder": "is a folder, not a file",
+        "folder": "is not a file",
         "big": "over the 10.0 MB limit",
         "control": "the path contains a control character (U+001B)",
     }

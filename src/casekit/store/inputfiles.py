@@ -33,7 +33,7 @@ def read_input_file(
     except OSError as exc:
         raise Refused(f"{given}: cannot be read ({exc.strerror or exc}); check the path") from None
     if stat.S_ISDIR(info.st_mode):
-        raise Refused(f"{given}: is a folder, not a file; give the path of {what}")
+        raise Refused(f"{given}: is not a file but a folder; give the path of {what}")
     if not stat.S_ISREG(info.st_mode):
         raise Refused(f"{given}: is not a regular file (a device, pipe or socket); give the path of {what}")
     if info.st_size > limit:

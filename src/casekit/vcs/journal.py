@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.errors import Refused
-from casekit.vcs.git import PreparedCommit, git_dir, head_commit, run_git, state_dir
+from casekit.vcs.git import PreparedCommit, cat_objects, git_dir, head_commit, run_git, state_dir
 
 PENDING_FILE = "pending.json"
 
@@ -114,7 +114,7 @@ def recover(root: Path) -> str | None:
             _remove_empty_folders(root, path.parent)
         kept = [p for p in pending.written if p not in pending.new]
         if kept and pending.parent is not None:
-            run_git(root, "checkout", pending.parent, "--", *kept)
+            _restore(root, pending.parent, kept)
         outcome = f"an interrupted change was undone: {pending.subject} (nothing of it was committed)"
     else:
         raise Refused(
@@ -125,6 +125,36 @@ def recover(root: Path) -> str | None:
     _remove_strays(root, pending.written)
     clear(root)
     return outcome
+
+
+def _restore(root: Path, commit: str, paths: list[str]) -> None:
+    """Put back the bytes `commit` holds for these files, leaving git's index alone (the
+    change never reached it). casekit writes such files as stored (case files), so the
+    blob is the file; one that git filters is checked out by git instead."""
+    filtered = []
+    for rel, obj in zip(paths, cat_objects(root, [f"{commit}:{p}" for p in paths]), strict=True):
+        path = root / rel
+        if obj is None or obj.kind != "blob":
+            continue
+        if _filtered(root, rel):
+            filtered.append(rel)
+            continue
+        try:
+            if path.read_bytes() == obj.content:
+                continue
+        except FileNotFoundError:
+            pass
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(obj.content)
+        os.replace(tmp, path)
+    if filtered:
+        run_git(root, "checkout", commit, "--", *filtered)
+
+
+def _filtered(root: Path, rel: str) -> bool:
+    out = run_git(root, "check-attr", "filter", "--", rel, check=False).decode("utf-8", "replace")
+    value = out.rsplit(": ", 1)[-1].strip()
+    return value not in ("unspecified", "unset", "")
 
 
 def _in_commit(root: Path, commit: str, rel: str) -> bool:
