@@ -27,6 +27,7 @@ from casekit.core.ids import CASES_DIR
 from casekit.errors import CasekitError, GitError, Refused
 from casekit.service.env import Env
 from casekit.vcs import git as vcs
+from casekit.vcs import journal
 
 BACKOFF_BASE_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 2.0
@@ -145,6 +146,8 @@ def sync(
     limit = attempts or settings.attempts
     outcome = SyncOutcome()
     with vcs.repo_lock(root):
+        settled = journal.recover(root)  # a change a killed command left half-done
+        outcome.messages += [settled] if settled else []
         _preflight(root, branch, remote)
         outcome.messages += _unshared_case_files(root)
         if not merge_driver_configured(root):

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.errors import Refused
-from casekit.vcs.git import PreparedCommit, cat_objects, git_dir, head_commit, run_git, state_dir
+from casekit.vcs.git import (
+    PreparedCommit,
+    cat_objects,
+    git_dir,
+    head_commit,
+    is_ancestor,
+    run_git,
+    state_dir,
+)
 
 PENDING_FILE = "pending.json"
 
@@ -116,6 +124,8 @@ def recover(root: Path) -> str | None:
         if kept and pending.parent is not None:
             _restore(root, pending.parent, kept)
         outcome = f"an interrupted change was undone: {pending.subject} (nothing of it was committed)"
+    elif head is not None and is_ancestor(root, pending.commit, head):
+        outcome = f"an interrupted change was finished: {pending.subject} (commit {pending.commit[:10]})"
     else:
         raise Refused(
             f"a change was interrupted ({pending.subject}) and HEAD has moved since; check "
