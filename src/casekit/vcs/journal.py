@@ -111,7 +111,8 @@ def recover(root: Path) -> str | None:
         return None
     head = head_commit(root)
     if head == pending.commit:
-        existing = [p for p in pending.written if _in_commit(root, pending.commit, p)]
+        found = cat_objects(root, [f"{pending.commit}:{p}" for p in pending.written])
+        existing = [p for p, obj in zip(pending.written, found, strict=True) if obj is not None]
         if existing:
             run_git(root, "checkout", pending.commit, "--", *existing)
         outcome = f"an interrupted change was finished: {pending.subject} (commit {pending.commit[:10]})"
@@ -165,11 +166,6 @@ def _filtered(root: Path, rel: str) -> bool:
     out = run_git(root, "check-attr", "filter", "--", rel, check=False).decode("utf-8", "replace")
     value = out.rsplit(": ", 1)[-1].strip()
     return value not in ("unspecified", "unset", "")
-
-
-def _in_commit(root: Path, commit: str, rel: str) -> bool:
-    out = run_git(root, "ls-tree", "--name-only", commit, "--", rel, check=False)
-    return bool(out.strip())
 
 
 def _remove_strays(root: Path, written: tuple[str, ...]) -> None:
