@@ -178,8 +178,8 @@ def merge_driver(root: Path, base_file: str, ours_file: str, theirs_file: str, p
         Path(ours_file).write_bytes(result.content)
         return 0
     _write_markers(root, base_file, ours_file, theirs_file, ours_label, theirs_label)
-    sys.stderr.write(f"casekit: {result.conflict}\n")
-    sys.stderr.write(
+    _say(f"casekit: {result.conflict}\n")
+    _say(
         f"casekit: settle it with `casekit resolve-conflict {result.case_id} --keep ours` (this clone's "
         "change) or `--keep theirs` (the remote's)\n"
     )
@@ -231,13 +231,21 @@ def _write_markers(
     )
 
 
+def _say(text: str) -> None:
+    """A line for the person at the terminal; case data in it is shown with its control
+    characters escaped (`casekit.render.output.safe_text`), as every casekit output is."""
+    from casekit.render.output import safe_text
+
+    sys.stderr.write(safe_text(text, layout=True))
+
+
 def _report(name: str, violations: Sequence[Violation], advice: str) -> int:
     if not violations:
         return 0
     for violation in violations:
-        sys.stderr.write(violation.format() + "\n")
+        _say(violation.format() + "\n")
     count = len(violations)
-    sys.stderr.write(f"casekit {name}: {count} problem{'s' if count != 1 else ''}; {advice}\n")
+    _say(f"casekit {name}: {count} problem{'s' if count != 1 else ''}; {advice}\n")
     return 1
 
 
@@ -282,14 +290,12 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
-        sys.stderr.write(
-            "usage: python -m casekit.githooks pre-commit|commit-msg|pre-receive|merge-driver ...\n"
-        )
+        _say("usage: python -m casekit.githooks pre-commit|commit-msg|pre-receive|merge-driver ...\n")
         return 2
     try:
         return run(args[0], args[1:])
     except CasekitError as exc:
-        sys.stderr.write(f"casekit {args[0]}: {exc}\n")
+        _say(f"casekit {args[0]}: {exc}\n")
         return 1
 
 
