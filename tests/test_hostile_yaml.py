@@ -206,7 +206,13 @@ def _nested(depth: int) -> str:
     return "a: " + "[" * depth + "]" * depth + "\n"
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     st.one_of(
         st.binary(max_size=600),
