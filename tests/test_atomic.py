@@ -95,10 +95,12 @@ def test_audit_of_broken_case_files_lists_problems_without_a_traceback(repo: CLI
         "history: [1, 2]\n",
         "id: [x]\nkind: 3\nlinks: [[1], {a: 1}]\n",
         "history:\n  - {at: 2026-13-45T99:00:00+08:00, by: [1], action: {a: 1}}\n",
+        good + b"\xff\xfe not UTF-8\n",
     ]:
-        path.write_text(content, encoding="utf-8")
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         assert hand_commit(repo, "by hand").returncode == 0
-        for args in (["audit"], ["audit", "--since", "HEAD~1"], ["validate"], ["list"]):
+        commands = (["audit"], ["audit", "--since", "HEAD~1"], ["validate"], ["list"], ["show", complaint])
+        for args in commands:
             result = repo.run(*args)
             assert "Traceback" not in result.err, (content, args, result.err)
             assert result.code in (0, 1), (content, args, result.err)

@@ -26,7 +26,7 @@ def show_case(env: Env, reference: str, output: str) -> str:
         case = parse_case(env.root, path, raw, max_bytes=env.config.case_file_bytes)
         status = deadline_status(case, env.config, env.now(env.config.tz))
         return to_json({**case, "deadline_status": status} if status else case)
-    return raw.decode("utf-8").rstrip("\n")
+    return raw.decode("utf-8", "backslashreplace").rstrip("\n")  # bytes that are not UTF-8 shown as \xff
 
 
 def show_deadlines(env: Env, reference: str) -> list[str]:
