@@ -43,22 +43,18 @@ def clone(server: Path, path: Path, environ: dict[str, str], actor: str) -> CLI:
     return cli
 
 
+def server_git(server: Path, *args: str) -> str:
+    """What git prints for ARGS in the server's bare repository."""
+    return subprocess.run(["git", *args], cwd=server, capture_output=True, text=True, check=True).stdout
+
+
 def server_head(server: Path) -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "refs/heads/main"], cwd=server, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    return server_git(server, "rev-parse", "refs/heads/main").strip()
 
 
 def server_log(server: Path) -> list[str]:
     """Subjects on the server's main, oldest first."""
-    out = subprocess.run(
-        ["git", "log", "--reverse", "--format=%s", "refs/heads/main"],
-        cwd=server,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return out.splitlines()
+    return server_git(server, "log", "--reverse", "--format=%s", "refs/heads/main").splitlines()
 
 
 def hand_commit(

@@ -5,11 +5,10 @@ casekit in the middle of its actions)."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from conftest import CLI, read_case
-from gitserver import clone, edit, git, hand_commit, make_server, server_head
+from gitserver import clone, edit, git, hand_commit, make_server, server_git, server_head
 
 AT = "2026-11-23T11:00:00+08:00"
 
@@ -123,13 +122,7 @@ def test_a_follow_up_commit_passes_the_server(repo: CLI, tmp_path: Path) -> None
     (callback,) = json.loads(agent.ok("list", "--kind", "callback", "--format", "json").out)
     agent.ok("sync")
     assert server_head(server) == agent.head()
-    message = subprocess.run(
-        ["git", "log", "-1", "--format=%B", "refs/heads/main"],
-        cwd=server,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    message = server_git(server, "log", "-1", "--format=%B", "refs/heads/main")
     assert f"Case-Opened: {callback['id']}" in message
     agent.ok("audit")
     agent.ok("audit", "--since", "HEAD~6")

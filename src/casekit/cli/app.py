@@ -112,8 +112,6 @@ def _narrowed(argv: list[str]) -> typer.Typer:
 
 def _interrupted_change_notice() -> None:
     """A command that did not settle an interrupted change says that one is left."""
-    from casekit.cli.common import Globals
-
     if Globals.env is None:
         return
     try:
@@ -127,7 +125,7 @@ def _interrupted_change_notice() -> None:
     except OSError:
         return
     if text:
-        sys.stderr.write(f"casekit: warning: {text}\n")
+        warn(f"casekit: warning: {text}")
 
 
 def main() -> None:

@@ -17,11 +17,11 @@ scalars, and nesting deeper than the file's layout allows (`CASE_DEPTH` for a ca
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache
 from io import StringIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -99,6 +99,17 @@ def yaml_decimal(text: str) -> Decimal:
         raise BadNumber(f"the number {text[:20]} is out of range") from None
 
 
+N = TypeVar("N", int, Decimal)
+
+
+def _number(read: Callable[[str], N], text: str, node: Any, error: type[Exception]) -> N:
+    """A number scalar read by `read`; a BadNumber becomes the loader's own error at the node."""
+    try:
+        return read(text)
+    except BadNumber as exc:
+        raise error(None, None, str(exc), node.start_mark) from None
+
+
 def decimal_text(value: Decimal) -> str:
     """How a Decimal is written: plain digits, always with a point so it reads back as one."""
     if not value.is_finite():
@@ -134,16 +145,10 @@ def _fast_loader() -> Any:
             return self._scalar(node)
 
         def construct_exact_decimal(self, node: Any) -> Decimal:
-            try:
-                return yaml_decimal(self._scalar(node))
-            except BadNumber as exc:
-                raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
+            return _number(yaml_decimal, self._scalar(node), node, yaml.constructor.ConstructorError)
 
         def construct_yaml12_int(self, node: Any) -> int:
-            try:
-                return yaml_int(self._scalar(node))
-            except BadNumber as exc:
-                raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
+            return _number(yaml_int, self._scalar(node), node, yaml.constructor.ConstructorError)
 
         def construct_yaml12_bool(self, node: Any) -> bool:
             return self._scalar(node).lower() == "true"
@@ -356,16 +361,10 @@ def round_trip() -> YAML:
         return str(self.construct_scalar(node))
 
     def exact_decimal(self: Constructor, node: Any) -> Decimal:
-        try:
-            return yaml_decimal(str(self.construct_scalar(node)))
-        except BadNumber as exc:
-            raise ConstructorError(None, None, str(exc), node.start_mark) from None
+        return _number(yaml_decimal, str(self.construct_scalar(node)), node, ConstructorError)
 
     def yaml12_int(self: Constructor, node: Any) -> int:
-        try:
-            return yaml_int(str(self.construct_scalar(node)))
-        except BadNumber as exc:
-            raise ConstructorError(None, None, str(exc), node.start_mark) from None
+        return _number(yaml_int, str(self.construct_scalar(node)), node, ConstructorError)
 
     Constructor.add_constructor(_TAG + "timestamp", timestamp_text)
     Constructor.add_constructor(_TAG + "float", exact_decimal)

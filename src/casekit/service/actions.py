@@ -126,12 +126,23 @@ class Staged:
     case: MutableMapping[str, Any]
     change: Change
     derived: bool = False  # deadlines and flags brought up to date (`DERIVERS`)
+    content: bytes | None = None  # the file's new bytes, once checked (`checked_content`)
 
     def derive(self) -> None:
         if not self.derived:
             for derive in DERIVERS:
                 derive(self.case, self.ctx, self.change)
             self.derived = True
+
+    def checked_content(self, root: Path) -> bytes:
+        """The case derived and written out, refused if it would add a problem to the file.
+        Worked out once: nothing may change the case after it is checked."""
+        if self.content is None:
+            self.derive()
+            content = dump_round_trip(self.case).encode("utf-8")
+            _refuse_new_problems(self.ctx.config, relpath(root, self.path), self.original, content)
+            self.content = content
+        return self.content
 
     @property
     def case_id(self) -> str:
@@ -153,29 +164,44 @@ class Transaction:
     def staged(self) -> list[Staged]:
         return [self.primary, *self.others]
 
-    def open_linked(self, kind_name: str, request: CaseRequest) -> Staged:
-        """Open a case linked both ways with the primary one, in the same commit."""
-        source = self.primary
-        taken = frozenset(s.case_id for s in self.staged)
-        linked = dataclasses.replace(request, links=[source.case_id])
-        staged = _new_case(self.env, kind_name, linked, taken=taken)
-        staged.derive()  # its deadlines are known to the follow-up that opened it
+    def add_opened(self, staged: Staged) -> None:
+        """A case the action opens, written in its commit (`Case-Opened`)."""
         self.others.append(staged)
         self.opened.append(staged.case_id)
-        links = source.case.get("links")
-        if not isinstance(links, list):
-            links = source.case["links"] = []
+
+    def add_linked(self, staged: Staged) -> None:
+        """The other side of a link the action makes, written in its commit (`Case-Linked`)."""
+        self.others.append(staged)
+        self.linked.append(staged.case_id)
+
+    def open_linked(self, kind_name: str, request: CaseRequest) -> Staged:
+        """Open a case linked both ways with the primary one, in the same commit; the
+        primary's history entry records it (`opened: [ID]`)."""
+        source = self.primary
+        taken = frozenset(s.case_id for s in self.staged)
+        staged = _new_case(
+            self.env, kind_name, dataclasses.replace(request, links=[source.case_id]), taken=taken
+        )
+        staged.derive()  # its deadlines are known to the follow-up that opened it
+        self.add_opened(staged)
+        links = _links(source.case)
         if staged.case_id not in links:
             links.append(staged.case_id)
         entry = source.case["history"][-1]
         opened = [*entry.get("opened", []), staged.case_id]
-        if "opened" in entry:
-            entry["opened"] = opened
-        elif "note" in entry:
-            entry.insert(list(entry).index("note"), "opened", opened)
+        if "opened" not in entry and "note" in entry:
+            entry.insert(list(entry).index("note"), "opened", opened)  # the note stays last
         else:
             entry["opened"] = opened
         return staged
+
+
+def _links(case: MutableMapping[str, Any]) -> list[Any]:
+    """The case's list of links, made empty where there is none."""
+    links = case.get("links")
+    if not isinstance(links, list):
+        links = case["links"] = []
+    return links
 
 
 # Functions run inside an action's transaction, before its commit: they may open linked
@@ -241,14 +267,7 @@ def _commit(tx: Transaction) -> Outcome:
     env = tx.env
     root = env.root
     primary = tx.primary
-    contents: dict[str, bytes] = {}
-    for staged in tx.staged:
-        staged.derive()
-    for staged in tx.staged:
-        rel = relpath(root, staged.path)
-        content = dump_round_trip(staged.case).encode("utf-8")
-        _refuse_new_problems(staged.ctx.config, rel, staged.original, content)
-        contents[rel] = content
+    contents = {relpath(root, s.path): s.checked_content(root) for s in tx.staged}
     extra = dict(primary.change.files)
     new_files = {relpath(root, s.path) for s in tx.staged if s.original is None}
     new_files |= {name for name in extra if not (root / name).exists()}
@@ -474,8 +493,7 @@ def open_case(
         for other in staged.case["links"]:  # the cases it follows link back, in the same commit
             side = _link_side(env, other, staged.case_id, note)
             if side is not None:
-                tx.others.append(side)
-                tx.linked.append(side.case_id)
+                tx.add_linked(side)
         outcome = _settle_and_commit(tx)
     outcome.messages[:0] = settled
     return _run_notices(env, outcome, staged.change)
@@ -504,9 +522,7 @@ def open_cases(
         for request in requests:
             try:
                 one = _new_case(env, kind_name, request, taken=frozenset(s.case_id for s in staged))
-                one.derive()
-                rel = relpath(env.root, one.path)
-                _refuse_new_problems(env.config, rel, None, dump_round_trip(one.case).encode("utf-8"))
+                one.checked_content(env.root)  # a request that would be invalid is refused alone
             except Refused as exc:
                 results.append(Opened(None, str(exc)))
                 continue
@@ -518,8 +534,8 @@ def open_cases(
                 subject = f"{first.case_id}: opened, with {len(staged) - 1} more ({what})"
                 first.change = dataclasses.replace(first.change, subject=subject)
             tx = Transaction(env, first)
-            tx.others = staged[1:]
-            tx.opened = [s.case_id for s in staged[1:]]
+            for other in staged[1:]:
+                tx.add_opened(other)
             _commit(tx)
     return results, settled
 
@@ -739,8 +755,7 @@ def link_cases(env: Env, reference: str, other: str, *, note: str | None = None)
             raise Refused(f"{first} and {second} are already linked")
         tx = Transaction(env, present[0])
         for side in present[1:]:
-            tx.others.append(side)
-            tx.linked.append(side.case_id)
+            tx.add_linked(side)
         outcome = _settle_and_commit(tx)
     outcome.messages[:0] = settled
     return _run_notices(env, outcome, tx.primary.change)
@@ -749,9 +764,7 @@ def link_cases(env: Env, reference: str, other: str, *, note: str | None = None)
 def _link_side(env: Env, this: str, that: str, note: str | None) -> Staged | None:
     """Case `this` loaded, linked to `that` with a 'link' entry; None when it already links."""
     path, original, case, kind = _load_for_change(env, this)
-    links = case.get("links")
-    if not isinstance(links, list):
-        links = case["links"] = []
+    links = _links(case)
     if that in links:
         return None
     links.append(that)
