@@ -159,13 +159,12 @@ class Config:
     # The team's locale (BCP 47, e.g. zh-CN): decides defaults for files others open,
     # such as the UTF-8 BOM of CSV output that Excel needs to read Chinese text.
     locale: str = DEFAULT_LOCALE
+    case_file_bytes: int = CASE_FILE_BYTES  # `limits.case_file_bytes`
 
     @property
     def chinese(self) -> bool:
         """Whether the team's locale is Chinese (zh, zh-CN, zh-Hant-TW...)."""
         return self.locale.lower().replace("_", "-").split("-")[0] == "zh"
-
-    case_file_bytes: int = CASE_FILE_BYTES
 
     def kind(self, name: str) -> KindSpec:
         try:
