@@ -167,5 +167,6 @@ def register() -> None:
     for check in (check_return_money, check_case_attachments, check_derived):
         validation.CASE_CHECKS.add(check)
     config.SECTION_CHECKS.add("returns", "casekit.features.returns.settings:check_section")
+    validation.CASE_FILE_CHECKS.add("casekit.features.returns.attachments:check_attachment_files")
     config.SECTION_CHECKS.add("attachments", "casekit.features.returns.attachments:check_section")
     bootstrap.REPLAYERS.add("attach", _replay_attach)
