@@ -44,10 +44,13 @@ from casekit.core.commits import CommitRecord
 from casekit.core.config import CONFIG_FILE, Config, Person, parse_config
 from casekit.core.ids import CASES_DIR
 from casekit.core.timeutil import parse_datetime
+from casekit.core.tree_rules import attached_files, is_attachment, is_protected, merge_changes, tree_findings
+from casekit.core.workflow import APPROVER_ROLE
 from casekit.service.replay import replay_differences_between, replayer
 from casekit.service.syncconfig import pusher_from, sync_settings
 from casekit.vcs.git import ZERO_OID, cat_objects, is_ancestor, run_git
 from casekit.vcs.history import read_range, read_signatures
+from casekit.vcs.treediff import blob_digests, tree_changes
 
 _WATCHED = (f"{CASES_DIR}/", CONFIG_FILE)
 
@@ -252,8 +255,65 @@ def check_commits(root: Path, commits: Sequence[CommitRecord], trust: Trust | No
         judged.append((commit, first_path, privileged, config))
 
     violations += _link_violations(root, linking, blobs)
+    tree_violations, touching = _tree_violations(root, commits, diffs, merge_diffs, blobs, configs, policy)
+    violations += tree_violations
+    judged = [(c, path, privileged or c.sha in touching, config) for c, path, privileged, config in judged]
     violations += _identity_violations(root, judged, trust, pusher_person)
     return violations
+
+
+def _tree_violations(
+    root: Path,
+    commits: Sequence[CommitRecord],
+    diffs: Mapping[str, list[FileChange]],
+    merge_diffs: Mapping[str, list[FileChange]],
+    blobs: dict[str, bytes | None],
+    configs: _Configs,
+    policy: Config | None,
+) -> tuple[list[Violation], set[str]]:
+    """The rest of the tree (`casekit.core.tree_rules`): no symbolic links or submodules,
+    protected paths changed by supervisors only, attachments added only with their attach
+    entry and never changed or deleted. Returns the findings and the commits that change a
+    protected path (a supervisor's change, for the signing rule)."""
+    pairs: list[tuple[str, str | None]] = []
+    for commit in commits:
+        pairs += [(commit.sha, parent) for parent in commit.parents] or [(commit.sha, None)]
+    listed = iter(tree_changes(root, pairs))
+    per_commit = []
+    for commit in commits:
+        lists = [next(listed) for _ in commit.parents] or [next(listed)]
+        per_commit.append((commit, merge_changes(lists) if len(lists) > 1 else lists[0]))
+    added = [c.new_blob for _, changes in per_commit for c in changes if c.added and is_attachment(c.path)]
+    digests = blob_digests(root, added) if added else {}
+    violations: list[Violation] = []
+    touching: set[str] = set()
+    for commit, changes in per_commit:
+        if any(is_protected(c.path) for c in changes):
+            touching.add(commit.sha)
+        base = commit.parents[0] if commit.parents else commit.sha
+        config = _rules_config(configs.get(blobs.get(f"{base}:{CONFIG_FILE}")), policy)
+        author = person_for(config, Identity(commit.author_name, commit.author_email)) if config else None
+        supervisor = author is not None and author.has_role(APPROVER_ROLE)
+        attached: dict[str, str] = {}
+        case_changes = (
+            diffs.get(commit.sha, []) if len(commit.parents) <= 1 else merge_diffs.get(commit.sha, [])
+        )
+        for change in case_changes:
+            if not is_case_path(change.path):
+                continue
+            if len(commit.parents) > 1:
+                old, new = (
+                    _load(blobs.get(f"{commit.parents[0]}:{change.path}")),
+                    _load(blobs.get(f"{commit.sha}:{change.path}")),
+                )
+            else:
+                old = _load(blobs.get(change.old)) if change.old != ZERO_OID else None
+                new = _load(blobs.get(change.new)) if change.new != ZERO_OID else None
+            if isinstance(new, Mapping):
+                attached |= attached_files(old if isinstance(old, Mapping) else None, new)
+        for finding in tree_findings(changes, supervisor=supervisor, attached=attached, blob_sha256=digests):
+            violations.append(Violation(finding.path, "", finding.rule, finding.message, commit=commit.sha))
+    return violations, touching
 
 
 def _merge_base(root: Path, parents: Sequence[str]) -> str | None:
