@@ -267,3 +267,11 @@ def test_keys_setup_refuses_clearly(repo: CLI, tmp_path: Path) -> None:
     assert repo.run("keys", "setup", "--new", "--key", str(junk)).code == 2
     assert not (repo.root / SIGNERS).exists()
     assert not (_home(repo) / ".ssh").exists()
+
+
+def test_init_asks_for_signatures_on_supervisor_only_changes(repo: CLI) -> None:
+    from casekit.service.syncconfig import sync_settings
+    from casekit.store.configfile import load_config
+
+    assert sync_settings(load_config(repo.root)).signed == "supervisor"
+    repo.ok("validate")

@@ -5,8 +5,10 @@ sync:
   remote: origin       # where `casekit sync` pulls from and pushes to
   branch: main         # the shared branch; its history may never be rewritten or deleted
   attempts: 8          # push attempts when other clones push at the same moment
-  signed: none         # commits that need a verified signature: none, supervisor or all
+  signed: supervisor   # commits that need a verified signature: none, supervisor or all
 ```
+
+`casekit init` writes `signed: supervisor`; a config without the key reads as `none`.
 """
 
 from __future__ import annotations
