@@ -183,6 +183,8 @@ def test_keys_setup_makes_a_key_and_casekit_commits_are_signed(repo: CLI) -> Non
     subprocess.run(["git", "commit", "-q", "-m", "Allowed signer"], cwd=repo.root, env=env, check=True)
     case_id = supervisor.new()
     supervisor.ok("note", case_id, "已致电客户", now="2026-11-23T10:15:00+08:00")
+    supervisor.ok("validate")
+    supervisor.ok("audit")
     log = repo.git("log", "-3", "--format=%G? %GS %s").splitlines()
     assert log == [
         f"G zhang.wei@example.com {case_id}: note",
@@ -233,6 +235,14 @@ def test_keys_setup_uses_the_key_named_or_found_and_new_never_overwrites(repo: C
     assert f"created the SSH key {ssh / 'casekit_ed25519_2'}" in new.out
     assert (ssh / "casekit_ed25519").read_text() == "not mine to overwrite"
     assert repo.git("config", "--get", "user.signingkey").strip() == str(ssh / "casekit_ed25519_2.pub")
+
+    # a public key alone at the default place (its private key in ssh-agent) is used, not written over
+    other_home = tmp_path / "other-home"
+    (other_home / ".ssh").mkdir(parents=True)
+    shutil.copy(f"{named}.pub", other_home / ".ssh" / "id_ed25519.pub")
+    alone = repo.ok("keys", "setup", extra_env={"HOME": str(other_home)})
+    assert "created" not in alone.out and not (other_home / ".ssh" / "id_ed25519").exists()
+    assert (other_home / ".ssh" / "id_ed25519.pub").read_text() == Path(f"{named}.pub").read_text()
 
     pub_only = tmp_path / "agent" / "key.pub"
     pub_only.parent.mkdir()

@@ -41,6 +41,11 @@ class KeyChoice:
     private: Path | None
     create: bool
 
+    @property
+    def made_at(self) -> Path:
+        """Where `ssh-keygen -f` puts a key to be made (the `.pub` goes beside it)."""
+        return self.public.with_name(self.public.name.removesuffix(".pub"))
+
 
 @dataclass(frozen=True)
 class KeySetup:
@@ -77,8 +82,12 @@ def choose_key(environ: dict[str, str], key: Path | None, new: bool) -> KeyChoic
         raise Refused("HOME is not set, so there is no ~/.ssh to find a key in; pass --key PATH")
     folder = Path(home) / ".ssh"
     if not new:
-        private = folder / DEFAULT_KEY
-        return KeyChoice(private.with_name(DEFAULT_KEY + ".pub"), private, not private.exists())
+        private, public = folder / DEFAULT_KEY, folder / (DEFAULT_KEY + ".pub")
+        if private.exists():
+            return KeyChoice(public, private, False)
+        if public.exists():  # a public key alone (its private key in ssh-agent): never written over
+            return KeyChoice(public, None, False)
+        return KeyChoice(public, private, True)
     number = 1
     while True:
         name = NEW_KEY if number == 1 else f"{NEW_KEY}_{number}"
@@ -151,8 +160,7 @@ def _with_line(setup: KeySetup, public: PublicKey) -> KeySetup:
 
 
 def _create_key(env: Env, setup: KeySetup) -> None:
-    private = setup.key.private
-    assert private is not None
+    private = setup.key.made_at
     private.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     command = [find_ssh_keygen(env.environ), "-q", "-t", "ed25519", "-N", "", "-C", setup.email]
     proc = subprocess.run(
@@ -173,7 +181,7 @@ def setup_keys(env: Env, *, key: Path | None = None, new: bool = False, dry_run:
     lines: list[str] = []
     if setup.key.create:
         made = "would create" if dry_run else "created"
-        lines.append(f"{made} the SSH key {setup.key.private} (ed25519, no passphrase) with ssh-keygen")
+        lines.append(f"{made} the SSH key {setup.key.made_at} (ed25519, no passphrase) with ssh-keygen")
         if not dry_run:
             _create_key(env, setup)
             setup = _with_line(setup, _read_public_key(setup.key))
