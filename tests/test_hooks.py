@@ -164,13 +164,19 @@ def test_commit_msg_requires_trailers_that_match_the_change(repo: CLI) -> None:
     assert "to is 'assessing' but the commit says 'rejected'" in wrong.stderr
     assert repo.commit_count() == before
 
-    right = hand_commit(
+    # Trailers that agree are not enough: the file must hold what casekit writes for the
+    # move, and a hand edit leaves the deadlines the move settles as they were.
+    agreeing = hand_commit(
         repo,
         f"{case_id}: received -> assessing\n\n{trailers(case_id, 'move', 'received', 'assessing')}",
         date=LATER,
         verify=True,
     )
-    assert right.returncode == 0, right.stderr
+    assert agreeing.returncode == 0, agreeing.stderr  # the client's hooks check trailers
+    audit = repo.run("audit", "--since", "HEAD~1")
+    assert audit.code == 1 and "[rule: replay]" in audit.out and "deadlines.first_response" in audit.out
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.ok("move", case_id, "assessing", now=LATER)
     assert repo.commit_count() == before + 1
     repo.ok("audit")
     repo.ok("audit", "--since", "HEAD~1")

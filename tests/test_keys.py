@@ -31,7 +31,7 @@ def _keygen(folder: Path, name: str) -> Path:
 
 
 def test_the_one_home_of_the_path() -> None:
-    from casekit.core.signers import ALLOWED_SIGNERS_FILE
+    from casekit.core.tree_rules import ALLOWED_SIGNERS_FILE
 
     assert ALLOWED_SIGNERS_FILE == SIGNERS
 

@@ -34,6 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,9 @@ from casekit.core.workflow import (
     STATE_REPLAYERS,
     MoveRequest,
     approval_reasons,
+    field_change_request,
     refusal_for_unknown_move,
+    requires_approval,
     transition_rule,
 )
 from casekit.errors import Problem
@@ -186,6 +189,86 @@ def _strip_id(message: str, case_id: str) -> str:
     return message[len(prefix) :] if message.startswith(prefix) else message
 
 
+# (the case before or None when new, the case after, positions of the added entries, its
+# kind) -> the differences between the pushed case and the one casekit writes
+# (`casekit.service.replay.replay_differences`).
+Replay = Callable[[Mapping[str, Any] | None, Mapping[str, Any], Sequence[int], KindSpec], list[str]]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The server's clock at a push, and how far entry times may stray from it: no later
+    than `now + skew` (clocks differ a little), no earlier than `now - max_offline` (a change
+    made offline reaches the server within that time)."""
+
+    now: datetime
+    skew: timedelta
+    max_offline: timedelta
+
+
+def describe_replay(differences: Sequence[str], entries: str) -> str:
+    shown = "; ".join(differences[:4]) + ("; ..." if len(differences) > 4 else "")
+    return (
+        f"the change does more than {entries} records: {shown}; "
+        "change cases only with casekit commands (update --set, move, assign...), which record "
+        "each change in its entry"
+    )
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} hours" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} minutes"
+
+
+def time_findings(
+    doc: CaseDoc, history: Sequence[Mapping[str, Any]], added: Sequence[int], clock: Clock | None
+) -> list[ChangeFinding]:
+    """Entry times never go backwards within a case; at a push, none is in the future (beyond
+    the skew) or older than the offline limit. Deadlines are judged on these times."""
+    findings = []
+    for position in added:
+        entry = history[position]
+        at = stored_instant(entry.get("at"))
+        label = f"history entry {position + 1} ({describe_entry(entry)})"
+        if at is None:
+            continue  # the schema rule names a bad time
+        earlier = [stored_instant(e.get("at")) for e in history[:position]]
+        latest = max((t for t in earlier if t is not None), default=None)
+        if latest is not None and at < latest:
+            findings.append(
+                ChangeFinding(
+                    "time",
+                    f"{label} is earlier than the entry before it ({latest.isoformat()}); times never go "
+                    "backwards: check the computer's clock (and CASEKIT_NOW), then make the change again",
+                    _line(doc, position),
+                )
+            )
+        if clock is None:
+            continue
+        if at > clock.now + clock.skew:
+            findings.append(
+                ChangeFinding(
+                    "time",
+                    f"{label} is later than the server's clock ({clock.now.isoformat(timespec='seconds')}) "
+                    f"by more than {_hours(clock.skew)} (sync.clock_skew); set the computer's clock right, "
+                    "then make the change again",
+                    _line(doc, position),
+                )
+            )
+        elif at < clock.now - clock.max_offline:
+            findings.append(
+                ChangeFinding(
+                    "time",
+                    f"{label} was recorded more than {_hours(clock.max_offline)} before this push "
+                    f"(sync.max_offline, server time {clock.now.isoformat(timespec='seconds')}); deadlines "
+                    "are judged on recorded times, so an old time is not taken: drop the commit "
+                    "(`git rebase -i @{u}`) and make the change again now",
+                    _line(doc, position),
+                )
+            )
+    return findings
+
+
 @dataclass(frozen=True)
 class Mover:
     login: str
@@ -208,8 +291,12 @@ def check_case_change(
     commit: CommitRecord | None = None,
     *,
     check_time: bool = True,
+    replay: Replay | None = None,
+    clock: Clock | None = None,
 ) -> CaseReport:
-    """Every rule for one case file changed by one commit (or by the staged change)."""
+    """Every rule for one case file changed by one commit (or by the staged change).
+    `replay` works out the case casekit writes for the change (rule replay); `clock` is the
+    server's, for the time rules of a push."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
     report = CaseReport(stem)
     old_doc: CaseDoc | None = None
@@ -285,6 +372,16 @@ def check_case_change(
         report.findings += _actor_findings(doc, added, config, author)
         if commit is not None and len(added) == 1 and not structural:
             report.findings += _trailer_agreement(doc, added[0], commit, author, check_time)
+        report.findings += time_findings(doc, history, added, clock)
+        if replay is not None and not structural and not moves:
+            differences = replay(old_case if old_doc is not None else None, case, added, kind)
+            if differences:
+                entries = (
+                    f"its history entry ({describe_entry(history[added[0]])})"
+                    if len(added) == 1
+                    else "its history"
+                )
+                report.findings.append(ChangeFinding("replay", describe_replay(differences, entries)))
         moved_lines = {f.line for f in moves if f.line is not None}
         schema = [p for p in schema if p.line not in moved_lines]
     report.findings[:0] = [
@@ -323,6 +420,10 @@ def check_added_entries(
         line = _line(doc, position)
         label = f"history entry {position + 1}"
         actor = actor_for(entry)
+        if action in FIELD_SETTING_ACTIONS and isinstance(entry.get("set"), Mapping):
+            found, needs = _check_values(doc.data, kind, before, entry, config, actor, label)
+            findings += [ChangeFinding(f.rule, f.message, line) for f in found]
+            privileged = privileged or needs
         if action in STATE_REPLAYERS:
             findings += [ChangeFinding("transition", f"{label} {reason}", line) for reason in reasons]
             moves = _kept(entry)
@@ -353,6 +454,49 @@ def check_added_entries(
                 findings.append(ChangeFinding(finding.rule, finding.message, line))
             privileged = privileged or needs
     return findings, privileged
+
+
+# Actions that set values without moving the case: approval rules judge their values too
+# (a compensation above the limit needs a supervisor whether it is set by a move, an update
+# or at opening).
+FIELD_SETTING_ACTIONS = ("set", "open")
+
+
+def _check_values(
+    case: Mapping[str, Any],
+    kind: KindSpec,
+    state: str | None,
+    entry: Mapping[str, Any],
+    config: Config,
+    actor: Mover,
+    label: str,
+) -> tuple[list[ChangeFinding], bool]:
+    changes = entry.get("set")
+    request = field_change_request(
+        case,
+        kind,
+        str(state if state is not None else case.get("status")),
+        changes if isinstance(changes, Mapping) else {},
+        actor.login,
+        actor.roles,
+        str(entry.get("action")),
+        stored_instant(entry.get("at")),
+    )
+    what = f"{label} ({entry.get('action')}, as {actor.login})"
+    findings = [
+        ChangeFinding("requires-approval", f"{what}: {reason}")
+        for reason in requires_approval(request, config)
+    ]
+    reasons = approval_reasons(request, config)
+    if reasons and not findings and entry.get("approved_by") != actor.login:
+        findings.append(
+            ChangeFinding(
+                "approval",
+                f"{what} needs a supervisor's approval ({'; '.join(reasons)}) but does not record "
+                f"approved_by: {actor.login}",
+            )
+        )
+    return findings, bool(reasons)
 
 
 def _kept(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -416,6 +560,26 @@ def _actor_findings(
     for position in added:
         by = history[position].get("by")
         claimed = config.person(str(by)) if by is not None else None
+        if claimed is None and config.people:
+            findings.append(
+                ChangeFinding(
+                    "actor",
+                    f"history entry {position + 1} is by {by!r}, who is not a person in casekit.yaml; "
+                    "record changes as yourself (a supervisor adds new people under people:)",
+                    _line(doc, position),
+                )
+            )
+            continue
+        approver = history[position].get("approved_by")
+        if approver is not None and str(approver) != str(by):
+            findings.append(
+                ChangeFinding(
+                    "approval",
+                    f"history entry {position + 1} is by {by} but records approved_by: {approver}; an "
+                    "approval is the supervisor's own change, made by them with casekit",
+                    _line(doc, position),
+                )
+            )
         if claimed is not None and claimed != author_person:
             findings.append(
                 ChangeFinding(

@@ -139,9 +139,16 @@ class Person:
     name: str
     email: str
     roles: tuple[str, ...]
+    # The person's logins on the git server, which its pre-receive hook learns from the
+    # server (`people.<login>.logins`; by default the casekit login itself).
+    logins: tuple[str, ...] = ()
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def server_logins(self) -> tuple[str, ...]:
+        return self.logins or (self.login,)
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,10 @@ class Config:
             if who in (person.email, person.name):
                 return person
         return None
+
+    def person_on_server(self, login: str) -> Person | None:
+        """The person a git server login belongs to (`people.<login>.logins`)."""
+        return next((p for p in self.people.values() if login in p.server_logins), None)
 
     def section(self, name: str) -> Any:
         return self.raw.get(name)
@@ -351,6 +362,7 @@ def _parse_limits(check: _Checker, value: Any) -> int:
 def _parse_people(check: _Checker, value: Any) -> dict[str, Person]:
     people: dict[str, Person] = {}
     emails: dict[str, str] = {}
+    servers: dict[str, str] = {}  # server login -> the person it belongs to
     for login, settings in check.mapping(value, ["people"]).items():
         key_path = ["people", login]
         if not _LOGIN.match(str(login)):
@@ -375,11 +387,23 @@ def _parse_people(check: _Checker, value: Any) -> dict[str, Person]:
             continue
         if email:
             emails[email.lower()] = str(login)
+        logins = settings.get("logins", [])
+        if not isinstance(logins, list) or not all(isinstance(n, str) and n.strip() for n in logins):
+            check.add([*key_path, "logins"], "logins must be a list of the person's git server logins")
+            logins = []
+        for name in logins:
+            owner = servers.setdefault(name, str(login))
+            if owner != str(login):
+                check.add(
+                    [*key_path, "logins"],
+                    f"the server login {name!r} is also {owner!r}'s; each login belongs to one person",
+                )
         people[str(login)] = Person(
             login=str(login),
             name=str(settings.get("name", login)),
             email=email,
             roles=tuple(roles),
+            logins=tuple(logins),
         )
     return people
 

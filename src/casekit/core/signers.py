@@ -1,7 +1,7 @@
 """The repository's allowed-signers file: who may sign casekit's commits, with which key.
 
-`.casekit/allowed_signers` is in git's (and `ssh-keygen`'s) allowed-signers format, one
-key a line:
+`.casekit/allowed_signers` (`casekit.core.tree_rules.ALLOWED_SIGNERS_FILE`) is in git's
+(and `ssh-keygen`'s) allowed-signers format, one key a line:
 
     zhang.wei@example.com namespaces="git" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... zhang.wei laptop
 
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from casekit.core.config import Config, Person
 
-ALLOWED_SIGNERS_FILE = ".casekit/allowed_signers"
 NAMESPACES = 'namespaces="git"'
 KEY_TYPES = frozenset(
     {

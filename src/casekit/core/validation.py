@@ -283,6 +283,12 @@ REPOSITORY_CHECKS: Registry[RepositoryCheck] = Registry("validation.REPOSITORY_C
 # root and the config and returns `Problem`s whose paths are relative to the root.
 TREE_CHECKS: Registry[str] = Registry("validation.TREE_CHECKS")
 
+# Checks of the files that case records name (attachments, ...), as "module:function"
+# names imported when cases are validated. They read files, so they run at the edge, not
+# among the CASE_CHECKS: each function takes the repository root, the config and the case
+# documents read, and returns `Problem`s whose paths are the case files'.
+CASE_FILE_CHECKS: Registry[str] = Registry("validation.CASE_FILE_CHECKS")
+
 
 def parse_doc(
     path: str, raw: bytes, max_bytes: int = CASE_FILE_BYTES

@@ -82,6 +82,32 @@ def approval_reasons(request: MoveRequest, config: Config) -> list[str]:
     return [reason for rule in APPROVAL_RULES for reason in rule(request, config)]
 
 
+def field_change_request(
+    case: Mapping[str, Any],
+    kind: KindSpec,
+    state: str,
+    changes: Mapping[str, Any],
+    actor_login: str,
+    actor_roles: tuple[str, ...],
+    action: str,
+    at: datetime | None,
+) -> MoveRequest:
+    """A change that moves nothing (`set`, `open`), as approval rules see it: `case` is the
+    case after the change, in `state`."""
+    return MoveRequest(
+        case=case,
+        kind=kind,
+        source=state,
+        target=state,
+        rule=TransitionRule(state, state),
+        actor_login=actor_login,
+        actor_roles=actor_roles,
+        changes=changes,
+        action=action,
+        at=at,
+    )
+
+
 def requires_approval(request: MoveRequest, config: Config) -> list[str]:
     reasons = approval_reasons(request, config)
     if not reasons or APPROVER_ROLE in request.actor_roles:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import signal
 import threading
@@ -34,6 +35,7 @@ from typing import Any
 import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
 from markupsafe import Markup
 
@@ -470,12 +472,65 @@ def _code_cache(root: Path | None) -> TemplateCodeCache | None:
     return TemplateCodeCache(str(folder), "%s.jinja")
 
 
+def linked_template(root: Path, path: Path) -> str | None:
+    """The first part of `path` (a repository template, under `root`/templates) that is a
+    symbolic link, repository-relative; or the path itself when it lies outside the
+    templates folder. None when the file may be read."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return str(path)
+    current = root
+    for number, part in enumerate(parts, 1):
+        current = current / part
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            if current.is_symlink():
+                return "/".join(parts[:number])
+    folder = (root / TEMPLATES_DIR).resolve()
+    if folder not in path.resolve().parents:
+        return "/".join(parts)
+    return None
+
+
+def _refuse_linked(link: str, template: str) -> TemplateFailure:
+    return TemplateFailure(
+        f"{link} is a symbolic link or lies outside {TEMPLATES_DIR}/; casekit reads templates only "
+        f"from files inside the repository's {TEMPLATES_DIR}/ folder, never through a link: "
+        "replace it with the template itself",
+        template=template,
+        line=None,
+    )
+
+
+class RepositoryLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader over the repository's templates/ then the bundled ones, which
+    refuses (TemplateFailure) a repository template reached through a symbolic link or
+    lying outside templates/: a template committed as a link would print any file the
+    user can read."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        super().__init__([str(p) for p in template_roots(root)], encoding="utf-8")
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if self.root is not None:
+            own = self.root / TEMPLATES_DIR
+            candidate = own.joinpath(*split_template_path(template))
+            if str(own) in self.searchpath and os.path.lexists(candidate):
+                link = linked_template(self.root, candidate)
+                if link is not None:
+                    raise _refuse_linked(link, template)
+        return super().get_source(environment, template)
+
+
 def make_environment(root: Path | None) -> SandboxedEnvironment:
     default = jinja2.FileSystemLoader(str(bundled(TEMPLATES_DIR)), encoding="utf-8")
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({DEFAULT_PREFIX.rstrip(":"): default}, delimiter=":"),
-            jinja2.FileSystemLoader([str(p) for p in template_roots(root)], encoding="utf-8"),
+            RepositoryLoader(root),
         ]
     )
     env = DataSandbox(
@@ -515,14 +570,20 @@ def find_templates(root: Path | None, folder: str) -> dict[str, Source]:
         if not top.is_dir():
             continue
         for path in sorted(top.rglob("*.j2")):
-            if path.is_file():
+            if path.is_file() or path.is_symlink():
                 name = path.relative_to(base).as_posix()
                 found[name] = Source(name, path, origin)
     return dict(sorted(found.items()))
 
 
 def read_source(source: Source) -> str:
-    """A template file's text; TemplateFailure naming the file when it is not UTF-8."""
+    """A template file's text; TemplateFailure naming the file when it is not UTF-8, or
+    when it is a repository template reached through a symbolic link."""
+    if source.origin == "repository":
+        root = source.path.parents[len(Path(source.name).parts)]
+        link = linked_template(root, source.path)
+        if link is not None:
+            raise _refuse_linked(link, source.name)
     data = source.path.read_bytes()
     try:
         return data.decode("utf-8")

@@ -28,7 +28,8 @@ from casekit.core.casefile import (
     parse_change,
     parse_changes,
 )
-from casekit.core.config import Config, KindSpec, TransitionRule
+from casekit.core.config import Config, KindSpec
+from casekit.core.effects import apply_entry
 from casekit.core.fields import control_character
 from casekit.core.ids import CaseId, new_id, parse_id, relative_case_path, seeded_bits
 from casekit.core.registry import Registry
@@ -38,6 +39,7 @@ from casekit.core.workflow import (
     MoveRequest,
     approval_reasons,
     check_move,
+    field_change_request,
     refusal_for_unknown_move,
     refuse_if_final,
     requires_approval,
@@ -93,9 +95,17 @@ class Context:
         return format_datetime(self.now, self.config.tz)
 
 
-# Functions that bring derived data (deadlines, flags) up to date before a case is written.
-Deriver = Callable[[MutableMapping[str, Any], Context, Change], None]
+# Functions that bring derived data (deadlines, postage, flags) up to date before a case is
+# written: pure functions of the case and the config, so the server's replay
+# (`casekit.service.replay`) computes exactly what the command wrote.
+Deriver = Callable[[MutableMapping[str, Any], Config, KindSpec], None]
 DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
+
+
+def derive(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:
+    """Bring the case's derived data up to date (every `DERIVERS` entry)."""
+    for deriver in DERIVERS:
+        deriver(case, config, kind)
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,7 @@ class Staged:
 
     def derive(self) -> None:
         if not self.derived:
-            for derive in DERIVERS:
-                derive(self.case, self.ctx, self.change)
+            derive(self.case, self.ctx.config, self.ctx.kind)
             self.derived = True
 
     def checked_content(self, root: Path) -> bytes:
@@ -422,20 +431,10 @@ def _field_change_request(
     """A change that moves nothing, as approval rules see it (the case after the change)."""
     candidate = copy.deepcopy(dict(case))
     apply_changes(candidate, changes)
-    status = str(case.get("status"))
     person = ctx.config.person(ctx.actor.login)
-    return MoveRequest(
-        case=candidate,
-        kind=ctx.kind,
-        source=status,
-        target=status,
-        rule=TransitionRule(status, status),
-        actor_login=ctx.actor.login,
-        actor_roles=person.roles if person else (),
-        changes=changes,
-        action=action,
-        at=ctx.now,
-    )
+    roles = person.roles if person else ()
+    status = str(case.get("status"))
+    return field_change_request(candidate, ctx.kind, status, changes, ctx.actor.login, roles, action, ctx.now)
 
 
 def _approval(
@@ -679,15 +678,13 @@ def move_case(
         problems = check_move(request, ctx.config)
         if problems:
             raise Refused(f"{case_id}: " + "; ".join(problems))
-        apply_changes(case, changes, block_map)
-        case["status"] = target
         approvals = approval_reasons(request, ctx.config)
         trailers = (("Case-Approved-By", ctx.actor.ident),) if approvals else ()
         change = Change("move", f"{case_id}: {source} -> {target}", source, target, note, trailers)
         extra = _changes_record(changes)
         if approvals:
             extra |= {"approved_by": ctx.actor.login, "approval": "; ".join(approvals)}
-        case["history"].append(history_entry(ctx, change, extra))
+        apply_entry(case, history_entry(ctx, change, extra), block_map)
         return change
 
     return change_case(env, reference, mutate)
@@ -700,9 +697,8 @@ def assign_case(env: Env, reference: str, agent: str, *, note: str | None = None
         login = _known_assignee(ctx.config, agent, case_id)
         if case.get("assignee") == login:
             raise Refused(f"{case_id}: it is already assigned to {login}")
-        case["assignee"] = login
         change = Change("assign", f"{case_id}: assigned to {login}", note=note)
-        case["history"].append(history_entry(ctx, change, {"assignee": login}))
+        apply_entry(case, history_entry(ctx, change, {"assignee": login}), block_map)
         return change
 
     return change_case(env, reference, mutate)
@@ -714,7 +710,7 @@ def note_case(env: Env, reference: str, text: str) -> Outcome:
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         change = Change("note", f"{case['id']}: note", note=text)
-        case["history"].append(history_entry(ctx, change))
+        apply_entry(case, history_entry(ctx, change), block_map)
         return change
 
     return change_case(env, reference, mutate)
@@ -730,10 +726,9 @@ def update_case(env: Env, reference: str, sets: list[str], *, note: str | None =
         refuse_if_final(case, ctx.kind, "changed")
         changes = _parse_sets(ctx, case_id, sets)
         trailers, approval = _approval(ctx, _field_change_request(ctx, case, changes, "set"), case_id)
-        apply_changes(case, changes, block_map)
         names = ", ".join(changes)
         change = Change("set", f"{case_id}: set {names}", note=note, trailers=trailers)
-        case["history"].append(history_entry(ctx, change, _changes_record(changes) | approval))
+        apply_entry(case, history_entry(ctx, change, _changes_record(changes) | approval), block_map)
         return change
 
     return change_case(env, reference, mutate)
@@ -764,11 +759,9 @@ def link_cases(env: Env, reference: str, other: str, *, note: str | None = None)
 def _link_side(env: Env, this: str, that: str, note: str | None) -> Staged | None:
     """Case `this` loaded, linked to `that` with a 'link' entry; None when it already links."""
     path, original, case, kind = _load_for_change(env, this)
-    links = _links(case)
-    if that in links:
+    if that in _links(case):
         return None
-    links.append(that)
     ctx = _context(env, kind)
     change = Change("link", f"{this}: linked to {that}", note=note)
-    case["history"].append(history_entry(ctx, change, {"case": that}))
+    apply_entry(case, history_entry(ctx, change, {"case": that}), block_map)
     return Staged(ctx, path, original, case, change)

@@ -14,14 +14,19 @@ nobody can push themselves a new role and use it in the same push.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from casekit.codec.yamlio import YamlSyntaxError, load_fast
 from casekit.core.change_rules import (
+    ChangeFinding,
+    Clock,
     Identity,
     Signature,
     Violation,
@@ -31,15 +36,21 @@ from casekit.core.change_rules import (
     check_merged_case,
     links_of,
     one_way_links,
+    person_for,
     place,
     signature_findings,
 )
 from casekit.core.commits import CommitRecord
-from casekit.core.config import CONFIG_FILE, Config, parse_config
+from casekit.core.config import CONFIG_FILE, Config, Person, parse_config
 from casekit.core.ids import CASES_DIR
-from casekit.service.syncconfig import sync_settings
+from casekit.core.timeutil import parse_datetime
+from casekit.core.tree_rules import attached_files, is_attachment, is_protected, merge_changes, tree_findings
+from casekit.core.workflow import APPROVER_ROLE
+from casekit.service.replay import replay_differences_between, replayer
+from casekit.service.syncconfig import pusher_from, sync_settings
 from casekit.vcs.git import ZERO_OID, cat_objects, is_ancestor, run_git
 from casekit.vcs.history import read_range, read_signatures
+from casekit.vcs.treediff import blob_digests, tree_changes
 
 _WATCHED = (f"{CASES_DIR}/", CONFIG_FILE)
 
@@ -121,13 +132,34 @@ class _Configs:
         return self._parsed[key]
 
 
-def check_commits(root: Path, commits: Sequence[CommitRecord]) -> list[Violation]:
+@dataclass(frozen=True)
+class Trust:
+    """What a push is judged by: the config the server had before it (who is who, which
+    branch is protected, what must be signed), the login the server authenticated (None:
+    the server does not say) and the server's clock. `audit --since` has no pusher and no
+    clock, and takes the config at the revision it starts from."""
+
+    policy: Config | None = None
+    pusher: str | None = None
+    clock: Clock | None = None
+
+
+def _rules_config(parent_config: Config | None, policy: Config | None) -> Config | None:
+    """The workflow a commit is checked against is its parent's; who may do what (people,
+    roles) comes from the trusted config."""
+    if parent_config is None or policy is None:
+        return parent_config
+    return dataclasses.replace(parent_config, people=policy.people)
+
+
+def check_commits(root: Path, commits: Sequence[CommitRecord], trust: Trust | None = None) -> list[Violation]:
     """Every rule, for every commit given (oldest first)."""
+    trust = trust or Trust()
     singles = [c for c in commits if len(c.parents) <= 1]
     diffs = diff_commits(root, [c.sha for c in singles])
-    merge_diffs = {
-        c.sha: {p: _diff_pair(root, p, c.sha) for p in c.parents} for c in commits if len(c.parents) > 1
-    }
+    merges = [c for c in commits if len(c.parents) > 1]
+    merge_diffs = {c.sha: _diff_pair(root, c.parents[0], c.sha) for c in merges}
+    merge_bases = {c.sha: _merge_base(root, c.parents) for c in merges}
 
     names: list[str] = []
     for commit in commits:
@@ -137,30 +169,45 @@ def check_commits(root: Path, commits: Sequence[CommitRecord]) -> list[Violation
             for change in diffs.get(commit.sha, []):
                 names += [n for n in (change.old, change.new) if n != ZERO_OID]
         else:
-            for per_parent in merge_diffs[commit.sha].values():
-                for change in per_parent:
-                    names += [f"{p}:{change.path}" for p in commit.parents]
-                    names.append(f"{commit.sha}:{change.path}")
+            for change in merge_diffs[commit.sha]:
+                names += [f"{p}:{change.path}" for p in commit.parents]
+                names.append(f"{commit.sha}:{change.path}")
+                if merge_bases[commit.sha]:
+                    names.append(f"{merge_bases[commit.sha]}:{change.path}")
     unique = list(dict.fromkeys(names))
     blobs = {
         name: (obj.content if obj is not None and obj.kind == "blob" else None)
         for name, obj in zip(unique, cat_objects(root, unique), strict=True)
     }
     configs = _Configs()
+    policy = trust.policy
+    pusher_person = policy.person_on_server(trust.pusher) if policy and trust.pusher else None
 
     violations: list[Violation] = []
-    wanting_signatures: list[tuple[CommitRecord, str, bool, Config]] = []
+    if trust.pusher and policy is not None and policy.people and pusher_person is None:
+        violations.append(
+            Violation(
+                CONFIG_FILE,
+                "",
+                "identity",
+                f"the server login {trust.pusher!r} that pushed is no person's in casekit.yaml; a "
+                f"supervisor adds it to that person's people.<login>.logins",
+            )
+        )
+    judged: list[tuple[CommitRecord, str, bool, Config]] = []
     linking: list[tuple[CommitRecord, list[FileChange], Config]] = []
     for commit in commits:
         base = commit.parents[0] if commit.parents else commit.sha
-        config = configs.get(blobs.get(f"{base}:{CONFIG_FILE}"))
-        parent_config = config if commit.parents else None
+        parent_config = configs.get(blobs.get(f"{base}:{CONFIG_FILE}")) if commit.parents else None
+        config = _rules_config(configs.get(blobs.get(f"{base}:{CONFIG_FILE}")), policy)
         author = Identity(commit.author_name, commit.author_email)
         if len(commit.parents) > 1:
-            violations += _check_merge(commit, merge_diffs[commit.sha], blobs, config)
-            continue
-        changes = diffs.get(commit.sha, [])
+            changes = _own_changes(commit, merge_diffs[commit.sha], blobs)
+        else:
+            changes = diffs.get(commit.sha, [])
         if not changes:
+            if config is not None:
+                judged.append((commit, "", False, config))
             continue
         if config is None:
             violations.append(
@@ -178,33 +225,206 @@ def check_commits(root: Path, commits: Sequence[CommitRecord]) -> list[Violation
         for change in changes:
             old = blobs.get(change.old) if change.old != ZERO_OID else None
             new = blobs.get(change.new) if change.new != ZERO_OID else None
+            if len(commit.parents) > 1:
+                old = blobs.get(f"{commit.parents[0]}:{change.path}")
+                new = blobs.get(f"{commit.sha}:{change.path}")
             if change.path == CONFIG_FILE:
                 privileged = True
                 if parent_config is not None:
-                    findings = check_config_change(parent_config, new, author)
-                    violations += place(CONFIG_FILE, findings, commit=commit.sha)
+                    judge = _rules_config(parent_config, policy)
+                    violations += place(
+                        CONFIG_FILE, check_config_change(judge, new, author), commit=commit.sha
+                    )
+            elif is_case_path(change.path) and len(commit.parents) > 1:
+                violations += _check_merged(commit, change.path, blobs, merge_bases[commit.sha], config)
             elif is_case_path(change.path):
-                report = check_case_change(change.path, old, new, config, author, commit)
+                report = check_case_change(
+                    change.path,
+                    old,
+                    new,
+                    config,
+                    author,
+                    commit,
+                    replay=replayer(config),
+                    clock=trust.clock,
+                )
                 privileged = privileged or report.privileged
                 violations += place(change.path, report, commit=commit.sha)
-        linking.append((commit, [c for c in changes if is_case_path(c.path)], config))
-        mode = sync_settings(config).signed
-        if mode != "none":
-            wanting_signatures.append((commit, first_path, privileged, config))
+        if len(commit.parents) <= 1:
+            linking.append((commit, [c for c in changes if is_case_path(c.path)], config))
+        judged.append((commit, first_path, privileged, config))
 
     violations += _link_violations(root, linking, blobs)
+    tree_violations, touching = _tree_violations(root, commits, diffs, merge_diffs, blobs, configs, policy)
+    violations += tree_violations
+    judged = [(c, path, privileged or c.sha in touching, config) for c, path, privileged, config in judged]
+    violations += _identity_violations(root, judged, trust, pusher_person)
+    return violations
 
-    if wanting_signatures:
-        signatures = _signatures(root, [c.sha for c, *_ in wanting_signatures])
-        for commit, path, privileged, config in wanting_signatures:
-            findings = signature_findings(
-                sync_settings(config).signed,
-                privileged,
-                signatures.get(commit.sha),
-                Identity(commit.author_name, commit.author_email),
-                config,
+
+def _tree_violations(
+    root: Path,
+    commits: Sequence[CommitRecord],
+    diffs: Mapping[str, list[FileChange]],
+    merge_diffs: Mapping[str, list[FileChange]],
+    blobs: dict[str, bytes | None],
+    configs: _Configs,
+    policy: Config | None,
+) -> tuple[list[Violation], set[str]]:
+    """The rest of the tree (`casekit.core.tree_rules`): no symbolic links or submodules,
+    protected paths changed by supervisors only, attachments added only with their attach
+    entry and never changed or deleted. Returns the findings and the commits that change a
+    protected path (a supervisor's change, for the signing rule)."""
+    pairs: list[tuple[str, str | None]] = []
+    for commit in commits:
+        pairs += [(commit.sha, parent) for parent in commit.parents] or [(commit.sha, None)]
+    listed = iter(tree_changes(root, pairs))
+    per_commit = []
+    for commit in commits:
+        lists = [next(listed) for _ in commit.parents] or [next(listed)]
+        per_commit.append((commit, merge_changes(lists) if len(lists) > 1 else lists[0]))
+    added = [c.new_blob for _, changes in per_commit for c in changes if c.added and is_attachment(c.path)]
+    digests = blob_digests(root, added) if added else {}
+    violations: list[Violation] = []
+    touching: set[str] = set()
+    for commit, changes in per_commit:
+        if any(is_protected(c.path) for c in changes):
+            touching.add(commit.sha)
+        base = commit.parents[0] if commit.parents else commit.sha
+        config = _rules_config(configs.get(blobs.get(f"{base}:{CONFIG_FILE}")), policy)
+        author = person_for(config, Identity(commit.author_name, commit.author_email)) if config else None
+        supervisor = author is not None and author.has_role(APPROVER_ROLE)
+        attached: dict[str, str] = {}
+        case_changes = (
+            diffs.get(commit.sha, []) if len(commit.parents) <= 1 else merge_diffs.get(commit.sha, [])
+        )
+        for change in case_changes:
+            if not is_case_path(change.path):
+                continue
+            if len(commit.parents) > 1:
+                old, new = (
+                    _load(blobs.get(f"{commit.parents[0]}:{change.path}")),
+                    _load(blobs.get(f"{commit.sha}:{change.path}")),
+                )
+            else:
+                old = _load(blobs.get(change.old)) if change.old != ZERO_OID else None
+                new = _load(blobs.get(change.new)) if change.new != ZERO_OID else None
+            if isinstance(new, Mapping):
+                attached |= attached_files(old if isinstance(old, Mapping) else None, new)
+        for finding in tree_findings(changes, supervisor=supervisor, attached=attached, blob_sha256=digests):
+            violations.append(Violation(finding.path, "", finding.rule, finding.message, commit=commit.sha))
+    return violations, touching
+
+
+def _merge_base(root: Path, parents: Sequence[str]) -> str | None:
+    if len(parents) != 2:
+        return None
+    out = run_git(root, "merge-base", parents[0], parents[1], check=False).decode().strip()
+    return out or None
+
+
+def _own_changes(
+    commit: CommitRecord, changes: Sequence[FileChange], blobs: dict[str, bytes | None]
+) -> list[FileChange]:
+    """What a merge changes relative to its first parent that no other parent brings as it
+    is: the merge's own change, judged as one change by the person who merged."""
+    own = []
+    for change in changes:
+        merged = blobs.get(f"{commit.sha}:{change.path}")
+        if is_case_path(change.path) or all(
+            blobs.get(f"{p}:{change.path}") != merged for p in commit.parents[1:]
+        ):
+            own.append(change)
+    return own
+
+
+def _check_merged(
+    commit: CommitRecord, path: str, blobs: dict[str, bytes | None], base: str | None, config: Config
+) -> list[Violation]:
+    """A case file in a merge holds what casekit's merge of the two sides makes."""
+    parents = [blobs.get(f"{p}:{path}") for p in commit.parents]
+    merged = blobs.get(f"{commit.sha}:{path}")
+    report = check_merged_case(path, parents, merged, config)
+    violations = place(path, report, commit=commit.sha)
+    if violations or merged is None:
+        return violations
+    if any(content == merged for content in parents):
+        return []  # one side's version, as it is
+    if len(commit.parents) != 2 or parents[0] is None or parents[1] is None:
+        return [
+            Violation(
+                path,
+                report.case_id,
+                "merge",
+                "the merge writes a version of the case that neither side has; casekit merges two "
+                "sides at a time: merge with `casekit sync`",
+                commit=commit.sha,
             )
-            violations += place(path, findings, commit=commit.sha)
+        ]
+    from casekit.service.merge import merge_case
+
+    result = merge_case(path, blobs.get(f"{base}:{path}") if base else None, parents[0], parents[1], config)
+    if result.content is not None and _load(result.content) == _load(merged):
+        return []
+    differences = (
+        replay_differences_between(_load(result.content), _load(merged)) if result.content is not None else []
+    )
+    why = "; ".join(differences[:3]) if differences else (result.conflict or "it differs")
+    return [
+        Violation(
+            path,
+            report.case_id,
+            "merge",
+            f"the merge's version of the case is not what casekit's merge of the two sides makes ({why}); "
+            "merge with `casekit sync`, which settles case files itself",
+            commit=commit.sha,
+        )
+    ]
+
+
+def _identity_violations(
+    root: Path,
+    judged: Sequence[tuple[CommitRecord, str, bool, Config]],
+    trust: Trust,
+    pusher_person: Person | None,
+) -> list[Violation]:
+    """Each commit is its author's: pushed by them (the server says who pushed), or signed
+    by them. With no pusher known, `sync.signed` says which commits must be signed."""
+    mode = sync_settings(trust.policy).signed if trust.policy is not None else None
+    wanting = []
+    for commit, path, privileged, config in judged:
+        signed = mode or sync_settings(config).signed
+        author = person_for(config, Identity(commit.author_name, commit.author_email))
+        if trust.pusher is not None:
+            if pusher_person is None:
+                continue  # the whole push is refused already
+            if author is not None and author == pusher_person and signed != "all":
+                continue
+        elif signed == "none" or (signed == "supervisor" and not privileged):
+            continue
+        wanting.append((commit, path, privileged, config, signed, author))
+    if not wanting:
+        return []
+    signatures = _signatures(root, [c.sha for c, *_ in wanting], trust.policy)
+    violations = []
+    for commit, path, privileged, config, signed, author in wanting:
+        identity = Identity(commit.author_name, commit.author_email)
+        signature = signatures.get(commit.sha)
+        if trust.pusher is not None and (author is None or author != pusher_person):
+            findings = signature_findings("all", True, signature, identity, config)
+            if findings:
+                who = author.login if author is not None else str(identity)
+                findings = [
+                    ChangeFinding(
+                        "identity",
+                        f"the commit is {who}'s but {trust.pusher} pushed it, and it carries no good "
+                        f"signature of {who}'s ({findings[0].message}); each person pushes their own "
+                        "changes, or signs them (`casekit keys setup`)",
+                    )
+                ]
+        else:
+            findings = signature_findings(signed, privileged, signature, identity, config)
+        violations += place(path or CONFIG_FILE, findings, commit=commit.sha)
     return violations
 
 
@@ -266,24 +486,7 @@ def _link_violations(
     return violations
 
 
-def _check_merge(
-    commit: CommitRecord,
-    per_parent: dict[str, list[FileChange]],
-    blobs: dict[str, bytes | None],
-    config: Config | None,
-) -> list[Violation]:
-    paths = sorted({c.path for changes in per_parent.values() for c in changes if is_case_path(c.path)})
-    if not paths or config is None:
-        return []
-    violations: list[Violation] = []
-    for path in paths:
-        parents = [blobs.get(f"{p}:{path}") for p in commit.parents]
-        report = check_merged_case(path, parents, blobs.get(f"{commit.sha}:{path}"), config)
-        violations += place(path, report, commit=commit.sha)
-    return violations
-
-
-def _signatures(root: Path, shas: Sequence[str]) -> dict[str, Signature]:
+def _signatures(root: Path, shas: Sequence[str], policy: Config | None) -> dict[str, Signature]:
     return {sha: Signature(status, signer) for sha, (status, signer) in read_signatures(root, shas).items()}
 
 
@@ -335,21 +538,56 @@ def check_ref_updates(root: Path, updates: Sequence[RefUpdate], protected_ref: s
     return violations
 
 
-def pre_receive(root: Path, lines: Iterable[str]) -> list[Violation]:
-    """Everything wrong with a push: its ref updates and every commit it brings."""
+def pre_receive(
+    root: Path, lines: Iterable[str], environ: Mapping[str, str] | None = None
+) -> tuple[list[Violation], list[str]]:
+    """Everything wrong with a push, its ref updates and every commit it brings, judged by
+    the config the server had before it; and lines to tell the pusher."""
+    environ = os.environ if environ is None else environ
     updates = parse_updates(lines)
     policy = _policy_config(root, updates)
-    violations = check_ref_updates(root, updates, sync_settings(policy).protected_ref)
+    settings = sync_settings(policy)
+    violations = check_ref_updates(root, updates, settings.protected_ref)
+    pusher = pusher_from(environ, settings)
+    notes = []
+    if pusher is None and policy is not None and policy.people:
+        notes.append(
+            "casekit: the server does not say who pushed (no REMOTE_USER, GL_USER, GL_USERNAME or "
+            f"GITEA_PUSHER_NAME); commits are trusted by their signatures (sync.signed: {settings.signed})"
+        )
+    # A push to a repository on the same machine (a path or file:// remote) runs this hook in
+    # the pusher's own process: its clock is the pusher's, and only entry order is checked.
+    on_server = pusher is not None or bool(environ.get("SSH_CONNECTION"))
+    clock = (
+        Clock(_server_now(environ, policy), settings.clock_skew, settings.max_offline) if on_server else None
+    )
     tips = [u.new for u in updates if u.new != ZERO_OID]
     if tips:
         commits = read_range(root, [*dict.fromkeys(tips), "--not", "--all"])
-        violations += check_commits(root, commits)
-    return violations
+        violations += check_commits(root, commits, Trust(policy, pusher, clock))
+    return violations, notes
+
+
+def _server_now(environ: Mapping[str, str], policy: Config | None) -> datetime:
+    """The server's clock (CASEKIT_NOW in the server's own environment, for tests)."""
+    fixed = environ.get("CASEKIT_NOW")
+    if fixed:
+        try:
+            return parse_datetime(fixed, policy.tz if policy else UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
 
 
 def _policy_config(root: Path, updates: Sequence[RefUpdate]) -> Config | None:
-    """The config the server already has (on its HEAD branch); for a first push, the pushed one."""
+    """The config the server already has, on its shared branch (HEAD when that branch does
+    not exist yet); for the very first push, the pushed one."""
     names = [f"HEAD:{CONFIG_FILE}", *(f"{u.new}:{CONFIG_FILE}" for u in updates if u.new != ZERO_OID)]
+    head = cat_objects(root, [f"HEAD:{CONFIG_FILE}"])[0]
+    if head is not None and head.kind == "blob":
+        server = _Configs().get(head.content)
+        branch = sync_settings(server).protected_ref
+        names = [f"{branch}:{CONFIG_FILE}", *names]
     for obj in cat_objects(root, names):
         if obj is not None and obj.kind == "blob":
             return _Configs().get(obj.content)
@@ -364,4 +602,6 @@ def audit_since(root: Path, revision: str) -> list[Violation]:
         raise UsageError(
             f"--since {revision}: no such commit; give a commit, tag or branch such as origin/main"
         )
-    return check_commits(root, read_range(root, [f"{revision}..HEAD"]))
+    start = cat_objects(root, [f"{revision}:{CONFIG_FILE}"])[0]
+    policy = _Configs().get(start.content) if start is not None and start.kind == "blob" else None
+    return check_commits(root, read_range(root, [f"{revision}..HEAD"]), Trust(policy))

@@ -20,6 +20,7 @@ from casekit.errors import Refused
 from casekit.resources import bundled
 from casekit.vcs.git import git_dir, run_git
 
+HOOKS_DIR = "hooks"
 CLIENT_HOOKS = ("pre-commit", "commit-msg")
 SERVER_HOOKS = ("pre-receive",)
 MARKER = b"casekit-hook"
@@ -28,10 +29,27 @@ DRIVER_NAME = "casekit case files: histories merged by time, replayed through th
 
 
 def hook_source(root: Path | None, name: str) -> bytes:
-    """The hook script: the case repository's own copy if it has one, else casekit's."""
-    if root is not None and (root / "hooks" / name).is_file():
-        return (root / "hooks" / name).read_bytes()
-    return (bundled("hooks") / name).read_bytes()
+    """The hook script: the case repository's own copy if it has one, else casekit's. A
+    copy reached through a symbolic link (the file or the hooks/ folder) is refused: a
+    link could install any file of the machine as a hook."""
+    if root is not None:
+        from casekit.store.treefiles import linked_part, outside
+
+        relpath = f"{HOOKS_DIR}/{name}"
+        link = linked_part(root, relpath)
+        if link is not None:
+            raise Refused(
+                f"{link} is a symbolic link; casekit installs hooks only from files in the "
+                f"repository's {HOOKS_DIR}/ folder, never through a link: replace the link with "
+                "the hook itself, or remove it to install casekit's own hooks"
+            )
+        if (root / relpath).is_file():
+            if outside(root, relpath):
+                raise Refused(
+                    f"{relpath} lies outside the repository {root}; casekit installs hooks only from it"
+                )
+            return (root / relpath).read_bytes()
+    return (bundled(HOOKS_DIR) / name).read_bytes()
 
 
 def _write_hook(
@@ -48,6 +66,8 @@ def _write_hook(
                 "casekit's), or pass --force to replace it"
             )
     folder.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():  # replace the link itself, never the file it points to
+        target.unlink()
     target.write_bytes(content)
     target.chmod(0o755)
     return target

@@ -274,7 +274,9 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
     if name == "pre-receive":
         from casekit.service.gitcheck import pre_receive
 
-        violations = pre_receive(root, sys.stdin.read().splitlines())
+        violations, notes = pre_receive(root, sys.stdin.read().splitlines())
+        for line in notes:
+            _say(line + "\n")
         return _report(
             name,
             violations,

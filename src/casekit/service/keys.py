@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from casekit.core.signers import ALLOWED_SIGNERS_FILE, PublicKey, parse_public_key, signer_line, with_signer
+from casekit.core.signers import PublicKey, parse_public_key, signer_line, with_signer
+from casekit.core.tree_rules import ALLOWED_SIGNERS_FILE
 from casekit.core.workflow import APPROVER_ROLE
 from casekit.errors import Refused
 from casekit.service.env import Env

@@ -39,6 +39,7 @@ from casekit.core.config import Config
 from casekit.core.timeutil import stored_instant
 from casekit.core.validation import check_case, parse_doc
 from casekit.core.workflow import STATE_CHANGING_ACTIONS, STATE_REPLAYERS, replay_states, state_after
+from casekit.service.actions import derive
 
 _MISSING: Any = object()
 
@@ -215,6 +216,7 @@ def merge_case(
     target = rich["history"]
     del target[:]
     target.extend(merged_history)
+    derive(rich, config, kind)  # deadlines and postage of the merged history, as a command writes them
     _reorder(rich)
     content = dump_round_trip(rich).encode("utf-8")
 
@@ -386,6 +388,8 @@ def resolve_case(
     entry["note"] = note
     # Written as a block, unlike other entries: it carries whole entries of its own.
     remote_rich["history"].append(block_map(entry))
+    if kind is not None:
+        derive(remote_rich, config, kind)
     _reorder(remote_rich)
     return Resolution(case_id, dump_round_trip(remote_rich).encode("utf-8"), source, target, note, subject)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
@@ -15,6 +15,9 @@ from casekit.index.reader import find_case
 from casekit.render.output import short_time, table, to_csv, to_json, truncate
 from casekit.service.env import Env
 from casekit.store.casefiles import parse_case, relpath
+
+if TYPE_CHECKING:
+    from casekit.core.validation import CaseDoc
 
 
 def show_case(env: Env, reference: str, output: str) -> str:
@@ -180,16 +183,17 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
 
         with Progress("validating cases", len(docs)) as progress:
             problems += validate_docs(docs, config, progress.update)
+        problems += check_case_files(root, config, docs)
         problems += check_tree(root, config)
+        problems += check_links(root)
     else:
         problems += [p for doc in docs for p in check_case(doc, config)]
+        problems += check_case_files(root, config, docs)
+        prefixes = [relpath(root, t) for t in targets]
+        problems += [p for p in check_links(root) if _under(p.path, prefixes)]
         prefixes = [relpath(root, t) for t in in_templates]
         if prefixes:
-            problems += [
-                p
-                for p in check_tree(root, config)
-                if any(p.path == pre or p.path.startswith(pre.rstrip("/") + "/") for pre in prefixes)
-            ]
+            problems += [p for p in check_tree(root, config) if _under(p.path, prefixes)]
     return sorted(problems, key=lambda p: (p.path, p.line or 0)), len(docs)
 
 
@@ -222,6 +226,57 @@ def case_row(
 
         row.update(list_columns(case, config, now, count_breaches=count_breaches))
     return row
+
+
+def _under(path: str, prefixes: Sequence[str]) -> bool:
+    return any(path == pre or path.startswith(pre.rstrip("/") + "/") for pre in prefixes)
+
+
+def check_case_files(root: Path, config: Config, docs: Sequence[CaseDoc]) -> list[Problem]:
+    """The checks features register over the files case records name (attachments, ...)."""
+    from importlib import import_module
+
+    from casekit.core.validation import CASE_FILE_CHECKS
+
+    problems: list[Problem] = []
+    for target in CASE_FILE_CHECKS:
+        module_name, function_name = target.split(":")
+        problems += getattr(import_module(module_name), function_name)(root, config, docs)
+    return problems
+
+
+# Folders casekit reads or writes, looked at even when a link in them is not committed.
+LINK_FREE_FOLDERS = ("attachments", "cases", "hooks", "templates", ".casekit")
+
+
+def check_links(root: Path) -> list[Problem]:
+    """Symbolic links and submodules: any git's index holds, and any made by hand where
+    casekit reads or writes (the folders above, and each case's attachments folder)."""
+    from casekit.vcs.treediff import tracked_links
+
+    problems = {path: Problem(path, None, _link_message(mode)) for mode, path in tracked_links(root)}
+    candidates = [root / name for name in LINK_FREE_FOLDERS]
+    attachments = root / "attachments"
+    if attachments.is_dir() and not attachments.is_symlink():
+        candidates += sorted(attachments.iterdir())
+    for path in candidates:
+        name = path.relative_to(root).as_posix()
+        if path.is_symlink() and name not in problems:
+            problems[name] = Problem(name, None, _link_message("120000"))
+    return sorted(problems.values(), key=lambda p: p.path)
+
+
+def _link_message(mode: str) -> str:
+    if mode == "160000":
+        return (
+            "is a submodule; a case repository holds no submodules: remove it (`git rm`) and "
+            "commit the files themselves"
+        )
+    return (
+        "is a symbolic link; a case repository holds no symbolic links (one can make hooks, "
+        "templates or attachments read or write files outside the repository): replace it with "
+        "the file itself, or remove it (`git rm`)"
+    )
 
 
 def check_tree(root: Path, config: Config) -> list[Problem]:

@@ -22,12 +22,13 @@ follow one another and start from a state the case was in before the conflict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from itertools import pairwise
 from typing import Any
 
 from casekit.core.casefile import HISTORY_ACTIONS
 from casekit.core.config import KindSpec
+from casekit.core.effects import EFFECTS, apply_effect
 from casekit.core.workflow import STATE_REPLAYERS, transition_rule
 
 RESOLVE = "resolve"
@@ -77,7 +78,21 @@ def replay_resolve(
     return target, reasons
 
 
+def resolve_effect(
+    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
+) -> None:
+    """`effects.EFFECTS` entry: the entries a resolution keeps take effect (those it
+    discards do not); the state is the one its `to` names."""
+    kept = entry.get("kept")
+    for recorded in kept if isinstance(kept, list) else []:
+        if isinstance(recorded, Mapping):
+            apply_effect(case, recorded, mapping)
+    if "to" in entry:
+        case["status"] = entry["to"]
+
+
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
+    EFFECTS.add(RESOLVE, resolve_effect)
     HISTORY_ACTIONS.add(RESOLVE)
     STATE_REPLAYERS.add(RESOLVE, replay_resolve)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from casekit.core import casefile, config, validation, workflow
+from casekit.core import casefile, config, effects, validation, workflow
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.config import Finding
 from casekit.core.workflow import MoveRequest
@@ -201,6 +201,7 @@ def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
     config.SECTION_CHECKS.add("callbacks", "casekit.features.callbacks.settings:check_section")
     casefile.HISTORY_ACTIONS.add("attempt")
+    effects.EFFECTS.add("attempt", effects.no_effect)
     workflow.GUARDS.add(callback_guard)
     validation.CASE_CHECKS.add(check_preferred_hours)
     actions.FOLLOW_UPS.add(open_triggered_callback)

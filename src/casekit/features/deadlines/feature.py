@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from casekit.core import casefile, config, validation, workflow
+from casekit.core import casefile, config, effects, validation, workflow
 from casekit.core.config import Config, Finding
 from casekit.core.due import check_entries
 from casekit.core.fields import check_timestamp
@@ -23,6 +23,7 @@ from casekit.features.deadlines.facts import escalations
 from casekit.features.deadlines.service import (
     calendar_warnings,
     derive_deadlines,
+    escalate_effect,
     replay_escalate,
     replay_promise,
 )
@@ -80,6 +81,8 @@ def register() -> None:
         casefile.TOP_LEVEL_KEYS.add(key, before="history")
     for action in ("promise", "escalate"):
         casefile.HISTORY_ACTIONS.add(action)
+    effects.EFFECTS.add("promise", effects.no_effect)
+    effects.EFFECTS.add("escalate", escalate_effect)
     for section, check in CONFIG_SECTIONS.items():
         config.SECTION_CHECKS.add(section, check)
     actions.DERIVERS.add(derive_deadlines)

@@ -8,7 +8,7 @@ and `casekit promise` actions, each one commit through `actions.change_case`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from casekit.core.due import (
     deadline_state,
     deadlines_of,
 )
+from casekit.core.effects import apply_entry
 from casekit.core.timeutil import format_datetime, parse_datetime
 from casekit.core.workcal import WorkCalendar, advance, parse_duration
 from casekit.core.workflow import refuse_if_final
@@ -49,9 +50,9 @@ def current_deadlines(case: Mapping[str, Any], config: Config, kind: KindSpec) -
     return [{"clock": d.clock, **to_record(d, calendar)} for d in computed]
 
 
-def derive_deadlines(case: MutableMapping[str, Any], ctx: Context, change: Change) -> None:
+def derive_deadlines(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:
     """`actions.DERIVERS` entry: recompute the case's deadlines before it is written."""
-    records = current_deadlines(case, ctx.config, ctx.kind)
+    records = current_deadlines(case, config, kind)
     if not records:
         if "deadlines" in case:
             del case["deadlines"]
@@ -117,11 +118,6 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
             and (previous[-1].major or not flagged)
         ):
             raise Refused(f"{case_id}: it is already escalated to {person.login}")
-        case["assignee"] = person.login
-        record: dict[str, Any] = {"to": person.login, "at": ctx.stamp, "by": ctx.actor.login}
-        if flagged:
-            record["major"] = True
-        set_top_level(case, "escalation", flow_map(record))
         trailers = [("Case-Escalated-To", _ident(person))]
         if flagged:
             trailers.append(("Case-Major", "yes"))
@@ -130,10 +126,25 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
         extra: dict[str, Any] = {"escalated_to": person.login}
         if flagged:
             extra["major"] = True
-        case["history"].append(history_entry(ctx, change, extra))
+        apply_entry(case, history_entry(ctx, change, extra), block_map)
         return change
 
     return change_case(env, reference, mutate)
+
+
+def escalate_effect(
+    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
+) -> None:
+    """`effects.EFFECTS` entry for `escalate`: the supervisor takes the case, and the case
+    records the escalation (to whom, when, by whom, whether major)."""
+    login = entry.get("escalated_to")
+    if login is None:
+        return
+    case["assignee"] = login
+    record: dict[str, Any] = {"to": login, "at": entry.get("at"), "by": entry.get("by")}
+    if entry.get("major"):
+        record["major"] = True
+    set_top_level(case, "escalation", flow_map(record))
 
 
 def promise_time(text: str, now: datetime, calendar: WorkCalendar, config: Config) -> datetime:

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from casekit.core.casefile import set_top_level
 from casekit.core.config import Config, Finding
-from casekit.errors import Refused, UsageError
+from casekit.errors import Problem, Refused, UsageError
 from casekit.store.inputfiles import read_input_file
 
 if TYPE_CHECKING:
+    from casekit.core.validation import CaseDoc
     from casekit.service.actions import Outcome
     from casekit.service.env import Env
 
@@ -193,6 +194,101 @@ def check_attachments(case: Mapping[str, Any]) -> list[tuple[list[str | int], st
     return findings
 
 
+def refuse_linked_folder(root: Path, folder: str) -> None:
+    """Refuse to write into `folder` (relative to `root`) when a part of it is a symbolic
+    link or it lies outside the repository: the files would land wherever the link points."""
+    from casekit.store.treefiles import linked_part, outside
+
+    link = linked_part(root, folder)
+    if link is not None:
+        raise Refused(
+            f"{link} is a symbolic link; casekit writes attachments only into folders inside the "
+            "repository, never through a link: remove the link (`git rm` it if it is committed) "
+            "and attach again"
+        )
+    if outside(root, folder):
+        raise Refused(
+            f"{folder} lies outside the repository {root}; casekit writes attachments only inside it"
+        )
+
+
+def recorded_files(case: Mapping[str, Any]) -> list[tuple[int, str, str]]:
+    """(index, file, sha256) of each attachment record well formed enough to check on disk."""
+    prefix = f"{ATTACHMENTS_DIR}/{case.get('id')}/"
+    found = []
+    for index, record in enumerate(case.get("attachments") or []):
+        if not isinstance(record, Mapping):
+            continue
+        name, digest = record.get("file"), record.get("sha256")
+        parts = name.split("/") if isinstance(name, str) else []
+        if (
+            isinstance(name, str)
+            and name.startswith(prefix)
+            and not {"", ".", ".."} & set(parts)
+            and isinstance(digest, str)
+            and _SHA256.match(digest)
+        ):
+            found.append((index, name, digest))
+    return found
+
+
+def check_attachment_files(root: Path, config: Config, docs: Sequence[CaseDoc]) -> list[Problem]:
+    """Every recorded attachment is in the work tree with the SHA-256 its case records
+    (validation.CASE_FILE_CHECKS). A Git LFS pointer left on disk counts as the file it
+    names. Long work shows a progress bar on stderr."""
+    from casekit.codec.yamlio import locate
+    from casekit.progress import Progress
+
+    work = [
+        (doc, index, name, digest)
+        for doc in docs
+        if isinstance(doc.data.get("attachments"), list)
+        for index, name, digest in recorded_files(doc.data)
+    ]
+    problems: list[Problem] = []
+    with Progress("checking attachments", len(work)) as progress:
+        for number, (doc, index, name, recorded) in enumerate(work, 1):
+            message = _file_problem(root, name, recorded)
+            if message is not None:
+                where = f"{doc.data.get('id')}: attachments[{index}]: "
+                problems.append(Problem(doc.path, locate(doc.raw, ["attachments", index]), where + message))
+            progress.update(number)
+    return problems
+
+
+def _file_problem(root: Path, name: str, recorded: str) -> str | None:
+    """What is wrong with one recorded attachment on disk, None when it is as recorded."""
+    from casekit.store.treefiles import file_digest, linked_part
+
+    link = linked_part(root, name)
+    if link is not None:
+        return (
+            f"{link} is a symbolic link; attachments are files inside the repository: "
+            f"restore {name} as it was attached (`git log -- {name}` shows its commit)"
+        )
+    path = root / name
+    try:
+        if not path.is_file():
+            if path.exists():
+                return (
+                    f"{name} is not a file; restore it as it was attached "
+                    f"(`git log -- {name}` shows its commit)"
+                )
+            return (
+                f"{name} is missing; the case records it, so restore it "
+                f"(`git checkout HEAD -- {name}`, or `git log -- {name}` shows the commit that attached it)"
+            )
+        actual = file_digest(path)
+    except OSError as exc:
+        return f"{name} cannot be read ({exc.strerror or exc}); check its permissions"
+    if actual != recorded:
+        return (
+            f"{name} is altered: its SHA-256 is {actual[:12]}…, the case records {recorded[:12]}…; "
+            f"restore the file as it was attached (`git log -- {name}` shows its commit)"
+        )
+    return None
+
+
 def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str | None = None) -> Outcome:
     """Copy files into attachments/<ID>/, record them on the case, one commit for all."""
     from casekit.codec.yamlio import flow_map
@@ -202,10 +298,13 @@ def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str |
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
+        refuse_linked_folder(ctx.env.root, f"{ATTACHMENTS_DIR}/{case_id}")
         refuse_duplicates(case, sources)
         folder = ctx.env.root / ATTACHMENTS_DIR / case_id
         on_disk = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
         names = plan_names(case, sources, on_disk)
+        for name in names:
+            refuse_linked_folder(ctx.env.root, name)
         records = [
             flow_map({"file": name, "sha256": s.sha256, "size": len(s.data), "original": s.original})
             for name, s in zip(names, sources, strict=True)

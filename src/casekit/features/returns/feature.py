@@ -6,17 +6,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from casekit.core import casefile, config, validation, workflow
-from casekit.core.config import Config, Finding
+from casekit.core import casefile, config, effects, validation, workflow
+from casekit.core.config import Config, Finding, KindSpec
 from casekit.core.validation import CaseDoc
 from casekit.features.returns import rules
-from casekit.features.returns.attachments import ATTACHMENTS_DIR, check_attachments
+from casekit.features.returns.attachments import ATTACHMENTS_DIR, check_attachments, recorded_attachments
 from casekit.features.returns.settings import settings_for
-from casekit.service import actions
+from casekit.service import actions, replay
 from casekit.service import init as bootstrap
 from casekit.service.env import Env
 
@@ -51,15 +52,38 @@ def returns_approvals(request: workflow.MoveRequest, cfg: Config) -> list[str]:
     return reasons
 
 
-def derive_return_terms(case: MutableMapping[str, Any], ctx: actions.Context, change: actions.Change) -> None:
+def derive_return_terms(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:
     """Keep `postage` (who pays each way) and `price_difference` (多退少补) up to date."""
-    if not _is_return(case.get("kind"), ctx.config):
+    if not _is_return(case.get("kind"), config):
         return
-    settings = settings_for(ctx.config)
+    settings = settings_for(config)
     terms = rules.postage(case, settings)
     diff = rules.price_difference(case)
     _put(case, "postage", terms.as_record() if terms else None)
     _put(case, "price_difference", diff.as_record() if diff else None)
+
+
+def supply_attachments(
+    expected: MutableMapping[str, Any], entry: Mapping[str, Any], pushed: Mapping[str, Any]
+) -> None:
+    """`replay.SUPPLIED` entry for `attach`: the records of the files the entry names, as the
+    pushed case holds them (the server compares their hashes with the files pushed)."""
+    names = entry.get("files")
+    if not isinstance(names, list):
+        return
+    wanted = {str(name) for name in names}
+    records = [
+        record
+        for record in recorded_attachments(pushed)
+        if str(record.get("file", "")).rsplit("/", 1)[-1] in wanted
+    ]
+    current = expected.get("attachments")
+    if not isinstance(current, list):
+        current = []
+        casefile.set_top_level(expected, "attachments", current)
+    for record in records:
+        if record not in current:
+            current.append(copy.deepcopy(dict(record)))
 
 
 def _put(case: MutableMapping[str, Any], key: str, record: dict[str, Any] | None) -> None:
@@ -138,8 +162,11 @@ def register() -> None:
     workflow.GUARDS.add(returns_guard)
     workflow.APPROVAL_RULES.add(returns_approvals)
     actions.DERIVERS.add(derive_return_terms)
+    effects.EFFECTS.add("attach", effects.no_effect)  # the records come with the files
+    replay.SUPPLIED.add("attach", supply_attachments)
     for check in (check_return_money, check_case_attachments, check_derived):
         validation.CASE_CHECKS.add(check)
     config.SECTION_CHECKS.add("returns", "casekit.features.returns.settings:check_section")
+    validation.CASE_FILE_CHECKS.add("casekit.features.returns.attachments:check_attachment_files")
     config.SECTION_CHECKS.add("attachments", "casekit.features.returns.attachments:check_section")
     bootstrap.REPLAYERS.add("attach", _replay_attach)
