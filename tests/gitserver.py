@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import CLI
 
+SIGNERS = ".casekit/allowed_signers"
 AGENTS = {
     "li.na": ("李娜", "li.na@example.com"),
     "wang.fang": ("王芳", "wang.fang@example.com"),
@@ -41,6 +42,23 @@ def clone(server: Path, path: Path, environ: dict[str, str], actor: str) -> CLI:
     cli = CLI(path, {**environ, "CASEKIT_ACTOR": actor})
     cli.ok("hooks", "install")
     return cli
+
+
+def set_up_signing(supervisor: CLI, server: Path) -> None:
+    """What a supervisor does once under `sync.signed: supervisor`: `casekit keys setup` in
+    their clone (a key made in the test's HOME), commit the allowed-signers line it
+    proposes, sync. The server's keeper lists the same keys in the file the server's
+    `gpg.ssh.allowedSignersFile` names (the first key cannot vouch for itself: the server
+    knows no pusher here, so the commit adding it must already carry a signature it checks)."""
+    supervisor.ok("keys", "setup")
+    listed = server / "casekit_allowed_signers"
+    listed.write_bytes((supervisor.root / SIGNERS).read_bytes())
+    server_git(server, "config", "gpg.ssh.allowedSignersFile", str(listed))
+    supervisor.git("add", SIGNERS)
+    login = supervisor.environ["CASEKIT_ACTOR"]
+    result = hand_commit(supervisor, f"Allowed signer: {login}", login=login, verify=True, paths=())
+    assert result.returncode == 0, result.stderr
+    supervisor.ok("sync")
 
 
 def server_git(server: Path, *args: str) -> str:

@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 from conftest import CLI
-from gitserver import append_entry, clone, edit, git, hand_commit, make_server, server_head, trailers
+from gitserver import (
+    append_entry,
+    clone,
+    edit,
+    git,
+    hand_commit,
+    make_server,
+    server_head,
+    set_up_signing,
+    trailers,
+)
 
 OPEN = "2026-11-23T10:05:00+08:00"
 LATER = "2026-11-23T10:20:00+08:00"
@@ -306,8 +316,10 @@ def test_server_refuses_a_supervisor_only_move_by_an_agent(
     err = _refused_push(agent, server, "actor", case_id)
     assert "is by zhang.wei but the change is made by 李娜" in err
 
-    # The supervisor's own move goes through.
+    # The supervisor's own move goes through, signed as `sync.signed: supervisor` (casekit
+    # init's default) asks.
     supervisor = clone(server, tmp_path / "zhang.wei", agent.environ, "zhang.wei")
+    set_up_signing(supervisor, server)
     supervisor.ok("move", case_id, "rejected", "--set", "rejection_reason=不属实", now=LATER)
     supervisor.ok("sync")
     assert server_head(server) == supervisor.head()
@@ -344,7 +356,7 @@ def _ssh_key(folder: Path, name: str) -> Path:
 
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen to sign commits")
 def test_signatures_where_the_config_asks_for_them(repo: CLI, tmp_path: Path) -> None:
-    edit(repo.root / "casekit.yaml", "signed: none", "signed: supervisor")
+    assert "  signed: supervisor " in (repo.root / "casekit.yaml").read_text()  # casekit init's default
     edit(repo.root / "casekit.yaml", "rejected: {requires: [rejection_reason]}", SUPERVISOR_ONLY)
     assert hand_commit(repo, "Supervisor moves are signed", login="zhang.wei", verify=True).returncode == 0
     case_id, _ = _case_at(repo, "assessing")

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "casekit.cli.deadlines",
     "casekit.cli.returns",
     "casekit.cli.sync",
+    "casekit.cli.keys",
     "casekit.cli.callbacks",
     "casekit.cli.scripts",
     "casekit.cli.reports",

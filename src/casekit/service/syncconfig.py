@@ -14,6 +14,8 @@ sync:
 The server's pre-receive learns who pushed from the server it runs under: GitLab
 (GL_USERNAME), Gitea/Forgejo (GITEA_PUSHER_NAME), gitolite (GL_USER), git http-backend behind
 a web server with authentication (REMOTE_USER), or `pusher_variable`.
+
+`casekit init` writes `signed: supervisor`; a config without the key reads as `none`.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ fixed count, never by searching the text for a separator.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,9 +97,23 @@ def read_range(root: Path, revisions: Sequence[str], *, with_signatures: bool = 
     return records
 
 
-def read_signatures(root: Path, shas: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """git's signature check (%G?) and signer (%GS) of each commit named, by commit ID."""
+def read_signatures(
+    root: Path, shas: Sequence[str], *, allowed_signers: bytes | None = None
+) -> dict[str, tuple[str, str]]:
+    """git's signature check (%G?) and signer (%GS) of each commit named, by commit ID.
+
+    `allowed_signers`, when given, is the content of an allowed-signers file (the
+    repository's `.casekit/allowed_signers`, read from a commit the caller trusts): SSH
+    signatures are checked against those keys alone, whatever git's config names. Without
+    it, git's own `gpg.ssh.allowedSignersFile` (if set) decides."""
     if not shas:
         return {}
-    out = run_git(root, "log", "--no-walk=unsorted", _format(["%H", "%G?", "%GS"]), *shas, "--")
+    args = ["log", "--no-walk=unsorted", _format(["%H", "%G?", "%GS"]), *shas, "--"]
+    if allowed_signers is None:
+        out = run_git(root, *args)
+    else:
+        with tempfile.TemporaryDirectory(prefix="casekit-signers-") as folder:
+            listed = Path(folder) / "allowed_signers"
+            listed.write_bytes(allowed_signers)
+            out = run_git(root, "-c", f"gpg.ssh.allowedSignersFile={listed}", *args)
     return {sha: (status, signer) for sha, status, signer, _ in _records(out, 3)}
