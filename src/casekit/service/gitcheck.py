@@ -44,7 +44,14 @@ from casekit.core.commits import CommitRecord
 from casekit.core.config import CONFIG_FILE, Config, Person, parse_config
 from casekit.core.ids import CASES_DIR
 from casekit.core.timeutil import parse_datetime
-from casekit.core.tree_rules import attached_files, is_attachment, is_protected, merge_changes, tree_findings
+from casekit.core.tree_rules import (
+    ALLOWED_SIGNERS_FILE,
+    attached_files,
+    is_attachment,
+    is_protected,
+    merge_changes,
+    tree_findings,
+)
 from casekit.core.workflow import APPROVER_ROLE
 from casekit.service.replay import replay_differences_between, replayer
 from casekit.service.syncconfig import pusher_from, sync_settings
@@ -142,6 +149,8 @@ class Trust:
     policy: Config | None = None
     pusher: str | None = None
     clock: Clock | None = None
+    # the revision whose allowed-signers file checks SSH signatures (None: git's own config)
+    signers_revision: str | None = None
 
 
 def _rules_config(parent_config: Config | None, policy: Config | None) -> Config | None:
@@ -405,7 +414,7 @@ def _identity_violations(
         wanting.append((commit, path, privileged, config, signed, author))
     if not wanting:
         return []
-    signatures = _signatures(root, [c.sha for c, *_ in wanting], trust.policy)
+    signatures = _signatures(root, [c.sha for c, *_ in wanting], trust)
     violations = []
     for commit, path, privileged, config, signed, author in wanting:
         identity = Identity(commit.author_name, commit.author_email)
@@ -486,8 +495,17 @@ def _link_violations(
     return violations
 
 
-def _signatures(root: Path, shas: Sequence[str], policy: Config | None) -> dict[str, Signature]:
-    return {sha: Signature(status, signer) for sha, (status, signer) in read_signatures(root, shas).items()}
+def _signatures(root: Path, shas: Sequence[str], trust: Trust) -> dict[str, Signature]:
+    """Each commit's signature, SSH keys checked against the allowed-signers file of the
+    trusted revision (what the server had before the push), when it has one."""
+    found = (
+        cat_objects(root, [f"{trust.signers_revision}:{ALLOWED_SIGNERS_FILE}"])
+        if trust.signers_revision
+        else [None]
+    )
+    allowed = found[0].content if found[0] is not None and found[0].kind == "blob" else None
+    read = read_signatures(root, shas, allowed_signers=allowed)
+    return {sha: Signature(status, signer) for sha, (status, signer) in read.items()}
 
 
 @dataclass(frozen=True)
@@ -564,8 +582,18 @@ def pre_receive(
     tips = [u.new for u in updates if u.new != ZERO_OID]
     if tips:
         commits = read_range(root, [*dict.fromkeys(tips), "--not", "--all"])
-        violations += check_commits(root, commits, Trust(policy, pusher, clock))
+        trusted = _trusted_revision(root, settings.protected_ref)
+        violations += check_commits(root, commits, Trust(policy, pusher, clock, trusted))
     return violations, notes
+
+
+def _trusted_revision(root: Path, protected_ref: str) -> str | None:
+    """The server's shared branch before the push (HEAD when it has none yet)."""
+    for name in (protected_ref, "HEAD"):
+        out = run_git(root, "rev-parse", "--verify", "-q", f"{name}^{{commit}}", check=False).decode().strip()
+        if out:
+            return out
+    return None
 
 
 def _server_now(environ: Mapping[str, str], policy: Config | None) -> datetime:
@@ -604,4 +632,5 @@ def audit_since(root: Path, revision: str) -> list[Violation]:
         )
     start = cat_objects(root, [f"{revision}:{CONFIG_FILE}"])[0]
     policy = _Configs().get(start.content) if start is not None and start.kind == "blob" else None
-    return check_commits(root, read_range(root, [f"{revision}..HEAD"]), Trust(policy))
+    base = run_git(root, "rev-parse", f"{revision}^{{commit}}").decode().strip()
+    return check_commits(root, read_range(root, [f"{revision}..HEAD"]), Trust(policy, signers_revision=base))
