@@ -19,7 +19,11 @@ Rules (the names printed with each finding):
 - transition: each move starts from the state the case was in and is allowed by the config.
 - <guard name>: each `workflow.GUARDS` function (requires_fields, requires_role,
   requires_approval, and whatever rules features add) names its own rule.
-- approval: a move that needed a supervisor's approval records it.
+- approval: a move, update or opening that needed a supervisor's approval records it, as
+  the supervisor's own change (approved_by is the entry's by).
+- replay: the case holds exactly what casekit writes for the change (the `replay` given,
+  `casekit.service.replay`).
+- time: entry times never go backwards; at a push, the server's `Clock` bounds them.
 - trailers: the commit carries casekit's trailers and they agree with the new entry.
 - merge: a merge commit only merges; it adds no entry of its own.
 - config / config-change: casekit.yaml stays valid, and only a supervisor changes it.
