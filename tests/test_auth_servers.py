@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import CLI, NOW, read_case
+from conftest import CLI, NOW, edit_file, read_case
 from gitserver import AGENTS, git, hand_commit
 
 if TYPE_CHECKING:
@@ -164,6 +164,20 @@ LOAD_START = datetime.fromisoformat(NOW) + timedelta(days=1)
 AFTER_RETRIES = re.compile(r"after (\d+) attempts")
 
 
+class Clock:
+    """The team's clock: every change gets a later time than any change before it, as a real
+    clock would give, but the same times on every run."""
+
+    def __init__(self, start: datetime) -> None:
+        self._next = start
+        self._lock = threading.Lock()
+
+    def tick(self) -> str:
+        with self._lock:
+            now, self._next = self._next, self._next + timedelta(seconds=1)
+        return now.isoformat()
+
+
 @dataclass
 class Worker:
     clone: CLI
@@ -172,13 +186,12 @@ class Worker:
     attempts: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
-    def run(self, start: threading.Barrier) -> None:
+    def run(self, start: threading.Barrier, clock: Clock) -> None:
         start.wait()
         for round_ in range(CHANGES):
+            # neighbouring clones note the same cases, so their syncs rebase onto each other's
             case_id = self.cases[(self.index + round_) % len(self.cases)]
-            # distinct times, each clone's own in order: round by round, clone by clone
-            when = LOAD_START + timedelta(minutes=round_, seconds=self.index)
-            noted = self.clone.run("note", case_id, note_text(self.index, round_), now=when.isoformat())
+            noted = self.clone.run("note", case_id, note_text(self.index, round_), now=clock.tick())
             if noted.code != 0:
                 self.failures.append(f"note {round_}: {noted.err.strip()}")
                 continue
@@ -203,9 +216,7 @@ def test_load_ten_clones_sync_at_the_same_time_through_http(
     cases = [repo.new("complaint") for _ in range(SHARED_CASES)]
     # the supervisor gives sync more attempts: ten clones pushing at once race often
     config = repo.root / "casekit.yaml"
-    text = config.read_text(encoding="utf-8")
-    assert "\nsync:" not in text
-    config.write_text(text + f"\nsync:\n  attempts: {ATTEMPTS}\n", encoding="utf-8")
+    edit_file(config, "  attempts: 8 ", f"  attempts: {ATTEMPTS} ")
     assert hand_commit(repo, "sync: more push attempts for a busy team", login="zhang.wei").returncode == 0
     repo.ok("validate")
 
@@ -221,7 +232,8 @@ def test_load_ten_clones_sync_at_the_same_time_through_http(
     ]
     random.Random(7).shuffle(workers)  # start order is not clone order
     start = threading.Barrier(len(workers))
-    threads = [threading.Thread(target=w.run, args=(start,)) for w in workers]
+    clock = Clock(LOAD_START)
+    threads = [threading.Thread(target=w.run, args=(start, clock)) for w in workers]
     began = time.monotonic()
     for thread in threads:
         thread.start()
