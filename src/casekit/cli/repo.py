@@ -78,7 +78,9 @@ def audit(
         from casekit.service.gitcheck import audit_since
 
         root = make_env(repo).root
-        problems = [v.as_problem() for v in audit_since(root, since)]
+        from casekit.service.merge import merged_content
+
+        problems = [v.as_problem() for v in audit_since(root, since, merged_content)]
         _report(problems, output, f"every commit since {since} follows the rules")
         return
     from casekit.service.audit import audit_repository

@@ -16,7 +16,21 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from casekit.core.casefile import apply_changes, set_top_level
-from casekit.core.registry import KeyedRegistry
+from casekit.core.config import Config, KindSpec
+from casekit.core.registry import KeyedRegistry, Registry
+
+# Functions that bring derived data (deadlines, postage, flags) up to date before a case is
+# written: pure functions of the case and the config, so the server's replay
+# (`casekit.service.replay`) computes exactly what the command wrote. Features add theirs.
+Deriver = Callable[[MutableMapping[str, Any], Config, KindSpec], None]
+DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
+
+
+def derive(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:
+    """Bring the case's derived data up to date (every `DERIVERS` entry)."""
+    for deriver in DERIVERS:
+        deriver(case, config, kind)
+
 
 # (the case, the entry, how to make a new mapping from a dict) -> None, changing the case in
 # place; the commands pass ruamel's block style, the replay plain dicts.

@@ -29,7 +29,7 @@ from casekit.core.casefile import (
     parse_changes,
 )
 from casekit.core.config import Config, KindSpec
-from casekit.core.effects import apply_entry
+from casekit.core.effects import apply_entry, derive
 from casekit.core.fields import control_character
 from casekit.core.ids import CaseId, new_id, parse_id, relative_case_path, seeded_bits
 from casekit.core.registry import Registry
@@ -93,19 +93,6 @@ class Context:
     @property
     def stamp(self) -> str:
         return format_datetime(self.now, self.config.tz)
-
-
-# Functions that bring derived data (deadlines, postage, flags) up to date before a case is
-# written: pure functions of the case and the config, so the server's replay
-# (`casekit.service.replay`) computes exactly what the command wrote.
-Deriver = Callable[[MutableMapping[str, Any], Config, KindSpec], None]
-DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
-
-
-def derive(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:
-    """Bring the case's derived data up to date (every `DERIVERS` entry)."""
-    for deriver in DERIVERS:
-        deriver(case, config, kind)
 
 
 @dataclass(frozen=True)

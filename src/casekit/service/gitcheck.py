@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,6 +139,9 @@ class _Configs:
         return self._parsed[key]
 
 
+Merger = Callable[[str, bytes | None, bytes, bytes, Config], tuple[bytes | None, str]]
+
+
 @dataclass(frozen=True)
 class Trust:
     """What a push is judged by: the config the server had before it (who is who, which
@@ -151,6 +154,9 @@ class Trust:
     clock: Clock | None = None
     # the revision whose allowed-signers file checks SSH signatures (None: git's own config)
     signers_revision: str | None = None
+    # casekit's merge of a case file (`service.merge`, given by the caller so this module
+    # stays below it): (path, base, ours, theirs, config) -> (merged bytes or None, conflict)
+    merger: Merger | None = None
 
 
 def _rules_config(parent_config: Config | None, policy: Config | None) -> Config | None:
@@ -245,7 +251,9 @@ def check_commits(root: Path, commits: Sequence[CommitRecord], trust: Trust | No
                         CONFIG_FILE, check_config_change(judge, new, author), commit=commit.sha
                     )
             elif is_case_path(change.path) and len(commit.parents) > 1:
-                violations += _check_merged(commit, change.path, blobs, merge_bases[commit.sha], config)
+                violations += _check_merged(
+                    commit, change.path, blobs, merge_bases[commit.sha], config, trust.merger
+                )
             elif is_case_path(change.path):
                 report = check_case_change(
                     change.path,
@@ -348,7 +356,12 @@ def _own_changes(
 
 
 def _check_merged(
-    commit: CommitRecord, path: str, blobs: dict[str, bytes | None], base: str | None, config: Config
+    commit: CommitRecord,
+    path: str,
+    blobs: dict[str, bytes | None],
+    base: str | None,
+    config: Config,
+    merger: Merger | None,
 ) -> list[Violation]:
     """A case file in a merge holds what casekit's merge of the two sides makes."""
     parents = [blobs.get(f"{p}:{path}") for p in commit.parents]
@@ -370,15 +383,15 @@ def _check_merged(
                 commit=commit.sha,
             )
         ]
-    from casekit.service.merge import merge_case
-
-    result = merge_case(path, blobs.get(f"{base}:{path}") if base else None, parents[0], parents[1], config)
-    if result.content is not None and _load(result.content) == _load(merged):
+    content, conflict = (None, "casekit's merge is not at hand") if merger is None else (None, "")
+    if merger is not None:
+        content, conflict = merger(
+            path, blobs.get(f"{base}:{path}") if base else None, parents[0], parents[1], config
+        )
+    if content is not None and _load(content) == _load(merged):
         return []
-    differences = (
-        replay_differences_between(_load(result.content), _load(merged)) if result.content is not None else []
-    )
-    why = "; ".join(differences[:3]) if differences else (result.conflict or "it differs")
+    differences = replay_differences_between(_load(content), _load(merged)) if content is not None else []
+    why = "; ".join(differences[:3]) if differences else (conflict or "it differs")
     return [
         Violation(
             path,
@@ -557,7 +570,7 @@ def check_ref_updates(root: Path, updates: Sequence[RefUpdate], protected_ref: s
 
 
 def pre_receive(
-    root: Path, lines: Iterable[str], environ: Mapping[str, str] | None = None
+    root: Path, lines: Iterable[str], environ: Mapping[str, str] | None = None, merger: Merger | None = None
 ) -> tuple[list[Violation], list[str]]:
     """Everything wrong with a push, its ref updates and every commit it brings, judged by
     the config the server had before it; and lines to tell the pusher."""
@@ -583,7 +596,7 @@ def pre_receive(
     if tips:
         commits = read_range(root, [*dict.fromkeys(tips), "--not", "--all"])
         trusted = _trusted_revision(root, settings.protected_ref)
-        violations += check_commits(root, commits, Trust(policy, pusher, clock, trusted))
+        violations += check_commits(root, commits, Trust(policy, pusher, clock, trusted, merger))
     return violations, notes
 
 
@@ -622,7 +635,7 @@ def _policy_config(root: Path, updates: Sequence[RefUpdate]) -> Config | None:
     return None
 
 
-def audit_since(root: Path, revision: str) -> list[Violation]:
+def audit_since(root: Path, revision: str, merger: Merger | None = None) -> list[Violation]:
     """The pre-receive checks for every commit in REVISION..HEAD."""
     from casekit.errors import UsageError
 
@@ -633,4 +646,6 @@ def audit_since(root: Path, revision: str) -> list[Violation]:
     start = cat_objects(root, [f"{revision}:{CONFIG_FILE}"])[0]
     policy = _Configs().get(start.content) if start is not None and start.kind == "blob" else None
     base = run_git(root, "rev-parse", f"{revision}^{{commit}}").decode().strip()
-    return check_commits(root, read_range(root, [f"{revision}..HEAD"]), Trust(policy, signers_revision=base))
+    return check_commits(
+        root, read_range(root, [f"{revision}..HEAD"]), Trust(policy, signers_revision=base, merger=merger)
+    )

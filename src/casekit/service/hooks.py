@@ -273,8 +273,9 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
         )
     if name == "pre-receive":
         from casekit.service.gitcheck import pre_receive
+        from casekit.service.merge import merged_content
 
-        violations, notes = pre_receive(root, sys.stdin.read().splitlines())
+        violations, notes = pre_receive(root, sys.stdin.read().splitlines(), merger=merged_content)
         for line in notes:
             _say(line + "\n")
         return _report(

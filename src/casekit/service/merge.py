@@ -36,10 +36,10 @@ from casekit.codec.yamlio import (
 from casekit.core.casefile import ordered_keys
 from casekit.core.change_rules import Mover, check_added_entries, describe_entry, entry_key
 from casekit.core.config import Config
+from casekit.core.effects import derive
 from casekit.core.timeutil import stored_instant
 from casekit.core.validation import check_case, parse_doc
 from casekit.core.workflow import STATE_CHANGING_ACTIONS, STATE_REPLAYERS, replay_states, state_after
-from casekit.service.actions import derive
 
 _MISSING: Any = object()
 
@@ -224,6 +224,14 @@ def merge_case(
     if problem:
         return MergeResult(case_id, None, f"{case_id}: the merged case breaks a rule: {problem}")
     return MergeResult(case_id, content)
+
+
+def merged_content(
+    path: str, base: bytes | None, ours: bytes, theirs: bytes, config: Config
+) -> tuple[bytes | None, str]:
+    """`merge_case` as the server's merge check takes it: (merged bytes or None, conflict)."""
+    result = merge_case(path, base, ours, theirs, config)
+    return result.content, result.conflict
 
 
 def _last_instant(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> datetime:

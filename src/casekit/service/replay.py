@@ -24,10 +24,9 @@ from casekit.codec.yamlio import YamlSyntaxError, dump_round_trip, load_fast
 from casekit.core.casefile import history_of
 from casekit.core.change_rules import Replay
 from casekit.core.config import Config, KindSpec
-from casekit.core.effects import apply_effect
+from casekit.core.effects import apply_effect, derive
 from casekit.core.registry import KeyedRegistry
 from casekit.core.workflow import state_after
-from casekit.service.actions import derive
 
 # Values an entry names but does not hold, taken from the pushed case for the replay (and
 # checked elsewhere): `attach` names its files, whose records carry the hashes the server

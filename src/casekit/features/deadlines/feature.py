@@ -85,7 +85,7 @@ def register() -> None:
     effects.EFFECTS.add("escalate", escalate_effect)
     for section, check in CONFIG_SECTIONS.items():
         config.SECTION_CHECKS.add(section, check)
-    actions.DERIVERS.add(derive_deadlines)
+    effects.DERIVERS.add(derive_deadlines)
     actions.NOTICES.add(calendar_warnings)
     workflow.APPROVAL_RULES.add(config_approvals)
     validation.CASE_CHECKS.add(check_deadline_key)

@@ -17,8 +17,8 @@ from casekit.core.validation import CaseDoc
 from casekit.features.returns import rules
 from casekit.features.returns.attachments import ATTACHMENTS_DIR, check_attachments, recorded_attachments
 from casekit.features.returns.settings import settings_for
-from casekit.service import actions, replay
 from casekit.service import init as bootstrap
+from casekit.service import replay
 from casekit.service.env import Env
 
 DERIVED_KEYS = ("postage", "price_difference")
@@ -161,7 +161,7 @@ def register() -> None:
     casefile.HISTORY_ACTIONS.add("attach")
     workflow.GUARDS.add(returns_guard)
     workflow.APPROVAL_RULES.add(returns_approvals)
-    actions.DERIVERS.add(derive_return_terms)
+    effects.DERIVERS.add(derive_return_terms)
     effects.EFFECTS.add("attach", effects.no_effect)  # the records come with the files
     replay.SUPPLIED.add("attach", supply_attachments)
     for check in (check_return_money, check_case_attachments, check_derived):
