@@ -74,6 +74,7 @@ def test_a_force_push_rewriting_main_is_refused(
 ) -> None:
     case_id = repo.new("complaint")
     repository = auth_server.new_repository(repo)
+    auth_server.new_repository(repo)  # gitolite relinks its hooks everywhere: casekit's stays
     li = repository.clone("li.na", tmp_path / "li.na", environ)
     li.ok("note", case_id, "第一次跟进", now="2026-11-23T10:07:00+08:00")
     li.ok("sync")
@@ -211,8 +212,10 @@ def note_text(clone: int, round_: int) -> str:
 def test_load_ten_clones_sync_at_the_same_time_through_http(
     http_servers: object, repo: CLI, tmp_path: Path, environ: dict[str, str]
 ) -> None:
-    """Every clone notes 20 times and syncs after each note, all 10 at once; clones share
-    cases, so rebases run the case merge driver. Every note reaches main, none twice."""
+    """Every clone notes 20 times and syncs after each note, all 10 at once, each clone
+    authenticating as its person; clones share cases, so rebases run the case merge driver.
+    Every note reaches main, none twice. The figures (wall time, attempts per sync) are
+    printed (`pytest -s`) and given with any failure."""
     cases = [repo.new("complaint") for _ in range(SHARED_CASES)]
     # the supervisor gives sync more attempts: ten clones pushing at once race often
     config = repo.root / "casekit.yaml"
@@ -220,7 +223,7 @@ def test_load_ten_clones_sync_at_the_same_time_through_http(
     assert hand_commit(repo, "sync: more push attempts for a busy team", login="zhang.wei").returncode == 0
     repo.ok("validate")
 
-    # the server's clock is after every note (the clients' clocks are fixed per change)
+    # the server's clock is after every note's time (the clients' times come from Clock)
     server: GitServer = http_servers(  # type: ignore[operator]
         {"CASEKIT_NOW": (LOAD_START + timedelta(days=1)).isoformat()}
     )
