@@ -97,13 +97,19 @@ def test_the_hook_sees_who_authenticated_not_who_the_commit_names(
     auth_server: GitServer, repo: CLI, tmp_path: Path, environ: dict[str, str]
 ) -> None:
     """The login comes from the server (basic auth, the ssh key), not from the clone: a clone
-    authenticating as chen.jie whose commits name li.na still shows chen.jie to the hook."""
+    authenticating as chen.jie whose commits name li.na is seen as chen.jie, and refused."""
     case_id = repo.new("complaint")
     repository = auth_server.new_repository(repo)
     repository.dump_hook_environ()
     chen = repository.clone("chen.jie", tmp_path / "chen.jie", environ, actor="li.na")
     chen.ok("note", case_id, "代同事记录", now="2026-11-23T10:07:00+08:00")
-    chen.ok("sync")
+    refused = chen.run("sync")
+    assert refused.code == 1 and "the commit is li.na's but chen.jie pushed it" in refused.err, refused.err
+    assert "[rule: identity]" in refused.err
+
+    own = repository.clone("chen.jie", tmp_path / "chen.jie-own", environ)
+    own.ok("note", case_id, "自己的记录", now="2026-11-23T10:07:00+08:00")
+    own.ok("sync")
     env = repository.hook_environ()
     assert env[PUSHER_VARIABLE[auth_server.kind]] == "chen.jie"
     assert env.get("CASEKIT_NOW") == NOW  # the server's clock, as the fixture set it

@@ -164,11 +164,11 @@ def _registries_after(*first: str) -> str:
     code = "\n".join(
         [
             *(f"import {name}" for name in first),
-            "from casekit.core import casefile, config, validation, workflow",
+            "from casekit.core import casefile, config, effects, validation, workflow",
             "from casekit.service import actions",
             "from casekit.service import init as bootstrap",
             "def name(x): return x if isinstance(x, str) else f'{x.__module__}.{x.__qualname__}'",
-            "for r in (actions.DERIVERS, actions.FOLLOW_UPS, actions.NOTICES, workflow.GUARDS,",
+            "for r in (effects.DERIVERS, actions.FOLLOW_UPS, actions.NOTICES, workflow.GUARDS,",
             "          workflow.APPROVAL_RULES,",
             "          validation.CASE_CHECKS, validation.REPOSITORY_CHECKS, validation.TREE_CHECKS,",
             "          casefile.TOP_LEVEL_KEYS, casefile.HISTORY_ACTIONS):",

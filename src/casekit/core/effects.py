@@ -23,7 +23,7 @@ from casekit.core.registry import KeyedRegistry, Registry
 # written: pure functions of the case and the config, so the server's replay
 # (`casekit.service.replay`) computes exactly what the command wrote. Features add theirs.
 Deriver = Callable[[MutableMapping[str, Any], Config, KindSpec], None]
-DERIVERS: Registry[Deriver] = Registry("actions.DERIVERS")
+DERIVERS: Registry[Deriver] = Registry("effects.DERIVERS")
 
 
 def derive(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:

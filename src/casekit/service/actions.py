@@ -122,7 +122,7 @@ class Staged:
     original: bytes | None
     case: MutableMapping[str, Any]
     change: Change
-    derived: bool = False  # deadlines and flags brought up to date (`DERIVERS`)
+    derived: bool = False  # deadlines and flags brought up to date (`effects.DERIVERS`)
     content: bytes | None = None  # the file's new bytes, once checked (`checked_content`)
 
     def derive(self) -> None:

@@ -37,7 +37,7 @@ from casekit.core.config import CONFIG_FILE, Config, parse_config
 from casekit.core.ids import CASES_DIR
 from casekit.errors import CasekitError
 from casekit.service.gitcheck import FileChange, is_case_path
-from casekit.vcs.git import ZERO_OID, cat_objects, git_dir, head_commit, rebase_in_progress, run_git
+from casekit.vcs.git import ZERO_OID, cat_objects, git_dir, head_commit, run_git, side_labels
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _IDENT = re.compile(r"^(?P<name>.*?) <(?P<email>[^<>]*)> (?P<stamp>\d+) (?P<zone>[+-]\d{4})$")
@@ -150,14 +150,6 @@ def clean_message(text: str, comment_char: str = "#") -> str:
         if not line.startswith(comment_char):
             lines.append(line)
     return "\n".join(lines)
-
-
-def side_labels(root: Path) -> tuple[str, str]:
-    """Who "ours" and "theirs" are for git right now. In a rebase (what `casekit sync`
-    does) git's "ours" is the shared history and "theirs" this clone's commit."""
-    if rebase_in_progress(root):
-        return "the remote", "this clone"
-    return "this clone", "the remote"
 
 
 def merge_driver(root: Path, base_file: str, ours_file: str, theirs_file: str, path: str) -> int:

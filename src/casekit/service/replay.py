@@ -4,7 +4,7 @@ own code, compared with the case it did write.
 For a changed case file, the entries the change adds are applied to the file as it was,
 with the effects the commands themselves apply (`casekit.core.effects`); the status is
 where the history ends (`workflow.state_after`); the derived data (deadlines, postage...)
-is what the derivers the commands run compute (`actions.DERIVERS`). A new case file is
+is what the derivers the commands run compute (`effects.DERIVERS`). A new case file is
 what its `open` entry records: its fields, its links, its time, its first state. The
 pushed file must hold exactly that (comments and layout aside): a note changes only the
 history, an update only the fields its entry lists, and nobody writes a deadline by hand.

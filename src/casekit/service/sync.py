@@ -252,9 +252,9 @@ def _stages(root: Path, path: str) -> tuple[bytes | None, bytes | None, bytes | 
 
 def describe_conflicts(root: Path) -> list[str]:
     """One sentence per conflicting file, saying how to settle it."""
-    from casekit.service.hooks import side_labels
     from casekit.service.merge import merge_case
     from casekit.store.configfile import read_config
+    from casekit.vcs.git import side_labels
 
     config, _ = read_config(root)
     ours_label, theirs_label = side_labels(root)

@@ -518,6 +518,14 @@ def sync_index(root: Path, blobs: Mapping[str, str | None], executable: frozense
             time.sleep(0.05)
 
 
+def side_labels(root: Path) -> tuple[str, str]:
+    """Who "ours" and "theirs" are for git right now. In a rebase (what `casekit sync`
+    does) git's "ours" is the shared history and "theirs" this clone's commit."""
+    if rebase_in_progress(root):
+        return "the remote", "this clone"
+    return "this clone", "the remote"
+
+
 def rebase_in_progress(root: Path) -> bool:
     """A rebase (such as `casekit sync`'s) stopped on a conflict and waiting to continue."""
     folder = git_dir(root)

@@ -1,6 +1,6 @@
 """Services for deadlines: keep `deadlines:` up to date, record promises and escalations.
 
-`derive_deadlines` is an `actions.DERIVERS` entry: before any change to a case is written
+`derive_deadlines` is an `effects.DERIVERS` entry: before any change to a case is written
 it recomputes the case's deadlines from its history (so a move or a field change that
 affects them moves them), and `escalate_case` / `promise_case` are the `casekit escalate`
 and `casekit promise` actions, each one commit through `actions.change_case`.
@@ -51,7 +51,7 @@ def current_deadlines(case: Mapping[str, Any], config: Config, kind: KindSpec) -
 
 
 def derive_deadlines(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:
-    """`actions.DERIVERS` entry: recompute the case's deadlines before it is written."""
+    """`effects.DERIVERS` entry: recompute the case's deadlines before it is written."""
     records = current_deadlines(case, config, kind)
     if not records:
         if "deadlines" in case:
