@@ -312,23 +312,11 @@ DERIVED_KEYS = ("deadlines", "postage", "price_difference")
 
 
 def run_derivers(case: Any, config: Any) -> None:
-    """Run casekit's derivers (`actions.DERIVERS`) on a case in place, as casekit does
-    before writing it, at the time of its last history entry."""
-    from casekit.service import actions
-    from casekit.service.env import Actor, Env
+    """Run casekit's derivers (`effects.DERIVERS`) on a case in place, as casekit does
+    before writing it."""
+    from casekit.core.effects import derive as derive_case
 
-    last = case["history"][-1]
-    person = config.people[last["by"]]
-    ctx = actions.Context(
-        env=Env(environ={}, cwd=PROJECT, _config=config),
-        config=config,
-        kind=config.kinds[case["kind"]],
-        actor=Actor(person.login, person.name, person.email),
-        now=datetime.fromisoformat(last["at"]),
-    )
-    change = actions.Change(last["action"], f"{case['id']}: {last['action']}")
-    for step in actions.DERIVERS:
-        step(case, ctx, change)
+    derive_case(case, config, config.kinds[case["kind"]])
 
 
 def case_file(case: dict[str, Any], config: Any) -> bytes:
