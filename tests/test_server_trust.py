@@ -224,6 +224,8 @@ def test_a_note_that_also_changes_fields_and_deadlines_is_refused(
     assert 'priority is "low"' in err and "fields.compensation" in err and "deadlines." in err
     audit = li.run("audit", "--since", "origin/main")
     assert audit.code == 1 and "[rule: replay]" in audit.out
+    whole = li.run("audit")  # the whole history, replayed as the server does
+    assert whole.code == 1 and "[rule: replay]" in whole.out and "fields.compensation" in whole.out
 
     li.git("reset", "-q", "--hard", "origin/main")
     li.ok("note", case_id, "已致电", now=LATER)

@@ -2,7 +2,8 @@
 
 The comparison is pure (`casekit.core.change_rules.compare_history`: one case's history
 entries against the commits that touched its file); `audit_repository` reads git once for
-all commits and once for all files.
+all commits and once for all files, then replays every commit as the server does
+(rules replay and merge: each case file is what casekit writes for its entries).
 """
 
 from __future__ import annotations
@@ -67,6 +68,25 @@ def _committed_cases(root: Path) -> list[tuple[str, Any]]:
     return [(path, known[path]) for path in sorted(blobs) if path in known]
 
 
+# The rules of the server's check that `audit` runs over the whole history (the others are
+# checked here in their own way, entry against commit).
+_WHOLE_HISTORY_RULES = frozenset({"replay", "merge"})
+
+
+def _replay_problems(root: Path) -> list[Problem]:
+    """The server's replay of every commit since the first: each case file holds what
+    casekit writes for its entries (`casekit.service.replay`), merges included."""
+    from casekit.service.gitcheck import Trust, check_commits
+    from casekit.service.merge import merged_content
+    from casekit.vcs.history import read_range
+
+    if run_git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).strip() == b"":
+        return []
+    commits = read_range(root, ["HEAD"])
+    found = check_commits(root, commits, Trust(merger=merged_content))
+    return [v.as_problem() for v in found if v.rule in _WHOLE_HISTORY_RULES]
+
+
 def audit_repository(root: Path) -> list[Problem]:
     config, _ = read_config(root)
     commits = read_commits(root, (CASES_DIR,))
@@ -117,6 +137,8 @@ def audit_repository(root: Path) -> list[Problem]:
         if path not in present:
             last = history[-1]
             problems.append(Problem(path, None, f"the case file was deleted by commit {last.short}"))
+
+    problems += _replay_problems(root)
 
     interrupted = journal.notice(root)
     if interrupted:

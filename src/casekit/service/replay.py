@@ -18,9 +18,10 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from casekit.codec.yamlio import YamlSyntaxError, dump_round_trip, load_fast
 from casekit.core.casefile import history_of
 from casekit.core.change_rules import Replay
 from casekit.core.config import Config, KindSpec
@@ -126,11 +127,21 @@ def replay_differences_between(expected: Any, actual: Any) -> list[str]:
 
 
 def _plain(data: Any) -> Any:
-    """The data as YAML holds it, so values compare by what is written, not by type."""
-    try:
-        return load_fast(dump_round_trip(data).encode("utf-8"))
-    except YamlSyntaxError:  # pragma: no cover - our own dump is always YAML
+    """The data as YAML holds it, so values compare by what is written, not by type:
+    mappings as dicts, sequences as lists, amounts as numbers, times as ISO text."""
+    if isinstance(data, Mapping):
+        return {str(key): _plain(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_plain(value) for value in data]
+    if isinstance(data, bool) or data is None:
         return data
+    if isinstance(data, Decimal):
+        return float(data)
+    if isinstance(data, (datetime, date)):
+        return data.isoformat()
+    if isinstance(data, str):
+        return str(data)  # ruamel's scalar strings compare as plain ones
+    return data
 
 
 def _text(value: Any) -> str:
