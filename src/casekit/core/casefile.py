@@ -18,23 +18,22 @@ from casekit.core.registry import Registry
 # Top-level keys in the order they are written. Features that store more on a case add
 # their key with `TOP_LEVEL_KEYS.add(key, before="history")`: history stays last so it
 # grows at the end of the file.
-TOP_LEVEL_KEYS: Registry[str] = Registry(
-    "casefile.TOP_LEVEL_KEYS",
-    [
-        "id",
-        "kind",
-        "status",
-        "priority",
-        "title",
-        "customer",
-        "channel",
-        "opened_at",
-        "assignee",
-        "fields",
-        "links",
-        "history",
-    ],
+# The keys `casekit new` writes, in order; the derivers add theirs on top.
+OPENING_KEYS = (
+    "id",
+    "kind",
+    "status",
+    "priority",
+    "title",
+    "customer",
+    "channel",
+    "opened_at",
+    "assignee",
+    "fields",
+    "links",
+    "history",
 )
+TOP_LEVEL_KEYS: Registry[str] = Registry("casefile.TOP_LEVEL_KEYS", list(OPENING_KEYS))
 REQUIRED_KEYS = ("id", "kind", "status", "title", "customer", "opened_at", "history")
 CUSTOMER_KEYS = ("name", "phone", "salutation")
 SALUTATIONS = ("先生", "女士")

@@ -109,9 +109,6 @@ class TreeFinding:
     path: str
     message: str
 
-    def format(self) -> str:
-        return f"{self.message} [rule: {self.rule}]"
-
 
 def _key(path: str) -> str:
     return path.strip("/").casefold()

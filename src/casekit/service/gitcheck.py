@@ -167,8 +167,11 @@ def _rules_config(parent_config: Config | None, policy: Config | None) -> Config
     return dataclasses.replace(parent_config, people=policy.people)
 
 
-def check_commits(root: Path, commits: Sequence[CommitRecord], trust: Trust | None = None) -> list[Violation]:
-    """Every rule, for every commit given (oldest first)."""
+def check_commits(
+    root: Path, commits: Sequence[CommitRecord], trust: Trust | None = None, *, cases_only: bool = False
+) -> list[Violation]:
+    """Every rule, for every commit given (oldest first); `cases_only`: only the rules of
+    each case file's change (no links, tree, identity or signatures), for `casekit audit`."""
     trust = trust or Trust()
     singles = [c for c in commits if len(c.parents) <= 1]
     diffs = diff_commits(root, [c.sha for c in singles])
@@ -271,6 +274,8 @@ def check_commits(root: Path, commits: Sequence[CommitRecord], trust: Trust | No
             linking.append((commit, [c for c in changes if is_case_path(c.path)], config))
         judged.append((commit, first_path, privileged, config))
 
+    if cases_only:
+        return violations
     violations += _link_violations(root, linking, blobs)
     tree_violations, touching = _tree_violations(root, commits, diffs, merge_diffs, blobs, configs, policy)
     violations += tree_violations

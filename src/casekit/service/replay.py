@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from casekit.core.casefile import history_of
+from casekit.core.casefile import OPENING_KEYS, history_of
 from casekit.core.change_rules import Replay
 from casekit.core.config import Config, KindSpec
 from casekit.core.effects import apply_effect, derive
@@ -34,22 +34,6 @@ from casekit.core.workflow import state_after
 # compares with the pushed files. (expected case, entry, pushed case) -> None.
 Supplier = Callable[[MutableMapping[str, Any], Mapping[str, Any], Mapping[str, Any]], None]
 SUPPLIED: KeyedRegistry[Supplier] = KeyedRegistry("replay.SUPPLIED")
-
-# The keys a new case holds, as `casekit new` writes them; derived keys come on top.
-_OPENED_KEYS = (
-    "id",
-    "kind",
-    "status",
-    "priority",
-    "title",
-    "customer",
-    "channel",
-    "opened_at",
-    "assignee",
-    "fields",
-    "links",
-    "history",
-)
 
 
 def expected_case(
@@ -82,7 +66,7 @@ def expected_case(
 
 def _opened(after: Mapping[str, Any], history: list[dict[str, Any]]) -> dict[str, Any]:
     opening = history[0] if history else {}
-    expected: dict[str, Any] = {key: copy.deepcopy(after[key]) for key in _OPENED_KEYS if key in after}
+    expected: dict[str, Any] = {key: copy.deepcopy(after[key]) for key in OPENING_KEYS if key in after}
     expected["history"] = history
     expected["status"] = opening.get("to")
     expected["opened_at"] = opening.get("at")
