@@ -15,7 +15,7 @@ from casekit.core.workcal import WorkCalendar, parse_duration, parse_span
 from casekit.features.deadlines.calendar import china_schedule
 from casekit.features.deadlines.conditions import Condition, Facts
 from casekit.features.deadlines.rules import compute_deadlines, to_record
-from casekit.features.deadlines.settings import ClockSpec, PromiseSpec, Rule
+from casekit.features.deadlines.settings import ClockSpec, PromiseSpec, Rule, StateRef
 
 TZ = ZoneInfo("Asia/Shanghai")
 HOLIDAYS, MAKEUP, _, _ = china_schedule()
@@ -23,8 +23,8 @@ CALENDAR = WorkCalendar(TZ, days_off=HOLIDAYS, working_days=MAKEUP)
 RESOLUTION = ClockSpec(
     "resolution",
     Label("处理时限", "Resolution"),
-    ends=("resolved",),
-    pauses=("waiting_customer",),
+    ends=(StateRef("resolved"),),
+    pauses=(StateRef("waiting_customer", reason=Label("等待客户资料", "Waiting for the customer")),),
     rules=(Rule("default", Condition(), parse_duration("3 working days")),),
 )
 TERMINAL = ("closed", "rejected")

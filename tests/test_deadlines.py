@@ -484,10 +484,10 @@ def test_audit_checks_approvals_against_trailers_and_roles(repo: CLI) -> None:
             "deadlines.complaint.first_response.rules.0.within: '5 working fortnights' is not a duration",
         ),
         (
-            "pauses: [waiting_customer]\n      rules:",
-            "pauses: [on_hold]\n      rules:",
+            "pauses: [waiting_customer]\n      resets_on:",
+            "pauses: [on_hold]\n      resets_on:",
             "pauses: [on_hold]",
-            "deadlines.complaint.resolution.pauses.0: 'on_hold' is not a complaint state",
+            "deadlines.complaint.updates.pauses.0: 'on_hold' is not a complaint state",
         ),
         (
             "{when: {category: logistics}, within: 48 hours}",

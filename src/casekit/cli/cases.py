@@ -47,6 +47,13 @@ def new(
     ] = None,
     sets: SetOption = None,
     note: NoteOption = None,
+    replied: Annotated[
+        bool,
+        typer.Option(
+            "--replied",
+            help="You already answered the customer (on the call, in chat): it meets the first-reply clock.",
+        ),
+    ] = False,
     output: Annotated[
         TextFormat, typer.Option("--format", help="text prints the ID; json the whole case.")
     ] = TextFormat.text,
@@ -73,6 +80,7 @@ def new(
         salutation=salutation,
         sets=sets or [],
         note=note,
+        replied=replied,
     )
     _print_outcome(outcome, output)
 

@@ -21,7 +21,19 @@ from casekit.core.workcal import (
     parse_span,
 )
 
-ENTRY_KEYS = ("rule", "within", "start", "due", "met", "paused", "paused_since", "missed", "warning")
+ENTRY_KEYS = (
+    "rule",
+    "within",
+    "start",
+    "due",
+    "met",
+    "paused",
+    "paused_since",
+    "paused_reason",
+    "promised",
+    "missed",
+    "warning",
+)
 
 
 class State(StrEnum):
@@ -243,7 +255,7 @@ def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
         for key in ("start", "due"):
             if key not in entry:
                 findings.append((where, f"deadline {clock} has no {key}"))
-        for key in ("start", "due", "met", "paused_since"):
+        for key in ("start", "due", "met", "paused_since", "promised"):
             if key in entry and stored_instant(entry[key]) is None:
                 findings.append(([*where, key], f"deadline {clock}: {key} must be a date-time with offset"))
         if "paused" in entry:

@@ -111,6 +111,7 @@ class CaseRequest:
     note: str | None = None
     case_id: str | None = None
     links: Sequence[str] = ()
+    replied: bool = False  # the agent already answered the customer when opening it
 
 
 @dataclass
@@ -453,6 +454,7 @@ def open_case(
     note: str | None = None,
     case_id: str | None = None,
     links: list[str] | None = None,
+    replied: bool = False,
 ) -> Outcome:
     """Open a new case in its kind's initial state; `case_id` is for replaying examples.
 
@@ -471,6 +473,7 @@ def open_case(
         note=note,
         case_id=case_id,
         links=[find_case(env.root, env.config, ref).stem for ref in links or []],
+        replied=replied,
     )
     with vcs.repo_lock(env.root):
         settled = begin(env)
@@ -583,6 +586,8 @@ def _new_case(
     record = _changes_record(fields_of(case))
     if case["links"]:
         record["links"] = list(case["links"])
+    if request.replied:
+        record["replied"] = True
     case["history"] = [history_entry(ctx, change, record | approval)]
     _reorder(case)
     path = env.root / relative_case_path(kind.name, identifier)

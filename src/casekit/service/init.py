@@ -132,6 +132,7 @@ def _replay_open(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) ->
         note=entry.get("note"),
         case_id=str(case["id"]),
         links=[str(link) for link in entry.get("links") or []],
+        replied=entry.get("replied") is True,
     )
 
 

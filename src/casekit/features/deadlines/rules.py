@@ -32,7 +32,14 @@ from casekit.core.due import PROMISE_CLOCK
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import ZERO, WorkCalendar, advance, format_span, measure
 from casekit.features.deadlines.conditions import Facts, matches
-from casekit.features.deadlines.settings import ClockSpec, PromiseSpec, Rule
+from casekit.features.deadlines.settings import (
+    OPEN,
+    ClockSpec,
+    EntryMatch,
+    PromiseSpec,
+    Rule,
+    StateRef,
+)
 
 
 @dataclass(frozen=True)
@@ -73,24 +80,53 @@ class Deadline:
     met: datetime | None = None
     paused: timedelta = ZERO
     paused_since: datetime | None = None
+    paused_reason: str | None = None
+    promised: datetime | None = None  # the due time carried to a promised reply
     missed: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     warning: str | None = None
 
 
-def choose_rule(spec: ClockSpec, case: Mapping[str, Any], facts: Facts) -> Rule | None:
-    """The first of the clock's rules whose condition holds."""
-    for rule in spec.rules:
+def choose_rule(rules: Sequence[Rule], case: Mapping[str, Any], facts: Facts) -> Rule | None:
+    """The first of the rules whose condition holds."""
+    for rule in rules:
         if matches(rule.condition, case, facts):
             return rule
     return None
 
 
-def _ends(spec: ClockSpec, state: str | None, terminal: Sequence[str]) -> bool:
-    return state is not None and (state in spec.ends or state in terminal)
+def _holding(
+    refs: Sequence[StateRef], state: str | None, case: Mapping[str, Any], facts: Facts
+) -> StateRef | None:
+    return next((ref for ref in refs if ref.holds(state, case, facts)), None)
+
+
+def _any_entry(kinds: Sequence[EntryMatch], entry: Mapping[str, Any]) -> bool:
+    return any(kind.matches(entry) for kind in kinds)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every round of one clock is judged against."""
+
+    spec: ClockSpec
+    events: Sequence[Event]
+    calendar: WorkCalendar
+    terminal: Sequence[str]
+    case: Mapping[str, Any]
+    facts: Facts
+    covered: bool  # a promise carries the clock to the promised time
+
+    def ends(self, state: str | None) -> bool:
+        if state is None:
+            return False
+        return state in self.terminal or _holding(self.spec.ends, state, self.case, self.facts) is not None
+
+    def pause(self, state: str | None) -> StateRef | None:
+        return _holding(self.spec.pauses, state, self.case, self.facts)
 
 
 class _Clock:
-    """The running state of one clock while the history is replayed."""
+    """The running state of one round of a clock while the history is replayed."""
 
     def __init__(self, calendar: WorkCalendar, working: bool, length: timedelta, start: datetime) -> None:
         self.calendar = calendar
@@ -99,10 +135,15 @@ class _Clock:
         self.cycle_start = start
         self.paused = ZERO
         self.paused_since: datetime | None = None
+        self.promised: datetime | None = None
+
+    def computed_due(self) -> datetime:
+        """The deadline by the rule, counting the pauses that have ended (none that runs)."""
+        return advance(self.calendar, self.working, self.cycle_start, self.length + self.paused)
 
     def due(self) -> datetime:
-        """The deadline, counting the pauses that have ended (and none that is running)."""
-        return advance(self.calendar, self.working, self.cycle_start, self.length + self.paused)
+        computed = self.computed_due()
+        return self.promised if self.promised is not None and self.promised > computed else computed
 
     def pause(self, at: datetime) -> None:
         # A pause that begins after the deadline has passed does not move it: it was missed.
@@ -118,48 +159,55 @@ class _Clock:
         self.cycle_start = at
         self.paused = ZERO
         self.paused_since = at if paused else None
+        self.promised = None
+
+    def promise(self, reply_by: datetime) -> None:
+        if self.promised is None or reply_by > self.promised:
+            self.promised = reply_by
 
 
-def run_clock(
-    spec: ClockSpec,
-    rule: Rule,
-    events: Sequence[Event],
-    calendar: WorkCalendar,
-    terminal: Sequence[str],
-) -> Deadline | None:
-    """Replay one clock over the history; None when it has not started."""
-    start_index = _start_index(spec, events)
-    if start_index is None:
-        return None
+def _run_round(ctx: _Context, rule: Rule, start_index: int) -> tuple[Deadline, int | None]:
+    """Replay one round of a clock from the event that starts it: the deadline, and the
+    index of the event that met it (None while it runs)."""
+    spec, events = ctx.spec, ctx.events
     working = rule.within.working
     start_event = events[start_index]
-    clock = _Clock(calendar, working, rule.within.length(calendar.day_length), start_event.at)
+    clock = _Clock(ctx.calendar, working, rule.within.length(ctx.calendar.day_length), start_event.at)
     state = _state_at(events, start_index)
-    in_pause = state in spec.pauses
-    if in_pause:
+    pause = ctx.pause(state)
+    if pause is not None:
         clock.pause(start_event.at)
     missed: list[tuple[datetime, datetime | None]] = []
-    met: datetime | None = start_event.at if _ends(spec, state, terminal) else None
-    for event in events[start_index + 1 :]:
-        if met is not None:
+    met_index: int | None = None
+    if ctx.ends(state) or _any_entry(spec.met_by, start_event.entry):
+        met_index = start_index
+    for index in range(start_index + 1, len(events)):
+        if met_index is not None:
             break
-        if event.action in spec.met_by or (event.state is not None and _ends(spec, event.state, terminal)):
+        event = events[index]
+        if _any_entry(spec.met_by, event.entry) or ctx.ends(event.state):
             clock.resume(event.at)
-            met = event.at
+            met_index = index
             break
-        if event.action in spec.resets_on:
+        if _any_entry(spec.resets_on, event.entry):
             due = clock.due()
             if clock.paused_since is None and event.at > due:
                 missed.append((due, event.at))
-            clock.restart(event.at, in_pause)
+            clock.restart(event.at, pause is not None)
+        if ctx.covered and event.action == "promise":
+            reply_by = stored_instant(event.entry.get("reply_by"))
+            if reply_by is not None and reply_by > event.at:
+                clock.promise(reply_by)
         if event.state is not None:
-            now_paused = event.state in spec.pauses
-            if in_pause and not now_paused:
+            now_paused = ctx.pause(event.state)
+            if pause is not None and now_paused is None:
                 clock.resume(event.at)
-            elif now_paused and not in_pause:
+            elif now_paused is not None and pause is None:
                 clock.pause(event.at)
-            in_pause = now_paused
+            pause = now_paused
+    met = events[met_index].at if met_index is not None else None
     due = clock.due()
+    running_pause = clock.paused_since if met is None else None
     deadline = Deadline(
         clock=spec.name,
         due=due,
@@ -168,12 +216,58 @@ def run_clock(
         within=rule.within.text,
         met=met,
         paused=clock.paused,
-        paused_since=clock.paused_since if met is None else None,
+        paused_since=running_pause,
+        paused_reason=_reason_text(pause) if running_pause is not None else None,
+        promised=clock.promised if clock.promised is not None and clock.promised == due else None,
         missed=missed,
     )
     if working:
-        deadline.warning = _coverage_warning(calendar, clock.cycle_start, due)
-    return deadline
+        deadline.warning = _coverage_warning(ctx.calendar, clock.cycle_start, due)
+    return deadline, met_index
+
+
+def _reason_text(pause: StateRef | None) -> str | None:
+    if pause is None or pause.reason is None:
+        return None
+    reason = pause.reason
+    return reason.zh if reason.zh == reason.en else f"{reason.zh} ({reason.en})"
+
+
+def _reopening(ctx: _Context, met_index: int) -> int | None:
+    """The first move after the clock was met that leaves one of its `ends` states for a
+    state that is neither an end nor final (a reopened complaint): a new round starts."""
+    state = _state_at(ctx.events, met_index)
+    for index in range(met_index + 1, len(ctx.events)):
+        event = ctx.events[index]
+        if event.state is None:
+            continue
+        if ctx.ends(state) and not ctx.ends(event.state):
+            return index
+        state = event.state
+    return None
+
+
+def run_clock(ctx: _Context, start_index: int) -> list[Deadline]:
+    """Every round of one clock: the first from `start_index`, then one per reopening
+    (`reopen:`), stored as `<clock>_2`, `<clock>_3`, ...; empty when no rule applies."""
+    rounds: list[Deadline] = []
+    rules = ctx.spec.rules
+    index: int | None = start_index
+    while index is not None:
+        start = ctx.events[index].at
+        facts = replace(ctx.facts, off_hours=not ctx.calendar.is_working_time(start))
+        rule = choose_rule(rules, ctx.case, facts)
+        if rule is None:
+            break
+        deadline, met_index = _run_round(ctx, rule, index)
+        if rounds:
+            deadline.clock = f"{ctx.spec.name}_{len(rounds) + 1}"
+        rounds.append(deadline)
+        if met_index is None or ctx.spec.reopen is None:
+            break
+        index = _reopening(ctx, met_index)
+        rules = ctx.spec.reopen
+    return rounds
 
 
 def _from_field(spec: ClockSpec, case: Mapping[str, Any], events: list[Event], index: int) -> list[Event]:
@@ -189,12 +283,16 @@ def _from_field(spec: ClockSpec, case: Mapping[str, Any], events: list[Event], i
     return [*events[:index], replace(events[index], at=moment), *events[index + 1 :]]
 
 
-def _start_index(spec: ClockSpec, events: Sequence[Event]) -> int | None:
+def _start_index(
+    spec: ClockSpec, events: Sequence[Event], case: Mapping[str, Any], facts: Facts
+) -> int | None:
     for index, event in enumerate(events):
-        if "open" in spec.starts and event.action == "open":
-            return index
-        if event.state is not None and event.state in spec.starts:
-            return index
+        for ref in spec.starts:
+            if ref.state == OPEN:
+                if event.action == "open" and matches(ref.condition, case, facts):
+                    return index
+            elif ref.holds(event.state, case, facts):
+                return index
     return None
 
 
@@ -258,35 +356,32 @@ def compute_deadlines(
     terminal: Sequence[str],
     facts: Facts,
 ) -> list[Deadline]:
-    """Every deadline the case has now, in clock order, the promise last.
+    """Every deadline the case has now, in clock order (a clock's reopened rounds after
+    it), the promise last.
 
     `terminal` names the kind's final states (entering one meets every clock); `facts`
     holds what conditions may consult besides the case (major, escalated); `off_hours` is
-    filled in per clock from its start.
+    filled in per round from its start.
     """
     events = events_of(case)
     if not events:
         return []
     result = []
+    facts = replace(facts, tz=calendar.tz)
     for spec in clocks:
-        index = _start_index(spec, events)
+        index = _start_index(spec, events, case, facts)
         if index is None:
             continue
-        clock_events = _from_field(spec, case, events, index)
-        start = clock_events[index].at
-        clock_facts = Facts(
-            major=facts.major,
-            escalated=facts.escalated,
-            off_hours=not calendar.is_working_time(start),
-            now=facts.now,
-            tz=calendar.tz,
+        ctx = _Context(
+            spec,
+            _from_field(spec, case, events, index),
+            calendar,
+            terminal,
+            case,
+            facts,
+            covered=spec.name in promises.covers,
         )
-        rule = choose_rule(spec, case, clock_facts)
-        if rule is None:
-            continue
-        deadline = run_clock(spec, rule, clock_events, calendar, terminal)
-        if deadline is not None:
-            result.append(deadline)
+        result.extend(run_clock(ctx, index))
     promise = run_promises(promises, events, terminal)
     if promise is not None:
         result.append(promise)
@@ -312,6 +407,10 @@ def to_record(deadline: Deadline, calendar: WorkCalendar) -> dict[str, Any]:
         record["paused"] = format_span(deadline.paused)
     if deadline.paused_since is not None:
         record["paused_since"] = stamp(deadline.paused_since)
+    if deadline.paused_reason:
+        record["paused_reason"] = deadline.paused_reason
+    if deadline.promised is not None:
+        record["promised"] = stamp(deadline.promised)
     if deadline.missed:
         record["missed"] = [
             {"due": stamp(due), **({"met": stamp(met)} if met is not None else {})}

@@ -7,8 +7,9 @@
           en: Resolution
           starts: open                # open, or a list of states whose entry starts it
           ends: [resolved]            # entering these (or any final state) meets it
-          met_by: [note]              # ... as does the first of these actions (optional)
+          met_by: [note]              # ... as does the first of these history entries
           pauses: [waiting_customer]  # the clock stops while the case is in these states
+          reopen: true                # leaving an `ends` state again starts a new round
           from_field: signed_up_at    # a datetime field that, when set and earlier, starts an
                                       # `open` clock instead (a record made after the event)
           rules:                      # the first rule whose `when` holds sets the deadline
@@ -19,12 +20,25 @@
           rules: [{within: 1 working day}]   # current deadline and starts the next one
     promises:
       kept_by: [move, note, promise]  # what counts as calling back on a promise
+      covers: [updates]               # clocks a promise carries to the promised time
+
+A state in `starts`, `ends` or `pauses` may be a mapping that applies only when a condition
+holds, and a pause names what resumes the clock:
+
+      pauses:
+        - {state: approved, when: {return_type: [return, exchange]},
+           zh: 等待客户寄回商品, en: waiting for the customer's parcel}
+
+An entry of `met_by` or `resets_on` is an action, or a mapping of an action and the values
+its history entry must have: `{action: attempt, outcome: answered}`, `{action: attach,
+note: {set: true}}`, `{action: open, replied: true}`.
 
 Parsing is pure; `check_deadlines` / `check_promises` return (key path, message) findings.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,12 +54,50 @@ from casekit.core.due import (
     promise_label,
 )
 from casekit.core.workcal import Duration, parse_duration
-from casekit.features.deadlines.conditions import Condition, parse_condition
+from casekit.features.deadlines.conditions import Condition, Facts, matches, parse_condition
 
 DEFAULT_KEPT_BY: tuple[str, ...] = ("move", "note", "promise")
+DEFAULT_COVERS: tuple[str, ...] = ("updates",)
+OPEN = "open"  # in `starts`: the case's opening
+ALWAYS = Condition()
+
+_CLOCK_KEYS = ("zh", "en", "starts", "ends", "met_by", "pauses", "resets_on", "reopen", "rules", "from_field")
+# A reopened clock's later rounds are stored as `<clock>_<round>` (resolution_2).
+ROUND_SUFFIX = re.compile(r"_[0-9]+$")
 
 
-_CLOCK_KEYS = ("zh", "en", "starts", "ends", "met_by", "pauses", "resets_on", "rules", "from_field")
+@dataclass(frozen=True)
+class StateRef:
+    """A state in a clock's `starts`, `ends` or `pauses`, counting only while `condition`
+    holds (e.g. for some return types); a pause's `reason` says what resumes the clock."""
+
+    state: str
+    condition: Condition = ALWAYS
+    reason: Label | None = None
+
+    def holds(self, state: str | None, case: Mapping[str, Any], facts: Facts) -> bool:
+        return state == self.state and matches(self.condition, case, facts)
+
+
+@dataclass(frozen=True)
+class EntryMatch:
+    """A kind of history entry: its action, and the values some of its keys must have
+    (`values` None: the key must be set to something)."""
+
+    action: str
+    keys: tuple[tuple[str, tuple[Any, ...] | None], ...] = ()
+
+    def matches(self, entry: Mapping[str, Any]) -> bool:
+        if entry.get("action") != self.action:
+            return False
+        for key, values in self.keys:
+            value = entry.get(key)
+            if values is None:
+                if value is None or value == "" or value == []:
+                    return False
+            elif not any(value == v or str(value) == str(v) for v in values):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -61,19 +113,25 @@ class Rule:
 class ClockSpec:
     name: str
     label: Label
-    starts: tuple[str, ...] = ("open",)
-    ends: tuple[str, ...] = ()
-    pauses: tuple[str, ...] = ()
-    resets_on: tuple[str, ...] = ()
+    starts: tuple[StateRef, ...] = (StateRef(OPEN),)
+    ends: tuple[StateRef, ...] = ()
+    pauses: tuple[StateRef, ...] = ()
+    resets_on: tuple[EntryMatch, ...] = ()
     rules: tuple[Rule, ...] = ()
-    met_by: tuple[str, ...] = ()
+    met_by: tuple[EntryMatch, ...] = ()
     from_field: str | None = None
+    reopen: tuple[Rule, ...] | None = None  # the rules of a reopened round; None: no rounds
+
+    @property
+    def starts_at_open(self) -> bool:
+        return any(ref.state == OPEN for ref in self.starts)
 
 
 @dataclass(frozen=True)
 class PromiseSpec:
     kept_by: tuple[str, ...] = DEFAULT_KEPT_BY
     label: Label = PROMISE_LABEL
+    covers: tuple[str, ...] = DEFAULT_COVERS
 
 
 def _history_actions() -> set[str]:
@@ -82,27 +140,60 @@ def _history_actions() -> set[str]:
     return set(HISTORY_ACTIONS)
 
 
-def _states(
-    value: Any, kind: KindSpec, key: str, findings: list[Finding], *, allow_open: bool = False
-) -> tuple[str, ...]:
+def _state_refs(
+    value: Any,
+    kind: KindSpec,
+    config: Config,
+    key: str,
+    findings: list[Finding],
+    *,
+    allow_open: bool = False,
+    reasons: bool = False,
+) -> tuple[StateRef, ...]:
+    """A clock's `starts`, `ends` or `pauses`: states, or {state, when[, zh, en]} mappings."""
     if value is None:
         return ()
-    if allow_open and value == "open":
-        return ("open",)
     items = value if isinstance(value, list) else [value]
     result = []
     for index, item in enumerate(items):
         where: list[str | int] = [key, index] if isinstance(value, list) else [key]
-        if item == "open" and allow_open:
-            result.append("open")
-        elif not isinstance(item, str) or item not in kind.states:
-            hint = "open or " if allow_open else ""
-            findings.append(
-                (where, f"{item!r} is not a {kind.name} state; use {hint}{', '.join(kind.states)}")
-            )
-        else:
-            result.append(item)
+        ref = _state_ref(item, kind, config, where, findings, allow_open=allow_open, reasons=reasons)
+        if ref is not None:
+            result.append(ref)
     return tuple(result)
+
+
+def _state_ref(
+    item: Any,
+    kind: KindSpec,
+    config: Config,
+    where: list[str | int],
+    findings: list[Finding],
+    *,
+    allow_open: bool,
+    reasons: bool,
+) -> StateRef | None:
+    allowed = ("state", "when", "zh", "en") if reasons else ("state", "when")
+    condition = Condition()
+    reason: Label | None = None
+    if isinstance(item, Mapping):
+        for extra in item:
+            if extra not in allowed:
+                findings.append(([*where, extra], f"unknown setting; use {', '.join(allowed)}"))
+        condition, problems = parse_condition(item.get("when"), kind, config, flags=("major", "escalated"))
+        findings.extend(([*where, "when", *path], message) for path, message in problems)
+        if reasons and ("zh" in item or "en" in item):
+            reason = Label(str(item.get("zh", item.get("en"))), str(item.get("en", item.get("zh"))))
+        item = item.get("state")
+    if item == OPEN and allow_open:
+        return StateRef(OPEN, condition)
+    if not isinstance(item, str) or item not in kind.states:
+        hint = "open or " if allow_open else ""
+        findings.append((where, f"{item!r} is not a {kind.name} state; use {hint}{', '.join(kind.states)}"))
+        return None
+    if reasons and reason is None:
+        reason = kind.states[item].label
+    return StateRef(item, condition, reason)
 
 
 def _actions(value: Any, key: str, findings: list[Finding]) -> tuple[str, ...]:
@@ -120,38 +211,72 @@ def _actions(value: Any, key: str, findings: list[Finding]) -> tuple[str, ...]:
     return tuple(str(v) for v in value if v in known)
 
 
+def _entry_matches(value: Any, key: str, findings: list[Finding]) -> tuple[EntryMatch, ...]:
+    """`met_by` / `resets_on`: actions, or {action, <entry key>: value | [values] | {set: true}}."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        findings.append(([key], "must be a list of history actions such as [move, note]"))
+        return ()
+    known = _history_actions()
+    result = []
+    for index, item in enumerate(value):
+        where: list[str | int] = [key, index]
+        spec = item if isinstance(item, Mapping) else {"action": item}
+        action = spec.get("action")
+        if action not in known:
+            findings.append(([*where], f"{action!r} is not a history action; use {', '.join(sorted(known))}"))
+            continue
+        keys: list[tuple[str, tuple[Any, ...] | None]] = []
+        for name, wanted in spec.items():
+            if name == "action":
+                continue
+            if isinstance(wanted, Mapping):
+                if dict(wanted) != {"set": True}:
+                    findings.append(([*where, name], "write {set: true}, or a value or a list of values"))
+                    continue
+                keys.append((str(name), None))
+            else:
+                keys.append((str(name), tuple(wanted) if isinstance(wanted, list) else (wanted,)))
+        result.append(EntryMatch(str(action), tuple(keys)))
+    return tuple(result)
+
+
 def parse_clock(
     name: str, value: Any, kind: KindSpec, config: Config
 ) -> tuple[ClockSpec | None, list[Finding]]:
     findings: list[Finding] = []
-    if not CLOCK_NAME.match(name) or name == PROMISE_CLOCK:
-        reason = (
-            "is reserved for promises" if name == PROMISE_CLOCK else "must be lower-case letters, digits, '_'"
-        )
+    if not CLOCK_NAME.match(name) or name == PROMISE_CLOCK or ROUND_SUFFIX.search(name):
+        if name == PROMISE_CLOCK:
+            reason = "is reserved for promises"
+        elif CLOCK_NAME.match(name):
+            reason = "may not end in _<number>: that names a reopened round (resolution_2)"
+        else:
+            reason = "must be lower-case letters, digits, '_'"
         return None, [([], f"clock name {name!r} {reason}")]
     if not isinstance(value, Mapping):
         return None, [([], "a clock must be a mapping with rules (and starts, ends, pauses)")]
     for key in value:
         if key not in _CLOCK_KEYS:
             findings.append(([key], f"unknown setting; use {', '.join(_CLOCK_KEYS)}"))
-    starts = _states(value.get("starts", "open"), kind, "starts", findings, allow_open=True) or ("open",)
-    ends = _states(value.get("ends"), kind, "ends", findings)
-    pauses = _states(value.get("pauses"), kind, "pauses", findings)
-    for state in set(ends) & set(pauses):
+    starts = _state_refs(value.get("starts", OPEN), kind, config, "starts", findings, allow_open=True) or (
+        StateRef(OPEN),
+    )
+    ends = _state_refs(value.get("ends"), kind, config, "ends", findings)
+    pauses = _state_refs(value.get("pauses"), kind, config, "pauses", findings, reasons=True)
+    unconditional_ends = {ref.state for ref in ends if not ref.condition.tests}
+    for state in sorted(unconditional_ends & {ref.state for ref in pauses}):
         findings.append((["pauses"], f"{state!r} cannot both end and pause the clock"))
-    resets_on = _actions(value.get("resets_on"), "resets_on", findings)
-    met_by = _actions(value.get("met_by"), "met_by", findings)
+    resets_on = _entry_matches(value.get("resets_on"), "resets_on", findings)
+    met_by = _entry_matches(value.get("met_by"), "met_by", findings)
     if met_by and resets_on:
         findings.append((["met_by"], "a repeating clock (resets_on) is met by its resets; drop met_by"))
-    rules: list[Rule] = []
-    raw_rules = value.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        findings.append((["rules"], "give a list of rules, e.g. [{within: 1 working day}]"))
-        raw_rules = []
-    for index, raw in enumerate(raw_rules):
-        rule = _parse_rule(raw, kind, config, ["rules", index], findings)
-        if rule is not None:
-            rules.append(rule)
+    rules = _rules(value.get("rules"), kind, config, ["rules"], findings)
+    reopen = _reopen(value.get("reopen"), rules, kind, config, findings)
+    if reopen is not None and not ends:
+        findings.append(
+            (["reopen"], "a clock reopens when the case leaves one of its ends states: give ends")
+        )
     label = label_of_clock(name, value)
     from_field = value.get("from_field")
     if from_field is not None:
@@ -159,7 +284,7 @@ def parse_clock(
         if field_spec is None or field_spec.type != "datetime":
             findings.append((["from_field"], f"{from_field!r} is not a datetime field of {kind.name}"))
             from_field = None
-        elif "open" not in starts:
+        elif not any(ref.state == OPEN for ref in starts):
             findings.append((["from_field"], "from_field applies to clocks that start at open"))
     spec = ClockSpec(
         name,
@@ -168,11 +293,40 @@ def parse_clock(
         ends,
         pauses,
         resets_on,
-        tuple(rules),
+        rules,
         met_by,
         str(from_field) if from_field is not None else None,
+        reopen,
     )
     return spec, findings
+
+
+def _rules(
+    raw_rules: Any, kind: KindSpec, config: Config, where: list[str | int], findings: list[Finding]
+) -> tuple[Rule, ...]:
+    if not isinstance(raw_rules, list) or not raw_rules:
+        findings.append((where, "give a list of rules, e.g. [{within: 1 working day}]"))
+        raw_rules = []
+    rules = []
+    for index, raw in enumerate(raw_rules):
+        rule = _parse_rule(raw, kind, config, [*where, index], findings)
+        if rule is not None:
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _reopen(
+    value: Any, rules: tuple[Rule, ...], kind: KindSpec, config: Config, findings: list[Finding]
+) -> tuple[Rule, ...] | None:
+    """`reopen: true` (a new round under the clock's own rules), `{rules: [...]}`, or off."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return rules
+    if isinstance(value, Mapping) and set(value) == {"rules"}:
+        return _rules(value["rules"], kind, config, ["reopen", "rules"], findings)
+    findings.append((["reopen"], "write reopen: true, or reopen: {rules: [{within: 2 working days}]}"))
+    return None
 
 
 def _parse_rule(
@@ -237,15 +391,22 @@ def parse_promises(section: Any, config: Config) -> tuple[PromiseSpec, list[Find
     if not isinstance(section, Mapping):
         return PromiseSpec(), [([], "must be a mapping such as {kept_by: [move, note, promise]}")]
     for key in section:
-        if key not in ("kept_by", "zh", "en"):
-            findings.append(([key], "unknown setting; use kept_by, zh, en"))
+        if key not in ("kept_by", "covers", "zh", "en"):
+            findings.append(([key], "unknown setting; use kept_by, covers, zh, en"))
+    covers = DEFAULT_COVERS
+    if "covers" in section:
+        value = section["covers"]
+        if not isinstance(value, list) or not all(isinstance(v, str) and CLOCK_NAME.match(v) for v in value):
+            findings.append((["covers"], "must be a list of clock names such as [updates]"))
+        else:
+            covers = tuple(value)
     kept_by = DEFAULT_KEPT_BY
     if "kept_by" in section:
         kept_by = _actions(section["kept_by"], "kept_by", findings)
         if not kept_by:
             findings.append((["kept_by"], "name at least one action that keeps a promise, such as note"))
             kept_by = DEFAULT_KEPT_BY
-    return PromiseSpec(kept_by, promise_label(section)), findings
+    return PromiseSpec(kept_by, promise_label(section), covers), findings
 
 
 def check_promises(section: Any, config: Config) -> list[Finding]:
