@@ -279,6 +279,19 @@ PROMISE_LABEL = Label("承诺回复", "Promised reply")
 
 
 CLOCK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# A reopened clock's later rounds are stored as `<clock>_<round>` (resolution_2).
+ROUND_NAME = re.compile(r"^(?P<clock>[a-z][a-z0-9_]*?)_(?P<round>[0-9]+)$")
+
+
+def round_name(clock: str, number: int) -> str:
+    """The stored name of round `number` (2, 3, ...) of a reopened clock."""
+    return f"{clock}_{number}"
+
+
+def base_clock(name: str) -> str:
+    """The clock a stored deadline belongs to: `resolution` for `resolution_2`."""
+    found = ROUND_NAME.match(name)
+    return found.group("clock") if found else name
 
 
 def label_of_clock(name: str, value: Mapping[str, Any]) -> Label:
@@ -300,7 +313,15 @@ def clock_label(config: Config, kind: str, clock: str) -> Label:
     if clock == PROMISE_CLOCK:
         return promise_label(config.section(PROMISES_SECTION))
     value = _clock_settings(config, kind, clock)
-    return Label(clock, clock) if value is None else label_of_clock(clock, value)
+    if value is not None:
+        return label_of_clock(clock, value)
+    found = ROUND_NAME.match(clock)
+    value = _clock_settings(config, kind, found.group("clock")) if found else None
+    if found is None or value is None:
+        return Label(clock, clock)
+    first = label_of_clock(found.group("clock"), value)
+    number = found.group("round")
+    return Label(f"{first.zh}（重开第{number}轮）", f"{first.en} (reopened, round {number})")
 
 
 def clock_names(config: Config, kind: str) -> list[str]:

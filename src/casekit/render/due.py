@@ -82,10 +82,14 @@ def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list
         elif state is State.PAUSED:
             since = str(entry.get("paused_since"))[:16].replace("T", " ")
             detail = f"paused since {since} (due {due} before the pause)"
+            if entry.get("paused_reason"):
+                detail += f": {entry['paused_reason']}"
         else:
             due_at = stored_instant(entry["due"])
             assert due_at is not None  # deadlines_of keeps only entries with a due time
             detail = f"{state.value}: due {due} ({when_text(due_at, now, state)})"
+            if entry.get("promised"):
+                detail += ", the promised reply time"
         missed = entry.get("missed") or []
         if missed:
             detail += f"; missed {len(missed)} earlier"
@@ -108,4 +112,6 @@ def deadline_status(case: Mapping[str, Any], config: Config, now: datetime) -> d
             "due": entry.get("due"),
             "label": {"zh": label.zh, "en": label.en},
         }
+        if entry.get("paused_reason"):
+            result[clock]["paused_reason"] = entry["paused_reason"]
     return result

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from casekit.core.due import PROMISE_CLOCK
+from casekit.core.due import PROMISE_CLOCK, round_name
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import ZERO, WorkCalendar, advance, format_span, measure
 from casekit.features.deadlines.conditions import Facts, matches
@@ -261,7 +261,7 @@ def run_clock(ctx: _Context, start_index: int) -> list[Deadline]:
             break
         deadline, met_index = _run_round(ctx, rule, index)
         if rounds:
-            deadline.clock = f"{ctx.spec.name}_{len(rounds) + 1}"
+            deadline.clock = round_name(ctx.spec.name, len(rounds) + 1)
         rounds.append(deadline)
         if met_index is None or ctx.spec.reopen is None:
             break

@@ -38,7 +38,6 @@ Parsing is pure; `check_deadlines` / `check_promises` return (key path, message)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +48,7 @@ from casekit.core.due import (
     PROMISE_CLOCK,
     PROMISE_LABEL,
     PROMISES_SECTION,
+    ROUND_NAME,
     SECTION,
     label_of_clock,
     promise_label,
@@ -62,8 +62,6 @@ OPEN = "open"  # in `starts`: the case's opening
 ALWAYS = Condition()
 
 _CLOCK_KEYS = ("zh", "en", "starts", "ends", "met_by", "pauses", "resets_on", "reopen", "rules", "from_field")
-# A reopened clock's later rounds are stored as `<clock>_<round>` (resolution_2).
-ROUND_SUFFIX = re.compile(r"_[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -246,7 +244,7 @@ def parse_clock(
     name: str, value: Any, kind: KindSpec, config: Config
 ) -> tuple[ClockSpec | None, list[Finding]]:
     findings: list[Finding] = []
-    if not CLOCK_NAME.match(name) or name == PROMISE_CLOCK or ROUND_SUFFIX.search(name):
+    if not CLOCK_NAME.match(name) or name == PROMISE_CLOCK or ROUND_NAME.match(name):
         if name == PROMISE_CLOCK:
             reason = "is reserved for promises"
         elif CLOCK_NAME.match(name):

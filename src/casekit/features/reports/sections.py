@@ -22,7 +22,7 @@ from typing import Any
 from casekit.core import casefile, timeline
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
-from casekit.core.due import PROMISE_CLOCK, breaches, clock_names, is_overdue, settled_between
+from casekit.core.due import PROMISE_CLOCK, base_clock, breaches, clock_names, is_overdue, settled_between
 from casekit.core.fields import money
 from casekit.core.selection import CaseFilter
 from casekit.core.timeutil import stored_instant
@@ -221,7 +221,7 @@ def deadline_compliance(
     by_agent: dict[str, list[bool]] = defaultdict(list)
     per_kind: dict[str, list[bool]] = defaultdict(list)
     for item, clock, met in settled:
-        by_kind[(item.kind_name, clock)].append(met)
+        by_kind[(item.kind_name, base_clock(clock))].append(met)  # reopened rounds count with their clock
         per_kind[item.kind_name].append(met)
         by_agent[str(item.case.get("assignee") or "")].append(met)
     kind_order = list(config.kinds)
