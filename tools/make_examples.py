@@ -130,8 +130,10 @@ def new(
     channel: str,
     priority: str = "medium",
     note: str | None = None,
+    replied: bool = False,
     **values: str,
 ) -> Story:
+    """`replied`: the opening note records that the agent answered the customer then."""
     story = Story(key, kind)
     command = [
         "new",
@@ -149,6 +151,7 @@ def new(
         "--priority",
         priority,
         *_sets(values),
+        *(["--replied"] if replied else []),
     ]
     story._add(at, by, command, note)
     STORIES.append(story)
@@ -186,6 +189,7 @@ fax = new(
     demand="更换新机",
     note="已向客户复述确认问题：“您是说一周前买了我们的传真机，有时会无法接收传真……”，客户确认理解无误。"
     "已致歉，约定今天16:00前回电告知处理意见。",
+    replied=True,
 )
 fax.move(
     "10-26 10:05",
@@ -275,6 +279,7 @@ parcel = new(
     content="客户11月1日下单，物流信息停留在“华东转运中心已发出”，已五天没有更新。商品是给母亲的生日礼物，11月8日前要用。",
     demand="尽快送达，或者重新发货",
     note="已在5分钟内首次回复并致歉，承诺48小时内给出结果。",
+    replied=True,
 )
 parcel.move(
     "11-06 14:30",
@@ -332,6 +337,7 @@ tiles = new(
     "网友11月7日晚在论坛发帖投诉，已有多名网友跟帖。",
     demand="更换为同一批次瓷砖，商家承担往返运费",
     note="周末论坛帖子，周一上班后受理。已在帖子下回复致歉并留下客服电话，私信约网友今天上午通话。",
+    replied=True,
 )
 tiles.move(
     "11-09 10:30",
@@ -377,6 +383,7 @@ weibo = new(
     "店员以“已拆封不退”为由拒绝，并当众说“买不起就别买”。微博已被转发300多次。",
     demand="门店公开道歉，办理退货",
     note="已在微博评论区回复致歉，并私信客户获取订单信息；转发量大，按重大投诉标记。",
+    replied=True,
 )
 weibo.update(
     "11-12 09:32",
@@ -429,6 +436,7 @@ heater = new(
     content="客户11月3日在新街口店购买燃气热水器，约定11月5日、7日、10日上门安装，安装师傅三次都没有按时到达，也没有提前通知。客户今天到门店现场投诉。",
     demand="尽快安装，并给予补偿",
     note="门店转来投诉记录单，已电话联系客户致歉；客户情绪激动，已逐条记录要点，未打断客户。",
+    replied=True,
 )
 heater.move(
     "11-11 11:00",
@@ -478,6 +486,7 @@ media = new(
     "售后以“配件缺货”为由一直拖延。记者表示将跟进报道。",
     demand="尽快修好或更换，并给出书面说明",
     note="按媒体投诉规范：完整记录记者陈述和提问，未当场发表意见；已告知记者会尽快与售后部门核实，给客户合理的处理结果，并及时把结果告知媒体。",
+    replied=True,
 )
 media.assign("11-13 10:40", "li.na", "zhang.wei", note="媒体投诉，按规定上报并转主管负责。")
 media.move(
@@ -516,6 +525,7 @@ billing = new(
     content="客户来邮件称10月29日在线支付订单时银行卡被扣款两次，每次1,299元，要求立即退回多扣的款项并赔偿。",
     demand="退回重复扣款1,299元并赔偿",
     note="已回复邮件确认收到，告知今天内核实并答复。",
+    replied=True,
 )
 billing.move(
     "10-30 10:30",
@@ -550,6 +560,7 @@ aircon = new(
     content="客户的空调购买8个月，报修不制冷。11月12日维修师傅上门加氟后仍不制冷，且师傅迟到两个小时没有提前告知。",
     demand="换新机",
     note="已致歉并复述确认问题，承诺今天17:00前回电告知安排。",
+    replied=True,
 )
 aircon.move(
     "11-16 14:40",
@@ -610,6 +621,7 @@ washer = new(
     content="客户10月20日收货的滚筒洗衣机，脱水时噪音很大，机身明显晃动。",
     demand="上门检修，解决噪音问题",
     note="客户通过微信公众号留言，已回复致歉并约好电话沟通。",
+    replied=True,
 )
 washer.move(
     "10-27 11:10", "li.na", "assessing", note="电话了解：安装后第一次使用就有异响，属新机问题，投诉成立。"
@@ -690,6 +702,7 @@ down = new(
     content="客户11月18日收到羽绒服，商品页面写的是90%白鸭绒，吊牌标注含绒量80%。",
     demand="退货退款，或者补偿差价",
     note="已首次回复并致歉，请客户拍摄吊牌照片和页面截图。",
+    replied=True,
 )
 down.note(
     "11-23 09:45", "wang.fang", "客户已发来吊牌照片和页面截图，已按客户ID存档；下一步与商品部核对页面描述。"
@@ -711,6 +724,7 @@ laptop = new(
     content="客户11月13日送修笔记本电脑，接待时承诺3天取机；已过7天仍未修好，期间没有人通知延期。客户今天到服务中心现场投诉。",
     demand="尽快修好，说明延误原因",
     note="已请客户到接待室，记录投诉内容并致歉。",
+    replied=True,
 )
 laptop.move(
     "11-20 17:05",
@@ -736,6 +750,7 @@ delivery = new(
     content="客户11月4日收到冰箱，送货师傅以没有电梯为由拒绝送上6楼，另外索要50元搬运费。商品页面承诺“免费送货上楼”。",
     demand="退还50元搬运费，送货人员道歉",
     note="已致歉，承诺明天中午前回复处理结果。",
+    replied=True,
 )
 delivery.move(
     "11-05 09:30", "wang.fang", "assessing", note="核对商品页面：承诺免费送货上楼（含无电梯），投诉成立。"
@@ -951,6 +966,7 @@ shirt = new(
     amount_paid="189.00",
     received_date="2026-11-21",
     note="客户反映袖口脱线约1厘米，不影响穿着；客户不愿换货，希望补偿。已请客户发照片。",
+    replied=True,
 )
 shirt.attach(
     "11-23 09:15",
@@ -985,6 +1001,7 @@ jacket = new(
     amount_paid="699.00",
     received_date="2026-11-19",
     note="客户反映羽绒服多处跑绒，已请客户上传照片。",
+    replied=True,
 )
 jacket.attach(
     "11-20 11:05",
@@ -1023,7 +1040,8 @@ cardigan = new(
     item_name="羊毛针织开衫 驼色 M",
     amount_paid="459.00",
     received_date="2026-10-20",
-    note="客户反映开衫起球严重，要求退货；签收已16天，照片显示已穿着并水洗。",
+    note="客户反映开衫起球严重，要求退货；签收已16天，照片显示已穿着并水洗。已在微信即时回复并安抚客户。",
+    replied=True,
 )
 cardigan.attach(
     "11-05 15:30",
@@ -1059,7 +1077,8 @@ trousers = new(
     item_name="男士休闲裤 卡其色 32码",
     amount_paid="239.00",
     received_date="2026-11-17",
-    note="客户发来吊牌和底单照片，核实确为仓库错发，已登记发错货文档。",
+    note="客户发来吊牌和底单照片，核实确为仓库错发，已登记发错货文档；已在旺旺即时回复并致歉。",
+    replied=True,
 )
 trousers.move(
     "11-18 11:50",
@@ -1096,6 +1115,7 @@ dishes = new(
     amount_paid="268.00",
     received_date="2026-11-15",
     note="客户签收后发现外箱破损，3个碗碎裂；已请客户拍照，并联系派件员出具证明。",
+    replied=True,
 )
 dishes.move(
     "11-16 11:00",
@@ -1131,7 +1151,8 @@ cotton = new(
     item_name="男士衬衫 蓝色 41码",
     amount_paid="219.00",
     received_date="2026-11-10",
-    note="页面写的是100%纯棉，客户发来吊牌照片显示65%棉、35%聚酯纤维。",
+    note="页面写的是100%纯棉，客户发来吊牌照片显示65%棉、35%聚酯纤维。已在旺旺即时回复并致歉。",
+    replied=True,
 )
 cotton.move(
     "11-11 13:40",
@@ -1175,6 +1196,7 @@ kettle = new(
     amount_paid="129.00",
     received_date="2026-11-11",
     note="客户反映电水壶底部漏水，已请客户上传照片。",
+    replied=True,
 )
 kettle.attach(
     "11-12 10:40",
@@ -1248,6 +1270,7 @@ shoes = new(
     amount_paid="399.00",
     received_date="2026-11-08",
     note="非质量问题换货，来回邮费由客户承担，已向客户说明；43码有货。",
+    replied=True,
 )
 shoes.move("11-09 15:10", "li.na", "approved", note="已发送退货地址，提醒不接受到付，不要在包裹里放现金。")
 shoes.move(
@@ -1293,6 +1316,7 @@ cooker = new(
     amount_paid="399.00",
     received_date="2026-10-31",
     note="客户反映第二次使用内胆涂层起泡脱落，已请客户发照片。",
+    replied=True,
 )
 cooker.attach(
     "11-02 10:50",
@@ -1372,7 +1396,8 @@ cancel = new(
     sku="BW-2210-PK",
     item_name="保温杯 500ml 粉色",
     amount_paid="89.00",
-    note="订单显示待发货，客户改变主意申请仅退款；已通知仓库撤单。",
+    note="订单显示待发货，客户改变主意申请仅退款；已即时回复客户，并通知仓库撤单。",
+    replied=True,
 )
 cancel.note("11-23 09:50", "chen.jie", "仓库回复：包裹已打包但未交快递，已拦截，可以退款。")
 
