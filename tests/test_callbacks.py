@@ -315,8 +315,11 @@ def test_queue_orders_by_deadline_and_the_first_dial_meets_it(repo: CLI) -> None
         now="2026-11-23T10:12:00+08:00",
     )
     assert read_case(repo.case_path(signup))["deadlines"]["callback"]["met"] == "2026-11-23T10:12:00+08:00"
+    # answered but not finished: the sign-up is still owed its completion (closure, 1 working
+    # day), which falls before the periodic callback's 3 days
     rows = json.loads(repo.ok("queue", "--format", "json", now="2026-11-23T10:20:00+08:00").out)
-    assert [r["id"] for r in rows] == [periodic, signup]
+    assert [r["id"] for r in rows] == [signup, periodic]
+    assert rows[0]["due"] == "2026-11-24T10:03:00+08:00"
 
 
 def test_queue_orders_by_deadline_within_a_priority() -> None:
