@@ -17,8 +17,13 @@ A stored entry (see docs/deadlines.md):
       met: 2026-11-24T16:00:00+08:00        # when met (absent while open)
       paused: 2h30m                 # time the clock stood still (absent when none)
       paused_since: ...             # the clock stands still now (absent otherwise)
+      paused_reason: 等待客户资料 (Waiting for the customer)   # ... and what resumes it
+      promised: ...                 # the due time carried to a promised reply (promises.covers)
       missed: [{due: ..., met: ...}]         # repeating clocks: earlier deadlines missed
       warning: ...                  # e.g. it runs past the last year with holiday data
+
+A clock with `reopen:` has one entry per round: `resolution`, then `resolution_2` from the
+first reopening, and so on (`casekit.core.due.round_name` / `base_clock`).
 """
 
 from __future__ import annotations
