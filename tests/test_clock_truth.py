@@ -322,3 +322,41 @@ def test_a_failed_dial_leaves_the_callback_owed(repo: CLI) -> None:
     repo.ok("attempt", case_id, "--outcome", "busy", now="2026-11-23T11:30:00+08:00")
     repo.ok("move", case_id, "unreachable", now="2026-11-23T11:31:00+08:00")
     assert deadlines(repo, case_id)["closure"]["met"] == "2026-11-23T11:31:00+08:00"
+
+
+# --- an upgrade does not turn old commits into audit findings ------------------------------
+
+
+def _as_an_older_casekit_wrote_it(cli: CLI, case_id: str, *, keep_trailer: bool) -> None:
+    """Amend the last commit as an older casekit would have made it: its deadlines derived by
+    the older rules (here: the promise did not carry the update interval), and, unless
+    `keep_trailer`, no `Case-Derived:` trailer (older versions wrote none)."""
+    path = cli.case_path(case_id)
+    text = path.read_text(encoding="utf-8")
+    older = text.replace(
+        "    due: 2026-11-24T15:00:00+08:00\n    promised: 2026-11-24T15:00:00+08:00\n",
+        "    due: 2026-11-24T10:17:00+08:00\n",
+    )
+    assert older != text
+    path.write_text(older, encoding="utf-8")
+    message = cli.git("log", "-1", "--format=%B")
+    if not keep_trailer:
+        message = "".join(line for line in message.splitlines(True) if not line.startswith("Case-Derived:"))
+    cli.git("commit", "--no-verify", "-q", "--amend", "-a", "-m", message)
+
+
+@pytest.mark.parametrize("keep_trailer", [False, True])
+def test_audit_holds_old_commits_to_what_their_casekit_derived(repo: CLI, keep_trailer: bool) -> None:
+    case_id = repo.new("complaint", "--set", "category=product-quality", now="2026-11-23T10:00:00+08:00")
+    repo.ok("promise", case_id, "--by", "2026-11-24T15:00", now="2026-11-23T10:17:00+08:00")
+    assert "Case-Derived: 2" in repo.git("log", "-1", "--format=%B")
+    _as_an_older_casekit_wrote_it(repo, case_id, keep_trailer=keep_trailer)
+    if keep_trailer:  # a commit that says it is this casekit's must hold this casekit's deadlines
+        result = repo.run("audit")
+        assert result.code == 1
+        assert "deadlines.updates.due" in result.out + result.err
+    else:
+        repo.ok("audit")
+    # the next change writes the deadlines as this casekit derives them, and is checked so
+    repo.ok("note", case_id, "已回电", now="2026-11-24T14:30:00+08:00")
+    assert deadlines(repo, case_id)["updates"]["start"] == "2026-11-24T14:30:00+08:00"

@@ -684,9 +684,10 @@ def test_monthly_sections(month_repo: CLI) -> None:
     assert ranking == [(1, "优品数码旗舰店", 5, 3), (2, "家家乐超市", 3, 3)]
     # Deadlines breached in November on each merchant's complaints:
     # 优品数码旗舰店 13 = fax 1 (an update interval) + parcel 4 (first response, resolution,
-    # update intervals due 20 Nov and 25 Nov; the promise carried the one due 19 Nov) + paper-jam 3 (resolution, update
-    # intervals due 11 and 18 Nov) + feed-noise 3 (first response, resolution due 24 Nov,
-    # update due 23 Nov) + no-power 2 (resolution due 25 Nov, update due 23 Nov);
+    # update intervals due 20 Nov and 25 Nov; the promise carried the one due 19 Nov) +
+    # paper-jam 3 (resolution, update intervals due 11 and 18 Nov) + feed-noise 3 (first
+    # response, resolution due 24 Nov, update due 23 Nov) + no-power 2 (resolution due 25
+    # Nov, update due 23 Nov);
     # 家家乐超市 5 = rude-staff 2 (resolution, update) + wrong-invoice 3 (first response due
     # 23 Nov 11:00, resolution 26 Nov, update 24 Nov); wrong-colour met all three.
     black = {r["merchant"]: r["reasons"] for r in report["nominations"]["black"]}

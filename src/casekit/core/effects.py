@@ -24,6 +24,14 @@ from casekit.core.registry import KeyedRegistry, Registry
 # (`casekit.service.replay`) computes exactly what the command wrote. Features add theirs.
 Deriver = Callable[[MutableMapping[str, Any], Config, KindSpec], None]
 DERIVERS: Registry[Deriver] = Registry("effects.DERIVERS")
+# The top-level keys the derivers write (features add theirs with their deriver).
+DERIVED_KEYS: Registry[str] = Registry("effects.DERIVED_KEYS")
+# What the derivers compute, as a number every casekit commit records in its
+# `Case-Derived:` trailer. Raise it whenever a deriver writes something else for the same
+# case and config (a new clock rule, a new derived key): the whole-history audit then knows
+# that older commits hold what an older casekit derived, and compares only what they record.
+DERIVED_VERSION = 2
+DERIVED_TRAILER = "Case-Derived"
 
 
 def derive(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.codec.yamlio import block_map, dump_round_trip, flow_map
+from casekit.core import effects
 from casekit.core.casefile import (
     apply_changes,
     fields_of,
@@ -236,6 +237,7 @@ def commit_message(
     lines += [f"{key}: {value}" for key, value in change.trailers]
     lines += [f"Case-Opened: {case_id}" for case_id in opened]
     lines += [f"Case-Linked: {case_id}" for case_id in linked]
+    lines.append(f"{effects.DERIVED_TRAILER}: {effects.DERIVED_VERSION}")
     return "\n".join(lines) + "\n"
 
 

@@ -83,7 +83,8 @@ def _replay_problems(root: Path) -> list[Problem]:
     if run_git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).strip() == b"":
         return []
     commits = read_range(root, ["HEAD"])
-    found = check_commits(root, commits, Trust(merger=merged_content), cases_only=True)
+    trust = Trust(merger=merged_content, older_derivations=True)
+    found = check_commits(root, commits, trust, cases_only=True)
     return [v.as_problem() for v in found if v.rule in _WHOLE_HISTORY_RULES]
 
 

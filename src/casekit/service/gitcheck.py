@@ -53,7 +53,7 @@ from casekit.core.tree_rules import (
     tree_findings,
 )
 from casekit.core.workflow import APPROVER_ROLE
-from casekit.service.replay import replay_differences_between, replayer
+from casekit.service.replay import derived_by_this_version, replay_differences_between, replayer
 from casekit.service.syncconfig import pusher_from, sync_settings
 from casekit.vcs.git import ZERO_OID, cat_objects, is_ancestor, run_git
 from casekit.vcs.history import read_range, read_signatures
@@ -157,6 +157,9 @@ class Trust:
     # casekit's merge of a case file (`service.merge`, given by the caller so this module
     # stays below it): (path, base, ours, theirs, config) -> (merged bytes or None, conflict)
     merger: Merger | None = None
+    # the whole-history audit: commits an older casekit made (`Case-Derived:` trailer) are
+    # held to what they record, not to the deadlines this casekit would derive for them
+    older_derivations: bool = False
 
 
 def _rules_config(parent_config: Config | None, policy: Config | None) -> Config | None:
@@ -240,6 +243,7 @@ def check_commits(
             continue
         privileged = False
         first_path = changes[0].path
+        derived = not trust.older_derivations or derived_by_this_version(commit)
         for change in changes:
             old = blobs.get(change.old) if change.old != ZERO_OID else None
             new = blobs.get(change.new) if change.new != ZERO_OID else None
@@ -255,7 +259,7 @@ def check_commits(
                     )
             elif is_case_path(change.path) and len(commit.parents) > 1:
                 violations += _check_merged(
-                    commit, change.path, blobs, merge_bases[commit.sha], config, trust.merger
+                    commit, change.path, blobs, merge_bases[commit.sha], config, trust.merger, derived
                 )
             elif is_case_path(change.path):
                 report = check_case_change(
@@ -265,7 +269,7 @@ def check_commits(
                     config,
                     author,
                     commit,
-                    replay=replayer(config),
+                    replay=replayer(config, derived=derived),
                     clock=trust.clock,
                 )
                 privileged = privileged or report.privileged
@@ -367,8 +371,10 @@ def _check_merged(
     base: str | None,
     config: Config,
     merger: Merger | None,
+    derived: bool = True,
 ) -> list[Violation]:
-    """A case file in a merge holds what casekit's merge of the two sides makes."""
+    """A case file in a merge holds what casekit's merge of the two sides makes (its
+    derived data too, unless `derived` is False)."""
     parents = [blobs.get(f"{p}:{path}") for p in commit.parents]
     merged = blobs.get(f"{commit.sha}:{path}")
     report = check_merged_case(path, parents, merged, config)
@@ -395,7 +401,11 @@ def _check_merged(
         )
     if content is not None and _load(content) == _load(merged):
         return []
-    differences = replay_differences_between(_load(content), _load(merged)) if content is not None else []
+    differences = (
+        replay_differences_between(_load(content), _load(merged), derived=derived)
+        if content is not None
+        else []
+    )
     why = "; ".join(differences[:3]) if differences else (conflict or "it differs")
     return [
         Violation(

@@ -24,8 +24,9 @@ from typing import Any
 
 from casekit.core.casefile import OPENING_KEYS, history_of
 from casekit.core.change_rules import Replay
+from casekit.core.commits import CommitRecord
 from casekit.core.config import Config, KindSpec
-from casekit.core.effects import apply_effect, derive
+from casekit.core.effects import DERIVED_KEYS, DERIVED_TRAILER, DERIVED_VERSION, apply_effect, derive
 from casekit.core.registry import KeyedRegistry
 from casekit.core.workflow import state_after
 
@@ -83,31 +84,46 @@ def replay_differences(
     added: Sequence[int],
     config: Config,
     kind: KindSpec,
+    *,
+    derived: bool = True,
 ) -> list[str]:
     """The keys (dotted, e.g. `fields.compensation`) where the pushed case differs from
-    what casekit writes for the change, each with both values; empty when they agree."""
+    what casekit writes for the change, each with both values; empty when they agree.
+    `derived` False leaves out the derived keys (`effects.DERIVED_KEYS`): a commit an
+    older casekit made holds what that casekit derived."""
     try:
         expected = _plain(expected_case(before, after, added, config, kind))
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         return [f"the change cannot be replayed ({exc})"]
-    return _differences(expected, _plain(after), "")
+    return replay_differences_between(expected, after, derived=derived)
 
 
-def replayer(config: Config) -> Replay:
+def replayer(config: Config, *, derived: bool = True) -> Replay:
     """The replay rule (`change_rules.check_case_change`'s `replay`) for changes checked
-    against `config`."""
+    against `config` (`derived`: see `replay_differences`)."""
 
     def replay(
         before: Mapping[str, Any] | None, after: Mapping[str, Any], added: Sequence[int], kind: KindSpec
     ) -> list[str]:
-        return replay_differences(before, after, added, config, kind)
+        return replay_differences(before, after, added, config, kind, derived=derived)
 
     return replay
 
 
-def replay_differences_between(expected: Any, actual: Any) -> list[str]:
-    """Where case data `actual` differs from `expected` (both as loaded from YAML)."""
-    return _differences(_plain(expected), _plain(actual), "")
+def replay_differences_between(expected: Any, actual: Any, *, derived: bool = True) -> list[str]:
+    """Where case data `actual` differs from `expected` (both as loaded from YAML); without
+    the derived keys when `derived` is False."""
+    expected, actual = _plain(expected), _plain(actual)
+    if not derived and isinstance(expected, dict) and isinstance(actual, dict):
+        for key in DERIVED_KEYS:
+            expected.pop(key, None)
+            actual.pop(key, None)
+    return _differences(expected, actual, "")
+
+
+def derived_by_this_version(commit: CommitRecord) -> bool:
+    """Whether the commit's derived data is what this casekit derives (its trailer)."""
+    return commit.trailer(DERIVED_TRAILER) == str(DERIVED_VERSION)
 
 
 def _plain(data: Any) -> Any:

@@ -86,6 +86,7 @@ def register() -> None:
     for section, check in CONFIG_SECTIONS.items():
         config.SECTION_CHECKS.add(section, check)
     effects.DERIVERS.add(derive_deadlines)
+    effects.DERIVED_KEYS.add("deadlines")
     actions.NOTICES.add(calendar_warnings)
     workflow.APPROVAL_RULES.add(config_approvals)
     validation.CASE_CHECKS.add(check_deadline_key)

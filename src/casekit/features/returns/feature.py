@@ -162,6 +162,8 @@ def register() -> None:
     workflow.GUARDS.add(returns_guard)
     workflow.APPROVAL_RULES.add(returns_approvals)
     effects.DERIVERS.add(derive_return_terms)
+    effects.DERIVED_KEYS.add("postage")
+    effects.DERIVED_KEYS.add("price_difference")
     effects.EFFECTS.add("attach", effects.no_effect)  # the records come with the files
     replay.SUPPLIED.add("attach", supply_attachments)
     for check in (check_return_money, check_case_attachments, check_derived):
