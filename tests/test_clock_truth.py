@@ -360,3 +360,17 @@ def test_audit_holds_old_commits_to_what_their_casekit_derived(repo: CLI, keep_t
     # the next change writes the deadlines as this casekit derives them, and is checked so
     repo.ok("note", case_id, "已回电", now="2026-11-24T14:30:00+08:00")
     assert deadlines(repo, case_id)["updates"]["start"] == "2026-11-24T14:30:00+08:00"
+
+
+def test_a_callback_planned_ahead_is_owed_from_its_day(repo: CLI) -> None:
+    planned = repo.new(
+        "callback", "--set", "callback_type=after-purchase", "--set", "scheduled_for=2026-12-07", now=MONDAY
+    )
+    found = deadlines(repo, planned)
+    assert found["callback"]["start"] == found["closure"]["start"] == "2026-12-07T09:00:00+08:00"
+    assert found["callback"]["due"] == "2026-12-10T09:00:00+08:00"  # 3 days from the planned day
+    assert set(states_at(repo, planned, "2026-12-01T10:00:00+08:00").values()) == {"open"}
+    today = repo.new(
+        "callback", "--set", "callback_type=after-purchase", "--set", "scheduled_for=2026-11-20", now=MONDAY
+    )
+    assert deadlines(repo, today)["callback"]["start"] == MONDAY  # planned for a day gone: owed from now

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from casekit.core.due import PROMISE_CLOCK, round_name
@@ -275,17 +275,41 @@ def run_clock(ctx: _Context, start_index: int) -> list[Deadline]:
     return rounds
 
 
-def _from_field(spec: ClockSpec, case: Mapping[str, Any], events: list[Event], index: int) -> list[Event]:
-    """The events with the opening moved back to the clock's `from_field` time when that is
-    set and earlier (a sign-up recorded after it happened: its callback is owed from then)."""
-    if spec.from_field is None or events[index].action != "open":
+def _clock_events(
+    spec: ClockSpec, case: Mapping[str, Any], events: list[Event], index: int, calendar: WorkCalendar
+) -> list[Event]:
+    """The events with the opening moved to when the clock really starts: back to its
+    `from_field` time when that is set and earlier (a sign-up recorded after it happened:
+    its callback is owed from then), or on to the first working instant of its `not_before`
+    day when that is later (a callback planned for next month is not due this week)."""
+    if events[index].action != "open":
         return events
     fields = case.get("fields")
-    value = fields.get(spec.from_field) if isinstance(fields, Mapping) else None
-    moment = stored_instant(value)
-    if moment is None or moment >= events[index].at:
-        return events
+    fields = fields if isinstance(fields, Mapping) else {}
+    opened = events[index].at
+    moment = stored_instant(fields.get(spec.from_field)) if spec.from_field else None
+    if moment is None or moment >= opened:
+        planned = fields.get(spec.not_before) if spec.not_before else None
+        moment = _first_working_instant(calendar, planned) if planned else None
+        if moment is None or moment <= opened:
+            return events
     return [*events[:index], replace(events[index], at=moment), *events[index + 1 :]]
+
+
+def _first_working_instant(calendar: WorkCalendar, value: Any) -> datetime | None:
+    """The first working instant of a date field's day (its own instant for a date-time)."""
+    moment = stored_instant(value)
+    if moment is not None:
+        return moment
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+    for offset in range(370):  # a calendar without a working day in a year is refused earlier
+        periods = calendar.working_periods(day + timedelta(days=offset))
+        if periods:
+            return periods[0][0]
+    return None
 
 
 def _start_index(
@@ -379,7 +403,7 @@ def compute_deadlines(
             continue
         ctx = _Context(
             spec,
-            _from_field(spec, case, events, index),
+            _clock_events(spec, case, events, index, calendar),
             calendar,
             terminal,
             case,

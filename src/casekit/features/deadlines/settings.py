@@ -12,6 +12,8 @@
           reopen: true                # leaving an `ends` state again starts a new round
           from_field: signed_up_at    # a datetime field that, when set and earlier, starts an
                                       # `open` clock instead (a record made after the event)
+          not_before: scheduled_for   # a date field: an `open` clock starts no earlier than
+                                      # that day's first working instant (planned ahead)
           rules:                      # the first rule whose `when` holds sets the deadline
             - {when: {category: logistics}, within: 48 hours}
             - {within: 3 working days}
@@ -61,7 +63,19 @@ DEFAULT_COVERS: tuple[str, ...] = ("updates",)
 OPEN = "open"  # in `starts`: the case's opening
 ALWAYS = Condition()
 
-_CLOCK_KEYS = ("zh", "en", "starts", "ends", "met_by", "pauses", "resets_on", "reopen", "rules", "from_field")
+_CLOCK_KEYS = (
+    "zh",
+    "en",
+    "starts",
+    "ends",
+    "met_by",
+    "pauses",
+    "resets_on",
+    "reopen",
+    "rules",
+    "from_field",
+    "not_before",
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,7 @@ class ClockSpec:
     met_by: tuple[EntryMatch, ...] = ()
     from_field: str | None = None
     reopen: tuple[Rule, ...] | None = None  # the rules of a reopened round; None: no rounds
+    not_before: str | None = None  # a date field: an `open` clock starts no earlier than that day
 
     @property
     def starts_at_open(self) -> bool:
@@ -284,6 +299,14 @@ def parse_clock(
             from_field = None
         elif not any(ref.state == OPEN for ref in starts):
             findings.append((["from_field"], "from_field applies to clocks that start at open"))
+    not_before = value.get("not_before")
+    if not_before is not None:
+        field_spec = kind.fields.get(str(not_before))
+        if field_spec is None or field_spec.type not in ("date", "datetime"):
+            findings.append((["not_before"], f"{not_before!r} is not a date field of {kind.name}"))
+            not_before = None
+        elif not any(ref.state == OPEN for ref in starts):
+            findings.append((["not_before"], "not_before applies to clocks that start at open"))
     spec = ClockSpec(
         name,
         label,
@@ -295,6 +318,7 @@ def parse_clock(
         met_by,
         str(from_field) if from_field is not None else None,
         reopen,
+        str(not_before) if not_before is not None else None,
     )
     return spec, findings
 
