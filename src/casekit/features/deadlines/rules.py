@@ -30,7 +30,7 @@ from typing import Any
 
 from casekit.core.due import PROMISE_CLOCK
 from casekit.core.timeutil import stored_instant
-from casekit.core.workcal import ZERO, WorkCalendar, advance, format_span, measure
+from casekit.core.workcal import ZERO, Counting, WorkCalendar, advance, format_span, measure
 from casekit.features.deadlines.conditions import Facts, matches
 from casekit.features.deadlines.settings import ClockSpec, PromiseSpec, Rule
 
@@ -92,7 +92,7 @@ def _ends(spec: ClockSpec, state: str | None, terminal: Sequence[str]) -> bool:
 class _Clock:
     """The running state of one clock while the history is replayed."""
 
-    def __init__(self, calendar: WorkCalendar, working: bool, length: timedelta, start: datetime) -> None:
+    def __init__(self, calendar: WorkCalendar, working: Counting, length: timedelta, start: datetime) -> None:
         self.calendar = calendar
         self.working = working
         self.length = length
