@@ -190,16 +190,27 @@ def build_queue(
     return sorted(items, key=order)
 
 
+_HOLDS = {
+    "hours": "outside calling hours",
+    "working-hours": "outside working hours",
+    "gap": "the last dial failed",
+    "scheduled": "scheduled for a later day",
+}
+
+
 def queue_note(item: QueueItem, settings: CallbackSettings, now: datetime) -> str:
     """The queue line's remark, Chinese first: due before the best hours, or when it may be dialled."""
     label = settings.due_first.label
     opens = _when(item.opens, now) if item.opens else ""
+    why = _HOLDS.get(item.hold or "", "")
     if item.due_first and item.dialable:
         return f"{label.zh} ({label.en}; call now)"
     if item.due_first:
-        return f"{label.zh}，{opens} 起可拨 ({label.en}; {item.reason}, dialable from {opens})"
+        return f"{label.zh}，{opens} 起可拨 ({label.en}; {why}, dialable from {opens})"
+    if item.hold == "hours":
+        return f"{opens} 前不可拨 (not dialable until {opens})"
     if not item.dialable:
-        return f"{opens} 前不可拨 (not dialable until {opens}: {item.reason})"
+        return f"{opens} 前不可拨 (not dialable until {opens}: {why})"
     return ""
 
 
