@@ -133,6 +133,20 @@ def test_a_deadline_outside_working_hours_waits_for_the_next_calling_time(repo: 
     assert row["dialable"] and not row["due_before_best_hours"]  # in the best hours now
 
 
+def test_the_customers_own_hours_are_kept_even_when_the_deadline_comes_first(repo: CLI) -> None:
+    # the customer asked to be called 19:00-20:00: an agreement, unlike the best hours
+    evening = new_callback(
+        repo, "new-signup", "13900000006", at("11:40"), "--set", "preferred_hours=19:00-20:00"
+    )
+    signup = new_callback(repo, "new-signup", "13900000007", at("11:41"))
+    rows = queue(repo, at("11:42"))
+    assert [r["id"] for r in rows] == [evening, signup]  # both due first, soonest deadline first
+    assert rows[0]["due_before_best_hours"] and not rows[0]["dialable"]
+    assert rows[0]["dialable_from"] == at("19:00")
+    assert "19:00 起可拨" in rows[0]["note"] and "the customer's preferred hours" in rows[0]["note"]
+    assert rows[1]["dialable"]
+
+
 def test_the_queue_judges_each_callback_purely() -> None:
     from casekit.core.timeutil import zone
     from casekit.core.workcal import WorkCalendar

@@ -104,7 +104,7 @@ class QueueItem:
     opens: datetime | None  # when it becomes dialable
     due_first: bool = False  # due before its next calling window opens, or overdue
     in_hours: bool = True  # inside its calling hours now
-    hold: str | None = None  # scheduled, gap, hours or working-hours: what keeps it from the dial
+    hold: str | None = None  # scheduled, gap, hours, preferred or working-hours: what keeps it back
 
 
 def scheduled_for(case: Mapping[str, Any], tz: tzinfo) -> datetime | None:
@@ -125,8 +125,9 @@ def judge(
 
     Outside its calling hours a callback whose deadline comes at or before the next window
     opens (or has passed) is `due_first`: the deadline wins over the best hours, so it is
-    dialable now within working hours (`calendar`; None: at any time), or always only in its
-    calling hours when `due_first.dial` is `best-hours`."""
+    dialable now within working hours (`calendar`; None: at any time), or only in its calling
+    hours when `due_first.dial` is `best-hours`. The customer's own `preferred_hours` are
+    an agreement, kept even then: it is listed first, dialable in those hours."""
     windows = windows_for(case, settings)
     due = earliest_due(case)
     in_hours = in_window(now, windows)
@@ -144,17 +145,20 @@ def judge(
     hours = "outside calling hours " + ", ".join(w.text() for w in windows)
     if due is None or due > opens:
         return QueueItem(case, due, windows, False, hours, opens, in_hours=False, hold="hours")
-    if settings.due_first.dial == "best-hours":
-        return QueueItem(
-            case, due, windows, False, hours, opens, due_first=True, in_hours=False, hold="hours"
+    hold: str | None = None  # due first: what still keeps it from the dial
+    if windows != settings.best_hours:
+        hold, hours = "preferred", "the customer's preferred hours " + ", ".join(w.text() for w in windows)
+    elif settings.due_first.dial == "best-hours":
+        hold = "hours"
+    elif calendar is not None and not calendar.is_working_time(now):
+        hold, hours, opens = (
+            "working-hours",
+            "outside working hours",
+            min(opens, calendar.next_working_time(now)),
         )
-    if calendar is None or calendar.is_working_time(now):
+    if hold is None:
         return QueueItem(case, due, windows, True, None, None, due_first=True, in_hours=False)
-    opens = min(opens, calendar.next_working_time(now))
-    reason = "outside working hours"
-    return QueueItem(
-        case, due, windows, False, reason, opens, due_first=True, in_hours=False, hold="working-hours"
-    )
+    return QueueItem(case, due, windows, False, hours, opens, due_first=True, in_hours=False, hold=hold)
 
 
 def build_queue(
@@ -195,6 +199,7 @@ _HOLDS = {
     "working-hours": "outside working hours",
     "gap": "the last dial failed",
     "scheduled": "scheduled for a later day",
+    "preferred": "the customer's preferred hours",
 }
 
 
