@@ -50,7 +50,7 @@ def missed_callbacks(cli: CLI) -> dict[str, dict]:  # type: ignore[type-arg]
     found = {}
     for row in listed:
         case = read_case(cli.case_path(row["id"]))
-        if case["fields"]["callback_type"] == "missed-call":
+        if (case.get("fields") or {}).get("callback_type") == "missed-call":
             assert case["customer"]["phone"] not in found, "two missed-call callbacks for one phone"
             found[case["customer"]["phone"]] = case
     return found
@@ -318,16 +318,35 @@ def test_chinese_headers_withheld_numbers_and_future_calls(repo: CLI, tmp_path: 
     assert set(found) == {"13811112222"}
     assert found["13811112222"]["fields"]["missed_calls"] == ["2026-11-23T09:40:05+08:00"]
     assert found["13811112222"]["customer"]["name"] == "来电客户"
+    assert found["13811112222"]["fields"]["call_line"] == "400热线"
     # at 11:05 the call of 11:00 has happened
     repo.ok("callbacks", "sweep", str(file), now=at("11:05"))
     assert set(missed_callbacks(repo)) == {"13811112222", "13811115555"}
+
+
+def test_an_export_without_a_line_column_and_with_names(repo: CLI, tmp_path: Path) -> None:
+    # a customer another callback knows keeps the name; the file's own name comes first
+    repo.ok(
+        "new", "callback", "--title", "回访", "--customer", "王先生", "--phone", "13811116666",
+        "--channel", "phone", now=at("09:00"),
+    )  # fmt: skip
+    file = tmp_path / "calls.csv"
+    file.write_text(
+        "电话,时间,姓名\n13811116666,2026-11-23 09:40,\n13811117777,2026-11-23 09:41,赵女士\n",
+        encoding="utf-8",
+    )
+    repo.ok("callbacks", "sweep", str(file), now=at("10:00"))
+    found = missed_callbacks(repo)
+    assert found["13811116666"]["customer"]["name"] == "王先生"
+    assert found["13811117777"]["customer"]["name"] == "赵女士"
+    assert "call_line" not in found["13811117777"]["fields"]
 
 
 def test_a_bad_export_changes_nothing_and_names_the_line(repo: CLI, tmp_path: Path) -> None:
     before = snapshot(repo)
     header = export(tmp_path / "header.csv", [("13811112222", "2026-11-23 09:40", "")], ("phone", "when"))
     refused = repo.refused("callbacks", "sweep", str(header))
-    assert "header.csv: line 1: the header has no column for time, line" in refused.err
+    assert "header.csv: line 1: the header has no column for time; expected phone, time" in refused.err
     rows = [
         ("13811112222", "2026-11-23 09:40", "400-1"),
         ("13811113333", "yesterday 9:40", "400-1"),

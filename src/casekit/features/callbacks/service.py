@@ -391,7 +391,7 @@ def _check_row(
     return None, values
 
 
-SWEEP_HEADER = "phone, time, line (电话/主叫号码, 时间/来电时间, 线路/中继)"
+SWEEP_HEADER = "phone, time and optionally line (电话/主叫号码, 时间/来电时间, 线路/中继)"
 
 
 @dataclass
@@ -498,7 +498,8 @@ def _sweep_request(owed: Owed, settings: CallbackSettings, kind: KindSpec, path:
     if lines and LINE_FIELD in kind.fields:
         sets.append(f"{LINE_FIELD}={' / '.join(lines)}")
     rows = ", ".join(str(call.row) for call in owed.calls)
-    when = ", ".join(f"{call.at:%H:%M}" for call in owed.calls)
+    shape = "%H:%M" if len({call.at.date() for call in owed.calls}) == 1 else "%m-%d %H:%M"
+    when = ", ".join(call.at.strftime(shape) for call in owed.calls)
     return actions.CaseRequest(
         title=f"{sweep.title}：{owed.phone}",
         customer=owed.name,

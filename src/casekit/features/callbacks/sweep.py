@@ -28,7 +28,7 @@ SWEEP_COLUMNS = {
     "line": ("line", "trunk", "线路", "中继", "中继号", "被叫号码"),
     "name": ("name", "姓名", "客户姓名"),
 }
-SWEEP_REQUIRED = ("phone", "time", "line")
+SWEEP_REQUIRED = ("phone", "time")  # `line` and `name` are optional
 CALLS_FIELD = "missed_calls"
 LINE_FIELD = "call_line"
 
