@@ -119,7 +119,34 @@ def test_closed_return_opens_an_after_return_callback(repo: CLI) -> None:
 # --- attempts and the unreachable guard ---------------------------------------------------
 
 
-def test_unreachable_needs_two_failed_attempts_an_hour_apart(repo: CLI) -> None:
+def set_gap(cli: CLI, minutes: int) -> None:
+    """Set `callbacks.unreachable.min_minutes_apart` in the repository's config, committed."""
+    config = cli.root / "casekit.yaml"
+    text = config.read_text(encoding="utf-8")
+    old = "    min_minutes_apart: 0 "
+    assert old in text
+    config.write_text(text.replace(old, f"    min_minutes_apart: {minutes} "), encoding="utf-8")
+    cli.git("commit", "--no-verify", "-qam", f"Failed dials count {minutes} minutes apart")
+
+
+def test_unreachable_needs_two_failed_attempts_however_quick_by_default(repo: CLI) -> None:
+    callback = new_callback(repo)
+    repo.ok("attempt", callback, "--outcome", "no-answer", now="2026-11-23T10:10:00+08:00")
+    before = snapshot(repo)
+    refused = repo.refused("move", callback, "unreachable", now="2026-11-23T10:10:30+08:00")
+    assert "at least 2 failed call attempts (no-answer/busy); 1 counted, 1 more owed" in refused.err
+    assert "apart" not in refused.err
+    assert snapshot(repo) == before
+    # 003 asks only for at least 2 dials (未接通至少拨打2次以上): a second a minute later counts
+    result = repo.ok("attempt", callback, "--outcome", "busy", now="2026-11-23T10:11:00+08:00")
+    assert "2 failed attempts; it may now be marked unreachable" in result.err
+    repo.ok("move", callback, "unreachable", now="2026-11-23T10:11:30+08:00")
+    assert read_case(repo.case_path(callback))["status"] == "unreachable"
+    repo.ok("audit")
+
+
+def test_unreachable_with_a_configured_gap_needs_failed_attempts_that_far_apart(repo: CLI) -> None:
+    set_gap(repo, 60)
     callback = new_callback(repo)
     refused = repo.refused("move", callback, "unreachable")
     assert "0 counted, 2 more owed" in refused.err
@@ -279,10 +306,19 @@ def test_queue_orders_by_priority_and_respects_calling_hours(repo: CLI) -> None:
     assert [r["id"] for r in everyone] == [top, evening, high, mid, low]
     assert later not in [r["id"] for r in everyone]
 
-    # a failed attempt keeps the callback out of the queue until the gap has passed
+    # without a gap (the default) a failed attempt leaves the callback in the queue
     repo.ok("attempt", top, "--outcome", "busy", now="2026-11-23T14:40:00+08:00")
+    rows = json.loads(repo.ok("queue", "--format", "json", now="2026-11-23T14:41:00+08:00").out)
+    assert rows[0]["id"] == top and rows[0]["attempts"] == 1
+
+    # with one, it keeps the callback out of the queue until the gap has passed
+    set_gap(repo, 60)
     rows = json.loads(repo.ok("queue", "--format", "json", now="2026-11-23T15:00:00+08:00").out)
     assert top not in [r["id"] for r in rows]
+    waiting = json.loads(repo.ok("queue", "--all", "--format", "json", now="2026-11-23T15:00:00+08:00").out)
+    (gap,) = [r for r in waiting if r["id"] == top]
+    assert not gap["dialable"] and gap["dialable_from"] == "2026-11-23T15:40:00+08:00"
+    assert "not dialable until 15:40" in gap["note"]
     rows = json.loads(repo.ok("queue", "--format", "json", now="2026-11-23T15:45:00+08:00").out)
     assert rows[0]["id"] == top and rows[0]["attempts"] == 1
     table = repo.ok("queue", now="2026-11-23T15:45:00+08:00").out

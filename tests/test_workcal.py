@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casekit.core.workcal import WorkCalendar, advance, format_span, parse_duration, parse_periods, parse_span
+from casekit.core.workcal import (
+    DAY_END,
+    WorkCalendar,
+    advance,
+    format_span,
+    measure,
+    parse_duration,
+    parse_periods,
+    parse_span,
+)
 from casekit.features.deadlines.calendar import china_schedule
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -84,6 +93,44 @@ def test_durations_in_working_and_calendar_time(start: str, length: str, expecte
     assert advance(CHINA, duration.working, at(start), duration.length(DAY)) == at(expected)
 
 
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        ("2026-11-23T10:05", "2026-11-23T18:30"),  # a Monday: the end of that working day
+        ("2026-11-23T08:00", "2026-11-23T18:30"),  # before the day starts: that day
+        ("2026-11-23T18:29", "2026-11-23T18:30"),
+        ("2026-11-23T18:30", "2026-11-24T18:30"),  # the day has ended: the next working day
+        ("2026-11-20T19:00", "2026-11-23T18:30"),  # Friday evening: Monday
+        ("2026-11-21T10:00", "2026-11-23T18:30"),  # Saturday: Monday
+        ("2026-09-30T17:00", "2026-09-30T18:30"),
+        ("2026-09-30T19:00", "2026-10-08T18:30"),  # National Day and Mid-Autumn off
+        ("2026-02-13T20:00", "2026-02-14T18:30"),  # a make-up working Saturday (调休)
+    ],
+)
+def test_same_working_day_runs_to_the_end_of_the_day_counting_starts_in(start: str, expected: str) -> None:
+    duration = parse_duration("same working day")
+    assert duration.working == DAY_END and duration.text == "same working day"
+    assert advance(CHINA, duration.working, at(start), duration.length(DAY)) == at(expected)
+
+
+def test_same_working_day_with_a_lunch_break_and_a_pause() -> None:
+    duration = parse_duration("当天")
+    assert duration == parse_duration("Same  Working Day")
+    start = at("2026-11-23T12:30")  # in the lunch break: still that day
+    assert advance(LUNCH, duration.working, start, duration.length(LUNCH.day_length)) == at(
+        "2026-11-23T18:30"
+    )
+    # a clock that stood still for 45 working minutes is due 45 working minutes later
+    assert advance(LUNCH, duration.working, start, timedelta(minutes=45)) == at("2026-11-24T09:45")
+    # the time it allows is measured in working time
+    assert measure(LUNCH, duration.working, at("2026-11-23T11:00"), at("2026-11-23T14:00")) == timedelta(
+        hours=1, minutes=30
+    )
+    assert LUNCH.next_working_time(start) == at("2026-11-23T13:30")
+    assert LUNCH.next_working_time(at("2026-11-23T10:00")) == at("2026-11-23T10:00")
+    assert CHINA.next_working_time(at("2026-11-20T19:00")) == at("2026-11-23T09:00")
+
+
 def test_lunch_break_is_skipped() -> None:
     assert LUNCH.add(at("2026-11-23T11:30"), timedelta(hours=1)) == at("2026-11-23T14:00")
     assert LUNCH.between(at("2026-11-23T11:00"), at("2026-11-23T14:00")) == timedelta(hours=1, minutes=30)
@@ -120,7 +167,7 @@ def test_durations_parse_and_print() -> None:
     assert parse_duration("48h").text == "48 hours"
     assert parse_duration("15m").text == "15 minutes"
     assert parse_duration("2 Working Hours").working
-    for bad in ("", "soon", "0 hours", "1.5 hours", "3 weeks", "working day"):
+    for bad in ("", "soon", "0 hours", "1.5 hours", "3 weeks", "working day", "same day", "next working day"):
         with pytest.raises(ValueError, match="duration"):
             parse_duration(bad)
     assert format_span(timedelta(hours=2, minutes=30)) == "2h30m"
@@ -175,6 +222,20 @@ def test_adding_is_additive_and_monotonic(
 ) -> None:
     assert calendar.add(calendar.add(start, first), second) == calendar.add(start, first + second)
     assert calendar.add(start, min(first, second)) <= calendar.add(start, max(first, second))
+
+
+@settings(max_examples=200, deadline=None)
+@given(calendars, starts)
+def test_same_working_day_ends_a_working_period_after_the_start(
+    calendar: WorkCalendar, start: datetime
+) -> None:
+    end = calendar.day_end(start)
+    assert end > start
+    assert _inside_working_hours(calendar, end) and not calendar.is_working_time(end)
+    # no working time lies between the day's end and the next working instant after the start
+    begins = calendar.next_working_time(start)
+    assert calendar.local_date(begins) == calendar.local_date(end)
+    assert calendar.between(start, end) == calendar.between(begins, end) > timedelta(0)
 
 
 @settings(max_examples=200, deadline=None)

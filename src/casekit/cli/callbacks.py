@@ -21,7 +21,7 @@ from casekit.cli.common import (
 
 callbacks_app = typer.Typer(
     help=(
-        "Callbacks (回访): plan periodic ones, import sign-ups. "
+        "Callbacks (回访): plan periodic ones, import sign-ups, sweep missed calls. "
         "Example: casekit callbacks plan --until 2026-12-31"
     ),
     no_args_is_help=True,
@@ -79,18 +79,76 @@ def import_command(
         )
 
 
+@callbacks_app.command("sweep")
+def sweep_command(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of missed calls with phone, time, line (电话, 时间, 线路).")
+    ],
+    schedule: Annotated[
+        bool,
+        typer.Option("--schedule", help="Print crontab lines that sweep FILE at callbacks.sweep.times."),
+    ] = False,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Open a missed-call callback (呼损回拨) per phone with missed calls not yet called back;
+    one commit; running it again on the same or a grown file opens nothing twice.
+
+    Example: casekit callbacks sweep missed-calls.csv
+    """
+    from casekit.errors import Refused
+    from casekit.features.callbacks.service import sweep_missed_calls, sweep_schedule
+
+    env = make_env(repo, actor)
+    if schedule:
+        for line in sweep_schedule(env, file):
+            echo(line)
+        return
+    result = sweep_missed_calls(env, file)
+    for message in result.messages:
+        warn(message)
+    for case_id, owed in result.created:
+        times = ", ".join(f"{call.at:%m-%d %H:%M}" for call in owed.calls)
+        echo(f"opened {case_id} for {owed.phone}: {len(owed.calls)} missed call(s) at {times}")
+    for call, case_id in result.plan.covered:
+        echo(
+            f"line {call.row}: {call.phone} called at {call.at:%m-%d %H:%M}; "
+            f"missed-call callback {case_id} is already open, none added"
+        )
+    for row, reason in result.skipped:
+        echo(f"line {row}: skipped: {reason}")
+    for owed, reason in result.refused:
+        echo(f"{owed.phone}: refused: {reason}")
+    since = f"{result.since:%m-%d %H:%M}" if result.since else ""
+    for call, late_id in result.late:
+        where = f" ({late_id})" if late_id else ""
+        warn(
+            f"{call.phone}: the missed call at {call.at:%m-%d %H:%M} (line {call.row}) is still not "
+            f"called back after the {since} sweep{where}"
+        )
+    plan = result.plan
+    echo(
+        f"{len(result.created)} missed-call callback(s) opened, {len(plan.handled)} call(s) already handled, "
+        f"{len(plan.covered)} covered by open callbacks"
+    )
+    if result.refused:
+        raise Refused(f"{file}: {len(result.refused)} callback(s) refused; {len(result.created)} opened")
+
+
 def queue(
     agent: Annotated[
         str | None, typer.Option("--agent", help="Only callbacks assigned to this agent.")
     ] = None,
     show_all: Annotated[
-        bool, typer.Option("--all", help="Also list callbacks outside their calling hours.")
+        bool,
+        typer.Option("--all", help="Also list callbacks that can wait for their calling hours."),
     ] = False,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """List callbacks to dial now: by priority, then deadline; only those in calling hours.
+    """List callbacks to dial now: first those due before their calling hours, then those in
+    calling hours, by priority, then deadline.
 
     Example: casekit queue --agent li.na
     """
@@ -105,7 +163,20 @@ def queue(
     if output is TableFormat.json:
         echo(to_json(rows))
         return
-    columns = ["id", "priority", "due", "customer", "phone", "callback_type", "attempts", "hours", "title"]
+    columns = [
+        "id",
+        "priority",
+        "due",
+        "customer",
+        "phone",
+        "callback_type",
+        "attempts",
+        "hours",
+        "title",
+        "due_before_best_hours",
+        "dialable",
+        "note",
+    ]
     if output is TableFormat.csv:
         echo(to_csv(rows, columns).rstrip("\n"), bom=bom_first)
         return
@@ -123,11 +194,19 @@ def queue(
             r["attempts"],
             r["hours"] if r["in_hours"] else f"{r['hours']} (outside now)",
             truncate(str(r["title"] or ""), 24),
+            r["note"],
         ]
         for r in rows
     ]
-    headers = ["ID", "Priority", "Due", "Customer", "Phone", "Type", "Tries", "Hours", "Title"]
-    echo(table(body, headers) + f"\n({len(rows)} to dial)")
+    headers = ["ID", "Priority", "Due", "Customer", "Phone", "Type", "Tries", "Hours", "Title", "Note"]
+    dialable = sum(1 for r in rows if r["dialable"])
+    urgent = sum(1 for r in rows if r["due_before_best_hours"])
+    counts = f"{dialable} to dial"
+    if urgent:
+        counts += f", {urgent} due before the best hours"
+    if dialable < len(rows):
+        counts += f", {len(rows) - dialable} not dialable now"
+    echo(table(body, headers) + f"\n({counts})")
 
 
 def attempt(

@@ -8,7 +8,8 @@ always lies inside working hours (at most at the end of a working period, never 
 Durations in deadline rules say whether they count working time (`1 working day`,
 `30 working minutes`) or calendar time (`48 hours`, `3 days`); `parse_duration` reads them.
 A working day is the length of one full working day (9h30m for 09:00-18:30), so
-"1 working day" from Friday 17:00 is Monday 17:00 in an ordinary week.
+"1 working day" from Friday 17:00 is Monday 17:00 in an ordinary week. `same working day`
+(当天) runs to the end of the working day in which counting begins (`WorkCalendar.day_end`).
 
 All arithmetic is done in UTC; the calendar's time zone only places the working periods.
 """
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
+from typing import Final, Literal
 
 ZERO = timedelta(0)
 _MAX_DAYS = 366 * 30  # no deadline is 30 years away; a calendar without working days is a bug
@@ -108,6 +110,26 @@ class WorkCalendar:
         day = self.local_date(moment)
         return any(start <= moment < end for start, end in self.working_periods(day))
 
+    def next_working_time(self, instant: datetime) -> datetime:
+        """`instant` itself when it is working time, else the start of the next working period."""
+        moment = _aware(instant).astimezone(UTC)
+        for day in self._days_from(moment):
+            for period_start, period_end in self.working_periods(day):
+                if period_end > moment:
+                    return self._local(max(period_start, moment))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def day_end(self, instant: datetime) -> datetime:
+        """The end of the working day in which counting from `instant` begins: the end of that
+        day's last working period when `instant` is before it (in a lunch break or before the
+        day starts, too), else the end of the next working day."""
+        moment = _aware(instant).astimezone(UTC)
+        for day in self._days_from(moment):
+            periods = self.working_periods(day)
+            if periods and periods[-1][1] > moment:
+                return self._local(periods[-1][1])
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def add(self, start: datetime, length: timedelta) -> datetime:
         """The instant when `length` of working time has passed since `start`.
 
@@ -189,23 +211,36 @@ _UNITS = {
 }
 _DURATION = re.compile(r"^\s*(\d+)\s*(working\s+)?([a-z]+)\s*$")
 
+DAY_END: Final = "day-end"
+# How a duration counts: False calendar time, True working time, DAY_END working time
+# from the end of the working day in which counting begins (`WorkCalendar.day_end`).
+Counting = bool | Literal["day-end"]
+SAME_WORKING_DAY = ("same working day", "当天", "当日")
+SAME_WORKING_DAY_TEXT = SAME_WORKING_DAY[0]
+
 
 @dataclass(frozen=True)
 class Duration:
-    """An amount of time from a rule: calendar time, or working time (`working=True`)."""
+    """An amount of time from a rule: calendar time, working time (`working=True`), or the
+    rest of the working day the clock starts in (`working=DAY_END`, amount 0: `same working day`)."""
 
     amount: int
     unit: str  # minute, hour or day
-    working: bool
+    working: Counting
 
     @property
     def text(self) -> str:
+        if self.working == DAY_END:
+            return SAME_WORKING_DAY_TEXT
         plural = "" if self.amount == 1 else "s"
         kind = "working " if self.working else ""
         return f"{self.amount} {kind}{self.unit}{plural}"
 
     def length(self, day_length: timedelta) -> timedelta:
-        """As a timedelta: a working day is `day_length`, a calendar day 24 hours."""
+        """As a timedelta: a working day is `day_length`, a calendar day 24 hours; `same
+        working day` adds nothing beyond the end of its day (`advance` finds that end)."""
+        if self.working == DAY_END:
+            return ZERO
         if self.unit == "minute":
             return timedelta(minutes=self.amount)
         if self.unit == "hour":
@@ -217,16 +252,19 @@ class Duration:
 
 
 def parse_duration(text: object) -> Duration:
-    """`5 working minutes`, `1 working day`, `48 hours`, `48h`, `3 days`, `15m`.
+    """`5 working minutes`, `1 working day`, `48 hours`, `48h`, `3 days`, `15m`, `same working day`.
 
-    With "working" it counts working time only; without, calendar time. Raises ValueError.
+    With "working" it counts working time only; without, calendar time. `same working day`
+    (or 当天) is due at the end of the working day the clock starts in. Raises ValueError.
     """
+    if isinstance(text, str) and " ".join(text.lower().split()) in SAME_WORKING_DAY:
+        return Duration(0, "day", DAY_END)
     match = _DURATION.match(str(text).lower()) if isinstance(text, str | int) else None
     unit = _UNITS.get(match.group(3)) if match else None
     if match is None or unit is None:
         raise ValueError(
             f"{text!r} is not a duration; write e.g. '5 working minutes', '1 working day' "
-            "(working time) or '48 hours', '3 days' (calendar time)"
+            "(working time), '48 hours', '3 days' (calendar time) or 'same working day'"
         )
     amount = int(match.group(1))
     if amount <= 0:
@@ -234,15 +272,19 @@ def parse_duration(text: object) -> Duration:
     return Duration(amount, unit, bool(match.group(2)))
 
 
-def measure(calendar: WorkCalendar, working: bool, first: datetime, second: datetime) -> timedelta:
-    """Time from `first` to `second`: working time, or plain elapsed time."""
+def measure(calendar: WorkCalendar, working: Counting, first: datetime, second: datetime) -> timedelta:
+    """Time from `first` to `second`: working time (also for `same working day`), or plain elapsed time."""
     if working:
         return calendar.between(first, second)
     return _aware(second).astimezone(UTC) - _aware(first).astimezone(UTC)
 
 
-def advance(calendar: WorkCalendar, working: bool, start: datetime, length: timedelta) -> datetime:
-    """`start` plus `length`: of working time, or of plain elapsed time."""
+def advance(calendar: WorkCalendar, working: Counting, start: datetime, length: timedelta) -> datetime:
+    """`start` plus `length`: of working time, or of plain elapsed time; with DAY_END, the
+    end of the working day counting from `start` begins in, plus `length` of working time
+    (the time a clock stood still)."""
+    if working == DAY_END:
+        return calendar.add(calendar.day_end(start), length)
     if working:
         return calendar.add(start, length)
     return (_aware(start).astimezone(UTC) + length).astimezone(calendar.tz)

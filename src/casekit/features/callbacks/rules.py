@@ -14,6 +14,7 @@ from typing import Any
 from casekit.core.casefile import fields_of
 from casekit.core.due import deadlines_of
 from casekit.core.timeutil import stored_instant
+from casekit.core.workcal import WorkCalendar
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.facts import Attempt
 from casekit.features.callbacks.settings import CallbackSettings, Offset, Window, holiday_date, parse_windows
@@ -101,6 +102,9 @@ class QueueItem:
     dialable: bool
     reason: str | None  # why not dialable now
     opens: datetime | None  # when it becomes dialable
+    due_first: bool = False  # due before its next calling window opens, or overdue
+    in_hours: bool = True  # inside its calling hours now
+    hold: str | None = None  # scheduled, gap, hours, preferred or working-hours: what keeps it back
 
 
 def scheduled_for(case: Mapping[str, Any], tz: tzinfo) -> datetime | None:
@@ -114,6 +118,49 @@ def scheduled_for(case: Mapping[str, Any], tz: tzinfo) -> datetime | None:
     return datetime.combine(day, datetime.min.time(), tzinfo=tz)
 
 
+def judge(
+    case: Mapping[str, Any], settings: CallbackSettings, now: datetime, calendar: WorkCalendar | None
+) -> QueueItem:
+    """Whether one open callback may be dialled now, and if not why and from when.
+
+    Outside its calling hours a callback whose deadline comes at or before the next window
+    opens (or has passed) is `due_first`: the deadline wins over the best hours, so it is
+    dialable now within working hours (`calendar`; None: at any time), or only in its calling
+    hours when `due_first.dial` is `best-hours`. The customer's own `preferred_hours` are
+    an agreement, kept even then: it is listed first, dialable in those hours."""
+    windows = windows_for(case, settings)
+    due = earliest_due(case)
+    in_hours = in_window(now, windows)
+    start = scheduled_for(case, now.tzinfo or now.astimezone().tzinfo)  # type: ignore[arg-type]
+    wait = next_dial_after(case, settings)
+    if start is not None and start > now:
+        reason = f"scheduled for {start.date().isoformat()}"
+        return QueueItem(case, due, windows, False, reason, start, in_hours=in_hours, hold="scheduled")
+    if wait is not None and wait > now:
+        reason = f"last attempt failed; next from {wait:%H:%M}"
+        return QueueItem(case, due, windows, False, reason, wait, in_hours=in_hours, hold="gap")
+    if in_hours:
+        return QueueItem(case, due, windows, True, None, None)
+    opens = next_window_start(now, windows)
+    hours = "outside calling hours " + ", ".join(w.text() for w in windows)
+    if due is None or due > opens:
+        return QueueItem(case, due, windows, False, hours, opens, in_hours=False, hold="hours")
+    hold: str | None = None  # due first: what still keeps it from the dial
+    if windows != settings.best_hours:
+        hold, hours = "preferred", "the customer's preferred hours " + ", ".join(w.text() for w in windows)
+    elif settings.due_first.dial == "best-hours":
+        hold = "hours"
+    elif calendar is not None and not calendar.is_working_time(now):
+        hold, hours, opens = (
+            "working-hours",
+            "outside working hours",
+            min(opens, calendar.next_working_time(now)),
+        )
+    if hold is None:
+        return QueueItem(case, due, windows, True, None, None, due_first=True, in_hours=False)
+    return QueueItem(case, due, windows, False, hours, opens, due_first=True, in_hours=False, hold=hold)
+
+
 def build_queue(
     cases: Iterable[Mapping[str, Any]],
     settings: CallbackSettings,
@@ -122,39 +169,58 @@ def build_queue(
     *,
     open_states: Sequence[str],
     agent: str | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> list[QueueItem]:
-    """Open callbacks (of `agent`), priority order then deadline, each judged dialable or not."""
+    """Open callbacks (of `agent`), each judged dialable or not (`judge`), in queue order:
+    first those due before their calling hours (soonest deadline first), then those
+    dialable now, then the others; within each by priority, then deadline."""
     rank = {name: index for index, name in enumerate(priorities)}
-    items = []
-    for case in cases:
-        if case.get("kind") != settings.kind or case.get("status") not in open_states:
-            continue
-        if agent and case.get("assignee") != agent:
-            continue
-        windows = windows_for(case, settings)
-        reason: str | None = None
-        opens: datetime | None = None
-        start = scheduled_for(case, now.tzinfo or now.astimezone().tzinfo)  # type: ignore[arg-type]
-        wait = next_dial_after(case, settings)
-        if start is not None and start > now:
-            reason, opens = f"scheduled for {start.date().isoformat()}", start
-        elif wait is not None and wait > now:
-            reason, opens = f"last attempt failed; next from {wait:%H:%M}", wait
-        elif not in_window(now, windows):
-            reason = "outside calling hours " + ", ".join(w.text() for w in windows)
-            opens = next_window_start(now, windows)
-        items.append(QueueItem(case, earliest_due(case), windows, reason is None, reason, opens))
+    items = [
+        judge(case, settings, now, calendar)
+        for case in cases
+        if case.get("kind") == settings.kind
+        and case.get("status") in open_states
+        and not (agent and case.get("assignee") != agent)
+    ]
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    items.sort(
-        key=lambda i: (
-            rank.get(str(i.case.get("priority")), len(rank)),
-            i.due is None,
-            i.due or far,
-            str(i.case.get("opened_at")),
-            str(i.case.get("id")),
-        )
-    )
-    return items
+
+    def order(item: QueueItem) -> tuple[Any, ...]:
+        priority = rank.get(str(item.case.get("priority")), len(rank))
+        tail = (str(item.case.get("opened_at")), str(item.case.get("id")))
+        if item.due_first:
+            return (0, item.due or far, priority, *tail)
+        return (1 if item.dialable else 2, priority, item.due is None, item.due or far, *tail)
+
+    return sorted(items, key=order)
+
+
+_HOLDS = {
+    "hours": "outside calling hours",
+    "working-hours": "outside working hours",
+    "gap": "the last dial failed",
+    "scheduled": "scheduled for a later day",
+    "preferred": "the customer's preferred hours",
+}
+
+
+def queue_note(item: QueueItem, settings: CallbackSettings, now: datetime) -> str:
+    """The queue line's remark, Chinese first: due before the best hours, or when it may be dialled."""
+    label = settings.due_first.label
+    opens = _when(item.opens, now) if item.opens else ""
+    why = _HOLDS.get(item.hold or "", "")
+    if item.due_first and item.dialable:
+        return f"{label.zh} ({label.en}; call now)"
+    if item.due_first:
+        return f"{label.zh}，{opens} 起可拨 ({label.en}; {why}, dialable from {opens})"
+    if item.hold == "hours":
+        return f"{opens} 前不可拨 (not dialable until {opens})"
+    if not item.dialable:
+        return f"{opens} 前不可拨 (not dialable until {opens}: {why})"
+    return ""
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    return f"{moment:%H:%M}" if moment.date() == now.date() else f"{moment:%Y-%m-%d %H:%M}"
 
 
 @dataclass(frozen=True)
@@ -246,16 +312,23 @@ CSV_COLUMNS = {
 }
 
 
-def column_map(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
-    """Which column holds each field, and the fields no column holds."""
+CSV_REQUIRED = ("name", "phone", "signed_up_at", "customer_type")
+
+
+def column_map(
+    header: Sequence[str],
+    columns: Mapping[str, Sequence[str]] = CSV_COLUMNS,
+    required: Sequence[str] = CSV_REQUIRED,
+) -> tuple[dict[str, int], list[str]]:
+    """Which column holds each field (by any of its names), and the required fields no column holds."""
     found: dict[str, int] = {}
     cleaned = [h.strip().lstrip("\ufeff").lower() for h in header]
-    for key, names in CSV_COLUMNS.items():
+    for key, names in columns.items():
         for index, title in enumerate(cleaned):
             if title in names:
                 found[key] = index
                 break
-    missing = [k for k in ("name", "phone", "signed_up_at", "customer_type") if k not in found]
+    missing = [k for k in required if k not in found]
     return found, missing
 
 

@@ -1,4 +1,5 @@
-"""Callback actions: record a dial attempt, plan periodic callbacks, import sign-ups, the queue."""
+"""Callback actions: record a dial attempt, plan periodic callbacks, import sign-ups, sweep
+missed calls, the queue."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from casekit.core.casefile import customer_of, fields_of
+from casekit.core.config import KindSpec
 from casekit.core.fields import normalise_phone
 from casekit.core.timeutil import parse_date, parse_datetime
 from casekit.core.workflow import refuse_if_final
-from casekit.errors import Refused, UsageError
+from casekit.errors import CasekitError, Refused, UsageError
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.rules import (
     QueueItem,
@@ -24,8 +26,23 @@ from casekit.features.callbacks.rules import (
     counted_failures,
     parse_customers,
     plan,
+    queue_note,
 )
 from casekit.features.callbacks.settings import OUTCOMES, CallbackSettings, settings_of
+from casekit.features.callbacks.sweep import (
+    CALLS_FIELD,
+    LINE_FIELD,
+    Known,
+    MissedCall,
+    Owed,
+    SweepPlan,
+    known_callback,
+    not_called_back,
+    plan_sweep,
+    previous_round,
+    read_calls,
+    schedule_lines,
+)
 from casekit.service import actions
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
@@ -66,12 +83,20 @@ def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = N
 @dataclass
 class QueueView:
     items: list[QueueItem]
-    dialable: list[QueueItem]
+    shown: list[QueueItem]  # what the queue lists: `queue_shown`
     settings: CallbackSettings
     now: datetime
 
 
+def queue_shown(items: list[QueueItem], show_all: bool) -> list[QueueItem]:
+    """What `casekit queue` lists: every callback due before its calling hours (dialable now
+    or not: nothing due is hidden) and those dialable now; with `--all` also those waiting for
+    their calling hours or for the gap after a failed dial. Never one scheduled for a later day."""
+    return [i for i in items if i.dialable or i.due_first or (show_all and i.hold != "scheduled")]
+
+
 def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
+    from casekit.features.deadlines.calendar import calendar_for
     from casekit.index.reader import CaseFilter, read_cases
 
     cfg = env.config
@@ -95,14 +120,14 @@ def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
         now,
         open_states=open_states,
         agent=agent,
+        calendar=calendar_for(cfg),
     )
-    dialable = [i for i in items if i.dialable or (show_all and not (i.reason or "").startswith("scheduled"))]
-    return QueueView(items, dialable, settings, now)
+    return QueueView(items, queue_shown(items, show_all), settings, now)
 
 
 def queue_rows(view: QueueView) -> list[dict[str, Any]]:
     rows = []
-    for item in view.dialable:
+    for item in view.shown:
         case = item.case
         customer = customer_of(case)
         rows.append(
@@ -115,7 +140,11 @@ def queue_rows(view: QueueView) -> list[dict[str, Any]]:
                 "callback_type": fields_of(case).get("callback_type"),
                 "attempts": len(facts.attempts(case)),
                 "hours": ", ".join(w.text() for w in item.windows),
-                "in_hours": item.dialable,
+                "in_hours": item.in_hours,
+                "due_before_best_hours": item.due_first,
+                "dialable": item.dialable,
+                "dialable_from": item.opens.isoformat() if item.opens and not item.dialable else None,
+                "note": queue_note(item, view.settings, view.now),
                 "assignee": case.get("assignee"),
                 "title": case.get("title"),
             }
@@ -249,37 +278,40 @@ def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, 
     return found
 
 
-def import_signups(env: Env, path: Path) -> ImportResult:
-    """One callback per good CSV row, all in one commit; refused rows are reported, not created."""
-    cfg = env.config
-    settings = settings_of(cfg)
-    if settings.kind not in cfg.kinds:
-        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+def _read_csv(path: Path, what: str, header: str) -> list[list[str]]:
+    """The rows of a UTF-8 CSV export (a BOM is fine), refused when missing, too large,
+    not UTF-8 or empty; `header` names the columns it needs, for the refusal."""
 
     def too_large(size: int, more: bool) -> NoReturn:
         raise Refused(
-            f"{path} is over the {IMPORT_LIMIT_BYTES // 2**20} MB limit for one import; "
-            "split it into smaller files and import each"
+            f"{path} is over the {IMPORT_LIMIT_BYTES // 2**20} MB limit for one run; "
+            "split it into smaller files and give each in turn"
         )
 
     if not path.exists() and not path.is_symlink():
         raise UsageError(f"{path}: no such file")
-    data = read_input_file(path, IMPORT_LIMIT_BYTES, what="the CSV export of sign-ups", too_large=too_large)
+    data = read_input_file(path, IMPORT_LIMIT_BYTES, what=what, too_large=too_large)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Refused(f"{path}: not UTF-8 text; save the export as UTF-8 CSV") from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise Refused(
-            f"{path}: the file is empty; it needs a header: name, phone, signed_up_at, customer_type, source"
-        )
+        raise Refused(f"{path}: the file is empty; it needs a header: {header}")
+    return rows
+
+
+def import_signups(env: Env, path: Path) -> ImportResult:
+    """One callback per good CSV row, all in one commit; refused rows are reported, not created."""
+    cfg = env.config
+    settings = settings_of(cfg)
+    if settings.kind not in cfg.kinds:
+        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+    header = "name, phone, signed_up_at, customer_type, source"
+    rows = _read_csv(path, "the CSV export of sign-ups", header)
     columns, missing = column_map(rows[0])
     if missing:
-        raise Refused(
-            f"{path}: line 1: the header has no column for {', '.join(missing)}; "
-            "expected name, phone, signed_up_at, customer_type, source"
-        )
+        raise Refused(f"{path}: line 1: the header has no column for {', '.join(missing)}; expected {header}")
     now = env.now(cfg.tz)
     open_by_phone = _open_callbacks_by_phone(env, settings)
     seen: dict[str, int] = {}
@@ -357,3 +389,138 @@ def _check_row(
         "source": cell(row, columns, "source"),
     }
     return None, values
+
+
+SWEEP_HEADER = "phone, time and optionally line (电话/主叫号码, 时间/来电时间, 线路/中继)"
+
+
+@dataclass
+class SweepResult:
+    created: list[tuple[str, Owed]] = field(default_factory=list)  # (id, what it answers)
+    plan: SweepPlan = field(default_factory=SweepPlan)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    refused: list[tuple[Owed, str]] = field(default_factory=list)
+    late: list[tuple[MissedCall, str | None]] = field(default_factory=list)
+    since: datetime | None = None  # the sweep round `late` calls were made before
+    messages: list[str] = field(default_factory=list)
+
+
+def sweep_missed_calls(env: Env, path: Path) -> SweepResult:
+    """Open a missed-call callback (呼损回拨) per phone whose missed calls in the telephony
+    export no callback answers yet, all in one commit; a bad row refuses the whole file."""
+    from casekit.features.deadlines.calendar import calendar_for
+
+    cfg = env.config
+    settings = settings_of(cfg)
+    kind = _sweep_kind(env, settings)
+    rows = _read_csv(path, "the telephony export of missed calls", SWEEP_HEADER)
+    try:
+        calls, skipped, bad = read_calls(rows, cfg.tz)
+    except ValueError as exc:
+        raise Refused(f"{path}: line 1: {exc}; expected {SWEEP_HEADER}") from None
+    if bad:
+        (line, reason), more = bad[0], [str(n) for n, _ in bad[1:]]
+        also = f" (also bad: line {', '.join(more)})" if more else ""
+        raise Refused(
+            f"{path}: line {line}: {reason}; nothing was swept{also}: fix the export and sweep again"
+        )
+    now = env.now(cfg.tz)
+    known, names = _missed_callbacks(env, settings, kind)
+    plan = plan_sweep(calls, known, now, names, settings.sweep.customer)
+    since = previous_round(now, settings.sweep.times, calendar_for(cfg))
+    result = SweepResult(plan=plan, skipped=skipped, since=since)
+    result.skipped += [
+        (c.row, f"the call at {c.at:%Y-%m-%d %H:%M} is after now; not swept") for c in plan.future
+    ]
+    result.skipped += [(c.row, f"the same call as line {first}") for c, first in plan.repeated]
+    result.skipped.sort()
+    requests = [_sweep_request(owed, settings, kind, path) for owed in plan.owed]
+    opened, result.messages = actions.open_cases(env, settings.kind, requests, what=f"swept {path.name}")
+    for owed, one in zip(plan.owed, opened, strict=True):
+        if one.case_id is None:
+            result.refused.append((owed, str(one.refusal)))
+        else:
+            result.created.append((one.case_id, owed))
+    result.late = not_called_back(plan, known, result.since)
+    return result
+
+
+def _sweep_kind(env: Env, settings: CallbackSettings) -> KindSpec:
+    """The callback kind, refused when it cannot hold what the sweep writes."""
+    kind = env.config.kinds.get(settings.kind)
+    if kind is None:
+        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+    if CALLS_FIELD not in kind.fields:
+        raise Refused(
+            f"the {settings.kind} kind has no {CALLS_FIELD} field, where the sweep lists the calls; add "
+            f"`{CALLS_FIELD}: {{type: list, items: datetime, zh: 未接来电时间, en: Missed calls}}` under "
+            f"kinds.{settings.kind}.fields in casekit.yaml"
+        )
+    values = kind.fields["callback_type"].values if "callback_type" in kind.fields else {}
+    if values and settings.sweep.callback_type not in values:
+        raise Refused(
+            f"callbacks.sweep.callback_type {settings.sweep.callback_type!r} is not a callback_type of "
+            f"kind {settings.kind}; set it to one of {', '.join(values)} in casekit.yaml"
+        )
+    return kind
+
+
+def _missed_callbacks(
+    env: Env, settings: CallbackSettings, kind: KindSpec
+) -> tuple[list[Known], dict[str, str]]:
+    """The missed-call callbacks the repository holds, and a customer name for each phone
+    any callback knows (the latest opened)."""
+    from casekit.core.timeline import closed_at
+    from casekit.index.reader import CaseFilter, read_cases
+
+    docs, _ = read_cases(env.root, where=CaseFilter.of(kinds={settings.kind}), with_problems=False)
+    known: list[Known] = []
+    names: dict[str, str] = {}
+    for doc in sorted(docs, key=lambda d: str(d.data.get("opened_at"))):
+        case = doc.data
+        customer = customer_of(case)
+        if customer.get("phone") and customer.get("name"):
+            names[str(customer["phone"])] = str(customer["name"])
+        if fields_of(case).get("callback_type") != settings.sweep.callback_type:
+            continue
+        is_open = not kind.is_terminal(str(case.get("status")))
+        one = known_callback(case, closed_at(case, kind), is_open)
+        if one is not None:
+            known.append(one)
+    return known, names
+
+
+def _sweep_request(owed: Owed, settings: CallbackSettings, kind: KindSpec, path: Path) -> actions.CaseRequest:
+    sweep = settings.sweep
+    times = [call.at.isoformat(timespec="seconds") for call in owed.calls]
+    sets = [f"callback_type={sweep.callback_type}", f"{CALLS_FIELD}={','.join(times)}"]
+    lines = list(dict.fromkeys(call.line for call in owed.calls if call.line))
+    if lines and LINE_FIELD in kind.fields:
+        sets.append(f"{LINE_FIELD}={' / '.join(lines)}")
+    rows = ", ".join(str(call.row) for call in owed.calls)
+    shape = "%H:%M" if len({call.at.date() for call in owed.calls}) == 1 else "%m-%d %H:%M"
+    when = ", ".join(call.at.strftime(shape) for call in owed.calls)
+    return actions.CaseRequest(
+        title=f"{sweep.title}：{owed.phone}",
+        customer=owed.name,
+        phone=owed.phone,
+        channel=sweep.channel,
+        priority=sweep.priority,
+        sets=sets,
+        note=f"swept from {path.name} line {rows}: {len(owed.calls)} missed call(s) at {when}",
+    )
+
+
+def sweep_schedule(env: Env, path: Path) -> list[str]:
+    """Crontab lines running the sweep of `path` at `callbacks.sweep.times`, in the calendar's zone."""
+    import contextlib
+    import shlex
+
+    cfg = env.config
+    times = settings_of(cfg).sweep.times
+    if not times:
+        raise Refused("callbacks.sweep.times is empty in casekit.yaml: there is nothing to schedule")
+    command = f"cd {shlex.quote(str(env.root))} && casekit callbacks sweep {shlex.quote(str(path.resolve()))}"
+    with contextlib.suppress(CasekitError):  # no identity here: cron runs as git's user
+        command += f" --actor {shlex.quote(env.actor().login)}"
+    return schedule_lines(times, cfg.timezone_name, command)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from casekit.core.config import Config, Finding, KeyPath, once_per_config
+from casekit.core.config import Config, Finding, KeyPath, Label, once_per_config
+from casekit.core.workcal import parse_clock
 
 OUTCOMES = ("answered", "no-answer", "busy", "wrong-number", "refused")
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
@@ -104,12 +105,41 @@ class FollowUp:
     title: str = "回访不满意跟进"
 
 
+DUE_FIRST_DIAL = ("working-hours", "best-hours")
+DUE_FIRST_LABEL = Label("须在最佳时段前拨打", "due before the best hours")
+SWEEP_LABEL = Label("呼损回拨", "Missed-call sweep")
+SWEEP_TIMES = (time(10, 0), time(13, 0), time(15, 0), time(17, 0))
+
+
+@dataclass(frozen=True)
+class DueFirst:
+    """Callbacks whose deadline comes before their next calling window opens (or is past):
+    listed first, and dialled at once within working hours (`dial: working-hours`) or still
+    only in their calling hours (`dial: best-hours`)."""
+
+    label: Label = DUE_FIRST_LABEL
+    dial: str = "working-hours"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """`casekit callbacks sweep`: missed calls (呼损) become callbacks at the sweep times."""
+
+    label: Label = SWEEP_LABEL
+    times: tuple[time, ...] = SWEEP_TIMES
+    callback_type: str = "missed-call"
+    title: str = "呼损回拨"
+    priority: str | None = "highest"
+    channel: str = "phone"
+    customer: str = "来电客户"
+
+
 @dataclass(frozen=True)
 class CallbackSettings:
     kind: str = "callback"
     best_hours: tuple[Window, ...] = ()
     min_attempts: int = 2
-    min_minutes_apart: int = 60
+    min_minutes_apart: int = 0
     failed_outcomes: tuple[str, ...] = ("no-answer", "busy")
     triggers: tuple[Trigger, ...] = ()
     periodic: Periodic = field(default_factory=Periodic)
@@ -117,6 +147,8 @@ class CallbackSettings:
     import_types: Mapping[str, ImportType] = field(default_factory=dict)
     questionnaires: tuple[Questionnaire, ...] = ()
     follow_up: FollowUp = field(default_factory=FollowUp)
+    due_first: DueFirst = field(default_factory=DueFirst)
+    sweep: Sweep = field(default_factory=Sweep)
 
     def questionnaire_for(self, callback_type: str | None) -> Questionnaire | None:
         for questionnaire in self.questionnaires:
@@ -202,6 +234,26 @@ class _Reader:
             return {}
         return value
 
+    def known(self, raw: Mapping[str, Any], path: KeyPath, keys: Sequence[str]) -> None:
+        for key in raw:
+            if key not in keys:
+                self.add([*path, str(key)], f"unknown setting; use {', '.join(keys)}")
+
+    def label(self, raw: Mapping[str, Any], path: KeyPath, default: Label) -> Label:
+        zh, en = raw.get("zh", default.zh), raw.get("en", default.en)
+        if not isinstance(zh, str) or not isinstance(en, str) or not zh.strip() or not en.strip():
+            self.add(path, "labels zh and en must be text")
+            return default
+        return Label(zh, en)
+
+    def text(self, value: Any, path: KeyPath, default: str) -> str:
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.add(path, "must be text")
+            return default
+        return value
+
     def integer(self, value: Any, path: KeyPath, default: int, minimum: int = 0) -> int:
         if value is None:
             return default
@@ -242,6 +294,7 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
     """Settings from the raw `callbacks:` section (None: all defaults) and what is wrong with it."""
     r = _Reader(config)
     raw = r.mapping(value, [])
+    r.known(raw, [], _SECTION_KEYS)
     kind = str(raw.get("kind", "callback"))
     if kind not in config.kinds:
         r.add(["kind"], f"{kind!r} is not a case kind; kinds are {', '.join(config.kinds)}")
@@ -252,8 +305,9 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
         hours = parse_windows(list(DEFAULT_HOURS))
 
     unreachable = r.mapping(raw.get("unreachable"), ["unreachable"])
+    r.known(unreachable, ["unreachable"], ("min_attempts", "min_minutes_apart", "failed_outcomes"))
     min_attempts = r.integer(unreachable.get("min_attempts"), ["unreachable", "min_attempts"], 2, 1)
-    apart = r.integer(unreachable.get("min_minutes_apart"), ["unreachable", "min_minutes_apart"], 60)
+    apart = r.integer(unreachable.get("min_minutes_apart"), ["unreachable", "min_minutes_apart"], 0)
     failed = r.names(
         unreachable.get("failed_outcomes"), ["unreachable", "failed_outcomes"], ("no-answer", "busy")
     )
@@ -309,8 +363,72 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
         import_types=import_types,
         questionnaires=questionnaires,
         follow_up=follow_up,
+        due_first=_due_first(r, raw.get("due_first")),
+        sweep=_sweep(r, raw.get("sweep"), kind),
     )
     return settings, r.findings
+
+
+_SECTION_KEYS = (
+    "kind",
+    "best_hours",
+    "unreachable",
+    "triggers",
+    "periodic",
+    "import",
+    "questionnaires",
+    "follow_up",
+    "due_first",
+    "sweep",
+)
+
+
+def _due_first(r: _Reader, value: Any) -> DueFirst:
+    raw = r.mapping(value, ["due_first"])
+    r.known(raw, ["due_first"], ("zh", "en", "dial"))
+    dial = str(raw.get("dial", DueFirst.dial))
+    if dial not in DUE_FIRST_DIAL:
+        r.add(["due_first", "dial"], f"{dial!r} is not one of {', '.join(DUE_FIRST_DIAL)}")
+        dial = DueFirst.dial
+    return DueFirst(label=r.label(raw, ["due_first"], DueFirst.label), dial=dial)
+
+
+def _sweep(r: _Reader, value: Any, kind: str) -> Sweep:
+    raw = r.mapping(value, ["sweep"])
+    path: list[str | int] = ["sweep"]
+    r.known(raw, path, ("zh", "en", "times", "callback_type", "title", "priority", "channel", "customer"))
+    default = Sweep()
+    times = default.times
+    items = raw.get("times")
+    if items is not None and not isinstance(items, list):
+        r.add([*path, "times"], "must be a list of times of day such as ['10:00', '13:00']")
+    elif items is not None:
+        parsed = []
+        for index, text in enumerate(items):
+            try:
+                parsed.append(parse_clock(str(text)))
+            except ValueError as exc:
+                hint = "; write the time in quotes, such as '10:00'" if isinstance(text, int) else ""
+                r.add([*path, "times", index], str(exc) + hint)
+        times = tuple(sorted(set(parsed)))
+    channel = r.text(raw.get("channel"), [*path, "channel"], default.channel)
+    if "channel" in raw and r.config.channels and channel not in r.config.channels:
+        r.add([*path, "channel"], f"{channel!r} is not a channel; use one of {', '.join(r.config.channels)}")
+    callback_type = default.callback_type  # a default the kind lacks is refused when sweeping
+    if "callback_type" in raw:
+        callback_type = r.callback_type(raw["callback_type"], [*path, "callback_type"], kind)
+    priority = default.priority if default.priority in r.config.priorities else None
+    if "priority" in raw:
+        priority = r.priority(raw["priority"], [*path, "priority"])
+    return Sweep(
+        label=r.label(raw, path, default.label),
+        times=times,
+        callback_type=callback_type,
+        title=r.text(raw.get("title"), [*path, "title"], default.title),
+        priority=priority,
+        channel=channel,
+        customer=r.text(raw.get("customer"), [*path, "customer"], default.customer),
+    )
 
 
 _DEFAULT_IMPORT_TYPES = {

@@ -35,7 +35,7 @@ from typing import Any
 
 from casekit.core.due import PROMISE_CLOCK, round_name
 from casekit.core.timeutil import stored_instant
-from casekit.core.workcal import ZERO, WorkCalendar, advance, format_span, measure
+from casekit.core.workcal import ZERO, Counting, WorkCalendar, advance, format_span, measure
 from casekit.features.deadlines.conditions import Facts, matches
 from casekit.features.deadlines.settings import (
     OPEN,
@@ -133,7 +133,7 @@ class _Context:
 class _Clock:
     """The running state of one round of a clock while the history is replayed."""
 
-    def __init__(self, calendar: WorkCalendar, working: bool, length: timedelta, start: datetime) -> None:
+    def __init__(self, calendar: WorkCalendar, working: Counting, length: timedelta, start: datetime) -> None:
         self.calendar = calendar
         self.working = working
         self.length = length
