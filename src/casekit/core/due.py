@@ -21,7 +21,18 @@ from casekit.core.workcal import (
     parse_span,
 )
 
-ENTRY_KEYS = ("rule", "within", "start", "due", "met", "paused", "paused_since", "missed", "warning")
+ENTRY_KEYS = (
+    "rule",
+    "within",
+    "start",
+    "due",
+    "met",
+    "paused",
+    "paused_since",
+    "missed",
+    "provisional",
+    "warning",
+)
 
 
 class State(StrEnum):
@@ -251,6 +262,8 @@ def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
                 parse_span(entry["paused"])
             except ValueError as exc:
                 findings.append(([*where, "paused"], f"deadline {clock}: {exc}"))
+        if "provisional" in entry and not isinstance(entry["provisional"], bool):
+            findings.append(([*where, "provisional"], f"deadline {clock}: provisional must be true or false"))
         missed = entry.get("missed")
         if missed is not None and (
             not isinstance(missed, list)
