@@ -561,7 +561,9 @@ def test_deadlines_past_the_known_calendar_are_flagged(repo: CLI) -> None:
     # past the known calendar: weekends and the fixed-date holidays (元旦 2027-01-01) only
     assert resolution["due"] == "2027-01-06T17:00:00+08:00"
     assert resolution["provisional"] is True
-    assert "from 2027-01-01 on only weekends and the fixed-date holidays were counted" in resolution["warning"]
+    assert (
+        "from 2027-01-01 on only weekends and the fixed-date holidays were counted" in resolution["warning"]
+    )
     config = repo.root / "casekit.yaml"
     edit_file(config, "known_until: null", "known_until: 2027-12-31")
     edit_file(config, "days_off: []", "days_off: [2027-01-01, 2027-01-04]")

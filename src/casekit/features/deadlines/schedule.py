@@ -103,6 +103,7 @@ def parse_schedule(text: str, year: int, name: str) -> list[ScheduleDay]:
             first_row = False
             continue
         first_row = False
+        listed = _days(cells[0], where, year)
         if len(cells) < 2:
             raise Refused(f"{where}: give off or working after the date, e.g. {year}-02-11, off, 春节")
         if len(cells) > 3:
@@ -113,7 +114,7 @@ def parse_schedule(text: str, year: int, name: str) -> list[ScheduleDay]:
         label = cells[2] if len(cells) > 2 else ""
         if problem := control_character(label):
             raise Refused(f"{where}: the label {problem}")
-        for day in _days(cells[0], where, year):
+        for day in listed:
             if day in found:
                 raise Refused(f"{where}: {day} is listed already, on line {found[day].line}")
             found[day] = ScheduleDay(day, word in OFF_WORDS, label, number)
