@@ -270,6 +270,14 @@ def test_adding_the_same_table_twice_changes_nothing_and_says_so(repo: CLI) -> N
     assert "nothing changed" in result.out and repo.head() == head
 
 
+def test_a_table_saved_by_excel_in_gbk_reads_as_well(repo: CLI) -> None:
+    table = repo.root.parent / "2027-gbk.csv"
+    table.write_bytes(TABLE.encode("gbk"))
+    repo.ok("calendar", "add", "2027", str(table), actor=SUPERVISOR)
+    text = (repo.root / "casekit.yaml").read_text(encoding="utf-8")
+    assert "    2027-02-05: 春节\n" in text and "    2027-10-09: 国庆节\n" in text
+
+
 def _refused_unchanged(repo: CLI, *args: str, actor: str = SUPERVISOR) -> str:
     head, text = repo.head(), (repo.root / "casekit.yaml").read_bytes()
     status = repo.git("status", "--porcelain")

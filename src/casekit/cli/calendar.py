@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, NoteOption, RepoOption, TextFormat, echo, make_env
+from casekit.cli.common import ActorOption, RepoOption, TextFormat, echo, make_env, plain_text
 
 calendar_app = typer.Typer(
     help=(
@@ -32,15 +32,21 @@ def calendar_add(
             "(休/班, 放假/上班), label; CSV, tab- or space-separated.",
         ),
     ],
-    note: NoteOption = None,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note", help="A note for the commit message, e.g. the notice's title.", callback=plain_text
+        ),
+    ] = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Add a year's holidays and make-up working days to casekit.yaml (calendar.days_off,
     calendar.working_days, known_until YEAR-12-31) as one commit. Supervisors only.
 
-    The table lists the days of the notice, e.g.
+    The table lists the days of the notice, e.g.:
 
+    \b
         2027-02-11..2027-02-17, off, 春节
         2027-02-07, working, 春节
 
