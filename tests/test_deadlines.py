@@ -558,16 +558,20 @@ def test_deadlines_past_the_known_calendar_are_flagged(repo: CLI) -> None:
     case_id = result.out.strip()
     assert "the holiday calendar ends 2026-12-31" in result.err
     resolution = deadlines(repo, case_id)["resolution"]
-    assert resolution["due"] == "2027-01-05T17:00:00+08:00"  # counted as ordinary weeks
-    assert "days from 2027-01-01 on were counted as ordinary weeks" in resolution["warning"]
+    # past the known calendar: weekends and the fixed-date holidays (元旦 2027-01-01) only
+    assert resolution["due"] == "2027-01-06T17:00:00+08:00"
+    assert resolution["provisional"] is True
+    assert (
+        "from 2027-01-01 on only weekends and the fixed-date holidays were counted" in resolution["warning"]
+    )
     config = repo.root / "casekit.yaml"
-    edit_file(config, "working_days: []", "working_days: []\n  known_until: 2027-12-31")
+    edit_file(config, "known_until: null", "known_until: 2027-12-31")
     edit_file(config, "days_off: []", "days_off: [2027-01-01, 2027-01-04]")
     repo.git("commit", "--no-verify", "-qam", "2027 schedule")
     repo.ok("note", case_id, "跟进", now="2027-01-05T10:00:00+08:00")
     resolution = deadlines(repo, case_id)["resolution"]
     assert resolution["due"] == "2027-01-07T17:00:00+08:00"
-    assert "warning" not in resolution
+    assert "warning" not in resolution and "provisional" not in resolution
 
 
 def test_validate_checks_the_shape_of_deadlines_and_escalation(repo: CLI) -> None:

@@ -33,6 +33,16 @@ LUNCH = WorkCalendar(
     days_off=HOLIDAYS,
     working_days=MAKEUP,
 )
+# as casekit.yaml's calendar has it: past 2026, weekends and the fixed-date holidays
+FIXED = {(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)}
+CHINA_FIXED = WorkCalendar(
+    TZ,
+    days_off=HOLIDAYS,
+    working_days=MAKEUP,
+    known_from=KNOWN_FROM,
+    known_until=KNOWN_UNTIL,
+    fixed_holidays=frozenset(FIXED),
+)
 DAY = CHINA.day_length
 
 
@@ -158,8 +168,30 @@ def test_coverage_ends_with_the_library() -> None:
     assert date(2026, 12, 31) == KNOWN_UNTIL
     assert CHINA.uncovered_days(at("2026-12-30T10:00"), at("2026-12-31T18:00")) is None
     assert CHINA.uncovered_days(at("2026-12-31T17:00"), at("2027-01-04T17:00")) == date(2027, 1, 1)
-    # still computed, as ordinary weeks
+    # still computed: without fixed holidays as ordinary weeks
     assert CHINA.add(at("2026-12-31T17:00"), DAY) == at("2027-01-01T17:00")
+
+
+def test_past_the_known_days_the_fixed_holidays_are_days_off() -> None:
+    assert CHINA_FIXED.covers(date(2026, 12, 31)) and not CHINA_FIXED.covers(date(2027, 1, 1))
+    assert not CHINA_FIXED.covers(date(2003, 12, 31))
+    # 元旦 2027 is a Friday: one working day from New Year's Eve 17:00 is Monday 17:00
+    assert CHINA_FIXED.add(at("2026-12-31T17:00"), DAY) == at("2027-01-04T17:00")
+    assert not CHINA_FIXED.is_working_day(date(2027, 5, 1))
+    assert not CHINA_FIXED.is_working_day(date(2028, 10, 3))
+    assert CHINA_FIXED.is_working_day(date(2027, 10, 4)) and CHINA_FIXED.is_working_day(date(2027, 5, 3))
+    # inside the known days the package decides: 2026-10-08 is worked, 2026-05-01 is off anyway
+    assert CHINA_FIXED.is_working_day(date(2026, 10, 8))
+    # the config's own days still win past the known days
+    own = WorkCalendar(
+        TZ,
+        known_until=KNOWN_UNTIL,
+        fixed_holidays=frozenset(FIXED),
+        days_off=frozenset({date(2027, 1, 4)}),
+        working_days=frozenset({date(2027, 10, 2)}),
+    )
+    assert not own.is_working_day(date(2027, 1, 4)) and own.is_working_day(date(2027, 10, 2))
+    assert own.add(at("2026-12-31T17:00"), DAY) == at("2027-01-05T17:00")
 
 
 def test_durations_parse_and_print() -> None:
@@ -195,7 +227,7 @@ starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 1
     lambda d: d.replace(microsecond=0, tzinfo=TZ)
 )
 lengths = st.integers(min_value=1, max_value=20 * 9 * 3600).map(lambda s: timedelta(seconds=s))
-calendars = st.sampled_from([CHINA, LUNCH])
+calendars = st.sampled_from([CHINA, LUNCH, CHINA_FIXED])
 
 
 def _inside_working_hours(calendar: WorkCalendar, moment: datetime) -> bool:

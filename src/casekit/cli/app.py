@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "casekit.cli.returns",
     "casekit.cli.sync",
     "casekit.cli.keys",
+    "casekit.cli.calendar",
     "casekit.cli.callbacks",
     "casekit.cli.scripts",
     "casekit.cli.reports",

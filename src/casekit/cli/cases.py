@@ -19,6 +19,7 @@ from casekit.cli.common import (
     make_env,
     plain_text,
     warn,
+    warn_calendar_ending,
     with_bom,
 )
 
@@ -221,6 +222,7 @@ def list_cases(
     bom_first = with_bom(output, bom, env)
     text = run(env, kinds=kind, statuses=status, assignees=assignee, overdue=overdue, output=output.value)
     echo(text, bom=bom_first)
+    warn_calendar_ending(env)
 
 
 def log(

@@ -132,6 +132,23 @@ def warn(text: str) -> None:
     sys.stderr.write(safe_text(text if text.endswith("\n") else text + "\n", layout=True))
 
 
+def warn_calendar_ending(env: Env) -> None:
+    """`validate`, `due` and `list`: one line on stderr when the holiday calendar ends within
+    `calendar.warn_days` or has ended (`casekit.core.holidays.coverage_notice`); a config
+    or clock that cannot be read is the command's own business."""
+    from casekit.core.holidays import coverage_notice
+    from casekit.errors import CasekitError
+
+    try:
+        config = env.config
+        today = env.now(config.tz).date()
+    except CasekitError:
+        return
+    text = coverage_notice(config.section("calendar"), today)
+    if text:
+        warn(text)
+
+
 def safe_streams() -> None:
     """stdout and stderr write what their encoding cannot hold as `?` (a GBK or ASCII
     console, `PYTHONIOENCODING=gbk`) instead of failing with a traceback. Files written

@@ -16,6 +16,7 @@ from casekit.cli.common import (
     make_env,
     plain_text,
     warn,
+    warn_calendar_ending,
     with_bom,
 )
 
@@ -51,6 +52,7 @@ def due(
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
     echo(due_report(env, within=within, kinds=kind, assignees=assignee, output=output.value), bom=bom_first)
+    warn_calendar_ending(env)
 
 
 def promise(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn
+from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn, warn_calendar_ending
 
 
 def init(
@@ -54,7 +54,9 @@ def validate(
     """
     from casekit.service.queries import validate_repository
 
-    problems, checked = validate_repository(make_env(repo), paths)
+    env = make_env(repo)
+    problems, checked = validate_repository(env, paths)
+    warn_calendar_ending(env)
     _report(problems, output, f"{checked} case files checked, no problems")
 
 

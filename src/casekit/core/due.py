@@ -32,6 +32,7 @@ ENTRY_KEYS = (
     "paused_reason",
     "promised",
     "missed",
+    "provisional",
     "warning",
 )
 
@@ -263,6 +264,8 @@ def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
                 parse_span(entry["paused"])
             except ValueError as exc:
                 findings.append(([*where, "paused"], f"deadline {clock}: {exc}"))
+        if "provisional" in entry and not isinstance(entry["provisional"], bool):
+            findings.append(([*where, "provisional"], f"deadline {clock}: provisional must be true or false"))
         missed = entry.get("missed")
         if missed is not None and (
             not isinstance(missed, list)

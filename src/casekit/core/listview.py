@@ -30,7 +30,7 @@ LIST_COLUMNS = (
 
 
 _LISTED_KEYS = ("id", "kind", "status", "priority", "title", "channel", "assignee", "opened_at")
-_DEADLINE_KEYS = ("due", "met", "paused_since", "missed")
+_DEADLINE_KEYS = ("due", "met", "paused_since", "missed", "provisional")
 
 
 def list_view(case: Mapping[str, Any]) -> dict[str, Any]:

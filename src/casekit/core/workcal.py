@@ -34,8 +34,10 @@ class WorkCalendar:
     """Working periods of a day, which days are worked, and how far the holiday data reaches.
 
     `days_off` are non-working days even on a weekday (public holidays, company days off);
-    `working_days` are worked even on a weekend (make-up days, 调休). `known_until` is the last
-    day whose holidays are known; later days are counted as ordinary weeks (see `covers`).
+    `working_days` are worked even on a weekend (make-up days, 调休). `known_from` and
+    `known_until` bound the days whose holidays are known (`covers`); on the days outside,
+    only the weekend and the `fixed_holidays` (month, day) are days off, unless `days_off`
+    or `working_days` list the day: a deadline counted there is provisional.
     """
 
     tz: tzinfo
@@ -45,6 +47,7 @@ class WorkCalendar:
     working_days: frozenset[date] = frozenset()
     known_from: date | None = None
     known_until: date | None = None
+    fixed_holidays: frozenset[tuple[int, int]] = frozenset()
     _cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, compare=False, repr=False, hash=False
     )
@@ -69,7 +72,15 @@ class WorkCalendar:
             return True
         if day in self.days_off:
             return False
+        if (day.month, day.day) in self.fixed_holidays and not self.covers(day):
+            return False
         return day.weekday() not in self.weekend
+
+    def covers(self, day: date) -> bool:
+        """Whether the day's holidays are known (it lies within known_from..known_until)."""
+        if self.known_until is not None and day > self.known_until:
+            return False
+        return self.known_from is None or day >= self.known_from
 
     @property
     def day_length(self) -> timedelta:

@@ -40,7 +40,7 @@ from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-9"  # change when what a row holds changes
+FORMAT = "casekit-index-10"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)

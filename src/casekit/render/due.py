@@ -12,6 +12,8 @@ from casekit.core.due import State, breach_count, clock_label, due_summary
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
 
+PROVISIONAL_MARK = "（暂定 provisional）"  # a deadline counted past the known holidays
+
 STATE_ZH = {
     State.OPEN: "进行中",
     State.PAUSED: "暂停",
@@ -93,6 +95,8 @@ def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list
         missed = entry.get("missed") or []
         if missed:
             detail += f"; missed {len(missed)} earlier"
+        if entry.get("provisional") is True and state.is_open:
+            detail += PROVISIONAL_MARK
         lines.append(f"{clock} ({label.zh} {label.en}): {detail}")
         if entry.get("warning") and state.is_open:
             lines.append(f"  warning: {entry['warning']}")

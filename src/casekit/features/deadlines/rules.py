@@ -88,6 +88,7 @@ class Deadline:
     paused_reason: str | None = None
     promised: datetime | None = None  # the due time carried to a promised reply
     missed: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    provisional: bool = False  # counted past the known holidays (weekends and fixed holidays only)
     warning: str | None = None
 
 
@@ -228,6 +229,7 @@ def _run_round(ctx: _Context, rule: Rule, start_index: int) -> tuple[Deadline, i
     )
     if working:
         deadline.warning = _coverage_warning(ctx.calendar, clock.cycle_start, due)
+        deadline.provisional = deadline.warning is not None
     return deadline, met_index
 
 
@@ -333,15 +335,20 @@ def _state_at(events: Sequence[Event], index: int) -> str | None:
 
 
 def _coverage_warning(calendar: WorkCalendar, start: datetime, due: datetime) -> str | None:
+    """Why a deadline is provisional (its counting runs where the holidays are unknown), or None."""
     day = calendar.uncovered_days(start, due)
     if day is None:
         return None
     if calendar.known_until is not None and day > calendar.known_until:
         return (
-            f"the holiday calendar ends {calendar.known_until}; days from {day} on were counted "
-            "as ordinary weeks (add next year's days to calendar: in casekit.yaml)"
+            f"provisional: the holiday calendar ends {calendar.known_until}, and from {day} on only "
+            "weekends and the fixed-date holidays were counted; add the schedule of "
+            f"{day.year} with `casekit calendar add {day.year} FILE`"
         )
-    return f"the holiday calendar starts {calendar.known_from}; earlier days were counted as ordinary weeks"
+    return (
+        f"provisional: the holiday calendar starts {calendar.known_from}, and earlier days were "
+        "counted with weekends and the fixed-date holidays only"
+    )
 
 
 def run_promises(spec: PromiseSpec, events: Sequence[Event], terminal: Sequence[str]) -> Deadline | None:
@@ -445,6 +452,8 @@ def to_record(deadline: Deadline, calendar: WorkCalendar) -> dict[str, Any]:
             {"due": stamp(due), **({"met": stamp(met)} if met is not None else {})}
             for due, met in deadline.missed
         ]
+    if deadline.provisional:
+        record["provisional"] = True
     if deadline.warning:
         record["warning"] = deadline.warning
     return record

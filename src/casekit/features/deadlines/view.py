@@ -10,7 +10,7 @@ from casekit.core.config import Config
 from casekit.core.due import State, clock_label, open_deadlines
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
-from casekit.render.due import when_text
+from casekit.render.due import PROVISIONAL_MARK, when_text
 
 DUE_COLUMNS = (
     "due",
@@ -23,6 +23,7 @@ DUE_COLUMNS = (
     "status",
     "title",
     "assignee",
+    "provisional",
 )
 
 
@@ -55,6 +56,7 @@ def due_rows(
                 "status": status,
                 "title": case.get("title"),
                 "assignee": case.get("assignee"),
+                "provisional": item.entry.get("provisional") is True,
             }
             keyed.append(((item.due, str(case.get("id")), item.clock), row))
     keyed.sort(key=lambda pair: pair[0])
@@ -72,7 +74,7 @@ def table_rows(rows: Sequence[Mapping[str, Any]], config: Config, now: datetime)
         assert due is not None  # rows come from judged deadlines, which all have a due time
         body.append(
             [
-                str(row["due"])[:16].replace("T", " "),
+                str(row["due"])[:16].replace("T", " ") + (PROVISIONAL_MARK if row["provisional"] else ""),
                 when_text(due, now, state),
                 str(row["id"]),
                 str(row["deadline_label"]),
