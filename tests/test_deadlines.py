@@ -346,6 +346,7 @@ def test_escalate_is_one_audited_commit(repo: CLI) -> None:
         "Case-Actor": "li.na <li.na@example.com>",
         "Case-Escalated-To": "zhang.wei <zhang.wei@example.com>",
         "Case-Major": "yes",
+        "Case-Derived": "2",
     }
     case = read_case(repo.case_path(case_id))
     assert case["assignee"] == "zhang.wei"
