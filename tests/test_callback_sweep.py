@@ -212,6 +212,13 @@ def test_missed_calls_are_due_the_same_working_day(repo: CLI, tmp_path: Path) ->
     repo.ok("callbacks", "sweep", str(friday), now=at("19:10", "2026-11-20"))
     late = missed_callbacks(repo)["13811113333"]
     assert late["deadlines"]["callback"]["due"] == at("18:30")
+
+    # the clock runs from the call, not from the sweep that found it: a call at 17:30 that
+    # Tuesday's 10:00 sweep finds was due by 18:30 on Monday, and is overdue when opened
+    evening = export(tmp_path / "evening.csv", [("13811114444", f"{MONDAY} 17:30", "400-1")])
+    repo.ok("callbacks", "sweep", str(evening), now=at("10:00", "2026-11-24"))
+    owed = missed_callbacks(repo)["13811114444"]["deadlines"]["callback"]
+    assert (owed["start"], owed["due"]) == (at("17:30"), at("18:30"))
     repo.ok("audit")
     repo.ok("validate")
 

@@ -28,7 +28,7 @@ first reopening, and so on (`casekit.core.due.round_name` / `base_clock`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -289,13 +289,24 @@ def _clock_events(
     fields = case.get("fields")
     fields = fields if isinstance(fields, Mapping) else {}
     opened = events[index].at
-    moment = stored_instant(fields.get(spec.from_field)) if spec.from_field else None
+    moment = _earliest(fields.get(name) for name in spec.from_field)
     if moment is None or moment >= opened:
         planned = fields.get(spec.not_before) if spec.not_before else None
         moment = _first_working_instant(calendar, planned) if planned else None
         if moment is None or moment <= opened:
             return events
     return [*events[:index], replace(events[index], at=moment), *events[index + 1 :]]
+
+
+def _earliest(values: Iterable[Any]) -> datetime | None:
+    """The earliest instant among field values (a list of date-times counts each)."""
+    instants = [
+        moment
+        for value in values
+        for item in (value if isinstance(value, list) else [value])
+        if (moment := stored_instant(item)) is not None
+    ]
+    return min(instants, default=None)
 
 
 def _first_working_instant(calendar: WorkCalendar, value: Any) -> datetime | None:

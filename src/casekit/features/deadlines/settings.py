@@ -10,8 +10,9 @@
           met_by: [note]              # ... as does the first of these history entries
           pauses: [waiting_customer]  # the clock stops while the case is in these states
           reopen: true                # leaving an `ends` state again starts a new round
-          from_field: signed_up_at    # a datetime field that, when set and earlier, starts an
-                                      # `open` clock instead (a record made after the event)
+          from_field: signed_up_at    # datetime fields (one or a list) whose earliest time, when
+                                      # set and earlier, starts an `open` clock instead (a record
+                                      # made after the event)
           not_before: scheduled_for   # a date field: an `open` clock starts no earlier than
                                       # that day's first working instant (planned ahead)
           rules:                      # the first rule whose `when` holds sets the deadline
@@ -131,7 +132,7 @@ class ClockSpec:
     resets_on: tuple[EntryMatch, ...] = ()
     rules: tuple[Rule, ...] = ()
     met_by: tuple[EntryMatch, ...] = ()
-    from_field: str | None = None
+    from_field: tuple[str, ...] = ()  # datetime fields; the earliest set one starts the clock
     reopen: tuple[Rule, ...] | None = None  # the rules of a reopened round; None: no rounds
     not_before: str | None = None  # a date field: an `open` clock starts no earlier than that day
 
@@ -291,14 +292,7 @@ def parse_clock(
             (["reopen"], "a clock reopens when the case leaves one of its ends states: give ends")
         )
     label = label_of_clock(name, value)
-    from_field = value.get("from_field")
-    if from_field is not None:
-        field_spec = kind.fields.get(str(from_field))
-        if field_spec is None or field_spec.type != "datetime":
-            findings.append((["from_field"], f"{from_field!r} is not a datetime field of {kind.name}"))
-            from_field = None
-        elif not any(ref.state == OPEN for ref in starts):
-            findings.append((["from_field"], "from_field applies to clocks that start at open"))
+    from_field = _from_fields(value.get("from_field"), kind, starts, findings)
     not_before = value.get("not_before")
     if not_before is not None:
         field_spec = kind.fields.get(str(not_before))
@@ -316,11 +310,33 @@ def parse_clock(
         resets_on,
         rules,
         met_by,
-        str(from_field) if from_field is not None else None,
+        from_field,
         reopen,
         str(not_before) if not_before is not None else None,
     )
     return spec, findings
+
+
+def _from_fields(
+    value: Any, kind: KindSpec, starts: tuple[StateRef, ...], findings: list[Finding]
+) -> tuple[str, ...]:
+    """`from_field`: a datetime field, or a list of them (a list of date-times counts too)."""
+    if value is None:
+        return ()
+    if not any(ref.state == OPEN for ref in starts):
+        findings.append((["from_field"], "from_field applies to clocks that start at open"))
+    names = value if isinstance(value, list) else [value]
+    result = []
+    for index, name in enumerate(names):
+        spec = kind.fields.get(str(name))
+        if spec is None or not (
+            spec.type == "datetime" or (spec.type == "list" and spec.items == "datetime")
+        ):
+            where: list[str | int] = ["from_field", index] if isinstance(value, list) else ["from_field"]
+            findings.append((where, f"{name!r} is not a datetime field of {kind.name}"))
+        else:
+            result.append(str(name))
+    return tuple(result)
 
 
 def _rules(
