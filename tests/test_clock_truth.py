@@ -374,3 +374,35 @@ def test_a_callback_planned_ahead_is_owed_from_its_day(repo: CLI) -> None:
         "callback", "--set", "callback_type=after-purchase", "--set", "scheduled_for=2026-11-20", now=MONDAY
     )
     assert deadlines(repo, today)["callback"]["start"] == MONDAY  # planned for a day gone: owed from now
+
+
+def test_a_met_deadline_is_not_rewritten_by_a_later_change(repo: CLI) -> None:
+    case_id = repo.new("complaint", "--priority", "highest", "--set", "category=billing", now=MONDAY)
+    repo.ok("note", case_id, "已回电致歉", now="2026-11-23T10:30:00+08:00")  # 15 minutes allowed: late
+    met_late = deadlines(repo, case_id)["first_response"]
+    assert met_late["due"] == "2026-11-23T10:20:00+08:00"
+    repo.ok("update", case_id, "--set", "priority=low", now="2026-11-23T10:40:00+08:00")
+    assert deadlines(repo, case_id)["first_response"] == met_late  # the breach stays a breach
+    assert deadlines(repo, case_id)["resolution"]["rule"] == "default"  # a running clock follows
+    repo.ok("audit")
+
+
+def test_resolved_and_refunded_cases_are_still_owed_their_closing(repo: CLI) -> None:
+    complaint = repo.new("complaint", "--set", "category=product-quality", now=MONDAY)
+    resolve(repo, complaint, "2026-11-23T11:00:00+08:00")
+    closure = deadlines(repo, complaint)["closure"]
+    assert (closure["start"], closure["due"]) == ("2026-11-23T11:00:00+08:00", "2026-11-30T11:00:00+08:00")
+    repo.ok("move", complaint, "investigating", now="2026-11-24T11:00:00+08:00")  # reopened
+    assert deadlines(repo, complaint)["closure"]["met"] == "2026-11-24T11:00:00+08:00"
+    repo.ok("move", complaint, "proposed", "--set", "solution=换新", now="2026-11-24T12:00:00+08:00")
+    repo.ok(
+        "move", complaint, "implementing", "--set", "accepted_solution=换新", now="2026-11-24T12:00:00+08:00"
+    )
+    repo.ok("move", complaint, "resolved", "--set", "resolution=已换新", now="2026-11-24T14:00:00+08:00")
+    assert deadlines(repo, complaint)["closure_2"]["start"] == "2026-11-24T14:00:00+08:00"
+
+    refund = new_return(repo, "partial-refund", "not-as-described")
+    repo.ok("move", refund, "approved", now=MONDAY)
+    repo.ok("move", refund, "refunded", "--set", "refund_amount=10.00", now="2026-11-23T15:00:00+08:00")
+    assert deadlines(repo, refund)["closure"]["due"] == "2026-11-30T15:00:00+08:00"
+    assert states_at(repo, refund, LATER)["closure"] == "overdue"

@@ -241,14 +241,19 @@ def _reason_text(pause: StateRef | None) -> str | None:
 
 
 def _reopening(ctx: _Context, met_index: int) -> int | None:
-    """The first move after the clock was met that leaves one of its `ends` states for a
-    state that is neither an end nor final (a reopened complaint): a new round starts."""
+    """Where the next round starts once the clock was met: for a clock that starts at
+    `open`, the first move that leaves one of its `ends` states for a state that is neither
+    an end nor final (a reopened complaint); for one that starts in states, the next entry
+    into one of them (resolved again after a reopening)."""
     state = _state_at(ctx.events, met_index)
+    from_states = not ctx.spec.starts_at_open
     for index in range(met_index + 1, len(ctx.events)):
         event = ctx.events[index]
         if event.state is None:
             continue
-        if ctx.ends(state) and not ctx.ends(event.state):
+        if from_states and any(ref.holds(event.state, ctx.case, ctx.facts) for ref in ctx.spec.starts):
+            return index
+        if not from_states and ctx.ends(state) and not ctx.ends(event.state):
             return index
         state = event.state
     return None

@@ -47,7 +47,32 @@ def current_deadlines(case: Mapping[str, Any], config: Config, kind: KindSpec) -
     computed = compute_deadlines(
         case, clocks_for(config, kind.name), promise_spec(config), calendar, terminal_states(kind), facts
     )
-    return [{"clock": d.clock, **to_record(d, calendar)} for d in computed]
+    stored = deadlines_of(case)
+    return [_settled_as_stored(d.clock, to_record(d, calendar), stored) for d in computed]
+
+
+def _settled_as_stored(
+    clock: str, record: dict[str, Any], stored: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """A deadline already met stays as it was written: a later change of priority, category
+    or rules does not rewrite its due time (nor turn a breach into a deadline met)."""
+    before = stored.get(clock)
+    if (
+        before is not None
+        and "met" in record
+        and str(before.get("met")) == record["met"]
+        and str(before.get("start")) == record["start"]
+    ):
+        return {"clock": clock, **{key: _plain_copy(value) for key, value in before.items()}}
+    return {"clock": clock, **record}
+
+
+def _plain_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    return value
 
 
 def derive_deadlines(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:
