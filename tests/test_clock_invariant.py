@@ -57,7 +57,7 @@ from casekit.core.config import Config, KindSpec
 from casekit.core.due import PROMISE_CLOCK, State, deadline_state, deadlines_of
 from casekit.core.effects import apply_entry
 from casekit.core.timeutil import format_datetime
-from casekit.core.workcal import parse_duration, parse_span
+from casekit.core.workcal import DAY_END, parse_duration, parse_span
 from casekit.core.workflow import (
     MoveRequest,
     allowed_targets,
@@ -569,8 +569,14 @@ def check_entries(walk: Walk) -> None:
         # length of time from a rule, so it has no `within` to measure.
         if entry.get("rule") == "promise" or not entry.get("within"):
             continue
+        # Skipped: a due time a promise carried (`promised`, promises.covers) is the time agreed
+        # with the customer, later than the rule's.
+        if entry.get("promised"):
+            continue
         within = parse_duration(entry["within"])
         allowed = within.length(CALENDAR.day_length) + parse_span(entry.get("paused") or "0m")
+        if within.working == DAY_END:  # `same working day`: the rest of the day it starts in
+            allowed += CALENDAR.between(start, CALENDAR.day_end(start))
         counted = CALENDAR.between(start, due) if within.working else due - start
         SIZE["entries"] += 1
         SIZE["paused"] += bool(entry.get("paused"))
