@@ -32,6 +32,7 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
         "Case-Action": "open",
         "Case-To": "received",
         "Case-Actor": "li.na <li.na@example.com>",
+        "Case-Derived": "2",
     }
     state = "received"
     for step, (target, extra) in enumerate(WALK):
@@ -54,6 +55,7 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
             "Case-To": target,
             "Case-Actor": "li.na <li.na@example.com>",
             **opened,
+            "Case-Derived": "2",
         }
         assert repo.git("log", "-1", "--format=%s", rev).strip() == f"{case_id}: {state} -> {target}"
         assert f"第{step + 1}步" in repo.git("log", "-1", "--format=%b", rev)

@@ -271,7 +271,10 @@ def run_clock(ctx: _Context, start_index: int) -> list[Deadline]:
         rule = choose_rule(rules, ctx.case, facts)
         if rule is None:
             break
-        deadline, met_index = _run_round(ctx, rule, index)
+        try:
+            deadline, met_index = _run_round(ctx, rule, index)
+        except OverflowError:  # a start near the end of the calendar (a stored year 9999): no deadline
+            break
         if rounds:
             deadline.clock = round_name(ctx.spec.name, len(rounds) + 1)
         rounds.append(deadline)
