@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from conftest import CLI, read_case
+from test_callbacks import new_callback as open_callback
 
 MONDAY = "2026-11-23"
 
@@ -20,19 +21,7 @@ def at(clock: str, day: str = MONDAY) -> str:
 
 
 def new_callback(cli: CLI, callback_type: str, phone: str, now: str, *extra: str) -> str:
-    args = [
-        "new",
-        "callback",
-        "--title",
-        "回访",
-        "--customer",
-        "李女士",
-        "--phone",
-        phone,
-        "--channel",
-        "phone",
-    ]
-    return cli.ok(*args, "--set", f"callback_type={callback_type}", *extra, now=now).out.strip()
+    return open_callback(cli, "--set", f"callback_type={callback_type}", *extra, phone=phone, now=now)
 
 
 def queue(cli: CLI, now: str, *extra: str) -> list[dict]:  # type: ignore[type-arg]
