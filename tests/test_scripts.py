@@ -142,7 +142,9 @@ def _specs() -> dict[str, Spec]:
         # callback types without a script of their own get the general survey
         _callback("callback-call", "vip-monthly"),
         _callback("callback-service", "after-repair", service_item="打印机维修", service_date="2026-11-12"),
-        _callback("callback-purchase", "after-purchase", service_item="传真机 FX-200", service_date="2026-11-09"),
+        _callback(
+            "callback-purchase", "after-purchase", service_item="传真机 FX-200", service_date="2026-11-09"
+        ),
         _callback("callback-complaint", "after-complaint"),
         _callback("callback-return", "after-return"),
         _callback("callback-missed-call", "missed-call", missed_calls="2026-11-16T09:10"),
