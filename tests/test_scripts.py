@@ -139,7 +139,35 @@ def _specs() -> dict[str, Spec]:
         .move(at(16, "10:00"), "assessing")
         .move(at(16, "15:00"), "rejected", rejection_reason="传真机经检测工作正常，是线路信号不稳定导致。"),
         _complaint("calm-down"),
-        _callback("callback-call", "after-repair", service_item="打印机维修", service_date="2026-11-12"),
+        # callback types without a script of their own get the general survey
+        _callback("callback-call", "vip-monthly"),
+        _callback("callback-service", "after-repair", service_item="打印机维修", service_date="2026-11-12"),
+        _callback(
+            "callback-purchase", "after-purchase", service_item="传真机 FX-200", service_date="2026-11-09"
+        ),
+        _callback("callback-complaint", "after-complaint"),
+        _callback("callback-return", "after-return"),
+        _callback("callback-missed-call", "missed-call", missed_calls="2026-11-16T09:10"),
+        _callback(
+            "callback-signup",
+            "new-signup",
+            event_name="冬季家装节",
+            event_time="2026-11-28T09:30",
+            event_place="国际会展中心3号馆",
+            deposit_rules="现场订金100元可抵500元",
+            cancellation_rules="退订须提前3个工作日预约",
+            directions="地铁2号线会展中心站A口",
+            parking="B2停车场凭入场券免费",
+        ),
+        _callback("callback-birthday", "greeting", greeting_occasion="birthday"),
+        _callback("callback-holiday", "greeting", greeting_occasion="holiday", holiday_name="元旦"),
+        _callback("callback-greeting", "greeting"),
+        _callback("callback-closing-greeting", "greeting", greeting_occasion="birthday").move(
+            at(17, "15:00"), "completed", greeted="yes"
+        ),
+        _callback("callback-closing-signup", "new-signup", event_time="2026-11-28T09:30").move(
+            at(17, "15:00"), "completed", will_attend="yes"
+        ),
         _callback("callback-closing-satisfied", "after-complaint").move(
             at(17, "15:00"), "completed", satisfaction="satisfied"
         ),

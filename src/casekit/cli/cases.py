@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -44,7 +45,10 @@ def new(
         str | None, typer.Option("--assignee", help="Agent who owns it (default: you).")
     ] = None,
     salutation: Annotated[
-        str | None, typer.Option("--salutation", help="先生 or 女士, used by reply scripts.")
+        str | None,
+        typer.Option(
+            "--salutation", help="先生 or 女士, used by reply scripts; asked for at a terminal when missing."
+        ),
     ] = None,
     sets: SetOption = None,
     note: NoteOption = None,
@@ -69,6 +73,8 @@ def new(
     from casekit.service.actions import open_case
 
     env = make_env(repo, actor)
+    if salutation is None and not _salutation_given(customer, sets or []) and sys.stdin.isatty():
+        salutation = _ask_salutation()
     outcome = open_case(
         env,
         kind,
@@ -84,6 +90,42 @@ def new(
         replied=replied,
     )
     _print_outcome(outcome, output)
+    if not _salutation_given(customer, sets or [], salutation):
+        warn(
+            f"{outcome.case_id}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"
+            f"或 casekit update {outcome.case_id} --set customer.salutation=女士 补记 "
+            "(no salutation recorded: scripts address the customer by full name; add one with --salutation)"
+        )
+
+
+def _salutation_given(customer: str, sets: list[str], salutation: str | None = None) -> bool:
+    from casekit.core.casefile import has_salutation
+
+    set_here = any(
+        s.partition("=")[0].strip() == "customer.salutation" and s.partition("=")[2].strip() for s in sets
+    )
+    return set_here or has_salutation({"name": customer, "salutation": salutation})
+
+
+def _ask_salutation() -> str | None:
+    """Ask at the terminal for 先生 or 女士; Enter skips (None)."""
+    from casekit.core.casefile import SALUTATIONS
+
+    while True:
+        answer = str(
+            typer.prompt(
+                "客户称呼（先生/女士，回车跳过）/ Salutation (先生 or 女士, Enter to skip)",
+                default="",
+                show_default=False,
+                err=True,
+            )
+        ).strip()
+        if not answer:
+            return None
+        if answer in SALUTATIONS:
+            return answer
+        choices = (" 或 ".join(SALUTATIONS), " or ".join(SALUTATIONS))
+        warn(f"请输入 {choices[0]}，或直接回车跳过 (type {choices[1]}, or Enter to skip)")
 
 
 def move(

@@ -241,11 +241,22 @@ def mask_contacts_in(value: Any) -> Any:
 _SALUTATION_EN = {"先生": "Mr", "女士": "Ms"}
 
 
+def has_salutation(customer: Mapping[str, Any]) -> bool:
+    """Whether the customer can be addressed as 先生/女士: a salutation is recorded, or the
+    recorded name already ends in one (王先生)."""
+    name = str(customer.get("name") or "").strip()
+    return customer.get("salutation") in _SALUTATION_EN or any(
+        name.endswith(s) and len(name) > len(s) for s in SALUTATIONS
+    )
+
+
 def customer_address(customer: Mapping[str, Any], lang: str = "zh") -> str:
     """How to address the customer: the recorded name and salutation, never a guessed one.
 
     zh: 王 + 先生 -> 王先生 (a name already ending in its salutation is kept as is);
-    en: Mr 王. Without a recorded salutation, the name alone.
+    en: Mr 王. Without a recorded salutation, the name alone, as recorded (the full name):
+    scripts then greet with it (刘伟，您好) and never ask "请问您是刘吗" of a bare surname;
+    they tell the two apart by `customer.salutation` (see docs/callbacks.md).
     """
     name = str(customer.get("name") or "").strip()
     salutation = customer.get("salutation")

@@ -245,6 +245,8 @@ class Planned:
     customer: Customer
     item: str | None = None
     item_date: date | None = None
+    occasion: str | None = None  # a greeting's occasion: birthday or holiday
+    holiday: str | None = None  # the holiday's name, e.g. 元旦
 
 
 def add_offset(start: date, offset: Offset) -> date:
@@ -292,14 +294,26 @@ def plan(customers: Iterable[Customer], settings: CallbackSettings, first: date,
                 birthday = holiday_date(spec, year) or (date(year, 2, 28) if spec == "02-29" else None)
                 if birthday and first <= birthday <= last:
                     key = f"birthday:{customer.phone}:{year}"
-                    owed.append(Planned(key, birthday, rules.birthday, "生日问候", customer))
+                    owed.append(
+                        Planned(key, birthday, rules.birthday, "生日问候", customer, occasion="birthday")
+                    )
         if rules.holidays_type:
             for name, spec in rules.holidays.items():
                 for year in years:
                     holiday = holiday_date(spec, year)
                     if holiday and first <= holiday <= last:
                         key = f"holiday:{customer.phone}:{holiday.isoformat()}:{name}"
-                        owed.append(Planned(key, holiday, rules.holidays_type, f"{name}问候", customer))
+                        owed.append(
+                            Planned(
+                                key,
+                                holiday,
+                                rules.holidays_type,
+                                f"{name}问候",
+                                customer,
+                                occasion="holiday",
+                                holiday=name,
+                            )
+                        )
     return sorted(owed, key=lambda p: (p.on, p.key))
 
 

@@ -214,6 +214,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
         problems=[f"{settings.periodic.customers_file}: {'.'.join(map(str, p))}: {m}" for p, m in problems]
     )
     known = _existing_keys(env, settings.kind)
+    fields = cfg.kinds[settings.kind].fields if settings.kind in cfg.kinds else {}
     owed_now = []
     requests: list[actions.CaseRequest] = []
     for owed in plan(customers, settings, first, last):
@@ -229,6 +230,10 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
             sets.append(f"service_item={owed.item}")
         if owed.item_date:
             sets.append(f"service_date={owed.item_date.isoformat()}")
+        # a greeting's occasion, where the config's callback kind has the fields for it
+        for name, value in (("greeting_occasion", owed.occasion), ("holiday_name", owed.holiday)):
+            if value and name in fields:
+                sets.append(f"{name}={value}")
         agent = owed.customer.agent
         requests.append(
             actions.CaseRequest(
