@@ -128,12 +128,17 @@ def _print_list(
         echo(table(body, [*headers, "来自 From", "出处 Source", "摘要 Summary"]))
         return
     about = listing.case
-    echo(f"{about['id']}：{about['kind_label']} · {about['status_label']}（{about['kind']}, {about['status']}）")
+    labels = [about["kind_label"], *([about["type_label"]] if "type" in about else []), about["status_label"]]
+    keys = ", ".join(about[k] for k in ("kind", "type", "status") if k in about)
+    sep = (": ", " ({})") if shown == "en" else ("：", "（{}）")
+    echo(f"{about['id']}{sep[0]}{' · '.join(labels)}{sep[1].format(keys)}")
     body = []
     for r in rows:
         verdict = "chosen" if r["chosen"] else "fits" if r["fits"] else "manual" if r["manual"] else "no"
         # What decided it: everything for one that fits, the manual note, else what failed.
-        why = r["why"] if r["fits"] else r["why"][-1:] if r["manual"] else [w for w in r["why"] if not w["ok"]]
+        why = (
+            r["why"] if r["fits"] else r["why"][-1:] if r["manual"] else [w for w in r["why"] if not w["ok"]]
+        )
         reasons = ("; " if shown == "en" else "；").join(str(w[shown]) for w in why)
         body.append(
             [
@@ -151,7 +156,7 @@ def _print_list(
     if chosen:
         echo(f"* = `casekit script {about['id']}` 采用的模板 / the script it renders")
     else:
-        echo(f"没有自动适用的模板，请用 --template 选用 / none fits {about['id']} now; pick one with --template")
+        echo(f"没有自动适用的模板，请用 --template 选用 / none fits {about['id']}; use --template NAME")
 
 
 def register(app: typer.Typer) -> None:

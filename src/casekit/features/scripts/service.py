@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casekit.core.casefile import fields_of
 from casekit.errors import CasekitError, NotARepository, Refused, UsageError
 from casekit.features.scripts.context import (
     LANGS,
@@ -172,7 +173,10 @@ def _case_listing(env: Env, root: Path, reference: str, scripts: list[ScriptInfo
         if info.applies_to(kind_name):
             _add(rows, info, lang)
     by_name = {fit.script.name: fit for fit in weighed}
-    order = {fit.script.name: n for n, fit in enumerate(sorted((f for f in weighed if f.fits), key=lambda f: rank(f.script)))}
+    order = {
+        fit.script.name: n
+        for n, fit in enumerate(sorted((f for f in weighed if f.fits), key=lambda f: rank(f.script)))
+    }
     for name, row in rows.items():
         fit = by_name.get(name)
         if fit is None:
@@ -180,7 +184,7 @@ def _case_listing(env: Env, root: Path, reference: str, scripts: list[ScriptInfo
             row |= {"fits": False, "chosen": False}
         else:
             reasons = list(fit.reasons)
-            row |= {"fits": fit.fits, "chosen": fit.chosen}
+            row |= {"fits": fit.fits, "chosen": fit.chosen, "origin": fit.script.origin}
         row["why"] = [r.as_dict() for r in reasons]
     chosen = next((fit.script.name for fit in weighed if fit.chosen), None)
     kind = config.kinds.get(kind_name)
@@ -191,6 +195,13 @@ def _case_listing(env: Env, root: Path, reference: str, scripts: list[ScriptInfo
         "kind_label": kind.label.text(lang) if kind else kind_name,
         "status_label": kind.state_label(state, lang) if kind else state,
     }
+    # The case's type (return_type, callback_type...): an enum field named *_type.
+    for name, spec in (kind.fields if kind else {}).items():
+        value = fields_of(case).get(name)
+        if name.endswith("_type") and spec.type == "enum" and isinstance(value, str) and value:
+            label = spec.values.get(value)
+            about |= {"type": value, "type_label": label.text(lang) if label else value}
+            break
     listed = sorted(
         rows.values(),
         key=lambda r: (r["name"] not in order, order.get(r["name"], 0), r["manual"], r["name"]),
