@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -102,7 +102,7 @@ def _print_list(
     listing = list_scripts(env, reference=case_id, kind=kind, state=state, lang=lang)
     rows, chosen, shown = listing.rows, listing.chosen, listing.lang
     if output is TextFormat.json:
-        data = {"scripts": rows, "chosen": chosen}
+        data: dict[str, Any] = {"scripts": rows, "chosen": chosen}
         if listing.case is not None:
             data |= {"case": listing.case, "lang": shown}
         echo(to_json(data))
