@@ -22,7 +22,9 @@ class Lang(StrEnum):
 def script(
     case_id: Annotated[
         str | None,
-        typer.Argument(help="Case ID (or its last part); with --list, show only the scripts for it."),
+        typer.Argument(
+            help="Case ID (or its last part); with --list, whether each script of its kind fits it and why."
+        ),
     ] = None,
     template: Annotated[
         str | None,
@@ -32,7 +34,10 @@ def script(
         Lang | None, typer.Option("--lang", help="zh or en (default: scripts.lang in casekit.yaml, else zh).")
     ] = None,
     list_: Annotated[
-        bool, typer.Option("--list", help="List the script templates instead of rendering one.")
+        bool,
+        typer.Option(
+            "--list", help="List the script templates; with a case ID, whether each fits it now and why."
+        ),
     ] = False,
     kind: Annotated[
         str | None, typer.Option("--kind", help="With --list: only scripts for this kind.")
