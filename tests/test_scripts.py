@@ -40,7 +40,7 @@ RETURN = {
 }
 
 
-def _complaint(name: str) -> Spec:
+def _complaint(name: str, channel: str = "phone") -> Spec:
     return Spec(
         name,
         "complaint",
@@ -50,7 +50,7 @@ def _complaint(name: str) -> Spec:
         customer="王",
         salutation="先生",
         phone="13800138000",
-        channel="phone",
+        channel=channel,
         fields=dict(COMPLAINT),
     )
 
@@ -139,6 +139,18 @@ def _specs() -> dict[str, Spec]:
         .move(at(16, "10:00"), "assessing")
         .move(at(16, "15:00"), "rejected", rejection_reason="传真机经检测工作正常，是线路信号不稳定导致。"),
         _complaint("calm-down"),
+        _complaint("media-intake", channel="media"),
+        _investigating(_complaint("media-holding", channel="media")).promise(
+            at(17, "09:00"), "2026-11-21T18:00"
+        ),
+        _complaint("long-wait"),
+        _proposed(_complaint("de-escalate")),
+        # The promised time (19 Nov) has passed by NOW (20 Nov) with no news on the case.
+        _investigating(_complaint("promise-no-result"))
+        .update(at(17, "09:00"), root_cause="主板批次故障")
+        .promise(at(17, "10:00"), "2026-11-19T18:00"),
+        _return("rules-lookup"),
+        _return("history-lookup"),
         # callback types without a script of their own get the general survey
         _callback("callback-call", "vip-monthly"),
         _callback("callback-service", "after-repair", service_item="打印机维修", service_date="2026-11-12"),
@@ -197,6 +209,8 @@ def _specs() -> dict[str, Spec]:
 
 
 TEMPLATES = list(_specs())
+# Templates never picked on their own (`manual: true`): rendered with --template NAME.
+MANUAL = {"calm-down", "media-holding", "long-wait", "de-escalate", "rules-lookup", "history-lookup"}
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +242,7 @@ def test_each_bundled_template_is_picked_for_its_case_and_matches_its_golden_fil
     scripts_repo: tuple[CLI, dict[str, str]], name: str, lang: str
 ) -> None:
     cli, ids = scripts_repo
-    extra = ["--template", name] if name == "calm-down" else []
+    extra = ["--template", name] if name in MANUAL else []
     data = _script(cli, ids[name], "--lang", lang, *extra)
     assert data["template"] == name
     assert data["lang"] == lang
@@ -301,10 +315,10 @@ def test_promise_then_escalation_then_a_move_change_the_script(repo: CLI) -> Non
     )
     repo.ok("move", case_id, "assessing", now=at(16, "10:00"))
     repo.ok("promise", case_id, "--by", "2026-11-20T09:00", now=at(16, "11:00"))
-    # The promised time has come: the honest-promise line says so.
+    # The promised time has come with no news: report on time and agree the next time.
     result = _script(repo, case_id, now=NOW)
-    assert result["template"] == "complaint-promise"
-    assert "现在按约定向您说明进展" in result["text"] and "2026年11月20日 09:00" in result["text"]
+    assert result["template"] == "promise-no-result"
+    assert "今天还没有结果" in result["text"] and "2026年11月20日 09:00前给您回复" in result["text"]
     before = _script(repo, case_id, now="2026-11-19T09:00:00+08:00")
     assert "前给您回复，这个时间我们一定遵守" in before["text"]
     # Escalation outranks the promise and names the supervisor from casekit.yaml.
@@ -511,7 +525,7 @@ def test_forbidden_phrases_come_from_the_config(repo: CLI) -> None:
     )
     result = repo.run("validate")
     assert result.code == 1
-    assert "(bundled) templates/scripts/zh/complaint-escalate.j2:8: says '稍候'" in result.out
+    assert "(bundled) templates/scripts/zh/complaint-escalate.j2:9: says '稍候'" in result.out
 
 
 def test_script_usage_mistakes(repo: CLI) -> None:

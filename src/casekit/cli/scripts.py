@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,7 +22,9 @@ class Lang(StrEnum):
 def script(
     case_id: Annotated[
         str | None,
-        typer.Argument(help="Case ID (or its last part); with --list, show only the scripts for it."),
+        typer.Argument(
+            help="Case ID (or its last part); with --list, whether each script of its kind fits it and why."
+        ),
     ] = None,
     template: Annotated[
         str | None,
@@ -32,7 +34,10 @@ def script(
         Lang | None, typer.Option("--lang", help="zh or en (default: scripts.lang in casekit.yaml, else zh).")
     ] = None,
     list_: Annotated[
-        bool, typer.Option("--list", help="List the script templates instead of rendering one.")
+        bool,
+        typer.Option(
+            "--list", help="List the script templates; with a case ID, whether each fits it now and why."
+        ),
     ] = False,
     kind: Annotated[
         str | None, typer.Option("--kind", help="With --list: only scripts for this kind.")
@@ -80,35 +85,83 @@ def script(
         echo(rendered.text)
 
 
+_FITS = {
+    "chosen": ("采用", "chosen"),
+    "fits": ("适用", "fits"),
+    "manual": ("手动", "manual"),
+    "no": ("不适用", "no"),
+}
+_ORIGIN = {"repository": ("本仓库", "repository"), "bundled": ("内置", "bundled")}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
 def _print_list(
     env: Env, case_id: str | None, kind: str | None, state: str | None, lang: str | None, output: TextFormat
 ) -> None:
     from casekit.features.scripts.service import list_scripts
     from casekit.render.output import table, to_json
 
-    rows, chosen = list_scripts(env, reference=case_id, kind=kind, state=state, lang=lang)
+    listing = list_scripts(env, reference=case_id, kind=kind, state=state, lang=lang)
+    rows, chosen, shown = listing.rows, listing.chosen, listing.lang
     if output is TextFormat.json:
-        echo(to_json({"scripts": rows, "chosen": chosen}))
+        data: dict[str, Any] = {"scripts": rows, "chosen": chosen}
+        if listing.case is not None:
+            data |= {"case": listing.case, "lang": shown}
+        echo(to_json(data))
         return
     if not rows:
-        echo("no script templates match")
+        echo("没有符合的话术模板 / no script templates match")
         return
-    body = [
-        [
-            "*" if r["name"] == chosen else "",
-            r["name"],
-            ",".join(r["kinds"]),
-            ",".join(r["states"]) or "(any)",
-            ",".join(r["when"]) or ("(manual)" if r["manual"] else ""),
-            ",".join(r["langs"]),
-            r["origin"],
-            r["summary"],
+    if listing.case is None:
+        body = [
+            [
+                r["name"],
+                ",".join(r["kinds"]),
+                ",".join(r["states"]) or _pick(("（任何）", "(any)"), shown),
+                ",".join(r["when"]) or (_pick(("（手动）", "(manual)"), shown) if r["manual"] else ""),
+                ",".join(r["langs"]),
+                _pick(_ORIGIN[r["origin"]], shown),
+                r["source"],
+                r["summary"],
+            ]
+            for r in rows
         ]
-        for r in rows
-    ]
-    echo(table(body, ["", "Template", "Kind", "States", "When", "Lang", "From", "Summary"]))
+        headers = ["模板 Template", "类别 Kind", "状态 States", "条件 When", "语言 Lang"]
+        echo(table(body, [*headers, "来自 From", "出处 Source", "摘要 Summary"]))
+        return
+    about = listing.case
+    labels = [about["kind_label"], *([about["type_label"]] if "type" in about else []), about["status_label"]]
+    keys = ", ".join(about[k] for k in ("kind", "type", "status") if k in about)
+    sep = (": ", " ({})") if shown == "en" else ("：", "（{}）")
+    echo(f"{about['id']}{sep[0]}{' · '.join(labels)}{sep[1].format(keys)}")
+    body = []
+    for r in rows:
+        verdict = "chosen" if r["chosen"] else "fits" if r["fits"] else "manual" if r["manual"] else "no"
+        # What decided it: everything for one that fits, the manual note, else what failed.
+        why = (
+            r["why"] if r["fits"] else r["why"][-1:] if r["manual"] else [w for w in r["why"] if not w["ok"]]
+        )
+        reasons = ("; " if shown == "en" else "；").join(str(w[shown]) for w in why)
+        body.append(
+            [
+                "*" if r["chosen"] else "",
+                r["name"],
+                _pick(_FITS[verdict], shown),
+                reasons,
+                _pick(_ORIGIN[r["origin"]], shown),
+                r["source"],
+                r["summary"],
+            ]
+        )
+    headers = ["", "模板 Template", "适用 Fits", "原因 Why", "来自 From", "出处 Source", "摘要 Summary"]
+    echo(table(body, headers))
     if chosen:
-        echo(f"* = the script `casekit script {case_id}` renders")
+        echo(f"* = `casekit script {about['id']}` 采用的模板 / the script it renders")
+    else:
+        echo(f"没有自动适用的模板，请用 --template 选用 / none fits {about['id']}; use --template NAME")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,8 +18,10 @@ from jinja2.meta import find_undeclared_variables
 from casekit.core.config import Config, KindSpec
 from casekit.errors import Problem
 from casekit.features.scripts.context import (
+    ANY_KIND,
     FIELD_RECORDS,
     SCRIPT_VARIABLES,
+    parse_condition,
     parse_header,
     scripts_settings,
     split_template_name,
@@ -63,6 +65,8 @@ def _check_script(
     header, header_problems = parse_header(text)
     problems = [Problem(path, line, message) for line, message in header_problems]
     named = [str(k) for k in header.get("kind") or []]
+    if ANY_KIND in named:
+        named = list(config.kinds)  # `kind: any`: a script for every kind
     kinds = [config.kinds[k] for k in named if k in config.kinds]
     unknown = [k for k in named if k not in config.kinds]
     if unknown and (source.origin == "repository" or not kinds):
@@ -79,6 +83,19 @@ def _check_script(
             )
     fields = _field_names(kinds)
     for condition in header.get("when") or []:
+        parts = parse_condition(str(condition))
+        if parts is not None and parts["key"]:
+            table = config.channels if parts["key"] == "channel" else config.priorities
+            if parts["key_value"] not in table:
+                problems.append(
+                    Problem(
+                        path,
+                        1,
+                        f"condition {condition!r}: {parts['key_value']!r} is not a {parts['key']} "
+                        f"in casekit.yaml; {parts['key']}s are {', '.join(table)}",
+                    )
+                )
+            continue
         match = _CONDITION_FIELD.match(str(condition))
         field = match and (match["set"] or match["field"])
         if field and field not in fields:

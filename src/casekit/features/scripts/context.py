@@ -5,11 +5,14 @@ Each script template starts with a Jinja comment holding YAML that says where it
     {#
     kind: complaint            # or a list of kinds
     states: [received]         # omitted: any state
-    when: [promise]            # conditions that must all hold (see CONDITIONS)
+    when: [promise]            # conditions that must all hold (see condition_holds)
     priority: 10               # higher wins when several fit; then more conditions win
     manual: true               # only used with --template, never picked automatically
     summary: {zh: 受理致歉, en: Intake apology}
+    source: 000 第一篇 认同客户的感受   # the handbook and section the lines come from
     #}
+
+`kind: any` makes a script for every kind (e.g. the long-wait apology).
 
 A team's template with the same name overrides the bundled one, header included, so it can
 change where the script applies as well as what it says.
@@ -34,10 +37,16 @@ LANGS = ("zh", "en")
 SCRIPTS_FOLDER = "scripts"
 
 _HEADER = re.compile(r"\A\s*\{#-?(?P<body>.*?)-?#\}", re.S)
+ANY_KIND = "any"
+# Top-level case keys a condition may test as `case.KEY=VALUE` (fields use `FIELD=VALUE`).
+CASE_KEYS = ("channel", "priority")
+HEADER_KEYS = ("kind", "states", "when", "priority", "manual", "summary", "source")
 _CONDITION = re.compile(
-    r"^(?P<neg>!)?(?:(?P<name>promise|escalated|major)|set:(?P<set>[a-z][a-z0-9_]*)"
+    r"^(?P<neg>!)?(?:(?P<name>promise-due|promise|escalated|major)|set:(?P<set>[a-z][a-z0-9_]*)"
+    r"|case\.(?P<key>channel|priority)=(?P<key_value>[^=\s]+)"
     r"|(?P<field>[a-z][a-z0-9_]*)=(?P<value>[^=\s]+))$"
 )
+CONDITION_FORMS = "promise, promise-due, escalated, major, set:FIELD, FIELD=VALUE or case.channel=VALUE"
 
 # Names every script may use besides `fields` and `labels` (documented in docs/).
 SCRIPT_VARIABLES: dict[str, frozenset[str] | None] = {
@@ -77,9 +86,14 @@ class ScriptInfo:
     manual: bool = False
     summary: Mapping[str, str] = field(default_factory=dict)
     origin: str = "bundled"
+    source: str = ""  # the handbook and section the lines come from
+
+    def applies_to(self, kind: str) -> bool:
+        """The script is for this kind (named, or `kind: any`)."""
+        return kind in self.kinds or ANY_KIND in self.kinds
 
     def fits(self, kind: str, state: str | None = None) -> bool:
-        return kind in self.kinds and (state is None or not self.states or state in self.states)
+        return self.applies_to(kind) and (state is None or not self.states or state in self.states)
 
 
 def split_template_name(template: str) -> tuple[str, str] | None:
@@ -88,6 +102,11 @@ def split_template_name(template: str) -> tuple[str, str] | None:
     if len(parts) != 3 or parts[0] != SCRIPTS_FOLDER or not parts[2].endswith(".j2"):
         return None
     return parts[2][: -len(".j2")], parts[1]
+
+
+def parse_condition(condition: str) -> re.Match[str] | None:
+    """A `when:` condition's parts (neg, name, set, key/key_value, field/value), or None."""
+    return _CONDITION.match(condition)
 
 
 def parse_header(text: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
@@ -104,10 +123,11 @@ def parse_header(text: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     problems: list[tuple[int, str]] = []
     header = dict(data)
     for key in header:
-        if key not in ("kind", "states", "when", "priority", "manual", "summary"):
-            problems.append(
-                (1, f"unknown header key {key!r}; use kind, states, when, priority, manual, summary")
-            )
+        if key not in HEADER_KEYS:
+            problems.append((1, f"unknown header key {key!r}; use {', '.join(HEADER_KEYS)}"))
+    if not isinstance(header.get("source", ""), str):
+        problems.append((1, "source must be text naming the handbook and section, e.g. 004 面对媒体投诉"))
+        header["source"] = ""
     for key in ("states", "when"):
         value = header.get(key, [])
         if isinstance(value, str):
@@ -129,8 +149,7 @@ def parse_header(text: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
             problems.append(
                 (
                     1,
-                    f"unknown condition {condition!r}; "
-                    "use promise, escalated, major, set:FIELD or FIELD=VALUE",
+                    f"unknown condition {condition!r}; use {CONDITION_FORMS}",
                 )
             )
     return header, problems
@@ -155,15 +174,25 @@ def script_info(template: str, text: str, origin: str) -> ScriptInfo | None:
         manual=header.get("manual") is True,
         summary={str(k): str(v) for k, v in summary.items()} if isinstance(summary, Mapping) else {},
         origin=origin,
+        source=str(header.get("source") or ""),
     )
 
 
-def condition_holds(condition: str, case: Mapping[str, Any], config: Config) -> bool:
+def condition_holds(
+    condition: str, case: Mapping[str, Any], config: Config, now: datetime | None = None
+) -> bool:
+    """Whether a `when:` condition holds for a case. `promise-due` (a promise to keep whose
+    time has come) needs `now`; without it, it does not hold."""
     match = _CONDITION.match(condition)
     if not match:
         return False
     if match["name"] == "promise":
         result = active_promise(case) is not None
+    elif match["name"] == "promise-due":
+        promise = active_promise(case)
+        result = promise is not None and now is not None and promise.due <= now
+    elif match["key"]:
+        result = str(case.get(match["key"])) == match["key_value"]
     elif match["name"] == "escalated":
         result = active_escalation(case) is not None
     elif match["name"] == "major":
@@ -175,23 +204,31 @@ def condition_holds(condition: str, case: Mapping[str, Any], config: Config) -> 
     return result != bool(match["neg"])
 
 
+def rank(script: ScriptInfo) -> tuple[int, int, int, str]:
+    """Sort key among fitting scripts (first wins): the highest priority, then the most
+    conditions, then one naming its states over one for any state, then the name."""
+    return (-script.priority, -len(script.when), 0 if script.states else 1, script.name)
+
+
+def fits_case(script: ScriptInfo, case: Mapping[str, Any], config: Config, now: datetime | None) -> bool:
+    """Picked automatically for this case if it ranks first: not manual, its kind and state,
+    every condition."""
+    return (
+        not script.manual
+        and script.fits(str(case.get("kind")), str(case.get("status")))
+        and all(condition_holds(c, case, config, now) for c in script.when)
+    )
+
+
 def choose(
     scripts: Sequence[ScriptInfo],
     case: Mapping[str, Any],
     config: Config,
+    now: datetime | None = None,
 ) -> ScriptInfo | None:
-    """The script that fits a case best: kind, state and every condition; then the highest
-    priority, then the most conditions, then the name."""
-    kind, state = str(case.get("kind")), str(case.get("status"))
-    fitting = [
-        s
-        for s in scripts
-        if not s.manual and s.fits(kind, state) and all(condition_holds(c, case, config) for c in s.when)
-    ]
-    if not fitting:
-        return None
-    fitting.sort(key=lambda s: (-s.priority, -len(s.when), 0 if s.states else 1, s.name))
-    return fitting[0]
+    """The script that fits a case best (`fits_case`, then `rank`)."""
+    fitting = sorted((s for s in scripts if fits_case(s, case, config, now)), key=rank)
+    return fitting[0] if fitting else None
 
 
 def _person(config: Config, login: Any) -> dict[str, Any] | None:

@@ -6,16 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casekit.core.casefile import fields_of
 from casekit.errors import CasekitError, NotARepository, Refused, UsageError
 from casekit.features.scripts.context import (
     LANGS,
     SCRIPTS_FOLDER,
     ScriptInfo,
     choose,
+    rank,
     script_context,
     script_info,
     scripts_settings,
 )
+from casekit.features.scripts.explain import Reason, explain
 from casekit.index.reader import find_case
 from casekit.render.jinja import find_templates, make_environment, read_source, render
 from casekit.service.env import Env
@@ -53,7 +56,7 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
     if template:
         info: ScriptInfo | None = _named(scripts, template, lang, kind)
     else:
-        info = choose([s for s in scripts if s.lang == lang], case, config)
+        info = choose([s for s in scripts if s.lang == lang], case, config, env.now(config.tz))
     if info is None:
         raise Refused(
             f"{case_id}: no {lang} script fits a {kind} in state {case.get('status')}; "
@@ -67,13 +70,13 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
 def _named(scripts: list[ScriptInfo], name: str, lang: str, kind: str) -> ScriptInfo:
     same_name = [s for s in scripts if s.name == name]
     if not same_name:
-        names = ", ".join(sorted({s.name for s in scripts if kind in s.kinds}))
+        names = ", ".join(sorted({s.name for s in scripts if s.applies_to(kind)}))
         raise Refused(f"no script template {name!r}; templates for a {kind}: {names}")
     info = next((s for s in same_name if s.lang == lang), None)
     if info is None:
         have = ", ".join(sorted(s.lang for s in same_name))
         raise Refused(f"script template {name!r} has no {lang} version (it has: {have})")
-    if kind not in info.kinds:
+    if not info.applies_to(kind):
         raise Refused(f"script template {name!r} is for {', '.join(info.kinds)}, not for a {kind}")
     return info
 
@@ -89,6 +92,17 @@ def _agent(env: Env, case: Any) -> dict[str, str]:
         return {"login": login, "name": person.name if person else login}
 
 
+@dataclass(frozen=True)
+class Listing:
+    """`casekit script --list`: one row per template name; for a case, also the case, the
+    language weighed and the name it gets (`chosen`)."""
+
+    rows: list[dict[str, Any]]
+    chosen: str | None = None
+    case: dict[str, Any] | None = None
+    lang: str = "zh"
+
+
 def list_scripts(
     env: Env,
     *,
@@ -96,16 +110,15 @@ def list_scripts(
     kind: str | None,
     state: str | None,
     lang: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Rows describing the script templates (one per name), filtered by kind and state, and
-    the name the case would get when a case is given."""
+) -> Listing:
+    """The script templates (one row per name), filtered by kind and state; for a case,
+    every template of its kind with whether it fits now and why."""
     try:
         root: Path | None = env.root
     except NotARepository:
         if reference:
             raise
         root = None
-    chosen = None
     scripts = catalogue(root)
     if root is not None:
         config = env.config
@@ -113,35 +126,84 @@ def list_scripts(
             raise UsageError(f"--kind {kind!r}: kinds are {', '.join(config.kinds)}")
         lang = lang or str(scripts_settings(config)["lang"])
         if reference:
-            path = find_case(root, config, reference)
-            case = parse_case(root, path, path.read_bytes(), max_bytes=config.case_file_bytes)
-            kind, state = str(case.get("kind")), str(case.get("status"))
-            best = choose([s for s in scripts if s.lang == lang], case, config)
-            chosen = best.name if best else None
+            return _case_listing(env, root, reference, scripts, lang)
     lang = lang or "zh"
     rows: dict[str, dict[str, Any]] = {}
     for info in scripts:
-        if kind and kind not in info.kinds:
+        if kind and not info.applies_to(kind):
             continue
         if state and info.states and state not in info.states:
             continue
-        row = rows.setdefault(
-            info.name,
-            {
-                "name": info.name,
-                "kinds": list(info.kinds),
-                "states": list(info.states),
-                "when": list(info.when),
-                "manual": info.manual,
-                "priority": info.priority,
-                "langs": [],
-                "origin": "bundled",
-                "summary": "",
-            },
-        )
-        row["langs"].append(info.lang)
-        if info.origin == "repository":
-            row["origin"] = "repository"
-        if info.lang == lang or not row["summary"]:
-            row["summary"] = info.summary.get(lang) or info.summary.get("zh", "")
-    return sorted(rows.values(), key=lambda r: (r["kinds"], r["name"])), chosen
+        _add(rows, info, lang)
+    return Listing(sorted(rows.values(), key=lambda r: (r["kinds"], r["name"])), lang=lang)
+
+
+def _add(rows: dict[str, dict[str, Any]], info: ScriptInfo, lang: str) -> dict[str, Any]:
+    """Merge one language's file into its name's row; the row shows the `lang` version."""
+    row = rows.get(info.name)
+    if row is None or (info.lang == lang and lang not in row["langs"]):
+        langs = row["langs"] if row else []
+        origin = row["origin"] if row else "bundled"
+        row = rows[info.name] = {
+            "name": info.name,
+            "kinds": list(info.kinds),
+            "states": list(info.states),
+            "when": list(info.when),
+            "manual": info.manual,
+            "priority": info.priority,
+            "langs": langs,
+            "origin": origin,
+            "summary": info.summary.get(lang) or info.summary.get("zh", ""),
+            "source": info.source,
+        }
+    row["langs"] = sorted({*row["langs"], info.lang})
+    if info.origin == "repository":
+        row["origin"] = "repository"
+    return row
+
+
+def _case_listing(env: Env, root: Path, reference: str, scripts: list[ScriptInfo], lang: str) -> Listing:
+    config = env.config
+    path = find_case(root, config, reference)
+    case = parse_case(root, path, path.read_bytes(), max_bytes=config.case_file_bytes)
+    kind_name, state = str(case.get("kind")), str(case.get("status"))
+    weighed = explain([s for s in scripts if s.lang == lang], case, config, env.now(config.tz))
+    rows: dict[str, dict[str, Any]] = {}
+    for info in scripts:
+        if info.applies_to(kind_name):
+            _add(rows, info, lang)
+    by_name = {fit.script.name: fit for fit in weighed}
+    order = {
+        fit.script.name: n
+        for n, fit in enumerate(sorted((f for f in weighed if f.fits), key=lambda f: rank(f.script)))
+    }
+    for name, row in rows.items():
+        fit = by_name.get(name)
+        if fit is None:
+            reasons = [Reason(False, f"没有{lang}版本", f"no {lang} version")]
+            row |= {"fits": False, "chosen": False}
+        else:
+            reasons = list(fit.reasons)
+            row |= {"fits": fit.fits, "chosen": fit.chosen, "origin": fit.script.origin}
+        row["why"] = [r.as_dict() for r in reasons]
+    chosen = next((fit.script.name for fit in weighed if fit.chosen), None)
+    kind = config.kinds.get(kind_name)
+    about = {
+        "id": str(case.get("id", path.stem)),
+        "kind": kind_name,
+        "status": state,
+        "kind_label": kind.label.text(lang) if kind else kind_name,
+        "status_label": kind.state_label(state, lang) if kind else state,
+    }
+    # The case's type (return_type, callback_type...): an enum field named *_type.
+    for name, spec in (kind.fields if kind else {}).items():
+        value = fields_of(case).get(name)
+        if name.endswith("_type") and spec.type == "enum" and isinstance(value, str) and value:
+            label = spec.values.get(value)
+            about |= {"type": value, "type_label": label.text(lang) if label else value}
+            break
+    listed = sorted(
+        rows.values(),
+        key=lambda r: (r["name"] not in order, order.get(r["name"], 0), r["manual"], r["name"]),
+    )
+    return Listing(listed, chosen, about, lang)
