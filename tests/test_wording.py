@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from casekit.core.wording import find_forbidden, parse_rules
-from casekit.features.scripts.customer_text import scan_template
+from casekit.features.scripts.customer_text import header_kinds, scan_template
 from conftest import CLI, edit_file, line_of, read_case
 
 BAD_REASON = "这个要求不行，是您自己操作错误"
@@ -253,3 +253,6 @@ def test_scan_template_finds_printed_fields() -> None:
     assert notes == {"promise"}
     everything, _ = scan_template("{% for k, v in fields.items() %}{{ v }}{% endfor %}")
     assert everything is None
+    assert header_kinds("{#\nsummary: x\nkind: [complaint, return]  # both\n#}\n") == ["complaint", "return"]
+    assert header_kinds('{#\nkind: "callback"\n#}\n') == ["callback"]  # read as YAML
+    assert header_kinds("{#\nstates: [new]\n#}\nkind: complaint\n") == []  # not in the header

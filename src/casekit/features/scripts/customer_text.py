@@ -102,6 +102,22 @@ def scan_template(text: str) -> tuple[frozenset[str] | None, frozenset[str]]:
     return (None if whole else frozenset(names)), notes
 
 
+_HEADER_KIND = re.compile(r"\A\s*\{#-?(?:(?!#\}).)*?^kind:[ \t]*(?P<value>[^\n#]*)", re.S | re.M)
+_SIMPLE_KINDS = re.compile(r"^(?:\[\s*[\w-]+(?:\s*,\s*[\w-]+)*\s*\]|[\w-]+)$")
+
+
+def header_kinds(text: str) -> list[str]:
+    """The kinds a script's header names. The usual `kind: complaint` or `kind: [a, b]` is
+    read without a YAML parser (this runs at every change); anything else goes to
+    `parse_header`."""
+    match = _HEADER_KIND.match(text)
+    value = match["value"].strip() if match else ""
+    if _SIMPLE_KINDS.match(value):
+        return [k.strip() for k in value.strip("[]").split(",")]
+    header, _problems = parse_header(text)
+    return [str(k) for k in header.get("kind") or []]
+
+
 @cache
 def _script_sources(root: str) -> tuple[tuple[str, str], ...]:
     """(name, text) of every script in effect: the repository's templates/scripts/ files,
@@ -128,8 +144,7 @@ def printed_by_scripts(root: str, kind: str) -> Printed:
     fields: set[str] | None = set()
     notes: set[str] = set()
     for _, text in _script_sources(root):
-        header, _problems = parse_header(text)
-        if kind not in (header.get("kind") or []):
+        if kind not in header_kinds(text):
             continue
         names, variables = scan_template(text)
         if names is None or fields is None:
