@@ -30,9 +30,10 @@ import pytest
 from casebuild import photo
 from casekit.core.casefile import fields_of
 from casekit.core.config import Config, KindSpec
+from casekit.core.wording import WordingRule, find_forbidden
 from casekit.features.callbacks.settings import settings_of as callback_settings
 from casekit.features.returns.settings import settings_for
-from casekit.features.scripts.context import condition_holds, scripts_settings
+from casekit.features.scripts.context import condition_holds, forbidden_rules, scripts_settings
 from casekit.features.scripts.service import catalogue
 from casekit.store.casefiles import parse_case
 from casekit.store.configfile import load_config
@@ -114,6 +115,7 @@ class Walk:
     customer: str = "刘"
     channel: str = "phone"
     extra_steps: list[list[str]] = field(default_factory=list)  # run right after `new`
+    wait_minutes: int = 0  # then the clock runs on this long (a promise falls due)
 
     @property
     def label(self) -> str:
@@ -177,9 +179,8 @@ def _walks(config: Config) -> Iterator[Walk]:
         "complaint",
         "promised",
         dict(complaint),
-        extra_steps=[
-            ["promise", "{id}", "--by", "2026-11-17T18:00:00+08:00", "--note", "查明故障原因后回电"]
-        ],
+        extra_steps=[["promise", "{id}", "--by", "{in an hour}", "--note", "查明故障原因后回电"]],
+        wait_minutes=150,
     )
     yield Walk(
         "complaint",
@@ -268,7 +269,9 @@ class Walker:
                     args += ["--set", f"{name}={value}"]
             case_id = self.run(*args, seed=f"truth:{walk.label}:{number}").strip()
             for step in walk.extra_steps:
-                self.run(*[a.replace("{id}", case_id) for a in step])
+                in_an_hour = (self.clock + timedelta(hours=1)).isoformat()
+                self.run(*[a.replace("{id}", case_id).replace("{in an hour}", in_an_hour) for a in step])
+            self.clock += timedelta(minutes=walk.wait_minutes)
             self.render_state(walk, case_id, path[0])
             for source, target in itertools.pairwise(path):
                 rule = kind.transitions[source][target]
@@ -306,7 +309,7 @@ class Walker:
             if info.manual:
                 if (kind, state) not in self.manual_states:
                     names.add(info.name)
-            elif all(condition_holds(c, case, self.config) for c in info.when):
+            elif all(condition_holds(c, case, self.config, self.clock) for c in info.when):
                 names.add(info.name)
         self.manual_states.add((kind, state))
         for name in sorted(names):
@@ -445,9 +448,8 @@ def _problems(
                 "-" in str(key) or "_" in str(key) or lang == "zh"
             ):
                 problems.append(f"a raw {name} key: {key!r}")
-    for phrase in forbidden:
-        if phrase in text:
-            problems.append(f"a forbidden phrase: {phrase!r}")
+    for hit in find_forbidden(text, forbidden):
+        problems.append(f"a forbidden phrase: {hit.found!r}")
     for leak in ("None", "{{", "}}", "{%", "undefined", "nan"):
         if re.search(rf"(?<![A-Za-z]){re.escape(leak)}(?![A-Za-z])", rest):
             problems.append(f"template residue {leak!r}")
@@ -460,8 +462,8 @@ def _problems(
     return problems
 
 
-def _forbidden(config: Config, lang: str) -> list[str]:
-    return [str(p) for p in scripts_settings(config).get("forbidden_phrases", {}).get(lang, ())]
+def _forbidden(config: Config, lang: str) -> list[WordingRule]:
+    return [rule for rule in forbidden_rules(config) if rule.lang == lang]
 
 
 def test_every_default_script_says_only_what_the_case_holds(walked: tuple[list[Walker], Config]) -> None:

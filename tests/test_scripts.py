@@ -520,12 +520,16 @@ def test_validate_checks_templates(repo: CLI) -> None:
 def test_forbidden_phrases_come_from_the_config(repo: CLI) -> None:
     config = repo.root / "casekit.yaml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(
-        text.replace("zh: [不行, 不知道, 不可以]", "zh: [不行, 不知道, 不可以, 稍候]"), encoding="utf-8"
-    )
+    rule = "      - {phrase: 稍候, suggest: {zh: 请您稍等片刻}, source: team}\n"
+    anchor = "      - {phrase: 不行,"
+    assert anchor in text
+    config.write_text(text.replace(anchor, rule + anchor, 1), encoding="utf-8")
     result = repo.run("validate")
     assert result.code == 1
-    assert "(bundled) templates/scripts/zh/complaint-escalate.j2:9: says '稍候'" in result.out
+    assert (
+        "(bundled) templates/scripts/zh/complaint-escalate.j2:9: says '稍候', wording replies must "
+        "never use (team); say instead: 请您稍等片刻"
+    ) in result.out
 
 
 def test_script_usage_mistakes(repo: CLI) -> None:

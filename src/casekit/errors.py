@@ -51,6 +51,8 @@ class Problem:
     path: str
     line: int | None
     message: str
+    # "error", or "warning": reported, but `casekit validate` still exits 0 for it
+    severity: str = "error"
 
     @property
     def sort_key(self) -> tuple[str, int, str]:
@@ -59,4 +61,5 @@ class Problem:
 
     def format(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        marker = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {marker}{self.message}"

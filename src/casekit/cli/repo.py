@@ -105,16 +105,24 @@ def schema(repo: RepoOption = None) -> None:
 def _report(problems: list, output: TextFormat, ok_message: str) -> None:  # type: ignore[type-arg]
     from casekit.render.output import to_json
 
+    errors = [p for p in problems if p.severity != "warning"]
+    warnings = len(problems) - len(errors)
     if output is TextFormat.json:
-        echo(to_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems]))
+        echo(
+            to_json(
+                [
+                    {"path": p.path, "line": p.line, "message": p.message, "severity": p.severity}
+                    for p in problems
+                ]
+            )
+        )
     else:
         for problem in problems:
             echo(problem.format())
-        if not problems:
-            warn(ok_message)
-        else:
-            warn(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
-    if problems:
+        counted = [f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found"] if errors else []
+        counted += [f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else []
+        warn(", ".join(counted) if counted else ok_message)
+    if errors:
         raise typer.Exit(1)
 
 

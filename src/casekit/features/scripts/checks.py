@@ -8,7 +8,7 @@ skipped (the team does not use it); a repository script for an unknown kind is a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from jinja2 import nodes
@@ -16,14 +16,15 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.meta import find_undeclared_variables
 
 from casekit.core.config import Config, KindSpec
+from casekit.core.wording import WordingHit, WordingRule, find_forbidden
 from casekit.errors import Problem
 from casekit.features.scripts.context import (
     ANY_KIND,
     FIELD_RECORDS,
     SCRIPT_VARIABLES,
+    forbidden_rules,
     parse_condition,
     parse_header,
-    scripts_settings,
     split_template_name,
 )
 from casekit.render.jinja import (
@@ -102,7 +103,8 @@ def _check_script(
             problems.append(
                 Problem(path, 1, f"condition {condition!r} names {field!r}, {_not_a_field(kinds)}")
             )
-    problems += _forbidden_phrases(path, text, scripts_settings(config)["forbidden"].values())
+    lang = (split_template_name(source.name) or ("", "zh"))[1]
+    problems += _forbidden_phrases(path, text, forbidden_rules(config), lang)
     problems += _variables(path, tree, kinds, globals_)
     return problems
 
@@ -115,24 +117,23 @@ def _not_a_field(kinds: list[KindSpec]) -> str:
     return "which is not a field of " + " or ".join(f"a {k.name}" for k in kinds)
 
 
-def _forbidden_phrases(path: str, text: str, lists: Iterable[tuple[str, ...]]) -> list[Problem]:
-    """Phrases a reply must never use (不行, 不知道, 不可以), in the template's own text."""
+def _forbidden_phrases(path: str, text: str, rules: Sequence[WordingRule], lang: str) -> list[Problem]:
+    """Wording a reply must never use (不行, 不知道, 不可以, the 禁区 of the config), in the
+    template's own text, with the wording the config suggests instead."""
     visible = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    phrases = sorted({p for group in lists for p in group})
     problems = []
     for number, line in enumerate(visible.splitlines(), 1):
-        lowered = line.lower()
-        for phrase in phrases:
-            if phrase.lower() in lowered:
-                problems.append(
-                    Problem(
-                        path,
-                        number,
-                        f"says {phrase!r}, a phrase replies must never use; rephrase it "
-                        "(offer what can be done instead)",
-                    )
-                )
+        for hit in find_forbidden(line, rules):
+            problems.append(Problem(path, number, f"says {hit.found!r}, {forbidden_advice(hit, lang)}"))
     return problems
+
+
+def forbidden_advice(hit: WordingHit, lang: str) -> str:
+    """'wording replies must never use (004); say instead: ...' for a template's problem."""
+    source = f" ({hit.rule.source})" if hit.rule.source else ""
+    suggestion = hit.rule.suggestion(lang)
+    instead = f"say instead: {suggestion}" if suggestion else "rephrase it (offer what can be done instead)"
+    return f"wording replies must never use{source}; {instead}"
 
 
 def _variables(path: str, tree: nodes.Template, kinds: list[KindSpec], globals_: set[str]) -> list[Problem]:

@@ -29,6 +29,7 @@ from typing import Any
 from casekit.codec.yamlio import YamlSyntaxError, load_fast
 from casekit.core.casefile import customer_address, customer_of, fields_of
 from casekit.core.config import Config, Finding, KindSpec
+from casekit.core.wording import WordingRule, parse_rules
 from casekit.features.deadlines.facts import active_escalation, active_promise, is_major
 from casekit.features.returns import rules
 from casekit.features.returns.settings import settings_for
@@ -324,7 +325,56 @@ def script_context(
     return context
 
 
-DEFAULT_FORBIDDEN = {"zh": ("不行", "不知道", "不可以"), "en": ("I don't know", "no way")}
+# Used when the `scripts:` section names no forbidden wording (004 投诉处理准则: 杜绝跟顾客说
+# "不行、不知道、不可以"); the bundled casekit.yaml lists the 禁区 of 002 and 004 as well.
+DEFAULT_FORBIDDEN: tuple[WordingRule, ...] = (
+    WordingRule(
+        "不行",
+        "zh",
+        suggest={"zh": "我们来看看还有哪些办法", "en": "let us see what else we can do"},
+        source="004",
+    ),
+    WordingRule(
+        "不知道",
+        "zh",
+        suggest={
+            "zh": "我马上为您核实，再给您准确的答复",
+            "en": "let me check that and give you an exact answer",
+        },
+        source="004",
+    ),
+    WordingRule(
+        "不可以",
+        "zh",
+        suggest={"zh": "我们可以这样为您办理……", "en": "what we can do for you is ..."},
+        source="004",
+    ),
+    WordingRule(
+        "I don't know",
+        "en",
+        suggest={"en": "let me check that for you", "zh": "我马上为您核实"},
+        source="004",
+    ),
+    WordingRule(
+        "no way",
+        "en",
+        suggest={"en": "let us see what we can do", "zh": "我们来看看还有哪些办法"},
+        source="004",
+    ),
+)
+CUSTOMER_TEXT_MODES = ("warn", "strict")
+# Fields holding the customer's own words (what they complain of, what they ask for):
+# recorded as said, never checked for the wording a reply must not use.
+DEFAULT_CUSTOMER_WORDS = ("content", "demand")
+SETTINGS = (
+    "lang",
+    "company",
+    "return_address",
+    "forbidden",
+    "forbidden_phrases",
+    "customer_text",
+    "customer_words",
+)
 
 
 def scripts_settings(config: Config) -> dict[str, Any]:
@@ -338,20 +388,33 @@ def scripts_settings(config: Config) -> dict[str, Any]:
             settings[key] = {"zh": value, "en": value}
         elif isinstance(value, Mapping):
             settings[key] = {str(k): str(v) for k, v in value.items() if k in LANGS}
-    forbidden = raw.get("forbidden_phrases")
-    if isinstance(forbidden, Mapping):
-        settings["forbidden"] = {lang: tuple(str(p) for p in forbidden.get(lang) or ()) for lang in LANGS}
-    elif isinstance(forbidden, list):
-        settings["forbidden"] = {lang: tuple(str(p) for p in forbidden) for lang in LANGS}
-    else:
-        settings["forbidden"] = dict(DEFAULT_FORBIDDEN)
+    rules: list[WordingRule] = []
+    for key in ("forbidden_phrases", "forbidden"):
+        if key in raw:
+            rules += parse_rules(raw[key], where=[key])[0]
+    settings["forbidden"] = (
+        tuple(rules) if "forbidden" in raw or "forbidden_phrases" in raw else DEFAULT_FORBIDDEN
+    )
+    mode = raw.get("customer_text")
+    settings["customer_text"] = mode if mode in CUSTOMER_TEXT_MODES else "warn"
+    words = raw.get("customer_words")
+    settings["customer_words"] = (
+        frozenset(str(w) for w in words) if isinstance(words, list) else frozenset(DEFAULT_CUSTOMER_WORDS)
+    )
     return settings
+
+
+def forbidden_rules(config: Config) -> tuple[WordingRule, ...]:
+    """The wording replies must never use, as the config gives it (`scripts.forbidden` and
+    `scripts.forbidden_phrases`), every language; match text with `wording.find_forbidden`."""
+    rules: tuple[WordingRule, ...] = scripts_settings(config)["forbidden"]
+    return rules
 
 
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `scripts:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping with lang, company, return_address, forbidden_phrases")]
+        return [([], f"must be a mapping with {', '.join(SETTINGS)}")]
     problems: list[Finding] = []
     for key, item in value.items():
         if key == "lang":
@@ -364,14 +427,20 @@ def check_section(value: Any, config: Config) -> list[Finding]:
                         problems.append(([key, lang], "give the text per language: {zh: ..., en: ...}"))
             elif not isinstance(item, str):
                 problems.append(([key], "must be text, or {zh: ..., en: ...}"))
-        elif key == "forbidden_phrases":
-            lists = item.values() if isinstance(item, Mapping) else [item]
-            if isinstance(item, Mapping) and any(lang not in LANGS for lang in item):
-                problems.append(([key], f"languages are {', '.join(LANGS)}"))
-            if not all(isinstance(x, list) and all(isinstance(p, str) and p for p in x) for x in lists):
-                problems.append(([key], "must be a list of phrases, or {zh: [...], en: [...]}"))
+        elif key in ("forbidden", "forbidden_phrases"):
+            problems += parse_rules(item, where=[key])[1]
+        elif key == "customer_text":
+            if item not in CUSTOMER_TEXT_MODES:
+                problems.append(
+                    (
+                        [key],
+                        "customer_text is warn (a warning when typed text uses forbidden wording) "
+                        "or strict (the change is refused)",
+                    )
+                )
+        elif key == "customer_words":
+            if not isinstance(item, list) or not all(isinstance(n, str) and n for n in item):
+                problems.append(([key], "must be a list of field names, e.g. [content, demand]"))
         else:
-            problems.append(
-                ([key], "unknown setting; scripts has lang, company, return_address, forbidden_phrases")
-            )
+            problems.append(([key], f"unknown setting; scripts has {', '.join(SETTINGS)}"))
     return problems

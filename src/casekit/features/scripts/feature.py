@@ -1,5 +1,6 @@
-"""Reply scripts: registers the `scripts:` config section and the check that every
-template (scripts and reports) compiles.
+"""Reply scripts: registers the `scripts:` config section, the check that every template
+(scripts and reports) compiles, and the checks of text typed into a case that scripts read
+to the customer (at every change, and in `casekit validate`).
 
 Imported whenever a command reads a registry (see `casekit.core.registry`), so it only names
 functions; Jinja and the modules that use it are imported by the `script`, `report` and
@@ -8,10 +9,26 @@ functions; Jinja and the modules that use it are imported by the `script`, `repo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from casekit.core import config, validation
+from casekit.service import actions
+
+if TYPE_CHECKING:
+    from casekit.service.actions import Change, Transaction
+
+
+def check_typed_text(tx: Transaction, change: Change) -> list[str]:
+    """`actions.FOLLOW_UPS` entry: forbidden wording in text the action adds that scripts
+    print (`casekit.features.scripts.customer_text.check_typed_text`)."""
+    from casekit.features.scripts.customer_text import check_typed_text as check
+
+    return check(tx, change)
 
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
     config.SECTION_CHECKS.add("scripts", "casekit.features.scripts.context:check_section")
     validation.TREE_CHECKS.add("casekit.features.scripts.checks:check_templates")
+    validation.CASE_FILE_CHECKS.add("casekit.features.scripts.customer_text:check_case_files")
+    actions.FOLLOW_UPS.add(check_typed_text)
