@@ -415,13 +415,14 @@ def test_missing_value_names_the_variable_and_the_template_and_changes_nothing(r
     assert "--set reship_tracking_no=" in result.err
     assert result.out == ""
     # A repository template with a typo is reported the same way, with its own path and line.
-    override = repo.root / "templates" / "scripts" / "zh" / "return-approved.j2"
+    # (An approved exchange's script is return-exchange-approved: each type has its own.)
+    override = repo.root / "templates" / "scripts" / "zh" / "return-exchange-approved.j2"
     override.parent.mkdir(parents=True, exist_ok=True)
     override.write_text(
         "{#\nkind: return\nstates: [approved]\n#}\n{{ customer.address }}，\n{{ custmer.name }}\n", "utf-8"
     )
     typo = repo.refused("script", case_id)
-    assert "templates/scripts/zh/return-approved.j2:6 needs custmer" in typo.err
+    assert "templates/scripts/zh/return-exchange-approved.j2:6 needs custmer" in typo.err
     assert repo.head() == head and repo.git("status", "--porcelain", "cases") == ""
 
 
