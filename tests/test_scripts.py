@@ -120,6 +120,23 @@ def _inspected(spec: Spec) -> Spec:
     )
 
 
+# A changed-mind exchange for a dearer item (new): 229.00 for 199.00 paid, postage 12.00 each way.
+CHANGED_MIND_EXCHANGE = {
+    "return_type": "exchange",
+    "reason": "changed-mind",
+    "exchange_item": "蓝牙耳机 白色",
+    "exchange_price": "229.00",
+}
+# An item sent by mistake (多发, new).
+EXTRA_ITEM = {"return_type": "extra-item", "reason": "extra-item", "item_name": "蓝牙耳机充电盒"}
+
+
+def _extra_approved(spec: Spec) -> Spec:
+    """An approved 多发 case: no postage recorded until the customer has sent it back."""
+    del spec.fields["postage_amount"], spec.fields["received_date"]
+    return spec.move(at(16, "10:10"), "approved")
+
+
 def _specs() -> dict[str, Spec]:
     """One case per bundled template, in the state (and with the data) that template fits."""
     specs = [
@@ -204,6 +221,38 @@ def _specs() -> dict[str, Spec]:
         _return("return-declined", reason="changed-mind").move(
             at(16, "11:00"), "declined", decline_reason="商品已超过七天无理由退货期限。"
         ),
+        # Each return type has its own scripts (new): a changed-mind exchange to a dearer item
+        # owes 补差价 30.00 and 补邮费 12.00; the other types state only their own facts.
+        _approved(_return("return-exchange-approved", **CHANGED_MIND_EXCHANGE)),
+        _inspected(_return("return-exchange-inspected", **CHANGED_MIND_EXCHANGE)),
+        _approved(_return("return-partial-approved", return_type="partial-refund", refund_amount="10.00")),
+        _approved(_return("return-partial-refunded", return_type="partial-refund")).move(
+            at(16, "11:00"), "refunded", refund_amount="10.00"
+        ),
+        _approved(_return("return-resend-approved", return_type="resend", reason="lost-parcel")),
+        _approved(_return("return-resend-reshipped", return_type="resend", reason="lost-parcel")).move(
+            at(16, "15:00"), "reshipped", reship_tracking_no="SF5566778899"
+        ),
+        _approved(_return("return-refund-only-approved", return_type="refund-only", reason="changed-mind")),
+        _approved(
+            _return("return-refund-only-cancelled", return_type="refund-only", reason="changed-mind")
+        ).move(at(16, "14:00"), "shipment_cancelled", cancellation="parcel-recalled"),
+        _approved(_return("return-refund-only-refunded", return_type="refund-only", reason="changed-mind"))
+        .move(at(16, "14:00"), "shipment_cancelled", cancellation="order-cancelled")
+        .move(at(17, "10:00"), "refunded", refund_amount="199.00"),
+        _return("return-extra-item-request", return_type="extra-item", reason="extra-item"),
+        _extra_approved(_return("return-extra-item-approved", **EXTRA_ITEM)),
+        _extra_approved(_return("return-extra-item-in-transit", **EXTRA_ITEM)).move(
+            at(17, "09:00"), "in_transit", return_tracking_no="YT4455667788", postage_amount="8.00"
+        ),
+        _extra_approved(_return("return-extra-item-received", **EXTRA_ITEM))
+        .move(at(17, "09:00"), "in_transit", return_tracking_no="YT4455667788", postage_amount="8.00")
+        .move(at(18, "14:00"), "received"),
+        _extra_approved(_return("return-extra-item-kept", **EXTRA_ITEM)).move(at(16, "11:00"), "kept"),
+        _extra_approved(_return("return-extra-item-closed", **EXTRA_ITEM))
+        .move(at(17, "09:00"), "in_transit", return_tracking_no="YT4455667788", postage_amount="8.00")
+        .move(at(18, "14:00"), "received")
+        .move(at(19, "10:00"), "closed", postage_reimbursed="true"),
     ]
     return {spec.key: spec for spec in specs}
 
@@ -408,13 +457,14 @@ def test_missing_value_names_the_variable_and_the_template_and_changes_nothing(r
     assert "--set reship_tracking_no=" in result.err
     assert result.out == ""
     # A repository template with a typo is reported the same way, with its own path and line.
-    override = repo.root / "templates" / "scripts" / "zh" / "return-approved.j2"
+    # (An approved exchange's script is return-exchange-approved: each type has its own.)
+    override = repo.root / "templates" / "scripts" / "zh" / "return-exchange-approved.j2"
     override.parent.mkdir(parents=True, exist_ok=True)
     override.write_text(
         "{#\nkind: return\nstates: [approved]\n#}\n{{ customer.address }}，\n{{ custmer.name }}\n", "utf-8"
     )
     typo = repo.refused("script", case_id)
-    assert "templates/scripts/zh/return-approved.j2:6 needs custmer" in typo.err
+    assert "templates/scripts/zh/return-exchange-approved.j2:6 needs custmer" in typo.err
     assert repo.head() == head and repo.git("status", "--porcelain", "cases") == ""
 
 

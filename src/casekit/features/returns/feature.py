@@ -29,17 +29,24 @@ def _is_return(kind_name: Any, cfg: Config) -> bool:
 
 
 def returns_guard(request: workflow.MoveRequest, cfg: Config) -> list[str]:
-    """Refusals: evidence before approving a claim that needs it; return postage amount."""
+    """Refusals: evidence before approving a claim that needs it; return postage amount; a 多发
+    case's reason; an exchange re-shipped before what the customer owes is paid or waived."""
     if not _is_return(request.kind.name, cfg):
         return []
     settings = settings_for(cfg)
-    return rules.evidence_missing(request.case, request.target, settings) + rules.return_postage_missing(
-        request.case, request.target, settings
-    )
+    case, target = request.case, request.target
+    history = casefile.history_of(case)
+    return [
+        *rules.evidence_missing(case, target, settings),
+        *rules.return_postage_missing(case, target, settings),
+        *rules.extra_item_mismatch(case, target),
+        *rules.difference_unsettled(case, target, settings, request.changes, history),
+    ]
 
 
 def returns_approvals(request: workflow.MoveRequest, cfg: Config) -> list[str]:
-    """Supervisor decisions: a late or worn quality claim; a partial refund above the postage."""
+    """Supervisor decisions: a late or worn quality claim; a partial refund above the postage;
+    waiving what an exchange's customer owes (`difference_waived`)."""
     if not _is_return(request.kind.name, cfg):
         return []
     settings = settings_for(cfg)
@@ -49,6 +56,7 @@ def returns_approvals(request: workflow.MoveRequest, cfg: Config) -> list[str]:
         reasons += rules.quality_claim_approvals(request.case, request.target, on, settings)
     history = casefile.history_of(request.case)
     reasons += rules.partial_refund_approvals(request.case, request.target, settings, history)
+    reasons += rules.waiver_approvals(request.changes)
     return reasons
 
 

@@ -15,7 +15,14 @@ from typing import Any
 
 from casekit.core.casefile import fields_of
 from casekit.features.returns.money import ZERO, as_money
-from casekit.features.returns.settings import REASON, RETURN_TYPE, TYPE_EXCHANGE, TYPE_PARTIAL, ReturnSettings
+from casekit.features.returns.settings import (
+    REASON,
+    RETURN_TYPE,
+    TYPE_EXCHANGE,
+    TYPE_EXTRA,
+    TYPE_PARTIAL,
+    ReturnSettings,
+)
 
 # Directions of an exchange's price difference.
 SHOP_REFUNDS = "shop-refunds"  # 多退: the new item costs less; the shop refunds the difference
@@ -132,6 +139,181 @@ def price_difference(case: Mapping[str, Any]) -> PriceDifference | None:
     if paid is None or new_price is None:
         return None
     return difference(paid, new_price)
+
+
+# Fields of an exchange's settlement: what the customer paid of what they owe, and a
+# supervisor's waiver (see `waiver_approvals`).
+DIFFERENCE_PAID = "difference_paid_amount"
+DIFFERENCE_WAIVED = "difference_waived"
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What an exchange settles with the customer besides the item (多退少补, 补邮费).
+
+    `difference` is the price difference the customer pays (少补) and `refund` the one the
+    shop pays back (多退), each None when there is none or exchange_price is not known yet;
+    `postage` is the re-shipment's postage the customer pays (补邮费), only when the case
+    records postage_amount (`postage_unrecorded` says the customer owes it but the amount is
+    missing). `owed` is the sum the customer pays; `paid` what difference_paid_amount
+    records; `waived` whether a supervisor waived it.
+    """
+
+    difference: Decimal | None
+    refund: Decimal | None
+    postage: Decimal | None
+    postage_unrecorded: bool
+    owed: Decimal
+    paid: Decimal | None
+    waived: bool
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What the customer still has to pay before the exchange is re-shipped."""
+        if self.waived:
+            return ZERO
+        left = self.owed - (self.paid or ZERO)
+        return left if left > 0 else ZERO
+
+
+def exchange_balance(case: Mapping[str, Any], settings: ReturnSettings) -> Balance | None:
+    """An exchange's balance with the customer; None for any other type."""
+    values = fields_of(case)
+    if values.get(RETURN_TYPE) != TYPE_EXCHANGE:
+        return None
+    diff = price_difference(case)
+    terms = postage(case, settings)
+    owes_postage = terms is not None and terms.reship_leg == "customer"
+    recorded = as_money(values.get("postage_amount"))
+    postage_owed = recorded if owes_postage and recorded is not None and recorded > 0 else None
+    difference_owed = diff.amount if diff is not None and diff.direction == CUSTOMER_PAYS else None
+    return Balance(
+        difference=difference_owed,
+        refund=diff.amount if diff is not None and diff.direction == SHOP_REFUNDS else None,
+        postage=postage_owed,
+        postage_unrecorded=owes_postage and recorded is None,
+        owed=(difference_owed or ZERO) + (postage_owed or ZERO),
+        paid=as_money(values.get(DIFFERENCE_PAID)),
+        waived=values.get(DIFFERENCE_WAIVED) is True,
+    )
+
+
+def waiver_approved(history: list[Mapping[str, Any]]) -> bool:
+    """Whether the last change that set difference_waived was a supervisor's approved one."""
+    approved = False
+    for entry in history:
+        changes = entry.get("set")
+        if isinstance(changes, Mapping) and DIFFERENCE_WAIVED in changes:
+            approved = changes[DIFFERENCE_WAIVED] is True and bool(entry.get("approved_by"))
+    return approved
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount:f}"
+
+
+def difference_unsettled(
+    case: Mapping[str, Any],
+    target: str,
+    settings: ReturnSettings,
+    changes: Mapping[str, Any],
+    history: list[Mapping[str, Any]],
+) -> list[str]:
+    """Refusals: an exchange is re-shipped only once what the customer owes (补差价, 补邮费)
+    is recorded as paid, or a supervisor waived it; and the postage they owe is recorded."""
+    if target != "reshipped":
+        return []
+    balance = exchange_balance(case, settings)
+    if balance is None:
+        return []
+    problems = []
+    if balance.postage_unrecorded:
+        problems.append(
+            "这次换货寄出的运费由客户承担（补邮费），但还没有记录运费金额；请加 --set postage_amount=金额 "
+            "(the customer pays the re-shipment's postage: record it with --set postage_amount=...)"
+        )
+    waiver_ok = balance.waived and (changes.get(DIFFERENCE_WAIVED) is True or waiver_approved(history))
+    if balance.owed > 0 and not waiver_ok and balance.outstanding > 0:
+        parts = []
+        if balance.difference is not None:
+            parts.append(f"补差价{_yuan(balance.difference)}元")
+        if balance.postage is not None:
+            parts.append(f"补邮费{_yuan(balance.postage)}元")
+        paid = f"，已记录付款{_yuan(balance.paid)}元" if balance.paid else ""
+        problems.append(
+            f"换货需客户{'、'.join(parts)}，共{_yuan(balance.owed)}元{paid}，"
+            f"还差{_yuan(balance.outstanding)}元未付，不能换发；客户付款后请加 "
+            f"--set {DIFFERENCE_PAID}={_yuan(balance.owed)}，或由主管加 --set {DIFFERENCE_WAIVED}=true 免收 "
+            f"(the customer owes {_yuan(balance.owed)} for this exchange and "
+            f"{_yuan(balance.outstanding)} is not recorded as paid: "
+            f"record the payment in {DIFFERENCE_PAID}, or a supervisor sets {DIFFERENCE_WAIVED}=true)"
+        )
+    return problems
+
+
+def waiver_approvals(changes: Mapping[str, Any]) -> list[str]:
+    """Why a change is a supervisor's: it waives what an exchange's customer owes."""
+    if changes.get(DIFFERENCE_WAIVED) is True:
+        return ["免收换货差价 (waiving what the customer owes for an exchange)"]
+    return []
+
+
+def extra_item_mismatch(case: Mapping[str, Any], target: str) -> list[str]:
+    """Refusal: a 多发 case (extra-item) is approved only with the reason 多发 (extra-item)."""
+    values = fields_of(case)
+    if (
+        target != "approved"
+        or values.get(RETURN_TYPE) != TYPE_EXTRA
+        or values.get(REASON) in (None, TYPE_EXTRA)
+    ):
+        return []
+    return [
+        f"多发的退换类型（{TYPE_EXTRA}）只用于原因为多发的工单，请加 --set reason={TYPE_EXTRA} "
+        f"(return_type {TYPE_EXTRA} goes with reason {TYPE_EXTRA})"
+    ]
+
+
+# What a script may say about a return, beyond its fields (docs/scripts-and-reports.md).
+POSTAGE_FACTS = frozenset({"payer", "amount"})
+EXCHANGE_FACTS = frozenset(
+    {"difference", "refund", "postage", "owed", "outstanding", "paid", "waived", "how_to_pay"}
+)
+
+
+def script_facts(case: Mapping[str, Any], settings: ReturnSettings, lang: str) -> dict[str, Any]:
+    """The facts a reply script may state about a return, and only those the case holds.
+
+    `postage`: who pays it (`payer`) and the amount the case records (`amount`, never the
+    standard guess); empty when the type ships nothing (折价, 仅退款), so no script speaks of
+    postage there. `exchange` (exchanges only): what the customer owes and how to pay it,
+    what the shop refunds, whether it is paid or waived.
+    """
+    facts: dict[str, Any] = {}
+    values = fields_of(case)
+    legs = settings.legs.get(str(values.get(RETURN_TYPE))) if values.get(RETURN_TYPE) else None
+    terms = postage(case, settings)
+    shown: dict[str, Any] = {}
+    if terms is not None and legs != ():
+        if terms.payer is not None:
+            shown["payer"] = terms.payer
+        if not terms.standard:
+            shown["amount"] = terms.amount
+    facts["postage"] = shown
+    balance = exchange_balance(case, settings)
+    if balance is not None:
+        exchange: dict[str, Any] = {"waived": balance.waived}
+        for key in ("difference", "refund", "postage"):
+            if (amount := getattr(balance, key)) is not None:
+                exchange[key] = amount
+        if balance.owed > 0:
+            exchange["owed"] = balance.owed
+            exchange["outstanding"] = balance.outstanding
+            exchange["paid"] = balance.outstanding == 0 and not balance.waived
+            exchange["how_to_pay"] = settings.difference_payment.get(lang) or settings.difference_payment.get(
+                "zh", ""
+            )
+        facts["exchange"] = exchange
+    return facts
 
 
 def evidence_missing(case: Mapping[str, Any], target: str, settings: ReturnSettings) -> list[str]:

@@ -12,6 +12,7 @@ from casekit.core.fields import CENT
 
 SECTION = "returns"
 LEGS = ("back", "out")  # back: customer -> shop; out: shop -> customer
+LANGS = ("zh", "en")
 
 # Field and type names the rules read. A team may relabel them, not rename them.
 RETURN_TYPE = "return_type"
@@ -21,6 +22,13 @@ TYPE_EXCHANGE = "exchange"
 TYPE_PARTIAL = "partial-refund"
 TYPE_RESEND = "resend"
 TYPE_REFUND_ONLY = "refund-only"
+TYPE_EXTRA = "extra-item"  # 多发: an item sent by mistake, asked back or left with the customer
+
+# How a customer pays an exchange's difference, when the config does not say.
+DEFAULT_DIFFERENCE_PAYMENT = {
+    "zh": "请通过店铺的补差价链接拍下对应金额",
+    "en": "please pay it through the shop's price-difference link",
+}
 
 
 def _default_legs() -> dict[str, tuple[str, ...]]:
@@ -30,6 +38,7 @@ def _default_legs() -> dict[str, tuple[str, ...]]:
         TYPE_PARTIAL: (),
         TYPE_RESEND: ("out",),
         TYPE_REFUND_ONLY: (),
+        TYPE_EXTRA: ("back",),
     }
 
 
@@ -57,6 +66,8 @@ class ReturnSettings:
     alert_window_days: int = 7
     wrong_shipment_reasons: tuple[str, ...] = ("wrong-item", "missing-item", "extra-item")
     parcel_claim_reasons: tuple[str, ...] = ("courier-damage", "lost-parcel")
+    # What a script tells a customer who owes an exchange's difference, per language.
+    difference_payment: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DIFFERENCE_PAYMENT))
 
     def postage_payer(self, reason: Any) -> str | None:
         """'shop' or 'customer' for a reason, None when the config does not say."""
@@ -99,6 +110,12 @@ def parse_settings(raw: Any) -> ReturnSettings:
     postage = _section(section.get("postage"))
     alerts = _section(section.get("alerts"))
     registers = _section(section.get("registers"))
+    payment = dict(base.difference_payment)
+    raw_payment = section.get("difference_payment")
+    if isinstance(raw_payment, str):
+        payment = {"zh": raw_payment, "en": raw_payment}
+    elif isinstance(raw_payment, Mapping):
+        payment |= {str(k): v for k, v in raw_payment.items() if k in LANGS and isinstance(v, str) and v}
     legs = dict(base.legs)
     for name, ways in _section(postage.get("legs")).items():
         legs[str(name)] = tuple(w for w in _strings(ways, ()) if w in LEGS)
@@ -115,6 +132,7 @@ def parse_settings(raw: Any) -> ReturnSettings:
         alert_window_days=_positive_int(alerts.get("window_days"), base.alert_window_days),
         wrong_shipment_reasons=_strings(registers.get("wrong_shipment"), base.wrong_shipment_reasons),
         parcel_claim_reasons=_strings(registers.get("parcel_claims"), base.parcel_claim_reasons),
+        difference_payment=payment,
     )
 
 
@@ -132,6 +150,7 @@ _KEYS = {
     "quality_claim_days",
     "alerts",
     "registers",
+    "difference_payment",
 }
 
 
@@ -233,6 +252,16 @@ def check_section(value: Any, config: Config) -> list[Finding]:
                     problems.append((["registers", key], "unknown key; use wrong_shipment, parcel_claims"))
                 else:
                     reason_list(["registers", key], registers[key])
+    payment = value.get("difference_payment")
+    if payment is not None and not isinstance(payment, str):
+        if not isinstance(payment, Mapping) or not payment:
+            problems.append((["difference_payment"], "must be text, or {zh: ..., en: ...}"))
+        else:
+            for lang, text in payment.items():
+                if lang not in LANGS or not isinstance(text, str) or not text.strip():
+                    problems.append(
+                        (["difference_payment", lang], "give the text per language: {zh: ..., en: ...}")
+                    )
     return problems
 
 

@@ -57,7 +57,8 @@ SCRIPT_VARIABLES: dict[str, frozenset[str] | None] = {
     "assignee": frozenset({"login", "name"}),
     "promise": frozenset({"at", "made_at", "note", "reached"}),
     "escalation": frozenset({"at", "by", "by_name", "to", "to_name", "note"}),
-    "postage": frozenset({"payer", "amount"}),
+    "postage": rules.POSTAGE_FACTS,
+    "exchange": rules.EXCHANGE_FACTS,
     "deadlines": None,
     "kind_label": None,
     "status_label": None,
@@ -315,13 +316,7 @@ def script_context(
         context["deadlines"] = dict(case["deadlines"])
     returns = settings_for(config)
     if case.get("kind") == returns.kind:
-        postage: dict[str, Any] = {}
-        terms = rules.postage(case, returns)
-        if terms is not None and terms.payer is not None:
-            postage["payer"] = terms.payer
-        if terms is not None and not terms.standard:
-            postage["amount"] = terms.amount  # what this case records, never a standard guess
-        context["postage"] = postage
+        context |= rules.script_facts(case, returns, lang)  # postage, exchange: what the case holds
     return context
 
 
