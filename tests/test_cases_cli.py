@@ -86,7 +86,10 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
     repo.ok("validate")
     repo.ok("audit")
     log = json.loads(repo.ok("log", case_id, "--format", "json").out)
-    assert [row["to"] for row in log] == ["received"] + [t for t, _ in WALK]
+    # the callback's commit is in the complaint's log too: its survey reached the complaint
+    assert [(row["action"], row["to"]) for row in log] == (
+        [("open", "received")] + [("move", t) for t, _ in WALK[:-1]] + [("survey", None), ("move", "closed")]
+    )
 
 
 def test_case_file_layout_and_readable_utf8(repo: CLI) -> None:
