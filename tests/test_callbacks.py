@@ -93,7 +93,7 @@ def test_resolved_complaint_opens_a_callback_linked_both_ways_in_the_same_commit
     assert len(cases_of(repo, "callback")) == 1
 
 
-def test_closed_return_opens_an_after_return_callback(repo: CLI) -> None:
+def test_refunded_return_opens_an_after_return_callback_and_waits_for_it_to_close(repo: CLI) -> None:
     ret = repo.new("return")
     details = ["return_type=return", "reason=changed-mind", "order_no=TB20261123001", "amount_paid=129.50"]
     for target, extra in [
@@ -101,18 +101,27 @@ def test_closed_return_opens_an_after_return_callback(repo: CLI) -> None:
         ("in_transit", ["--set", "return_tracking_no=SF123"]),
         ("received", []),
         ("inspected", ["--set", "inspection_result=屏幕破损"]),
-        ("refunded", ["--set", "refund_amount=129.50"]),
     ]:
         repo.ok("move", ret, target, *extra)
     assert cases_of(repo, "callback") == []
     before = repo.commit_count()
-    repo.ok("move", ret, "closed")
+    repo.ok("move", ret, "refunded", "--set", "refund_amount=129.50")
     assert repo.commit_count() == before + 1
     (callback,) = cases_of(repo, "callback")
     data = read_case(repo.case_path(callback["id"]))
     assert data["fields"]["callback_type"] == "after-return"
     assert data["links"] == [ret]
+    assert data["history"][0]["note"] == f"退换货{ret}已退款，安排回访"
     assert read_case(repo.case_path(ret))["links"] == [callback["id"]]
+    # the return waits for its callback: closing it now is refused, in Chinese first
+    unchanged = snapshot(repo)
+    refused = repo.refused("move", ret, "closed")
+    assert f"退换货{ret}的回访{callback['id']}还未结束" in refused.err
+    assert f"casekit move {callback['id']} completed" in refused.err
+    assert snapshot(repo) == unchanged
+    repo.ok("move", callback["id"], "completed", "--set", "satisfaction=满意")
+    assert read_case(repo.case_path(ret))["fields"]["satisfaction"] == "satisfied"
+    repo.ok("move", ret, "closed")
     repo.ok("audit")
 
 
@@ -529,7 +538,9 @@ def test_bad_callbacks_config_is_reported_with_line_numbers(repo: CLI) -> None:
     text = config.read_text(encoding="utf-8")
     text = text.replace("best_hours: ['10:00-11:30',", "best_hours: ['25:00-26:00',")
     text = text.replace("    min_attempts: 2\n", "    min_attempts: 0\n")
-    text = text.replace("{kind: return, to: closed,", "{kind: return, to: shipped,")
+    text = text.replace(
+        "{kind: return, to: [refunded, reshipped],", "{kind: return, to: [refunded, shipped],"
+    )
     config.write_text(text, encoding="utf-8")
     result = repo.run("validate")
     assert result.code == 1
@@ -538,7 +549,7 @@ def test_bad_callbacks_config_is_reported_with_line_numbers(repo: CLI) -> None:
     for key, needle in (
         ("callbacks.best_hours", "best_hours:"),
         ("callbacks.unreachable.min_attempts", "min_attempts: 0"),
-        ("callbacks.triggers.1.to", "to: shipped"),
+        ("callbacks.triggers.1.to", "to: [refunded, shipped]"),
     ):
         match = re.search(rf"casekit\.yaml:(\d+): {re.escape(key)}: ", output)
         assert match, output

@@ -35,9 +35,19 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
         "Case-Derived": "2",
     }
     state = "received"
+    callback_id = ""
     for step, (target, extra) in enumerate(WALK):
-        before = repo.commit_count()
         hour = 11 + step
+        if target == "closed":  # a complaint closes once its callback has ended
+            repo.ok(
+                "move",
+                callback_id,
+                "completed",
+                "--set",
+                "satisfaction=satisfied",
+                now=f"2026-11-23T{hour}:00:00+08:00",
+            )
+        before = repo.commit_count()
         repo.ok(
             "move", case_id, target, "--note", f"第{step + 1}步", *extra, now=f"2026-11-23T{hour}:00:00+08:00"
         )
@@ -46,7 +56,8 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
         opened = {}
         if target == "resolved":  # the after-complaint callback it opens is in the same commit
             (callback,) = json.loads(repo.ok("list", "--kind", "callback", "--format", "json").out)
-            opened = {"Case-Opened": callback["id"]}
+            callback_id = callback["id"]
+            opened = {"Case-Opened": callback_id}
         assert trailers(repo, rev) == {
             "Case-Id": case_id,
             "Case-Kind": "complaint",
@@ -66,14 +77,19 @@ def test_full_complaint_walk_makes_one_commit_per_step_with_trailers(repo: CLI) 
         state = target
     case = read_case(repo.case_path(case_id))
     assert case["status"] == "closed"
-    assert [e["action"] for e in case["history"]] == ["open"] + ["move"] * 6
-    assert [e.get("opened") for e in case["history"]].count(None) == 6  # one move opened the callback
+    # the callback's result is recorded on the complaint before it closes
+    assert [e["action"] for e in case["history"]] == ["open"] + ["move"] * 5 + ["survey", "move"]
+    assert [e.get("opened") for e in case["history"]].count(None) == 7  # one move opened the callback
+    assert case["fields"]["satisfaction"] == "satisfied"
     assert case["fields"]["summary"] == "产品批次问题，已反馈生产部门"
     assert repo.git("status", "--porcelain") == ""
     repo.ok("validate")
     repo.ok("audit")
     log = json.loads(repo.ok("log", case_id, "--format", "json").out)
-    assert [row["to"] for row in log] == ["received"] + [t for t, _ in WALK]
+    # the callback's commit is in the complaint's log too: its survey reached the complaint
+    assert [(row["action"], row["to"]) for row in log] == (
+        [("open", "received")] + [("move", t) for t, _ in WALK[:-1]] + [("survey", None), ("move", "closed")]
+    )
 
 
 def test_case_file_layout_and_readable_utf8(repo: CLI) -> None:

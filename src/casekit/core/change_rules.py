@@ -25,6 +25,8 @@ Rules (the names printed with each finding):
   `casekit.service.replay`).
 - time: entry times never go backwards; at a push, the server's `Clock` bounds them.
 - trailers: the commit carries casekit's trailers and they agree with the new entry.
+- updated: a case a commit updates besides the one acted on (`Case-Updated`) records
+  what the action did to that case (`updated_findings`: its values and state).
 - merge: a merge commit only merges; it adds no entry of its own.
 - config / config-change: casekit.yaml stays valid, and only a supervisor changes it.
 - signature: where `sync.signed` asks for it, the commit has a good signature by its author.
@@ -44,7 +46,7 @@ from typing import Any
 
 from casekit.codec.yamlio import locate
 from casekit.core.casefile import HISTORY_ACTIONS, history_of
-from casekit.core.commits import CommitRecord
+from casekit.core.commits import UPDATED_ACTION, CommitRecord
 from casekit.core.config import Config, KindSpec, Person, parse_config
 from casekit.core.ids import parse_id, relative_case_path
 from casekit.core.timeutil import stored_instant
@@ -816,8 +818,9 @@ def compare_entry(
 ) -> list[str]:
     """How one history entry of case `case_id` differs from the commit that should have
     recorded it (`check_time=False` before the commit exists, in the commit-msg hook).
-    A case the commit opened holds an 'open' entry, and the other side of a link a 'link'
-    entry, with the commit's time and actor; the note of an opened case is its own."""
+    A case the commit opened holds an 'open' entry, the other side of a link a 'link'
+    entry and a case it updated (`Case-Updated`) an `UPDATED_ACTION` entry naming the case
+    acted on (`case`), with the commit's time and actor; the note of an opened case is its own."""
     role = commit.role_of(case_id)
     differences = []
     action, source, target = commit.action_of(case_id)
@@ -836,6 +839,9 @@ def compare_entry(
         differences.append(f"by is {entry.get('by')!r} but the commit's actor is {actor!r}")
     if role != "opened" and (entry.get("note") or "").strip() != commit.note.strip():
         differences.append("the note differs from the commit message")
+    acted = commit.trailer("Case-Id")
+    if role == "updated" and str(entry.get("case")) != acted:
+        differences.append(f"case is {entry.get('case')!r} but the commit acted on {acted!r}")
     approver = commit.trailer("Case-Approved-By")
     recorded = entry.get("approved_by")
     if approver is None and recorded is not None:
@@ -897,6 +903,56 @@ def compare_history(case: Mapping[str, Any], commits: Sequence[CommitRecord]) ->
                 "an entry was removed by hand",
             )
         )
+    return findings
+
+
+def updated_findings(
+    commit: CommitRecord,
+    acted: Mapping[str, Any] | None,
+    updated: Mapping[str, tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+) -> list[tuple[str, str]]:
+    """(case id, message) for each case the commit updated (`Case-Updated`) whose entry
+    does not record what the action did to the case acted on (rule `updated`): its `set`
+    values are that case's fields after the commit, its `result` the state that case is
+    in, and that case links to it. `acted`: the case acted on after the commit;
+    `updated`: case id -> (before, after) for the cases the commit updated."""
+    acted_id = commit.trailer("Case-Id")
+    findings = []
+    for case_id, (before, after) in updated.items():
+        if after is None:
+            continue
+        old, new = history_of(before or {}), history_of(after)
+        added, _ = split_history(old, new)
+        entries = [new[i] for i in added if new[i].get("action") == UPDATED_ACTION]
+        if acted is None:
+            if entries:
+                findings.append(
+                    (case_id, f"records the result of {acted_id}, which the commit does not change")
+                )
+            continue
+        recorded = acted.get("fields")
+        fields: Mapping[str, Any] = recorded if isinstance(recorded, Mapping) else {}
+        for entry in entries:
+            values = entry.get("set")
+            for name, value in values.items() if isinstance(values, Mapping) else []:
+                if fields.get(name) != value:
+                    findings.append(
+                        (
+                            case_id,
+                            f"records {name}: {value!r} from {acted_id}, but {acted_id} holds "
+                            f"{fields.get(name)!r}; the result of a callback is written by casekit "
+                            f"when the callback is completed (`casekit move {acted_id} completed --set ...`)",
+                        )
+                    )
+            if "result" in entry and entry.get("result") != acted.get("status"):
+                findings.append(
+                    (
+                        case_id,
+                        f"records {acted_id} as {entry.get('result')!r}, but it is {acted.get('status')!r}",
+                    )
+                )
+        if entries and case_id not in links_of(acted):
+            findings.append((case_id, f"records the result of {acted_id}, which does not link to it"))
     return findings
 
 

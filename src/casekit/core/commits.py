@@ -19,6 +19,10 @@ _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _BLANK = " \t\n\r\f\v"
 
+# The history action of a case a commit updates besides the one acted on (`Case-Updated`):
+# the result of a callback written onto the case it followed, in the callback's commit.
+UPDATED_ACTION = "survey"
+
 
 @dataclass(frozen=True)
 class CommitRecord:
@@ -54,22 +58,26 @@ class CommitRecord:
 
     def cases_named(self) -> list[str]:
         """The cases the commit may change: the one acted on (`Case-Id`), those its action
-        opened (`Case-Opened`, e.g. the callback a resolved complaint opens) and the other
-        side of a link (`Case-Linked`)."""
+        opened (`Case-Opened`, e.g. the callback a resolved complaint opens), the other
+        side of a link (`Case-Linked`) and the existing cases its action updated
+        (`Case-Updated`, e.g. the complaint a completed callback followed)."""
         return [
             *self.trailer_values("Case-Id"),
             *self.trailer_values("Case-Opened"),
             *self.trailer_values("Case-Linked"),
+            *self.trailer_values("Case-Updated"),
         ]
 
     def role_of(self, case_id: str | None) -> str:
         """How the commit changed case `case_id`: 'opened' by its action, 'linked' to the
-        case acted on, or acted on itself ('acted')."""
+        case acted on, 'updated' with what the action recorded, or acted on itself ('acted')."""
         if case_id is not None and case_id not in self.trailer_values("Case-Id"):
             if case_id in self.trailer_values("Case-Opened"):
                 return "opened"
             if case_id in self.trailer_values("Case-Linked"):
                 return "linked"
+            if case_id in self.trailer_values("Case-Updated"):
+                return "updated"
         return "acted"
 
     def action_of(self, case_id: str | None) -> tuple[str | None, str | None, str | None]:
@@ -79,6 +87,8 @@ class CommitRecord:
             return "open", None, None
         if role == "linked":
             return "link", None, None
+        if role == "updated":
+            return UPDATED_ACTION, None, None
         return self.trailer("Case-Action"), self.trailer("Case-From"), self.trailer("Case-To")
 
     @property

@@ -29,6 +29,7 @@ from casekit.core.casefile import (
     parse_change,
     parse_changes,
 )
+from casekit.core.commits import UPDATED_ACTION
 from casekit.core.config import Config, KindSpec
 from casekit.core.effects import apply_entry, derive
 from casekit.core.fields import control_character
@@ -157,6 +158,7 @@ class Transaction:
         self.others: list[Staged] = []
         self.opened: list[str] = []
         self.linked: list[str] = []
+        self.updated: list[str] = []
 
     @property
     def staged(self) -> list[Staged]:
@@ -172,26 +174,49 @@ class Transaction:
         self.others.append(staged)
         self.linked.append(staged.case_id)
 
-    def open_linked(self, kind_name: str, request: CaseRequest) -> Staged:
-        """Open a case linked both ways with the primary one, in the same commit; the
-        primary's history entry records it (`opened: [ID]`)."""
-        source = self.primary
+    def open_linked(self, kind_name: str, request: CaseRequest, *, also: Sequence[Staged] = ()) -> Staged:
+        """Open a case linked both ways with the primary one (and with each case of `also`,
+        cases this transaction already writes), in the same commit; the history entry each
+        of them gains in this commit records it (`opened: [ID]`)."""
+        sides = [self.primary, *(s for s in also if s is not self.primary)]
         taken = frozenset(s.case_id for s in self.staged)
         staged = _new_case(
-            self.env, kind_name, dataclasses.replace(request, links=[source.case_id]), taken=taken
+            self.env, kind_name, dataclasses.replace(request, links=[s.case_id for s in sides]), taken=taken
         )
         staged.derive()  # its deadlines are known to the follow-up that opened it
         self.add_opened(staged)
-        links = _links(source.case)
-        if staged.case_id not in links:
-            links.append(staged.case_id)
-        entry = source.case["history"][-1]
-        opened = [*entry.get("opened", []), staged.case_id]
-        if "opened" not in entry and "note" in entry:
-            entry.insert(list(entry).index("note"), "opened", opened)  # the note stays last
-        else:
-            entry["opened"] = opened
+        for side in sides:
+            links = _links(side.case)
+            if staged.case_id not in links:
+                links.append(staged.case_id)
+            _record_opened(side.case["history"][-1], staged.case_id)
         return staged
+
+    def update_linked(self, reference: str, record: Mapping[str, Any]) -> Staged:
+        """Record on an existing case what the primary one's action did (`Case-Updated`):
+        one history entry of action `commits.UPDATED_ACTION`, with the commit's time, actor
+        and note, naming the case acted on (`case`) and holding `record` (the values it sets,
+        under `set`, and whatever else the entry says). Its effect applies at once."""
+        path, original, case, kind = _load_for_change(self.env, reference)
+        ctx = dataclasses.replace(self.primary.ctx, kind=kind)
+        change = Change(UPDATED_ACTION, f"{case['id']}: {UPDATED_ACTION}", note=self.primary.change.note)
+        extra: dict[str, Any] = {"case": self.primary.case_id}
+        for key, value in record.items():
+            extra[key] = flow_map(dict(value)) if isinstance(value, Mapping) else value
+        apply_entry(case, history_entry(ctx, change, extra), block_map)
+        staged = Staged(ctx, path, original, case, change)
+        self.others.append(staged)
+        self.updated.append(staged.case_id)
+        return staged
+
+
+def _record_opened(entry: Any, case_id: str) -> None:
+    """The entry records that its commit opened case `case_id` (`opened: [ID]`), the note last."""
+    opened = [*entry.get("opened", []), case_id]
+    if "opened" not in entry and "note" in entry:
+        entry.insert(list(entry).index("note"), "opened", opened)
+    else:
+        entry["opened"] = opened
 
 
 def _links(case: MutableMapping[str, Any]) -> list[Any]:
@@ -220,6 +245,7 @@ def commit_message(
     *,
     opened: Sequence[str] = (),
     linked: Sequence[str] = (),
+    updated: Sequence[str] = (),
 ) -> str:
     lines = [change.subject, ""]
     if change.note:
@@ -237,6 +263,7 @@ def commit_message(
     lines += [f"{key}: {value}" for key, value in change.trailers]
     lines += [f"Case-Opened: {case_id}" for case_id in opened]
     lines += [f"Case-Linked: {case_id}" for case_id in linked]
+    lines += [f"Case-Updated: {case_id}" for case_id in updated]
     lines.append(f"{effects.DERIVED_TRAILER}: {effects.DERIVED_VERSION}")
     return "\n".join(lines) + "\n"
 
@@ -271,7 +298,9 @@ def _commit(tx: Transaction) -> Outcome:
     new_files = {relpath(root, s.path) for s in tx.staged if s.original is None}
     new_files |= {name for name in extra if not (root / name).exists()}
     ctx = primary.ctx
-    message = commit_message(primary.case, primary.change, ctx.actor, opened=tx.opened, linked=tx.linked)
+    message = commit_message(
+        primary.case, primary.change, ctx.actor, opened=tx.opened, linked=tx.linked, updated=tx.updated
+    )
     prepared = vcs.prepare_commit(
         root,
         {**contents, **extra},

@@ -39,6 +39,7 @@ from casekit.core.change_rules import (
     person_for,
     place,
     signature_findings,
+    updated_findings,
 )
 from casekit.core.commits import CommitRecord
 from casekit.core.config import CONFIG_FILE, Config, Person, parse_config
@@ -281,6 +282,7 @@ def check_commits(
     if cases_only:
         return violations
     violations += _link_violations(root, linking, blobs)
+    violations += _updated_violations(linking, blobs)
     tree_violations, touching = _tree_violations(root, commits, diffs, merge_diffs, blobs, configs, policy)
     violations += tree_violations
     judged = [(c, path, privileged or c.sha in touching, config) for c, path, privileged, config in judged]
@@ -520,6 +522,37 @@ def _link_violations(
             links_after[link] = links_of(data) if data is not None else None
         for case_id, message in one_way_links(changed, links_after):
             violations.append(Violation(paths[case_id], case_id, "links", message, commit=commit.sha))
+    return violations
+
+
+def _updated_violations(
+    linking: Sequence[tuple[CommitRecord, list[FileChange], Config]], blobs: dict[str, bytes | None]
+) -> list[Violation]:
+    """A case a commit updated (`Case-Updated`) records what the action did to the case
+    acted on (`change_rules.updated_findings`), both read from the commit's own changes."""
+    violations = []
+    for commit, changes, _ in linking:
+        names = set(commit.trailer_values("Case-Updated"))
+        if not names:
+            continue
+        acted_id = commit.trailer("Case-Id")
+        acted: Any = None
+        updated: dict[str, tuple[Any, Any]] = {}
+        paths: dict[str, str] = {}
+        for change in changes:
+            stem = change.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            new = _load(blobs.get(change.new)) if change.new != ZERO_OID else None
+            if stem == acted_id:
+                acted = new if isinstance(new, Mapping) else None
+            elif stem in names:
+                old = _load(blobs.get(change.old)) if change.old != ZERO_OID else None
+                updated[stem] = (
+                    old if isinstance(old, Mapping) else None,
+                    new if isinstance(new, Mapping) else None,
+                )
+                paths[stem] = change.path
+        for case_id, message in updated_findings(commit, acted, updated):
+            violations.append(Violation(paths[case_id], case_id, "updated", message, commit=commit.sha))
     return violations
 
 

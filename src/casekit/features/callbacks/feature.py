@@ -4,19 +4,25 @@
 - `attempt` history action (one dial and its outcome), replayed by `init --example`.
 - Guard: `unreachable` needs enough failed attempts far enough apart; `completed` needs the
   answers the callback type's questionnaire marks as required.
-- Follow-ups: a case reaching a trigger state (complaint `resolved`, return `closed`) opens a
-  linked callback; a dissatisfied survey opens a linked follow-up complaint.
+- Follow-ups: a case reaching a trigger state (complaint `resolved`, return `refunded` or
+  `reshipped`) opens a linked callback, assigned to the agent who handled the case; a callback
+  that ends writes its result onto the case it followed (`survey` entry, `Case-Updated`, in
+  the same commit), and a dissatisfied survey opens a follow-up complaint linked to both.
+- Guard and approval rule: no move to a final state while a callback the case opened is still
+  scheduled (`close_with_open_callback`), unless a supervisor makes it (recorded as approval).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from casekit.core import casefile, config, effects, validation, workflow
 from casekit.core.casefile import customer_of, fields_of
+from casekit.core.commits import UPDATED_ACTION
 from casekit.core.config import Finding
 from casekit.core.workflow import MoveRequest
+from casekit.features.callbacks import loop
 from casekit.features.callbacks.rules import unreachable_refusal
 from casekit.features.callbacks.settings import parse_windows, settings_of
 from casekit.service import actions
@@ -60,9 +66,28 @@ def check_preferred_hours(doc: validation.CaseDoc, cfg: config.Config) -> list[F
     return []
 
 
+def _kind_label(cfg: config.Config, kind: str) -> str:
+    spec = cfg.kinds.get(kind)
+    return spec.label.zh if spec else kind
+
+
 def _label(cfg: config.Config, kind: str) -> str:
     spec = cfg.kinds.get(kind)
     return spec.label.en.lower() if spec else kind
+
+
+def _known(cfg: config.Config, login: Any) -> str | None:
+    """`login` if it may be assigned (a person of the config, when it names people)."""
+    if not login:
+        return None
+    if not cfg.people:
+        return str(login)
+    person = cfg.person(str(login))
+    return person.login if person else None
+
+
+def _supervisors(cfg: config.Config) -> list[str]:
+    return [p.login for p in cfg.people.values() if p.has_role(workflow.APPROVER_ROLE)]
 
 
 def _open_linked(
@@ -73,13 +98,15 @@ def _open_linked(
     priority: str | None,
     sets: list[str],
     note: str | None,
+    assignee: str | None,
+    also: Sequence[actions.Staged] = (),
 ) -> actions.Staged:
-    """Open a case of `kind` linked both ways with the case acted on, in the same commit."""
+    """Open a case of `kind` linked both ways with the case acted on (and with `also`), in
+    the same commit."""
     source = tx.primary.case
     customer = customer_of(source)
     cfg = tx.env.config
     channel = "phone" if "phone" in cfg.channels or not cfg.channels else str(source.get("channel"))
-    assignee = source.get("assignee")
     return tx.open_linked(
         kind,
         actions.CaseRequest(
@@ -89,10 +116,11 @@ def _open_linked(
             salutation=customer.get("salutation"),
             channel=channel,
             priority=priority,
-            assignee=str(assignee) if assignee and (not cfg.people or cfg.person(str(assignee))) else None,
+            assignee=_known(cfg, assignee),
             sets=sets,
             note=note,
         ),
+        also=also,
     )
 
 
@@ -118,66 +146,192 @@ def _has_open_callback(env: Env, source: Mapping[str, Any], callback_type: str) 
 
 
 def open_triggered_callback(tx: actions.Transaction, change: actions.Change) -> list[str]:
+    """A case reaching a trigger state opens a callback, linked both ways, assigned to the
+    agent who handled the case (not the supervisor it was escalated to)."""
     if change.action != "move":
         return []
     env = tx.env
+    cfg = env.config
     case = tx.primary.case
-    settings = settings_of(env.config)
+    settings = settings_of(cfg)
     messages = []
     for trigger in settings.triggers:
-        if case.get("kind") != trigger.kind or change.target != trigger.to:
+        if case.get("kind") != trigger.kind or change.target not in trigger.to:
             continue
         if _has_open_callback(env, case, trigger.callback_type):
-            messages.append(f"{case['id']}: a {trigger.callback_type} callback is already open; none added")
+            messages.append(
+                f"{case['id']}：已有未完成的回访，未再新建 / a {trigger.callback_type} callback is "
+                "already open; none added"
+            )
             continue
-        sets = [f"callback_type={trigger.callback_type}"]
+        kind = tx.primary.ctx.kind
+        state = kind.state_label(str(change.target))
         callback_id = _open_linked(
             tx,
             settings.kind,
             title=f"{trigger.title}：{case.get('title')}",
-            priority=str(case.get("priority")) if case.get("priority") in env.config.priorities else None,
-            sets=sets,
-            note=f"{case['id']} reached {trigger.to}",
+            priority=str(case.get("priority")) if case.get("priority") in cfg.priorities else None,
+            sets=[f"callback_type={trigger.callback_type}"],
+            note=f"{kind.label.zh}{case['id']}{state}，安排回访",
+            assignee=loop.handler_of(case),
         ).case_id
         messages.append(
-            f"opened callback {callback_id} ({trigger.callback_type}) for {case['id']}, linked both ways"
+            f"已为{case['id']}新建回访{callback_id} / opened callback {callback_id} "
+            f"({trigger.callback_type}) for {case['id']}, linked both ways"
         )
     return messages
 
 
-def open_follow_up_complaint(tx: actions.Transaction, change: actions.Change) -> list[str]:
+# Fields of the case a callback followed that its follow-up complaint takes over.
+COPIED_FIELDS = ("category", "product", "brand", "merchant", "order_no")
+
+
+def close_survey_loop(tx: actions.Transaction, change: actions.Change) -> list[str]:
+    """A callback that ends writes its result onto the case it followed (`survey` entry,
+    `Case-Updated`, the same commit); a survey the follow-up rule covers opens a follow-up
+    complaint, linked to both the callback and that case."""
     env = tx.env
+    cfg = env.config
     case = tx.primary.case
-    settings = settings_of(env.config)
-    if change.action != "move" or change.target != COMPLETED or case.get("kind") != settings.kind:
+    settings = settings_of(cfg)
+    callback_kind = tx.primary.ctx.kind
+    if (
+        change.action != "move"
+        or case.get("kind") != settings.kind
+        or not callback_kind.is_terminal(str(change.target))
+    ):
         return []
-    satisfaction = fields_of(case).get("satisfaction")
+    messages: list[str] = []
+    followed: list[actions.Staged] = []
+    for other in loop.followed_cases(case, cfg, settings.kind):
+        kind = cfg.kinds.get(str(loop.kind_of_id(cfg, other)))
+        if kind is None:
+            continue
+        staged = tx.update_linked(other, loop.survey_record(case, kind))
+        followed.append(staged)
+        recorded = staged.case["history"][-1].get("set") or {}
+        if "satisfaction" in recorded:
+            label = loop.value_label(kind, "satisfaction", recorded["satisfaction"])
+            messages.append(
+                f"{_kind_label(cfg, kind.name)}{other}已记录回访满意度：{label} / recorded the survey's "
+                f"satisfaction on {other}"
+            )
+    if change.target == COMPLETED:
+        messages += _open_follow_up(tx, followed)
+    return messages
+
+
+def _open_follow_up(tx: actions.Transaction, followed: Sequence[actions.Staged]) -> list[str]:
+    env = tx.env
+    cfg = env.config
+    case = tx.primary.case
+    callback_kind = tx.primary.ctx.kind
+    settings = settings_of(cfg)
+    answers = fields_of(case)
+    satisfaction = answers.get("satisfaction")
     rule = settings.follow_up
     if satisfaction not in rule.when:
         return []
-    kind = env.config.kinds.get(rule.kind)
+    kind = cfg.kinds.get(rule.kind)
+    label = loop.value_label(callback_kind, "satisfaction", satisfaction)
+    original = followed[0] if followed else None
+    source = original.case if original is not None else case
     sets = []
-    suggestions = fields_of(case).get("suggestions")
+    suggestions = answers.get("suggestions")
     if kind is not None and "content" in kind.fields:
-        sets.append(
-            f"content=回访{case['id']}客户评价{satisfaction}" + (f"：{suggestions}" if suggestions else "")
-        )
+        sets.append(f"content=客户回访评价{label}" + (f"：{suggestions}" if suggestions else ""))
     if kind is not None and "follow_up_of" in kind.fields:
         sets.append(f"follow_up_of={case['id']}")  # the deadline rules give it its time
+    if kind is not None and original is not None:
+        values = fields_of(original.case)
+        sets += [
+            f"{name}={values[name]}"
+            for name in COPIED_FIELDS
+            if name in kind.fields and values.get(name) not in (None, "")
+        ]
+    handler = loop.handler_of(source)
+    assignee = handler
+    if rule.assign == "supervisor":
+        supervisors = _supervisors(cfg)
+        current = _known(cfg, source.get("assignee"))
+        assignee = (
+            loop.escalated_to(source)
+            or (current if current in supervisors else None)
+            or (supervisors[0] if supervisors else handler)
+        )
+    what = (
+        f"，跟进{_kind_label(cfg, str(original.case.get('kind')))}{original.case_id}"
+        if original is not None
+        else ""
+    )
     opened = _open_linked(
         tx,
         rule.kind,
-        title=f"{rule.title}：{case.get('title')}",
+        title=f"{rule.title}：{source.get('title')}",
         priority=rule.priority,
         sets=sets,
-        note=f"follow-up of callback {case['id']} ({satisfaction}); handle within {rule.within}",
+        note=f"回访{case['id']}客户评价{label}{what}",
+        assignee=assignee,
+        also=[original] if original is not None else [],
     )
     due = _follow_up_due(opened.case)
     when = f"due {due}" if due else f"handle within {rule.within}"
+    both = f"{case['id']} and {original.case_id}" if original is not None else case["id"]
     return [
-        f"customer {satisfaction}: opened follow-up {_label(env.config, rule.kind)} {opened.case_id} "
-        f"({when}), linked both ways with {case['id']}"
+        f"客户{label}：已新建跟进{_kind_label(cfg, rule.kind)}{opened.case_id}，"
+        f"交{opened.case.get('assignee')}处理 / "
+        f"customer {satisfaction}: opened follow-up {_label(cfg, rule.kind)} {opened.case_id} "
+        f"({when}), linked both ways with {both}"
     ]
+
+
+def open_callback_refusal(request: MoveRequest, cfg: config.Config) -> list[str]:
+    """A case cannot move to a final state while a callback it opened is still scheduled
+    (`callbacks.close_with_open_callback`), unless a supervisor makes the move (then it is
+    an approval, `open_callback_approval`)."""
+    pending = _pending_callbacks(request, cfg)
+    if not pending or workflow.APPROVER_ROLE in request.actor_roles:
+        return []
+    ids = "、".join(pending)
+    first = pending[0]
+    holders = "、".join(_supervisors(cfg)) or "主管"
+    case_id = request.case.get("id")
+    state = request.kind.state_label(request.target)
+    return [
+        f"{request.kind.label.zh}{case_id}的回访{ids}还未结束，不能改为{state}：请先完成回访"
+        f"（casekit move {first} completed --set satisfaction=...）或取消回访（casekit move {first} "
+        f"cancelled --set cancel_reason=...），或请主管（{holders}）来操作 / "
+        f"its callback {', '.join(pending)} "
+        f"is still scheduled, so it cannot move to {request.target}: complete or cancel the callback "
+        f"first, or ask a supervisor ({', '.join(_supervisors(cfg)) or 'none yet'}) to make the move"
+    ]
+
+
+def open_callback_approval(request: MoveRequest, cfg: config.Config) -> list[str]:
+    """`workflow.APPROVAL_RULES` entry: a supervisor's move to a final state while a
+    callback the case opened is still scheduled is recorded as their approval."""
+    pending = _pending_callbacks(request, cfg)
+    if not pending or workflow.APPROVER_ROLE not in request.actor_roles:
+        return []
+    return [f"moved to {request.target} while callback {', '.join(pending)} is still scheduled"]
+
+
+def _pending_callbacks(request: MoveRequest, cfg: config.Config) -> list[str]:
+    if request.action != "move" or not request.kind.is_terminal(request.target):
+        return []
+    settings = settings_of(cfg)
+    if request.kind.name == settings.kind or settings.close_policy(request.kind.name) == "allow":
+        return []
+    return loop.open_callbacks(request.case, cfg, settings.kind)
+
+
+def _survey_effect(
+    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
+) -> None:
+    """`effects.EFFECTS` entry for `survey`: the callback's answers it records are set."""
+    values = entry.get("set")
+    if isinstance(values, Mapping):
+        casefile.apply_changes(case, values, lambda: mapping({}))
 
 
 def _follow_up_due(case: Mapping[str, Any]) -> str | None:
@@ -204,6 +358,10 @@ def register() -> None:
     effects.EFFECTS.add("attempt", effects.no_effect)
     workflow.GUARDS.add(callback_guard)
     validation.CASE_CHECKS.add(check_preferred_hours)
+    casefile.HISTORY_ACTIONS.add(UPDATED_ACTION)
+    effects.EFFECTS.add(UPDATED_ACTION, _survey_effect)
+    workflow.GUARDS.add(open_callback_refusal)
+    workflow.APPROVAL_RULES.add(open_callback_approval)
     actions.FOLLOW_UPS.add(open_triggered_callback)
-    actions.FOLLOW_UPS.add(open_follow_up_complaint)
+    actions.FOLLOW_UPS.add(close_survey_loop)
     bootstrap.REPLAYERS.add("attempt", _replay_attempt)

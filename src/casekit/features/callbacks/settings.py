@@ -51,10 +51,10 @@ class Offset:
 
 @dataclass(frozen=True)
 class Trigger:
-    """When a case of `kind` reaches state `to`, open a callback of `callback_type`."""
+    """When a case of `kind` reaches one of the states `to`, open a callback of `callback_type`."""
 
     kind: str
-    to: str
+    to: tuple[str, ...]
     callback_type: str
     title: str
 
@@ -103,6 +103,13 @@ class FollowUp:
     priority: str | None = "high"
     within: str = "2 working days"
     title: str = "回访不满意跟进"
+    # who takes the follow-up: the agent who handled the case the callback followed (the
+    # assignee before any escalation), or the supervisor it was escalated to
+    assign: str = "handler"
+
+
+FOLLOW_UP_ASSIGN = ("handler", "supervisor")
+CLOSE_POLICIES = ("refuse", "allow")
 
 
 DUE_FIRST_DIAL = ("working-hours", "best-hours")
@@ -149,6 +156,14 @@ class CallbackSettings:
     follow_up: FollowUp = field(default_factory=FollowUp)
     due_first: DueFirst = field(default_factory=DueFirst)
     sweep: Sweep = field(default_factory=Sweep)
+    # May a case move to a final state while a callback it opened is still scheduled? Per
+    # kind ('refuse' or 'allow'); `close_default` for kinds not named. Under 'refuse' only a
+    # supervisor may, and the move records the approval.
+    close_with_open_callback: Mapping[str, str] = field(default_factory=dict)
+    close_default: str = "refuse"
+
+    def close_policy(self, kind: str) -> str:
+        return self.close_with_open_callback.get(kind, self.close_default)
 
     def questionnaire_for(self, callback_type: str | None) -> Questionnaire | None:
         for questionnaire in self.questionnaires:
@@ -350,7 +365,10 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
         priority=r.priority(follow.get("priority", "high"), ["follow_up", "priority"]),
         within=str(follow.get("within", "2 working days")),
         title=str(follow.get("title", "回访不满意跟进")),
+        assign=_choice(r, follow.get("assign"), ["follow_up", "assign"], FOLLOW_UP_ASSIGN),
     )
+    r.known(follow, ["follow_up"], ("when", "kind", "priority", "within", "title", "assign"))
+    close_default, close_kinds = _close_policies(r, raw.get("close_with_open_callback"))
     settings = CallbackSettings(
         kind=kind,
         best_hours=hours,
@@ -365,8 +383,34 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
         follow_up=follow_up,
         due_first=_due_first(r, raw.get("due_first")),
         sweep=_sweep(r, raw.get("sweep"), kind),
+        close_with_open_callback=close_kinds,
+        close_default=close_default,
     )
     return settings, r.findings
+
+
+def _choice(r: _Reader, value: Any, path: KeyPath, choices: Sequence[str]) -> str:
+    if value is None:
+        return choices[0]
+    if value not in choices:
+        r.add(path, f"{value!r} is not one of {', '.join(choices)}")
+        return choices[0]
+    return str(value)
+
+
+def _close_policies(r: _Reader, value: Any) -> tuple[str, dict[str, str]]:
+    """`close_with_open_callback`: refuse | allow, or a mapping of kinds to refuse | allow
+    (`default:` for the kinds it does not name)."""
+    path: list[str | int] = ["close_with_open_callback"]
+    if not isinstance(value, Mapping):
+        return _choice(r, value, path, CLOSE_POLICIES), {}
+    per_kind: dict[str, str] = {}
+    for name, policy in value.items():
+        if name != "default" and name not in r.config.kinds:
+            r.add([*path, str(name)], f"{name!r} is not a case kind; kinds are {', '.join(r.config.kinds)}")
+            continue
+        per_kind[str(name)] = _choice(r, policy, [*path, str(name)], CLOSE_POLICIES)
+    return per_kind.pop("default", CLOSE_POLICIES[0]), per_kind
 
 
 _SECTION_KEYS = (
@@ -380,6 +424,7 @@ _SECTION_KEYS = (
     "follow_up",
     "due_first",
     "sweep",
+    "close_with_open_callback",
 )
 
 
@@ -447,7 +492,12 @@ _DEFAULT_IMPORT_TYPES = {
 }
 _DEFAULT_TRIGGERS = [
     {"kind": "complaint", "to": "resolved", "callback_type": "after-complaint", "title": "投诉处理后回访"},
-    {"kind": "return", "to": "closed", "callback_type": "after-return", "title": "退换货后回访"},
+    {
+        "kind": "return",
+        "to": ["refunded", "reshipped"],
+        "callback_type": "after-return",
+        "title": "退换货后回访",
+    },
 ]
 
 
@@ -465,15 +515,18 @@ def _triggers(r: _Reader, value: Any, kind: str) -> tuple[Trigger, ...]:
         spec = r.config.kinds.get(source)
         if spec is None:
             r.add([*path, "kind"], f"{source!r} is not a case kind")
-        target = str(item.get("to", ""))
-        if spec is not None and target not in spec.states:
-            r.add(
-                [*path, "to"], f"{target!r} is not a state of {source}; states are {', '.join(spec.states)}"
-            )
+        raw_to = item.get("to", "")
+        targets = tuple(str(t) for t in raw_to) if isinstance(raw_to, list) else (str(raw_to),)
+        for target in targets:
+            if spec is not None and target not in spec.states:
+                r.add(
+                    [*path, "to"],
+                    f"{target!r} is not a state of {source}; states are {', '.join(spec.states)}",
+                )
         result.append(
             Trigger(
                 kind=source,
-                to=target,
+                to=targets,
                 callback_type=r.callback_type(item.get("callback_type"), [*path, "callback_type"], kind),
                 title=str(item.get("title", "回访")),
             )
