@@ -141,6 +141,9 @@ def test_a_greeting_completes_with_greeted_and_every_survey_still_needs_satisfac
     refused = repo.refused("move", greeting, "completed")
     assert "greeted (已送达问候)" in refused.err and "satisfaction" not in refused.err
     assert snapshot(repo) == before
+    not_delivered = repo.refused("move", greeting, "completed", "--set", "greeted=no")
+    assert "unreachable" in not_delivered.err and "cancelled" in not_delivered.err
+    assert snapshot(repo) == before
     repo.ok("move", greeting, "completed", "--set", "greeted=yes")
     done = read_case(repo.case_path(greeting))
     assert done["status"] == "completed" and done["fields"]["greeted"] is True

@@ -233,6 +233,11 @@ def _links(case: MutableMapping[str, Any]) -> list[Any]:
 FollowUp = Callable[[Transaction, Change], list[str]]
 FOLLOW_UPS: Registry[FollowUp] = Registry("actions.FOLLOW_UPS")
 
+# Functions run inside an action's transaction, before its follow-ups and its commit, that
+# check what the action writes: they refuse (raise Refused) or return warnings to tell the
+# user. Unlike follow-ups they always run (CASEKIT_NO_FOLLOW_UPS turns off follow-ups only).
+CHECKS: Registry[FollowUp] = Registry("actions.CHECKS")
+
 # Functions run after the commit, reading what was committed, for lines to tell the user.
 Notice = Callable[[Env, Outcome, Change], list[str]]
 NOTICES: Registry[Notice] = Registry("actions.NOTICES")
@@ -340,9 +345,11 @@ def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: 
 
 
 def _run_follow_ups(tx: Transaction) -> list[str]:
-    if not tx.env.follow_ups:
-        return []
     messages: list[str] = []
+    for check in CHECKS:
+        messages.extend(check(tx, tx.primary.change))
+    if not tx.env.follow_ups:
+        return messages
     for follow_up in FOLLOW_UPS:
         messages.extend(follow_up(tx, tx.primary.change))
     return messages

@@ -52,6 +52,14 @@ def callback_guard(request: MoveRequest, cfg: config.Config) -> list[str]:
             )
             hint = " ".join(f"--set {q}=..." for q in missing)
             return [f"the {questionnaire.name} questionnaire still needs answers to {named}; pass {hint}"]
+        for question in questionnaire.confirmed:
+            if fields_of(request.case).get(question) is not True:
+                label = request.kind.fields[question].label if question in request.kind.fields else None
+                zh = label.zh if label else question
+                return [
+                    f"{question}（{zh}）为“否”，回访不能记为已回访：未送达请改为 unreachable 或 cancelled"
+                    f" ({question} is no: the callback is not done; move it to unreachable or cancelled)"
+                ]
     return []
 
 

@@ -94,6 +94,8 @@ class Questionnaire:
     types: tuple[str, ...]
     questions: tuple[str, ...]
     required: tuple[str, ...]
+    # yes/no answers that must be yes for the callback to count as done (a greeting delivered)
+    confirmed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -628,16 +630,20 @@ def _questionnaires(r: _Reader, value: Any, kind: str) -> tuple[Questionnaire, .
         if not types:
             r.add([*path, "types"], "list the callback types it is for, or ['*'] for every other type")
         required = r.names(spec.get("required"), [*path, "required"], ())
+        confirmed = r.names(spec.get("confirmed"), [*path, "confirmed"], ())
         questions = r.names(spec.get("questions"), [*path, "questions"], required)
-        for key, names in (("questions", questions), ("required", required)):
+        for key, names in (("questions", questions), ("required", required), ("confirmed", confirmed)):
             for question in names:
                 if fields and question not in fields:
                     r.add(
                         [*path, key],
                         f"{question!r} is not a field of kind {kind}; define it under kinds.{kind}.fields",
                     )
+                elif key == "confirmed" and fields and fields[question].type != "boolean":
+                    r.add([*path, key], f"{question!r} must be a yes/no (boolean) field to be confirmed")
+        every = tuple(dict.fromkeys([*questions, *required, *confirmed]))
         result.append(
-            Questionnaire(str(name), types, tuple(dict.fromkeys([*questions, *required])), required)
+            Questionnaire(str(name), types, every, tuple(dict.fromkeys([*required, *confirmed])), confirmed)
         )
     return tuple(result)
 

@@ -343,6 +343,7 @@ _ACTION_LABELS = {
     "escalate": ("上转主管", "escalated"),
     "attempt": ("回访拨打", "call attempt"),
     "note": ("备注", "note"),
+    "survey": ("回访结果", "survey result"),
 }
 
 

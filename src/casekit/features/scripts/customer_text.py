@@ -7,7 +7,7 @@ when a script prints what it becomes (`promise.note` for `casekit promise --note
 (`scripts.customer_words`, default content and demand) are never checked.
 
 Two places check it: every action, as a follow-up inside its transaction
-(`check_typed_text`, registered in `actions.FOLLOW_UPS`), naming only the wording the
+(`check_typed_text`, registered in `actions.CHECKS`), naming only the wording the
 action adds; and `casekit validate`, over every case file (`check_case_files`, registered
 in `validation.CASE_FILE_CHECKS`). With `scripts.customer_text: warn` (the default) both
 warn; with `strict` the action is refused and validate reports an error.
@@ -251,7 +251,7 @@ def _strict(config: Config) -> bool:
 
 
 def check_typed_text(tx: Transaction, change: Change) -> list[str]:
-    """`actions.FOLLOW_UPS` entry: the wording the action adds to what scripts print (a
+    """`actions.CHECKS` entry: the wording the action adds to what scripts print (a
     field it sets, a promise's or an escalation's note), a warning each; refused under
     `scripts.customer_text: strict`. Wording the case already had is not named again."""
     staged = tx.primary

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def check_typed_text(tx: Transaction, change: Change) -> list[str]:
-    """`actions.FOLLOW_UPS` entry: forbidden wording in text the action adds that scripts
+    """`actions.CHECKS` entry: forbidden wording in text the action adds that scripts
     print (`casekit.features.scripts.customer_text.check_typed_text`)."""
     from casekit.features.scripts.customer_text import check_typed_text as check
 
@@ -31,4 +31,4 @@ def register() -> None:
     config.SECTION_CHECKS.add("scripts", "casekit.features.scripts.context:check_section")
     validation.TREE_CHECKS.add("casekit.features.scripts.checks:check_templates")
     validation.CASE_FILE_CHECKS.add("casekit.features.scripts.customer_text:check_case_files")
-    actions.FOLLOW_UPS.add(check_typed_text)
+    actions.CHECKS.add(check_typed_text)
