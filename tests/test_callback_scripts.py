@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from casekit.features.scripts.context import parse_header
 from conftest import CLI, read_case
 
 SURVEY_ZH = "满意吗"
@@ -139,7 +141,7 @@ def test_a_greeting_completes_with_greeted_and_every_survey_still_needs_satisfac
     greeting = open_callback(repo, "greeting", "greeting_occasion=birthday", phone="13900000011")
     before = snapshot(repo)
     refused = repo.refused("move", greeting, "completed")
-    assert "greeted (已送达问候)" in refused.err and "satisfaction" not in refused.err
+    assert "greeted（已送达问候）" in refused.err and "satisfaction" not in refused.err
     assert snapshot(repo) == before
     not_delivered = repo.refused("move", greeting, "completed", "--set", "greeted=no")
     assert "unreachable" in not_delivered.err and "cancelled" in not_delivered.err
@@ -153,7 +155,7 @@ def test_a_greeting_completes_with_greeted_and_every_survey_still_needs_satisfac
 
     signup = open_callback(repo, "new-signup", phone="13900000012")
     refused = repo.refused("move", signup, "completed")
-    assert "will_attend (是否到场)" in refused.err and "satisfaction" not in refused.err
+    assert "will_attend（是否到场）" in refused.err and "satisfaction" not in refused.err
     repo.ok("move", signup, "completed", "--set", "will_attend=no")
     assert "期待您的到来" not in script(repo, signup)["text"]
 
@@ -163,7 +165,7 @@ def test_a_greeting_completes_with_greeted_and_every_survey_still_needs_satisfac
         survey = open_callback(repo, callback_type, phone=f"1390000002{number}")
         before = snapshot(repo)
         refused = repo.refused("move", survey, "completed", "--set", "greeted=yes")
-        assert "satisfaction (满意度)" in refused.err, callback_type
+        assert "satisfaction（满意度）" in refused.err, callback_type
         assert snapshot(repo) == before
     repo.ok("move", survey, "completed", "--set", "satisfaction=satisfied")
 
@@ -265,5 +267,6 @@ def test_bundled_callback_templates_name_their_handbook_source() -> None:
     bundled = Path(__file__).resolve().parents[1] / "templates" / "scripts"
     for lang in ("zh", "en"):
         for path in (bundled / lang).glob("callback-*.j2"):
-            head = path.read_text(encoding="utf-8").split("#}", 1)[0]
-            assert "# source: " in head, path
+            header, problems = parse_header(path.read_text(encoding="utf-8"))
+            assert not problems, (path, problems)
+            assert re.match(r"00[0-4] ", header.get("source", "")), (path, header.get("source"))

@@ -874,12 +874,26 @@ def cli_walk(repo: CLI, rng: random.Random, kind: str, return_type: str | None) 
             choices = moves + choices[:1]  # the note
         while (step := walk.take(rng.choice(choices))) is None:
             pass
+        if step.action == "move" and walk.final:
+            complete_open_callbacks(repo, case_id, at)
         repo.ok(*step.command(case_id), now=format_datetime(at, TZ), actor=step.actor)
         written = read_case(repo.case_path(case_id)).get("deadlines")
         assert _plain(written) == _plain(walk.case.get("deadlines")), report(
             walk, at, "the in-process walk and `casekit` wrote different deadlines"
         )
     return case_id, walk
+
+
+def complete_open_callbacks(repo: CLI, case_id: str, at: datetime) -> None:
+    """Complete the callbacks the case opened (after a refund or a re-shipment), as an agent
+    does before closing it: the command refuses to close a case whose callback is scheduled.
+    The in-process walk opens no callbacks, so it has nothing to do here."""
+    for linked in read_case(repo.case_path(case_id)).get("links") or []:
+        callback = read_case(repo.case_path(linked))
+        if callback.get("kind") == "callback" and callback.get("status") == "scheduled":
+            stamp = format_datetime(at - timedelta(minutes=1), TZ)
+            repo.ok("attempt", linked, "--outcome", "answered", now=stamp, actor=AGENT)
+            repo.ok("move", linked, "completed", "--set", "satisfaction=satisfied", now=stamp, actor=AGENT)
 
 
 def _plain(value: Any) -> Any:

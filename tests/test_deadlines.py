@@ -120,6 +120,31 @@ def test_return_refund_clock_starts_at_inspection(repo: CLI) -> None:
     assert found["resolution"]["paused"] == "28h21m"  # 8h21m + 9h30m + 9h30m + 1h
 
 
+@pytest.mark.parametrize("kept", [False, True])
+def test_extra_item_is_resolved_when_back_or_kept_then_closed_within_a_week(repo: CLI, kept: bool) -> None:
+    details = ["--set", "return_type=extra-item", "--set", "reason=extra-item"]
+    details += ["--set", "order_no=TB20261120002", "--set", "amount_paid=0"]
+    case_id = repo.new("return", *details, now=MONDAY)
+    repo.ok("move", case_id, "approved", now="2026-11-23T10:08:00+08:00")
+    if kept:
+        repo.ok("move", case_id, "kept", now="2026-11-24T10:08:00+08:00")
+    else:
+        sets = ["--set", "return_tracking_no=YT9", "--set", "postage_amount=8"]
+        repo.ok("move", case_id, "in_transit", *sets, now="2026-11-24T10:08:00+08:00")
+        repo.ok("move", case_id, "received", now="2026-11-26T10:08:00+08:00")
+    found = deadlines(repo, case_id)
+    assert "refund" not in found  # nothing is refunded for an item sent by mistake
+    # the wait for the customer (approved, and the parcel on its way) does not count:
+    # one or three working days of 9h30m
+    assert found["resolution"]["paused"] == ("9h30m" if kept else "28h30m")
+    back = "2026-11-24T10:08:00+08:00" if kept else "2026-11-26T10:08:00+08:00"
+    assert found["resolution"]["met"] == back
+    assert found["closure"]["start"] == back and found["closure"]["within"] == "5 working days"
+    assert "met" not in found["closure"]
+    repo.ok("move", case_id, "closed", now="2026-11-27T10:08:00+08:00")
+    assert deadlines(repo, case_id)["closure"]["met"] == "2026-11-27T10:08:00+08:00"
+
+
 # --- paused clocks and recomputation -------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,12 @@ RETURN_OPENING = {
 }
 RETURN_TYPES: dict[str, dict[str, str]] = {
     "return": {"reason": "quality", "postage_amount": "12.00"},
-    "exchange": {"reason": "changed-mind", "exchange_item": "蓝牙耳机 Pro", "exchange_price": "229.00"},
+    "exchange": {
+        "reason": "changed-mind",
+        "exchange_item": "蓝牙耳机 Pro",
+        "exchange_price": "229.00",
+        "postage_amount": "12.00",
+    },
     "partial-refund": {"reason": "not-as-described"},
     "resend": {"reason": "lost-parcel"},
     "refund-only": {"reason": "changed-mind"},
@@ -113,6 +119,7 @@ class Walk:
     opening: dict[str, str]
     variant: str | None = None  # names a second walk of the same kind and type
     values: dict[str, str] = field(default_factory=dict)  # what the moves set, over VALUES
+    move_sets: dict[str, dict[str, str]] = field(default_factory=dict)  # more, by the state moved to
     salutation: str | None = "女士"
     customer: str = "刘"
     channel: str = "phone"
@@ -203,7 +210,19 @@ def _walks(config: Config) -> Iterator[Walk]:
         if extra["reason"] in settings_for(config).evidence_required_for:
             steps.append(["attach", "{id}", photo("kettle-base-leak.png"), "--note", "客户上传的故障照片"])
         opening = {**RETURN_OPENING, "return_type": return_type, **extra}
-        yield Walk("return", return_type, opening, extra_steps=steps)
+        if return_type != "exchange":
+            # a 多发 item sent back: the customer advances the postage, the shop repays it
+            sent_back = {"in_transit": {"postage_amount": "8.00"}} if return_type == "extra-item" else {}
+            yield Walk("return", return_type, opening, extra_steps=steps, move_sets=sent_back)
+            continue
+        # dearer: the customer pays 30.00 more and the 12.00 postage out, paid or waived;
+        # cheaper: the shop refunds the 40.00 difference
+        paid = {"reshipped": {"difference_paid_amount": "42.00"}}
+        yield Walk("return", return_type, opening, variant="dearer", move_sets=paid)
+        waived = {"reshipped": {"difference_waived": "true"}}
+        yield Walk("return", return_type, opening, variant="waived", move_sets=waived)
+        cheaper = {**opening, "exchange_price": "159.00"}
+        yield Walk("return", return_type, cheaper, variant="cheaper", move_sets=paid)
     callback = config.kinds["callback"]
     for callback_type in callback.fields["callback_type"].values:
         opening = {
@@ -298,6 +317,7 @@ class Walker:
                     if name not in fields and name != type_field
                     for arg in ("--set", f"{name}={_value(kind, walk, name)}")
                 ]
+                sets += [a for n, v in walk.move_sets.get(target, {}).items() for a in ("--set", f"{n}={v}")]
                 for step in BEFORE_MOVE.get((walk.kind, target), []):
                     self.run(*[a.replace("{id}", case_id) for a in step])
                 self.run("move", case_id, target, *sets)
@@ -400,15 +420,16 @@ def _without(text: str, values: list[str]) -> str:
 
 
 def _amounts_on_case(case: Mapping[str, Any]) -> set[str]:
-    """Every amount the case file holds: its money fields and what casekit derived from them
-    (postage, price difference), as '12.00'."""
-    amounts = set()
+    """Every amount the case file holds (its money fields and what casekit derived from them:
+    postage, price difference), and each total of two of them (补差价 plus 补邮费), as '42.00'."""
+    amounts: set[Decimal] = set()
     for value in _case_values(case):
         try:
-            amounts.add(f"{float(value):.2f}")
-        except ValueError:
+            amounts.add(Decimal(value).quantize(Decimal("0.01")))
+        except (InvalidOperation, ValueError):
             continue
-    return amounts
+    totals = {a + b for a, b in itertools.combinations(sorted(amounts), 2)}
+    return {f"{amount:.2f}" for amount in amounts | totals}
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

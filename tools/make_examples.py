@@ -844,7 +844,7 @@ signup.move(
     "11-19 14:15",
     "li.na",
     "completed",
-    satisfaction="neutral",
+    will_attend="yes",
     suggestions="希望提前公布参展商家名单和停车位信息。",
     note="已说明订金规则（退订需提前3个工作日），短信发送了地址和路线；客户确认周六到场，关注地板和橱柜。",
 )
@@ -1293,7 +1293,9 @@ shoes.move(
     "reshipped",
     reship_tracking_no="SF1410293847561",
     exchange_price="399.00",
-    note="已短信告知客户：“您的换货已处理完毕。换的商品已经重新发出，单号：SF1410293847561，派送期间请保持电话畅通。”",
+    postage_amount="12.00",
+    difference_paid_amount="12.00",
+    note="客户已补寄出邮费12元。已短信告知客户：“您的换货已处理完毕。换的商品已经重新发出，单号：SF1410293847561，派送期间请保持电话畅通。”",
 )
 
 # 000/001 换货 (质量问题): the whole flow to closed, with the callback after the return.

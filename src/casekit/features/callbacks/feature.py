@@ -47,11 +47,11 @@ def callback_guard(request: MoveRequest, cfg: config.Config) -> list[str]:
             return []
         missing = [q for q in questionnaire.required if not workflow.field_is_set(request.case, q)]
         if missing:
-            named = ", ".join(
-                f"{q} ({request.kind.fields[q].label.zh})" if q in request.kind.fields else q for q in missing
-            )
+            fields = request.kind.fields
+            named = "、".join(f"{q}（{fields[q].label.zh}）" if q in fields else q for q in missing)
             hint = " ".join(f"--set {q}=..." for q in missing)
-            return [f"the {questionnaire.name} questionnaire still needs answers to {named}; pass {hint}"]
+            english = f"the {questionnaire.name} questionnaire still needs answers to {', '.join(missing)}"
+            return [f"回访问卷{questionnaire.name}还缺少回答：{named}；请加 {hint} ({english}; pass {hint})"]
         for question in questionnaire.confirmed:
             if fields_of(request.case).get(question) is not True:
                 label = request.kind.fields[question].label if question in request.kind.fields else None
