@@ -242,7 +242,7 @@ def test_satisfied_survey_opens_nothing_and_car_loan_questionnaire_names_missing
     loan = new_callback(repo, "--set", "callback_type=car-loan", phone="13700137000")
     refused = repo.refused("move", loan, "completed", "--set", "satisfaction=satisfied")
     assert "car-loan questionnaire" in refused.err
-    assert "q_manager_courtesy (销售经理对您的接待是否礼貌友善？您是否满意？)" in refused.err
+    assert "q_manager_courtesy（销售经理对您的接待是否礼貌友善？您是否满意？）" in refused.err
     assert "q_repayment_sms" not in refused.err  # optional question
     answers = [
         "q_manager_courtesy=satisfied",

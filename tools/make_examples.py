@@ -919,8 +919,9 @@ missed.move(
     "11-17 13:10",
     "chen.jie",
     "completed",
-    satisfaction="satisfied",
-    note="客户咨询家装节订金的退订规则，已解答（退订需提前3个工作日）；客户对回拨表示感谢。",
+    satisfaction="neutral",
+    suggestions="热线占线太久，希望高峰时段多安排坐席。",
+    note="客户咨询家装节订金的退订规则，已解答（退订需提前3个工作日）；客户感谢回拨，但对热线难打通评价一般。",
 )
 
 # 001 九: monthly callback for a special VIP, scheduled; handed to another agent.
