@@ -102,3 +102,30 @@ def test_who_pays_postage_follows_the_teams_returns_settings_in_report_and_regis
         "shop_postage_unrecorded": 1,
     }
     assert [r["case_id"] for r in register_rows()] == [case_id]
+
+
+def test_the_assessment_states_come_from_the_config_and_are_checked(repo: CLI) -> None:
+    case_id = repo.new("complaint", "--set", "category=billing", now="2026-11-23T10:00:00+08:00")
+    repo.ok("move", case_id, "assessing", now="2026-11-23T10:20:00+08:00")
+    month = ("report", "monthly", "--month", "2026-11", "--format", "json")
+
+    def verdicts() -> tuple[int, int, int]:
+        total = json.loads(repo.ok(*month, now="2026-12-01T09:00:00+08:00").out)["analysis"]["total"]
+        return total["pending"], total["justified"], total["rejected"]
+
+    assert verdicts() == (1, 0, 0)  # still being assessed: neither 成立 nor 不成立
+    path = repo.root / "casekit.yaml"
+    text = path.read_text(encoding="utf-8")
+    section = "  black_list: {min_complaints: 3}"
+    assert section in text
+
+    def configure(assessment: str) -> None:
+        path.write_text(text.replace(section, f"{section}\n  assessment: {assessment}"), encoding="utf-8")
+
+    configure("{pending: [received]}")
+    assert verdicts() == (0, 1, 0)  # this team counts a complaint under assessment as justified
+    configure("{pending: [recieved]}")
+    result = repo.run("validate")
+    said = result.out + result.err
+    assert result.code == 1
+    assert "reports.assessment.pending" in said and "'recieved' is not a complaint state" in said

@@ -180,6 +180,36 @@ def first_response_at(case: Mapping[str, Any]) -> datetime | None:
     return None
 
 
+def reopenings(case: Mapping[str, Any], kind: KindSpec | None) -> list[datetime]:
+    """When the case left a resolving state for an open one again (a reopened complaint)."""
+    if kind is None:
+        return []
+    resolving = resolving_states(kind)
+    return [
+        moment
+        for moment, entry in timed_history(case)
+        if entry.get("action") == "move"
+        and entry.get("from") in resolving
+        and entry.get("to") not in resolving
+    ]
+
+
+def last_resolved_at(case: Mapping[str, Any], kind: KindSpec | None) -> datetime | None:
+    """When the case was last resolved: its latest move from an open state into a
+    resolving one (after a reopening, the second resolution; closing is not one)."""
+    if kind is None:
+        return None
+    resolving = resolving_states(kind) - {kind.initial}
+    found = None
+    state = None
+    for moment, entry in timed_history(case):
+        if entry.get("action") in ("open", "move") and "to" in entry:
+            if entry["to"] in resolving and state not in resolving:
+                found = moment
+            state = entry["to"]
+    return found
+
+
 def resolved_at(case: Mapping[str, Any], kind: KindSpec | None) -> datetime | None:
     """When the case first reached a resolving state (resolved, refunded, a terminal state)."""
     if kind is None:

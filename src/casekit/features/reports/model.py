@@ -108,6 +108,10 @@ class Settings:
     stale_days: int = 7
     black_list_min_complaints: int = 3
     complaint_kind: str = "complaint"
+    # The complaint states before the assessment's verdict (待判断) and the verdict "not
+    # justified" (不成立): every other state means the complaint was judged justified (成立).
+    pending_states: tuple[str, ...] = ("received", "assessing")
+    rejected_states: tuple[str, ...] = ("rejected",)
 
 
 @once_per_config
@@ -124,11 +128,21 @@ def settings_of(config: Config) -> Settings:
         return value if isinstance(value, int) and _positive(value) else fallback
 
     kind = raw.get("complaint_kind")
+    assessment: Mapping[str, Any] = raw["assessment"] if isinstance(raw.get("assessment"), Mapping) else {}
+
+    def states(key: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
+        value = assessment.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        return fallback
+
     return Settings(
         lang=str(raw["lang"]) if raw.get("lang") in ("zh", "en") else "zh",
         stale_days=number(raw, "stale_days", default.stale_days),
         black_list_min_complaints=number(black, "min_complaints", default.black_list_min_complaints),
         complaint_kind=kind if isinstance(kind, str) and kind in config.kinds else default.complaint_kind,
+        pending_states=states("pending", default.pending_states),
+        rejected_states=states("rejected", default.rejected_states),
     )
 
 
@@ -150,17 +164,20 @@ class Kinds:
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `reports:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping with lang, stale_days, black_list, complaint_kind")]
+        return [([], "must be a mapping with lang, stale_days, black_list, complaint_kind, assessment")]
     problems: list[Finding] = []
     shape: dict[str, tuple[str, ...]] = {
         "lang": (),
         "stale_days": (),
         "black_list": ("min_complaints",),
         "complaint_kind": (),
+        "assessment": ("pending", "rejected"),
     }
     for key, item in value.items():
         if key not in shape:
             problems.append(([key], f"unknown setting; reports has {', '.join(shape)}"))
+        elif key == "assessment":
+            problems += _check_assessment(item, value, config)
         elif key == "lang":
             if item not in ("zh", "en"):
                 problems.append(([key], "lang must be zh or en"))
@@ -178,6 +195,27 @@ def check_section(value: Any, config: Config) -> list[Finding]:
                     problems.append(([key, sub], f"unknown setting; {key} has {', '.join(shape[key])}"))
                 elif not _positive(number):
                     problems.append(([key, sub], "must be a whole number above 0"))
+    return problems
+
+
+def _check_assessment(item: Any, section: Mapping[str, Any], config: Config) -> list[Finding]:
+    """`assessment: {pending: [states], rejected: [states]}`: states of the complaint kind."""
+    if not isinstance(item, Mapping):
+        return [(["assessment"], "must be a mapping with pending and rejected, each a list of states")]
+    kind_name = section.get("complaint_kind") or Settings.complaint_kind
+    kind = config.kinds.get(str(kind_name))
+    problems: list[Finding] = []
+    for sub, states in item.items():
+        if sub not in ("pending", "rejected"):
+            problems.append((["assessment", sub], "unknown setting; assessment has pending, rejected"))
+        elif not isinstance(states, list) or not all(isinstance(s, str) for s in states):
+            problems.append((["assessment", sub], "must be a list of states, e.g. [received, assessing]"))
+        elif kind is not None:
+            for state in states:
+                if state not in kind.states:
+                    known = ", ".join(kind.states)
+                    message = f"{state!r} is not a {kind.name} state; states are {known}"
+                    problems.append((["assessment", sub], message))
     return problems
 
 
@@ -252,6 +290,19 @@ class Item:
     @computed_once
     def resolved(self) -> datetime | None:
         return timeline.resolved_at(self.case, self.kind)
+
+    @computed_once
+    def resolved_now(self) -> bool:
+        """Whether the case stands in a resolving state (a reopened one does not)."""
+        return self.kind is not None and str(self.case.get("status")) in timeline.resolving_states(self.kind)
+
+    @computed_once
+    def last_resolved(self) -> datetime | None:
+        return timeline.last_resolved_at(self.case, self.kind)
+
+    @computed_once
+    def reopenings(self) -> list[datetime]:
+        return timeline.reopenings(self.case, self.kind)
 
     @computed_once
     def first_response(self) -> datetime | None:

@@ -22,7 +22,15 @@ from typing import Any
 from casekit.core import casefile, timeline
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
-from casekit.core.due import PROMISE_CLOCK, base_clock, breaches, clock_names, is_overdue, settled_between
+from casekit.core.due import (
+    PROMISE_CLOCK,
+    base_clock,
+    breaches,
+    clock_names,
+    due_summary,
+    is_overdue,
+    settled_between,
+)
 from casekit.core.fields import money
 from casekit.core.selection import CaseFilter
 from casekit.core.timeutil import stored_instant
@@ -113,23 +121,28 @@ def complaint_sources(items: list[Item], period: Period, labels: Labels) -> dict
     }
 
 
+# Entries casekit writes by itself (a trigger's link, a survey's result): never a case's
+# latest progress, which is what a person last did.
+AUTOMATIC_ACTIONS = frozenset({"link", "survey"})
+_MOVES = ("open", "move")
+
+
 def _progress(item: Item, labels: Labels, tz: tzinfo) -> dict[str, Any]:
-    """The latest thing that happened on a case: its note, else what the entry did."""
-    history = history_of(item.case)
-    if not history:
-        return {"at": None, "text": ""}
-    entry = history[-1]
-    text = entry.get("note")
-    if not isinstance(text, str) or not text.strip():
+    """The latest progress on a case (最新进展): the latest note a person wrote or move
+    they made, automatic entries left out; a move without a note says the state reached."""
+    for entry in reversed(history_of(item.case)):
         action = str(entry.get("action"))
-        if action in ("open", "move"):
+        if action in AUTOMATIC_ACTIONS:
+            continue
+        text = entry.get("note")
+        if isinstance(text, str) and text.strip():
+            pass
+        elif action in _MOVES:
             text = "→ " + labels.state(item.kind_name, entry.get("to"))
-        elif action == "set" and isinstance(entry.get("set"), Mapping):
-            names = [labels.field(item.kind_name, str(k)) for k in entry["set"]]
-            text = labels.t("更新：", "updated: ") + labels.t("、", ", ").join(names)
         else:
-            text = labels.action(action)
-    return {"at": stamp(timeline.entry_time(entry), tz), "text": " ".join(str(text).split())}
+            continue
+        return {"at": stamp(timeline.entry_time(entry), tz), "text": " ".join(str(text).split())}
+    return {"at": None, "text": ""}
 
 
 def complaint_warnings(
@@ -146,8 +159,9 @@ def complaint_warnings(
     resolving = timeline.resolving_states(complaint) if complaint else set()
     major_text = labels.t("重大投诉", "major complaint")
     media_text = labels.t("媒体投诉", "media complaint")
-    late_text: dict[str, str] = {}  # by clock name, filled as names come up
+    late_text: dict[tuple[str, bool], str] = {}  # by (clock name, still overdue), as names come up
     missed_text = labels.t("承诺回复已逾期", "promised reply missed")
+    kept_late_text = labels.t("承诺回复曾逾期", "promised reply kept late")
     stale_text = labels.t(f"超过{settings.stale_days}天未解决", f"open over {settings.stale_days} days")
     rows: list[dict[str, Any]] = []
     for item in of_kind(items, complaint_kind):
@@ -164,15 +178,19 @@ def complaint_warnings(
             warnings.append(major_text)
         if item.case.get("channel") == "media":
             warnings.append(media_text)
-        missed = {breach.clock for breach in breaches(item.case, last)}
+        # 超时 only for a clock still overdue at the period's end (what the overview counts);
+        # one missed earlier and met late, or a missed round, says 曾超时.
+        overdue = set(due_summary(item.case, last)[1])
+        missed = {breach.clock for breach in breaches(item.case, last)} | overdue
         for name in sorted(missed, key=lambda clock: _clock_order(labels.config, complaint_kind, clock)):
-            if name not in late_text:
-                late_text[name] = (
-                    missed_text
-                    if name == PROMISE_CLOCK
-                    else labels.t("超时：", "late: ") + labels.clock(complaint_kind, name)
-                )
-            warnings.append(late_text[name])  # once per clock, however many rounds it missed
+            key = (name, name in overdue)
+            if key not in late_text:
+                if name == PROMISE_CLOCK:
+                    late_text[key] = missed_text if key[1] else kept_late_text
+                else:
+                    prefix = labels.t("超时：", "overdue: ") if key[1] else labels.t("曾超时：", "was late: ")
+                    late_text[key] = prefix + labels.clock(complaint_kind, name)
+            warnings.append(late_text[key])  # once per clock, however many rounds it missed
         if not item.terminal and not resolved_open and age >= settings.stale_days:
             warnings.append(stale_text)
         customer = customer_of(item.case)
@@ -279,29 +297,37 @@ def _satisfaction_split(rated: Iterable[str | None]) -> dict[str, Any]:
     }
 
 
+COMPLETED = "completed"
+
+
 def callback_summary(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
-    """Callbacks due vs done, contact rate, attempts, satisfaction split."""
+    """Callbacks due and completed (回访完成率), dials answered (接通率), satisfaction split."""
     callbacks = of_kind(items, labels.kinds.callback)
     due = [i for i in callbacks if period.contains(_callback_due(i))]
     finished = [i for i in callbacks if period.contains(i.closed)]
-    completed = [i for i in finished if i.case.get("status") == "completed"]
+    completed = [i for i in finished if i.case.get("status") == COMPLETED]
     unreachable = [i for i in finished if i.case.get("status") == "unreachable"]
-    reached = len(completed) + len(unreachable)
     attempts = [a for i in callbacks for a in callback_facts.attempts(i.case) if period.contains(a.at)]
+    answered = sum(1 for a in attempts if a.outcome == callback_facts.ANSWERED)
+    due_completed = sum(1 for i in due if i.case.get("status") == COMPLETED)
+    undialled = sum(
+        1
+        for i in completed
+        if not any(a.outcome == callback_facts.ANSWERED for a in callback_facts.attempts(i.case))
+    )
     complaints = [i for i in of_kind(items, labels.kinds.complaint) if period.contains(i.resolved)]
     return {
         "available": any(i.in_scope for i in callbacks),
         "due": len(due),
-        "due_done": sum(1 for i in due if i.terminal and i.case.get("status") != "cancelled"),
-        "due_done_rate": rate(
-            sum(1 for i in due if i.terminal and i.case.get("status") != "cancelled"), len(due)
-        ),
+        "due_completed": due_completed,
+        "completion_rate": rate(due_completed, len(due)),
         "completed": len(completed),
         "unreachable": len(unreachable),
         "cancelled": sum(1 for i in finished if i.case.get("status") == "cancelled"),
-        "contact_rate": rate(len(completed), reached),
+        "completed_without_dial": undialled,
+        "contact_rate": rate(answered, len(attempts)),
         "attempts": len(attempts),
-        "attempts_answered": sum(1 for a in attempts if a.outcome == callback_facts.ANSWERED),
+        "attempts_answered": answered,
         "satisfaction": _satisfaction_split(i.satisfaction for i in completed),
         "complaint_satisfaction": _satisfaction_split(i.satisfaction for i in complaints),
         "levels": [
@@ -418,7 +444,7 @@ def merchant_stats(items: list[Item], period: Period, settled: Settled, kinds: K
         entry.complaints += 1
         entry.major += item.major
         entry.dissatisfied += item.satisfaction == "dissatisfied"
-        entry.resolved += item.resolved is not None
+        entry.resolved += item.resolved_now  # a reopened complaint is not resolved
         response = item.first_response
         if response is not None and item.opened is not None:
             entry.response_seconds = [
@@ -523,30 +549,40 @@ def red_black_nominations(
     return {"black": black, "red": red, "due": due.isoformat()}
 
 
-def complaint_analysis(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
-    """The complaint analysis table (投诉汇总分析表): one row per category, then the total."""
+def complaint_analysis(
+    items: list[Item], period: Period, settings: Settings, labels: Labels
+) -> dict[str, Any]:
+    """The complaint analysis table (投诉汇总分析表): one row per category, then the total,
+    then the reopened ones. The complaints opened in the period, each counted once, in the
+    state it stood in at the period's end: 待判断 (not assessed yet), 不成立 (assessed as not
+    justified), 成立 (every other state: assessed as justified); 已解决 (in a resolving
+    state, not rejected) and 未结 (not final and not resolved: a reopened one is open)."""
     new = opened_in(items, period, labels.kinds.complaint)
     groups: dict[str, list[Item]] = defaultdict(list)
     for item in new:
         groups[field_text(item, "category")].append(item)
+    pending_states, rejected_states = set(settings.pending_states), set(settings.rejected_states)
 
     def row(members: list[Item]) -> dict[str, Any]:
+        status = {id(i): str(i.case.get("status")) for i in members}
+        pending = sum(1 for i in members if status[id(i)] in pending_states)
+        rejected = sum(1 for i in members if status[id(i)] in rejected_states)
+        resolved = [i for i in members if i.resolved_now and status[id(i)] not in rejected_states]
         durations = [
-            (resolved - i.opened).total_seconds()
-            for i in members
-            if i.opened is not None
-            and (resolved := i.resolved) is not None
-            and i.case.get("status") != "rejected"
+            (moment - i.opened).total_seconds()
+            for i in resolved
+            if i.opened is not None and (moment := i.last_resolved) is not None
         ]
-        rejected = sum(1 for i in members if i.case.get("status") == "rejected")
         satisfaction = _satisfaction_split(i.satisfaction for i in members)
         return {
             "count": len(members),
             "share": rate(len(members), len(new)),
-            "justified": len(members) - rejected,
+            "pending": pending,
+            "justified": len(members) - pending - rejected,
             "rejected": rejected,
-            "resolved": len(durations),
-            "open": sum(1 for i in members if not i.terminal and i.case.get("status") not in ("resolved",)),
+            "resolved": len(resolved),
+            "open": sum(1 for i in members if not i.terminal and not i.resolved_now),
+            "reopened": sum(1 for i in members if i.reopenings),
             "avg_hours": hours(sum(durations) / len(durations)) if durations else None,
             "major": sum(1 for i in members if i.major),
             "compensation": sum(
@@ -564,7 +600,12 @@ def complaint_analysis(items: list[Item], period: Period, labels: Labels) -> dic
         }
         for key, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
-    return {"rows": rows, "total": row(new)}
+    reopened = [i for i in new if i.reopenings]
+    return {
+        "rows": rows,
+        "total": row(new),
+        "reopened": {"label": labels.t("其中曾重新打开", "of which reopened"), **row(reopened)},
+    }
 
 
 def complaint_register(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
@@ -649,7 +690,7 @@ def _build_report(
             "totals": complaint_totals(items, period, labels),
             "ranking": merchant_ranking(merchants),
             "nominations": red_black_nominations(merchants, period, settings, labels),
-            "analysis": complaint_analysis(items, period, labels),
+            "analysis": complaint_analysis(items, period, settings, labels),
             "register": complaint_register(items, period, labels),
         }
     return report
