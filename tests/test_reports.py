@@ -931,13 +931,78 @@ def test_default_periods_are_the_last_complete_week_and_month(month_repo: CLI) -
         month_repo.ok("report", "weekly", "--format", "json", now="2026-11-22T23:00:00+08:00").out
     )
     assert sunday["period"]["label"] == "2026-W46"
+    assert _json_report(month_repo, "daily")["period"]["label"] == "2026-11-29"  # yesterday
     for args in (
         ["weekly", "--week", "2026-W60"],
         ["weekly", "--week", "47"],
         ["monthly", "--month", "2026-13"],
+        ["daily", "--date", "2026-11-31"],
+        ["daily", "--date", "yesterday"],
     ):
         result = month_repo.run("report", *args)
         assert result.code == 2 and "Traceback" not in result.err, args
+    assert "--date" in month_repo.run("report", "daily", "--date", "2026-11-31").err
+
+
+@pytest.mark.parametrize("day", [16, 19, 23])
+def test_a_daily_report_counts_the_day_and_lists_what_falls_due_the_next(month_repo: CLI, day: int) -> None:
+    report = _json_report(month_repo, "daily", "--date", f"2026-11-{day:02d}")
+    start = _t(at(day, "00:00"))
+    end = start + timedelta(days=1)
+    assert (report["kind"], report["period"]["start"], report["period"]["end"]) == (
+        "day",
+        start.isoformat(),
+        end.isoformat(),
+    )
+    docs = case_files(month_repo)
+    expected = independent(docs, (start, end))
+    rows = {r["kind"]: r for r in report["overview"]["rows"]}
+    for key in ("new", "closed", "open"):
+        assert {k: rows[k][key] for k in rows if rows[k][key]} == dict(expected[key]), key
+    # What falls due on the next day: every clock of a case open at the day's end, not met
+    # by then, due before the next day's end, and not standing still (paused) then.
+    listed = {(r["id"], r["clock"], r["due"], r["overdue"]) for r in report["due_today"]["rows"]}
+    labels = {"first_response": "首次响应", "resolution": "处理时限", "updates": "进展告知"}
+    owed = set()
+    for doc in docs:
+        state, _ = _state_at(doc, end)
+        if state is None or state in TERMINAL[doc["kind"]]:
+            continue
+        for clock, entry in (doc.get("deadlines") or {}).items():
+            due = _t(entry["due"])
+            met = entry.get("met")
+            if entry.get("paused_since") and _t(entry["paused_since"]) <= end:
+                continue
+            owing = (met is None or _t(met) > end) and due < end + timedelta(days=1)
+            if owing and doc["kind"] == "complaint" and clock in labels:
+                owed.add((doc["id"], labels[clock], due.isoformat(), due < end))
+    complaints = {row for row in listed if row[0].startswith("C-") and row[1] in labels.values()}
+    assert complaints == owed
+    assert report["due_today"]["overdue"] == sum(1 for row in listed if row[3])
+    assert [r["due"] for r in report["due_today"]["rows"]] == sorted(
+        r["due"] for r in report["due_today"]["rows"]
+    )
+    text = month_repo.ok("report", "daily", "--date", f"2026-11-{day:02d}").out
+    assert text.startswith(f"# 客服日报 2026-11-{day:02d}") and "## 今日到期" in text
+
+
+def test_the_week_may_start_on_saturday(repo: CLI) -> None:
+    path = repo.root / "casekit.yaml"
+    text = path.read_text(encoding="utf-8")
+    monday = "  week_starts: monday"
+    assert monday in text
+    path.write_text(text.replace(monday, "  week_starts: saturday"), encoding="utf-8")
+    case_id = repo.new("complaint", "--set", "category=billing", now=at(20, "15:00"))  # a Friday
+    week = _json_report(repo, "weekly", "--week", "2026-W47")
+    assert (week["period"]["start"], week["period"]["end"]) == (at(14, "00:00"), at(21, "00:00"))
+    assert [r["id"] for r in week["warnings"]["rows"]] == [case_id]
+    # On Saturday morning the last complete week is the one that ended on Friday night.
+    saturday = json.loads(repo.ok("report", "weekly", "--format", "json", now=at(21, "08:00")).out)
+    assert saturday["period"]["label"] == "2026-W47" and saturday["period"]["end"] == at(21, "00:00")
+    assert repo.ok("validate").code == 0
+    path.write_text(text.replace(monday, "  week_starts: sat"), encoding="utf-8")
+    refused = repo.run("validate")
+    assert refused.code == 1 and "week_starts must be a weekday" in refused.out + refused.err
 
 
 def test_a_repository_without_that_data_says_so(repo: CLI) -> None:
@@ -1140,7 +1205,13 @@ def test_init_writes_ci_files_that_run_commands_that_exist(repo: CLI) -> None:
     gitlab = yaml.safe_load((repo.root / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     triggers = github.get("on", github.get(True))  # YAML 1.1 readers turn the key `on` into True
     assert {"push", "pull_request", "schedule"} <= set(triggers)
-    assert triggers["schedule"] == [{"cron": "0 0 * * 1"}]  # Monday 00:00 UTC = 08:00 Asia/Shanghai
+    # every day 08:30, Monday 08:00, the 1st 09:00 (Asia/Shanghai)
+    assert triggers["schedule"] == [{"cron": "30 0 * * *"}, {"cron": "0 0 * * 1"}, {"cron": "0 1 1 * *"}]
+    crons = {c["cron"] for c in triggers["schedule"]}
+    for name in ("daily", "weekly", "monthly"):
+        job = github["jobs"][f"{name}-report"]
+        assert any(cron in job["if"] for cron in crons), name
+        assert f'$REPORT == "{name}"' in gitlab[f"{name}-report"]["rules"][0]["if"]
     lines = [step["run"] for job in github["jobs"].values() for step in job["steps"] if "run" in step]
     lines += [line for job in gitlab.values() if isinstance(job, dict) for line in job.get("script", [])]
     lines += gitlab["default"]["before_script"]
@@ -1148,9 +1219,12 @@ def test_init_writes_ci_files_that_run_commands_that_exist(repo: CLI) -> None:
         line.strip() for text in lines for line in text.splitlines() if line.strip().startswith("casekit ")
     ]
     assert {"casekit validate", "casekit audit", "casekit report weekly --out reports/"} <= set(commands)
+    assert {"casekit report daily --out reports/", "casekit report monthly --out reports/"} <= set(commands)
     for command in sorted(set(commands)):
         repo.ok(*shlex.split(command)[1:], now="2026-11-23T08:00:00+08:00")
     assert (repo.root / "reports" / "weekly-2026-W47.md").exists()
     assert (repo.root / "reports" / "weekly-2026-W47.html").exists()
+    assert (repo.root / "reports" / "daily-2026-11-22.html").exists()
+    assert (repo.root / "reports" / "monthly-2026-10.md").exists()
     installs = [line for line in lines if "pip install" in line]
     assert installs and all(f"casekit=={__version__}" in line for line in installs)

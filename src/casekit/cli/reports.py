@@ -1,4 +1,4 @@
-"""`casekit report weekly|monthly`: reports for supervisors and CI, as Markdown, HTML or JSON."""
+"""`casekit report daily|weekly|monthly`: reports for supervisors and CI, as Markdown, HTML or JSON."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from casekit.cli.common import RepoOption, echo, make_env, warn
 
 report_app = typer.Typer(
     help=(
-        "Weekly and monthly reports, computed from the cases as of the period's end.\n\n"
+        "Daily, weekly and monthly reports, computed from the cases as of the period's end.\n\n"
         "Example: casekit report weekly --week 2026-W47 --format html --out reports/"
     ),
     no_args_is_help=True,
@@ -68,6 +68,24 @@ def _run(
 
 
 @report_app.command()
+def daily(
+    day: Annotated[
+        str | None, typer.Option("--date", help="The day, e.g. 2026-11-23 (default: yesterday).")
+    ] = None,
+    output: FormatOption = ReportFormat.md,
+    lang: LangOption = None,
+    out: OutOption = None,
+    repo: RepoOption = None,
+) -> None:
+    """The daily report for the 9:00 meeting: the day's figures, and what falls due the next
+    day (today, for yesterday's report), overdue first.
+
+    Example: casekit report daily --date 2026-11-23 --out reports/
+    """
+    _run("daily", day, output, lang, out, repo)
+
+
+@report_app.command()
 def weekly(
     week: Annotated[
         str | None, typer.Option("--week", help="ISO week, e.g. 2026-W47 (default: last complete week).")
@@ -77,7 +95,8 @@ def weekly(
     out: OutOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """The weekly report (周投诉进度汇报 and more), Monday to Sunday.
+    """The weekly report (周投诉进度汇报 and more), Monday to Sunday unless
+    reports.week_starts in casekit.yaml names another first day.
 
     Example: casekit report weekly --week 2026-W47 --format html --out reports/
     """

@@ -38,8 +38,8 @@ HARASSMENT = "harassment"
 class Period:
     """A report period in the repository's time zone: [start, end)."""
 
-    kind: str  # "week" or "month"
-    label: str  # 2026-W47 or 2026-11
+    kind: str  # "day", "week" or "month"
+    label: str  # 2026-11-23, 2026-W47 or 2026-11
     start: datetime
     end: datetime
 
@@ -63,10 +63,33 @@ class Period:
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def week_period(text: str, tz: tzinfo) -> Period:
-    """'2026-W47' -> Monday 2026-11-16 00:00 to the next Monday 00:00 (ISO weeks)."""
+def day_period(text: str, tz: tzinfo) -> Period:
+    """'2026-11-23' -> 2026-11-23 00:00 to 2026-11-24 00:00."""
+    match = _DAY.match(text.strip())
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3])) if match else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(f"{text!r} is not a date; write it as 2026-11-23")
+    start = datetime.combine(day, datetime.min.time(), tz)
+    return Period("day", day.isoformat(), start, start + timedelta(days=1))
+
+
+def previous_day(now: datetime, tz: tzinfo) -> Period:
+    """Yesterday (the daily report at the 9:00 meeting is about the day before)."""
+    return day_period((now.astimezone(tz).date() - timedelta(days=1)).isoformat(), tz)
+
+
+def week_period(text: str, tz: tzinfo, first_weekday: int = 0) -> Period:
+    """'2026-W47' -> Monday 2026-11-16 00:00 to the next Monday 00:00 (ISO weeks). A team
+    whose week starts on another day (`reports.week_starts`, 0 = Monday ... 6 = Sunday) has
+    the seven days from that weekday on or before the ISO week's Monday: with Saturday,
+    2026-W47 is Saturday 14 to Friday 20 November, reported on Saturday 21."""
     match = _WEEK.match(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a week; write it as 2026-W47")
@@ -75,7 +98,8 @@ def week_period(text: str, tz: tzinfo) -> Period:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
         raise ValueError(f"{text!r}: {year} has no week {week}") from None
-    start = datetime.combine(monday, datetime.min.time(), tz)
+    first = monday - timedelta(days=(7 - first_weekday) % 7)
+    start = datetime.combine(first, datetime.min.time(), tz)
     return Period("week", f"{year}-W{week:02d}", start, start + timedelta(days=7))
 
 
@@ -90,11 +114,16 @@ def month_period(text: str, tz: tzinfo) -> Period:
     return Period("month", f"{year}-{month:02d}", start, end)
 
 
-def previous_week(now: datetime, tz: tzinfo) -> Period:
-    """The last complete week before `now` (on Monday morning: the week that just ended)."""
-    local = now.astimezone(tz).date() - timedelta(days=7)
-    year, week, _ = local.isocalendar()
-    return week_period(f"{year}-W{week:02d}", tz)
+def previous_week(now: datetime, tz: tzinfo, first_weekday: int = 0) -> Period:
+    """The last complete week before `now` (on the week's first day in the morning: the
+    week that just ended)."""
+    today = now.astimezone(tz).date()
+    # the first day of the week now running, then the week before it
+    start = today - timedelta(days=(today.weekday() - first_weekday) % 7) - timedelta(days=7)
+    # its label: the ISO week of the Monday on or after its first day
+    monday = start + timedelta(days=(7 - start.weekday()) % 7)
+    year, week, _ = monday.isocalendar()
+    return week_period(f"{year}-W{week:02d}", tz, first_weekday)
 
 
 def previous_month(now: datetime, tz: tzinfo) -> Period:
@@ -112,6 +141,7 @@ class Settings:
     # justified" (不成立): every other state means the complaint was judged justified (成立).
     pending_states: tuple[str, ...] = ("received", "assessing")
     rejected_states: tuple[str, ...] = ("rejected",)
+    week_starts: int = 0  # Monday (0) to Sunday (6): the weekly report's first day
 
 
 @once_per_config
@@ -143,6 +173,7 @@ def settings_of(config: Config) -> Settings:
         complaint_kind=kind if isinstance(kind, str) and kind in config.kinds else default.complaint_kind,
         pending_states=states("pending", default.pending_states),
         rejected_states=states("rejected", default.rejected_states),
+        week_starts=WEEKDAYS.index(raw["week_starts"]) if raw.get("week_starts") in WEEKDAYS else 0,
     )
 
 
@@ -164,11 +195,13 @@ class Kinds:
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `reports:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping with lang, stale_days, black_list, complaint_kind, assessment")]
+        keys = "lang, stale_days, week_starts, black_list, complaint_kind, assessment"
+        return [([], f"must be a mapping with {keys}")]
     problems: list[Finding] = []
     shape: dict[str, tuple[str, ...]] = {
         "lang": (),
         "stale_days": (),
+        "week_starts": (),
         "black_list": ("min_complaints",),
         "complaint_kind": (),
         "assessment": ("pending", "rejected"),
@@ -178,6 +211,9 @@ def check_section(value: Any, config: Config) -> list[Finding]:
             problems.append(([key], f"unknown setting; reports has {', '.join(shape)}"))
         elif key == "assessment":
             problems += _check_assessment(item, value, config)
+        elif key == "week_starts":
+            if item not in WEEKDAYS:
+                problems.append(([key], f"week_starts must be a weekday: {', '.join(WEEKDAYS)}"))
         elif key == "lang":
             if item not in ("zh", "en"):
                 problems.append(([key], "lang must be zh or en"))

@@ -24,11 +24,13 @@ from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
 from casekit.core.due import (
     PROMISE_CLOCK,
+    State,
     base_clock,
     breaches,
     clock_names,
     due_summary,
     is_overdue,
+    open_deadlines,
     settled_between,
 )
 from casekit.core.fields import money
@@ -643,6 +645,40 @@ def complaint_register(items: list[Item], period: Period, labels: Labels) -> dic
     return {"rows": rows}
 
 
+def due_today(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """The day after a daily report's period (today, at the 9:00 meeting): every deadline
+    of an open case that is overdue at its start or falls due before its end, soonest
+    first; paused clocks are left out (nothing is owed while they stand still)."""
+    tz = period.start.tzinfo
+    assert tz is not None
+    today_end = period.end + timedelta(days=1)
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        if item.terminal or not item.in_scope:
+            continue
+        for deadline in open_deadlines(item.case, period.end):
+            if deadline.state is State.PAUSED or deadline.due >= today_end:
+                continue
+            rows.append(
+                {
+                    "id": item.case.get("id"),
+                    "title": item.case.get("title"),
+                    "kind": labels.kind(item.kind_name),
+                    "clock": labels.clock(item.kind_name, deadline.clock),
+                    "due": stamp(deadline.due, tz),
+                    "overdue": deadline.state is State.OVERDUE,
+                    "status": labels.state(item.kind_name, item.case.get("status")),
+                    "assignee": labels.person(item.case.get("assignee")),
+                }
+            )
+    rows.sort(key=lambda r: (str(r["due"]), str(r["id"]), r["clock"]))
+    return {
+        "day": period.end.date().isoformat(),
+        "rows": rows,
+        "overdue": sum(1 for r in rows if r["overdue"]),
+    }
+
+
 def build_report(
     cases: Iterable[Mapping[str, Any]], config: Config, period: Period, *, lang: str | None = None
 ) -> dict[str, Any]:
@@ -685,6 +721,8 @@ def _build_report(
         "alerts": quality_alerts(items, period, labels),
         "merchants": merchant_cooperation(merchants),
     }
+    if period.kind == "day":
+        report["due_today"] = due_today(items, period, labels)
     if period.kind == "month":
         report |= {
             "totals": complaint_totals(items, period, labels),

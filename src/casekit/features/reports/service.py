@@ -1,4 +1,4 @@
-"""Reports: the service behind `casekit report weekly|monthly` (read, compute, render, write)."""
+"""Reports: the service behind `casekit report daily|weekly|monthly` (read, compute, render, write)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from casekit.core.casefile import mask_contacts_in
 from casekit.errors import Refused, UsageError
 from casekit.features.reports.model import (
     Period,
+    day_period,
     month_period,
+    previous_day,
     previous_month,
     previous_week,
     report_scope,
+    settings_of,
     week_period,
 )
 from casekit.features.reports.sections import build_report
@@ -31,20 +34,31 @@ class Report:
     path: Path | None
 
 
+# Each report, the option naming its period.
+PERIOD_OPTIONS = {"daily": "date", "weekly": "week", "monthly": "month"}
+
+
 def period_for(env: Env, which: str, given: str | None) -> Period:
     tz = env.config.tz
+    first_weekday = settings_of(env.config).week_starts
     try:
+        if which == "daily":
+            return day_period(given, tz) if given else previous_day(env.now(tz), tz)
         if which == "weekly":
-            return week_period(given, tz) if given else previous_week(env.now(tz), tz)
+            return (
+                week_period(given, tz, first_weekday)
+                if given
+                else previous_week(env.now(tz), tz, first_weekday)
+            )
         return month_period(given, tz) if given else previous_month(env.now(tz), tz)
     except ValueError as exc:
-        raise UsageError(f"--{'week' if which == 'weekly' else 'month'}: {exc}") from None
+        raise UsageError(f"--{PERIOD_OPTIONS[which]}: {exc}") from None
 
 
 def make_report(
     env: Env, which: str, *, period_text: str | None, output: str, lang: str | None, out: str | None
 ) -> Report:
-    """Compute a weekly or monthly report from the cases as of the period's end and render it."""
+    """Compute a daily, weekly or monthly report from the cases as of the period's end and render it."""
     from casekit.index.cache import no_gc
     from casekit.index.reader import CaseFilter, read_cases
 
