@@ -23,8 +23,10 @@ from casekit.features.reports.model import (
 from casekit.features.reports.sections import build_report
 from casekit.service.env import Env
 
-FORMATS = ("md", "html", "json")
-EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
+FORMATS = ("md", "html", "json", "pdf")
+EXTENSIONS = {"md": "md", "html": "html", "json": "json", "pdf": "pdf"}
+# Formats written as bytes, only to a file (--out).
+BINARY = ("pdf",)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,11 @@ def make_report(
 
     if output not in FORMATS:
         raise UsageError(f"--format {output!r}: use one of {', '.join(FORMATS)}")
+    if output in BINARY and not out:
+        raise UsageError(
+            f"{output.upper()} 报表需要 --out 文件或文件夹 "
+            f"(--format {output} writes a file: give --out FILE.{EXTENSIONS[output]} or a folder)"
+        )
     config = env.config
     period = period_for(env, which, period_text)
     scope = CaseFilter.of(live_since=report_scope(config, period))
@@ -75,20 +82,28 @@ def make_report(
         # wherever the report shows text, as customer.phone is.
         model = mask_contacts_in(build_report([d.data for d in docs], config, period, lang=lang))
         model["unreadable"] = sorted({p.path for p in problems})
+        content: str | bytes
         if output == "json":
             from casekit.render.output import to_json
 
-            text = to_json(model) + "\n"
+            content = to_json(model) + "\n"
+        elif output == "pdf":
+            from casekit.render.pdf import html_to_pdf
+
+            content = html_to_pdf(render_report(env.root, which, "html", model))
         else:
-            text = render_report(env.root, which, output, model)
+            content = render_report(env.root, which, output, model)
     path = _target(env, out, which, period, output)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
         except OSError as exc:
             raise Refused(f"cannot write {path}: {exc.strerror}") from None
-    return Report(period, text, path)
+    return Report(period, content if isinstance(content, str) else "", path)
 
 
 REPORT_SECONDS = 60.0
