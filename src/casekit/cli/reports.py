@@ -23,6 +23,7 @@ class ReportFormat(StrEnum):
     md = "md"
     html = "html"
     json = "json"
+    xlsx = "xlsx"
 
 
 class Lang(StrEnum):
@@ -32,7 +33,13 @@ class Lang(StrEnum):
 
 FormatOption = Annotated[
     ReportFormat,
-    typer.Option("--format", help="md (Markdown), html (one self-contained file with charts) or json."),
+    typer.Option(
+        "--format",
+        help=(
+            "md (Markdown), html (one self-contained file with charts), json, "
+            "or xlsx (an Excel workbook; needs --out)."
+        ),
+    ),
 ]
 LangOption = Annotated[
     Lang | None, typer.Option("--lang", help="zh or en (default: reports.lang in casekit.yaml, else zh).")

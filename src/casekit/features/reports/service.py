@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casekit.core.casefile import mask_contacts_in
 from casekit.errors import Refused, UsageError
@@ -20,8 +21,11 @@ from casekit.features.reports.model import (
 from casekit.features.reports.sections import build_report
 from casekit.service.env import Env
 
-FORMATS = ("md", "html", "json")
-EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
+if TYPE_CHECKING:
+    from casekit.core.config import Config
+
+FORMATS = ("md", "html", "json", "xlsx")
+EXTENSIONS = {"md": "md", "html": "html", "json": "json", "xlsx": "xlsx"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ def make_report(
 
     if output not in FORMATS:
         raise UsageError(f"--format {output!r}: use one of {', '.join(FORMATS)}")
+    if output == "xlsx" and not out:
+        raise UsageError(
+            "Excel 报表需要 --out 文件或文件夹 (xlsx is binary: give --out FILE.xlsx or a folder)"
+        )
     config = env.config
     period = period_for(env, which, period_text)
     scope = CaseFilter.of(live_since=report_scope(config, period))
@@ -61,7 +69,11 @@ def make_report(
         # wherever the report shows text, as customer.phone is.
         model = mask_contacts_in(build_report([d.data for d in docs], config, period, lang=lang))
         model["unreadable"] = sorted({p.path for p in problems})
-        if output == "json":
+        data: bytes | None = None
+        if output == "xlsx":
+            text = ""
+            data = workbook_of(model, [d.data for d in docs], config, period)
+        elif output == "json":
             from casekit.render.output import to_json
 
             text = to_json(model) + "\n"
@@ -71,10 +83,45 @@ def make_report(
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            if data is not None:
+                path.write_bytes(data)
+            else:
+                path.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise Refused(f"cannot write {path}: {exc.strerror}") from None
     return Report(period, text, path)
+
+
+def workbook_of(
+    model: dict[str, Any], cases: list[Mapping[str, Any]], config: Config, period: Period
+) -> bytes:
+    """The report as an Excel workbook; a month's also holds the returns registers
+    (`casekit registers`) of the returns opened in it, as they stood at the month's end."""
+    from casekit.core.timeline import as_of
+    from casekit.features.returns.registers import REGISTERS, build_register
+    from casekit.render.xlsx import report_workbook
+
+    registers: list[dict[str, Any]] = []
+    if period.kind == "month":
+        snapshots = [s for s in (as_of(c, period.last_moment) for c in cases) if s is not None]
+        for name in REGISTERS:
+            register = build_register(name, snapshots, config, period.label)
+            columns = [
+                {
+                    "key": c.key,
+                    "zh": c.zh,
+                    "en": c.en,
+                    "kind": "money" if c.money else "date" if c.key == "date" else "text",
+                }
+                for c in register.columns
+            ]
+            sheet = {
+                "title": {"zh": register.zh, "en": register.en},
+                "columns": columns,
+                "rows": register.rows,
+            }
+            registers.append(mask_contacts_in(sheet))
+    return report_workbook(model, registers)
 
 
 REPORT_SECONDS = 60.0
