@@ -1033,7 +1033,7 @@ def test_repository_report_template_overrides_the_bundled_one(repo: CLI) -> None
 def test_report_usage_and_help(repo: CLI) -> None:
     assert "Example" in repo.ok("report", "--help").out
     assert repo.run("report").code in (0, 2)
-    assert repo.run("report", "weekly", "--format", "pdf").code == 2
+    assert repo.run("report", "weekly", "--format", "docx").code == 2
 
 
 # --- the HTML in a real browser -----------------------------------------------------------------
@@ -1228,3 +1228,84 @@ def test_init_writes_ci_files_that_run_commands_that_exist(repo: CLI) -> None:
     assert (repo.root / "reports" / "monthly-2026-10.md").exists()
     installs = [line for line in lines if "pip install" in line]
     assert installs and all(f"casekit=={__version__}" in line for line in installs)
+
+
+# --- print, PDF and phones -------------------------------------------------------------------------
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    ("which", "flag", "label", "most_pages"),
+    [("weekly", "--week", "2026-W47", 4), ("monthly", "--month", "2026-11", 10)],
+)
+def test_pdf_of_the_examples_is_a4_with_its_fonts_embedded(
+    example_repo: CLI, tmp_path: Path, which: str, flag: str, label: str, most_pages: int
+) -> None:
+    example_repo.ok("report", which, flag, label, "--format", "pdf", "--out", f"{tmp_path}/")
+    data = (tmp_path / f"{which}-{label}.pdf").read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = re.findall(rb"/Type\s*/Page(?![s\w])", data)
+    assert 1 <= len(pages) <= most_pages, len(pages)
+    found = re.findall(rb"/MediaBox\s*\[([^\]]+)\]", data)
+    boxes = {tuple(round(float(n)) for n in box.split()) for box in found}
+    assert boxes == {(0, 0, 595, 842)} or boxes == {(0, 0, 596, 843)}, boxes  # A4 in points
+    assert b"/FontFile" in data  # the fonts travel with the file: Chinese shows on any reader
+    # Without --out a binary report is refused, and nothing is written.
+    refused = example_repo.run("report", which, flag, label, "--format", "pdf")
+    assert refused.code == 2 and "PDF 报表需要 --out" in refused.err and refused.out == ""
+
+
+# Measures every table cell and chart of the page, as laid out at the window's width, and
+# writes the result into the DOM that --dump-dom prints (the report itself runs no script:
+# its Content-Security-Policy forbids it, so the test's copy drops that one line).
+MEASURE = """<script>
+const em = (el) => parseFloat(getComputedStyle(el).fontSize);
+const cells = [...document.querySelectorAll('td, th')].map((c) => c.getBoundingClientRect().width / em(c));
+const charts = [...document.querySelectorAll('svg.chart')].map((s) => s.getBoundingClientRect().width);
+const pre = document.createElement('pre');
+pre.id = 'measured';
+pre.textContent = JSON.stringify({cells, charts, page: document.documentElement.getBoundingClientRect().width,
+  body: document.body.scrollWidth});
+document.body.appendChild(pre);
+</script>"""
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    ("which", "flag", "label"), [("weekly", "--week", "2026-W47"), ("monthly", "--month", "2026-11")]
+)
+def test_on_a_phone_no_table_cell_is_narrower_than_four_characters(
+    example_repo: CLI, tmp_path: Path, which: str, flag: str, label: str
+) -> None:
+    page = tmp_path / f"{which}.html"
+    example_repo.ok("report", which, flag, label, "--format", "html", "--out", str(page))
+    html = page.read_text(encoding="utf-8")
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
+    assert policy is not None
+    probe = tmp_path / f"{which}-probe.html"
+    # Headless Chromium opens no window narrower than 500 px: the page is laid out 390 px
+    # wide inside it, with the phone rules (max-width: 640px) in force as on a phone.
+    phone = html.replace(policy.group(0), "<style>html { width: 390px; }</style>")
+    probe.write_text(phone.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    result = _chromium(probe, tmp_path, "--dump-dom", "--window-size=500,3000")
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.search(r'<pre id="measured">(.*?)</pre>', result.stdout, re.S)
+    assert found is not None, result.stdout[-2000:]
+    measured = json.loads(found.group(1).replace("&quot;", '"'))
+    assert measured["page"] == 390 and measured["cells"], measured["page"]
+    narrow = [round(width, 1) for width in measured["cells"] if width < 4]
+    assert narrow == [], narrow
+    # Charts keep a readable size and scroll sideways; the page itself does not.
+    assert measured["charts"] and min(measured["charts"]) >= 560
+    assert measured["body"] <= measured["page"] + 1
+    # And a screenshot of it shows the page: text drawn inside the phone's 390 px, nothing
+    # drawn to the right of it.
+    shot = tmp_path / f"{which}-390.png"
+    probe.write_text(phone, encoding="utf-8")
+    taken = _chromium(probe, tmp_path, f"--screenshot={shot}", "--window-size=500,1400")
+    assert taken.returncode == 0 and shot.exists(), taken.stderr[-2000:]
+    width, height, pixels = read_png(shot)
+    assert width == 500
+    inside = {pixels[y * width + x] for y in range(0, height, 7) for x in range(0, 390, 3)}
+    outside = {pixels[y * width + x] for y in range(0, height, 7) for x in range(395, width, 3)}
+    assert len(inside) > 20 and len(outside) <= 2, (len(inside), len(outside))

@@ -24,6 +24,7 @@ class ReportFormat(StrEnum):
     html = "html"
     json = "json"
     pdf = "pdf"
+    xlsx = "xlsx"
 
 
 class Lang(StrEnum):
@@ -35,8 +36,10 @@ FormatOption = Annotated[
     ReportFormat,
     typer.Option(
         "--format",
-        help="md (Markdown), html (one self-contained file with charts), json, "
-        "or pdf (A4, printed by headless Chromium; needs --out).",
+        help=(
+            "md (Markdown), html (one self-contained file with charts), json, "
+            "pdf (A4, printed by headless Chromium) or xlsx (an Excel workbook); pdf and xlsx need --out."
+        ),
     ),
 ]
 LangOption = Annotated[

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casekit.core.casefile import mask_contacts_in
 from casekit.errors import Refused, UsageError
@@ -23,10 +24,13 @@ from casekit.features.reports.model import (
 from casekit.features.reports.sections import build_report
 from casekit.service.env import Env
 
-FORMATS = ("md", "html", "json", "pdf")
-EXTENSIONS = {"md": "md", "html": "html", "json": "json", "pdf": "pdf"}
+if TYPE_CHECKING:
+    from casekit.core.config import Config
+
+FORMATS = ("md", "html", "json", "pdf", "xlsx")
+EXTENSIONS = {"md": "md", "html": "html", "json": "json", "pdf": "pdf", "xlsx": "xlsx"}
 # Formats written as bytes, only to a file (--out).
-BINARY = ("pdf",)
+BINARY = ("pdf", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,10 @@ def make_report(
     if output not in FORMATS:
         raise UsageError(f"--format {output!r}: use one of {', '.join(FORMATS)}")
     if output in BINARY and not out:
+        what = "Excel" if output == "xlsx" else output.upper()
         raise UsageError(
-            f"{output.upper()} 报表需要 --out 文件或文件夹 "
-            f"(--format {output} writes a file: give --out FILE.{EXTENSIONS[output]} or a folder)"
+            f"{what} 报表需要 --out 文件或文件夹 "
+            f"({output} is binary: give --out FILE.{EXTENSIONS[output]} or a folder)"
         )
     config = env.config
     period = period_for(env, which, period_text)
@@ -83,7 +88,9 @@ def make_report(
         model = mask_contacts_in(build_report([d.data for d in docs], config, period, lang=lang))
         model["unreadable"] = sorted({p.path for p in problems})
         content: str | bytes
-        if output == "json":
+        if output == "xlsx":
+            content = workbook_of(model, [d.data for d in docs], config, period)
+        elif output == "json":
             from casekit.render.output import to_json
 
             content = to_json(model) + "\n"
@@ -104,6 +111,38 @@ def make_report(
         except OSError as exc:
             raise Refused(f"cannot write {path}: {exc.strerror}") from None
     return Report(period, content if isinstance(content, str) else "", path)
+
+
+def workbook_of(
+    model: dict[str, Any], cases: list[Mapping[str, Any]], config: Config, period: Period
+) -> bytes:
+    """The report as an Excel workbook; a month's also holds the returns registers
+    (`casekit registers`) of the returns opened in it, as they stood at the month's end."""
+    from casekit.core.timeline import as_of
+    from casekit.features.returns.registers import REGISTERS, build_register
+    from casekit.render.xlsx import report_workbook
+
+    registers: list[dict[str, Any]] = []
+    if period.kind == "month":
+        snapshots = [s for s in (as_of(c, period.last_moment) for c in cases) if s is not None]
+        for name in REGISTERS:
+            register = build_register(name, snapshots, config, period.label)
+            columns = [
+                {
+                    "key": c.key,
+                    "zh": c.zh,
+                    "en": c.en,
+                    "kind": "money" if c.money else "date" if c.key == "date" else "text",
+                }
+                for c in register.columns
+            ]
+            sheet = {
+                "title": {"zh": register.zh, "en": register.en},
+                "columns": columns,
+                "rows": register.rows,
+            }
+            registers.append(mask_contacts_in(sheet))
+    return report_workbook(model, registers)
 
 
 REPORT_SECONDS = 60.0
