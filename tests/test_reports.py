@@ -27,6 +27,7 @@ from casebuild import Spec, at, build, check_golden
 from conftest import CLI, base_environ, read_case
 from pngread import colour_counts, has_colour, read_png
 from returns_gen import SHOP_PAYS
+from test_report_figures import files_at
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 NOW = "2026-11-30T09:00:00+08:00"
@@ -646,9 +647,10 @@ def test_weekly_figures_worked_out_by_hand(month_repo: CLI, ids: dict[str, str])
     assert warnings[parcel]["promised_at"] == "2026-11-19T18:00:00+08:00"
     assert warnings[parcel]["status"] == "调查中"  # moved to proposed on 24 Nov
     # The promise was kept, so it is no warning; its other clocks were missed: the first
-    # response was met late and the update interval's round missed (曾超时), the resolution
-    # is still overdue at the week's end (超时, what the overview counts as late).
-    assert set(warnings[parcel]["warnings"]) == {"曾超时：首次响应", "超时：处理时限", "曾超时：进展告知"}
+    # response was met late (曾超时); the resolution and the update round due 20 Nov are
+    # still overdue at the week's end (超时, what the overview counts as late; the update
+    # was given on 24 Nov, after the week).
+    assert set(warnings[parcel]["warnings"]) == {"曾超时：首次响应", "超时：处理时限", "超时：进展告知"}
     assert warnings[ids["feed-noise"]]["warnings"] == ["超时：首次响应"]
     assert warnings[ids["no-power"]]["warnings"] == []
     assert ids["wrong-colour"] not in warnings  # rejected, not major
@@ -782,24 +784,51 @@ def test_last_weeks_report_is_the_same_after_later_changes(
     )
     cli.ok("update", ids["paper-jam"], "--set", "brand=佳能", now=at(25, "09:10"))
     cli.ok("note", ids["buds-case-charging"], "客户补充了照片", now=at(25, "10:00"))
+    # The fax complaint, closed in the week, cannot be reopened; the parcel complaint is
+    # proposed, implemented, resolved, reopened and waits on the customer: every change
+    # recomputes its deadlines (met ones, new rounds, a paused clock), none reaches W47.
+    parcel = ids["stuck-parcel"]
+    cli.ok("move", parcel, "implementing", "--set", "accepted_solution=补发", now=at(25, "11:00"))
+    cli.ok("move", parcel, "resolved", "--set", "resolution=已补发", now=at(25, "15:00"))
+    cli.ok("move", parcel, "investigating", "--note", "客户说补发的也没收到", now=at(26, "10:00"))
+    cli.ok("move", parcel, "waiting_customer", now=at(26, "11:00"))
     after = _json_report(cli, "weekly", "--week", "2026-W47")
-    for section in ("sources", "returns", "callbacks", "alerts"):
-        assert after[section] == before_data[section], section
+    assert after == before_data  # every figure, the deadlines' included
+    assert cli.ok("report", "weekly", "--week", "2026-W47").out == before
 
-    def warning_rows(data: dict[str, Any]) -> dict[str, Any]:
-        return {r["id"]: (r["status"], r["category"], r["progress"]) for r in data["warnings"]["rows"]}
-
-    assert warning_rows(after) == warning_rows(before_data)
-    assert {r["kind"]: (r["new"], r["closed"], r["open"]) for r in after["overview"]["rows"]} == {
-        r["kind"]: (r["new"], r["closed"], r["open"]) for r in before_data["overview"]["rows"]
-    }
-    # W48 (23-29 Nov): wrong-invoice and courier-damage were opened then.
+    # W48 (23-29 Nov): wrong-invoice and courier-damage were opened then, and the callback
+    # the parcel complaint's resolution on 25 Nov opened.
     week48 = _json_report(cli, "weekly", "--week", "2026-W48")
     assert {r["kind"]: r["new"] for r in week48["overview"]["rows"]} == {
         "complaint": 1,
-        "callback": 0,
+        "callback": 1,
         "return": 1,
     }
+
+
+def test_a_report_at_a_past_commit_is_the_report_made_then(month_repo: CLI, tmp_path: Path) -> None:
+    cli = copy_of(month_repo, tmp_path)
+    then = cli.head()
+    made_then = {
+        which: cli.ok("report", which, flag, label, "--format", output).out
+        for which, flag, label in (("weekly", "--week", "2026-W48"), ("monthly", "--month", "2026-11"))
+        for output in ("md",)
+    }
+    cases = sorted((cli.root / "cases").glob("complaint/*/*/*.yaml"))
+    case_ids = [path.stem for path in cases]
+    for number, case_id in enumerate(case_ids):
+        cli.run("note", case_id, f"后来的跟进{number}", now=at(28, f"1{number % 10}:00"))
+    open_one = next(c for c in case_ids if read_case(cli.case_path(c))["status"] == "investigating")
+    cli.ok("update", open_one, "--set", "category=other", now=at(29, "09:00"))
+    assert cli.head() != then
+    for (which, flag, label), text in zip(
+        (("weekly", "--week", "2026-W48"), ("monthly", "--month", "2026-11")), made_then.values(), strict=True
+    ):
+        assert cli.ok("report", which, flag, label, "--at", then).out == text
+        now = cli.ok("report", which, flag, label).out
+        assert cli.ok("report", which, flag, label, "--at", "HEAD").out == now
+    refused = cli.run("report", "weekly", "--at", "no-such-commit")
+    assert refused.code == 2 and "不是本仓库的提交" in refused.err and "Traceback" not in refused.err
 
 
 def test_html_report_is_one_safe_self_contained_file(month_repo: CLI, tmp_path: Path) -> None:
@@ -954,8 +983,9 @@ def test_a_daily_report_counts_the_day_and_lists_what_falls_due_the_next(month_r
         start.isoformat(),
         end.isoformat(),
     )
-    docs = case_files(month_repo)
-    expected = independent(docs, (start, end))
+    expected = independent(case_files(month_repo), (start, end))
+    # The deadlines as they stood at the day's end: the files as committed then.
+    docs = files_at(month_repo, (end - timedelta(seconds=1)).isoformat())
     rows = {r["kind"]: r for r in report["overview"]["rows"]}
     for key in ("new", "closed", "open"):
         assert {k: rows[k][key] for k in rows if rows[k][key]} == dict(expected[key]), key

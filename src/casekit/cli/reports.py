@@ -51,6 +51,16 @@ OutOption = Annotated[
 ]
 
 
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Read the cases as committed at this commit, tag or branch (e.g. HEAD~5): "
+        "the same report as one made then.",
+    ),
+]
+
+
 def _run(
     which: str,
     period: str | None,
@@ -58,6 +68,7 @@ def _run(
     lang: Lang | None,
     out: str | None,
     repo: str | None,
+    at: str | None = None,
 ) -> None:
     from casekit.features.reports.service import make_report
 
@@ -68,6 +79,7 @@ def _run(
         output=output.value,
         lang=lang.value if lang else None,
         out=out,
+        at=at,
     )
     if report.path is None:
         echo(report.text)
@@ -83,6 +95,7 @@ def daily(
     output: FormatOption = ReportFormat.md,
     lang: LangOption = None,
     out: OutOption = None,
+    at: AtOption = None,
     repo: RepoOption = None,
 ) -> None:
     """The daily report for the 9:00 meeting: the day's figures, and what falls due the next
@@ -90,7 +103,7 @@ def daily(
 
     Example: casekit report daily --date 2026-11-23 --out reports/
     """
-    _run("daily", day, output, lang, out, repo)
+    _run("daily", day, output, lang, out, repo, at)
 
 
 @report_app.command()
@@ -101,6 +114,7 @@ def weekly(
     output: FormatOption = ReportFormat.md,
     lang: LangOption = None,
     out: OutOption = None,
+    at: AtOption = None,
     repo: RepoOption = None,
 ) -> None:
     """The weekly report (周投诉进度汇报 and more), Monday to Sunday unless
@@ -108,7 +122,7 @@ def weekly(
 
     Example: casekit report weekly --week 2026-W47 --format html --out reports/
     """
-    _run("weekly", week, output, lang, out, repo)
+    _run("weekly", week, output, lang, out, repo, at)
 
 
 @report_app.command()
@@ -119,6 +133,7 @@ def monthly(
     output: FormatOption = ReportFormat.md,
     lang: LangOption = None,
     out: OutOption = None,
+    at: AtOption = None,
     repo: RepoOption = None,
 ) -> None:
     """The monthly report (月投诉汇总分析): the weekly sections plus category, brand, merchant
@@ -126,7 +141,7 @@ def monthly(
 
     Example: casekit report monthly --month 2026-11 --out reports/2026-11.md
     """
-    _run("monthly", month, output, lang, out, repo)
+    _run("monthly", month, output, lang, out, repo, at)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from casekit.core.commits import CommitRecord, split_message
 from casekit.errors import GitError
-from casekit.vcs.git import run_git
+from casekit.vcs.git import cat_objects, run_git
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
@@ -117,3 +117,27 @@ def read_signatures(
             listed.write_bytes(allowed_signers)
             out = run_git(root, "-c", f"gpg.ssh.allowedSignersFile={listed}", *args)
     return {sha: (status, signer) for sha, status, signer, _ in _records(out, 3)}
+
+
+def files_at(root: Path, revision: str, folder: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """The commit `revision` names and every file under `folder` in it, as (path, content),
+    in path order; GitError when the revision names no commit."""
+    commit = run_git(
+        root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}", check=False
+    )
+    sha = commit.decode("ascii", "replace").strip()
+    if not _SHA.match(sha):
+        raise GitError(f"{revision!r} names no commit of this repository")
+    listing = run_git(root, "ls-tree", "-r", "-z", "--full-tree", sha, "--", folder)
+    entries = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            entries.append((name.decode("utf-8", "surrogateescape"), parts[2].decode("ascii")))
+    objects = cat_objects(root, [oid for _, oid in entries])
+    return sha, [
+        (name, obj.content) for (name, _), obj in zip(entries, objects, strict=True) if obj is not None
+    ]

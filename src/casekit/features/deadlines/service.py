@@ -26,53 +26,12 @@ from casekit.core.workcal import WorkCalendar, advance, parse_duration
 from casekit.core.workflow import refuse_if_final
 from casekit.errors import Refused
 from casekit.features.deadlines.calendar import calendar_for
-from casekit.features.deadlines.conditions import Facts
+from casekit.features.deadlines.derived import current_deadlines
 from casekit.features.deadlines.escalation import escalation_settings
-from casekit.features.deadlines.facts import escalations, is_escalated, is_major, major_by_default
-from casekit.features.deadlines.rules import compute_deadlines, to_record
-from casekit.features.deadlines.settings import clocks_for, promise_spec
+from casekit.features.deadlines.facts import escalations, is_major, major_by_default
 from casekit.features.deadlines.view import DUE_COLUMNS, DUE_HEADERS, due_rows, table_rows
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
-
-
-def terminal_states(kind: KindSpec) -> list[str]:
-    return [state for state in kind.states if kind.is_terminal(state)]
-
-
-def current_deadlines(case: Mapping[str, Any], config: Config, kind: KindSpec) -> list[dict[str, Any]]:
-    """What the case's `deadlines:` should hold now, as (clock, record) in order."""
-    calendar = calendar_for(config)
-    facts = Facts(major=is_major(case, config), escalated=is_escalated(case), tz=config.tz)
-    computed = compute_deadlines(
-        case, clocks_for(config, kind.name), promise_spec(config), calendar, terminal_states(kind), facts
-    )
-    stored = deadlines_of(case)
-    return [_settled_as_stored(d.clock, to_record(d, calendar), stored) for d in computed]
-
-
-def _settled_as_stored(
-    clock: str, record: dict[str, Any], stored: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Any]:
-    """A deadline already met stays as it was written: a later change of priority, category
-    or rules does not rewrite its due time (nor turn a breach into a deadline met)."""
-    before = stored.get(clock)
-    if (
-        before is not None
-        and "met" in record
-        and str(before.get("met")) == record["met"]
-        and str(before.get("start")) == record["start"]
-    ):
-        return {"clock": clock, **{key: _plain_copy(value) for key, value in before.items()}}
-    return {"clock": clock, **record}
-
-
-def _plain_copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_copy(v) for v in value]
-    return value
 
 
 def derive_deadlines(case: MutableMapping[str, Any], config: Config, kind: KindSpec) -> None:

@@ -22,6 +22,7 @@ from casekit.core.due import clock_label, deadlines_of
 from casekit.core.selection import CaseFilter, final_states
 from casekit.features.callbacks import facts as callback_facts
 from casekit.features.callbacks.settings import settings_of as callback_settings
+from casekit.features.deadlines.derived import deadlines_as_of
 from casekit.features.deadlines.facts import is_major
 from casekit.features.returns.settings import settings_for as return_settings
 
@@ -361,14 +362,19 @@ class Item:
 def prepare(
     cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime, scope: CaseFilter | None = None
 ) -> list[Item]:
-    """Every case as of `moment` (cases opened later are left out), harassment calls
+    """Every case as of `moment`, its deadlines included (cases opened later are left out), harassment calls
     (a case of category `harassment`, where the config has that category) excluded."""
     items = []
     for case in cases:
         snapshot = timeline.as_of(case, moment)
         if snapshot is None or fields_of(snapshot).get("category") == HARASSMENT:
             continue
-        items.append(Item(snapshot, config.kinds.get(str(snapshot.get("kind"))), config, scope))
+        kind = config.kinds.get(str(snapshot.get("kind")))
+        if kind is not None and snapshot.get("history") is not case.get("history"):
+            # Something happened after the moment: the deadlines stored now were computed
+            # from it. The report reads them as the history up to the moment gives them.
+            snapshot["deadlines"] = deadlines_as_of(snapshot, config, kind)
+        items.append(Item(snapshot, kind, config, scope))
     items.sort(key=lambda i: (str(i.case.get("opened_at", "")), str(i.case.get("id", ""))))
     return items
 

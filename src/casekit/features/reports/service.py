@@ -62,7 +62,14 @@ def period_for(env: Env, which: str, given: str | None) -> Period:
 
 
 def make_report(
-    env: Env, which: str, *, period_text: str | None, output: str, lang: str | None, out: str | None
+    env: Env,
+    which: str,
+    *,
+    period_text: str | None,
+    output: str,
+    lang: str | None,
+    out: str | None,
+    at: str | None = None,
 ) -> Report:
     """Compute a daily, weekly or monthly report from the cases as of the period's end and render it."""
     from casekit.index.cache import no_gc
@@ -78,18 +85,23 @@ def make_report(
         )
     config = env.config
     period = period_for(env, which, period_text)
-    scope = CaseFilter.of(live_since=report_scope(config, period))
-    docs, problems = read_cases(env.root, where=scope)
+    if at is None:
+        scope = CaseFilter.of(live_since=report_scope(config, period))
+        found, problems = read_cases(env.root, where=scope)
+        cases = [d.data for d in found]
+        unreadable = sorted({p.path for p in problems})
+    else:
+        cases, unreadable = cases_at(env, at)
     # Thousands of cases stay in memory while the report is made and little of it is
     # cyclic: the collector would only walk them over and over.
     with no_gc():
         # Phone and ID-card numbers typed into titles, notes and content are masked
         # wherever the report shows text, as customer.phone is.
-        model = mask_contacts_in(build_report([d.data for d in docs], config, period, lang=lang))
-        model["unreadable"] = sorted({p.path for p in problems})
+        model = mask_contacts_in(build_report(cases, config, period, lang=lang))
+        model["unreadable"] = unreadable
         content: str | bytes
         if output == "xlsx":
-            content = workbook_of(model, [d.data for d in docs], config, period)
+            content = workbook_of(model, cases, config, period)
         elif output == "json":
             from casekit.render.output import to_json
 
@@ -111,6 +123,38 @@ def make_report(
         except OSError as exc:
             raise Refused(f"cannot write {path}: {exc.strerror}") from None
     return Report(period, content if isinstance(content, str) else "", path)
+
+
+def cases_at(env: Env, revision: str) -> tuple[list[Mapping[str, Any]], list[str]]:
+    """The case files as committed at `revision` (`--at`), and the paths of those that do
+    not read as a case."""
+    from casekit.codec.yamlio import load_fast
+    from casekit.core.ids import CASES_DIR
+    from casekit.errors import GitError
+    from casekit.vcs.history import files_at
+
+    try:
+        _, files = files_at(env.root, revision, CASES_DIR)
+    except GitError:
+        raise UsageError(
+            f"--at {revision}：不是本仓库的提交，请给出提交、标签或分支（如 HEAD~3） "
+            f"(--at {revision} names no commit of this repository: "
+            "give a commit, a tag or a branch, e.g. HEAD~3)"
+        ) from None
+    cases: list[Mapping[str, Any]] = []
+    unreadable: list[str] = []
+    for path, content in files:
+        if not path.endswith(".yaml"):
+            continue
+        try:
+            data = load_fast(content)
+        except ValueError:
+            data = None
+        if isinstance(data, Mapping) and isinstance(data.get("history"), list):
+            cases.append(data)
+        else:
+            unreadable.append(path)
+    return cases, unreadable
 
 
 def workbook_of(
