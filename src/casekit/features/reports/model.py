@@ -22,7 +22,6 @@ from casekit.core.due import clock_label, deadlines_of
 from casekit.core.selection import CaseFilter, final_states
 from casekit.features.callbacks import facts as callback_facts
 from casekit.features.callbacks.settings import settings_of as callback_settings
-from casekit.features.deadlines.derived import deadlines_as_of
 from casekit.features.deadlines.facts import is_major
 from casekit.features.returns.settings import settings_for as return_settings
 
@@ -359,8 +358,17 @@ class Item:
         return callback_facts.satisfaction(self.case)
 
 
+# The deadlines of a case cut to a moment, as the deadlines feature computes them
+# (`casekit.features.deadlines.derived.deadlines_as_of`).
+DeadlinesAsOf = Callable[[Mapping[str, Any], Config, KindSpec], dict[str, dict[str, Any]]]
+
+
 def prepare(
-    cases: Iterable[Mapping[str, Any]], config: Config, moment: datetime, scope: CaseFilter | None = None
+    cases: Iterable[Mapping[str, Any]],
+    config: Config,
+    moment: datetime,
+    scope: CaseFilter | None = None,
+    deadlines_as_of: DeadlinesAsOf | None = None,
 ) -> list[Item]:
     """Every case as of `moment`, its deadlines included (cases opened later are left out), harassment calls
     (a case of category `harassment`, where the config has that category) excluded."""
@@ -370,7 +378,7 @@ def prepare(
         if snapshot is None or fields_of(snapshot).get("category") == HARASSMENT:
             continue
         kind = config.kinds.get(str(snapshot.get("kind")))
-        if kind is not None and snapshot.get("history") is not case.get("history"):
+        if deadlines_as_of and kind is not None and snapshot.get("history") is not case.get("history"):
             # Something happened after the moment: the deadlines stored now were computed
             # from it. The report reads them as the history up to the moment gives them.
             snapshot["deadlines"] = deadlines_as_of(snapshot, config, kind)

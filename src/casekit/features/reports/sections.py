@@ -37,6 +37,7 @@ from casekit.core.fields import money
 from casekit.core.selection import CaseFilter
 from casekit.core.timeutil import stored_instant
 from casekit.features.callbacks import facts as callback_facts
+from casekit.features.deadlines.derived import deadlines_as_of
 from casekit.features.reports.model import (
     CENT,
     SATISFACTION_LEVELS,
@@ -697,7 +698,7 @@ def _build_report(
     labels = Labels(config, lang)
     tz = config.tz
     scope = CaseFilter.of(live_since=report_scope(config, period))
-    items = prepare(cases, config, period.last_moment, scope)
+    items = prepare(cases, config, period.last_moment, scope, deadlines_as_of)
     settled = settled_deadlines(items, period)
     merchants = merchant_stats(items, period, settled, labels.kinds)
     report: dict[str, Any] = {
