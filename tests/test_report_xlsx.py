@@ -209,6 +209,23 @@ def test_weekly_workbook(example_repo: CLI, tmp_path: Path) -> None:
     assert same_number(callbacks["回访完成率"], report["callbacks"]["completion_rate"])
 
 
+def test_daily_workbook_opens_with_what_falls_due_today(example_repo: CLI, tmp_path: Path) -> None:
+    day = ("report", "daily", "--date", "2026-11-23")
+    report = report_json(example_repo, *day)
+    example_repo.ok(*day, "--format", "xlsx", "--out", str(tmp_path))
+    book = load_workbook(tmp_path / "daily-2026-11-23.xlsx")
+    assert book.sheetnames == ["今日到期 2026-11-24", "概览", "重大及未解决投诉预警", "回访"]
+    sheet = book["今日到期 2026-11-24"]
+    check_layout(sheet)
+    assert header(sheet) == ["工单", "标题", "类型", "状态", "时限", "到期", "已超时", "负责人"]
+    rows = body(sheet)
+    due = report["due_today"]["rows"]
+    assert len(rows) == len(due) > 0
+    for row, model in zip(rows, due, strict=True):
+        assert (row[0], row[4], row[5]) == (model["id"], model["clock"], local(model["due"]))
+        assert (row[6] == "是") is model["overdue"]
+
+
 def test_english_headers_use_the_markdown_labels(example_repo: CLI, tmp_path: Path) -> None:
     path = tmp_path / "en.xlsx"
     example_repo.ok(*MONTH, "--format", "xlsx", "--lang", "en", "--out", str(path))

@@ -82,6 +82,8 @@ def report_workbook(report: Mapping[str, Any], registers: Sequence[Mapping[str, 
             ]
             title = register["title"]
             _sheet(book, t(title["zh"], title["en"]), columns, register["rows"], tz)
+    if report.get("kind") == "day":
+        _due_today(book, report, t, tz)
     _overview(book, report, t, tz)
     _warnings(book, report, t, tz)
     _callbacks(book, report, t, tz)
@@ -190,6 +192,23 @@ def _warnings(book: Workbook, report: Mapping[str, Any], t: Tr, tz: ZoneInfo) ->
         for row in report["warnings"]["rows"]
     ]
     _sheet(book, t("重大及未解决投诉预警", "Major and unresolved complaints"), columns, rows, tz)
+
+
+def _due_today(book: Workbook, report: Mapping[str, Any], t: Tr, tz: ZoneInfo) -> None:
+    """A daily report's first sheet: what falls due the next day, overdue ones included."""
+    columns = [
+        Column(t("工单", "Case"), "id"),
+        Column(t("标题", "Title"), "title"),
+        Column(t("类型", "Kind"), "kind"),
+        Column(t("状态", "Status"), "status"),
+        Column(t("时限", "Deadline"), "clock"),
+        Column(t("到期", "Due"), "due", "datetime"),
+        Column(t("已超时", "Overdue"), "overdue_text"),
+        Column(t("负责人", "Assignee"), "assignee"),
+    ]
+    due = report["due_today"]
+    rows = [{**row, "overdue_text": t("是", "yes") if row["overdue"] else ""} for row in due["rows"]]
+    _sheet(book, f"{t('今日到期', 'Due today')} {due['day']}", columns, rows, tz)
 
 
 def _callbacks(book: Workbook, report: Mapping[str, Any], t: Tr, tz: ZoneInfo) -> None:
