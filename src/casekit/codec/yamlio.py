@@ -297,15 +297,23 @@ def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
                     "a mapping key must be a plain value, not a list or mapping", line, "rewrite the key"
                 )
             if len(open_) >= max_depth:
-                raise YamlSyntaxError(
-                    f"mappings and lists nest more than {max_depth} levels deep, "
-                    "deeper than casekit's files ever need",
-                    line,
-                    "flatten the file",
-                )
+                raise _too_deep(max_depth, line)
             open_.append(({}, [True]) if isinstance(event, yaml.MappingStartEvent) else None)
     except yaml.YAMLError as exc:
+        # PyYAML from 6.0.4 on stops deep flow nesting in its scanner, before the events
+        # reach the check above: the same file gets the same message either way.
+        if "nesting depth" in str(getattr(exc, "problem", "") or ""):
+            mark = getattr(exc, "problem_mark", None)
+            raise _too_deep(max_depth, mark.line + 1 if mark is not None else None) from None
         raise _syntax_error(exc) from None
+
+
+def _too_deep(max_depth: int, line: int | None) -> YamlSyntaxError:
+    return YamlSyntaxError(
+        f"mappings and lists nest more than {max_depth} levels deep, deeper than casekit's files ever need",
+        line,
+        "flatten the file",
+    )
 
 
 def load_fast(text: str | bytes, max_depth: int = CASE_DEPTH) -> Any:
