@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from conftest import CLI
 
@@ -166,3 +167,21 @@ def check_golden(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"missing golden file {path}; run with CASEKIT_UPDATE_GOLDEN=1"
     assert text == path.read_text(encoding="utf-8"), f"{path.name} differs from its golden file"
+
+
+def files_at(repo: CLI, end: str) -> list[dict[str, Any]]:
+    """Every case file as committed at the last commit before `end` (the repository as it
+    stood then, read from git, not through casekit)."""
+    from casekit.codec.yamlio import load_fast
+
+    rev = repo.git("rev-list", "-1", f"--before={end}", "HEAD").strip()
+    if not rev:
+        return []
+    listed = repo.git("ls-tree", "-r", "--name-only", rev, "cases/").split()
+    names = [name for name in listed if name.endswith(".yaml")]
+    docs = []
+    for name in names:
+        data = load_fast(repo.git("show", f"{rev}:{name}").encode())
+        assert isinstance(data, dict)
+        docs.append(data)
+    return docs

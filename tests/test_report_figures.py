@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from casebuild import Spec, build
-from casekit.codec.yamlio import load_fast
+from casebuild import Spec, build, files_at
 from conftest import CLI, base_environ
 
 TZ_OFFSET = "+08:00"
@@ -155,21 +154,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> CLI:
 
 
 # --- the second way: the files as committed at the period's end -------------------------
-
-
-def files_at(repo: CLI, end: str) -> list[dict[str, Any]]:
-    """Every case file as committed at the last commit before `end`."""
-    rev = repo.git("rev-list", "-1", f"--before={end}", "HEAD").strip()
-    if not rev:
-        return []
-    listed = repo.git("ls-tree", "-r", "--name-only", rev, "cases/").split()
-    names = [name for name in listed if name.endswith(".yaml")]
-    docs = []
-    for name in names:
-        data = load_fast(repo.git("show", f"{rev}:{name}").encode())
-        assert isinstance(data, dict)
-        docs.append(data)
-    return docs
 
 
 def _t(text: Any) -> datetime:

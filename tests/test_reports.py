@@ -23,11 +23,10 @@ from typing import Any
 
 import pytest
 
-from casebuild import Spec, at, build, check_golden
+from casebuild import Spec, at, build, check_golden, files_at
 from conftest import CLI, base_environ, read_case
 from pngread import colour_counts, has_colour, read_png
 from returns_gen import SHOP_PAYS
-from test_report_figures import files_at
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 NOW = "2026-11-30T09:00:00+08:00"
