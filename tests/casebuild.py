@@ -109,6 +109,13 @@ class Spec:
         flag = ["--major"] if major else []
         return self._add(when, by, ["escalate", "{id}", "--to", to, "--note", note, *flag])
 
+    def merchant_reply(
+        self, when: str, replied_at: str, *, reply: str | None = None, by: str | None = None
+    ) -> Spec:
+        """The merchant's own reply, posted at `replied_at`, recorded at `when`."""
+        text = ["--reply", reply] if reply else []
+        return self._add(when, by, ["merchant-reply", "{id}", "--at", replied_at, *text])
+
     def attempt(self, when: str, outcome: str, *, by: str | None = None, note: str | None = None) -> Spec:
         return self._add(when, by, ["attempt", "{id}", "--outcome", outcome, *_note(note)])
 

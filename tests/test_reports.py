@@ -108,10 +108,8 @@ def november() -> list[Spec]:
         priority="highest",
         fields={"category": "service-attitude", "merchant": "家家乐超市"},
     )
-    # The apology call is recorded before the hand-over (new): the report's merchant table
-    # counts any history entry as the first response, an escalation included (see
-    # test_an_escalation_is_not_a_first_response), while the first_response clock is met
-    # only by a note, a promise or assessing; with this note both say 20:10.
+    # The apology call is recorded before the hand-over: the first_response clock is met
+    # by a note, a promise or assessing, not by the escalation.
     rude.note(at(18, "20:10"), "已致电客户致歉，记录诉求")
     # `casekit escalate` makes the supervisor the assignee: the separate assign step is gone.
     rude.escalate(at(18, "20:30"), "zhang.wei", "客户要求主管处理", major=True)
@@ -649,7 +647,14 @@ def test_weekly_figures_worked_out_by_hand(month_repo: CLI, ids: dict[str, str])
     # response was met late (曾超时); the resolution and the update round due 20 Nov are
     # still overdue at the week's end (超时, what the overview counts as late; the update
     # was given on 24 Nov, after the week).
-    assert set(warnings[parcel]["warnings"]) == {"曾超时：首次响应", "超时：处理时限", "超时：进展告知"}
+    # A Weibo complaint: the merchant's own reply (due 18 Nov 11:00) never came; that is the
+    # merchant's lateness, worded as such.
+    assert set(warnings[parcel]["warnings"]) == {
+        "曾超时：首次响应",
+        "超时：处理时限",
+        "超时：进展告知",
+        "商家逾期未回复",
+    }
     assert warnings[ids["feed-noise"]]["warnings"] == ["超时：首次响应"]
     assert warnings[ids["no-power"]]["warnings"] == []
     assert ids["wrong-colour"] not in warnings  # rejected, not major
@@ -676,8 +681,14 @@ def test_weekly_figures_worked_out_by_hand(month_repo: CLI, ids: dict[str, str])
     merchants = {r["merchant"]: r for r in report["merchants"]["rows"]}
     # fax, parcel, feed-noise, no-power opened in the week (paper-jam before it).
     assert merchants["优品数码旗舰店"]["complaints"] == 4
-    # First contacts: fax 20 minutes, parcel 20, no-power 4 (feed-noise none): median 20 minutes.
-    assert merchants["优品数码旗舰店"]["median_response_hours"] == "0.3"
+    # The merchant's own replies, not our agents' first contacts: parcel (Weibo) owed one by
+    # 18 Nov 11:00 and none came; fax, feed-noise and no-power came by phone or online (no
+    # merchant duty). wrong-colour (forum) was rejected before its reply fell due: none owed.
+    mine = merchants["优品数码旗舰店"]
+    assert (mine["replies_due"], mine["replies_late"], mine["replies_owed"]) == (1, 1, 1)
+    assert (mine["on_time_rate"], mine["median_reply_hours"]) == ("0.0000", None)
+    assert merchants["家家乐超市"]["replies_due"] == 0
+    assert "median_response_hours" not in mine
     assert "13800138000" not in json.dumps(report, ensure_ascii=False)
 
 
@@ -690,18 +701,14 @@ def test_monthly_sections(month_repo: CLI) -> None:
     ranking = [(r["rank"], r["merchant"], r["complaints"], r["returns"]) for r in report["ranking"]["rows"]]
     # Returns: buds-left-silent, buds-case-charging, buds-dropouts; cup, changed-mind, damaged.
     assert ranking == [(1, "优品数码旗舰店", 5, 3), (2, "家家乐超市", 3, 3)]
-    # Deadlines breached in November on each merchant's complaints:
-    # 优品数码旗舰店 13 = fax 1 (an update interval) + parcel 4 (first response, resolution,
-    # update intervals due 20 Nov and 25 Nov; the promise carried the one due 19 Nov) +
-    # paper-jam 3 (resolution, update intervals due 11 and 18 Nov) + feed-noise 3 (first
-    # response, resolution due 24 Nov, update due 23 Nov) + no-power 2 (resolution due 25
-    # Nov, update due 23 Nov);
-    # 家家乐超市 5 = rude-staff 2 (resolution, update) + wrong-invoice 3 (first response due
-    # 23 Nov 11:00, resolution 26 Nov, update 24 Nov); wrong-colour met all three.
+    # Judged on their own conduct (our agents' breaches are in the per-agent table):
+    # 优品数码旗舰店: 5 complaints (the black list's 3 or more) and parcel's reply never came;
+    # 家家乐超市: 3 complaints, rude-staff major; wrong-colour was rejected before its reply
+    # fell due.
     black = {r["merchant"]: r["reasons"] for r in report["nominations"]["black"]}
     assert black == {
-        "优品数码旗舰店": ["投诉5起", "超时13次"],
-        "家家乐超市": ["投诉3起", "重大投诉1起", "超时5次"],
+        "优品数码旗舰店": ["投诉5起", "商家未按时回复1次"],
+        "家家乐超市": ["投诉3起", "重大投诉1起"],
     }
     assert report["nominations"]["due"] == "2026-12-10"
     analysis = report["analysis"]
@@ -906,37 +913,6 @@ def test_each_warning_is_given_once(month_repo: CLI, ids: dict[str, str]) -> Non
     assert rows[ids["paper-jam"]].count("超时：进展告知") == 1
     for case_id, warnings in rows.items():
         assert len(warnings) == len(set(warnings)), case_id
-
-
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="the merchant table counts an escalation as the first response"
-)
-def test_an_escalation_is_not_a_first_response(repo: CLI) -> None:
-    """A hand-over to a supervisor is not a reply to the customer: the first_response clock
-    (met by assessing, a note or a promise) is met at 09:00 the next morning, yet the
-    merchant table's median first response is the half hour to the escalation."""
-    env = {"CASEKIT_NO_FOLLOW_UPS": "1"}
-    case_id = repo.ok(
-        "new",
-        "complaint",
-        "--title",
-        "态度恶劣",
-        "--customer",
-        "赵",
-        "--phone",
-        "13700001111",
-        "--channel",
-        "media",
-        "--set",
-        "merchant=家家乐超市",
-        now=at(18, "20:00"),
-        extra_env=env,
-    ).out.strip()
-    repo.ok("escalate", case_id, "--to", "zhang.wei", "--note", "客户要求主管处理", now=at(18, "20:30"))
-    repo.ok("move", case_id, "assessing", now=at(19, "09:00"), actor="zhang.wei")
-    report = _json_report(repo, "weekly", "--week", "2026-W47")
-    row = next(r for r in report["merchants"]["rows"] if r["merchant"] == "家家乐超市")
-    assert row["median_response_hours"] == "13.0"
 
 
 def test_out_writes_a_file_named_after_the_period(month_repo: CLI, tmp_path: Path) -> None:

@@ -109,6 +109,10 @@ class Story:
         """Attach sample photos from examples/evidence/ (they stand in for the customer's)."""
         return self._add(at, by, ["attach", "{id}", *(str(EVIDENCE / name) for name in photos)], note)
 
+    def merchant_reply(self, at: str, by: str, replied: str, reply: str, note: str | None = None) -> Story:
+        """The merchant's own reply (posted at `replied`), recorded at `at`."""
+        return self._add(at, by, ["merchant-reply", "{id}", "--at", t(replied), "--reply", reply], note)
+
     def note(self, at: str, by: str, text: str) -> Story:
         self.steps.append(Step(t(at), by, self, ["note", "{id}", text]))
         return self
@@ -352,10 +356,12 @@ tiles.move(
     responsible_department="招商部（佳美陶瓷）",
     note="投诉记录已转招商部并通知商家，要求1个工作日内书面回复。",
 )
-tiles.note(
+tiles.merchant_reply(
     "11-10 09:40",
     "chen.jie",
-    "商家书面回复：仓库发货时混入另一批次18箱，同意调换，希望网友保留未拆箱的砖以便回收。",
+    "11-10 09:05",
+    "仓库发货时混入另一批次18箱，同意调换，希望网友保留未拆箱的砖以便回收。",
+    note="商家已在论坛帖子下跟帖回复，并发来书面说明。",
 )
 tiles.move(
     "11-10 10:30",
@@ -378,7 +384,7 @@ weibo = new(
     channel="weibo",
     priority="highest",
     category="service-attitude",
-    merchant="江宁万达店",
+    store="江宁万达店",
     content="客户11月12日早上在微博发文并@官方账号：11月11日到江宁万达店办理电饭煲退货（购买5天、未使用），"
     "店员以“已拆封不退”为由拒绝，并当众说“买不起就别买”。微博已被转发300多次。",
     demand="门店公开道歉，办理退货",
@@ -430,7 +436,7 @@ heater = new(
     channel="store",
     priority="high",
     category="after-sales",
-    merchant="新街口店",
+    store="新街口店",
     product="燃气热水器 16L",
     order_no="MD20261103-0518",
     content="客户11月3日在新街口店购买燃气热水器，约定11月5日、7日、10日上门安装，安装师傅三次都没有按时到达，也没有提前通知。客户今天到门店现场投诉。",

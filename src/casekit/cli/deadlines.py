@@ -107,6 +107,32 @@ def escalate(
     _print(outcome)
 
 
+def merchant_reply(
+    case_id: IdArgument,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="When the merchant replied, e.g. 2026-11-24T09:40 (default: now)."),
+    ] = None,
+    reply: Annotated[
+        str | None, typer.Option("--reply", help="What the merchant said, as posted (商家回复内容).")
+    ] = None,
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Record the merchant's own reply to a complaint about it (商家回复); one commit.
+
+    Forum and Weibo complaints need the merchant's reply within 1 working day: the
+    merchant_reply deadline is met at --at, and the monthly 红黑榜 judges merchants on it.
+
+    Example: casekit merchant-reply C-20261109-4KJ7-A7VQ --at 2026-11-10T09:40 --reply '同意调换18箱'
+    """
+    from casekit.features.deadlines.merchant import merchant_reply_case
+
+    outcome = merchant_reply_case(make_env(repo, actor), case_id, at, reply=reply, note=note)
+    _print(outcome)
+
+
 def _print(outcome: object) -> None:
     from casekit.service.actions import Outcome
 
@@ -120,3 +146,4 @@ def register(app: typer.Typer) -> None:
     app.command()(due)
     app.command()(promise)
     app.command()(escalate)
+    app.command("merchant-reply")(merchant_reply)

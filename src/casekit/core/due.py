@@ -343,6 +343,28 @@ def clock_names(config: Config, kind: str) -> list[str]:
     ]
 
 
+MERCHANT_DUTY = "merchant"
+DUTIES = ("agent", MERCHANT_DUTY)
+
+
+def clock_duty(config: Config, kind: str, clock: str) -> str:
+    """Whose duty a clock (or a reopened round of it) is: `agent` (ours, the default) or
+    `merchant` (the seller's own reply, 003), from the clock's `duty:` setting."""
+    found = ROUND_NAME.match(clock)
+    value = _clock_settings(config, kind, found.group("clock") if found else clock)
+    duty = value.get("duty") if value is not None else None
+    return str(duty) if duty in DUTIES else "agent"
+
+
+def clock_met_at_field(config: Config, kind: str, clock: str) -> str | None:
+    """The datetime field that meets a clock (or a reopened round of it), from its
+    `met_at_field:` setting (the merchant's reply: merchant_replied_at), or None."""
+    found = ROUND_NAME.match(clock)
+    value = _clock_settings(config, kind, found.group("clock") if found else clock)
+    name = value.get("met_at_field") if value is not None else None
+    return str(name) if isinstance(name, str) else None
+
+
 def _clock_settings(config: Config, kind: str, clock: str) -> Mapping[str, Any] | None:
     """A clock's settings, when `parse_deadlines` would make a clock of them."""
     section = config.section(SECTION)

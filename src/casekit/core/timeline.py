@@ -172,14 +172,6 @@ def closed_at(case: Mapping[str, Any], kind: KindSpec | None) -> datetime | None
     return last_entered(case, [s for s, spec in kind.states.items() if spec.terminal])
 
 
-def first_response_at(case: Mapping[str, Any]) -> datetime | None:
-    """The first contact after opening: any history entry but assign and link."""
-    for moment, entry in timed_history(case)[1:]:
-        if entry.get("action") not in NON_CONTACT_ACTIONS:
-            return moment
-    return None
-
-
 def reopenings(case: Mapping[str, Any], kind: KindSpec | None) -> list[datetime]:
     """When the case left a resolving state for an open one again (a reopened complaint)."""
     if kind is None:

@@ -746,18 +746,29 @@ def note_case(env: Env, reference: str, text: str) -> Outcome:
     return change_case(env, reference, mutate)
 
 
-def update_case(env: Env, reference: str, sets: list[str], *, note: str | None = None) -> Outcome:
-    """Change fields without moving the case."""
+def update_case(
+    env: Env,
+    reference: str,
+    sets: list[str],
+    *,
+    note: str | None = None,
+    subject: Callable[[str], str] | None = None,
+    check: Callable[[Mapping[str, Any], Context], None] | None = None,
+) -> Outcome:
+    """Change fields without moving the case. `subject` words the commit's first line
+    from the case ID (default: the fields set); `check` may refuse first."""
     if not sets:
         raise Refused("nothing to change; pass --set key=value")
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
         refuse_if_final(case, ctx.kind, "changed")
+        if check is not None:
+            check(case, ctx)
         changes = _parse_sets(ctx, case_id, sets)
         trailers, approval = _approval(ctx, _field_change_request(ctx, case, changes, "set"), case_id)
-        names = ", ".join(changes)
-        change = Change("set", f"{case_id}: set {names}", note=note, trailers=trailers)
+        summary = subject(case_id) if subject is not None else f"{case_id}: set {', '.join(changes)}"
+        change = Change("set", summary, note=note, trailers=trailers)
         apply_entry(case, history_entry(ctx, change, _changes_record(changes) | approval), block_map)
         return change
 

@@ -212,6 +212,12 @@ def _run_round(ctx: _Context, rule: Rule, start_index: int) -> tuple[Deadline, i
                 clock.pause(event.at)
             pause = now_paused
     met = events[met_index].at if met_index is not None else None
+    recorded = _recorded_instant(ctx.case, spec.met_at_field)
+    if recorded is not None and (met is None or recorded < met):
+        # Met when the field says (a reply recorded afterwards), never before the clock started.
+        met = max(recorded, clock.cycle_start)
+        if clock.paused_since is not None and met >= clock.paused_since:
+            clock.resume(met)
     due = clock.due()
     running_pause = clock.paused_since if met is None else None
     deadline = Deadline(
@@ -231,6 +237,14 @@ def _run_round(ctx: _Context, rule: Rule, start_index: int) -> tuple[Deadline, i
         deadline.warning = _coverage_warning(ctx.calendar, clock.cycle_start, due)
         deadline.provisional = deadline.warning is not None
     return deadline, met_index
+
+
+def _recorded_instant(case: Mapping[str, Any], name: str | None) -> datetime | None:
+    """The instant a `met_at_field` holds, or None (no such clock, field unset or unreadable)."""
+    if name is None:
+        return None
+    fields = case.get("fields")
+    return stored_instant(fields.get(name)) if isinstance(fields, Mapping) else None
 
 
 def _reason_text(pause: StateRef | None) -> str | None:

@@ -48,6 +48,7 @@ from typing import Any
 from casekit.core.config import Config, Finding, KindSpec, Label, once_per_config
 from casekit.core.due import (
     CLOCK_NAME,
+    DUTIES,
     PROMISE_CLOCK,
     PROMISE_LABEL,
     PROMISES_SECTION,
@@ -76,6 +77,8 @@ _CLOCK_KEYS = (
     "rules",
     "from_field",
     "not_before",
+    "met_at_field",
+    "duty",
 )
 
 
@@ -135,6 +138,7 @@ class ClockSpec:
     from_field: tuple[str, ...] = ()  # datetime fields; the earliest set one starts the clock
     reopen: tuple[Rule, ...] | None = None  # the rules of a reopened round; None: no rounds
     not_before: str | None = None  # a date field: an `open` clock starts no earlier than that day
+    met_at_field: str | None = None  # a datetime field: the clock is met at the instant it holds
 
     @property
     def starts_at_open(self) -> bool:
@@ -301,6 +305,20 @@ def parse_clock(
             not_before = None
         elif not any(ref.state == OPEN for ref in starts):
             findings.append((["not_before"], "not_before applies to clocks that start at open"))
+    duty = value.get("duty", "agent")
+    if duty not in DUTIES:
+        findings.append((["duty"], f"duty must be one of {', '.join(DUTIES)} (whose duty the clock is)"))
+    met_at_field = value.get("met_at_field")
+    if met_at_field is not None:
+        field_spec = kind.fields.get(str(met_at_field))
+        if field_spec is None or field_spec.type != "datetime":
+            findings.append((["met_at_field"], f"{met_at_field!r} is not a datetime field of {kind.name}"))
+            met_at_field = None
+        elif reopen is not None or resets_on:
+            findings.append(
+                (["met_at_field"], "a clock met by a field has one round: drop reopen and resets_on")
+            )
+            met_at_field = None
     spec = ClockSpec(
         name,
         label,
@@ -313,6 +331,7 @@ def parse_clock(
         from_field,
         reopen,
         str(not_before) if not_before is not None else None,
+        str(met_at_field) if met_at_field is not None else None,
     )
     return spec, findings
 

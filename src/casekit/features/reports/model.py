@@ -132,10 +132,45 @@ def previous_month(now: datetime, tz: tzinfo) -> Period:
 
 
 @dataclass(frozen=True)
+class RedBlack:
+    """The 红黑榜 criteria (003: nominations by the 10th, for the month before), from
+    `reports.red_black`. A merchant reaching any black threshold is nominated for the 黑榜
+    (0 turns a threshold off); one reaching none, with at least `red_min_complaints`
+    complaints, all resolved when `red_all_resolved`, at least `red_min_on_time` % of its
+    replies in time (none due: passes) and `red_min_satisfied` % of its rated customers
+    satisfied (none rated: passes), for the 红榜."""
+
+    black_complaints: int = 3
+    black_major: int = 1
+    black_late_replies: int = 1
+    black_dissatisfied: int = 1
+    red_min_complaints: int = 1
+    red_all_resolved: bool = True
+    red_min_on_time: int = 100
+    red_min_satisfied: int = 80
+
+
+RED_BLACK_KEYS: dict[str, dict[str, str]] = {
+    "black": {
+        "complaints": "black_complaints",
+        "major": "black_major",
+        "late_replies": "black_late_replies",
+        "dissatisfied": "black_dissatisfied",
+    },
+    "red": {
+        "min_complaints": "red_min_complaints",
+        "all_resolved": "red_all_resolved",
+        "min_on_time_replies": "red_min_on_time",
+        "min_satisfied_rate": "red_min_satisfied",
+    },
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     lang: str = "zh"
     stale_days: int = 7
-    black_list_min_complaints: int = 3
+    red_black: RedBlack = RedBlack()
     complaint_kind: str = "complaint"
     # The complaint states before the assessment's verdict (待判断) and the verdict "not
     # justified" (不成立): every other state means the complaint was judged justified (成立).
@@ -150,7 +185,6 @@ def settings_of(config: Config) -> Settings:
     `returns:` settings, callbacks the `callbacks:` section)."""
     raw = config.section("reports")
     raw = raw if isinstance(raw, Mapping) else {}
-    black: Mapping[str, Any] = raw["black_list"] if isinstance(raw.get("black_list"), Mapping) else {}
     default = Settings()
 
     def number(source: Mapping[str, Any], key: str, fallback: int) -> int:
@@ -169,12 +203,35 @@ def settings_of(config: Config) -> Settings:
     return Settings(
         lang=str(raw["lang"]) if raw.get("lang") in ("zh", "en") else "zh",
         stale_days=number(raw, "stale_days", default.stale_days),
-        black_list_min_complaints=number(black, "min_complaints", default.black_list_min_complaints),
+        red_black=_red_black(raw),
         complaint_kind=kind if isinstance(kind, str) and kind in config.kinds else default.complaint_kind,
         pending_states=states("pending", default.pending_states),
         rejected_states=states("rejected", default.rejected_states),
         week_starts=WEEKDAYS.index(raw["week_starts"]) if raw.get("week_starts") in WEEKDAYS else 0,
     )
+
+
+def _red_black(raw: Mapping[str, Any]) -> RedBlack:
+    """`reports.red_black` over the defaults; the older `black_list: {min_complaints: N}`
+    still sets the black list's complaint count when red_black does not."""
+    values: dict[str, Any] = {}
+    legacy = raw.get("black_list")
+    if isinstance(legacy, Mapping) and _positive(legacy.get("min_complaints")):
+        values["black_complaints"] = legacy["min_complaints"]
+    section = raw.get("red_black")
+    for part, keys in RED_BLACK_KEYS.items():
+        given = section.get(part) if isinstance(section, Mapping) else None
+        for key, attribute in keys.items():
+            value = given.get(key) if isinstance(given, Mapping) else None
+            if attribute == "red_all_resolved":
+                if isinstance(value, bool):
+                    values[attribute] = value
+            elif isinstance(value, int) and _whole(value) and (attribute not in _PERCENTS or value <= 100):
+                values[attribute] = value
+    return RedBlack(**values)
+
+
+_PERCENTS = ("red_min_on_time", "red_min_satisfied")
 
 
 @dataclass(frozen=True)
@@ -195,7 +252,7 @@ class Kinds:
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `reports:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
-        keys = "lang, stale_days, week_starts, black_list, complaint_kind, assessment"
+        keys = "lang, stale_days, week_starts, red_black, complaint_kind, assessment"
         return [([], f"must be a mapping with {keys}")]
     problems: list[Finding] = []
     shape: dict[str, tuple[str, ...]] = {
@@ -203,12 +260,15 @@ def check_section(value: Any, config: Config) -> list[Finding]:
         "stale_days": (),
         "week_starts": (),
         "black_list": ("min_complaints",),
+        "red_black": tuple(RED_BLACK_KEYS),
         "complaint_kind": (),
         "assessment": ("pending", "rejected"),
     }
     for key, item in value.items():
         if key not in shape:
             problems.append(([key], f"unknown setting; reports has {', '.join(shape)}"))
+        elif key == "red_black":
+            problems += _check_red_black(item)
         elif key == "assessment":
             problems += _check_assessment(item, value, config)
         elif key == "week_starts":
@@ -253,6 +313,39 @@ def _check_assessment(item: Any, section: Mapping[str, Any], config: Config) -> 
                     message = f"{state!r} is not a {kind.name} state; states are {known}"
                     problems.append((["assessment", sub], message))
     return problems
+
+
+def _check_red_black(item: Any) -> list[Finding]:
+    """`red_black: {black: {complaints, major, late_replies, dissatisfied}, red: {...}}`."""
+    if not isinstance(item, Mapping):
+        return [(["red_black"], "must be a mapping with black and red")]
+    problems: list[Finding] = []
+    for part, criteria in item.items():
+        keys = RED_BLACK_KEYS.get(str(part))
+        if keys is None:
+            problems.append((["red_black", part], "unknown setting; red_black has black, red"))
+            continue
+        if not isinstance(criteria, Mapping):
+            problems.append((["red_black", part], f"must be a mapping with {', '.join(keys)}"))
+            continue
+        for key, value in criteria.items():
+            attribute = keys.get(str(key))
+            where: list[str | int] = ["red_black", part, key]
+            if attribute is None:
+                problems.append((where, f"unknown setting; {part} has {', '.join(keys)}"))
+            elif attribute == "red_all_resolved":
+                if not isinstance(value, bool):
+                    problems.append((where, "must be true or false"))
+            elif attribute in _PERCENTS:
+                if not _whole(value) or value > 100:
+                    problems.append((where, "must be a percentage, a whole number from 0 to 100"))
+            elif not _whole(value):
+                problems.append((where, "must be a whole number, 0 or more (0: not a criterion)"))
+    return problems
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _positive(value: Any) -> bool:
@@ -339,10 +432,6 @@ class Item:
     @computed_once
     def reopenings(self) -> list[datetime]:
         return timeline.reopenings(self.case, self.kind)
-
-    @computed_once
-    def first_response(self) -> datetime | None:
-        return timeline.first_response_at(self.case)
 
     @computed_once
     def deadlines(self) -> dict[str, Mapping[str, Any]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -23,10 +23,13 @@ from casekit.core import casefile, timeline
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
 from casekit.core.due import (
+    MERCHANT_DUTY,
     PROMISE_CLOCK,
     State,
     base_clock,
     breaches,
+    clock_duty,
+    clock_met_at_field,
     clock_names,
     due_summary,
     is_overdue,
@@ -75,16 +78,20 @@ def overview(items: list[Item], period: Period, config: Config, labels: Labels) 
             "new": len(opened_in(mine, period)),
             "closed": sum(1 for i in mine if period.contains(i.closed)),
             "open": sum(1 for i in mine if not i.terminal),
-            "overdue": sum(1 for i in mine if not i.terminal and _overdue(i, period.end)),
+            "overdue": sum(1 for i in mine if not i.terminal and _overdue(i, period.end, config)),
         }
         rows.append(row)
     total = {key: sum(int(r[key]) for r in rows) for key in ("new", "closed", "open", "overdue")}
     return {"rows": rows, "total": total}
 
 
-def _overdue(item: Item, end: datetime) -> bool:
-    """A deadline (or promise) overdue just before `end`: the case is late right then."""
-    return is_overdue(item.case, end - timedelta(microseconds=1))
+def _overdue(item: Item, end: datetime, config: Config) -> bool:
+    """One of our deadlines (or a promise) overdue just before `end`: the case is late right
+    then (a merchant's reply still owed is the merchant's lateness, not ours)."""
+    at = end - timedelta(microseconds=1)
+    if not is_overdue(item.case, at):
+        return False
+    return any(not is_merchant_duty(config, item, clock) for clock in due_summary(item.case, at)[1])
 
 
 def daily_volume(items: list[Item], period: Period, config: Config, labels: Labels) -> dict[str, Any]:
@@ -190,6 +197,12 @@ def complaint_warnings(
             if key not in late_text:
                 if name == PROMISE_CLOCK:
                     late_text[key] = missed_text if key[1] else kept_late_text
+                elif is_merchant_duty(labels.config, item, name):
+                    late_text[key] = (
+                        labels.t("商家逾期未回复", "merchant reply overdue")
+                        if key[1]
+                        else labels.t("商家曾超时回复", "merchant replied late")
+                    )
                 else:
                     prefix = labels.t("超时：", "overdue: ") if key[1] else labels.t("曾超时：", "was late: ")
                     late_text[key] = prefix + labels.clock(complaint_kind, name)
@@ -235,12 +248,16 @@ def settled_deadlines(items: list[Item], period: Period) -> Settled:
 def deadline_compliance(
     items: list[Item], settled: Settled, config: Config, labels: Labels
 ) -> dict[str, Any]:
-    """First response, resolution and promised replies met or breached, per kind and agent
-    (`settled`: the period's `settled_deadlines`)."""
+    """Our own deadlines (first response, resolution, promised replies...) met or breached,
+    per kind and per agent (`settled`: the period's `settled_deadlines`); a merchant's duty
+    (`duty: merchant`) is judged in the merchant tables instead."""
     available = any(i.deadlines and i.in_scope for i in items)
     by_kind: dict[tuple[str, str], list[bool]] = defaultdict(list)
     by_agent: dict[str, list[bool]] = defaultdict(list)
     per_kind: dict[str, list[bool]] = defaultdict(list)
+    settled = [
+        (item, clock, met) for item, clock, met in settled if not is_merchant_duty(config, item, clock)
+    ]
     for item, clock, met in settled:
         by_kind[(item.kind_name, base_clock(clock))].append(met)  # reopened rounds count with their clock
         per_kind[item.kind_name].append(met)
@@ -418,22 +435,38 @@ class _MerchantStats:
     returns: int = 0
     open: int = 0
     major: int = 0
-    breached: int = 0
-    met: int = 0
-    dissatisfied: int = 0
     resolved: int = 0
-    response_seconds: list[float] | None = None
+    replies_on_time: int = 0
+    replies_late: int = 0
+    replies_owed: int = 0
+    reply_seconds: list[float] = field(default_factory=list)
+    rated: list[str | None] = field(default_factory=list)
+
+    @property
+    def satisfaction(self) -> dict[str, Any]:
+        return _satisfaction_split(self.rated)
 
 
 MerchantStats = dict[str, _MerchantStats]
 
 
-def merchant_stats(items: list[Item], period: Period, settled: Settled, kinds: Kinds) -> MerchantStats:
-    """Each merchant's complaints and returns in the period (`settled`: its settled deadlines)."""
+def is_merchant_duty(config: Config, item: Item, clock: str) -> bool:
+    return clock_duty(config, item.kind_name, clock) == MERCHANT_DUTY
+
+
+def merchant_stats(
+    items: list[Item], period: Period, settled: Settled, kinds: Kinds, config: Config
+) -> MerchantStats:
+    """Each merchant (the `merchant` field: a seller, never a store) judged on its own
+    conduct: the complaints about it opened in the period and their outcome, its returns,
+    and its own duty (`duty: merchant` clocks, the merchant's reply within 1 working day):
+    replies settled in the period on time or late, replies owed past due at the period's
+    end, and how long its replies took (a complaint that ended before its reply fell due
+    owed none)."""
     stats: dict[str, _MerchantStats] = defaultdict(_MerchantStats)
     for item in items:
-        merchant = item.fields.get("merchant")
-        if not isinstance(merchant, str) or not merchant.strip():
+        merchant = _merchant_of(item)
+        if merchant is None:
             continue
         entry = stats[merchant]
         if item.kind_name == kinds.returns and period.contains(item.opened):
@@ -442,43 +475,66 @@ def merchant_stats(items: list[Item], period: Period, settled: Settled, kinds: K
             continue
         if not item.terminal:
             entry.open += 1
+        for deadline in open_deadlines(item.case, period.last_moment):
+            if deadline.state is State.OVERDUE and is_merchant_duty(config, item, deadline.clock):
+                entry.replies_owed += 1
         if not period.contains(item.opened):
             continue
         entry.complaints += 1
         entry.major += item.major
-        entry.dissatisfied += item.satisfaction == "dissatisfied"
         entry.resolved += item.resolved_now  # a reopened complaint is not resolved
-        response = item.first_response
-        if response is not None and item.opened is not None:
-            entry.response_seconds = [
-                *(entry.response_seconds or []),
-                (response - item.opened).total_seconds(),
-            ]
-    for item, _, met in settled:
-        merchant = item.fields.get("merchant")
-        if item.kind_name == kinds.complaint and isinstance(merchant, str) and merchant in stats:
-            if met:
-                stats[merchant].met += 1
-            else:
-                stats[merchant].breached += 1
+        entry.rated.append(item.satisfaction)
+    for item, clock, on_time in settled:
+        merchant = _merchant_of(item)
+        if merchant is None or not is_merchant_duty(config, item, clock):
+            continue
+        field_name = clock_met_at_field(config, item.kind_name, clock)
+        replied = stored_instant(item.fields.get(field_name)) if field_name else None
+        if on_time and replied is None:
+            continue  # the complaint ended before the reply fell due: none was owed any more
+        entry = stats[merchant]
+        if on_time:
+            entry.replies_on_time += 1
+        else:
+            entry.replies_late += 1
+        started = stored_instant(item.deadlines.get(clock, {}).get("start"))
+        if started is not None and replied is not None:
+            entry.reply_seconds.append((max(replied, started) - started).total_seconds())
     return stats
 
 
+def _merchant_of(item: Item) -> str | None:
+    merchant = item.fields.get("merchant")
+    return merchant.strip() if isinstance(merchant, str) and merchant.strip() else None
+
+
+def _reply_figures(entry: _MerchantStats) -> dict[str, Any]:
+    due = entry.replies_on_time + entry.replies_late
+    median = statistics.median(entry.reply_seconds) if entry.reply_seconds else None
+    return {
+        "replies_due": due,
+        "replies_on_time": entry.replies_on_time,
+        "replies_late": entry.replies_late,
+        "replies_owed": entry.replies_owed,
+        "on_time_rate": rate(entry.replies_on_time, due),
+        "median_reply_hours": hours(median),
+    }
+
+
 def merchant_cooperation(stats: MerchantStats) -> dict[str, Any]:
-    """Complaints per merchant, still open, deadlines breached, median first response (配合度)."""
+    """商家投诉配合度: per merchant, its complaints and, above all, its own replies: due in
+    the period, on time, late, still owed past due, and the median time it took."""
     rows: list[dict[str, Any]] = []
     for merchant, entry in stats.items():
-        if not entry.complaints and not entry.open:
+        if not entry.complaints and not entry.open and not entry.replies_on_time + entry.replies_late:
             continue
-        median = statistics.median(entry.response_seconds) if entry.response_seconds else None
         rows.append(
             {
                 "merchant": merchant,
                 "complaints": entry.complaints,
                 "open": entry.open,
                 "major": entry.major,
-                "breached": entry.breached,
-                "median_response_hours": hours(median),
+                **_reply_figures(entry),
             }
         )
     rows.sort(key=lambda r: (-r["complaints"], -r["open"], r["merchant"]))
@@ -500,56 +556,103 @@ def complaint_totals(items: list[Item], period: Period, labels: Labels) -> dict[
             lambda i: field_text(i, "brand"),
             lambda k: labels.t("未填写", "not recorded") if k == UNRECORDED else k,
         ),
+        # Stores (门店) are where a complaint was made, or which it is about; never merchants.
+        "by_store": counted(
+            [i for i in new if field_text(i, "store") != UNRECORDED],
+            lambda i: field_text(i, "store"),
+            lambda k: k,
+        ),
     }
 
 
 def merchant_ranking(stats: MerchantStats) -> dict[str, Any]:
-    """Merchants by complaints this month, most first (商家投诉排名)."""
-    rows: list[dict[str, Any]] = [
-        {
-            "merchant": m,
-            "complaints": s.complaints,
-            "returns": s.returns,
-            "major": s.major,
-            "open": s.open,
-            "breached": s.breached,
-            "dissatisfied": s.dissatisfied,
-        }
-        for m, s in stats.items()
-        if s.complaints or s.returns
-    ]
-    rows.sort(key=lambda r: (-r["complaints"], -r["major"], -r["breached"], -r["returns"], r["merchant"]))
+    """商家投诉排名: merchants by complaints this month, then major ones, late replies and
+    dissatisfied customers (the worst first)."""
+    rows: list[dict[str, Any]] = []
+    for merchant, entry in stats.items():
+        if not entry.complaints and not entry.returns:
+            continue
+        satisfaction = entry.satisfaction
+        rows.append(
+            {
+                "merchant": merchant,
+                "complaints": entry.complaints,
+                "returns": entry.returns,
+                "major": entry.major,
+                "open": entry.open,
+                "replies_late": entry.replies_late,
+                "on_time_rate": rate(entry.replies_on_time, entry.replies_on_time + entry.replies_late),
+                "dissatisfied": satisfaction["dissatisfied"],
+                "satisfied_rate": satisfaction["satisfied_rate"],
+            }
+        )
+    rows.sort(
+        key=lambda r: (-r["complaints"], -r["major"], -r["replies_late"], -r["dissatisfied"], r["merchant"])
+    )
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {"rows": rows}
 
 
+def _percent(part: int, whole: int) -> float:
+    return 100.0 * part / whole if whole else 100.0
+
+
 def red_black_nominations(
     stats: MerchantStats, period: Period, settings: Settings, labels: Labels
 ) -> dict[str, Any]:
-    """Nominations for the monthly red and black lists (红黑榜), due by the 10th of next month."""
+    """Nominations for the monthly red and black lists (红黑榜), due by the 10th of next
+    month, by the criteria of `reports.red_black` (`model.RedBlack`)."""
+    criteria = settings.red_black
     black: list[dict[str, Any]] = []
     red: list[dict[str, Any]] = []
     for merchant, s in sorted(stats.items()):
+        satisfaction = s.satisfaction
+        dissatisfied = satisfaction["dissatisfied"]
         reasons = []
-        if s.complaints >= settings.black_list_min_complaints:
+        if criteria.black_complaints and s.complaints >= criteria.black_complaints:
             reasons.append(labels.t(f"投诉{s.complaints}起", f"{s.complaints} complaints"))
-        if s.major:
+        if criteria.black_major and s.major >= criteria.black_major:
             reasons.append(labels.t(f"重大投诉{s.major}起", f"{s.major} major"))
-        if s.breached:
-            reasons.append(labels.t(f"超时{s.breached}次", f"{s.breached} deadlines breached"))
-        if s.dissatisfied:
-            reasons.append(labels.t(f"客户不满意{s.dissatisfied}起", f"{s.dissatisfied} dissatisfied"))
+        if criteria.black_late_replies and s.replies_late >= criteria.black_late_replies:
+            reasons.append(
+                labels.t(f"商家未按时回复{s.replies_late}次", f"{s.replies_late} merchant replies late")
+            )
+        if criteria.black_dissatisfied and dissatisfied >= criteria.black_dissatisfied:
+            reasons.append(labels.t(f"客户不满意{dissatisfied}起", f"{dissatisfied} dissatisfied"))
         if reasons:
             black.append({"merchant": merchant, "complaints": s.complaints, "reasons": reasons})
-        elif s.complaints and s.resolved == s.complaints:
-            why = [labels.t(f"投诉{s.complaints}起全部解决", f"all {s.complaints} complaints resolved")]
-            if s.met:
-                why.append(labels.t("时限全部达成", "every deadline met"))
+            continue
+        due = s.replies_on_time + s.replies_late
+        on_time = _percent(s.replies_on_time, due)
+        satisfied = _percent(satisfaction["satisfied"], satisfaction["total"])
+        if (
+            s.complaints >= max(criteria.red_min_complaints, 1)
+            and (not criteria.red_all_resolved or s.resolved == s.complaints)
+            and on_time >= criteria.red_min_on_time
+            and satisfied >= criteria.red_min_satisfied
+        ):
+            why = [
+                labels.t(f"投诉{s.complaints}起", f"{s.complaints} complaints")
+                + (labels.t("，全部解决", ", all resolved") if s.resolved == s.complaints else "")
+            ]
+            if due:
+                why.append(
+                    labels.t(
+                        f"按时回复{s.replies_on_time}/{due}", f"replied in time {s.replies_on_time}/{due}"
+                    )
+                )
+            if satisfaction["total"]:
+                why.append(
+                    labels.t(
+                        f"满意{satisfaction['satisfied']}/{satisfaction['total']}",
+                        f"satisfied {satisfaction['satisfied']}/{satisfaction['total']}",
+                    )
+                )
             red.append({"merchant": merchant, "complaints": s.complaints, "reasons": why})
     black.sort(key=lambda r: (-len(r["reasons"]), -r["complaints"], r["merchant"]))
-    due = (period.end.date()).replace(day=10)
-    return {"black": black, "red": red, "due": due.isoformat()}
+    due_day = (period.end.date()).replace(day=10)
+    return {"black": black, "red": red, "due": due_day.isoformat()}
 
 
 def complaint_analysis(
@@ -700,7 +803,7 @@ def _build_report(
     scope = CaseFilter.of(live_since=report_scope(config, period))
     items = prepare(cases, config, period.last_moment, scope, deadlines_as_of)
     settled = settled_deadlines(items, period)
-    merchants = merchant_stats(items, period, settled, labels.kinds)
+    merchants = merchant_stats(items, period, settled, labels.kinds, config)
     report: dict[str, Any] = {
         "kind": period.kind,
         "lang": lang,
