@@ -290,3 +290,15 @@ def test_case_text_that_looks_like_a_formula_stays_text(example_repo: CLI, tmp_p
     assert content.value == title and content.data_type == "s"
     assert str(customer.value).startswith("=cmd") and customer.data_type == "s"
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_a_workbook_is_the_same_file_whenever_it_is_made(example_repo: CLI, tmp_path: Path) -> None:
+    """Made a day later, the month's workbook is byte-identical: its dates are the period's
+    end, not the time it was written."""
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    example_repo.ok(*MONTH, "--format", "xlsx", "--out", str(first), now="2026-12-01T08:00:00+08:00")
+    example_repo.ok(*MONTH, "--format", "xlsx", "--out", str(second), now="2026-12-02T17:30:00+08:00")
+    assert first.read_bytes() == second.read_bytes()
+    book = load_workbook(first)
+    end = datetime(2026, 11, 30, 16, 0)  # 1 December 00:00 in Shanghai, in UTC
+    assert (book.properties.created, book.properties.modified) == (end, end)

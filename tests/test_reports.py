@@ -826,15 +826,36 @@ def test_a_report_at_a_past_commit_is_the_report_made_then(month_repo: CLI, tmp_
         cli.run("note", case_id, f"后来的跟进{number}", now=at(28, f"1{number % 10}:00"))
     open_one = next(c for c in case_ids if read_case(cli.case_path(c))["status"] == "investigating")
     cli.ok("update", open_one, "--set", "category=other", now=at(29, "09:00"))
+    # The team relabels a clock and tightens the black list later: a report at `then` still
+    # reads the casekit.yaml committed then.
+    config = cli.root / "casekit.yaml"
+    relabelled = config.read_text(encoding="utf-8")
+    assert "      zh: 进展告知\n" in relabelled and "  week_starts: monday" in relabelled
+    relabelled = relabelled.replace("      zh: 进展告知\n", "      zh: 进度告知\n")
+    relabelled = relabelled.replace(
+        "  week_starts: monday", "  week_starts: monday\n  red_black: {black: {complaints: 1}}"
+    )
+    config.write_text(relabelled, encoding="utf-8")
+    cli.git("commit", "-q", "--no-verify", "-am", "relabel the update clock")
+    assert "进度告知" in cli.ok("report", "weekly", "--week", "2026-W48").out
     assert cli.head() != then
-    for (which, flag, label), text in zip(
+    for (which, flag, label), made in zip(
         (("weekly", "--week", "2026-W48"), ("monthly", "--month", "2026-11")), made_then.values(), strict=True
     ):
-        assert cli.ok("report", which, flag, label, "--at", then).out == text
+        assert cli.ok("report", which, flag, label, "--at", then).out == made
         now = cli.ok("report", which, flag, label).out
         assert cli.ok("report", which, flag, label, "--at", "HEAD").out == now
     refused = cli.run("report", "weekly", "--at", "no-such-commit")
     assert refused.code == 2 and "不是本仓库的提交" in refused.err and "Traceback" not in refused.err
+    # A past casekit.yaml this casekit cannot read: the current one, and a note saying so.
+    config.write_text(config.read_text(encoding="utf-8") + "unknown_section: 1\n", encoding="utf-8")
+    cli.git("commit", "-q", "--no-verify", "-am", "a section this casekit does not know")
+    broken = cli.head()
+    config.write_text(relabelled, encoding="utf-8")
+    cli.git("commit", "-q", "--no-verify", "-am", "back")
+    noted = cli.ok("report", "weekly", "--week", "2026-W48", "--at", broken)
+    assert noted.out == cli.ok("report", "weekly", "--week", "2026-W48").out
+    assert f"the casekit.yaml of {broken} does not read" in noted.err
 
 
 def test_html_report_is_one_safe_self_contained_file(month_repo: CLI, tmp_path: Path) -> None:

@@ -81,6 +81,8 @@ def _run(
         out=out,
         at=at,
     )
+    for note in report.notes:
+        warn(note)
     if report.path is None:
         echo(report.text)
     else:

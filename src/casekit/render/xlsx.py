@@ -10,10 +10,12 @@ wide enough for Chinese text.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,7 +104,29 @@ def report_workbook(report: Mapping[str, Any], registers: Sequence[Mapping[str, 
     book.properties.title = t("报表", "Report") + f" {report['period']['label']}"
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _dated(buffer.getvalue(), datetime.fromisoformat(str(report["period"]["end"])))
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
+
+
+def _dated(workbook: bytes, moment: datetime) -> bytes:
+    """The workbook with every time stamp set to `moment` (the period's end) instead of
+    the time it was written (the document's created/modified dates, each zip entry's), so
+    one report is one file, byte for byte, whenever it is made."""
+    stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    local = moment.timetuple()[:6]
+    written = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(written, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_DATES.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=local)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, content)
+    return written.getvalue()
 
 
 # (zh, en) -> the text in the report's language

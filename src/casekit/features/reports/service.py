@@ -38,15 +38,17 @@ class Report:
     period: Period
     text: str
     path: Path | None
+    notes: tuple[str, ...] = ()  # one line each, for stderr
 
 
 # Each report, the option naming its period.
 PERIOD_OPTIONS = {"daily": "date", "weekly": "week", "monthly": "month"}
 
 
-def period_for(env: Env, which: str, given: str | None) -> Period:
-    tz = env.config.tz
-    first_weekday = settings_of(env.config).week_starts
+def period_for(env: Env, which: str, given: str | None, config: Config | None = None) -> Period:
+    config = config or env.config
+    tz = config.tz
+    first_weekday = settings_of(config).week_starts
     try:
         if which == "daily":
             return day_period(given, tz) if given else previous_day(env.now(tz), tz)
@@ -84,14 +86,17 @@ def make_report(
             f"({output} is binary: give --out FILE.{EXTENSIONS[output]} or a folder)"
         )
     config = env.config
-    period = period_for(env, which, period_text)
+    notes: list[str] = []
     if at is None:
+        period = period_for(env, which, period_text)
         scope = CaseFilter.of(live_since=report_scope(config, period))
         found, problems = read_cases(env.root, where=scope)
         cases = [d.data for d in found]
         unreadable = sorted({p.path for p in problems})
     else:
-        cases, unreadable = cases_at(env, at)
+        sha, cases, unreadable = cases_at(env, at)
+        config = config_at(env, sha, at, notes)
+        period = period_for(env, which, period_text, config)
     # Thousands of cases stay in memory while the report is made and little of it is
     # cyclic: the collector would only walk them over and over.
     with no_gc():
@@ -122,19 +127,41 @@ def make_report(
                 path.write_text(content, encoding="utf-8")
         except OSError as exc:
             raise Refused(f"cannot write {path}: {exc.strerror}") from None
-    return Report(period, content if isinstance(content, str) else "", path)
+    return Report(period, content if isinstance(content, str) else "", path, tuple(notes))
 
 
-def cases_at(env: Env, revision: str) -> tuple[list[Mapping[str, Any]], list[str]]:
-    """The case files as committed at `revision` (`--at`), and the paths of those that do
-    not read as a case."""
+def config_at(env: Env, sha: str, revision: str, notes: list[str]) -> Config:
+    """The casekit.yaml committed at `sha` (`--at`): the report made then used its rules and
+    labels. When that file is missing or does not read with this casekit, the current one,
+    with a note saying so."""
+    from casekit.core.config import CONFIG_FILE, parse_config
+    from casekit.vcs.git import run_git
+
+    blob = run_git(env.root, "cat-file", "blob", f"{sha}:{CONFIG_FILE}", check=False)
+    try:
+        config, problems = parse_config(blob.decode("utf-8"), Path(CONFIG_FILE)) if blob else (None, [])
+    except UnicodeDecodeError:
+        config, problems = None, []
+    if config is not None and not problems:
+        return config
+    notes.append(
+        f"注意：{revision} 的 {CONFIG_FILE} 无法读取，报表按当前的 {CONFIG_FILE} 计算 "
+        f"(note: the {CONFIG_FILE} of {revision} does not read with this casekit; "
+        "the report uses the current one)"
+    )
+    return env.config
+
+
+def cases_at(env: Env, revision: str) -> tuple[str, list[Mapping[str, Any]], list[str]]:
+    """The commit `revision` names (`--at`), the case files as committed there, and the
+    paths of those that do not read as a case."""
     from casekit.codec.yamlio import load_fast
     from casekit.core.ids import CASES_DIR
     from casekit.errors import GitError
     from casekit.vcs.history import files_at
 
     try:
-        _, files = files_at(env.root, revision, CASES_DIR)
+        sha, files = files_at(env.root, revision, CASES_DIR)
     except GitError:
         raise UsageError(
             f"--at {revision}：不是本仓库的提交，请给出提交、标签或分支（如 HEAD~3） "
@@ -154,7 +181,7 @@ def cases_at(env: Env, revision: str) -> tuple[list[Mapping[str, Any]], list[str
             cases.append(data)
         else:
             unreadable.append(path)
-    return cases, unreadable
+    return sha, cases, unreadable
 
 
 def workbook_of(
