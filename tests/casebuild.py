@@ -18,6 +18,7 @@ attachments, attempts...). A step casekit refuses stops the build with casekit's
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,6 +117,11 @@ class Spec:
         text = ["--reply", reply] if reply else []
         return self._add(when, by, ["merchant-reply", "{id}", "--at", replied_at, *text])
 
+    def on_callback(self, when: str, *args: str, by: str | None = None) -> Spec:
+        """A step on the callback a trigger linked to this case, named "{callback}" in
+        `args` (build with follow_ups=True)."""
+        return self._add(when, by, list(args))
+
     def attempt(self, when: str, outcome: str, *, by: str | None = None, note: str | None = None) -> Spec:
         return self._add(when, by, ["attempt", "{id}", "--outcome", outcome, *_note(note)])
 
@@ -131,8 +137,22 @@ class BuildError(AssertionError):
     """A step casekit refused: the test setup fails with casekit's own message."""
 
 
-def build(cli: CLI, specs: list[Spec]) -> dict[str, str]:
-    """Run every spec's opening and steps in time order through `cli`; key -> case ID."""
+def _linked_callback(cli: CLI, case_id: str) -> str:
+    """The callback most recently linked to the case (a trigger opened it)."""
+    shown = json.loads(cli.ok("show", case_id, "--format", "json").out)
+    linked = [str(link.get("id") if isinstance(link, dict) else link) for link in shown.get("links") or []]
+    callbacks = [link for link in linked if link.startswith("B-")]
+    if not callbacks:
+        raise BuildError(f"{case_id} has no linked callback")
+    return callbacks[-1]
+
+
+def build(cli: CLI, specs: list[Spec], *, follow_ups: bool = False) -> dict[str, str]:
+    """Run every spec's opening and steps in time order through `cli`; key -> case ID.
+
+    With `follow_ups`, casekit's follow-ups run (a resolved complaint opens its callback, a
+    dissatisfied survey a follow-up complaint), and a step may name "{callback}": the
+    callback most recently linked to its case."""
     keys = [spec.key for spec in specs]
     if len(set(keys)) != len(keys):
         raise BuildError(f"two specs share a key: {sorted(k for k in keys if keys.count(k) > 1)}")
@@ -147,7 +167,7 @@ def build(cli: CLI, specs: list[Spec]) -> dict[str, str]:
     queue.sort(key=lambda entry: entry[:3])
     ids: dict[str, str] = {}
     for _, _, index, spec, step in queue:
-        env = {"CASEKIT_NO_FOLLOW_UPS": "1"}
+        env = {} if follow_ups else {"CASEKIT_NO_FOLLOW_UPS": "1"}
         if index == 0:
             env["CASEKIT_ID_SEED"] = f"test:{spec.key}"
         elif step.other is not None and step.other not in ids:
@@ -156,6 +176,9 @@ def build(cli: CLI, specs: list[Spec]) -> dict[str, str]:
             a.replace("{id}", ids.get(spec.key, "")).replace("{other}", ids.get(step.other or "", ""))
             for a in step.args
         ]
+        if "{callback}" in args:
+            callback = _linked_callback(cli, ids[spec.key])
+            args = [callback if a == "{callback}" else a for a in args]
         result = cli.run(*args, now=step.at, actor=step.by, extra_env=env)
         if result.code != 0:
             raise BuildError(

@@ -1,10 +1,12 @@
 """Report figures, computed a second way: from the git history of a generated repository.
 
-About a hundred complaints and callbacks are walked through the real CLI with seeded random
-timing: assessments both ways, reopenings and second resolutions, promises, escalations,
-notes, dial attempts of every outcome, callbacks completed, unreachable or cancelled. For
-each of several weeks and months, the test finds the commit that was the repository's tip at
-the period's end (`git rev-list --before`), reads every case file as committed there, and
+Two hundred complaints and callbacks are walked through the real CLI with seeded random
+timing, follow-ups on: assessments both ways, reopenings and second resolutions, promises,
+escalations, notes, merchants' replies in time and late, dial attempts of every outcome,
+callbacks completed, unreachable or cancelled, and the after-complaint callbacks and
+follow-up complaints casekit opens by itself (some three hundred cases in all). For each of
+several weeks and months, the test finds the commit that was the repository's tip at the
+period's end (`git rev-list --before`), reads every case file as committed there, and
 counts each figure from those files by its definition in docs/scripts-and-reports.md ("What
 each figure means"). The report, computed from today's files by replaying their history,
 must give the same numbers.
@@ -35,7 +37,7 @@ CALLBACK_TYPES = ["after-purchase", "after-repair", "after-complaint"]
 SATISFACTION = ["satisfied", "neutral", "dissatisfied"]
 WEEKS = ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
 MONTHS = ["2026-11"]
-COMPLAINTS, CALLBACKS = 70, 40
+COMPLAINTS, CALLBACKS = 140, 70  # and the callbacks and follow-up complaints casekit opens
 # Entries casekit writes by itself; never a case's latest progress.
 AUTOMATIC = {"link", "survey"}
 
@@ -58,7 +60,7 @@ class Clock:
 def complaint(rng: random.Random, number: int) -> Spec:
     opened = START + timedelta(minutes=rng.randrange(0, 34 * 24 * 60))
     agent = rng.choice(AGENTS)
-    channel = rng.choice(["phone", "online", "forum", "weibo"])
+    channel = rng.choice(["phone", "online", "forum", "weibo", "media"])  # media: major (重大投诉)
     spec = Spec(
         f"c{number}",
         "complaint",
@@ -92,10 +94,16 @@ def complaint(rng: random.Random, number: int) -> Spec:
     if steps == 1:
         return spec
     if rng.random() < 0.2:
-        spec.move(clock.next(), "rejected", rejection_reason="经核实商品符合描述，已向客户说明")
+        # Rejecting a major (media) complaint is a supervisor's move.
+        spec.move(
+            clock.next(),
+            "rejected",
+            by=SUPERVISOR if channel == "media" else None,
+            rejection_reason="经核实商品符合描述，已向客户说明",
+        )
         return spec
     if rng.random() < 0.2:
-        spec.escalate(clock.next(), SUPERVISOR, "客户要求主管处理")
+        spec.escalate(clock.next(), SUPERVISOR, "客户要求主管处理", major=rng.random() < 0.4)
         handler = SUPERVISOR
     spec.move(clock.next(), "investigating", by=handler, responsible_department="售后部")
     if rng.random() < 0.3:
@@ -106,7 +114,18 @@ def complaint(rng: random.Random, number: int) -> Spec:
         spec.move(clock.next(), "proposed", by=handler, solution="为您换新或退款")
         spec.move(clock.next(), "implementing", by=handler, accepted_solution="换新")
         spec.move(clock.next(), "resolved", by=handler, resolution="已换新")
-        if round_number == 0 and rng.random() < 0.35:
+        # The resolution opened an after-complaint callback (a follow-up): most are made;
+        # a dissatisfied customer gets a follow-up complaint, and some complaints reopen.
+        if rng.random() < 0.2:
+            return spec  # resolved, its callback still owed
+        if rng.random() < 0.5:
+            spec.on_callback(clock.next(shortest=30), "attempt", "{callback}", "--outcome", "no-answer")
+        spec.on_callback(clock.next(shortest=30), "attempt", "{callback}", "--outcome", "answered")
+        satisfaction = rng.choice(SATISFACTION)
+        spec.on_callback(
+            clock.next(), "move", "{callback}", "completed", "--set", f"satisfaction={satisfaction}"
+        )
+        if round_number == 0 and rng.random() < (0.6 if satisfaction == "dissatisfied" else 0.2):
             spec.move(clock.next(), "investigating", by=handler, note="客户反映问题又出现了")
             continue
         break
@@ -158,7 +177,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> CLI:
     repo = CLI(root, cli.environ)
     rng = random.Random(20261203)
     specs = [complaint(rng, n) for n in range(COMPLAINTS)] + [callback(rng, n) for n in range(CALLBACKS)]
-    build(repo, specs)
+    build(repo, specs, follow_ups=True)
     return repo
 
 
@@ -267,6 +286,7 @@ def merchants_a_second_way(docs: list[dict[str, Any]], start: datetime, end: dat
             merchant,
             {
                 "complaints": 0,
+                "major": 0,
                 "open": 0,
                 "replies_on_time": 0,
                 "replies_late": 0,
@@ -274,7 +294,10 @@ def merchants_a_second_way(docs: list[dict[str, Any]], start: datetime, end: dat
                 "seconds": [],
             },
         )
-        row["complaints"] += inside(doc["opened_at"], start, end)
+        new = inside(doc["opened_at"], start, end)
+        row["complaints"] += new
+        escalated_major = any(e["action"] == "escalate" and e.get("major") for e in doc["history"])
+        row["major"] += new and (escalated_major or doc["channel"] == "media")
         row["open"] += doc["status"] not in FINAL["complaint"]
         if doc["channel"] not in ("forum", "weibo"):
             assert MERCHANT_CLOCK not in (doc.get("deadlines") or {}), doc["id"]
@@ -406,7 +429,7 @@ def test_the_generated_month_has_what_the_figures_are_about(generated: CLI) -> N
     report = period_of(generated, "monthly", "2026-11")[0]
     total = report["analysis"]["total"]
     assert min(total["pending"], total["rejected"], total["resolved"], total["open"]) > 0, total
-    assert report["analysis"]["reopened"]["count"] >= 2
+    assert report["analysis"]["reopened"]["count"] >= 2 and total["major"] > 0
     callbacks = report["callbacks"]
     assert callbacks["attempts"] > callbacks["attempts_answered"] > 0
     assert callbacks["due"] > callbacks["due_completed"] > 0 and callbacks["unreachable"] > 0

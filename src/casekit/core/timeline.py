@@ -16,6 +16,7 @@ from typing import Any
 
 from casekit.core.casefile import customer_of, fields_of, history_of
 from casekit.core.config import KindSpec
+from casekit.core.registry import KeyedRegistry
 from casekit.core.timeutil import stored_instant
 
 # Set by `shared_timelines`: id(case) -> (case, its timed history).
@@ -69,11 +70,17 @@ def opened_at(case: Mapping[str, Any]) -> datetime | None:
     return stored_instant(case.get("opened_at"))
 
 
+# History actions that hand the case to someone, with the entry's key naming them (the
+# features add theirs: an escalation hands it to the supervisor, `escalated_to`).
+ASSIGNING: KeyedRegistry[str] = KeyedRegistry("timeline.ASSIGNING", {"assign": "assignee"})
+
+
 def as_of(case: Mapping[str, Any], moment: datetime) -> dict[str, Any] | None:
     """The case as it stood at `moment`, read from its history; None if not yet opened.
 
-    Status and assignee are replayed from open/move/assign entries; fields, title, priority,
-    channel and customer from the `set` records of open/move/set entries. A value no entry
+    Status and assignee are replayed from open/move entries and those that hand the case
+    on (`ASSIGNING`: assign, escalate); fields, title, priority, channel and customer from
+    the `set` records of open/move/set entries. A value no entry
     ever recorded (an older or hand-made file) is taken from the file as it is now. Keys other
     features add (deadlines, flags) are taken as they are now.
     """
@@ -96,13 +103,15 @@ def as_of(case: Mapping[str, Any], moment: datetime) -> dict[str, Any] | None:
         if key in recorded:
             snapshot.pop(key, None)
     status = case.get("status")
-    assignee = _initial_assignee(case, entries)
+    keys = dict(ASSIGNING.items())
+    assignee = _initial_assignee(case, entries, keys)
     for entry in past:
         action = entry.get("action")
         if action in ("open", "move") and "to" in entry:
             status = entry["to"]
-        if action == "assign" and entry.get("assignee"):
-            assignee = entry["assignee"]
+        handed_to = keys.get(str(action))
+        if handed_to is not None and entry.get(handed_to):
+            assignee = entry[handed_to]
         for key, value in _set_record(entry).items():
             key = str(key)
             if key.startswith(_CUSTOMER_PREFIX):
@@ -127,14 +136,16 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
-def _initial_assignee(case: Mapping[str, Any], entries: list[Mapping[str, Any]]) -> Any:
+def _initial_assignee(
+    case: Mapping[str, Any], entries: list[Mapping[str, Any]], keys: Mapping[str, str]
+) -> Any:
     if not entries:
         return case.get("assignee")
     first = entries[0]
     if first.get("assignee"):
         return first["assignee"]
-    if any(e.get("action") == "assign" for e in entries):
-        return first.get("by")
+    if any(str(e.get("action")) in keys for e in entries):
+        return first.get("by")  # handed on later: the opener had it first
     return case.get("assignee")
 
 

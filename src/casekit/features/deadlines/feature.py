@@ -2,7 +2,8 @@
 
 `register()` runs before any registry is read (`casekit.core.registry.FEATURE_MODULES`). Adds:
 - config sections `calendar`, `deadlines`, `promises`, `escalation`, `approvals`;
-- case keys `escalation` and `deadlines`, history actions `promise` and `escalate`;
+- case keys `escalation` and `deadlines`, history actions `promise` and `escalate` (which
+  hands the case on, `timeline.ASSIGNING`);
 - the deriver that keeps `deadlines:` current, a follow-up warning about deadlines past
   the known holiday calendar, the approval rule for `approvals:`, case checks for the new
   keys, and replayers so `casekit init --example` can replay promises and escalations.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from casekit.core import casefile, config, effects, validation, workflow
+from casekit.core import casefile, config, effects, timeline, validation, workflow
 from casekit.core.config import Config, Finding
 from casekit.core.due import check_entries
 from casekit.core.fields import check_timestamp
@@ -83,6 +84,7 @@ def register() -> None:
         casefile.HISTORY_ACTIONS.add(action)
     effects.EFFECTS.add("promise", effects.no_effect)
     effects.EFFECTS.add("escalate", escalate_effect)
+    timeline.ASSIGNING.add("escalate", "escalated_to")
     for section, check in CONFIG_SECTIONS.items():
         config.SECTION_CHECKS.add(section, check)
     effects.DERIVERS.add(derive_deadlines)
