@@ -151,25 +151,23 @@ def test_the_red_and_black_lists_follow_the_configured_criteria(repo: CLI) -> No
     assert black == {"美家家居": ["商家未按时回复1次"], "亮光灯饰": ["商家未按时回复1次"]}
     assert nominations["red"] == []  # 佳美陶瓷 replied in time, but its complaints are not resolved
     assert nominations["due"] == "2026-12-10"
-    _commit_config(
-        repo,
-        "  week_starts: monday",
-        "  week_starts: monday\n"
-        "  red_black:\n"
-        "    black: {complaints: 2, late_replies: 0}\n"
-        "    red: {all_resolved: false, min_on_time_replies: 0}\n",
-    )
+    for old, new in (
+        ("      complaints: 3  ", "      complaints: 2  "),
+        ("      late_replies: 1  ", "      late_replies: 0  "),
+        ("      all_resolved: true ", "      all_resolved: false"),
+        ("      min_on_time_replies: 100", "      min_on_time_replies: 0  "),
+    ):
+        _commit_config(repo, old, new)
     nominations = _report(repo, "monthly", "--month", "2026-11")["nominations"]
     assert {r["merchant"]: r["reasons"] for r in nominations["black"]} == {"佳美陶瓷": ["投诉2起"]}
-    assert [r["merchant"] for r in nominations["red"]] == ["亮光灯饰", "美家家居"]
+    # With late replies no criterion: 美家家居 replied (late); 亮光灯饰 still owes its reply.
+    assert [r["merchant"] for r in nominations["red"]] == ["美家家居"]
 
 
 def test_bad_red_and_black_criteria_are_refused_with_their_place(repo: CLI) -> None:
+    _commit_config(repo, "      late_replies: 1  ", "      late_replies: -1 ")
     _commit_config(
-        repo,
-        "  week_starts: monday",
-        "  week_starts: monday\n  red_black:\n    black: {late_replies: -1}\n"
-        "    red: {min_satisfied_rate: 120, colour: red}\n",
+        repo, "      min_satisfied_rate: 80 ", "      min_satisfied_rate: 120\n      colour: red\n     "
     )
     result = repo.run("validate")
     assert result.code == 1, result.out + result.err
@@ -187,3 +185,63 @@ def test_a_clock_duty_and_met_at_field_are_checked(repo: CLI) -> None:
     text = result.out + result.err
     assert "deadlines.complaint.merchant_reply.duty" in text
     assert "deadlines.complaint.merchant_reply.met_at_field: 'title' is not a datetime field" in text
+
+
+def test_a_reply_time_is_refused_however_it_is_written(repo: CLI) -> None:
+    """`update --set` and hand edits obey what `merchant-reply` checks: a reply is not
+    recorded before it happens, nor dated before the complaint."""
+    ids = _week(repo)
+    head = repo.git("rev-parse", "HEAD")
+    for value, words in (
+        ("2026-11-21T09:00", "is later than the entry that recorded it"),
+        ("2026-11-17T09:00", "before the case was opened"),
+    ):
+        result = repo.run("update", ids["lamp"], "--set", f"merchant_replied_at={value}", now=at(20, "10:00"))
+        assert result.code == 1 and words in result.err and ids["lamp"] in result.err, result.err
+    assert repo.git("rev-parse", "HEAD") == head
+
+
+def test_a_merchant_owing_a_reply_is_no_red_list_candidate(repo: CLI) -> None:
+    """An October forum complaint the merchant never answered, then one phone complaint in
+    November resolved at once: the merchant still owes its reply, so no 红榜."""
+    old = _complaint("old", 26, "10:00", "forum", merchant="信达电器")
+    old.opened = at(26, "10:00", month=10)
+    recent = _complaint("recent", 3, "10:00", "phone", merchant="信达电器")
+    recent.move(at(3, "10:10"), "assessing")
+    recent.move(at(3, "10:20"), "investigating", responsible_department="售后部")
+    recent.move(at(3, "10:30"), "proposed", solution="换新")
+    recent.move(at(3, "10:40"), "implementing", accepted_solution="换新")
+    recent.move(at(3, "10:50"), "resolved", resolution="已换新")
+    build(repo, [old, recent])
+    report = _report(repo, "monthly", "--month", "2026-11")
+    row = next(r for r in report["merchants"]["rows"] if r["merchant"] == "信达电器")
+    assert (row["complaints"], row["replies_owed"], row["replies_late"]) == (1, 1, 0)
+    assert report["nominations"]["red"] == []
+    october = _report(repo, "monthly", "--month", "2026-10")
+    assert [r["merchant"] for r in october["nominations"]["black"]] == ["信达电器"]
+
+
+def test_a_complaint_ended_without_the_reply_says_so(repo: CLI) -> None:
+    ids = _week(repo)
+    # lamp's reply fell due on 19 Nov 09:00; it is rejected on the 20th, never answered.
+    repo.ok("move", ids["lamp"], "assessing", now=at(20, "09:00"), extra_env=ENV)
+    repo.ok("move", ids["lamp"], "rejected", "--set", "rejection_reason=商品与描述一致", now=at(20, "09:30"))
+    report = _report(repo, "monthly", "--month", "2026-11")
+    assert "商家未回复" not in json.dumps(
+        report["warnings"], ensure_ascii=False
+    )  # rejected, not major: not listed
+    merchants = {r["merchant"]: r for r in report["merchants"]["rows"]}
+    assert (merchants["亮光灯饰"]["replies_late"], merchants["亮光灯饰"]["replies_owed"]) == (1, 0)
+    assert merchants["亮光灯饰"]["median_reply_hours"] is None
+
+
+def test_the_daily_report_counts_a_merchants_overdue_reply_apart(repo: CLI) -> None:
+    _week(repo)
+    daily = _report(repo, "daily", "--date", "2026-11-19")
+    rows = [r for r in daily["due_today"]["rows"] if r["merchant"]]
+    assert rows and all(r["clock"] == "商家回复" for r in rows)
+    assert daily["due_today"]["merchant_overdue"] == sum(1 for r in rows if r["overdue"]) >= 1
+    ours = [r for r in daily["due_today"]["rows"] if not r["merchant"]]
+    assert daily["due_today"]["overdue"] == sum(1 for r in ours if r["overdue"])
+    text = repo.ok("report", "daily", "--date", "2026-11-19").out
+    assert "商家回复（商家）" in text and "另有商家逾期未回复" in text

@@ -116,7 +116,7 @@ def test_the_assessment_states_come_from_the_config_and_are_checked(repo: CLI) -
     assert verdicts() == (1, 0, 0)  # still being assessed: neither 成立 nor 不成立
     path = repo.root / "casekit.yaml"
     text = path.read_text(encoding="utf-8")
-    section = "  black_list: {min_complaints: 3}"
+    section = "  week_starts: monday"
     assert section in text
 
     def configure(assessment: str) -> None:

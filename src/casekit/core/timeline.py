@@ -28,7 +28,6 @@ _CORE_KEYS = ("title", "priority", "channel")
 _CUSTOMER_PREFIX = "customer."
 
 # History actions that are not a contact with the customer (they do not answer a case).
-NON_CONTACT_ACTIONS = frozenset({"open", "assign", "link"})
 
 # States (besides terminal ones) that mean "the customer's problem is solved".
 RESOLVING_STATES = frozenset({"resolved", "refunded", "reshipped"})

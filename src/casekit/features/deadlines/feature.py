@@ -28,6 +28,7 @@ from casekit.features.deadlines.service import (
     replay_escalate,
     replay_promise,
 )
+from casekit.features.deadlines.settings import clocks_for
 from casekit.service import actions
 from casekit.service import init as bootstrap
 
@@ -76,6 +77,45 @@ def check_escalation_key(doc: CaseDoc, config: Config) -> list[Finding]:
     return findings
 
 
+def check_met_at_fields(doc: CaseDoc, config: Config) -> list[Finding]:
+    """A time that meets a clock (`met_at_field`: the merchant's reply) lies between the
+    case's opening and the history entry that recorded it: nothing is recorded before it
+    happens, whether by `casekit merchant-reply`, `update --set` or a hand edit."""
+    kind = config.kinds.get(str(doc.data.get("kind")))
+    fields = doc.data.get("fields")
+    if kind is None or not isinstance(fields, Mapping):
+        return []
+    findings: list[Finding] = []
+    for spec in clocks_for(config, kind.name):
+        name = spec.met_at_field
+        value = stored_instant(fields.get(name)) if name is not None else None
+        if name is None or value is None:
+            continue
+        opened = timeline.opened_at(doc.data)
+        if opened is not None and value < opened:
+            findings.append(
+                (
+                    ["fields", name],
+                    f"{name} {value.isoformat()} is before the case was opened ({opened.isoformat()})",
+                )
+            )
+        recorded = [
+            moment
+            for entry in casefile.history_of(doc.data)
+            if isinstance(entry.get("set"), Mapping) and name in entry["set"]
+            if (moment := timeline.entry_time(entry)) is not None
+        ]
+        if recorded and value > recorded[-1]:
+            findings.append(
+                (
+                    ["fields", name],
+                    f"{name} {value.isoformat()} is later than the entry that recorded it "
+                    f"({recorded[-1].isoformat()}); record it once it has happened",
+                )
+            )
+    return findings
+
+
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
     for key in ("escalation", "deadlines"):
@@ -93,5 +133,6 @@ def register() -> None:
     workflow.APPROVAL_RULES.add(config_approvals)
     validation.CASE_CHECKS.add(check_deadline_key)
     validation.CASE_CHECKS.add(check_escalation_key)
+    validation.CASE_CHECKS.add(check_met_at_fields)
     bootstrap.REPLAYERS.add("promise", replay_promise)
     bootstrap.REPLAYERS.add("escalate", replay_escalate)

@@ -193,16 +193,21 @@ def complaint_warnings(
         overdue = set(due_summary(item.case, last)[1])
         missed = {breach.clock for breach in breaches(item.case, last)} | overdue
         for name in sorted(missed, key=lambda clock: _clock_order(labels.config, complaint_kind, clock)):
+            if is_merchant_duty(labels.config, item, name):
+                # The merchant's lateness, worded as such: owed still, given late, or never.
+                field_name = clock_met_at_field(labels.config, complaint_kind, name)
+                replied = field_name is not None and stored_instant(item.fields.get(field_name)) is not None
+                if name in overdue:
+                    warnings.append(labels.t("商家逾期未回复", "merchant reply overdue"))
+                elif replied:
+                    warnings.append(labels.t("商家曾超时回复", "merchant replied late"))
+                else:
+                    warnings.append(labels.t("商家未回复", "merchant never replied"))
+                continue
             key = (name, name in overdue)
             if key not in late_text:
                 if name == PROMISE_CLOCK:
                     late_text[key] = missed_text if key[1] else kept_late_text
-                elif is_merchant_duty(labels.config, item, name):
-                    late_text[key] = (
-                        labels.t("商家逾期未回复", "merchant reply overdue")
-                        if key[1]
-                        else labels.t("商家曾超时回复", "merchant replied late")
-                    )
                 else:
                     prefix = labels.t("超时：", "overdue: ") if key[1] else labels.t("曾超时：", "was late: ")
                     late_text[key] = prefix + labels.clock(complaint_kind, name)
@@ -486,7 +491,7 @@ def merchant_stats(
         entry.rated.append(item.satisfaction)
     for item, clock, on_time in settled:
         merchant = _merchant_of(item)
-        if merchant is None or not is_merchant_duty(config, item, clock):
+        if merchant is None or item.kind_name != kinds.complaint or not is_merchant_duty(config, item, clock):
             continue
         field_name = clock_met_at_field(config, item.kind_name, clock)
         replied = stored_instant(item.fields.get(field_name)) if field_name else None
@@ -570,7 +575,7 @@ def merchant_ranking(stats: MerchantStats) -> dict[str, Any]:
     dissatisfied customers (the worst first)."""
     rows: list[dict[str, Any]] = []
     for merchant, entry in stats.items():
-        if not entry.complaints and not entry.returns:
+        if not (entry.complaints or entry.returns or entry.replies_on_time + entry.replies_late):
             continue
         satisfaction = entry.satisfaction
         rows.append(
@@ -628,6 +633,7 @@ def red_black_nominations(
         satisfied = _percent(satisfaction["satisfied"], satisfaction["total"])
         if (
             s.complaints >= max(criteria.red_min_complaints, 1)
+            and not s.replies_owed
             and (not criteria.red_all_resolved or s.resolved == s.complaints)
             and on_time >= criteria.red_min_on_time
             and satisfied >= criteria.red_min_satisfied
@@ -773,13 +779,16 @@ def due_today(items: list[Item], period: Period, labels: Labels) -> dict[str, An
                     "overdue": deadline.state is State.OVERDUE,
                     "status": labels.state(item.kind_name, item.case.get("status")),
                     "assignee": labels.person(item.case.get("assignee")),
+                    # the merchant's reply: the assignee chases it, it is not theirs to give
+                    "merchant": is_merchant_duty(labels.config, item, deadline.clock),
                 }
             )
     rows.sort(key=lambda r: (str(r["due"]), str(r["id"]), r["clock"]))
     return {
         "day": period.end.date().isoformat(),
         "rows": rows,
-        "overdue": sum(1 for r in rows if r["overdue"]),
+        "overdue": sum(1 for r in rows if r["overdue"] and not r["merchant"]),
+        "merchant_overdue": sum(1 for r in rows if r["overdue"] and r["merchant"]),
     }
 
 
