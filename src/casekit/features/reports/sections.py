@@ -91,6 +91,8 @@ def _overdue(item: Item, end: datetime, config: Config) -> bool:
     at = end - timedelta(microseconds=1)
     if not is_overdue(item.case, at):
         return False
+    if not any(is_merchant_duty(config, item, clock) for clock in item.deadlines):
+        return True
     return any(not is_merchant_duty(config, item, clock) for clock in due_summary(item.case, at)[1])
 
 
