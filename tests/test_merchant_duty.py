@@ -245,3 +245,10 @@ def test_the_daily_report_counts_a_merchants_overdue_reply_apart(repo: CLI) -> N
     assert daily["due_today"]["overdue"] == sum(1 for r in ours if r["overdue"])
     text = repo.ok("report", "daily", "--date", "2026-11-19").out
     assert "商家回复（商家）" in text and "另有商家逾期未回复" in text
+
+
+def test_our_promises_cannot_carry_the_merchants_clock(repo: CLI) -> None:
+    _commit_config(repo, "  covers: [updates]", "  covers: [updates, merchant_reply]")
+    result = repo.run("validate")
+    assert result.code == 1
+    assert "deadlines.complaint.merchant_reply.duty: our promises cannot carry" in result.out + result.err

@@ -49,6 +49,7 @@ from casekit.core.config import Config, Finding, KindSpec, Label, once_per_confi
 from casekit.core.due import (
     CLOCK_NAME,
     DUTIES,
+    MERCHANT_DUTY,
     PROMISE_CLOCK,
     PROMISE_LABEL,
     PROMISES_SECTION,
@@ -308,6 +309,12 @@ def parse_clock(
     duty = value.get("duty", "agent")
     if duty not in DUTIES:
         findings.append((["duty"], f"duty must be one of {', '.join(DUTIES)} (whose duty the clock is)"))
+    promises = config.section(PROMISES_SECTION)
+    covered = promises.get("covers") if isinstance(promises, Mapping) else None
+    if duty == MERCHANT_DUTY and isinstance(covered, list) and name in covered:
+        findings.append(
+            (["duty"], f"our promises cannot carry the merchant's {name}; drop it from promises.covers")
+        )
     met_at_field = value.get("met_at_field")
     if met_at_field is not None:
         field_spec = kind.fields.get(str(met_at_field))
