@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from casekit.core.config import Config, Label, once_per_config
+from casekit.core.config import Config, Label
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import (
     parse_span,
@@ -341,47 +341,6 @@ def clock_names(config: Config, kind: str) -> list[str]:
         for name, value in kind_clocks.items()
         if CLOCK_NAME.match(str(name)) and isinstance(value, Mapping)
     ]
-
-
-MERCHANT_DUTY = "merchant"
-DUTIES = ("agent", MERCHANT_DUTY)
-
-
-def clock_duty(config: Config, kind: str, clock: str) -> str:
-    """Whose duty a clock (or a reopened round of it) is: `agent` (ours, the default) or
-    `merchant` (the seller's own reply, 003), from the clock's `duty:` setting."""
-    return _clock_extras(config).get((kind, _base_name(clock)), ("agent", None))[0]
-
-
-def clock_met_at_field(config: Config, kind: str, clock: str) -> str | None:
-    """The datetime field that meets a clock (or a reopened round of it), from its
-    `met_at_field:` setting (the merchant's reply: merchant_replied_at), or None."""
-    return _clock_extras(config).get((kind, _base_name(clock)), ("agent", None))[1]
-
-
-def _base_name(clock: str) -> str:
-    found = ROUND_NAME.match(clock)
-    return found.group("clock") if found else clock
-
-
-@once_per_config
-def _clock_extras(config: Config) -> dict[tuple[str, str], tuple[str, str | None]]:
-    """(kind, clock) -> (duty, met_at_field) of every clock that sets either (reports ask
-    for each deadline of every case)."""
-    extras: dict[tuple[str, str], tuple[str, str | None]] = {}
-    for kind in config.kinds:
-        for name in clock_names(config, kind):
-            value = _clock_settings(config, kind, name)
-            if value is None:
-                continue
-            duty = value.get("duty")
-            field = value.get("met_at_field")
-            if duty in DUTIES or isinstance(field, str):
-                extras[(kind, name)] = (
-                    str(duty) if duty in DUTIES else "agent",
-                    field if isinstance(field, str) else None,
-                )
-    return extras
 
 
 def _clock_settings(config: Config, kind: str, clock: str) -> Mapping[str, Any] | None:

@@ -27,8 +27,6 @@ _TIMELINES: dict[int, tuple[Mapping[str, Any], list[tuple[datetime, Mapping[str,
 _CORE_KEYS = ("title", "priority", "channel")
 _CUSTOMER_PREFIX = "customer."
 
-# History actions that are not a contact with the customer (they do not answer a case).
-
 # States (besides terminal ones) that mean "the customer's problem is solved".
 RESOLVING_STATES = frozenset({"resolved", "refunded", "reshipped"})
 

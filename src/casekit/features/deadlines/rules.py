@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from casekit.core.casefile import fields_of
 from casekit.core.due import PROMISE_CLOCK, round_name
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import ZERO, Counting, WorkCalendar, advance, format_span, measure
@@ -241,10 +242,7 @@ def _run_round(ctx: _Context, rule: Rule, start_index: int) -> tuple[Deadline, i
 
 def _recorded_instant(case: Mapping[str, Any], name: str | None) -> datetime | None:
     """The instant a `met_at_field` holds, or None (no such clock, field unset or unreadable)."""
-    if name is None:
-        return None
-    fields = case.get("fields")
-    return stored_instant(fields.get(name)) if isinstance(fields, Mapping) else None
+    return stored_instant(fields_of(case).get(name)) if name is not None else None
 
 
 def _reason_text(pause: StateRef | None) -> str | None:

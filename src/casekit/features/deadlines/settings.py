@@ -48,13 +48,12 @@ from typing import Any
 from casekit.core.config import Config, Finding, KindSpec, Label, once_per_config
 from casekit.core.due import (
     CLOCK_NAME,
-    DUTIES,
-    MERCHANT_DUTY,
     PROMISE_CLOCK,
     PROMISE_LABEL,
     PROMISES_SECTION,
     ROUND_NAME,
     SECTION,
+    base_clock,
     label_of_clock,
     promise_label,
 )
@@ -65,6 +64,12 @@ DEFAULT_KEPT_BY: tuple[str, ...] = ("move", "note", "promise")
 DEFAULT_COVERS: tuple[str, ...] = ("updates",)
 OPEN = "open"  # in `starts`: the case's opening
 ALWAYS = Condition()
+
+# Whose duty a clock is (`duty:`): ours, or the merchant's own reply (003), which the
+# reports judge in the merchant tables and never per agent.
+AGENT_DUTY = "agent"
+MERCHANT_DUTY = "merchant"
+DUTIES = (AGENT_DUTY, MERCHANT_DUTY)
 
 _CLOCK_KEYS = (
     "zh",
@@ -140,6 +145,7 @@ class ClockSpec:
     reopen: tuple[Rule, ...] | None = None  # the rules of a reopened round; None: no rounds
     not_before: str | None = None  # a date field: an `open` clock starts no earlier than that day
     met_at_field: str | None = None  # a datetime field: the clock is met at the instant it holds
+    duty: str = AGENT_DUTY  # whose duty it is (DUTIES)
 
     @property
     def starts_at_open(self) -> bool:
@@ -306,9 +312,10 @@ def parse_clock(
             not_before = None
         elif not any(ref.state == OPEN for ref in starts):
             findings.append((["not_before"], "not_before applies to clocks that start at open"))
-    duty = value.get("duty", "agent")
+    duty = value.get("duty", AGENT_DUTY)
     if duty not in DUTIES:
         findings.append((["duty"], f"duty must be one of {', '.join(DUTIES)} (whose duty the clock is)"))
+        duty = AGENT_DUTY
     promises = config.section(PROMISES_SECTION)
     covered = promises.get("covers") if isinstance(promises, Mapping) else None
     if duty == MERCHANT_DUTY and isinstance(covered, list) and name in covered:
@@ -339,6 +346,7 @@ def parse_clock(
         reopen,
         str(not_before) if not_before is not None else None,
         str(met_at_field) if met_at_field is not None else None,
+        str(duty),
     )
     return spec, findings
 
@@ -488,6 +496,18 @@ def _cached(config: Config) -> tuple[dict[str, tuple[ClockSpec, ...]], PromiseSp
 def clocks_for(config: Config, kind: str) -> tuple[ClockSpec, ...]:
     """The clocks configured for a kind of case, in config order."""
     return _cached(config)[0].get(kind, ())
+
+
+@once_per_config
+def _specs_by_name(config: Config) -> dict[tuple[str, str], ClockSpec]:
+    return {(kind, spec.name): spec for kind, specs in _cached(config)[0].items() for spec in specs}
+
+
+def clock_spec(config: Config, kind: str, clock: str) -> ClockSpec | None:
+    """The clock a stored deadline belongs to (`resolution` for `resolution_2`), or None
+    when the config no longer has it."""
+    specs = _specs_by_name(config)
+    return specs.get((kind, clock)) or specs.get((kind, base_clock(clock)))
 
 
 def promise_spec(config: Config) -> PromiseSpec:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeGuard, TypeVar, overload
 
 from casekit.core import timeline
 from casekit.core.casefile import fields_of
@@ -226,7 +226,7 @@ def _red_black(raw: Mapping[str, Any]) -> RedBlack:
             if attribute == "red_all_resolved":
                 if isinstance(value, bool):
                     values[attribute] = value
-            elif isinstance(value, int) and _whole(value) and (attribute not in _PERCENTS or value <= 100):
+            elif _whole(value) and (attribute not in _PERCENTS or value <= 100):
                 values[attribute] = value
     return RedBlack(**values)
 
@@ -344,7 +344,7 @@ def _check_red_black(item: Any) -> list[Finding]:
     return problems
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -23,13 +23,10 @@ from casekit.core import casefile, timeline
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
 from casekit.core.due import (
-    MERCHANT_DUTY,
     PROMISE_CLOCK,
     State,
     base_clock,
     breaches,
-    clock_duty,
-    clock_met_at_field,
     clock_names,
     due_summary,
     is_overdue,
@@ -41,6 +38,7 @@ from casekit.core.selection import CaseFilter
 from casekit.core.timeutil import stored_instant
 from casekit.features.callbacks import facts as callback_facts
 from casekit.features.deadlines.derived import deadlines_as_of
+from casekit.features.deadlines.settings import MERCHANT_DUTY, clock_spec
 from casekit.features.reports.model import (
     CENT,
     SATISFACTION_LEVELS,
@@ -197,11 +195,9 @@ def complaint_warnings(
         for name in sorted(missed, key=lambda clock: _clock_order(labels.config, complaint_kind, clock)):
             if is_merchant_duty(labels.config, item, name):
                 # The merchant's lateness, worded as such: owed still, given late, or never.
-                field_name = clock_met_at_field(labels.config, complaint_kind, name)
-                replied = field_name is not None and stored_instant(item.fields.get(field_name)) is not None
                 if name in overdue:
                     warnings.append(labels.t("商家逾期未回复", "merchant reply overdue"))
-                elif replied:
+                elif merchant_replied_at(labels.config, item, name) is not None:
                     warnings.append(labels.t("商家曾超时回复", "merchant replied late"))
                 else:
                     warnings.append(labels.t("商家未回复", "merchant never replied"))
@@ -450,6 +446,11 @@ class _MerchantStats:
     rated: list[str | None] = field(default_factory=list)
 
     @property
+    def replies_due(self) -> int:
+        """Its replies settled in the period: in time or late."""
+        return self.replies_on_time + self.replies_late
+
+    @property
     def satisfaction(self) -> dict[str, Any]:
         return _satisfaction_split(self.rated)
 
@@ -458,7 +459,16 @@ MerchantStats = dict[str, _MerchantStats]
 
 
 def is_merchant_duty(config: Config, item: Item, clock: str) -> bool:
-    return clock_duty(config, item.kind_name, clock) == MERCHANT_DUTY
+    spec = clock_spec(config, item.kind_name, clock)
+    return spec is not None and spec.duty == MERCHANT_DUTY
+
+
+def merchant_replied_at(config: Config, item: Item, clock: str) -> datetime | None:
+    """When the merchant's reply that meets `clock` was given (its `met_at_field`), as
+    of the report's moment; None: no reply."""
+    spec = clock_spec(config, item.kind_name, clock)
+    name = spec.met_at_field if spec is not None else None
+    return stored_instant(item.fields.get(name)) if name is not None else None
 
 
 def merchant_stats(
@@ -495,8 +505,7 @@ def merchant_stats(
         merchant = _merchant_of(item)
         if merchant is None or item.kind_name != kinds.complaint or not is_merchant_duty(config, item, clock):
             continue
-        field_name = clock_met_at_field(config, item.kind_name, clock)
-        replied = stored_instant(item.fields.get(field_name)) if field_name else None
+        replied = merchant_replied_at(config, item, clock)
         if on_time and replied is None:
             continue  # the complaint ended before the reply fell due: none was owed any more
         entry = stats[merchant]
@@ -516,7 +525,7 @@ def _merchant_of(item: Item) -> str | None:
 
 
 def _reply_figures(entry: _MerchantStats) -> dict[str, Any]:
-    due = entry.replies_on_time + entry.replies_late
+    due = entry.replies_due
     median = statistics.median(entry.reply_seconds) if entry.reply_seconds else None
     return {
         "replies_due": due,
@@ -533,7 +542,7 @@ def merchant_cooperation(stats: MerchantStats) -> dict[str, Any]:
     the period, on time, late, still owed past due, and the median time it took."""
     rows: list[dict[str, Any]] = []
     for merchant, entry in stats.items():
-        if not entry.complaints and not entry.open and not entry.replies_on_time + entry.replies_late:
+        if not (entry.complaints or entry.open or entry.replies_due):
             continue
         rows.append(
             {
@@ -577,7 +586,7 @@ def merchant_ranking(stats: MerchantStats) -> dict[str, Any]:
     dissatisfied customers (the worst first)."""
     rows: list[dict[str, Any]] = []
     for merchant, entry in stats.items():
-        if not (entry.complaints or entry.returns or entry.replies_on_time + entry.replies_late):
+        if not (entry.complaints or entry.returns or entry.replies_due):
             continue
         satisfaction = entry.satisfaction
         rows.append(
@@ -588,7 +597,7 @@ def merchant_ranking(stats: MerchantStats) -> dict[str, Any]:
                 "major": entry.major,
                 "open": entry.open,
                 "replies_late": entry.replies_late,
-                "on_time_rate": rate(entry.replies_on_time, entry.replies_on_time + entry.replies_late),
+                "on_time_rate": rate(entry.replies_on_time, entry.replies_due),
                 "dissatisfied": satisfaction["dissatisfied"],
                 "satisfied_rate": satisfaction["satisfied_rate"],
             }
@@ -630,7 +639,7 @@ def red_black_nominations(
         if reasons:
             black.append({"merchant": merchant, "complaints": s.complaints, "reasons": reasons})
             continue
-        due = s.replies_on_time + s.replies_late
+        due = s.replies_due
         on_time = _percent(s.replies_on_time, due)
         satisfied = _percent(satisfaction["satisfied"], satisfaction["total"])
         if (

@@ -86,7 +86,7 @@ def make_report(
             f"({output} is binary: give --out FILE.{EXTENSIONS[output]} or a folder)"
         )
     config = env.config
-    notes: list[str] = []
+    note: str | None = None
     if at is None:
         period = period_for(env, which, period_text)
         scope = CaseFilter.of(live_since=report_scope(config, period))
@@ -95,7 +95,7 @@ def make_report(
         unreadable = sorted({p.path for p in problems})
     else:
         sha, cases, unreadable = cases_at(env, at)
-        config = config_at(env, sha, at, notes)
+        config, note = config_at(env, sha, at)
         period = period_for(env, which, period_text, config)
     # Thousands of cases stay in memory while the report is made and little of it is
     # cyclic: the collector would only walk them over and over.
@@ -127,29 +127,29 @@ def make_report(
                 path.write_text(content, encoding="utf-8")
         except OSError as exc:
             raise Refused(f"cannot write {path}: {exc.strerror}") from None
-    return Report(period, content if isinstance(content, str) else "", path, tuple(notes))
+    return Report(period, content if isinstance(content, str) else "", path, (note,) if note else ())
 
 
-def config_at(env: Env, sha: str, revision: str, notes: list[str]) -> Config:
+def config_at(env: Env, sha: str, revision: str) -> tuple[Config, str | None]:
     """The casekit.yaml committed at `sha` (`--at`): the report made then used its rules and
     labels. When that file is missing or does not read with this casekit, the current one,
-    with a note saying so."""
+    and a note saying so."""
     from casekit.core.config import CONFIG_FILE, parse_config
-    from casekit.vcs.git import run_git
+    from casekit.vcs.git import cat_objects
 
-    blob = run_git(env.root, "cat-file", "blob", f"{sha}:{CONFIG_FILE}", check=False)
+    committed = cat_objects(env.root, [f"{sha}:{CONFIG_FILE}"])[0]
     try:
-        config, problems = parse_config(blob.decode("utf-8"), Path(CONFIG_FILE)) if blob else (None, [])
+        text = committed.content.decode("utf-8") if committed is not None else None
     except UnicodeDecodeError:
-        config, problems = None, []
+        text = None
+    config, problems = parse_config(text, Path(CONFIG_FILE)) if text is not None else (None, [])
     if config is not None and not problems:
-        return config
-    notes.append(
+        return config, None
+    return env.config, (
         f"注意：{revision} 的 {CONFIG_FILE} 无法读取，报表按当前的 {CONFIG_FILE} 计算 "
         f"(note: the {CONFIG_FILE} of {revision} does not read with this casekit; "
         "the report uses the current one)"
     )
-    return env.config
 
 
 def cases_at(env: Env, revision: str) -> tuple[str, list[Mapping[str, Any]], list[str]]:
