@@ -80,6 +80,24 @@ def normalise_phone(text: str) -> str:
     return cleaned
 
 
+def phone_key(text: str) -> str:
+    """The digits that name a phone whatever way it was typed, for matching one number
+    against another: '138 0013 8000', '+86 13800138000' and '0086-13800138000' are all
+    '13800138000'; '+86 10 62345678' and '010-62345678' are both '01062345678'.
+    Text with no digits gives ''."""
+    plus = text.strip().startswith("+")
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("0086"):
+        digits, plus = digits[4:], True
+    elif digits.startswith("86") and (plus or (len(digits) == 13 and digits[2] == "1")):
+        digits, plus = digits[2:], True
+    mobile = len(digits) == 11 and digits.startswith("1")
+    hotline = len(digits) == 10 and digits.startswith(("400", "800"))
+    if plus and digits and not (mobile or hotline or digits.startswith("0")):
+        digits = "0" + digits  # an area code written after the country code drops its 0
+    return digits
+
+
 def parse_value(spec: FieldSpec, text: str, tz: tzinfo) -> Any:
     """The stored value for `text` typed on the command line; ValueError says what is wrong."""
     refuse_control_characters("", text)
