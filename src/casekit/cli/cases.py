@@ -59,6 +59,14 @@ def new(
             help="You already answered the customer (on the call, in chat): it meets the first-reply clock.",
         ),
     ] = False,
+    link_repeats: Annotated[
+        bool,
+        typer.Option(
+            "--link",
+            help="重复来电时关联该客户的未结及近期案件 / Link the new case to the same customer's open "
+            "and recent cases (the repeat-caller notice names them), in the same commit.",
+        ),
+    ] = False,
     output: Annotated[
         TextFormat, typer.Option("--format", help="text prints the ID; json the whole case.")
     ] = TextFormat.text,
@@ -70,11 +78,13 @@ def new(
     Example: casekit new complaint --title 传真机无法接收传真 --customer 王先生
     --phone 13800138000 --channel phone --priority high
     """
+    from casekit.features.customers.service import repeat_callers
     from casekit.service.actions import open_case
 
     env = make_env(repo, actor)
     if salutation is None and not _salutation_given(customer, sets or []) and sys.stdin.isatty():
         salutation = _ask_salutation()
+    repeats, repeat_line = repeat_callers(env, phone, sets or [], linking=link_repeats)
     outcome = open_case(
         env,
         kind,
@@ -88,8 +98,11 @@ def new(
         sets=sets or [],
         note=note,
         replied=replied,
+        links=repeats if link_repeats else None,
     )
     _print_outcome(outcome, output)
+    if repeat_line:
+        warn(f"{outcome.case_id}: {repeat_line}")
     if not _salutation_given(customer, sets or [], salutation):
         warn(
             f"{outcome.case_id}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"
@@ -250,6 +263,23 @@ def list_cases(
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only cases with a deadline (or promise) past due now.")
     ] = False,
+    phone: Annotated[
+        str | None,
+        typer.Option(
+            "--phone",
+            help="按电话（任意格式）/ Only cases of this phone, whatever its format: 138 0013 8000.",
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(
+            "--customer",
+            help="按客户姓名的一部分或买家ID / Only customers whose name holds this, or with this account.",
+        ),
+    ] = None,
+    order: Annotated[
+        str | None, typer.Option("--order", help="按订单号 / Only cases of this order number.")
+    ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
@@ -257,12 +287,23 @@ def list_cases(
     """List cases, oldest first, with their next deadline, in a table that lines up Chinese text.
 
     Example: casekit list --kind complaint --status investigating --overdue
+    (or: casekit list --phone 139 1596 2048, casekit list --customer 王)
     """
     from casekit.service.queries import list_cases as run
 
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
-    text = run(env, kinds=kind, statuses=status, assignees=assignee, overdue=overdue, output=output.value)
+    text = run(
+        env,
+        kinds=kind,
+        statuses=status,
+        assignees=assignee,
+        overdue=overdue,
+        output=output.value,
+        phone=phone,
+        customer=customer,
+        order=order,
+    )
     echo(text, bom=bom_first)
     warn_calendar_ending(env)
 

@@ -380,11 +380,14 @@ _BLOCK_SCALAR = re.compile(r"(?:^|[:\-] )[|>]", re.M)
 _OPEN_QUOTE = re.compile(r"(?:^|[ \[{,])'(?:[^'\n]|'')*+$")
 _AT = re.compile(r"  - \{at: ([^,{}\[\]]+)(?:, |\})")
 OUTLINED_KEYS = ("id", "kind", "status", "priority", "assignee", "opened_at")
+# Nested values the index filters on too (who the customer is: casekit.core.customers).
+OUTLINED_PARTS = {"customer": ("name", "phone"), "fields": ("order_no", "customer_account")}
 
 
 def outline(raw: bytes) -> dict[str, Any] | None:
     """The top-level values the query index filters on (OUTLINED_KEYS, where written on
-    their own line), each history entry reduced to {'at': value} and each deadline to
+    their own line), the customer's name and phone and the order and account numbers
+    (OUTLINED_PARTS), each history entry reduced to {'at': value} and each deadline to
     its `due`, `met` and `paused_since`, for a small part of the cost of reading the
     file; None when the file's shape does not allow it.
 
@@ -402,6 +405,7 @@ def outline(raw: bytes) -> dict[str, Any] | None:
     opened = False  # the last line at column 0 was `key:`: indented lines may follow
     history: list[dict[str, Any]] | None = None
     deadlines: _DeadlineBlock | None = None
+    part: _PartBlock | None = None
     try:
         for line in text.split("\n"):
             if not line or line.isspace():
@@ -418,7 +422,9 @@ def outline(raw: bytes) -> dict[str, Any] | None:
                     if match is None or line.count("at: ") != 1:
                         return None
                     history.append({"at": _flow_plain(match[1])})
-                elif deadlines is not None and not deadlines.take(line):
+                elif (deadlines is not None and not deadlines.take(line)) or (
+                    part is not None and not part.take(line)
+                ):
                     return None
                 continue
             match = _TOP_LINE.fullmatch(line)
@@ -427,8 +433,13 @@ def outline(raw: bytes) -> dict[str, Any] | None:
             key, value = match[1], match[2]
             seen.add(key)
             opened = value is None
-            history = deadlines = None
-            if key == "history":
+            history = deadlines = part = None
+            if key in OUTLINED_PARTS:
+                if value is not None:
+                    return None  # a flow mapping or a scalar: read it whole
+                part = _PartBlock(OUTLINED_PARTS[key])
+                shape[key] = part.values
+            elif key == "history":
                 if value is not None:
                     return None
                 history = shape["history"] = []
@@ -489,6 +500,34 @@ class _DeadlineBlock:
             return self.nested
         if key in _DEADLINE_TIMES:
             self.clocks[clock][key] = _block_scalar(match[2])
+        return True
+
+
+class _PartBlock:
+    """The lines of a block mapping at two spaces (`customer:`, `fields:`), taken one at a
+    time: only the `wanted` keys are kept. As in `_DeadlineBlock`, a deeper line may only
+    follow a `key:` line with nothing after the colon."""
+
+    def __init__(self, wanted: tuple[str, ...]) -> None:
+        self.wanted = wanted
+        self.values: dict[str, Any] = {}
+        self.seen: set[Any] = set()
+        self.nested = False
+
+    def take(self, line: str) -> bool:
+        """Add one line; False when it strays from the shape."""
+        if line.startswith("   "):
+            return self.nested
+        match = _CLOCK_VALUE.fullmatch("  " + line)  # `  key: value` or `  key:`
+        if match is None:
+            return False
+        key = _key(match[1])
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.nested = match[2] is None
+        if match[2] is not None and key in self.wanted:
+            self.values[key] = _block_scalar(match[2])
         return True
 
 

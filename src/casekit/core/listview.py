@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from casekit.core.casefile import customer_of, history_of
+from casekit.core.casefile import customer_of, fields_of, history_of
 from casekit.core.config import Config
+from casekit.core.customers import ACCOUNT_FIELD, ORDER_FIELD
 from casekit.errors import UsageError
 
 LIST_COLUMNS = (
@@ -35,12 +36,15 @@ _DEADLINE_KEYS = ("due", "met", "paused_since", "missed", "provisional")
 
 def list_view(case: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a case that `case_row`, `CaseFilter.matches` (kinds, statuses,
-    assignees, IDs, overdue) and the deadline lists read, for the query index to keep
+    assignees, IDs, overdue, customer) and the deadline lists read, for the query index to keep
     beside the whole case: they give the same answers on it as on the case, for a
     fraction of the cost of loading the case."""
     view = {key: case[key] for key in _LISTED_KEYS if key in case}
     customer = customer_of(case)
     view["customer"] = {key: customer[key] for key in ("name", "phone") if key in customer}
+    fields = fields_of(case)
+    if ORDER_FIELD in fields or ACCOUNT_FIELD in fields:  # what a customer filter reads
+        view["fields"] = {key: fields[key] for key in (ORDER_FIELD, ACCOUNT_FIELD) if key in fields}
     history = history_of(case)
     view["history"] = [{"at": history[-1].get("at")}] if history else []
     deadlines = case.get("deadlines")

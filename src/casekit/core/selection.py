@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from casekit.core.casefile import history_of
+from casekit.core.customers import CustomerMatch
 from casekit.core.timeutil import stored_instant
 
 
@@ -31,7 +32,8 @@ class CaseFilter:
     final states by kind) keeps cases not in a final state, and final ones holding any
     time (`latest_time`) at or after the moment: what a report from then on can count;
     `unfinished` = final states by kind keeps cases not in a final state (a case whose
-    kind is unknown counts as unfinished).
+    kind is unknown counts as unfinished); `customer` keeps the cases of a customer
+    (`casekit.core.customers.CustomerMatch`).
     """
 
     kinds: frozenset[str] | None = None
@@ -43,6 +45,7 @@ class CaseFilter:
     overdue_at: datetime | None = None
     live_since: tuple[datetime, Mapping[str, frozenset[str]]] | None = None
     unfinished: Mapping[str, frozenset[str]] | None = None
+    customer: CustomerMatch | None = None
 
     @classmethod
     def of(
@@ -57,6 +60,7 @@ class CaseFilter:
         overdue_at: datetime | None = None,
         live_since: tuple[datetime, Mapping[str, Collection[str]]] | None = None,
         unfinished: Mapping[str, Collection[str]] | None = None,
+        customer: CustomerMatch | None = None,
     ) -> CaseFilter:
         return cls(
             _frozen(kinds),
@@ -70,6 +74,7 @@ class CaseFilter:
             if live_since is None
             else (live_since[0], {k: frozenset(v) for k, v in live_since[1].items()}),
             None if unfinished is None else {k: frozenset(v) for k, v in unfinished.items()},
+            customer,
         )
 
     @property
@@ -93,6 +98,8 @@ class CaseFilter:
             if kind is not None and status in finals.get(kind, ()) and not _holds_time_since(case, since):
                 return False
         if self.unfinished is not None and kind is not None and status in self.unfinished.get(kind, ()):
+            return False
+        if self.customer is not None and not self.customer.matches(case):
             return False
         if self.overdue_at is not None:
             from casekit.core.due import is_overdue

@@ -215,3 +215,25 @@ def resolved_at(case: Mapping[str, Any], kind: KindSpec | None) -> datetime | No
     if kind is None:
         return None
     return entered(case, resolving_states(kind) - {kind.initial})
+
+
+# Entries casekit writes by itself (a trigger's link, a survey's result): never a case's
+# latest progress, which is what a person last did.
+AUTOMATIC_ACTIONS = frozenset({"link", "survey"})
+_MOVES = ("open", "move")
+
+
+def latest_progress(case: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None] | None:
+    """The latest progress on a case (最新进展): the latest entry in which a person wrote a
+    note or made a move, automatic entries left out, with its note (None for a move
+    without one: the caller names the state reached). None when there is none."""
+    for entry in reversed(history_of(case)):
+        action = str(entry.get("action"))
+        if action in AUTOMATIC_ACTIONS:
+            continue
+        text = entry.get("note")
+        if isinstance(text, str) and text.strip():
+            return entry, " ".join(text.split())
+        if action in _MOVES:
+            return entry, None
+    return None

@@ -40,7 +40,7 @@ from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-10"  # change when what a row holds changes
+FORMAT = "casekit-index-11"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -68,7 +68,7 @@ CREATE TABLE files (
     readable INTEGER NOT NULL,
     id TEXT, kind TEXT, status TEXT, priority TEXT, assignee TEXT,
     opened_at TEXT, updated_at TEXT, first_at REAL, last_at REAL,
-    overdue_from REAL, overdue_until REAL, latest REAL,
+    overdue_from REAL, overdue_until REAL, who TEXT, latest REAL,
     listing BLOB,
     data BLOB,
     problems BLOB
@@ -90,7 +90,7 @@ CREATE INDEX IF NOT EXISTS files_overdue ON files ({OVERDUE_END}, overdue_from)
 CREATE INDEX IF NOT EXISTS files_latest ON files (latest);
 CREATE INDEX IF NOT EXISTS files_scan ON files (
     sortkey, readable, state, kind, status, assignee, id,
-    first_at, last_at, overdue_from, overdue_until, latest
+    first_at, last_at, overdue_from, overdue_until, latest, who
 );
 CREATE INDEX IF NOT EXISTS files_problems ON files (sortkey) WHERE problems IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_outlined ON files (state) WHERE state = 0;
@@ -98,9 +98,9 @@ CREATE INDEX IF NOT EXISTS files_outlined ON files (state) WHERE state = 0;
 _ROW_COLUMNS = (
     "path, dir, sortkey, tail, blob, staged, watch, stat, state, readable, "
     "id, kind, status, priority, assignee, opened_at, updated_at, first_at, last_at, "
-    "overdue_from, overdue_until, latest, listing, data, problems"
+    "overdue_from, overdue_until, who, latest, listing, data, problems"
 )
-_INSERT_ROW = f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 25)})"
+_INSERT_ROW = f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 26)})"
 
 
 def enabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -133,12 +133,13 @@ def _text(value: Any) -> str | None:
 
 def summary(data: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """The columns queries filter on, but the latest time (`latest_column`): text values
-    only (anything else is NULL), the first and last history times, and when the case can
-    be overdue (`overdue_window`)."""
+    only (anything else is NULL), the first and last history times, when the case can
+    be overdue (`overdue_window`) and who its customer is (`search_terms`)."""
+    from casekit.core.customers import search_terms
     from casekit.core.due import overdue_window
 
     if data is None:
-        return (None,) * 11
+        return (None,) * 12
     history = history_of(data)
     updated = history[-1].get("at") if history else data.get("opened_at")
     window = overdue_window(data)
@@ -148,6 +149,7 @@ def summary(data: Mapping[str, Any] | None) -> tuple[Any, ...]:
         *_span(history, data),
         None if window is None else window[0].timestamp(),
         None if window is None or window[1] is None else window[1].timestamp(),
+        search_terms(data),
     )
 
 
@@ -757,6 +759,12 @@ def _where_sql(where: CaseFilter | None) -> tuple[str, list[Any]]:
         final, final_args = _final_sql(where.unfinished)
         clauses.append(f"(kind IS NULL OR status IS NULL OR NOT ({final}))")
         args += final_args
+    if where.customer is not None:
+        patterns = where.customer.like_patterns()
+        clauses.append(
+            "(" + " OR ".join(["who LIKE ? ESCAPE '!'"] * len(patterns)) + ")" if patterns else "0"
+        )
+        args += patterns
     return " AND ".join(clauses), args
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
+from casekit.core.customers import CustomerMatch
 from casekit.core.listview import LIST_COLUMNS, select, split_values
 from casekit.errors import Problem, UsageError
 from casekit.index.reader import find_case
@@ -49,6 +50,9 @@ def list_cases(
     assignees: Sequence[str] | None,
     output: str,
     overdue: bool = False,
+    phone: str | None = None,
+    customer: str | None = None,
+    order: str | None = None,
 ) -> str:
     from casekit.index.reader import CaseFilter, answer_from_listings
     from casekit.render.due import due_cell
@@ -56,11 +60,13 @@ def list_cases(
     config = env.config
     now = env.now(config.tz)
     select([], config, kinds=kinds, statuses=statuses, assignees=assignees)  # unknown names: say so now
+    customer_matches = _customer_matches(phone, customer, order)
     where = CaseFilter.of(
         kinds=split_values(kinds) or None,
         statuses=split_values(statuses) or None,
         assignees=split_values(assignees) or None,
         overdue_at=now if overdue else None,
+        customer=customer_matches[0] if customer_matches else None,  # the index narrows on one
     )
 
     kind_labels = {name: kind.label.zh for name, kind in config.kinds.items()}
@@ -70,6 +76,7 @@ def list_cases(
         # `select` and the rows' own `overdue` column apply `where` exactly (the rows judge
         # every deadline anyway): the index only narrows.
         chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
+        chosen = [case for case in chosen if all(m.matches(case) for m in customer_matches)]
         rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
         if overdue:
             rows = [row for row in rows if row["overdue"]]
@@ -97,6 +104,28 @@ def list_cases(
         return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
 
     return answer_from_listings(env.root, text, where, checked=False)
+
+
+def _customer_matches(phone: str | None, customer: str | None, order: str | None) -> list[CustomerMatch]:
+    """What `list --phone/--order/--customer` ask for, most selective first; a case must
+    match every one. `--customer` is part of a name or an account number."""
+    from casekit.core.customers import MIN_PHONE_DIGITS
+    from casekit.core.fields import phone_key
+
+    found = []
+    if phone is not None:
+        if len(phone_key(phone)) < MIN_PHONE_DIGITS:
+            raise UsageError(f"--phone {phone!r} is not a phone number; give one such as 13800138000")
+        found.append(CustomerMatch.of(phones=[phone]))
+    if order is not None:
+        if not order.strip():
+            raise UsageError("--order needs an order number, such as DD20261030-1502")
+        found.append(CustomerMatch.of(orders=[order]))
+    if customer is not None:
+        if not customer.strip():
+            raise UsageError("--customer needs part of a name or an account number, such as 王")
+        found.append(CustomerMatch.of(names=[customer], accounts=[customer]))
+    return found
 
 
 def _label(labels: Mapping[str, str], value: Any) -> Any:

@@ -187,8 +187,6 @@ def _existing_keys(env: Env, kind: str) -> set[str]:
 
 def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     """Open the callbacks the periodic rules owe up to `until` that are not opened yet."""
-    from casekit.codec.yamlio import YamlSyntaxError, load_fast
-
     cfg = env.config
     settings = settings_of(cfg)
     today = env.now(cfg.tz).date()
@@ -199,19 +197,22 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     first = today - timedelta(days=settings.periodic.lookback_days)
     if last < first:
         raise UsageError(f"--until {last} is before the planning window starts ({first})")
-    path = env.root / settings.periodic.customers_file
-    if not path.is_file():
+    from casekit.features.customers.service import read_customer_file
+
+    # The customer file (customers.file; callbacks.periodic.customers_file before it), or folder.
+    file = read_customer_file(env.root, cfg)
+    name = file.settings.file
+    if not (env.root / name).exists():
         raise Refused(
-            f"no {settings.periodic.customers_file} in the repository: periodic callbacks are planned "
-            "from its customers; create it (see docs/callbacks.md) or set callbacks.periodic.customers_file"
+            f"no {name} in the repository: periodic callbacks are planned from its customers; "
+            "create it (see docs/callbacks.md) or set customers.file"
         )
-    try:
-        data = load_fast(path.read_bytes())
-    except YamlSyntaxError as exc:
-        raise Refused(f"{settings.periodic.customers_file}: {exc}") from None
+    if file.problems:
+        raise Refused(file.problems[0])
+    data = {"customers": list(file.cards)}
     customers, problems = parse_customers(data)
     result = PlanResult(
-        problems=[f"{settings.periodic.customers_file}: {'.'.join(map(str, p))}: {m}" for p, m in problems]
+        problems=[f"{name}: {'.'.join(map(str, p))}: {m}" for p, m in problems]
     )
     known = _existing_keys(env, settings.kind)
     fields = cfg.kinds[settings.kind].fields if settings.kind in cfg.kinds else {}

@@ -96,6 +96,8 @@ class Questionnaire:
     required: tuple[str, ...]
     # yes/no answers that must be yes for the callback to count as done (a greeting delivered)
     confirmed: tuple[str, ...] = ()
+    # answers that complete the customer's card (完善客户档案): callback field -> card field
+    customer: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -615,6 +617,31 @@ def _periodic(r: _Reader, value: Any, kind: str) -> Periodic:
     )
 
 
+def _card_fields(
+    r: _Reader, value: Any, path: list[str | int], fields: Mapping[str, Any], kind: str
+) -> tuple[tuple[str, str], ...]:
+    """`customer:` of a questionnaire: the answers copied onto the customer's card, as a
+    list (same names) or a mapping of callback field to card field."""
+    from casekit.features.customers.settings import customer_settings
+
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        pairs = [(str(v), str(v)) for v in value]
+    elif isinstance(value, Mapping):
+        pairs = [(str(k), str(v)) for k, v in value.items()]
+    else:
+        r.add(path, "list the callback fields copied onto the customer's card, or map them to card fields")
+        return ()
+    card_fields = customer_settings(r.config).fields
+    for question, card_field in pairs:
+        if fields and question not in fields:
+            r.add(path, f"{question!r} is not a field of kind {kind}; define it under kinds.{kind}.fields")
+        if card_field not in card_fields:
+            r.add(path, f"{card_field!r} is not a customer card field; add it under customers.fields")
+    return tuple(pairs)
+
+
 def _questionnaires(r: _Reader, value: Any, kind: str) -> tuple[Questionnaire, ...]:
     spec_kind = r.config.kinds.get(kind)
     fields = spec_kind.fields if spec_kind else {}
@@ -642,8 +669,11 @@ def _questionnaires(r: _Reader, value: Any, kind: str) -> tuple[Questionnaire, .
                 elif key == "confirmed" and fields and fields[question].type != "boolean":
                     r.add([*path, key], f"{question!r} must be a yes/no (boolean) field to be confirmed")
         every = tuple(dict.fromkeys([*questions, *required, *confirmed]))
+        card = _card_fields(r, spec.get("customer"), [*path, "customer"], fields, kind)
         result.append(
-            Questionnaire(str(name), types, every, tuple(dict.fromkeys([*required, *confirmed])), confirmed)
+            Questionnaire(
+                str(name), types, every, tuple(dict.fromkeys([*required, *confirmed])), confirmed, card
+            )
         )
     return tuple(result)
 

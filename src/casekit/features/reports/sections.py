@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from casekit.core import casefile, timeline
-from casekit.core.casefile import customer_of, history_of
+from casekit.core.casefile import customer_of
 from casekit.core.config import Config
 from casekit.core.due import (
     PROMISE_CLOCK,
@@ -131,28 +131,16 @@ def complaint_sources(items: list[Item], period: Period, labels: Labels) -> dict
     }
 
 
-# Entries casekit writes by itself (a trigger's link, a survey's result): never a case's
-# latest progress, which is what a person last did.
-AUTOMATIC_ACTIONS = frozenset({"link", "survey"})
-_MOVES = ("open", "move")
-
-
 def _progress(item: Item, labels: Labels, tz: tzinfo) -> dict[str, Any]:
-    """The latest progress on a case (最新进展): the latest note a person wrote or move
-    they made, automatic entries left out; a move without a note says the state reached."""
-    for entry in reversed(history_of(item.case)):
-        action = str(entry.get("action"))
-        if action in AUTOMATIC_ACTIONS:
-            continue
-        text = entry.get("note")
-        if isinstance(text, str) and text.strip():
-            pass
-        elif action in _MOVES:
-            text = "→ " + labels.state(item.kind_name, entry.get("to"))
-        else:
-            continue
-        return {"at": stamp(timeline.entry_time(entry), tz), "text": " ".join(str(text).split())}
-    return {"at": None, "text": ""}
+    """The latest progress on a case (最新进展, `timeline.latest_progress`); a move
+    without a note says the state reached."""
+    found = timeline.latest_progress(item.case)
+    if found is None:
+        return {"at": None, "text": ""}
+    entry, text = found
+    if text is None:
+        text = "→ " + labels.state(item.kind_name, entry.get("to"))
+    return {"at": stamp(timeline.entry_time(entry), tz), "text": text}
 
 
 def complaint_warnings(

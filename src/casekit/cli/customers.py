@@ -1,0 +1,78 @@
+"""`casekit customer`: find a customer and every case they have; update their card."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from casekit.cli.common import ActorOption, NoteOption, RepoOption, SetOption, TextFormat, echo, make_env
+
+
+class _ShowByDefault(TyperGroup):
+    """`casekit customer QUERY` is `casekit customer show QUERY`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["show", *args]
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
+
+customer_app = typer.Typer(
+    cls=_ShowByDefault,
+    help=(
+        "查找客户及其全部案件、更新客户档案 / Find a customer and every case they have; update "
+        "their card in the customer file. Example: casekit customer 13800138000"
+    ),
+    no_args_is_help=True,
+)
+
+
+@customer_app.command("show")
+def show(
+    query: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="QUERY",
+            help="电话（任意格式）、姓名的一部分、订单号或买家ID / A phone in any format, "
+            "part of a name, an order or account number.",
+        ),
+    ],
+    output: Annotated[TextFormat, typer.Option("--format", help="text or json.")] = TextFormat.text,
+    repo: RepoOption = None,
+) -> None:
+    """查找客户：客户档案与全部案件（最新在前）/ The customer's card and every case they have, newest first.
+
+    Example: casekit customer 138 0013 8000   (or: casekit customer 王先生, casekit customer DD20261030-1502)
+    """
+    from casekit.features.customers.service import customer_text, find_customer
+    from casekit.render.output import to_json
+
+    found = find_customer(make_env(repo), " ".join(query))
+    echo(to_json(found) if output is TextFormat.json else customer_text(found))
+
+
+@customer_app.command("update")
+def update(
+    phone: Annotated[
+        str, typer.Argument(metavar="PHONE", help="客户电话 / The customer's phone, e.g. 13800138000.")
+    ],
+    sets: SetOption = None,
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """更新客户档案（一次提交）/ Update a customer's card in the customer file, as one commit.
+
+    Example: casekit customer update 13800138000 --set vip_level=金卡 --set notes=偏好下午回电
+    """
+    from casekit.features.customers.service import update_customer
+
+    for line in update_customer(make_env(repo, actor), phone, sets or [], note=note):
+        echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(customer_app, name="customer")

@@ -1,0 +1,561 @@
+"""`casekit customer QUERY`, `casekit customer update` and the repeat-caller notice of
+`casekit new`: the customer file read and written, the cases of a customer found through
+the query index (`CaseFilter.customer`, narrowed in SQL on each case's search terms)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from casekit.codec.yamlio import YamlSyntaxError, block_map, dump_round_trip, load_fast, load_round_trip
+from casekit.core.casefile import customer_of, mask_phone, parse_assignments
+from casekit.core.config import Config
+from casekit.core.customers import CustomerMatch, identity, query_match
+from casekit.core.fields import control_character, parse_value, phone_key
+from casekit.core.selection import CaseFilter, open_states
+from casekit.core.timeline import latest_progress, opened_at
+from casekit.errors import Refused, UsageError
+from casekit.features.customers.cards import (
+    CARD_COLUMNS,
+    card_for_phone,
+    card_matches,
+    card_phones,
+    check_cards,
+    identity_match,
+)
+from casekit.features.customers.settings import (
+    LIST_KEYS,
+    NAME_KEY,
+    PHONE_KEY,
+    CustomerSettings,
+    customer_settings,
+)
+from casekit.service.env import Env
+
+CARDS_KEY = "customers"
+
+
+@dataclass
+class CustomerFile:
+    """The cards of the customer file (or folder), each with the file it is in."""
+
+    settings: CustomerSettings
+    cards: list[Mapping[str, Any]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # repository-relative, one per card
+    problems: list[str] = field(default_factory=list)
+
+
+def read_customer_file(root: Path, config: Config) -> CustomerFile:
+    """Every card, whatever the layout; a missing file or folder has none."""
+    settings = customer_settings(config)
+    found = CustomerFile(settings)
+    if settings.is_folder:
+        folder = root / settings.file
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            rel = path.relative_to(root).as_posix()
+            data = _load(path, rel, found)
+            if data is not None:
+                found.cards.append(data)
+                found.files.append(rel)
+        return found
+    path = root / settings.file
+    if not path.is_file():
+        return found
+    data = _load(path, settings.file, found)
+    items = data.get(CARDS_KEY) if isinstance(data, Mapping) else None
+    if data is not None and not isinstance(items, list):
+        found.problems.append(f"{settings.file}: the customer file must have a 'customers:' list")
+    for item in items if isinstance(items, list) else []:
+        found.cards.append(item if isinstance(item, Mapping) else {})
+        found.files.append(settings.file)
+    return found
+
+
+def _load(path: Path, rel: str, found: CustomerFile) -> Any:
+    try:
+        return load_fast(path.read_bytes())
+    except YamlSyntaxError as exc:
+        found.problems.append(f"{rel}: {exc}")
+    except OSError as exc:
+        found.problems.append(f"{rel}: cannot read the file: {exc.strerror}")
+    return None
+
+
+def customer_file_problems(root: Path, config: Config) -> list[tuple[str, list[str | int], str]]:
+    """`casekit validate`'s findings in the customer file: (file, key path, message)."""
+    found = read_customer_file(root, config)
+    problems: list[tuple[str, list[str | int], str]] = [
+        (p.split(": ", 1)[0], [], p.split(": ", 1)[1]) for p in found.problems
+    ]
+    for position, (key_path, message) in check_cards(found.cards, found.settings):
+        rel = found.files[position]
+        where: list[str | int] = (
+            [*key_path] if found.settings.is_folder else [CARDS_KEY, _within(found, position), *key_path]
+        )
+        problems.append((rel, where, message))
+    return problems
+
+
+def _within(found: CustomerFile, position: int) -> int:
+    """A card's position in its own file."""
+    return sum(1 for f in found.files[:position] if f == found.files[position])
+
+
+# --- finding a customer ---------------------------------------------------------------
+
+
+def customer_cases(env: Env, match: CustomerMatch) -> list[Mapping[str, Any]]:
+    """The cases `match` names, newest first, read through the query index."""
+    from casekit.index.reader import read_cases
+
+    docs, _ = read_cases(
+        env.root, where=CaseFilter.of(customer=match), with_problems=False, show_progress=False
+    )
+    cases = [doc.data for doc in docs]
+    cases.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))), reverse=True)
+    return cases
+
+
+def find_customer(env: Env, query: str) -> dict[str, Any]:
+    """`casekit customer QUERY`: the customers the query names, each with their card (when
+    the customer file has one) and every case they have, newest first."""
+    text = query.strip()
+    if not text:
+        raise UsageError("give a phone number, part of a name, an order or an account number")
+    if problem := control_character(text):
+        raise UsageError(f"QUERY {problem}")
+    config = env.config
+    file = read_customer_file(env.root, config)
+    match = query_match(text)
+    cards = [card for card in file.cards if card_matches(card, match)]
+    first = customer_cases(env, match)
+    # Everything that names the same people (their phones and accounts): every case they have.
+    wider = identity_match(cards, first)
+    cases = first if wider.is_empty else _merged(first, customer_cases(env, wider))
+    return {"query": text, "customers": _grouped(cards, cases, config, env.now(config.tz))}
+
+
+def _merged(first: list[Mapping[str, Any]], more: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    by_id = {str(c.get("id")): c for c in [*first, *more]}
+    return sorted(
+        by_id.values(), key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))), reverse=True
+    )
+
+
+def _grouped(
+    cards: list[Mapping[str, Any]], cases: list[Mapping[str, Any]], config: Config, now: datetime
+) -> list[dict[str, Any]]:
+    """One group per customer: a card and its cases, then cases of customers with no card,
+    grouped by phone (else account, else name)."""
+    groups: list[dict[str, Any]] = []
+    owner: dict[str, dict[str, Any]] = {}
+    for card in cards:
+        group: dict[str, Any] = {"card": _card_view(card), "cases": []}
+        groups.append(group)
+        for key in card_phones(card):
+            owner.setdefault("phone:" + key, group)
+        account = card.get("account")
+        if isinstance(account, str) and account.strip():
+            owner.setdefault("account:" + "".join(account.split()).casefold(), group)
+    for case in cases:
+        found = identity(case)
+        keys = [
+            k
+            for k in (
+                "phone:" + found.phone if found.phone else "",
+                "account:" + found.account if found.account else "",
+            )
+            if k
+        ]
+        keys = keys or ["name:" + found.name]
+        known = next((owner[k] for k in keys if k in owner), None)
+        if known is None:
+            name = customer_of(case).get("name")
+            known = {"card": None, "name": name if isinstance(name, str) else "", "cases": []}
+            groups.append(known)
+            for key in keys:
+                owner.setdefault(key, known)
+        known["cases"].append(_case_view(case, config, now))
+    return groups
+
+
+def _card_view(card: Mapping[str, Any]) -> dict[str, Any]:
+    view = {key: card[key] for key in CARD_COLUMNS if key in card}
+    view.update({key: value for key, value in card.items() if key not in view and key not in LIST_KEYS})
+    return view
+
+
+def _case_view(case: Mapping[str, Any], config: Config, now: datetime) -> dict[str, Any]:
+    from casekit.render.due import list_columns
+
+    kind = config.kinds.get(str(case.get("kind")))
+    status = str(case.get("status", ""))
+    progress = latest_progress(case)
+    text = None
+    if progress is not None:
+        entry, text = progress
+        if text is None and kind is not None:
+            text = "→ " + kind.state_label(str(entry.get("to")))
+    columns = list_columns(case, config, now, count_breaches=False)
+    return {
+        "id": case.get("id"),
+        "kind": case.get("kind"),
+        "kind_label": kind.label.zh if kind else case.get("kind"),
+        "status": status,
+        "status_label": kind.state_label(status) if kind else status,
+        "title": case.get("title"),
+        "opened_at": case.get("opened_at"),
+        "assignee": case.get("assignee"),
+        "next_due": columns["next_due"],
+        "overdue": bool(columns["overdue"]),
+        "progress_at": progress[0].get("at") if progress else None,
+        "progress": text or "",
+    }
+
+
+def customer_text(found: Mapping[str, Any]) -> str:
+    """The customer card and cases for people: one block per customer."""
+    from casekit.render.output import short_time, table, truncate
+
+    groups = found["customers"]
+    if not groups:
+        return f"没有找到客户：{found['query']} (no customer or case matches {found['query']!r})"
+    blocks = []
+    for group in groups:
+        card = group["card"]
+        lines = []
+        if card is None:
+            lines.append(f"客户 Customer: {group['name']}（客户档案中没有 not in the customer file）")
+        else:
+            lines.append(f"客户 Customer: {_addressed(card)}")
+            phones = [str(card.get(PHONE_KEY, "")), *(str(p) for p in card.get("phones") or [])]
+            lines.append(f"电话 Phones: {'、'.join(p for p in phones if p)}")
+            if card.get("vip") or card.get("vip_level"):
+                lines.append(f"VIP: {card.get('vip_level') or '是 yes'}")
+            for key in ("account", "agent", "preferred_hours", "address"):
+                if card.get(key):
+                    lines.append(f"{_LABELS[key]}: {card[key]}")
+            if card.get("notes"):
+                lines.append(f"备注 Notes: {' '.join(str(card['notes']).split())}")
+        cases = group["cases"]
+        if cases:
+            rows = [
+                [
+                    c["id"],
+                    c["kind_label"],
+                    c["status_label"],
+                    truncate(str(c["title"] or ""), 24),
+                    short_time(c["opened_at"]),
+                    (short_time(c["next_due"]) + (" 逾期" if c["overdue"] else "")).strip(),
+                    truncate(c["progress"], 30),
+                ]
+                for c in cases
+            ]
+            headers = [
+                "ID",
+                "类型 Kind",
+                "状态 Status",
+                "标题 Title",
+                "受理 Opened",
+                "期限 Due",
+                "最新进展 Progress",
+            ]
+            lines.append(table(rows, headers))
+            lines.append(f"（共 {len(cases)} 件 {len(cases)} case{'s' if len(cases) != 1 else ''}）")
+        else:
+            lines.append("（没有案件 no cases）")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _addressed(card: Mapping[str, Any]) -> str:
+    """王建国先生: the name, with the salutation when the name does not end in it."""
+    name, salutation = str(card.get("name") or ""), str(card.get("salutation") or "")
+    return name if name.endswith(salutation) else name + salutation
+
+
+_LABELS = {
+    "account": "买家ID Account",
+    "agent": "专属客服 Agent",
+    "preferred_hours": "方便接听 Preferred hours",
+    "address": "地址 Address",
+}
+
+
+# --- repeat callers ---------------------------------------------------------------------
+
+
+def repeat_cases(env: Env, phone: str | None, account: str | None) -> list[Mapping[str, Any]]:
+    """The customer's earlier cases that make them a repeat caller: those still open, or
+    (when there are `repeat.min_cases` or more) those opened in the last `within_days`."""
+    if not phone and not account:
+        return []
+    match = CustomerMatch.of(phones=[phone] if phone else [], accounts=[account] if account else [])
+    if match.is_empty:
+        return []
+    config = env.config
+    settings = customer_settings(config)
+    cases = customer_cases(env, match)
+    open_ = open_states(config)
+    now = env.now(config.tz)
+    since = now - timedelta(days=settings.repeat_within_days)
+    still_open = [c for c in cases if str(c.get("status")) in open_.get(str(c.get("kind")), ())]
+    recent = [c for c in cases if (opened_at(c) or now) >= since]
+    if still_open or len(recent) + 1 >= settings.repeat_min_cases:  # the new case counts
+        chosen = {str(c.get("id")): c for c in [*still_open, *recent]}
+        return sorted(chosen.values(), key=lambda c: str(c.get("opened_at", "")), reverse=True)
+    return []
+
+
+def repeat_callers(
+    env: Env, phone: str | None, sets: Sequence[str], *, linking: bool
+) -> tuple[list[str], str | None]:
+    """For `casekit new`: the IDs of the customer's open and recent cases, and the line
+    to print about them (None when the caller is not a repeat caller)."""
+    from casekit.core.customers import ACCOUNT_FIELD
+
+    account = next(
+        (
+            v.strip()
+            for k, _, v in (s.partition("=") for s in sets)
+            if k.strip() == ACCOUNT_FIELD and v.strip()
+        ),
+        None,
+    )
+    try:
+        cases = repeat_cases(env, phone, account)
+    except Refused:
+        return [], None
+    if not cases:
+        return [], None
+    config = env.config
+    return [str(c.get("id")) for c in cases], repeat_notice(
+        cases, customer_settings(config), config, linked=linking
+    )
+
+
+def repeat_notice(
+    cases: Sequence[Mapping[str, Any]], settings: CustomerSettings, config: Config, *, linked: bool = False
+) -> str:
+    """One line naming the customer's open and recent cases."""
+    open_ = open_states(config)
+    named = []
+    for case in cases:
+        kind = config.kinds.get(str(case.get("kind")))
+        status = str(case.get("status"))
+        label = kind.state_label(status) if kind else status
+        named.append(f"{case.get('id')}（{label}）")
+    open_count = sum(1 for c in cases if str(c.get("status")) in open_.get(str(c.get("kind")), ()))
+    listed = "、".join(named)
+    if linked:
+        return (
+            f"重复来电，已关联该客户的{len(cases)}件案件：{listed} "
+            f"(repeat caller: linked to {len(cases)} cases of this customer)"
+        )
+    return (
+        f"重复来电：该客户有{open_count}件未结案件，近{settings.repeat_within_days}天共{len(cases)}件案件："
+        f"{listed}；可加 --link 关联 (repeat caller: {open_count} open and {len(cases)} recent "
+        f"cases of this customer; pass --link to link the new case to them)"
+    )
+
+
+# --- writing the card -------------------------------------------------------------------
+
+
+def card_changes(
+    settings: CustomerSettings, pairs: Sequence[tuple[str, str]], config: Config, what: str
+) -> dict[str, Any]:
+    """Parsed `key=value` card changes; an empty value removes the key."""
+    changes: dict[str, Any] = {}
+    for key, text in pairs:
+        if key in LIST_KEYS:
+            raise Refused(f"{what}: {key} is written by the callback planner's export, not by --set")
+        spec = settings.fields.get(key)
+        if spec is None:
+            known = ", ".join(settings.fields)
+            raise Refused(
+                f"{what}: {key!r} is not a customer card field; the fields are {known} "
+                "(customers.fields adds more)"
+            )
+        if not text.strip():
+            if key in (NAME_KEY, PHONE_KEY):
+                raise Refused(f"{what}: a card cannot lose its {key}")
+            changes[key] = None
+            continue
+        try:
+            changes[key] = parse_value(spec, text, config.tz)
+        except ValueError as exc:
+            raise Refused(f"{what}: {key}: {exc}") from None
+    return changes
+
+
+@dataclass(frozen=True)
+class CardWrite:
+    """A card's new content: the file to write and its bytes, and what changed."""
+
+    path: str
+    content: bytes
+    phone: str
+    name: str
+    created: bool
+    keys: tuple[str, ...]
+
+
+def plan_card_write(
+    env: Env, phone: str, changes: Mapping[str, Any], *, default_name: str | None = None
+) -> CardWrite | None:
+    """The customer file with the card of `phone` changed (made when there is none: it
+    takes `default_name` unless `changes` names the customer). None when nothing changes."""
+    config = env.config
+    settings = customer_settings(config)
+    key = phone_key(phone)
+    if not key:
+        raise Refused(f"{phone!r} is not a phone number; give the customer's phone, such as 13800138000")
+    file = read_customer_file(env.root, config)
+    if file.problems:
+        raise Refused(f"{file.problems[0]}; fix the customer file first")
+    position = card_for_phone(file.cards, phone)
+    created = position is None
+    rel = (
+        (settings.file + key + ".yaml")
+        if settings.is_folder and created
+        else (file.files[position] if position is not None else settings.file)
+    )
+    path = env.root / rel
+    text = path.read_text("utf-8") if path.is_file() else ""
+    document = load_round_trip(text) if text.strip() else None
+    if settings.is_folder:
+        card = document if document is not None else block_map({})
+        container = None
+    else:
+        if document is None:
+            document = block_map({CARDS_KEY: []})
+        container = document[CARDS_KEY]
+        card = container[_within(file, position)] if position is not None else block_map({})
+    before = dict(card)
+    if created:
+        name = changes.get(NAME_KEY) or default_name
+        if not name:
+            raise Refused(
+                f"no customer card has the phone {mask_phone(phone)} and no case names one; "
+                "give the name too: --set name=王先生"
+            )
+        card[NAME_KEY] = name
+        card[PHONE_KEY] = _stored_phone(phone)
+    for name, value in changes.items():
+        if value is None:
+            card.pop(name, None)
+        else:
+            card[name] = value
+    if not created and dict(card) == before:
+        return None
+    if created and container is not None:
+        container.append(card)
+    content = dump_round_trip(document if not settings.is_folder else card).encode("utf-8")
+    problems = [
+        message
+        for position_, (key_path, message) in check_cards(
+            _cards_after(file, rel, content, settings), settings
+        )
+        if position_ >= 0
+    ]
+    if problems:
+        raise Refused(f"{rel}: {problems[0]} (nothing was changed)")
+    keys = tuple(k for k in changes if before.get(k) != card.get(k) or created)
+    return CardWrite(rel, content, key, str(card[NAME_KEY]), created, keys)
+
+
+def _stored_phone(phone: str) -> str:
+    from casekit.core.fields import normalise_phone
+
+    try:
+        return normalise_phone(phone)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+
+
+def _cards_after(file: CustomerFile, rel: str, content: bytes, settings: CustomerSettings) -> list[Any]:
+    """Every card as it will be once `content` is written to `rel`."""
+    data = load_fast(content)
+    if settings.is_folder:
+        return [data if f == rel else c for c, f in zip(file.cards, file.files, strict=True)] + (
+            [data] if rel not in file.files else []
+        )
+    items = data.get(CARDS_KEY) if isinstance(data, Mapping) else None
+    return list(items) if isinstance(items, list) else []
+
+
+def card_trailers(write: CardWrite) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Customer-Action", "create" if write.created else "update"),
+        ("Customer-Phone", write.phone),
+        *(("Customer-Set", key) for key in write.keys),
+    )
+
+
+def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | None = None) -> list[str]:
+    """`casekit customer update PHONE --set key=value...`: the card changed as one commit."""
+    from casekit.service.actions import begin
+    from casekit.store.casefiles import write_atomically
+    from casekit.vcs import git as vcs
+    from casekit.vcs import journal
+
+    what = f"customer {mask_phone(phone)}"
+    if not sets:
+        raise UsageError("customer update: give at least one --set key=value")
+    if note and (problem := control_character(note)):
+        raise Refused(f"{what}: --note {problem}")
+    config = env.config
+    settings = customer_settings(config)
+    changes = card_changes(settings, parse_assignments(list(sets)), config, what)
+    actor = env.actor()
+    root = env.root
+    with vcs.repo_lock(root):
+        settled = begin(env)
+        known = customer_cases(env, CustomerMatch.of(phones=[phone]))
+        default_name = str(customer_of(known[0]).get("name") or "") if known else None
+        write = plan_card_write(env, phone, changes, default_name=default_name)
+        if write is None:
+            return [*settled, f"{what}: the card already says that; nothing changed"]
+        state = vcs.ask_file_state(root, write.path)()
+        on_disk = (root / write.path).read_bytes() if (root / write.path).is_file() else None
+        if on_disk is not None and (state.head != vcs.blob_id(on_disk) or state.index != state.head):
+            raise Refused(
+                f"{write.path} has uncommitted changes; commit or discard them "
+                f"(`git checkout HEAD -- {write.path}`) before updating a customer"
+            )
+        lines = [
+            f"{write.path}: {write.name} {mask_phone(write.phone)} "
+            f"{'created' if write.created else 'updated'}",
+            "",
+        ]
+        if note and note.strip():
+            lines += [note.strip(), ""]
+        lines += [f"{k}: {v}" for k, v in card_trailers(write)]
+        lines.append(f"Customer-Actor: {actor.ident}")
+        prepared = vcs.prepare_commit(
+            root,
+            {write.path: write.content},
+            "\n".join(lines) + "\n",
+            author=vcs.Ident(actor.name, actor.email),
+            when=env.now(config.tz),
+        )
+        journal.record(root, prepared, frozenset() if on_disk is not None else frozenset({write.path}))
+        try:
+            write_atomically(root / write.path, write.content)
+            commit = vcs.publish_commit(root, prepared)
+        except vcs.IndexOutOfLine:
+            journal.clear(root)
+            raise
+        except BaseException:
+            journal.recover(root)
+            raise
+        journal.clear(root)
+    verb = "新建 created" if write.created else "已更新 updated"
+    return [
+        *settled,
+        f"客户档案{verb}: {write.name} {mask_phone(write.phone)} ({', '.join(write.keys)}) {commit[:10]}",
+    ]
