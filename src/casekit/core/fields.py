@@ -16,6 +16,7 @@ from casekit.core.config import FieldSpec
 from casekit.core.timeutil import format_datetime, out_of_range, parse_date, parse_datetime
 
 _PHONE = re.compile(r"^(?:\+?86-?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4})$")
+_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 _LIST_SPLIT = re.compile(r"[,，、]")
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否"}
@@ -72,6 +73,9 @@ def parse_money(text: str) -> Decimal:
 
 def normalise_phone(text: str) -> str:
     cleaned = re.sub(r"[\s()]", "", text)
+    undashed = re.sub(r"[-.]", "", cleaned)
+    if not _PHONE.match(cleaned) and _MOBILE.match(undashed):
+        cleaned = undashed  # a mobile written in groups, 138-0013-8000
     if not _PHONE.match(cleaned):
         raise ValueError(
             f"{text!r} is not a phone number; give 11 digits such as 13800138000, "

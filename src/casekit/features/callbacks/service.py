@@ -211,9 +211,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
         raise Refused(file.problems[0])
     data = {"customers": list(file.cards)}
     customers, problems = parse_customers(data)
-    result = PlanResult(
-        problems=[f"{name}: {'.'.join(map(str, p))}: {m}" for p, m in problems]
-    )
+    result = PlanResult(problems=[f"{name}: {'.'.join(map(str, p))}: {m}" for p, m in problems])
     known = _existing_keys(env, settings.kind)
     fields = cfg.kinds[settings.kind].fields if settings.kind in cfg.kinds else {}
     owed_now = []
