@@ -375,10 +375,22 @@ class Builder:
         self.case["status"] = target
 
 
+REPEAT_SHARE = 0.2  # cases whose customer called before: their phone is one of REPEAT_PHONES
+REPEAT_PHONES = 2000
+
+
 def customer(rng: random.Random) -> tuple[dict[str, str], str]:
+    if rng.random() < REPEAT_SHARE:  # a repeat caller: the same person each time
+        known = random.Random(f"repeat:{rng.randrange(REPEAT_PHONES)}")
+        return _person(known, "186" + f"{known.randrange(10**8):08d}")
+    return _person(
+        rng, rng.choice(("138", "139", "135", "159", "177", "150")) + f"{rng.randrange(10**8):08d}"
+    )
+
+
+def _person(rng: random.Random, phone: str) -> tuple[dict[str, str], str]:
     surname = rng.choice(SURNAMES)
     salutation = rng.choice(("先生", "女士"))
-    phone = rng.choice(("138", "139", "135", "186", "159", "177", "150")) + f"{rng.randrange(10**8):08d}"
     if rng.random() < 0.5:
         return {"name": surname + salutation, "phone": phone}, surname + salutation
     name = surname + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
@@ -624,6 +636,7 @@ def as_task(case: dict[str, Any], seed: int) -> dict[str, Any]:
     task: dict[str, Any] = {
         "uuid": str(uuid.UUID(int=random.Random(f"{seed}:{case['id']}").getrandbits(128), version=4)),
         "description": f"{case['id']} {case['title']}",
+        "phone": case["customer"]["phone"],  # a user-defined attribute (uda.phone in the taskrc)
         "project": case["kind"],
         "tags": [case["status"]],
         "priority": TW_PRIORITY[case["priority"]],

@@ -38,6 +38,8 @@ TARGETS = {  # issue 7, at 100,000 cases on the 2-core machine
     "show ID": 0.15,
     "list --status investigating (warm)": 0.3,
     "list --overdue (warm)": 0.3,
+    "customer PHONE (warm)": 0.2,  # issue 21
+    "list --phone PHONE (warm)": 0.2,
     "move ID STATE": 0.25,
     "move ID STATE, git split index": 0.25,
     "report weekly (warm)": 1.0,
@@ -86,6 +88,7 @@ class Bench:
         self.results: list[Timing] = []
         self.last_cpu = 0.0
         self.peer: list[tuple[str, Timing, Timing]] = []
+        self.phones: list[str] = []  # phones of repeat callers, for the customer lookups
 
     # running --------------------------------------------------------------------------
 
@@ -191,6 +194,20 @@ class Bench:
             )
         else:
             self.results.append(Timing("list --overdue (warm)", note="not in this checkout"))
+        if self.has("customer", "--help"):
+            phones = [row["phone"] for row in json.loads(self.casekit("list", "--format", "json").stdout)]
+            repeated = sorted({p for p in phones if p}, key=lambda p: (-phones.count(p), p))[: self.runs + 1]
+            found = self.measure("customer PHONE (warm)", lambda i: ["customer", _spaced(repeated[i])])
+            cases = len(
+                json.loads(self.casekit("customer", "--format", "json", repeated[0]).stdout)["customers"][0][
+                    "cases"
+                ]
+            )
+            found.note = f"(a phone with {cases} cases, typed 186 1234 5678)"
+            self.measure("list --phone PHONE (warm)", lambda i: ["list", "--phone", repeated[i]])
+            self.phones = repeated
+        else:
+            self.results.append(Timing("customer PHONE (warm)", note="not in this checkout"))
         self.measure(
             "new complaint",
             lambda i: ["new", "complaint", "--title", "传真机有时无法接收传真", "--customer", "王先生",
@@ -281,7 +298,7 @@ class Bench:
             (home / "data").mkdir(parents=True)
             rc.write_text(
                 f"data.location={home / 'data'}\nconfirmation=off\nverbose=nothing\ncolor=off\n"
-                "hooks=off\nnews.version=2.6.2\n",
+                "hooks=off\nnews.version=2.6.2\nuda.phone.type=string\nuda.phone.label=Phone\n",
                 encoding="utf-8",
             )
             start = time.perf_counter()
@@ -312,6 +329,12 @@ class Bench:
             "list --status investigating (warm)",
             lambda i: ["+investigating", "list"],
         )
+        if self.phones:
+            peer(
+                "task phone:PHONE list",
+                "list --phone PHONE (warm)",
+                lambda i: [f"phone:{self.phones[i]}", "list"],
+            )
         peer(
             "task add",
             "new complaint",
@@ -354,6 +377,11 @@ class Bench:
                     f"{theirs.cell(theirs.median)} | {ratio:.1f}× |"
                 )
         return "\n".join(lines)
+
+
+def _spaced(phone: str) -> str:
+    """13800138000 -> '138 0013 8000', as an agent reads it out."""
+    return f"{phone[:3]} {phone[3:7]} {phone[7:]}" if len(phone) == 11 else phone
 
 
 def machine() -> str:
