@@ -135,9 +135,11 @@ def new(
     priority: str = "medium",
     note: str | None = None,
     replied: bool = False,
+    repeat_of: tuple[Story, ...] = (),
     **values: str,
 ) -> Story:
-    """`replied`: the opening note records that the agent answered the customer then."""
+    """`replied`: the opening note records that the agent answered the customer then;
+    `repeat_of`: the customer's open and recent cases, which `new --link` links to."""
     story = Story(key, kind)
     command = [
         "new",
@@ -156,8 +158,11 @@ def new(
         priority,
         *_sets(values),
         *(["--replied"] if replied else []),
+        *(["--link"] if repeat_of else []),
     ]
     story._add(at, by, command, note)
+    for earlier in repeat_of:  # each gains a link entry, made by the step above
+        earlier.steps.append(Step(t(at), by, earlier, [], other=story))
     STORIES.append(story)
     return story
 
@@ -263,6 +268,33 @@ fax.move(
     summary="批次主板缺陷导致偶发漏收传真，首次上门未在客户线路上复现，造成二次投诉。实验室复现后换机解决，回访满意。"
     "改进：上门检测须在客户线路上连续测试；同批次产品已由质量部主动排查。",
     note="回访满意，结案；已填入投诉汇总分析表。",
+)
+
+# 000 第一篇, a repeat caller (我已经打过三次电话了): the same customer calls again about the new
+# machine; `casekit new` names his earlier cases and `--link` links them in its commit.
+fax_again = new(
+    "fax-machine-again",
+    "complaint",
+    "11-20 10:07",
+    "wang.fang",
+    title="新换的传真机频繁卡纸",
+    customer="王建国",
+    salutation="先生",
+    phone="025 8667 2315",
+    channel="phone",
+    category="product-quality",
+    product="激光传真机 FX-2680",
+    order_no="DD20261019-0457",
+    content="10月29日换的新机最近三天频繁卡纸，每天三四次。客户说这已经是第三次为这台传真机打电话了。",
+    demand="彻底解决，不要再反复",
+    note="重复来电：系统提示客户此前的投诉和回访，已调出历史记录向客户说明换机经过，并关联原案件。",
+    repeat_of=(fax, fax_callback),
+)
+fax_again.move(
+    "11-20 10:31",
+    "wang.fang",
+    "assessing",
+    note="已请客户发送卡纸时的照片；核对换机记录，新机为9月批次。",
 )
 
 # 001 售后: a logistics complaint, first reply within 5 minutes, result within 48 hours.

@@ -188,7 +188,9 @@ def replay_examples(root: Path, environ: dict[str, str], cases: list[Mapping[str
         for case in cases
         for index, entry in enumerate(history_of(case))
     ]
-    events.sort(key=lambda e: (_instant(e[0]), e[1], e[2]))
+    # At one time, an opening first: the link entries it made in the cases it links to
+    # (`new --link`) are replayed by it.
+    events.sort(key=lambda e: (_instant(e[0]), e[4].get("action") != "open", e[1], e[2]))
     config = load_config(root)
     for at, _, _, case, entry in events:
         replay = REPLAYERS.get(str(entry.get("action")))
