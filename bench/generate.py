@@ -380,17 +380,17 @@ REPEAT_PHONES = 2000
 
 
 def customer(rng: random.Random) -> tuple[dict[str, str], str]:
-    if rng.random() < REPEAT_SHARE:  # a repeat caller: the same person each time
-        known = random.Random(f"repeat:{rng.randrange(REPEAT_PHONES)}")
-        return _person(known, "186" + f"{known.randrange(10**8):08d}")
-    return _person(
-        rng, rng.choice(("138", "139", "135", "159", "177", "150")) + f"{rng.randrange(10**8):08d}"
-    )
+    who = _person(rng)
+    chance = random.Random(f"repeat?{who[0]['phone']}")  # the main stream is left as it was
+    if chance.random() < REPEAT_SHARE:  # a repeat caller: the same person each time
+        return _person(random.Random(f"repeat:{chance.randrange(REPEAT_PHONES)}"))
+    return who
 
 
-def _person(rng: random.Random, phone: str) -> tuple[dict[str, str], str]:
+def _person(rng: random.Random) -> tuple[dict[str, str], str]:
     surname = rng.choice(SURNAMES)
     salutation = rng.choice(("先生", "女士"))
+    phone = rng.choice(("138", "139", "135", "186", "159", "177", "150")) + f"{rng.randrange(10**8):08d}"
     if rng.random() < 0.5:
         return {"name": surname + salutation, "phone": phone}, surname + salutation
     name = surname + "".join(rng.sample(GIVEN, rng.choice((1, 2))))

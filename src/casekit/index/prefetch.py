@@ -28,11 +28,13 @@ INDEX_COMMANDS: set[str] = {
     "registers",
     "alerts",
     "settlement-check",
+    "customer",
+    "new",  # the repeat-caller lookup
 }
 # Commands that work out their answer while git is still checking the working tree (see
 # `casekit.index.cache.with_index` and `early`): git then checks with one thread, leaving the
 # other cores to them. Otherwise the command waits for git, which checks on every core.
-EARLY_COMMANDS: set[str] = {"list", "due"}
+EARLY_COMMANDS: set[str] = {"list", "due", "customer"}
 ONE_THREAD = ("-c", "core.preloadIndex=false")
 _VALUE_OPTIONS = ("--repo", "--actor")
 CASES = "cases"

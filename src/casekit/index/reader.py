@@ -142,6 +142,47 @@ def answer_from_listings(
     return answer(chosen([list_view(doc.data) for doc in docs]))
 
 
+def read_related(
+    root: Path,
+    where: CaseFilter,
+    widen: Callable[[list[Mapping[str, Any]]], CaseFilter | None],
+) -> list[Mapping[str, Any]]:
+    """The readable cases `where` matches, then also those `widen(found)` matches (when it
+    gives a filter), in path order, from one look at the index: a customer's cases found
+    by an order number, then every case of the phones those name. No progress bar; the
+    files that cannot be read are left out unnamed."""
+    Pick = Callable[[CaseFilter], dict[str, Mapping[str, Any]]]
+
+    def both(pick: Pick) -> list[Mapping[str, Any]]:
+        found = pick(where)
+        wider = widen(list(found.values()))
+        if wider is not None:
+            found.update(pick(wider))
+        return [found[path] for path in sorted(found, key=lambda p: p.split("/"))]
+
+    if _use_index(root, None):
+        from casekit.index.cache import CaseIndex, with_index
+
+        def use(index: CaseIndex) -> list[Mapping[str, Any]]:
+            def pick(chosen: CaseFilter) -> dict[str, Mapping[str, Any]]:
+                return {
+                    e.path: e.data
+                    for e in index.entries(chosen)
+                    if e.data is not None and chosen.matches(e.data)
+                }
+
+            return both(pick)
+
+        result: list[Mapping[str, Any]] = with_index(root, use, show_progress=False, early=True)
+        return result
+    docs, _ = _read_files(root, None)
+
+    def pick_directly(chosen: CaseFilter) -> dict[str, Mapping[str, Any]]:
+        return {doc.path: doc.data for doc in docs if chosen.matches(doc.data)}
+
+    return both(pick_directly)
+
+
 def _use_index(root: Path, targets: list[Path] | None) -> bool:
     from casekit.index import cache as index
 

@@ -4,7 +4,7 @@ the query index (`CaseFilter.customer`, narrowed in SQL on each case's search te
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -107,14 +107,18 @@ def _within(found: CustomerFile, position: int) -> int:
 # --- finding a customer ---------------------------------------------------------------
 
 
-def customer_cases(env: Env, match: CustomerMatch) -> list[Mapping[str, Any]]:
-    """The cases `match` names, newest first, read through the query index."""
-    from casekit.index.reader import read_cases
+def customer_cases(
+    env: Env, match: CustomerMatch, widen: Callable[[list[Mapping[str, Any]]], CustomerMatch] | None = None
+) -> list[Mapping[str, Any]]:
+    """The cases `match` names (and then those `widen(found)` names), newest first, read
+    through the query index."""
+    from casekit.index.reader import read_related
 
-    docs, _ = read_cases(
-        env.root, where=CaseFilter.of(customer=match), with_problems=False, show_progress=False
-    )
-    cases = [doc.data for doc in docs]
+    def wider(found: list[Mapping[str, Any]]) -> CaseFilter | None:
+        more = widen(found) if widen is not None else None
+        return None if more is None or more.is_empty else CaseFilter.of(customer=more)
+
+    cases = read_related(env.root, CaseFilter.of(customer=match), wider)
     cases.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))), reverse=True)
     return cases
 
@@ -131,18 +135,9 @@ def find_customer(env: Env, query: str) -> dict[str, Any]:
     file = read_customer_file(env.root, config)
     match = query_match(text)
     cards = [card for card in file.cards if card_matches(card, match)]
-    first = customer_cases(env, match)
-    # Everything that names the same people (their phones and accounts): every case they have.
-    wider = identity_match(cards, first)
-    cases = first if wider.is_empty else _merged(first, customer_cases(env, wider))
+    # Then everything that names the same people (their phones and accounts): every case they have.
+    cases = customer_cases(env, match, lambda found: identity_match(cards, found))
     return {"query": text, "customers": _grouped(cards, cases, config, env.now(config.tz))}
-
-
-def _merged(first: list[Mapping[str, Any]], more: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    by_id = {str(c.get("id")): c for c in [*first, *more]}
-    return sorted(
-        by_id.values(), key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))), reverse=True
-    )
 
 
 def _grouped(
