@@ -261,3 +261,20 @@ def test_a_big_index_build_outlines_customers_and_still_finds_them(repo: CLI, tm
     ).out
     assert json.loads(direct)[0]["customer"] == "客户3"
     assert repo.ok("list", "--phone", "137 0013 7003", "--format", "json").out == direct
+
+
+def test_the_help_examples_work_on_the_bundled_example_cases(example_repo: CLI) -> None:
+    import shlex
+
+    examples = []
+    for command in (["customer", "show"], ["customer", "update"], ["list"], ["new"]):
+        text = example_repo.ok(*command, "--help").out
+        examples += [line.split("Example:", 1)[1].strip() for line in text.splitlines() if "Example:" in line]
+    customer_examples = [e for e in examples if e.startswith("casekit customer")]
+    assert len(customer_examples) == 2
+    shown = example_repo.ok(*shlex.split(customer_examples[0])[1:]).out
+    assert "王建国" in shown and "C-20261120-HRRT-NFNM" in shown and "C-20261026-VSFK-4PVC" in shown
+    example_repo.ok(*shlex.split(customer_examples[1])[1:])
+    assert "vip_level: 金卡" in (example_repo.root / "customers.yaml").read_text("utf-8")
+    listed = example_repo.ok("list", "--phone", "139 1596 2048", "--format", "json").out
+    assert {row["customer"] for row in json.loads(listed)} == {"韩梅"}

@@ -24,7 +24,7 @@ customer_app = typer.Typer(
     cls=_ShowByDefault,
     help=(
         "查找客户及其全部案件、更新客户档案 / Find a customer and every case they have; update "
-        "their card in the customer file. Example: casekit customer 13800138000"
+        "their card in the customer file. Example: casekit customer 025 8667 2315"
     ),
     no_args_is_help=True,
 )
@@ -45,7 +45,9 @@ def show(
 ) -> None:
     """查找客户：客户档案与全部案件（最新在前）/ The customer's card and every case they have, newest first.
 
-    Example: casekit customer 138 0013 8000   (or: casekit customer 王先生, casekit customer DD20261030-1502)
+    Example: casekit customer 025 8667 2315
+
+    Also: casekit customer 王建国, casekit customer DD20261019-0457, casekit customer --format json 韩梅
     """
     from casekit.features.customers.service import customer_text, find_customer
     from casekit.render.output import to_json
@@ -66,7 +68,7 @@ def update(
 ) -> None:
     """更新客户档案（一次提交）/ Update a customer's card in the customer file, as one commit.
 
-    Example: casekit customer update 13800138000 --set vip_level=金卡 --set notes=偏好下午回电
+    Example: casekit customer update 025-86672315 --set vip_level=金卡
     """
     from casekit.features.customers.service import update_customer
 
