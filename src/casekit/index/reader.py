@@ -149,8 +149,8 @@ def read_related(
 ) -> list[Mapping[str, Any]]:
     """The readable cases `where` matches, then also those `widen(found)` matches (when it
     gives a filter), in path order, from one look at the index: a customer's cases found
-    by an order number, then every case of the phones those name. No progress bar; the
-    files that cannot be read are left out unnamed."""
+    by an order number, then every case of the phones those name. Files that cannot be
+    read are left out unnamed."""
     Pick = Callable[[CaseFilter], dict[str, Mapping[str, Any]]]
 
     def both(pick: Pick) -> list[Mapping[str, Any]]:
@@ -173,7 +173,7 @@ def read_related(
 
             return both(pick)
 
-        result: list[Mapping[str, Any]] = with_index(root, use, show_progress=False, early=True)
+        result: list[Mapping[str, Any]] = with_index(root, use, early=True)
         return result
     docs, _ = _read_files(root, None)
 
