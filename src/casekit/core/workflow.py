@@ -122,6 +122,15 @@ GUARDS: Registry[Guard] = Registry(
     "workflow.GUARDS", [requires_condition, requires_fields, requires_role, requires_approval]
 )
 
+# Rules that refuse a change that moves nothing (opening a case, `update --set`), whoever
+# makes it: each gets the `field_change_request` and returns its refusals (e.g. a
+# cancellation booked too close to its event). Moves are judged by `GUARDS`.
+CHANGE_REFUSALS: Registry[Guard] = Registry("workflow.CHANGE_REFUSALS")
+
+
+def change_refusals(request: MoveRequest, config: Config) -> list[str]:
+    return [reason for rule in CHANGE_REFUSALS for reason in rule(request, config)]
+
 
 def transition_rule(kind: KindSpec, source: str, target: str) -> TransitionRule | None:
     return kind.transitions.get(source, {}).get(target)

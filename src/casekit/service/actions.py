@@ -40,6 +40,7 @@ from casekit.core.validation import check_case, parse_doc
 from casekit.core.workflow import (
     MoveRequest,
     approval_reasons,
+    change_refusals,
     check_move,
     field_change_request,
     refusal_for_unknown_move,
@@ -466,7 +467,11 @@ def _field_change_request(
 def _approval(
     ctx: Context, request: MoveRequest, label: str
 ) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]]:
-    """Refuse a change that needs a supervisor the actor is not; else (trailers, history extras)."""
+    """Refuse a change a rule refuses (`CHANGE_REFUSALS`) or one that needs a supervisor the
+    actor is not; else (trailers, history extras)."""
+    refusals = change_refusals(request, ctx.config)
+    if refusals:
+        raise Refused(f"{label}: " + "; ".join(refusals))
     problems = requires_approval(request, ctx.config)
     if problems:
         raise Refused(f"{label}: " + "; ".join(problems))
