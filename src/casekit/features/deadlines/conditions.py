@@ -222,7 +222,7 @@ def _parse_day_count(key: str, spec: Any, kind: KindSpec, findings: list[Finding
         return None
     limit = _number(spec[ops[0]])
     if working and (limit is None or limit != limit.to_integral_value()):
-        findings.append(([key, str(ops[0])], f"{spec[ops[0]]!r} is not {unit}"))
+        findings.append(([key, str(ops[0])], f"{str(spec[ops[0]])!r} is not {unit}"))
         return None
     return Test(key, key, (str(ops[0]),), limit=limit, field=str(field), at=at)
 
