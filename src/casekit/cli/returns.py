@@ -1,4 +1,4 @@
-"""Commands for returns and evidence: attach, registers, alerts, settlement-check."""
+"""Commands for returns and evidence: attach, registers, alerts, extensions, settlement-check."""
 
 from __future__ import annotations
 
@@ -100,6 +100,31 @@ def alerts(
     echo(run(env, as_of=as_of, output=output.value), bom=bom_first)
 
 
+def extensions(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The day to look from, YYYY-MM-DD (default: today).")
+    ] = None,
+    within: Annotated[
+        int | None,
+        typer.Option("--within", help="Days ahead to look (default: returns.extension_warn_days)."),
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    bom: BomOption = None,
+    repo: RepoOption = None,
+) -> None:
+    """交易延长期将到的退换货 / Open returns whose order extension (延长交易时间, recorded when
+    the return is approved) ends within a few days or has ended: extend the order again or
+    finish the return.
+
+    Example: casekit extensions --as-of 2026-11-30
+    """
+    from casekit.features.returns.service import extensions as run
+
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    echo(run(env, as_of=as_of, within=within, output=output.value), bom=bom_first)
+
+
 def settlement_check(
     merchant: Annotated[str, typer.Argument(help="The merchant (商家) as written in the cases.")],
     order: Annotated[
@@ -127,3 +152,4 @@ def register(app: typer.Typer) -> None:
     app.command()(registers)
     app.command()(alerts)
     app.command("settlement-check")(settlement_check)
+    app.command()(extensions)

@@ -43,6 +43,7 @@ from casekit.core.workflow import (
     change_refusals,
     check_move,
     field_change_request,
+    move_values,
     refusal_for_unknown_move,
     refuse_if_final,
     requires_approval,
@@ -710,6 +711,11 @@ def move_case(
             action="move",
             at=ctx.now,
         )
+        automatic = move_values(request, ctx.config)
+        if automatic:
+            changes |= _parse_sets(ctx, case_id, [f"{name}={text}" for name, text in automatic.items()])
+            apply_changes(candidate, changes)
+            request = dataclasses.replace(request, case=candidate, changes=changes)
         problems = check_move(request, ctx.config)
         if problems:
             raise Refused(f"{case_id}: " + "; ".join(problems))

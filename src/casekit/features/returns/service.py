@@ -153,6 +153,64 @@ def alerts(env: Env, *, as_of: str | None, output: str) -> str:
     return f"质量预警 Quality alerts ({window})\n" + table(body, headers)
 
 
+def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) -> str:
+    """延长期将到: open returns whose order extension ends soon (or has ended)."""
+    from casekit.features.returns.extensions import lapsing
+    from casekit.features.returns.settings import settings_for
+
+    config = env.config
+    if as_of is None:
+        day = env.now(config.tz).date()
+    else:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
+    if within is not None and within < 0:
+        raise UsageError("--within must be 0 or more days")
+    found = lapsing(_returns(env), config, day, within)
+    if output == "json":
+        return to_json([lapse.as_json() for lapse in found])
+    keys = [
+        "case_id",
+        "order_no",
+        "merchant",
+        "customer",
+        "status",
+        "extended_until",
+        "days_left",
+        "assignee",
+    ]
+    if output == "csv":
+        return to_csv([lapse.as_json() for lapse in found], keys).rstrip("\n")
+    days = settings_for(config).extension_warn_days if within is None else within
+    heading = f"交易延长期将到 Order extensions ending within {days} days of {day.isoformat()}"
+    if not found:
+        return f"{heading}\nnone (无)"
+    body = [
+        [
+            lapse.case_id,
+            lapse.order_no,
+            truncate(lapse.merchant, 16),
+            lapse.customer,
+            lapse.status_label,
+            lapse.until.isoformat(),
+            f"已过期{-lapse.days_left}天" if lapse.days_left < 0 else f"剩{lapse.days_left}天",
+            lapse.assignee,
+        ]
+        for lapse in found
+    ]
+    headers = ["工单 Case", "订单号 Order", "商家 Merchant", "客户 Customer", "状态 Status"]
+    headers += ["延长至 Until", "剩余 Left", "处理人 Handler"]
+    return "\n".join(
+        [
+            heading,
+            table(body, headers),
+            "再次延长交易时间或尽快完成退换货 / extend the order again or finish the return",
+        ]
+    )
+
+
 def settlement_check(env: Env, merchant: str, *, order: str | None, output: str) -> str:
     from casekit.features.returns.settlement import merchants, settlement_check
 
