@@ -1,6 +1,6 @@
 """Cancellation bookings (退订, 003), pure: the `cancellations:` section of casekit.yaml, the
-booking-notice rule (网友退订必须提前3个工作日预约), the daily register (退订日台账) and which
-bookings hold an order back from settlement (已退订或预约退订订单不可结算).
+booking-notice rule (网友退订必须提前3个工作日预约) and which bookings hold an order back from
+settlement (已退订或预约退订订单不可结算). The daily register (退订日台账) is in `registers`.
 
     cancellations:
       kind: cancellation
@@ -18,14 +18,13 @@ opened and whenever a change sets the event field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from casekit.core.casefile import customer_of, fields_of
+from casekit.core.casefile import fields_of
 from casekit.core.config import Config, Finding, Label, once_per_config
-from casekit.core.timeutil import stored_instant
 from casekit.core.workflow import MoveRequest
 from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.conditions import (
@@ -36,8 +35,6 @@ from casekit.features.deadlines.conditions import (
     matches,
     parse_condition,
 )
-from casekit.features.returns import view
-from casekit.features.returns.registers import Column, Register
 
 SECTION = "cancellations"
 _KEYS = ("kind", "event_field", "booking", "blocks_settlement")
@@ -185,67 +182,3 @@ def blocks_settlement(case: Mapping[str, Any], config: Config) -> bool:
         and case.get("kind") == settings.kind
         and str(case.get("status")) in settings.blocks_settlement
     )
-
-
-REGISTER_COLUMNS = (
-    Column("booked_at", "预约时间", "Booked at"),
-    Column("case_id", "工单号", "Case"),
-    Column("customer", "客户", "Customer"),
-    Column("phone", "电话", "Phone"),
-    Column("order_no", "订单号", "Order"),
-    Column("merchant", "商家", "Merchant"),
-    Column("event_date", "活动日期", "Event date"),
-    Column("notice", "提前工作日", "Working days ahead"),
-    Column("reason", "退订原因", "Reason"),
-    Column("status", "状态", "Status"),
-    Column("merchant_reply", "商家确认/拒绝原因", "Merchant's answer"),
-    Column("handler", "处理人", "Handler"),
-)
-
-
-def cancellation_register(cases: Iterable[Mapping[str, Any]], config: Config, day: date) -> Register:
-    """退订日台账: the bookings made (opened) on `day`, in the order booked, with their
-    progress (003: 每日退订预约的跟进进展日报)."""
-    settings = cancellation_settings(config)
-    rows: list[dict[str, Any]] = []
-    if settings is not None:
-        calendar = calendar_for(config)
-        chosen = [c for c in cases if c.get("kind") == settings.kind and view.opened_on(c, config.tz) == day]
-        chosen.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))))
-        for case in chosen:
-            values = fields_of(case)
-            opened = stored_instant(case.get("opened_at"))
-            event = values.get(settings.event_field)
-            event_day = _as_date(event)
-            notice = calendar.working_days_between(day, event_day) if event_day is not None else None
-            reply = values.get("refuse_reason") or values.get("merchant_confirmed_by") or ""
-            rows.append(
-                {
-                    "booked_at": opened.astimezone(config.tz).strftime("%H:%M") if opened else "",
-                    "case_id": case.get("id"),
-                    "customer": customer_of(case).get("name", ""),
-                    "phone": customer_of(case).get("phone", ""),
-                    "order_no": values.get("order_no", ""),
-                    "merchant": values.get("merchant", ""),
-                    "event_date": event_day.isoformat() if event_day else "",
-                    "notice": notice,
-                    "reason": values.get("reason", ""),
-                    "status": view.status_label(config, case),
-                    "status_code": case.get("status"),
-                    "merchant_reply": reply,
-                    "handler": case.get("assignee", ""),
-                }
-            )
-    return Register(
-        "cancellations", "退订日台账", "Daily cancellation register", day.isoformat(), REGISTER_COLUMNS, rows
-    )
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    text = str(value)
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None

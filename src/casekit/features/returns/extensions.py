@@ -70,13 +70,6 @@ class Lapse:
         }
 
 
-def _as_date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)[:10]) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
 def lapsing(
     cases: Iterable[Mapping[str, Any]], config: Config, day: date, within: int | None = None
 ) -> list[Lapse]:
@@ -90,7 +83,7 @@ def lapsing(
         if case.get("kind") != settings.kind or is_terminal(case, kind):
             continue
         values = fields_of(case)
-        until = _as_date(values.get(EXTENDED_UNTIL))
+        until = view.as_date(values.get(EXTENDED_UNTIL))
         if until is None or (until - day).days > window:
             continue
         found.append(

@@ -71,7 +71,8 @@ def registers(env: Env, name: str, *, month: str | None, output: str, day: str |
 
 def _cancellation_register(env: Env, *, day: str | None, month: str | None, output: str) -> str:
     """退订日台账: the bookings made on one day (default: today)."""
-    from casekit.features.returns.cancellations import cancellation_register, cancellation_settings
+    from casekit.features.returns.cancellations import cancellation_settings
+    from casekit.features.returns.registers import cancellation_register
 
     if month is not None:
         raise UsageError("the cancellations register is kept by day: pass --date YYYY-MM-DD, not --month")
