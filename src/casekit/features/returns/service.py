@@ -230,8 +230,13 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
     if order is not None:
         held = result.blocked.get(order.strip())
         if held:
-            ids = ", ".join(f"{c.id} ({c.kind}, {c.status}: {c.why})" for c in held)
-            raise Refused(f"order {order.strip()} of {result.merchant} cannot be settled (不可结算): {ids}")
+            ids = ", ".join(
+                f"{c.id} ({c.kind}, {c.status}: {c.why})"
+                if c.kind == (bookings.kind if bookings else None)
+                else f"open {c.id} ({c.kind}, {c.status})"
+                for c in held
+            )
+            raise Refused(f"order {order} of {result.merchant} cannot be settled: {ids}")
         if output == "json":
             return to_json({"merchant": result.merchant, "order_no": order.strip(), "can_settle": True})
         return (
