@@ -90,11 +90,14 @@ def test_the_daily_list_shows_extensions_about_to_end(repo: CLI) -> None:
     done = approved(repo, "return_type=partial-refund", "reason=wrong-item")  # until 12-03, then closed
     repo.ok("move", done, "refunded", "--set", "refund_amount=5", now=LATER)
     repo.ok("move", done, "closed", now=LATER, actor=SUPERVISOR)  # its callback is still scheduled
+    paid = approved(repo, "return_type=partial-refund", "reason=wrong-item", at="2026-11-23T10:05:00+08:00")
+    repo.ok("move", paid, "refunded", "--set", "refund_amount=5", now="2026-11-25T09:40:00+08:00")
 
     text = repo.ok("extensions", "--as-of", "2026-12-01").out
     assert "交易延长期将到" in text and "延长至 Until" in text
     assert soon in text and "2026-12-03" in text and "剩2天" in text
     assert later not in text and done not in text
+    assert paid not in text  # refunded: the extension no longer matters (extension_done_states)
 
     data = json.loads(repo.ok("extensions", "--as-of", "2026-12-01", "--within", "7", "--format", "json").out)
     assert [(row["case_id"], row["days_left"]) for row in data] == [(soon, 2), (later, 7)]

@@ -3,7 +3,8 @@
 
 The move to `approved` records `order_extended_until` (the approval's day plus
 `returns.order_extension_days`) in the move's own history entry, so in the same commit;
-`lapsing` is the daily list of returns still open whose extension ends within
+`lapsing` is the daily list of returns still open (not refunded, re-shipped or kept)
+whose extension ends within
 `returns.extension_warn_days` (or has ended): extend the order again or finish the return.
 """
 
@@ -74,13 +75,17 @@ def lapsing(
     cases: Iterable[Mapping[str, Any]], config: Config, day: date, within: int | None = None
 ) -> list[Lapse]:
     """Open returns whose order extension ends within `within` days of `day` (default
-    `returns.extension_warn_days`), or has already ended, soonest first."""
+    `returns.extension_warn_days`), or has already ended, soonest first. Returns in a final
+    state or in `returns.extension_done_states` (refunded, re-shipped, kept: the refund or
+    the goods are out) are left out."""
     settings = settings_for(config)
     window = settings.extension_warn_days if within is None else within
     kind = config.kinds.get(settings.kind)
     found = []
     for case in cases:
         if case.get("kind") != settings.kind or is_terminal(case, kind):
+            continue
+        if case.get("status") in settings.extension_done_states:
             continue
         values = fields_of(case)
         until = view.as_date(values.get(EXTENDED_UNTIL))

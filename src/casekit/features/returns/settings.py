@@ -65,6 +65,8 @@ class ReturnSettings:
     quality_claim_days: int = 3
     order_extension_days: int = 10  # 确定好退换后，给客人的交易时间延长10天 (001)
     extension_warn_days: int = 2  # the daily list shows open returns whose extension ends within this
+    # States in which the extension no longer matters: the refund or the goods are out.
+    extension_done_states: tuple[str, ...] = ("refunded", "reshipped", "kept")
     alert_min_customers: int = 3
     alert_window_days: int = 7
     wrong_shipment_reasons: tuple[str, ...] = ("wrong-item", "missing-item", "extra-item")
@@ -133,6 +135,7 @@ def parse_settings(raw: Any) -> ReturnSettings:
         quality_claim_days=_positive_int(section.get("quality_claim_days"), base.quality_claim_days),
         order_extension_days=_positive_int(section.get("order_extension_days"), base.order_extension_days),
         extension_warn_days=_positive_int(section.get("extension_warn_days"), base.extension_warn_days),
+        extension_done_states=_strings(section.get("extension_done_states"), base.extension_done_states),
         alert_min_customers=_positive_int(alerts.get("min_customers"), base.alert_min_customers),
         alert_window_days=_positive_int(alerts.get("window_days"), base.alert_window_days),
         wrong_shipment_reasons=_strings(registers.get("wrong_shipment"), base.wrong_shipment_reasons),
@@ -155,6 +158,7 @@ _KEYS = {
     "quality_claim_days",
     "order_extension_days",
     "extension_warn_days",
+    "extension_done_states",
     "alerts",
     "registers",
     "difference_payment",
@@ -237,6 +241,19 @@ def check_section(value: Any, config: Config) -> list[Finding]:
                     )
     for key in ("quality_reasons", "evidence_required_for"):
         reason_list([key], value.get(key))
+    done = value.get("extension_done_states")
+    if done is not None:
+        if not isinstance(done, list) or not all(isinstance(v, str) for v in done):
+            problems.append((["extension_done_states"], f"must be a list of {kind_name} states"))
+        else:
+            for item in done:
+                if item not in kind.states:
+                    problems.append(
+                        (
+                            ["extension_done_states"],
+                            f"{item!r} is not a {kind_name} state; use {', '.join(kind.states)}",
+                        )
+                    )
     for key in ("quality_claim_days", "order_extension_days", "extension_warn_days"):
         if key in value and _positive_int(value[key], 0) == 0:
             problems.append(([key], "must be a whole number of days, 1 or more"))
