@@ -66,13 +66,13 @@ def registers(
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """Print a register the after-sales team keeps, generated from the cases: 发错货登记,
-    丢件赔偿登记, 邮费充值清单 by month; 退订日台账 (the cancellation bookings made on a day,
-    with their progress) by day.
+    """售后登记表与退订日台账 / Print a register the after-sales team keeps, generated from
+    the cases: 发错货登记, 丢件赔偿登记, 邮费充值清单 by month; 退订日台账 (the cancellation
+    bookings made on a day, with their progress) by day.
 
     Example: casekit registers parcel-claims --month 2026-11 --format csv > 丢件赔偿-2026-11.csv
 
-    Example: casekit registers cancellations --date 2026-11-24
+    Example: casekit registers cancellations --date 2026-11-23
     """
     from casekit.features.returns.service import registers as run
 
@@ -135,7 +135,7 @@ def settlement_check(
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """List a merchant's orders that cannot be settled: a complaint or return is open, or a
+    """商家结算检查 / List a merchant's orders that cannot be settled: a complaint or return is open, or a
     cancellation (退订) is booked or done (已退订或预约退订订单不可结算).
 
     Example: casekit settlement-check 优品服饰旗舰店 --order TB20261120001
