@@ -100,6 +100,19 @@ def test_moving_the_event_closer_is_refused_too(repo: CLI) -> None:
     assert repo.commit_count() == before
     repo.ok("update", case_id, "--set", "event_date=2026-12-10", now=FRIDAY)
     assert read_case(repo.case_path(case_id))["fields"]["event_date"] == "2026-12-10"
+    # A move that sets it is judged the same way.
+    err = repo.refused(
+        "move",
+        case_id,
+        "confirmed",
+        "--set",
+        "merchant_confirmed_by=张经理",
+        "--set",
+        "event_date=2026-12-08",
+        now=FRIDAY,
+    ).err
+    assert "event_date 2026-12-08" in err and "only 2 working days away" in err
+    assert read_case(repo.case_path(case_id))["status"] == "requested"
 
 
 def test_the_workflow_confirm_refuse_settle(repo: CLI) -> None:
