@@ -303,7 +303,7 @@ def cancellation_register(cases: Iterable[Mapping[str, Any]], config: Config, da
                 }
             )
     return Register(
-        "cancellations", "退订日台账", "Daily cancellation register", day.isoformat(), REGISTER_COLUMNS, rows
+        "cancellations", "退订日台账", "Daily cancellation register", None, REGISTER_COLUMNS, rows
     )
 
 
