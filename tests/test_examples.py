@@ -59,8 +59,8 @@ def test_bundled_set_covers_all_kinds_and_most_states() -> None:
     cases = bundled_cases()
     assert len(cases) >= 24
     kinds = Counter(case["kind"] for case in cases)
-    assert set(kinds) == {"complaint", "callback", "return"}
-    assert min(kinds.values()) >= 8, kinds
+    assert set(kinds) == {"complaint", "callback", "return", "cancellation"}
+    assert min(kinds[k] for k in ("complaint", "callback", "return")) >= 8, kinds
     states = {kind: {c["status"] for c in cases if c["kind"] == kind} for kind in kinds}
     assert states["complaint"] >= {
         "received",
@@ -84,6 +84,7 @@ def test_bundled_set_covers_all_kinds_and_most_states() -> None:
         "reshipped",
         "closed",
     }
+    assert states["cancellation"] >= {"confirmed", "settled", "refused"}
     satisfaction = {c["fields"].get("satisfaction") for c in cases if c["status"] == "completed"}
     assert satisfaction >= {"satisfied", "neutral", "dissatisfied"}
 

@@ -5,8 +5,8 @@
     python tools/make_examples.py --keep /tmp/exgen   # also keep the scratch repository
 
 The example set is a month (2026-10-26 .. 2026-11-23, Asia/Shanghai) of one customer-service
-team's complaints (投诉), callbacks (回访) and returns (退换货), drawn from the source
-handbooks' scenarios. Each case is written below as a story: how it was opened and every
+team's complaints (投诉), callbacks (回访), returns (退换货) and cancellation bookings (退订),
+drawn from the source handbooks' scenarios. Each case is written below as a story: how it was opened and every
 later step (move, assign, note, update, link), with the time and the person of each step.
 
 The script builds a fresh case repository with `casekit init` in a scratch folder, runs
@@ -48,7 +48,7 @@ ATTACHMENTS = "attachments"
 YEAR = 2026
 OFFSET = "+08:00"
 SUPERVISOR = "zhang.wei"
-KINDS = ("complaint", "callback", "return")
+KINDS = ("complaint", "callback", "return", "cancellation")
 
 
 def t(stamp: str) -> str:
@@ -1441,6 +1441,134 @@ cancel = new(
     replied=True,
 )
 cancel.note("11-23 09:50", "chen.jie", "仓库回复：包裹已打包但未交快递，已拦截，可以退款。")
+
+
+# 001 先行换发: the shop sent the wrong colour and the customer is in a hurry; once the
+# customer has sent it back with a tracking number, the supervisor ships the exchange
+# before the returned item arrives.
+scarf = new(
+    "scarf-ship-first",
+    "return",
+    "11-20 14:07",
+    "wang.fang",
+    title="围巾发错颜色，客户急用，申请先行换发",
+    customer="宋佳",
+    salutation="女士",
+    phone="13770581924",
+    channel="online",
+    return_type="exchange",
+    reason="wrong-item",
+    order_no="DD20261116-0933",
+    sku="WJ-3306-GY",
+    item_name="羊绒围巾 灰色（错发为米色）",
+    amount_paid="259.00",
+    received_date="2026-11-19",
+    note="核对底单确认发错颜色，来回邮费由店铺承担；客户周末出差急用，询问能否先发正确颜色。",
+    replied=True,
+)
+scarf.move("11-20 14:13", "wang.fang", "approved", note="已发送退货地址；交易时间已延长10天。")
+scarf.move(
+    "11-20 17:41",
+    "wang.fang",
+    "in_transit",
+    return_tracking_no="ZT7310058264193",
+    postage_amount="10.00",
+    note="客户已寄回错发的围巾，中通单号已录入，运费10元待充值。",
+)
+scarf.move(
+    "11-21 09:37",
+    SUPERVISOR,
+    "reshipped",
+    reship_tracking_no="SF1420587719306",
+    exchange_price="259.00",
+    note="店铺发错货且客户已提供寄回单号，主管同意先行换发。已告知客户：“您的换货已处理完毕。换的商品已经重新发出，单号：SF1420587719306，派送期间请保持电话畅通。”",
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Cancellation bookings (退订, 003): booked at least 3 working days before the event, the
+# merchant asked at once, settled with finance
+# ---------------------------------------------------------------------------------------
+
+# A booking confirmed by the merchant and settled: the order can no longer be settled.
+fair = new(
+    "home-fair-cancellation",
+    "cancellation",
+    "11-16 10:23",
+    "chen.jie",
+    title="家博会订金退订",
+    customer="钱立新",
+    salutation="先生",
+    phone="13852047719",
+    channel="phone",
+    order_no="HD20261102-0418",
+    event_name="冬季家居博览会",
+    event_date="2026-11-28",
+    merchant="优居家具",
+    deposit="200.00",
+    reason="装修计划推迟，无法到场",
+    note="活动日前9个工作日预约退订，符合提前3个工作日的规定；已立即联系商家确认。",
+)
+fair.move(
+    "11-16 11:02",
+    "chen.jie",
+    "confirmed",
+    merchant_confirmed_by="优居家具 刘店长",
+    note="商家同意退订，CRM订单状态已改为可退订。",
+)
+fair.move(
+    "11-20 16:12",
+    "chen.jie",
+    "settled",
+    refund_amount="200.00",
+    settlement_no="TD-202611-07",
+    note="已与财务核对退订备用金，订金200元已退回客户。",
+)
+
+# The merchant cannot cancel it: refused, with the reason in the case and the register.
+studio = new(
+    "photo-studio-cancellation",
+    "cancellation",
+    "11-18 15:34",
+    "li.na",
+    title="婚纱摄影套餐退订",
+    customer="周敏",
+    salutation="女士",
+    phone="18951730246",
+    channel="wechat",
+    order_no="HD20261108-0752",
+    event_name="冬季婚博会",
+    event_date="2026-11-29",
+    merchant="花间婚纱摄影",
+    deposit="500.00",
+    reason="已在别家预订",
+)
+studio.move(
+    "11-18 16:48",
+    "li.na",
+    "refused",
+    refuse_reason="商家已按客户要求定制样片，不同意退订订金；已如实告知客户，客户表示理解。",
+)
+
+# Booked today, confirmed by the merchant, not yet settled: the order is held.
+kitchen = new(
+    "kitchen-cancellation",
+    "cancellation",
+    "11-23 09:26",
+    "wang.fang",
+    title="橱柜团购退订",
+    customer="孙志强",
+    salutation="先生",
+    phone="13605187233",
+    channel="phone",
+    order_no="HD20261110-0236",
+    event_name="冬季家居博览会",
+    event_date="2026-11-28",
+    merchant="优居家具",
+    deposit="300.00",
+    reason="房屋交付延期",
+)
+kitchen.move("11-23 09:58", "wang.fang", "confirmed", merchant_confirmed_by="优居家具 刘店长")
 
 
 # ---------------------------------------------------------------------------------------

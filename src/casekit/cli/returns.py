@@ -1,4 +1,4 @@
-"""Commands for returns and evidence: attach, registers, alerts, settlement-check."""
+"""Commands for returns and evidence: attach, registers, alerts, extensions, settlement-check."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class RegisterName(StrEnum):
     wrong_shipment = "wrong-shipment"
     parcel_claims = "parcel-claims"
     postage = "postage"
+    cancellations = "cancellations"
 
 
 def attach(
@@ -47,23 +48,37 @@ def attach(
 
 
 def registers(
-    name: Annotated[RegisterName, typer.Argument(help="wrong-shipment, parcel-claims or postage.")],
+    name: Annotated[
+        RegisterName,
+        typer.Argument(help="wrong-shipment, parcel-claims, postage or cancellations (退订日台账)."),
+    ],
     month: Annotated[
         str | None, typer.Option("--month", help="Only cases opened in this month, YYYY-MM.")
+    ] = None,
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="退订日台账的日期 / cancellations: the day of the bookings, YYYY-MM-DD (default: today).",
+        ),
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """Print a register the after-sales team keeps, generated from the return cases.
+    """售后登记表与退订日台账 / Print a register the after-sales team keeps, generated from
+    the cases: 发错货登记, 丢件赔偿登记, 邮费充值清单 by month; 退订日台账 (the cancellation
+    bookings made on a day, with their progress) by day.
 
     Example: casekit registers parcel-claims --month 2026-11 --format csv > 丢件赔偿-2026-11.csv
+
+    Example: casekit registers cancellations --date 2026-11-23
     """
     from casekit.features.returns.service import registers as run
 
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
-    echo(run(env, name.value, month=month, output=output.value), bom=bom_first)
+    echo(run(env, name.value, month=month, output=output.value, day=day), bom=bom_first)
 
 
 def alerts(
@@ -85,6 +100,31 @@ def alerts(
     echo(run(env, as_of=as_of, output=output.value), bom=bom_first)
 
 
+def extensions(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The day to look from, YYYY-MM-DD (default: today).")
+    ] = None,
+    within: Annotated[
+        int | None,
+        typer.Option("--within", help="Days ahead to look (default: returns.extension_warn_days)."),
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or json.")] = TableFormat.table,
+    bom: BomOption = None,
+    repo: RepoOption = None,
+) -> None:
+    """交易延长期将到的退换货 / Open returns whose order extension (延长交易时间, recorded when
+    the return is approved) ends within a few days or has ended: extend the order again or
+    finish the return.
+
+    Example: casekit extensions --as-of 2026-11-30
+    """
+    from casekit.features.returns.service import extensions as run
+
+    env = make_env(repo)
+    bom_first = with_bom(output, bom, env)
+    echo(run(env, as_of=as_of, within=within, output=output.value), bom=bom_first)
+
+
 def settlement_check(
     merchant: Annotated[str, typer.Argument(help="The merchant (商家) as written in the cases.")],
     order: Annotated[
@@ -95,7 +135,8 @@ def settlement_check(
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """List a merchant's orders that cannot be settled because a complaint or return is open.
+    """商家结算检查 / List a merchant's orders that cannot be settled: a complaint or return is open, or a
+    cancellation (退订) is booked or done (已退订或预约退订订单不可结算).
 
     Example: casekit settlement-check 优品服饰旗舰店 --order TB20261120001
     """
@@ -111,3 +152,4 @@ def register(app: typer.Typer) -> None:
     app.command()(registers)
     app.command()(alerts)
     app.command("settlement-check")(settlement_check)
+    app.command()(extensions)

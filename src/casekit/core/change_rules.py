@@ -58,6 +58,7 @@ from casekit.core.workflow import (
     STATE_REPLAYERS,
     MoveRequest,
     approval_reasons,
+    change_refusals,
     field_change_request,
     refusal_for_unknown_move,
     requires_approval,
@@ -489,7 +490,8 @@ def _check_values(
         stored_instant(entry.get("at")),
     )
     what = f"{label} ({entry.get('action')}, as {actor.login})"
-    findings = [
+    findings = [ChangeFinding("refused", f"{what}: {reason}") for reason in change_refusals(request, config)]
+    findings += [
         ChangeFinding("requires-approval", f"{what}: {reason}")
         for reason in requires_approval(request, config)
     ]

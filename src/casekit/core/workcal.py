@@ -82,6 +82,18 @@ class WorkCalendar:
             return False
         return self.known_from is None or day >= self.known_from
 
+    def working_days_between(self, first: date, second: date) -> int:
+        """Working days after `first` up to and including `second` (negative when `second` is
+        earlier: minus the working days after `second` up to and including `first`). From a
+        Monday to the Thursday of an ordinary week it is 3; a Saturday make-up day (调休) counts."""
+        if second < first:
+            return -self.working_days_between(second, first)
+        if (second - first).days > _MAX_DAYS:
+            raise ValueError(f"{first} and {second} are too far apart to count working days")
+        return sum(
+            1 for n in range(1, (second - first).days + 1) if self.is_working_day(first + timedelta(n))
+        )
+
     @property
     def day_length(self) -> timedelta:
         """Working time in one full working day: the length of "1 working day"."""

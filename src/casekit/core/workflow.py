@@ -122,6 +122,31 @@ GUARDS: Registry[Guard] = Registry(
     "workflow.GUARDS", [requires_condition, requires_fields, requires_role, requires_approval]
 )
 
+# Rules that refuse a change that moves nothing (opening a case, `update --set`), whoever
+# makes it: each gets the `field_change_request` and returns its refusals (e.g. a
+# cancellation booked too close to its event). Moves are judged by `GUARDS`.
+CHANGE_REFUSALS: Registry[Guard] = Registry("workflow.CHANGE_REFUSALS")
+
+
+def change_refusals(request: MoveRequest, config: Config) -> list[str]:
+    return [reason for rule in CHANGE_REFUSALS for reason in rule(request, config)]
+
+
+# Values a move records by itself, in the move's own `set` (so in the same commit): each
+# returns field name -> value as `--set` text (e.g. the date an agreed return extends the
+# order to). A value the person passes with --set wins. `move_case` applies them.
+MoveValues = Callable[[MoveRequest, Config], dict[str, str]]
+MOVE_VALUES: Registry[MoveValues] = Registry("workflow.MOVE_VALUES")
+
+
+def move_values(request: MoveRequest, config: Config) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for rule in MOVE_VALUES:
+        for name, text in rule(request, config).items():
+            if name not in request.changes:
+                values.setdefault(name, text)
+    return values
+
 
 def transition_rule(kind: KindSpec, source: str, target: str) -> TransitionRule | None:
     return kind.transitions.get(source, {}).get(target)

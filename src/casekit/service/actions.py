@@ -40,8 +40,10 @@ from casekit.core.validation import check_case, parse_doc
 from casekit.core.workflow import (
     MoveRequest,
     approval_reasons,
+    change_refusals,
     check_move,
     field_change_request,
+    move_values,
     refusal_for_unknown_move,
     refuse_if_final,
     requires_approval,
@@ -466,7 +468,11 @@ def _field_change_request(
 def _approval(
     ctx: Context, request: MoveRequest, label: str
 ) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]]:
-    """Refuse a change that needs a supervisor the actor is not; else (trailers, history extras)."""
+    """Refuse a change a rule refuses (`CHANGE_REFUSALS`) or one that needs a supervisor the
+    actor is not; else (trailers, history extras)."""
+    refusals = change_refusals(request, ctx.config)
+    if refusals:
+        raise Refused(f"{label}: " + "; ".join(refusals))
     problems = requires_approval(request, ctx.config)
     if problems:
         raise Refused(f"{label}: " + "; ".join(problems))
@@ -705,6 +711,11 @@ def move_case(
             action="move",
             at=ctx.now,
         )
+        automatic = move_values(request, ctx.config)
+        if automatic:
+            changes |= _parse_sets(ctx, case_id, [f"{name}={text}" for name, text in automatic.items()])
+            apply_changes(candidate, changes)
+            request = dataclasses.replace(request, case=candidate, changes=changes)
         problems = check_move(request, ctx.config)
         if problems:
             raise Refused(f"{case_id}: " + "; ".join(problems))

@@ -28,6 +28,7 @@ from typing import Any
 
 from casekit.core.config import Config, Finding, Label, once_per_config
 from casekit.core.workflow import MoveRequest
+from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.conditions import Condition, Facts, explain, matches, parse_condition
 from casekit.features.deadlines.facts import is_escalated, is_major
 
@@ -126,6 +127,7 @@ def config_approvals(request: MoveRequest, config: Config) -> list[str]:
         escalated=is_escalated(request.case),
         now=request.at,
         tz=config.tz,
+        calendar=calendar_for(config),
     )
     reasons = []
     for spec in specs:

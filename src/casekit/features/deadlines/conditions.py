@@ -1,8 +1,9 @@
 """`when:` conditions in deadline rules and approval rules, pure: parse, check, evaluate, explain.
 
 A condition is a mapping; every entry must hold. Keys are a kind's field names, or
-`priority`, `channel`, `status`, `major`, `escalated` (and `off_hours` for deadline rules,
-or `days_since` for a date window). Values:
+`priority`, `channel`, `status`, `major`, `escalated` (and `off_hours` for deadline rules),
+or a day count: `days_since` (calendar days), `working_days_until` and `working_days_since`
+(working days of the team's calendar, with public holidays and make-up days). Values:
 
     category: logistics                  # equals
     channel: [forum, weibo]              # any of
@@ -10,6 +11,13 @@ or `days_since` for a date window). Values:
     refund_amount: {above: postage_amount}   # ... or another field (unset counts as 0)
     solution: {set: true}                # the field is (not) set
     days_since: {field: received_date, at: opened_at, above: 3}   # whole calendar days
+    working_days_until: {field: event_date, below: 3}    # working days from now to the date
+    working_days_since: {field: received_date, at: now, above: 2}  # ... from the date to now
+
+A working-day count is the number of working days after the earlier day up to and including
+the later one (`WorkCalendar.working_days_between`), negative when the date is on the other
+side; `at` is `now` (the change's time, the default) or `opened_at`. Without a calendar or a
+time to count from, the test does not hold.
 """
 
 from __future__ import annotations
@@ -22,11 +30,15 @@ from typing import Any
 
 from casekit.core.config import Config, Finding, KindSpec
 from casekit.core.timeutil import stored_instant
+from casekit.core.workcal import WorkCalendar
 
 COMPARISONS = {"above": ">", "at_least": ">=", "below": "<", "at_most": "<="}
 FLAGS = ("major", "escalated", "off_hours")
 CORE_KEYS = ("priority", "channel", "status")
 NUMERIC_TYPES = ("money", "integer", "decimal")
+# Day counts between a date field and `at`: calendar days, or working days of the calendar.
+DAY_COUNTS = ("days_since", "working_days_until", "working_days_since")
+_DEFAULT_AT = {"days_since": "opened_at", "working_days_until": "now", "working_days_since": "now"}
 DATE_TYPES = ("date", "datetime")
 
 
@@ -35,12 +47,12 @@ class Test:
     """One entry of a condition."""
 
     key: str
-    op: str  # "in", "set", one of COMPARISONS, or "days_since"
+    op: str  # "in", "set", one of COMPARISONS, or one of DAY_COUNTS
     values: tuple[Any, ...] = ()
     limit: Decimal | None = None  # a number to compare with
     ref: str | None = None  # ... or the field to compare with
-    field: str | None = None  # days_since: the date field
-    at: str = "opened_at"  # days_since: opened_at or now
+    field: str | None = None  # a day count: the date field
+    at: str = "opened_at"  # a day count: opened_at or now
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ class Condition:
         """Case fields the condition reads (a change to them may change its outcome)."""
         names = set()
         for test in self.tests:
-            if test.key not in CORE_KEYS and test.key not in FLAGS and test.key != "days_since":
+            if test.key not in CORE_KEYS and test.key not in FLAGS and test.key not in DAY_COUNTS:
                 names.add(test.key)
             for extra in (test.ref, test.field):
                 if extra:
@@ -73,6 +85,7 @@ class Facts:
     off_hours: bool = False
     now: datetime | None = None
     tz: tzinfo | None = None
+    calendar: WorkCalendar | None = None  # for working-day counts
 
 
 def _describe(test: Test) -> str:
@@ -84,6 +97,10 @@ def _describe(test: Test) -> str:
         return f"{test.key} {'set' if test.values[0] else 'unset'}"
     if test.op == "days_since":
         return f"days from {test.field} to {test.at} {COMPARISONS[str(test.values[0])]} {test.limit}"
+    if test.op == "working_days_until":
+        return f"working days from {test.at} to {test.field} {COMPARISONS[str(test.values[0])]} {test.limit}"
+    if test.op == "working_days_since":
+        return f"working days from {test.field} to {test.at} {COMPARISONS[str(test.values[0])]} {test.limit}"
     other = test.ref if test.ref else str(test.limit)
     return f"{test.key} {COMPARISONS[test.op]} {other}"
 
@@ -117,8 +134,8 @@ def _parse_test(
             findings.append(([key], f"{key} must be true or false"))
             return None
         return Test(key, "in", (spec,))
-    if key == "days_since":
-        return _parse_days_since(spec, kind, findings)
+    if key in DAY_COUNTS:
+        return _parse_day_count(key, spec, kind, findings)
     choices: Sequence[str] | None
     if key == "priority":
         choices = list(config.priorities)
@@ -132,7 +149,7 @@ def _parse_test(
         if isinstance(spec, Mapping):
             return _parse_comparison(key, spec, kind, findings)
     else:
-        known = ", ".join([*CORE_KEYS, *flags, "days_since", *kind.fields])
+        known = ", ".join([*CORE_KEYS, *flags, *DAY_COUNTS, *kind.fields])
         findings.append(([key], f"{key!r} is not a field of a {kind.name}; use one of {known}"))
         return None
     values = spec if isinstance(spec, list) else [spec]
@@ -179,25 +196,54 @@ def _parse_comparison(
     return Test(key, op, limit=number)
 
 
-def _parse_days_since(spec: Any, kind: KindSpec, findings: list[Finding]) -> Test | None:
+def _parse_day_count(key: str, spec: Any, kind: KindSpec, findings: list[Finding]) -> Test | None:
+    working = key != "days_since"
+    default_at = _DEFAULT_AT[key]
+    example = (
+        f"{{field: {'event_date' if key == 'working_days_until' else 'received_date'}, below: 3}}"
+        if working
+        else "{field: received_date, at: opened_at, above: 3}"
+    )
     if not isinstance(spec, Mapping):
-        findings.append((["days_since"], "write it as {field: received_date, at: opened_at, above: 3}"))
+        findings.append(([key], f"write it as {example}"))
         return None
     field = spec.get("field")
     if field not in kind.fields or kind.fields[str(field)].type not in DATE_TYPES:
-        findings.append((["days_since", "field"], f"{field!r} is not a date field of a {kind.name}"))
+        findings.append(([key, "field"], f"{field!r} is not a date field of a {kind.name}"))
         return None
-    at = str(spec.get("at", "opened_at"))
+    at = str(spec.get("at", default_at))
     if at not in ("opened_at", "now"):
-        findings.append((["days_since", "at"], "at must be opened_at (when the case was opened) or now"))
+        findings.append(([key, "at"], "at must be opened_at (when the case was opened) or now"))
     ops = [op for op in spec if op in COMPARISONS]
     unknown = [k for k in spec if k not in COMPARISONS and k not in ("field", "at")]
+    unit = "a whole number of working days" if working else "a number of days"
     if unknown or len(ops) != 1 or _number(spec[ops[0]]) is None:
-        findings.append((["days_since"], f"give one of {', '.join(COMPARISONS)} with a number of days"))
+        findings.append(([key], f"give one of {', '.join(COMPARISONS)} with {unit}, e.g. {example}"))
         return None
-    return Test(
-        "days_since", "days_since", (str(ops[0]),), limit=_number(spec[ops[0]]), field=str(field), at=at
-    )
+    limit = _number(spec[ops[0]])
+    if working and (limit is None or limit != limit.to_integral_value()):
+        findings.append(([key, str(ops[0])], f"{str(spec[ops[0]])!r} is not {unit}"))
+        return None
+    return Test(key, key, (str(ops[0]),), limit=limit, field=str(field), at=at)
+
+
+def day_count(test: Test, case: Mapping[str, Any], facts: Facts) -> int | None:
+    """The days a day-count test counts for this case (None when a date or the calendar is
+    missing): calendar or working days from the field to `at`, or from `at` to the field."""
+    moment = _day(_value(case, str(test.field)), facts.tz)
+    if test.at == "now":
+        at = facts.now.astimezone(facts.tz).date() if facts.now is not None else None
+    else:
+        at = _day(case.get("opened_at"), facts.tz)
+    if moment is None or at is None:
+        return None
+    if test.op == "days_since":
+        return (at - moment).days
+    if facts.calendar is None:
+        return None
+    if test.op == "working_days_until":
+        return facts.calendar.working_days_between(at, moment)
+    return facts.calendar.working_days_between(moment, at)
 
 
 def _is_number(text: str) -> bool:
@@ -249,15 +295,11 @@ def _day(value: Any, tz: tzinfo | None) -> date | None:
 def holds(test: Test, case: Mapping[str, Any], facts: Facts) -> bool:
     if test.key in FLAGS:
         return bool(getattr(facts, test.key)) is bool(test.values[0])
-    if test.op == "days_since":
-        since = _day(_value(case, str(test.field)), facts.tz)
-        if test.at == "now":
-            until = facts.now.astimezone(facts.tz).date() if facts.now is not None else None
-        else:
-            until = _day(case.get("opened_at"), facts.tz)
-        if since is None or until is None or test.limit is None:
+    if test.op in DAY_COUNTS:
+        count = day_count(test, case, facts)
+        if count is None or test.limit is None:
             return False
-        return _compare(str(test.values[0]), Decimal((until - since).days), test.limit)
+        return _compare(str(test.values[0]), Decimal(count), test.limit)
     value = _value(case, test.key)
     if test.op == "in":
         return any(value == v or (v is not None and str(value) == str(v)) for v in test.values)
@@ -287,6 +329,6 @@ def explain(condition: Condition, case: Mapping[str, Any]) -> str:
                 parts.append(f"{test.key} {value} {COMPARISONS[test.op]} {test.ref} {shown}")
             else:
                 parts.append(f"{test.key} {value} {COMPARISONS[test.op]} {test.limit}")
-        elif test.op == "days_since":
+        elif test.op in DAY_COUNTS:
             parts.append(f"{test.field} {_value(case, str(test.field))}, {_describe(test)}")
     return "; ".join(parts)

@@ -26,7 +26,7 @@ def terminal_states(kind: KindSpec) -> list[str]:
 def current_deadlines(case: Mapping[str, Any], config: Config, kind: KindSpec) -> list[dict[str, Any]]:
     """What the case's `deadlines:` should hold now, as (clock, record) in order."""
     calendar = calendar_for(config)
-    facts = Facts(major=is_major(case, config), escalated=is_escalated(case), tz=config.tz)
+    facts = Facts(major=is_major(case, config), escalated=is_escalated(case), tz=config.tz, calendar=calendar)
     computed = compute_deadlines(
         case, clocks_for(config, kind.name), promise_spec(config), calendar, terminal_states(kind), facts
     )

@@ -14,7 +14,7 @@ from typing import Any
 from casekit.core import casefile, config, effects, validation, workflow
 from casekit.core.config import Config, Finding, KindSpec
 from casekit.core.validation import CaseDoc
-from casekit.features.returns import rules
+from casekit.features.returns import cancellations, extensions, rules
 from casekit.features.returns.attachments import ATTACHMENTS_DIR, check_attachments, recorded_attachments
 from casekit.features.returns.settings import settings_for
 from casekit.service import init as bootstrap
@@ -180,3 +180,7 @@ def register() -> None:
     validation.CASE_FILE_CHECKS.add("casekit.features.returns.attachments:check_attachment_files")
     config.SECTION_CHECKS.add("attachments", "casekit.features.returns.attachments:check_section")
     bootstrap.REPLAYERS.add("attach", _replay_attach)
+    workflow.MOVE_VALUES.add(extensions.extension_values)
+    workflow.CHANGE_REFUSALS.add(cancellations.booking_refusal)
+    workflow.GUARDS.add(cancellations.booking_refusal)
+    config.SECTION_CHECKS.add("cancellations", "casekit.features.returns.cancellations:check_section")

@@ -5,6 +5,8 @@
   month, for finance to reconcile with the courier.
 - postage (邮费充值清单): return postage the shop reimburses to customers who advanced it,
   in finance's format (店铺、帐号、原因、金额、时间).
+- cancellations (退订日台账, 003): the cancellation bookings made on one day, with their
+  progress (`cancellation_register`, by day rather than by month).
 
 A case is in a month's register when it was opened in that month (in the config's time
 zone). Declined cases are left out; money totals are exact Decimal sums.
@@ -14,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.config import Config
 from casekit.core.timeline import last_entered
+from casekit.core.timeutil import stored_instant
+from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.returns import rules, view
+from casekit.features.returns.cancellations import cancellation_settings
 from casekit.features.returns.money import as_money, total
 from casekit.features.returns.settings import (
     REASON,
@@ -245,6 +251,60 @@ def postage_register(
         "outstanding": total(r["amount"] for r in rows if r["reimbursed"] != "是"),
     }
     return Register("postage", "邮费充值清单", "Postage refunds", month, POSTAGE_COLUMNS, rows, totals)
+
+
+REGISTER_COLUMNS = (
+    Column("booked_at", "预约时间", "Booked at"),
+    Column("case_id", "工单号", "Case"),
+    Column("customer", "客户", "Customer"),
+    Column("phone", "电话", "Phone"),
+    Column("order_no", "订单号", "Order"),
+    Column("merchant", "商家", "Merchant"),
+    Column("event_date", "活动日期", "Event date"),
+    Column("notice", "提前工作日", "Working days ahead"),
+    Column("reason", "退订原因", "Reason"),
+    Column("status", "状态", "Status"),
+    Column("merchant_reply", "商家确认/拒绝原因", "Merchant's answer"),
+    Column("handler", "处理人", "Handler"),
+)
+
+
+def cancellation_register(cases: Iterable[Mapping[str, Any]], config: Config, day: date) -> Register:
+    """退订日台账: the bookings made (opened) on `day`, in the order booked, with their
+    progress (003: 每日退订预约的跟进进展日报)."""
+    settings = cancellation_settings(config)
+    rows: list[dict[str, Any]] = []
+    if settings is not None:
+        calendar = calendar_for(config)
+        chosen = [c for c in cases if c.get("kind") == settings.kind and view.opened_on(c, config.tz) == day]
+        chosen.sort(key=lambda c: (str(c.get("opened_at", "")), str(c.get("id", ""))))
+        for case in chosen:
+            values = fields_of(case)
+            opened = stored_instant(case.get("opened_at"))
+            event = values.get(settings.event_field)
+            event_day = view.as_date(event)
+            notice = calendar.working_days_between(day, event_day) if event_day is not None else None
+            reply = values.get("refuse_reason") or values.get("merchant_confirmed_by") or ""
+            rows.append(
+                {
+                    "booked_at": opened.astimezone(config.tz).strftime("%H:%M") if opened else "",
+                    "case_id": case.get("id"),
+                    "customer": customer_of(case).get("name", ""),
+                    "phone": customer_of(case).get("phone", ""),
+                    "order_no": values.get("order_no", ""),
+                    "merchant": values.get("merchant", ""),
+                    "event_date": event_day.isoformat() if event_day else "",
+                    "notice": notice,
+                    "reason": values.get("reason", ""),
+                    "status": view.status_label(config, case),
+                    "status_code": case.get("status"),
+                    "merchant_reply": reply,
+                    "handler": case.get("assignee", ""),
+                }
+            )
+    return Register(
+        "cancellations", "退订日台账", "Daily cancellation register", None, REGISTER_COLUMNS, rows
+    )
 
 
 REGISTERS: dict[str, Callable[[Iterable[Mapping[str, Any]], Config, str | None], Register]] = {

@@ -30,9 +30,13 @@ def _returns(env: Env) -> list[Mapping[str, Any]]:
     return _cases(env, kinds={settings_for(env.config).kind})
 
 
-def registers(env: Env, name: str, *, month: str | None, output: str) -> str:
+def registers(env: Env, name: str, *, month: str | None, output: str, day: str | None = None) -> str:
     from casekit.features.returns.registers import build_register
 
+    if name == "cancellations":
+        return _cancellation_register(env, day=day, month=month, output=output)
+    if day is not None:
+        raise UsageError(f"--date is for the cancellations register; the {name} register takes --month")
     if month is not None:
         try:
             year, number = view.parse_month(month)
@@ -63,6 +67,51 @@ def registers(env: Env, name: str, *, month: str | None, output: str) -> str:
     summary += [f"{labels.get(k, k)} {money_text(v)}" for k, v in register.totals.items()]
     lines.append("; ".join(summary))
     return "\n".join(lines)
+
+
+def _cancellation_register(env: Env, *, day: str | None, month: str | None, output: str) -> str:
+    """退订日台账: the bookings made on one day (default: today)."""
+    from casekit.features.returns.cancellations import cancellation_settings
+    from casekit.features.returns.registers import cancellation_register
+
+    if month is not None:
+        raise UsageError("the cancellations register is kept by day: pass --date YYYY-MM-DD, not --month")
+    config = env.config
+    if day is None:
+        on = env.now(config.tz).date()
+    else:
+        try:
+            on = date.fromisoformat(day)
+        except ValueError:
+            raise UsageError(f"--date {day!r} is not a date; write it as YYYY-MM-DD") from None
+    settings = cancellation_settings(config)
+    if settings is None:
+        raise Refused("this repository's casekit.yaml has no cancellations: section; see docs/returns.md")
+    register = cancellation_register(_cases(env, kinds={settings.kind}), config, on)
+    if output == "json":
+        return to_json({**register.as_json(), "date": on.isoformat()})
+    keys = [c.key for c in register.columns]
+    if output == "csv":
+        return to_csv(register.rows, keys).rstrip("\n")
+    heading = f"{register.zh} {register.en} {on.isoformat()}"
+    if not register.rows:
+        return f"{heading}\nno bookings that day (当日无退订预约)"
+    body = [
+        [truncate(str(row.get(k) if row.get(k) is not None else ""), 20) for k in keys]
+        for row in register.rows
+    ]
+    count = len(register.rows)
+    done: dict[str, int] = {}
+    for row in register.rows:
+        done[row["status"]] = done.get(row["status"], 0) + 1
+    summary = "; ".join(f"{label} {n}" for label, n in done.items())
+    return "\n".join(
+        [
+            heading,
+            table(body, [c.zh for c in register.columns]),
+            f"{count} booking{'s' if count != 1 else ''}: {summary}",
+        ]
+    )
 
 
 def alerts(env: Env, *, as_of: str | None, output: str) -> str:
@@ -105,24 +154,94 @@ def alerts(env: Env, *, as_of: str | None, output: str) -> str:
     return f"质量预警 Quality alerts ({window})\n" + table(body, headers)
 
 
+def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) -> str:
+    """延长期将到: open returns whose order extension ends soon (or has ended)."""
+    from casekit.features.returns.extensions import lapsing
+    from casekit.features.returns.settings import settings_for
+
+    config = env.config
+    if as_of is None:
+        day = env.now(config.tz).date()
+    else:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
+    if within is not None and within < 0:
+        raise UsageError("--within must be 0 or more days")
+    found = lapsing(_returns(env), config, day, within)
+    if output == "json":
+        return to_json([lapse.as_json() for lapse in found])
+    keys = [
+        "case_id",
+        "order_no",
+        "merchant",
+        "customer",
+        "status",
+        "extended_until",
+        "days_left",
+        "assignee",
+    ]
+    if output == "csv":
+        return to_csv([lapse.as_json() for lapse in found], keys).rstrip("\n")
+    days = settings_for(config).extension_warn_days if within is None else within
+    heading = f"交易延长期将到 Order extensions ending within {days} days of {day.isoformat()}"
+    if not found:
+        return f"{heading}\nnone (无)"
+    body = [
+        [
+            lapse.case_id,
+            lapse.order_no,
+            truncate(lapse.merchant, 16),
+            lapse.customer,
+            lapse.status_label,
+            lapse.until.isoformat(),
+            f"已过期{-lapse.days_left}天" if lapse.days_left < 0 else f"剩{lapse.days_left}天",
+            lapse.assignee,
+        ]
+        for lapse in found
+    ]
+    headers = ["工单 Case", "订单号 Order", "商家 Merchant", "客户 Customer", "状态 Status"]
+    headers += ["延长至 Until", "剩余 Left", "处理人 Handler"]
+    return "\n".join(
+        [
+            heading,
+            table(body, headers),
+            "再次延长交易时间或尽快完成退换货 / extend the order again or finish the return",
+        ]
+    )
+
+
 def settlement_check(env: Env, merchant: str, *, order: str | None, output: str) -> str:
     from casekit.features.returns.settlement import merchants, settlement_check
 
     if not merchant.strip():
         raise UsageError("name the merchant, e.g. casekit settlement-check 优品服饰旗舰店")
+    from casekit.features.returns.cancellations import cancellation_settings
     from casekit.index.reader import final_states
 
-    # Only cases not in a final state can hold an order up (settlement_check checks again).
-    result = settlement_check(_cases(env, unfinished=final_states(env.config)), env.config, merchant)
+    # Cases not in a final state can hold an order up, and so can a cancellation whatever
+    # its state (settlement_check decides).
+    chosen = {str(c.get("id")): c for c in _cases(env, unfinished=final_states(env.config))}
+    bookings = cancellation_settings(env.config)
+    if bookings is not None:
+        chosen |= {str(c.get("id")): c for c in _cases(env, kinds={bookings.kind})}
+    result = settlement_check(chosen.values(), env.config, merchant)
     if order is not None:
         held = result.blocked.get(order.strip())
         if held:
-            ids = ", ".join(f"{c.id} ({c.kind}, {c.status})" for c in held)
-            raise Refused(f"order {order} of {result.merchant} cannot be settled: open {ids}")
+            ids = ", ".join(
+                f"{c.id} ({c.kind}, {c.status}: {c.why})"
+                if c.kind == (bookings.kind if bookings else None)
+                else f"open {c.id} ({c.kind}, {c.status})"
+                for c in held
+            )
+            raise Refused(f"order {order} of {result.merchant} cannot be settled: {ids}")
         if output == "json":
             return to_json({"merchant": result.merchant, "order_no": order.strip(), "can_settle": True})
         return (
-            f"order {order.strip()} of {result.merchant} has no open complaint or return: it can be settled"
+            f"order {order.strip()} of {result.merchant} has no open complaint or return and no "
+            "cancellation: it can be settled"
         )
     if output == "json":
         return to_json(result.as_json())
@@ -130,7 +249,7 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
         {"order_no": order_no, **c.as_json()} for order_no, cases_ in result.blocked.items() for c in cases_
     ] + [{"order_no": "", **c.as_json()} for c in result.without_order]
     if output == "csv":
-        return to_csv(rows, ["order_no", "id", "kind", "status", "opened_at", "title"]).rstrip("\n")
+        return to_csv(rows, ["order_no", "id", "kind", "status", "why", "opened_at", "title"]).rstrip("\n")
     if not rows:
         known = merchants(_cases(env))  # every case, for the hint
         if not any(m.casefold() == result.merchant.casefold() for m in known):
@@ -143,6 +262,7 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
             r["id"],
             r["kind"],
             r["status_label"],
+            r["why"],
             str(r["opened_at"])[:16].replace("T", " "),
             truncate(str(r["title"]), 28),
         ]
@@ -150,8 +270,19 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
     ]
     lines = [
         f"{result.merchant}: {len(result.blocked)} order{'s' if len(result.blocked) != 1 else ''} "
-        "cannot be settled (open complaint or return)",
-        table(body, ["订单号 Order", "工单 Case", "类型 Kind", "状态 Status", "受理 Opened", "标题 Title"]),
+        "cannot be settled (open complaint or return, or a cancellation)",
+        table(
+            body,
+            [
+                "订单号 Order",
+                "工单 Case",
+                "类型 Kind",
+                "状态 Status",
+                "原因 Why",
+                "受理 Opened",
+                "标题 Title",
+            ],
+        ),
     ]
     if result.without_order:
         lines.append(

@@ -23,6 +23,7 @@ TYPE_PARTIAL = "partial-refund"
 TYPE_RESEND = "resend"
 TYPE_REFUND_ONLY = "refund-only"
 TYPE_EXTRA = "extra-item"  # 多发: an item sent by mistake, asked back or left with the customer
+EXTENDED_UNTIL = "order_extended_until"  # the day an agreed return extends the order to (延长交易时间)
 
 # How a customer pays an exchange's difference, when the config does not say.
 DEFAULT_DIFFERENCE_PAYMENT = {
@@ -62,6 +63,10 @@ class ReturnSettings:
     quality_reasons: tuple[str, ...] = ("quality",)
     evidence_required_for: tuple[str, ...] = ("quality",)
     quality_claim_days: int = 3
+    order_extension_days: int = 10  # 确定好退换后，给客人的交易时间延长10天 (001)
+    extension_warn_days: int = 2  # the daily list shows open returns whose extension ends within this
+    # States in which the extension no longer matters: the refund or the goods are out.
+    extension_done_states: tuple[str, ...] = ("refunded", "reshipped", "kept")
     alert_min_customers: int = 3
     alert_window_days: int = 7
     wrong_shipment_reasons: tuple[str, ...] = ("wrong-item", "missing-item", "extra-item")
@@ -128,6 +133,9 @@ def parse_settings(raw: Any) -> ReturnSettings:
         quality_reasons=_strings(section.get("quality_reasons"), base.quality_reasons),
         evidence_required_for=_strings(section.get("evidence_required_for"), base.evidence_required_for),
         quality_claim_days=_positive_int(section.get("quality_claim_days"), base.quality_claim_days),
+        order_extension_days=_positive_int(section.get("order_extension_days"), base.order_extension_days),
+        extension_warn_days=_positive_int(section.get("extension_warn_days"), base.extension_warn_days),
+        extension_done_states=_strings(section.get("extension_done_states"), base.extension_done_states),
         alert_min_customers=_positive_int(alerts.get("min_customers"), base.alert_min_customers),
         alert_window_days=_positive_int(alerts.get("window_days"), base.alert_window_days),
         wrong_shipment_reasons=_strings(registers.get("wrong_shipment"), base.wrong_shipment_reasons),
@@ -148,6 +156,9 @@ _KEYS = {
     "quality_reasons",
     "evidence_required_for",
     "quality_claim_days",
+    "order_extension_days",
+    "extension_warn_days",
+    "extension_done_states",
     "alerts",
     "registers",
     "difference_payment",
@@ -230,8 +241,22 @@ def check_section(value: Any, config: Config) -> list[Finding]:
                     )
     for key in ("quality_reasons", "evidence_required_for"):
         reason_list([key], value.get(key))
-    if "quality_claim_days" in value and _positive_int(value["quality_claim_days"], 0) == 0:
-        problems.append((["quality_claim_days"], "must be a whole number of days, 1 or more"))
+    done = value.get("extension_done_states")
+    if done is not None:
+        if not isinstance(done, list) or not all(isinstance(v, str) for v in done):
+            problems.append((["extension_done_states"], f"must be a list of {kind_name} states"))
+        else:
+            for item in done:
+                if item not in kind.states:
+                    problems.append(
+                        (
+                            ["extension_done_states"],
+                            f"{item!r} is not a {kind_name} state; use {', '.join(kind.states)}",
+                        )
+                    )
+    for key in ("quality_claim_days", "order_extension_days", "extension_warn_days"):
+        if key in value and _positive_int(value[key], 0) == 0:
+            problems.append(([key], "must be a whole number of days, 1 or more"))
     alerts = value.get("alerts")
     if alerts is not None:
         if not isinstance(alerts, Mapping):

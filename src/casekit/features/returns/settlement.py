@@ -1,4 +1,6 @@
-"""Merchant settlement (003): an order with an open complaint or return cannot be settled. Pure."""
+"""Merchant settlement (003), pure: an order with an open complaint or return cannot be
+settled, nor one with a cancellation booked or done (已退订或预约退订订单不可结算: the
+`cancellations.blocks_settlement` states, settled ones included)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from casekit.core.casefile import fields_of
 from casekit.core.config import Config
 from casekit.core.timeline import is_terminal
 from casekit.features.returns import view
+from casekit.features.returns.cancellations import blocks_settlement, is_cancellation
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class OpenCase:
     opened_at: str
     title: str
     order_no: str | None
+    why: str = "未结案 / still open"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -30,6 +34,7 @@ class OpenCase:
             "status_label": self.status_label,
             "opened_at": self.opened_at,
             "title": self.title,
+            "why": self.why,
         }
 
 
@@ -57,15 +62,22 @@ def same_merchant(a: Any, b: str) -> bool:
 
 
 def settlement_check(cases: Iterable[Mapping[str, Any]], config: Config, merchant: str) -> Settlement:
-    """Every open case (any kind with a `merchant` field) of the merchant, by order number."""
+    """Every case of the merchant that holds its order back, by order number: open cases of
+    any kind with a `merchant` field, and cancellations booked or done."""
     blocked: dict[str, list[OpenCase]] = {}
     without_order: list[OpenCase] = []
     for case in cases:
         values = fields_of(case)
-        if not same_merchant(values.get("merchant"), merchant) or is_terminal(
-            case, config.kinds.get(str(case.get("kind")))
-        ):
+        if not same_merchant(values.get("merchant"), merchant):
             continue
+        if is_cancellation(case, config):
+            if not blocks_settlement(case, config):
+                continue
+            why = f"退订{view.status_label(config, case)} / cancellation {case.get('status')}"
+        elif is_terminal(case, config.kinds.get(str(case.get("kind")))):
+            continue
+        else:
+            why = "未结案 / still open"
         order = values.get("order_no")
         order_no = str(order).strip() if order not in (None, "") else None
         entry = OpenCase(
@@ -76,6 +88,7 @@ def settlement_check(cases: Iterable[Mapping[str, Any]], config: Config, merchan
             opened_at=str(case.get("opened_at", "")),
             title=str(case.get("title", "")),
             order_no=order_no,
+            why=why,
         )
         if order_no is None:
             without_order.append(entry)

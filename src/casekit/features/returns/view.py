@@ -47,3 +47,13 @@ def status_label(config: Config, case: Mapping[str, Any], lang: str = "zh") -> s
     kind = config.kinds.get(str(case.get("kind")))
     status = str(case.get("status", ""))
     return kind.state_label(status, lang) if kind else status
+
+
+def as_date(value: Any) -> date | None:
+    """A date field's value (a date, or text starting YYYY-MM-DD) as a date; None if unset or not a date."""
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
