@@ -36,6 +36,9 @@ OPENING_KEYS = (
 TOP_LEVEL_KEYS: Registry[str] = Registry("casefile.TOP_LEVEL_KEYS", list(OPENING_KEYS))
 REQUIRED_KEYS = ("id", "kind", "status", "title", "customer", "opened_at", "history")
 CUSTOMER_KEYS = ("name", "phone", "salutation")
+# The fields that name a customer's order and shop account (`casekit.core.customers`).
+ORDER_FIELD = "order_no"
+ACCOUNT_FIELD = "customer_account"
 SALUTATIONS = ("先生", "女士")
 
 # Every action a history entry may record.
@@ -271,7 +274,7 @@ def customer_address(customer: Mapping[str, Any], lang: str = "zh") -> str:
 def customer_key(case: Mapping[str, Any]) -> str:
     """Who the customer is, for counting distinct customers: their account (a
     `customer_account` field), else their phone, else their name."""
-    account = fields_of(case).get("customer_account")
+    account = fields_of(case).get(ACCOUNT_FIELD)
     if isinstance(account, str) and account.strip():
         return "account:" + account.strip()
     who = customer_of(case)

@@ -17,11 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from casekit.core.casefile import customer_of, fields_of
+from casekit.core.casefile import ACCOUNT_FIELD, ORDER_FIELD, customer_of, fields_of
 from casekit.core.fields import phone_key
 
-ORDER_FIELD = "order_no"
-ACCOUNT_FIELD = "customer_account"
 SEPARATOR = "\x1f"  # between terms in the index column; never in a term
 PHONE_TAG, NAME_TAG, ORDER_TAG, ACCOUNT_TAG = "p:", "n:", "o:", "a:"
 MIN_PHONE_DIGITS = 5  # fewer digits than this is not a phone number to look up

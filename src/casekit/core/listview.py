@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from casekit.core.casefile import customer_of, fields_of, history_of
+from casekit.core.casefile import ACCOUNT_FIELD, ORDER_FIELD, customer_of, fields_of, history_of
 from casekit.core.config import Config
-from casekit.core.customers import ACCOUNT_FIELD, ORDER_FIELD
 from casekit.errors import UsageError
 
 LIST_COLUMNS = (

@@ -10,11 +10,19 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from casekit.core.casefile import history_of
-from casekit.core.customers import CustomerMatch
 from casekit.core.timeutil import stored_instant
+
+
+class CustomerMatcher(Protocol):
+    """Which customer's cases (`casekit.core.customers.CustomerMatch`): its `matches` is the
+    definition, its LIKE patterns narrow the index's customer column (at least the matches)."""
+
+    def matches(self, case: Mapping[str, Any]) -> bool: ...
+
+    def like_patterns(self) -> list[str]: ...
 
 
 def _frozen(values: Collection[str] | None) -> frozenset[str] | None:
@@ -33,7 +41,7 @@ class CaseFilter:
     time (`latest_time`) at or after the moment: what a report from then on can count;
     `unfinished` = final states by kind keeps cases not in a final state (a case whose
     kind is unknown counts as unfinished); `customer` keeps the cases of a customer
-    (`casekit.core.customers.CustomerMatch`).
+    (`CustomerMatcher`).
     """
 
     kinds: frozenset[str] | None = None
@@ -45,7 +53,7 @@ class CaseFilter:
     overdue_at: datetime | None = None
     live_since: tuple[datetime, Mapping[str, frozenset[str]]] | None = None
     unfinished: Mapping[str, frozenset[str]] | None = None
-    customer: CustomerMatch | None = None
+    customer: CustomerMatcher | None = None
 
     @classmethod
     def of(
@@ -60,7 +68,7 @@ class CaseFilter:
         overdue_at: datetime | None = None,
         live_since: tuple[datetime, Mapping[str, Collection[str]]] | None = None,
         unfinished: Mapping[str, Collection[str]] | None = None,
-        customer: CustomerMatch | None = None,
+        customer: CustomerMatcher | None = None,
     ) -> CaseFilter:
         return cls(
             _frozen(kinds),

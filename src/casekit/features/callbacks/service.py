@@ -197,7 +197,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     first = today - timedelta(days=settings.periodic.lookback_days)
     if last < first:
         raise UsageError(f"--until {last} is before the planning window starts ({first})")
-    from casekit.features.customers.service import read_customer_file
+    from casekit.features.customers.files import read_customer_file
 
     # The customer file (customers.file; callbacks.periodic.customers_file before it), or folder.
     file = read_customer_file(env.root, cfg)

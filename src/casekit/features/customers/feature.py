@@ -21,7 +21,7 @@ from casekit.service import actions
 
 def check_customer_file(root: Any, cfg: Config) -> list[Problem]:
     from casekit.codec.yamlio import locate
-    from casekit.features.customers.service import customer_file_problems
+    from casekit.features.customers.files import customer_file_problems
 
     problems = []
     for rel, key_path, message in customer_file_problems(root, cfg):

@@ -5,12 +5,11 @@ the query index (`CaseFilter.customer`, narrowed in SQL on each case's search te
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from casekit.codec.yamlio import YamlSyntaxError, block_map, dump_round_trip, load_fast, load_round_trip
+from casekit.codec.yamlio import block_map, dump_round_trip, load_fast, load_round_trip
 from casekit.core.casefile import customer_of, mask_phone, parse_assignments
 from casekit.core.config import Config
 from casekit.core.customers import CustomerMatch, identity, query_match
@@ -26,6 +25,7 @@ from casekit.features.customers.cards import (
     check_cards,
     identity_match,
 )
+from casekit.features.customers.files import CARDS_KEY, CustomerFile, read_customer_file, within_file
 from casekit.features.customers.settings import (
     LIST_KEYS,
     NAME_KEY,
@@ -34,75 +34,6 @@ from casekit.features.customers.settings import (
     customer_settings,
 )
 from casekit.service.env import Env
-
-CARDS_KEY = "customers"
-
-
-@dataclass
-class CustomerFile:
-    """The cards of the customer file (or folder), each with the file it is in."""
-
-    settings: CustomerSettings
-    cards: list[Mapping[str, Any]] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)  # repository-relative, one per card
-    problems: list[str] = field(default_factory=list)
-
-
-def read_customer_file(root: Path, config: Config) -> CustomerFile:
-    """Every card, whatever the layout; a missing file or folder has none."""
-    settings = customer_settings(config)
-    found = CustomerFile(settings)
-    if settings.is_folder:
-        folder = root / settings.file
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            rel = path.relative_to(root).as_posix()
-            data = _load(path, rel, found)
-            if data is not None:
-                found.cards.append(data)
-                found.files.append(rel)
-        return found
-    path = root / settings.file
-    if not path.is_file():
-        return found
-    data = _load(path, settings.file, found)
-    items = data.get(CARDS_KEY) if isinstance(data, Mapping) else None
-    if data is not None and not isinstance(items, list):
-        found.problems.append(f"{settings.file}: the customer file must have a 'customers:' list")
-    for item in items if isinstance(items, list) else []:
-        found.cards.append(item if isinstance(item, Mapping) else {})
-        found.files.append(settings.file)
-    return found
-
-
-def _load(path: Path, rel: str, found: CustomerFile) -> Any:
-    try:
-        return load_fast(path.read_bytes())
-    except YamlSyntaxError as exc:
-        found.problems.append(f"{rel}: {exc}")
-    except OSError as exc:
-        found.problems.append(f"{rel}: cannot read the file: {exc.strerror}")
-    return None
-
-
-def customer_file_problems(root: Path, config: Config) -> list[tuple[str, list[str | int], str]]:
-    """`casekit validate`'s findings in the customer file: (file, key path, message)."""
-    found = read_customer_file(root, config)
-    problems: list[tuple[str, list[str | int], str]] = [
-        (p.split(": ", 1)[0], [], p.split(": ", 1)[1]) for p in found.problems
-    ]
-    for position, (key_path, message) in check_cards(found.cards, found.settings):
-        rel = found.files[position]
-        where: list[str | int] = (
-            [*key_path] if found.settings.is_folder else [CARDS_KEY, _within(found, position), *key_path]
-        )
-        problems.append((rel, where, message))
-    return problems
-
-
-def _within(found: CustomerFile, position: int) -> int:
-    """A card's position in its own file."""
-    return sum(1 for f in found.files[:position] if f == found.files[position])
-
 
 # --- finding a customer ---------------------------------------------------------------
 
@@ -310,7 +241,7 @@ def repeat_callers(
 ) -> tuple[list[str], str | None]:
     """For `casekit new`: the IDs of the customer's open and recent cases, and the line
     to print about them (None when the caller is not a repeat caller)."""
-    from casekit.core.customers import ACCOUNT_FIELD
+    from casekit.core.casefile import ACCOUNT_FIELD
 
     account = next(
         (
@@ -429,7 +360,7 @@ def plan_card_write(
         if document is None:
             document = block_map({CARDS_KEY: []})
         container = document[CARDS_KEY]
-        card = container[_within(file, position)] if position is not None else block_map({})
+        card = container[within_file(file, position)] if position is not None else block_map({})
     before = dict(card)
     if created:
         name = changes.get(NAME_KEY) or default_name
