@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "casekit.cli.callbacks",
     "casekit.cli.scripts",
     "casekit.cli.reports",
+    "casekit.cli.harassment",
 )
 
 
