@@ -108,8 +108,8 @@ def test_refusals_change_nothing(repo: CLI) -> None:
 
 
 def test_new_warns_when_the_phone_is_a_known_harassment_source(repo: CLI) -> None:
-    logged = log(repo, "13800138000", "2026-11-23T09:40:00+08:00", now="2026-11-23T09:45:00+08:00")
-    for number, phone in enumerate(["+86 138 0013 8000", "138-0013-8000", "13800138000"]):
+    logged = log(repo, "+8613800138000", "2026-11-23T09:40:00+08:00", now="2026-11-23T09:45:00+08:00")
+    for number, phone in enumerate(["+86 138 0013 8000", "138 0013 8000", "13800138000"]):
         now = f"2026-11-23T10:0{number}:00+08:00"
         before = repo.commit_count()
         args = ["new", "complaint", "--title", "咨询订单", "--customer", "王先生", "--salutation", "先生"]

@@ -79,7 +79,7 @@ def log_command(
     harassment section (骚扰电话统计). Says so when the number has called before.
 
     Example: casekit harassment log --phone 13912345678 --line 400-820-8820
-    --said 来电胡言乱语，引导回主题无效 --ended-by agent --at 2026-11-23T12:10
+    --said 来电胡言乱语，引导回主题无效 --ended-by agent --at 2026-11-22T22:40
     """
     from casekit.core.casefile import mask_phone
     from casekit.features.harassment.service import log_call

@@ -809,19 +809,18 @@ def harassment_calls(
     cases: Iterable[Mapping[str, Any]], period: Period, config: Config, labels: Labels
 ) -> dict[str, Any]:
     """骚扰电话统计 (000: the queue report sums up how often harassment calls come and from
-    where): the calls logged by the period's end whose call time falls in it, by hour of
-    day, by source number (masked as `casefile.mask_phone` masks a customer's phone) and
-    the repeat sources (two calls or more in the period); who ended them."""
+    where): the logged calls whose call time falls in the period, by hour of day, by source
+    number (masked as `casefile.mask_phone` masks a customer's phone), the repeat sources
+    (two calls or more in the period) and who ended them. Unlike the other sections, a call
+    logged after the period's end counts too, in the period it came in: a night's calls are
+    often logged the next morning, and the daily report is read then."""
     tz = period.start.tzinfo
     assert tz is not None
     calls: list[tuple[datetime, str, Mapping[str, Any]]] = []
     for case in cases:
-        if not harassment.is_harassment(case):
-            continue
-        snapshot = timeline.as_of(case, period.last_moment)
-        called = harassment.call_time(snapshot) if snapshot is not None else None
-        if snapshot is not None and period.contains(called):
-            calls.append((called.astimezone(tz), harassment.source_of(snapshot), snapshot))  # type: ignore[union-attr]
+        called = harassment.call_time(case) if harassment.is_harassment(case) else None
+        if called is not None and period.contains(called):
+            calls.append((called.astimezone(tz), harassment.source_of(case), case))
     calls.sort(key=lambda c: (c[0], str(c[2].get("id"))))
     per_hour = Counter(called.hour for called, _, _ in calls)
     sources: dict[str, list[tuple[datetime, str, Mapping[str, Any]]]] = defaultdict(list)
