@@ -70,7 +70,7 @@ def new(
     Example: casekit new complaint --title 传真机无法接收传真 --customer 王先生
     --phone 13800138000 --channel phone --priority high
     """
-    from casekit.cli.harassment import warn_known_source
+    from casekit.features.harassment.sources import known_source_warning
     from casekit.service.actions import open_case
 
     env = make_env(repo, actor)
@@ -91,7 +91,8 @@ def new(
         replied=replied,
     )
     _print_outcome(outcome, output)
-    warn_known_source(env, phone, outcome.case_id)
+    if harassment_source := known_source_warning(env, phone, outcome.case_id):
+        warn(harassment_source)
     if not _salutation_given(customer, sets or [], salutation):
         warn(
             f"{outcome.case_id}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"

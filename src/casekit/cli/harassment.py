@@ -1,17 +1,14 @@
-"""Harassment calls (骚扰电话): `casekit harassment log`, and the warning `casekit new` gives
-when the caller's phone is a known harassment source."""
+"""Harassment calls (骚扰电话): `casekit harassment log` (the warning `casekit new` gives for a
+known harassment source is `casekit.features.harassment.sources`)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, plain_text, warn
-
-if TYPE_CHECKING:
-    from casekit.service.env import Env
 
 harassment_app = typer.Typer(
     help=(
@@ -105,20 +102,6 @@ def log_command(
         warn(
             f"{outcome.case_id}: 号码 {mask_phone(phone)} 第 {count} 次骚扰来电（此前：{earlier}）"
             f" (call {count} from this number; earlier: {', '.join(logged.earlier)})"
-        )
-
-
-def warn_known_source(env: Env, phone: str | None, case_id: str) -> None:
-    """One line on stderr when `phone` is the source of a harassment log other than `case_id`."""
-    from casekit.core.casefile import mask_phone
-    from casekit.features.harassment.service import source_logs
-
-    logs = source_logs(env, phone, besides=case_id)
-    if logs and phone:
-        warn(
-            f"{case_id}: 注意：号码 {mask_phone(phone)} 有骚扰电话记录（{'、'.join(logs)}），"
-            "请先核实来电意图 "
-            f"(warning: {mask_phone(phone)} is a known harassment source: {', '.join(logs)})"
         )
 
 

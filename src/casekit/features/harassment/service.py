@@ -8,6 +8,7 @@ from casekit.core.fields import normalise_phone
 from casekit.core.timeutil import format_datetime, parse_datetime
 from casekit.errors import Refused
 from casekit.features.harassment import rules
+from casekit.features.harassment.sources import source_logs
 from casekit.service.actions import Outcome, open_case
 from casekit.service.env import Env
 
@@ -84,19 +85,3 @@ def log_call(
         note=note,
     )
     return Logged(outcome, earlier)
-
-
-def source_logs(env: Env, phone: str | None, *, besides: str | None = None) -> list[str]:
-    """The IDs of the harassment logs whose source is `phone` (none for no phone), read from
-    the list views the query index keeps: only the logs are looked at, however many cases
-    the repository holds. `besides`: a case ID left out (the one just opened)."""
-    from casekit.index.reader import CaseFilter, answer_from_listings
-
-    if not phone or rules.KIND not in env.config.kinds:
-        return []
-    found = answer_from_listings(
-        env.root,
-        lambda views: rules.harassment_cases_for(views, phone),
-        CaseFilter.of(kinds=[rules.KIND]),
-    )
-    return [case_id for case_id in found if case_id != besides]
