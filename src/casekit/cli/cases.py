@@ -70,12 +70,13 @@ def new(
     Example: casekit new complaint --title 传真机无法接收传真 --customer 王先生
     --phone 13800138000 --channel phone --priority high
     """
-    from casekit.features.harassment.sources import known_source_warning
+    from casekit.features.harassment.sources import known_source_warning, source_logs
     from casekit.service.actions import open_case
 
     env = make_env(repo, actor)
     if salutation is None and not _salutation_given(customer, sets or []) and sys.stdin.isatty():
         salutation = _ask_salutation()
+    harassment_logs = source_logs(env, phone)
     outcome = open_case(
         env,
         kind,
@@ -91,7 +92,7 @@ def new(
         replied=replied,
     )
     _print_outcome(outcome, output)
-    if harassment_source := known_source_warning(env, phone, outcome.case_id):
+    if harassment_source := known_source_warning(outcome.case_id, phone, harassment_logs):
         warn(harassment_source)
     if not _salutation_given(customer, sets or [], salutation):
         warn(

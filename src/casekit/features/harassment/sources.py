@@ -9,26 +9,25 @@ from casekit.features.harassment import rules
 from casekit.service.env import Env
 
 
-def source_logs(env: Env, phone: str | None, *, besides: str | None = None) -> list[str]:
+def source_logs(env: Env, phone: str | None) -> list[str]:
     """The IDs of the harassment logs whose source is `phone` (none for no phone), read from
     the list views the query index keeps: only the logs are looked at, however many cases
-    the repository holds. `besides`: a case ID left out (the one just opened)."""
+    the repository holds."""
     from casekit.index.reader import CaseFilter, answer_from_listings
 
     if not phone or rules.KIND not in env.config.kinds:
         return []
-    found = answer_from_listings(
+    return answer_from_listings(
         env.root,
         lambda views: rules.harassment_cases_for(views, phone),
         CaseFilter.of(kinds=[rules.KIND]),
     )
-    return [case_id for case_id in found if case_id != besides]
 
 
-def known_source_warning(env: Env, phone: str | None, case_id: str) -> str | None:
-    """The line `casekit new` prints when `phone` is the source of a harassment log other
-    than the case `case_id` it just opened; None when it is not."""
-    logs = source_logs(env, phone, besides=case_id)
+def known_source_warning(case_id: str, phone: str | None, logs: list[str]) -> str | None:
+    """The line `casekit new` prints for the case `case_id` it opened when `phone` is the
+    source of the harassment logs `logs` (`source_logs`, looked up before opening, while
+    the query index is up to date); None when there are none."""
     if not logs or not phone:
         return None
     return (
