@@ -1,4 +1,4 @@
-"""The actions behind `casekit harassment log` and the harassment-source check of `casekit new`."""
+"""The action behind `casekit harassment log`: one call, one case, one commit."""
 
 from __future__ import annotations
 
