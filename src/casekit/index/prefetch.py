@@ -28,6 +28,8 @@ INDEX_COMMANDS: set[str] = {
     "registers",
     "alerts",
     "settlement-check",
+    "new",  # looks up the caller's phone among the harassment logs (`features.harassment.sources`)
+    "harassment",
 }
 # Commands that work out their answer while git is still checking the working tree (see
 # `casekit.index.cache.with_index` and `early`): git then checks with one thread, leaving the
