@@ -206,3 +206,17 @@ def test_examples_hold_a_repeat_caller_and_the_help_example_works(example_repo: 
         "--phone", "13512780346", "--channel", "phone",
     )  # fmt: skip
     assert "骚扰" in warned.err
+
+
+def test_a_call_time_later_than_its_log_is_refused_however_it_is_written(repo: CLI) -> None:
+    head = repo.head()
+    args = ["new", "harassment", "--title", "骚扰电话", "--customer", "未知来电", "--phone", "13800138000"]
+    sets = ["call_line=400-820-8820", "content=胡说", "ended_by=agent", "called_at=2026-11-23T11:00"]
+    refused = repo.refused(*args, "--channel", "phone", *[a for s in sets for a in ("--set", s)])
+    assert "later than the log was opened" in refused.err
+    assert repo.head() == head and not (repo.root / "cases" / "harassment").exists()
+    logged = log(repo, "13800138000", "2026-11-23T09:00:00+08:00", now="2026-11-23T09:05:00+08:00")
+    path = repo.case_path(logged)
+    path.write_text(path.read_text(encoding="utf-8").replace("T09:00:00", "T09:30:00"), encoding="utf-8")
+    checked = repo.run("validate")
+    assert checked.code == 1 and "later than the log was opened" in checked.out + checked.err

@@ -36,6 +36,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "casekit.features.callbacks.feature",
     "casekit.features.scripts.feature",
     "casekit.features.reports.feature",
+    "casekit.features.harassment.feature",
 )
 
 _UNLOADED, _LOADING, _LOADED = "unloaded", "loading", "loaded"
