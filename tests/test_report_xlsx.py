@@ -102,6 +102,7 @@ def test_monthly_workbook_holds_the_reports_figures(example_repo: CLI, tmp_path:
         "概览",
         "重大及未解决投诉预警",
         "回访",
+        "骚扰电话统计",
     ]
     for sheet in book.worksheets:
         check_layout(sheet)
@@ -196,9 +197,12 @@ def test_weekly_workbook(example_repo: CLI, tmp_path: Path) -> None:
     report = report_json(example_repo, *WEEK)
     example_repo.ok(*WEEK, "--format", "xlsx", "--out", str(tmp_path))
     book = load_workbook(tmp_path / "weekly-2026-W47.xlsx")
-    assert book.sheetnames == ["概览", "重大及未解决投诉预警", "回访"]
+    assert book.sheetnames == ["概览", "重大及未解决投诉预警", "回访", "骚扰电话统计"]
     for sheet in book.worksheets:
         check_layout(sheet)
+    sources = book["骚扰电话统计"]
+    assert header(sources) == ["来电号码", "次数", "占比", "首次", "最近", "记录"]
+    assert [(r[0], r[1]) for r in body(sources)] == [("135****0346", 2)]  # the masked repeat caller
     rows = body(book["重大及未解决投诉预警"])
     assert [r[0] for r in rows] == [w["id"] for w in report["warnings"]["rows"]]
     assert rows and all(

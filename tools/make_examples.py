@@ -5,9 +5,9 @@
     python tools/make_examples.py --keep /tmp/exgen   # also keep the scratch repository
 
 The example set is a month (2026-10-26 .. 2026-11-23, Asia/Shanghai) of one customer-service
-team's complaints (投诉), callbacks (回访), returns (退换货) and cancellation bookings (退订),
-drawn from the source handbooks' scenarios. Each case is written below as a story: how it was opened and every
-later step (move, assign, note, update, link), with the time and the person of each step.
+team's complaints (投诉), callbacks (回访), returns (退换货), cancellation bookings (退订) and
+harassment calls (骚扰电话), drawn from the source handbooks' scenarios. Each case is written
+below as a story: how it was opened and every later step (move, assign, note, update, link), with the time and the person of each step.
 
 The script builds a fresh case repository with `casekit init` in a scratch folder, runs
 every step of every story as one `casekit` process in time order (`CASEKIT_NOW` and
@@ -48,7 +48,7 @@ ATTACHMENTS = "attachments"
 YEAR = 2026
 OFFSET = "+08:00"
 SUPERVISOR = "zhang.wei"
-KINDS = ("complaint", "callback", "return", "cancellation")
+KINDS = ("complaint", "callback", "return", "cancellation", "harassment")
 
 
 def t(stamp: str) -> str:
@@ -163,6 +163,30 @@ def new(
     story._add(at, by, command, note)
     for earlier in repeat_of:  # each gains a link entry, made by the step above
         earlier.steps.append(Step(t(at), by, earlier, [], other=story))
+    STORIES.append(story)
+    return story
+
+
+def harassment(
+    key: str,
+    at: str,
+    by: str,
+    *,
+    called: str,
+    phone: str,
+    line: str,
+    said: str,
+    ended_by: str,
+    severity: str | None = None,
+    note: str | None = None,
+) -> Story:
+    """A harassment call logged with `casekit harassment log` (`called`: when it came in)."""
+    story = Story(key, "harassment")
+    command = ["harassment", "log", "--phone", phone, "--line", line, "--said", said]
+    command += ["--ended-by", ended_by, "--at", t(called)]
+    if severity:
+        command += ["--severity", severity]
+    story._add(at, by, command, note)
     STORIES.append(story)
     return story
 
@@ -1572,6 +1596,43 @@ kitchen.move("11-23 09:58", "wang.fang", "confirmed", merchant_confirmed_by="优
 
 
 # ---------------------------------------------------------------------------------------
+# Harassment calls (骚扰电话)
+# ---------------------------------------------------------------------------------------
+
+# 000 第一篇 骚扰电话的处理: the same number calls the hotline twice at noon; each call is
+# ended politely and logged; the second time the supervisor hands the number to the manager,
+# who checks it against the carrier's bill (the queue report's repeat sources).
+first_nuisance = harassment(
+    "noon-caller-1",
+    "11-18 12:21",
+    "wang.fang",
+    called="11-18 12:14",
+    phone="13512780346",
+    line="400-820-8820",
+    said="来电东拉西扯，引导回产品与服务的话题无效，背景有嬉笑声。",
+    ended_by="agent",
+    severity="nuisance",
+    note="已礼貌结束通话：“对不起线路故障，请您稍后再拨。”",
+)
+first_nuisance.note("11-18 14:07", "zhang.wei", "已阅。该号码如再次来电，转入骚扰来电队列。")
+second_nuisance = harassment(
+    "noon-caller-2",
+    "11-20 12:43",
+    "li.na",
+    called="11-20 12:36",
+    phone="135 1278 0346",
+    line="400-820-8820",
+    said="同一号码再次来电，言语低级下流，确认为骚扰电话。",
+    ended_by="agent",
+    severity="obscene",
+    note="确认为骚扰电话后立即终止通话，未与对方争执。",
+)
+second_nuisance.note(
+    "11-20 15:12", "zhang.wei", "本周第二次来自同一号码，已交经理按帐单核查，必要时提请运营商处理。"
+)
+
+
+# ---------------------------------------------------------------------------------------
 # Running the stories
 # ---------------------------------------------------------------------------------------
 
@@ -1628,7 +1689,7 @@ def generate(scratch: Path) -> Path:
     casekit(env, "init", str(repo), now=steps[0].at, actor=SUPERVISOR)
     for step in steps:
         story = step.story
-        if step.command[0] == "new":
+        if step.command[0] in ("new", "harassment"):
             out = casekit(env, *step.command, now=step.at, actor=step.by, seed=f"example:{story.key}")
             story.case_id = out.strip()
             continue

@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "casekit.cli.scripts",
     "casekit.cli.reports",
     "casekit.cli.customers",
+    "casekit.cli.harassment",
 )
 
 

@@ -78,13 +78,15 @@ def new(
     Example: casekit new complaint --title 传真机无法接收传真 --customer 王先生
     --phone 13800138000 --channel phone --priority high
     """
-    from casekit.features.customers.service import repeat_callers
+    from casekit.features.customers.service import caller_history
+    from casekit.features.harassment.sources import known_source_warning
     from casekit.service.actions import open_case
 
     env = make_env(repo, actor)
     if salutation is None and not _salutation_given(customer, sets or []) and sys.stdin.isatty():
         salutation = _ask_salutation()
-    repeats, repeat_line = repeat_callers(env, phone, sets or [], linking=link_repeats)
+    # Looked up before opening, while the query index is up to date: one look at the caller.
+    caller = caller_history(env, phone, sets or [], linking=link_repeats)
     outcome = open_case(
         env,
         kind,
@@ -98,11 +100,13 @@ def new(
         sets=sets or [],
         note=note,
         replied=replied,
-        links=repeats if link_repeats else None,
+        links=caller.repeats if link_repeats else None,
     )
     _print_outcome(outcome, output)
-    if repeat_line:
-        warn(f"{outcome.case_id}: {repeat_line}")
+    if caller.repeat_line:
+        warn(f"{outcome.case_id}: {caller.repeat_line}")
+    if harassment_source := known_source_warning(outcome.case_id, phone, caller.harassment_logs):
+        warn(harassment_source)
     if not _salutation_given(customer, sets or [], salutation):
         warn(
             f"{outcome.case_id}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"

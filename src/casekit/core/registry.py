@@ -37,6 +37,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "casekit.features.customers.feature",
     "casekit.features.scripts.feature",
     "casekit.features.reports.feature",
+    "casekit.features.harassment.feature",
 )
 
 _UNLOADED, _LOADING, _LOADED = "unloaded", "loading", "loaded"

@@ -29,7 +29,8 @@ INDEX_COMMANDS: set[str] = {
     "alerts",
     "settlement-check",
     "customer",
-    "new",  # the repeat-caller lookup
+    "new",  # the repeat-caller and harassment-source lookups
+    "harassment",
 }
 # Commands that work out their answer while git is still checking the working tree (see
 # `casekit.index.cache.with_index` and `early`): git then checks with one thread, leaving the

@@ -89,6 +89,7 @@ def report_workbook(report: Mapping[str, Any], registers: Sequence[Mapping[str, 
     _overview(book, report, t, tz)
     _warnings(book, report, t, tz)
     _callbacks(book, report, t, tz)
+    _harassment(book, report, t, tz)
     if report.get("unreadable"):
         column = Column(
             t("无法读取、未计入的工单文件", "Case files that could not be read and are left out"), "path"
@@ -269,6 +270,23 @@ def _callbacks(book: Workbook, report: Mapping[str, Any], t: Tr, tz: ZoneInfo) -
         _put(sheet, number, 2, value, kind, tz)
     sheet.column_dimensions["A"].width = _width(max([_text_width(m[0]) for m in measures] + [6]))
     sheet.column_dimensions["B"].width = 10
+
+
+def _harassment(book: Workbook, report: Mapping[str, Any], t: Tr, tz: ZoneInfo) -> None:
+    """骚扰电话统计, when the period has harassment calls: one row per source number (masked)."""
+    calls = report.get("harassment")
+    if not isinstance(calls, Mapping) or not calls.get("total"):
+        return
+    columns = [
+        Column(t("来电号码", "Source number"), "source"),
+        Column(t("次数", "Calls"), "count", "int"),
+        Column(t("占比", "Share"), "share", "rate"),
+        Column(t("首次", "First"), "first", "datetime"),
+        Column(t("最近", "Last"), "last", "datetime"),
+        Column(t("记录", "Logs"), "logs"),
+    ]
+    rows = [{**row, "logs": ", ".join(row["cases"])} for row in calls["by_source"]]
+    _sheet(book, t("骚扰电话统计", "Harassment calls"), columns, rows, tz)
 
 
 def _sheet(

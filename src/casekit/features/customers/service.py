@@ -214,34 +214,22 @@ _LABELS = {
 # --- repeat callers ---------------------------------------------------------------------
 
 
-def repeat_cases(env: Env, phone: str | None, account: str | None) -> list[Mapping[str, Any]]:
-    """The customer's earlier cases that make them a repeat caller: those still open, or
-    (when there are `repeat.min_cases` or more) those opened in the last `within_days`."""
-    if not phone and not account:
-        return []
-    match = CustomerMatch.of(phones=[phone] if phone else [], accounts=[account] if account else [])
-    if match.is_empty:
-        return []
-    config = env.config
-    settings = customer_settings(config)
-    cases = customer_cases(env, match)
-    open_ = open_states(config)
-    now = env.now(config.tz)
-    since = now - timedelta(days=settings.repeat_within_days)
-    still_open = [c for c in cases if str(c.get("status")) in open_.get(str(c.get("kind")), ())]
-    recent = [c for c in cases if (opened_at(c) or now) >= since]
-    if still_open or len(recent) + 1 >= settings.repeat_min_cases:  # the new case counts
-        chosen = {str(c.get("id")): c for c in [*still_open, *recent]}
-        return sorted(chosen.values(), key=lambda c: str(c.get("opened_at", "")), reverse=True)
-    return []
+@dataclass(frozen=True)
+class CallerHistory:
+    """What `casekit new` learns about a caller before opening: their open and recent
+    cases (a repeat caller), the line to print about them, and the harassment logs
+    whose source is their phone."""
+
+    repeats: list[str]
+    repeat_line: str | None
+    harassment_logs: list[str]
 
 
-def repeat_callers(
-    env: Env, phone: str | None, sets: Sequence[str], *, linking: bool
-) -> tuple[list[str], str | None]:
-    """For `casekit new`: the IDs of the customer's open and recent cases, and the line
-    to print about them (None when the caller is not a repeat caller)."""
+def caller_history(env: Env, phone: str | None, sets: Sequence[str], *, linking: bool) -> CallerHistory:
+    """One look at the caller's cases (by phone, or by the `customer_account` given with
+    --set) for `casekit new`."""
     from casekit.core.casefile import ACCOUNT_FIELD
+    from casekit.features.harassment.rules import is_harassment
 
     account = next(
         (
@@ -251,16 +239,32 @@ def repeat_callers(
         ),
         None,
     )
-    try:
-        cases = repeat_cases(env, phone, account)
-    except Refused:
-        return [], None
-    if not cases:
-        return [], None
+    match = CustomerMatch.of(phones=[phone] if phone else [], accounts=[account] if account else [])
+    if match.is_empty:
+        return CallerHistory([], None, [])
+    cases = customer_cases(env, match)
+    logs = sorted(str(c.get("id")) for c in cases if is_harassment(c))
     config = env.config
-    return [str(c.get("id")) for c in cases], repeat_notice(
-        cases, customer_settings(config), config, linked=linking
-    )
+    repeats = repeat_cases([c for c in cases if not is_harassment(c)], config, env.now(config.tz))
+    line = repeat_notice(repeats, customer_settings(config), config, linked=linking) if repeats else None
+    return CallerHistory([str(c.get("id")) for c in repeats], line, logs)
+
+
+def repeat_cases(
+    cases: Sequence[Mapping[str, Any]], config: Config, now: datetime
+) -> list[Mapping[str, Any]]:
+    """Of a customer's earlier cases, those that make them a repeat caller: every one
+    still open, and (when there are `repeat.min_cases` or more, the new case counted)
+    those opened in the last `repeat.within_days`; newest first."""
+    settings = customer_settings(config)
+    open_ = open_states(config)
+    since = now - timedelta(days=settings.repeat_within_days)
+    still_open = [c for c in cases if str(c.get("status")) in open_.get(str(c.get("kind")), ())]
+    recent = [c for c in cases if (opened_at(c) or now) >= since]
+    if still_open or len(recent) + 1 >= settings.repeat_min_cases:  # the new case counts
+        chosen = {str(c.get("id")): c for c in [*still_open, *recent]}
+        return sorted(chosen.values(), key=lambda c: str(c.get("opened_at", "")), reverse=True)
+    return []
 
 
 def repeat_notice(

@@ -23,15 +23,13 @@ from casekit.core.selection import CaseFilter, final_states
 from casekit.features.callbacks import facts as callback_facts
 from casekit.features.callbacks.settings import settings_of as callback_settings
 from casekit.features.deadlines.facts import is_major
+from casekit.features.harassment import rules as harassment
 from casekit.features.returns.settings import settings_for as return_settings
 
 RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
 SATISFACTION_LEVELS = ("satisfied", "neutral", "dissatisfied")
 UNRECORDED = "(none)"
-
-# Harassment calls (骚扰电话) are logged but kept out of the statistics.
-HARASSMENT = "harassment"
 
 
 @dataclass(frozen=True)
@@ -459,12 +457,13 @@ def prepare(
     scope: CaseFilter | None = None,
     deadlines_as_of: DeadlinesAsOf | None = None,
 ) -> list[Item]:
-    """Every case as of `moment`, its deadlines included (cases opened later are left out), harassment calls
-    (a case of category `harassment`, where the config has that category) excluded."""
+    """Every case as of `moment`, its deadlines included (cases opened later are left out),
+    harassment logs excluded (`casekit.features.harassment.rules.is_harassment`): they are
+    counted only in the harassment section."""
     items = []
     for case in cases:
         snapshot = timeline.as_of(case, moment)
-        if snapshot is None or fields_of(snapshot).get("category") == HARASSMENT:
+        if snapshot is None or harassment.is_harassment(snapshot):
             continue
         kind = config.kinds.get(str(snapshot.get("kind")))
         if deadlines_as_of and kind is not None and snapshot.get("history") is not case.get("history"):
@@ -474,6 +473,12 @@ def prepare(
         items.append(Item(snapshot, kind, config, scope))
     items.sort(key=lambda i: (str(i.case.get("opened_at", "")), str(i.case.get("id", ""))))
     return items
+
+
+def counted_kinds(config: Config) -> list[str]:
+    """The kinds the statistics sections count, in config order: every kind but the
+    harassment log (骚扰电话), which has a section of its own."""
+    return [name for name in config.kinds if name != harassment.KIND]
 
 
 class Labels:

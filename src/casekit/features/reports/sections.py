@@ -39,6 +39,7 @@ from casekit.core.timeutil import stored_instant
 from casekit.features.callbacks import facts as callback_facts
 from casekit.features.deadlines.derived import deadlines_as_of
 from casekit.features.deadlines.settings import MERCHANT_DUTY, clock_spec
+from casekit.features.harassment import rules as harassment
 from casekit.features.reports.model import (
     CENT,
     SATISFACTION_LEVELS,
@@ -50,6 +51,7 @@ from casekit.features.reports.model import (
     Settings,
     count_rows,
     counted,
+    counted_kinds,
     field_text,
     hours,
     of_kind,
@@ -68,7 +70,7 @@ def overview(items: list[Item], period: Period, config: Config, labels: Labels) 
     """New, closed and still-open cases per kind; open ones late at the end of the period
     (a deadline past due and not met by then)."""
     rows: list[dict[str, Any]] = []
-    for name in config.kinds:
+    for name in counted_kinds(config):
         mine = of_kind(items, name)
         row: dict[str, Any] = {
             "kind": name,
@@ -99,7 +101,7 @@ def daily_volume(items: list[Item], period: Period, config: Config, labels: Labe
     tz = period.start.tzinfo
     assert tz is not None
     days = period.days
-    opened: dict[str, Counter[date]] = {name: Counter() for name in config.kinds}
+    opened: dict[str, Counter[date]] = {name: Counter() for name in counted_kinds(config)}
     closed: Counter[date] = Counter()
     for item in items:
         if period.contains(item.opened) and item.kind_name in opened:
@@ -110,7 +112,7 @@ def daily_volume(items: list[Item], period: Period, config: Config, labels: Labe
         "days": [d.isoformat() for d in days],
         "series": [
             {"kind": name, "label": labels.kind(name), "counts": [opened[name][d] for d in days]}
-            for name in config.kinds
+            for name in opened
         ],
         "closed": [closed[d] for d in days],
     }
@@ -791,6 +793,54 @@ def due_today(items: list[Item], period: Period, labels: Labels) -> dict[str, An
     }
 
 
+def harassment_calls(
+    cases: Iterable[Mapping[str, Any]], period: Period, config: Config, labels: Labels
+) -> dict[str, Any]:
+    """骚扰电话统计 (000: the queue report sums up how often harassment calls come and from
+    where): the logged calls whose call time falls in the period, by hour of day, by source
+    number (masked as `casefile.mask_phone` masks a customer's phone), the repeat sources
+    (two calls or more in the period) and who ended them. Unlike the other sections, a call
+    logged after the period's end counts too, in the period it came in: a night's calls are
+    often logged the next morning, and the daily report is read then."""
+    tz = period.start.tzinfo
+    assert tz is not None
+    calls: list[tuple[datetime, str, Mapping[str, Any]]] = []
+    for case in cases:
+        called = harassment.call_time(case) if harassment.is_harassment(case) else None
+        if called is not None and period.contains(called):
+            calls.append((called.astimezone(tz), harassment.source_of(case), case))
+    calls.sort(key=lambda c: (c[0], str(c[2].get("id"))))
+    per_hour = Counter(called.hour for called, _, _ in calls)
+    sources: dict[str, list[tuple[datetime, str, Mapping[str, Any]]]] = defaultdict(list)
+    for call in calls:
+        sources[call[1]].append(call)
+    kind = harassment.KIND
+
+    def source_row(key: str, made: list[tuple[datetime, str, Mapping[str, Any]]]) -> dict[str, Any]:
+        return {
+            "source": casefile.mask_phone(key) if key else labels.t("未记录号码", "no number recorded"),
+            "count": len(made),
+            "share": rate(len(made), len(calls)),
+            "first": stamp(made[0][0], tz),
+            "last": stamp(made[-1][0], tz),
+            "cases": [str(c[2].get("id")) for c in made],
+        }
+
+    ordered = sorted(sources.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ended = Counter(str(casefile.fields_of(c).get(harassment.ENDED_BY) or "") for _, _, c in calls)
+    return {
+        "available": kind in config.kinds,
+        "total": len(calls),
+        "by_hour": [
+            {"hour": h, "label": f"{h:02d}:00–{h + 1:02d}:00", "count": n, "share": rate(n, len(calls))}
+            for h, n in sorted(per_hour.items())
+        ],
+        "by_source": [source_row(key, made) for key, made in ordered],
+        "repeats": [source_row(key, made) for key, made in ordered if key and len(made) >= 2],
+        "ended_by": count_rows(ended, lambda v: labels.value(kind, harassment.ENDED_BY, v or None)),
+    }
+
+
 def build_report(
     cases: Iterable[Mapping[str, Any]], config: Config, period: Period, *, lang: str | None = None
 ) -> dict[str, Any]:
@@ -809,6 +859,7 @@ def _build_report(
     labels = Labels(config, lang)
     tz = config.tz
     scope = CaseFilter.of(live_since=report_scope(config, period))
+    cases = list(cases)
     items = prepare(cases, config, period.last_moment, scope, deadlines_as_of)
     settled = settled_deadlines(items, period)
     merchants = merchant_stats(items, period, settled, labels.kinds, config)
@@ -832,6 +883,7 @@ def _build_report(
         "returns": returns_summary(items, period, labels),
         "alerts": quality_alerts(items, period, labels),
         "merchants": merchant_cooperation(merchants),
+        "harassment": harassment_calls(cases, period, config, labels),
     }
     if period.kind == "day":
         report["due_today"] = due_today(items, period, labels)

@@ -1,0 +1,109 @@
+"""Harassment calls (骚扰电话): `casekit harassment log` (the warning `casekit new` gives for a
+known harassment source is `casekit.features.harassment.sources`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, plain_text, warn
+
+harassment_app = typer.Typer(
+    help=(
+        "骚扰电话 / Harassment calls: log one in one commit; no deadlines, no callbacks, "
+        "kept out of the complaint statistics. "
+        "Example: casekit harassment log --phone 13912345678 --line 400-820-8820 "
+        "--said 来电胡言乱语，引导回主题无效 --ended-by agent"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class EndedBy(StrEnum):
+    agent = "agent"
+    caller = "caller"
+
+
+class Severity(StrEnum):
+    nuisance = "nuisance"
+    obscene = "obscene"
+    abusive = "abusive"
+
+
+@harassment_app.command("log")
+def log_command(
+    phone: Annotated[
+        str, typer.Option("--phone", help="来电号码 / The number it came from, e.g. 13912345678.")
+    ],
+    line: Annotated[
+        str,
+        typer.Option("--line", help="来电线路 / The line called, e.g. 400-820-8820.", callback=plain_text),
+    ],
+    said: Annotated[
+        str, typer.Option("--said", help="通话内容 / What the caller said, briefly.", callback=plain_text)
+    ],
+    ended_by: Annotated[
+        EndedBy, typer.Option("--ended-by", help="挂断方 / Who ended the call: agent or caller.")
+    ],
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="来电时间 / When the call came in, e.g. 2026-11-23T12:10 (default: now), not later.",
+        ),
+    ] = None,
+    severity: Annotated[
+        Severity | None,
+        typer.Option(
+            "--severity", help="严重程度 / nuisance (无聊骚扰), obscene (低级下流) or abusive (辱骂威胁)."
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(
+            "--customer", help="来电人 / The caller's name if given (default: 未知来电).", callback=plain_text
+        ),
+    ] = None,
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """记录骚扰电话 / Log a harassment call: one case of the harassment kind, one commit;
+    prints its ID. It has no deadlines and no callbacks, and reports count it only in the
+    harassment section (骚扰电话统计). Says so when the number has called before.
+
+    Example: casekit harassment log --phone 13912345678 --line 400-820-8820
+    --said 来电胡言乱语，引导回主题无效 --ended-by agent --at 2026-11-22T22:40
+    """
+    from casekit.core.casefile import mask_phone
+    from casekit.features.harassment.service import log_call
+
+    logged = log_call(
+        make_env(repo, actor),
+        phone=phone,
+        line=line,
+        said=said,
+        ended_by=ended_by.value,
+        at=at,
+        severity=severity.value if severity else None,
+        note=note,
+        customer=customer,
+    )
+    outcome = logged.outcome
+    echo(outcome.case_id)
+    for message in outcome.messages:
+        warn(message)
+    if logged.earlier:
+        count = len(logged.earlier) + 1
+        earlier = "、".join(logged.earlier)
+        warn(
+            f"{outcome.case_id}: 号码 {mask_phone(phone)} 第 {count} 次骚扰来电（此前：{earlier}）"
+            f" (call {count} from this number; earlier: {', '.join(logged.earlier)})"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(harassment_app, name="harassment")

@@ -1,0 +1,87 @@
+"""The action behind `casekit harassment log`: one call, one case, one commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from casekit.core.fields import normalise_phone
+from casekit.core.timeutil import format_datetime, parse_datetime
+from casekit.errors import Refused
+from casekit.features.harassment import rules
+from casekit.features.harassment.sources import source_logs
+from casekit.service.actions import Outcome, open_case
+from casekit.service.env import Env
+
+LABEL = "harassment log"
+
+
+@dataclass
+class Logged:
+    """A call logged: the new case, and the earlier logs of the same source number."""
+
+    outcome: Outcome
+    earlier: list[str] = field(default_factory=list)
+
+
+def log_call(
+    env: Env,
+    *,
+    phone: str,
+    line: str,
+    said: str,
+    ended_by: str,
+    at: str | None = None,
+    severity: str | None = None,
+    note: str | None = None,
+    customer: str | None = None,
+) -> Logged:
+    """Log one harassment call as a case of the harassment kind, in one commit (the same
+    action as `casekit new`). Refuses, changing nothing, a phone that is no phone number, a
+    call time that is no time or lies after now, and a repository without the kind."""
+    config = env.config
+    if rules.KIND not in config.kinds:
+        raise Refused(
+            f"{LABEL}: casekit.yaml has no {rules.KIND} kind; add it from the bundled casekit.yaml "
+            "(kinds.harassment) to log harassment calls"
+        )
+    try:
+        normalise_phone(phone)
+    except ValueError as exc:
+        raise Refused(f"{LABEL}: --phone: {exc}") from None
+    now = env.now(config.tz)
+    if at is None:
+        called = now
+    else:
+        try:
+            called = parse_datetime(at, config.tz)
+        except ValueError as exc:
+            raise Refused(f"{LABEL}: --at: {exc}") from None
+        if rules.future_call(called, now):
+            raise Refused(
+                f"{LABEL}: --at {at} is later than now ({format_datetime(now, config.tz)}); "
+                "give the time the call came in"
+            )
+    if not said.strip():
+        raise Refused(f"{LABEL}: --said is empty; write down what the caller said")
+    if not line.strip():
+        raise Refused(f"{LABEL}: --line is empty; give the line that was called, e.g. 400-820-8820")
+    earlier = source_logs(env, phone)
+    values = {
+        rules.CALLED_AT: format_datetime(called, config.tz),
+        rules.LINE: line.strip(),
+        rules.SAID: said.strip(),
+        rules.ENDED_BY: ended_by,
+    }
+    if severity:
+        values[rules.SEVERITY] = severity
+    outcome = open_case(
+        env,
+        rules.KIND,
+        title=f"骚扰电话（{line.strip()}）",
+        customer=customer or rules.UNKNOWN_CALLER,
+        phone=phone,
+        channel="phone",
+        sets=[f"{key}={value}" for key, value in values.items()],
+        note=note,
+    )
+    return Logged(outcome, earlier)
