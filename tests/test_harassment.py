@@ -154,10 +154,20 @@ def test_reports_keep_harassment_out_of_the_statistics_and_count_it_apart(repo: 
     made = _week_with_calls(repo)
     now = "2026-11-25T09:00:00+08:00"
     report = json.loads(repo.ok("report", "weekly", "--week", "2026-W47", "--format", "json", now=now).out)
-    assert [row["kind"] for row in report["overview"]["rows"]] == ["complaint", "callback", "return"]
+    assert [row["kind"] for row in report["overview"]["rows"]] == [
+        "complaint",
+        "callback",
+        "return",
+        "cancellation",
+    ]
     assert report["overview"]["total"]["new"] == 1
     assert report["sources"]["total"] == 1
-    assert [s["kind"] for s in report["volume"]["series"]] == ["complaint", "callback", "return"]
+    assert [s["kind"] for s in report["volume"]["series"]] == [
+        "complaint",
+        "callback",
+        "return",
+        "cancellation",
+    ]
     calls = report["harassment"]
     assert calls["available"] and calls["total"] == 4
     assert [(h["hour"], h["count"]) for h in calls["by_hour"]] == [(12, 3), (22, 1)]

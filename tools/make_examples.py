@@ -7,7 +7,8 @@
 The example set is a month (2026-10-26 .. 2026-11-23, Asia/Shanghai) of one customer-service
 team's complaints (投诉), callbacks (回访), returns (退换货), cancellation bookings (退订) and
 harassment calls (骚扰电话), drawn from the source handbooks' scenarios. Each case is written
-below as a story: how it was opened and every later step (move, assign, note, update, link), with the time and the person of each step.
+below as a story: how it was opened and every later step (move, assign, note, update, link),
+with the time and the person of each step.
 
 The script builds a fresh case repository with `casekit init` in a scratch folder, runs
 every step of every story as one `casekit` process in time order (`CASEKIT_NOW` and
