@@ -108,18 +108,21 @@ class CustomerMatch:
             or (found.name and any(part in found.name for part in self.names))
         )
 
+    def exact_keys(self) -> dict[str, frozenset[str]]:
+        """The normalised phones, orders and accounts matched whole (`identity_keys`)."""
+        return {"phone": self.phones, "order": self.orders, "account": self.accounts}
+
     def like_patterns(self) -> list[str]:
-        """SQL LIKE patterns (escape character '!') of which a matching case's
-        `search_terms` fits at least one."""
+        """SQL LIKE patterns (escape character '!') of which the `search_terms` of a case
+        whose name matches fit at least one."""
+        return [f"%{SEPARATOR}{NAME_TAG}%{_like_escaped(v)}%{SEPARATOR}%" for v in sorted(self.names)]
 
-        def exact(tag: str, value: str) -> str:
-            return f"%{SEPARATOR}{tag}{_like_escaped(value)}{SEPARATOR}%"
 
-        patterns = [exact(PHONE_TAG, v) for v in sorted(self.phones)]
-        patterns += [exact(ORDER_TAG, v) for v in sorted(self.orders)]
-        patterns += [exact(ACCOUNT_TAG, v) for v in sorted(self.accounts)]
-        patterns += [f"%{SEPARATOR}{NAME_TAG}%{_like_escaped(v)}%{SEPARATOR}%" for v in sorted(self.names)]
-        return patterns
+def identity_keys(case: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The index columns a whole-value match looks up: the case's phone key, order and
+    account, normalised (None for none)."""
+    found = identity(case)
+    return found.phone or None, found.order or None, found.account or None
 
 
 def _like_escaped(text: str) -> str:

@@ -18,9 +18,12 @@ from casekit.core.timeutil import stored_instant
 
 class CustomerMatcher(Protocol):
     """Which customer's cases (`casekit.core.customers.CustomerMatch`): its `matches` is the
-    definition, its LIKE patterns narrow the index's customer column (at least the matches)."""
+    definition; its exact keys (phone, order, account) and LIKE patterns on names narrow
+    the index's customer columns to at least the matches."""
 
     def matches(self, case: Mapping[str, Any]) -> bool: ...
+
+    def exact_keys(self) -> dict[str, frozenset[str]]: ...
 
     def like_patterns(self) -> list[str]: ...
 

@@ -40,7 +40,7 @@ from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-11"  # change when what a row holds changes
+FORMAT = "casekit-index-12"  # change when what a row holds changes
 DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
@@ -68,7 +68,8 @@ CREATE TABLE files (
     readable INTEGER NOT NULL,
     id TEXT, kind TEXT, status TEXT, priority TEXT, assignee TEXT,
     opened_at TEXT, updated_at TEXT, first_at REAL, last_at REAL,
-    overdue_from REAL, overdue_until REAL, who TEXT, latest REAL,
+    overdue_from REAL, overdue_until REAL, who_phone TEXT, who_order TEXT, who_account TEXT, who TEXT,
+    latest REAL,
     listing BLOB,
     data BLOB,
     problems BLOB
@@ -88,6 +89,9 @@ CREATE INDEX IF NOT EXISTS files_last ON files (last_at);
 CREATE INDEX IF NOT EXISTS files_overdue ON files ({OVERDUE_END}, overdue_from)
     WHERE overdue_from IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_latest ON files (latest);
+CREATE INDEX IF NOT EXISTS files_who_phone ON files (who_phone) WHERE who_phone IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_who_order ON files (who_order) WHERE who_order IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_who_account ON files (who_account) WHERE who_account IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_scan ON files (
     sortkey, readable, state, kind, status, assignee, id,
     first_at, last_at, overdue_from, overdue_until, latest, who
@@ -98,9 +102,9 @@ CREATE INDEX IF NOT EXISTS files_outlined ON files (state) WHERE state = 0;
 _ROW_COLUMNS = (
     "path, dir, sortkey, tail, blob, staged, watch, stat, state, readable, "
     "id, kind, status, priority, assignee, opened_at, updated_at, first_at, last_at, "
-    "overdue_from, overdue_until, who, latest, listing, data, problems"
+    "overdue_from, overdue_until, who_phone, who_order, who_account, who, latest, listing, data, problems"
 )
-_INSERT_ROW = f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 26)})"
+_INSERT_ROW = f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 29)})"
 
 
 def enabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -135,11 +139,11 @@ def summary(data: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """The columns queries filter on, but the latest time (`latest_column`): text values
     only (anything else is NULL), the first and last history times, when the case can
     be overdue (`overdue_window`) and who its customer is (`search_terms`)."""
-    from casekit.core.customers import search_terms
+    from casekit.core.customers import identity_keys, search_terms
     from casekit.core.due import overdue_window
 
     if data is None:
-        return (None,) * 12
+        return (None,) * 15
     history = history_of(data)
     updated = history[-1].get("at") if history else data.get("opened_at")
     window = overdue_window(data)
@@ -149,6 +153,7 @@ def summary(data: Mapping[str, Any] | None) -> tuple[Any, ...]:
         *_span(history, data),
         None if window is None else window[0].timestamp(),
         None if window is None or window[1] is None else window[1].timestamp(),
+        *identity_keys(data),
         search_terms(data),
     )
 
@@ -760,12 +765,19 @@ def _where_sql(where: CaseFilter | None) -> tuple[str, list[Any]]:
         clauses.append(f"(kind IS NULL OR status IS NULL OR NOT ({final}))")
         args += final_args
     if where.customer is not None:
+        either: list[str] = []
+        for name, values in where.customer.exact_keys().items():
+            if values and name in _WHO_COLUMNS:
+                either.append(f"who_{name} IN ({', '.join('?' * len(values))})")
+                args.extend(sorted(values))
         patterns = where.customer.like_patterns()
-        clauses.append(
-            "(" + " OR ".join(["who LIKE ? ESCAPE '!'"] * len(patterns)) + ")" if patterns else "0"
-        )
+        either += ["who LIKE ? ESCAPE '!'"] * len(patterns)
         args += patterns
+        clauses.append("(" + " OR ".join(either) + ")" if either else "0")
     return " AND ".join(clauses), args
+
+
+_WHO_COLUMNS = ("phone", "order", "account")  # who_<name>: exact customer keys, indexed
 
 
 def _final_sql(finals: Mapping[str, Collection[str]]) -> tuple[str, list[Any]]:
