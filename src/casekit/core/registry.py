@@ -34,6 +34,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "casekit.service.resolution",
     "casekit.service.syncconfig",
     "casekit.features.callbacks.feature",
+    "casekit.features.duplicates.feature",
     "casekit.features.scripts.feature",
     "casekit.features.reports.feature",
 )
