@@ -69,7 +69,10 @@ def merge_cases(env: Env, duplicate: str, into: str, *, note: str | None = None)
         state = duplicates.merge_state(dup.ctx.kind)
         assert state is not None  # refused above
         source = str(dup.case.get("status"))
-        text = note or f"与{survivor_id}为同一问题，合并到{survivor_id} / the same problem as {survivor_id}"
+        text = note or (
+            f"{dup_id}与{survivor_id}为同一问题，合并到{survivor_id} / "
+            f"{dup_id} is the same problem as {survivor_id}, merged into it"
+        )
         trailers = ((SURVIVOR_TRAILER, survivor_id), *((MOVED_TRAILER, c) for c in callbacks))
         entries = [copy.deepcopy(e) for e in dup.case["history"]]
         change = Change(
@@ -156,7 +159,9 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
             raise Refused(f"{dup_id}: it is no longer merged into {survivor_id}; nothing was changed")
         source, target = str(dup.case.get("status")), str(entries[merge_at].get("from"))
         merged_at = survivor.case["history"][kept_at].get("at")
-        text = note or f"撤销合并，与{survivor_id}分开处理 / merge into {survivor_id} undone"
+        text = note or (
+            f"撤销{dup_id}合并到{survivor_id}，分开处理 / the merge of {dup_id} into {survivor_id} undone"
+        )
         trailers = ((SURVIVOR_TRAILER, survivor_id), *((MOVED_TRAILER, c) for c in callbacks))
         change = Change(
             duplicates.UNMERGE, f"{dup_id}: unmerged from {survivor_id}", source, target, text, trailers
