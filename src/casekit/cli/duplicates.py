@@ -11,7 +11,7 @@ from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_e
 DupArgument = Annotated[
     str,
     typer.Argument(
-        metavar="DUP", help="The duplicate case, e.g. C-20261120-W3BO-D8E2, or its last part W3BO-D8E2."
+        metavar="DUP", help="The duplicate case, e.g. C-20261120-91TS-5PDY, or its last part 91TS-5PDY."
     ),
 ]
 
@@ -20,7 +20,7 @@ def merge(
     duplicate: DupArgument,
     into: Annotated[
         str,
-        typer.Argument(metavar="INTO", help="The case that stays (same kind), e.g. C-20261120-P4HN-D2T7."),
+        typer.Argument(metavar="INTO", help="The case that stays (same kind), e.g. C-20261120-E90B-AY82."),
     ],
     note: NoteOption = None,
     repo: RepoOption = None,
@@ -31,7 +31,9 @@ def merge(
     the case that stays, and its open callbacks move there; one commit. Only open cases of the
     same kind merge; undo it with `casekit unmerge DUP`.
 
-    Example: casekit merge C-20261120-W3BO-D8E2 C-20261120-P4HN-D2T7 --note '微博与电话反映的是同一问题'
+    Example (the example cases merge this Weibo complaint already; undo it first with
+    `casekit unmerge C-20261120-91TS-5PDY`):
+    casekit merge C-20261120-91TS-5PDY C-20261120-E90B-AY82 --note '微博与电话反映的是同一问题'
     """
     from casekit.features.duplicates.service import merge_cases
 
@@ -51,7 +53,7 @@ def unmerge(
     from with its deadlines as they were, the callbacks the merge moved follow it again, and
     the case that stays records the merge as undone (history is never deleted); one commit.
 
-    Example: casekit unmerge C-20261120-W3BO-D8E2 --note '核实后为两个不同的问题'
+    Example: casekit unmerge C-20261120-91TS-5PDY --note '核实后为两个不同的问题'
     """
     from casekit.features.duplicates.service import unmerge_case
 
