@@ -27,13 +27,12 @@ server's pre-receive hook and `casekit audit`: each file alone is checked by the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from casekit.core.casefile import history_of, set_top_level
+from casekit.core.casefile import history_of
 from casekit.core.commits import MOVED_ACTION, MOVED_TRAILER, SURVIVOR_TRAILER, CommitRecord
 from casekit.core.config import KindSpec
-from casekit.core.effects import add_links
 
 MERGE = "merge"
 UNMERGE = "unmerge"
@@ -139,41 +138,6 @@ def callbacks_moved_in(case: Mapping[str, Any]) -> list[str]:
         callbacks = history[position].get("callbacks") if position is not None else None
         found += [str(c) for c in callbacks] if isinstance(callbacks, list) else []
     return found
-
-
-# History effects (`effects.EFFECTS`), registered by `casekit.features.duplicates.feature`.
-def merge_effect(
-    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
-) -> None:
-    if "to" in entry:
-        case["status"] = entry["to"]
-    if entry.get("case") is not None:
-        set_top_level(case, MERGED_INTO, str(entry["case"]))
-
-
-def unmerge_effect(
-    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
-) -> None:
-    if "to" in entry:
-        case["status"] = entry["to"]
-    if MERGED_INTO in case:
-        del case[MERGED_INTO]
-
-
-def merged_from_effect(
-    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
-) -> None:
-    """The survivor links to the callbacks moved to it (they link back, `refollow`)."""
-    callbacks = entry.get("callbacks")
-    if isinstance(callbacks, list):
-        add_links(case, [str(c) for c in callbacks])
-
-
-def refollow_effect(
-    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
-) -> None:
-    if entry.get("case") is not None:
-        add_links(case, [str(entry["case"])])
 
 
 # State replayers (`workflow.STATE_REPLAYERS`).

@@ -2,7 +2,7 @@
 
 - History actions `merge` and `unmerge` (on the duplicate, changing its state), `merged-from`
   and `unmerged` (on the case that stays) and `refollow` (on a callback moved with them),
-  each with its effect (`casekit.core.duplicates`).
+  each with its effect (here; the rules are `casekit.core.duplicates`).
 - `merged_into` top-level key (the case a duplicate is merged into).
 - Replayers for `casekit init --example`: a `merge` entry replays `casekit merge`, an
   `unmerge` entry `casekit unmerge`; the other entries are written by those commands.
@@ -10,12 +10,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from casekit.core import casefile, duplicates, effects, workflow
 from casekit.service import init as bootstrap
 from casekit.service.env import Env
+
+
+# History effects (`effects.EFFECTS`).
+def merge_effect(
+    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
+) -> None:
+    if "to" in entry:
+        case["status"] = entry["to"]
+    if entry.get("case") is not None:
+        casefile.set_top_level(case, duplicates.MERGED_INTO, str(entry["case"]))
+
+
+def unmerge_effect(
+    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
+) -> None:
+    if "to" in entry:
+        case["status"] = entry["to"]
+    if duplicates.MERGED_INTO in case:
+        del case[duplicates.MERGED_INTO]
+
+
+def merged_from_effect(
+    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
+) -> None:
+    """The survivor links to the callbacks moved to it (they link back, `refollow`)."""
+    callbacks = entry.get("callbacks")
+    if isinstance(callbacks, list):
+        effects.add_links(case, [str(c) for c in callbacks])
+
+
+def refollow_effect(
+    case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
+) -> None:
+    if entry.get("case") is not None:
+        effects.add_links(case, [str(entry["case"])])
 
 
 def _replay_merge(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) -> None:
@@ -46,11 +81,11 @@ def register() -> None:
         duplicates.REFOLLOW,
     ):
         casefile.HISTORY_ACTIONS.add(action)
-    effects.EFFECTS.add(duplicates.MERGE, duplicates.merge_effect)
-    effects.EFFECTS.add(duplicates.UNMERGE, duplicates.unmerge_effect)
-    effects.EFFECTS.add(duplicates.MERGED_FROM, duplicates.merged_from_effect)
+    effects.EFFECTS.add(duplicates.MERGE, merge_effect)
+    effects.EFFECTS.add(duplicates.UNMERGE, unmerge_effect)
+    effects.EFFECTS.add(duplicates.MERGED_FROM, merged_from_effect)
     effects.EFFECTS.add(duplicates.UNMERGED, effects.no_effect)
-    effects.EFFECTS.add(duplicates.REFOLLOW, duplicates.refollow_effect)
+    effects.EFFECTS.add(duplicates.REFOLLOW, refollow_effect)
     workflow.STATE_REPLAYERS.add(duplicates.MERGE, duplicates.replay_merge)
     workflow.STATE_REPLAYERS.add(duplicates.UNMERGE, duplicates.replay_unmerge)
     bootstrap.REPLAYERS.add(duplicates.MERGE, _replay_merge)
