@@ -309,3 +309,36 @@ def test_the_server_accepts_real_merges_and_refuses_forged_ones(repo: CLI, tmp_p
     result = git(agent, "push", "origin", "main")
     assert result.returncode != 0 and "[rule: merge-cases]" in result.stderr, result.stderr
     assert server_head(server) == start
+
+
+EXAMPLE_DUP, EXAMPLE_SURVIVOR = "C-20261120-91TS-5PDY", "C-20261120-E90B-AY82"
+
+
+def test_the_example_duplicate_is_merged_and_the_help_examples_work_on_it(example_repo: CLI) -> None:
+    dup = read_case(example_repo.case_path(EXAMPLE_DUP))
+    assert dup["status"] == "merged" and dup["merged_into"] == EXAMPLE_SURVIVOR
+    assert dup["channel"] == "weibo"
+    kept = read_case(example_repo.case_path(EXAMPLE_SURVIVOR))
+    assert kept["channel"] == "phone"
+    (merged_from,) = [e for e in kept["history"] if e["action"] == "merged-from"]
+    assert merged_from["by"] == "zhang.wei" and merged_from["entries"] == dup["history"][:-1]
+    log = example_repo.ok("log", EXAMPLE_DUP).out
+    assert "merge" in log and ("zhang.wei" in log or "张伟" in log)
+
+    for command in ("merge", "unmerge"):
+        text = example_repo.ok(command, "--help").out
+        assert EXAMPLE_DUP in text and "合并" in text
+    at = "2026-11-23T10:00:00+08:00"
+    example_repo.ok("unmerge", EXAMPLE_DUP, "--note", "核实后为两个不同的问题", now=at, actor="zhang.wei")
+    assert read_case(example_repo.case_path(EXAMPLE_DUP))["status"] == "received"
+    example_repo.ok(
+        "merge",
+        EXAMPLE_DUP,
+        EXAMPLE_SURVIVOR,
+        "--note",
+        "微博与电话反映的是同一问题",
+        now="2026-11-23T10:05:00+08:00",
+        actor="zhang.wei",
+    )
+    assert read_case(example_repo.case_path(EXAMPLE_DUP))["status"] == "merged"
+    example_repo.ok("audit")
