@@ -11,7 +11,7 @@ from typing import Any
 
 from conftest import CLI, read_case
 from gitserver import clone, edit, git, make_server, server_head
-from test_survey_loop import resolved_complaint, the_callback
+from test_survey_loop import WALK, resolved_complaint, the_callback
 
 
 def investigating(cli: CLI, channel: str = "phone", **kwargs: Any) -> str:
@@ -145,9 +145,14 @@ def test_open_callbacks_move_to_the_survivor_and_back(repo: CLI) -> None:
     kept = read_case(repo.case_path(survivor))
     assert kept["history"][-1]["callbacks"] == [callback]
     assert callback in kept["links"]
-    # the survivor now owns the callback: it cannot be closed while it is scheduled ...
-    repo.ok("move", survivor, "proposed", "--set", "solution=更换新机")
-    # ... and the callback's result is written onto the survivor
+    # the survivor now owns the callback: resolving it opens no second one, and it cannot be
+    # closed while the callback is scheduled
+    for target, extra in WALK[2:]:
+        repo.ok("move", survivor, target, *extra)
+    kept = read_case(repo.case_path(survivor))
+    assert [c for c in kept["links"] if c.startswith("B-")] == [callback]
+    refused = repo.refused("move", survivor, "closed", "--set", "summary=已换新机")
+    assert callback in refused.err
     repo.ok("audit")
 
     repo.ok("unmerge", dup, actor="li.na")
