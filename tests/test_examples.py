@@ -168,8 +168,10 @@ def test_init_example_makes_one_commit_per_action_in_time_order(example_repo: CL
     opens = [e for c in cases for e in c["history"] if e["action"] == "open"]
     opened_links = sum(len(e.get("links") or []) for e in opens)
     assert opened_links >= 2  # the repeat caller's case
-    # one commit per history entry, except a link: one commit holds both cases' entries
-    assert example_repo.commit_count() == entries - opened_links - (links - opened_links) // 2 + 1
+    merges = sum(1 for c in cases for e in c["history"] if e["action"] == "merged-from")
+    assert merges >= 1  # the duplicate Weibo complaint merged into the phone one
+    # one commit per history entry, except a link and a merge: one commit holds both cases' entries
+    assert example_repo.commit_count() == entries - opened_links - (links - opened_links) // 2 - merges + 1
 
     log = example_repo.git("log", "--reverse", "--format=%aI%x09%s").splitlines()
     assert log[0].split("\t")[1] == "casekit: new case repository"
@@ -197,6 +199,8 @@ def test_init_example_makes_one_commit_per_action_in_time_order(example_repo: CL
         for key, value in pairs:  # one per case linked: several for a case opened with links
             if key == "Case-Linked":
                 committed[(value, "link", moment, login)] += 1
+        if "Case-Survivor" in trailers:
+            committed[(trailers["Case-Survivor"], "merged-from", moment, login)] += 1
     assert committed == recorded
 
 

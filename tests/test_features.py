@@ -156,7 +156,8 @@ def test_validate_knows_every_feature_key_and_action(repo: CLI) -> None:
     problems = [line for line in result.out.splitlines() if case_id in line]
     assert len(problems) == 1, result.out
     assert "unknown key 'bogus'; case keys are" in problems[0]
-    assert "escalation, deadlines, postage, price_difference, attachments, history" in problems[0]
+    keys = "escalation, deadlines, postage, price_difference, attachments, merged_into, history"
+    assert keys in problems[0]
 
 
 def _registries_after(*first: str) -> str:

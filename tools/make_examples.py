@@ -7,8 +7,8 @@
 The example set is a month (2026-10-26 .. 2026-11-23, Asia/Shanghai) of one customer-service
 team's complaints (投诉), callbacks (回访), returns (退换货), cancellation bookings (退订) and
 harassment calls (骚扰电话), drawn from the source handbooks' scenarios. Each case is written
-below as a story: how it was opened and every later step (move, assign, note, update, link),
-with the time and the person of each step.
+below as a story: how it was opened and every later step (move, assign, note, update, link,
+merge), with the time and the person of each step.
 
 The script builds a fresh case repository with `casekit init` in a scratch folder, runs
 every step of every story as one `casekit` process in time order (`CASEKIT_NOW` and
@@ -197,6 +197,14 @@ def link(at: str, by: str, first: Story, second: Story, note: str | None = None)
     first.steps.append(Step(t(at), by, first, command, other=second))
     # one command links both ways; the second case's entry is made by the step above
     second.steps.append(Step(t(at), by, second, [], other=first))
+
+
+def merge(at: str, by: str, duplicate: Story, survivor: Story, note: str | None = None) -> None:
+    """`casekit merge`: the duplicate closed as merged into the survivor, one commit."""
+    command = ["merge", "{id}", "{other}"] + (["--note", note] if note else [])
+    duplicate.steps.append(Step(t(at), by, duplicate, command, other=survivor))
+    # the survivor's merged-from entry is made by the step above
+    survivor.steps.append(Step(t(at), by, survivor, [], other=duplicate))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1634,6 +1642,72 @@ second_nuisance.note(
 
 
 # ---------------------------------------------------------------------------------------
+# Duplicates (重复案件)
+# ---------------------------------------------------------------------------------------
+
+# The same leaking kettle reported twice: by phone in the morning, on Weibo after lunch.
+# The supervisor merges the Weibo complaint into the phone one, which stays and is handled.
+kettle = new(
+    "kettle-leak-phone",
+    "complaint",
+    "11-20 09:37",
+    "li.na",
+    title="电热水壶底部漏水",
+    customer="刘晓燕",
+    salutation="女士",
+    phone="13952076418",
+    channel="phone",
+    priority="high",
+    category="product-quality",
+    product="电热水壶 1.7L KT-17",
+    order_no="DD20261109-3350",
+    content="客户来电：11月9日购买的电热水壶，烧水时底部渗水，桌面有水迹，担心漏电。",
+    demand="上门检测并换新",
+    note="已提醒客户先停用并拔掉电源；记录订单号，答复今天内联系售后安排检测。",
+    replied=True,
+)
+kettle.move(
+    "11-20 10:21",
+    "li.na",
+    "assessing",
+    note="客户发来渗水照片，底座密封圈处有水迹，投诉成立。",
+)
+kettle.move(
+    "11-20 11:03",
+    "li.na",
+    "investigating",
+    responsible_department="售后技术部",
+    note="已转售后技术部，约定明天上午上门检测。",
+)
+kettle_weibo = new(
+    "kettle-leak-weibo",
+    "complaint",
+    "11-20 13:26",
+    "wang.fang",
+    title="微博投诉：电热水壶漏水，担心安全",
+    customer="刘晓燕",
+    salutation="女士",
+    phone="13952076418",
+    channel="weibo",
+    priority="high",
+    category="product-quality",
+    product="电热水壶 1.7L KT-17",
+    content="客户在微博发文并@官方账号：新买的电热水壶底部漏水，问会不会漏电。",
+    demand="尽快处理",
+    note="已在微博评论区回复，并私信客户核对信息：与上午的电话投诉为同一客户、同一台电热水壶。",
+    replied=True,
+)
+merge(
+    "11-20 14:12",
+    SUPERVISOR,
+    kettle_weibo,
+    kettle,
+    note="微博投诉与电话投诉为同一问题，合并到电话投诉统一处理，避免重复联系客户。",
+)
+kettle.note("11-20 14:48", "li.na", "已私信回复客户微博：两处反映已合并处理，明天上午上门检测。")
+
+
+# ---------------------------------------------------------------------------------------
 # Running the stories
 # ---------------------------------------------------------------------------------------
 
@@ -1696,7 +1770,7 @@ def generate(scratch: Path) -> Path:
             continue
         assert story.case_id is not None
         first, second = story.case_id, step.other.case_id if step.other else None
-        if second is not None and second < first:
+        if second is not None and second < first and step.command[0] == "link":
             first, second = second, first  # as `init --example` replays it: lower ID first
         args = [a.replace("{id}", first).replace("{other}", second or "") for a in step.command]
         casekit(env, *args, now=step.at, actor=step.by)

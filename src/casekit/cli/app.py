@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "casekit.cli.keys",
     "casekit.cli.calendar",
     "casekit.cli.callbacks",
+    "casekit.cli.duplicates",
     "casekit.cli.scripts",
     "casekit.cli.reports",
     "casekit.cli.customers",

@@ -23,6 +23,13 @@ _BLANK = " \t\n\r\f\v"
 # the result of a callback written onto the case it followed, in the callback's commit.
 UPDATED_ACTION = "survey"
 
+# A merge of duplicates (`casekit.core.duplicates`): the case that stays, and the callbacks
+# the merge (or its undoing) moves, each with the entry it records.
+SURVIVOR_TRAILER = "Case-Survivor"
+MOVED_TRAILER = "Case-Moved"
+_SURVIVOR_ACTIONS = {"merge": "merged-from", "unmerge": "unmerged"}
+MOVED_ACTION = "refollow"
+
 
 @dataclass(frozen=True)
 class CommitRecord:
@@ -59,13 +66,17 @@ class CommitRecord:
     def cases_named(self) -> list[str]:
         """The cases the commit may change: the one acted on (`Case-Id`), those its action
         opened (`Case-Opened`, e.g. the callback a resolved complaint opens), the other
-        side of a link (`Case-Linked`) and the existing cases its action updated
-        (`Case-Updated`, e.g. the complaint a completed callback followed)."""
+        side of a link (`Case-Linked`), the existing cases its action updated
+        (`Case-Updated`, e.g. the complaint a completed callback followed) and, in a merge
+        of duplicates, the case that stays (`Case-Survivor`) and the callbacks it moves
+        (`Case-Moved`)."""
         return [
             *self.trailer_values("Case-Id"),
             *self.trailer_values("Case-Opened"),
             *self.trailer_values("Case-Linked"),
             *self.trailer_values("Case-Updated"),
+            *self.trailer_values(SURVIVOR_TRAILER),
+            *self.trailer_values(MOVED_TRAILER),
         ]
 
     def role_of(self, case_id: str | None) -> str:
@@ -78,6 +89,10 @@ class CommitRecord:
                 return "linked"
             if case_id in self.trailer_values("Case-Updated"):
                 return "updated"
+            if case_id in self.trailer_values(SURVIVOR_TRAILER):
+                return "survivor"
+            if case_id in self.trailer_values(MOVED_TRAILER):
+                return "moved"
         return "acted"
 
     def action_of(self, case_id: str | None) -> tuple[str | None, str | None, str | None]:
@@ -89,6 +104,10 @@ class CommitRecord:
             return "link", None, None
         if role == "updated":
             return UPDATED_ACTION, None, None
+        if role == "survivor":
+            return _SURVIVOR_ACTIONS.get(str(self.trailer("Case-Action")), "merged-from"), None, None
+        if role == "moved":
+            return MOVED_ACTION, None, None
         return self.trailer("Case-Action"), self.trailer("Case-From"), self.trailer("Case-To")
 
     @property

@@ -476,8 +476,19 @@ def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
             )
 
     reachable = _reachable(initial, transitions)
-    for state in states:
-        if initial in states and state not in reachable:
+    for state, state_spec in states.items():
+        if state_spec.extra.get("merge") is True:
+            # `merge: true`: the final state `casekit merge` closes a duplicate in, and only it
+            if not state_spec.terminal:
+                check.add([*key_path, "states", state], "a merge state (merge: true) must be terminal: true")
+            for source, targets in transitions.items():
+                if state in targets:
+                    check.add(
+                        [*key_path, "transitions", source, state],
+                        f"state {state!r} is reached only by `casekit merge` (merge: true); "
+                        "remove this transition",
+                    )
+        elif initial in states and state not in reachable:
             check.add([*key_path, "states", state], "no transition leads to this state")
 
     if not prefix or initial not in states:

@@ -35,6 +35,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "casekit.service.syncconfig",
     "casekit.features.callbacks.feature",
     "casekit.features.customers.feature",
+    "casekit.features.duplicates.feature",
     "casekit.features.scripts.feature",
     "casekit.features.reports.feature",
     "casekit.features.harassment.feature",

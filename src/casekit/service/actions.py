@@ -817,3 +817,39 @@ def _link_side(env: Env, this: str, that: str, note: str | None) -> Staged | Non
     change = Change("link", f"{this}: linked to {that}", note=note)
     apply_entry(case, history_entry(ctx, change, {"case": that}), block_map)
     return Staged(ctx, path, original, case, change)
+
+
+@dataclass
+class Loaded:
+    """An existing case read for rewriting by `change_together`, with its context."""
+
+    ctx: Context
+    path: Path
+    original: bytes
+    case: MutableMapping[str, Any]
+
+
+def change_together(
+    env: Env, references: Sequence[str], mutate: Callable[[list[Loaded]], list[Change]]
+) -> Outcome:
+    """Change several existing cases as one commit, at one instant. Under the lock each is
+    loaded (refusing uncommitted edits); `mutate` changes them in place and returns one
+    Change per case, the first being the case acted on (whose trailers name the others);
+    it raises Refused to refuse. Then every case is derived, checked and committed."""
+    with vcs.repo_lock(env.root):
+        settled = begin(env)
+        now = env.now(env.config.tz)
+        loaded = []
+        for reference in references:
+            path, original, case, kind = _load_for_change(env, reference)
+            loaded.append(Loaded(_context(env, kind, now), path, original, case))
+        changes = mutate(loaded)
+        staged = [
+            Staged(item.ctx, item.path, item.original, item.case, change)
+            for item, change in zip(loaded, changes, strict=True)
+        ]
+        tx = Transaction(env, staged[0])
+        tx.others.extend(staged[1:])
+        outcome = _settle_and_commit(tx)
+    outcome.messages[:0] = settled
+    return _run_notices(env, outcome, staged[0].change)

@@ -43,6 +43,7 @@ from casekit.core.change_rules import (
 )
 from casekit.core.commits import CommitRecord
 from casekit.core.config import CONFIG_FILE, Config, Person, parse_config
+from casekit.core.duplicates import merge_findings
 from casekit.core.ids import CASES_DIR
 from casekit.core.timeutil import parse_datetime
 from casekit.core.tree_rules import (
@@ -279,6 +280,7 @@ def check_commits(
             linking.append((commit, [c for c in changes if is_case_path(c.path)], config))
         judged.append((commit, first_path, privileged, config))
 
+    violations += _duplicate_violations(linking, blobs)
     if cases_only:
         return violations
     violations += _link_violations(root, linking, blobs)
@@ -553,6 +555,34 @@ def _updated_violations(
                 paths[stem] = change.path
         for case_id, message in updated_findings(commit, acted, updated):
             violations.append(Violation(paths[case_id], case_id, "updated", message, commit=commit.sha))
+    return violations
+
+
+def _duplicate_violations(
+    linking: Sequence[tuple[CommitRecord, list[FileChange], Config]], blobs: dict[str, bytes | None]
+) -> list[Violation]:
+    """A merge of duplicates, or its undoing, writes what `casekit merge`/`unmerge` writes
+    across its cases (`duplicates.merge_findings`), read from the commit's own changes."""
+    violations = []
+    for commit, changes, _ in linking:
+        if commit.trailer("Case-Action") not in ("merge", "unmerge") and not any(
+            marker in (blobs.get(c.new) or b"") for c in changes for marker in (b"merge", b"refollow")
+        ):
+            continue  # no entry of a merge is written here (parsing every file would cost)
+        cases: dict[str, tuple[Any, Any]] = {}
+        paths: dict[str, str] = {}
+        for change in changes:
+            stem = change.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            old = _load(blobs.get(change.old)) if change.old != ZERO_OID else None
+            new = _load(blobs.get(change.new)) if change.new != ZERO_OID else None
+            cases[stem] = (
+                old if isinstance(old, Mapping) else None,
+                new if isinstance(new, Mapping) else None,
+            )
+            paths[stem] = change.path
+        for case_id, message in merge_findings(commit, cases):
+            path = paths.get(case_id) or next(iter(paths.values()), "")
+            violations.append(Violation(path, case_id, "merge-cases", message, commit=commit.sha))
     return violations
 
 

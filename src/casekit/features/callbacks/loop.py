@@ -18,6 +18,7 @@ from typing import Any
 from casekit.core.casefile import fields_of, history_of
 from casekit.core.commits import UPDATED_ACTION
 from casekit.core.config import Config, KindSpec
+from casekit.core.duplicates import callbacks_moved_in, followed_now
 from casekit.core.ids import parse_id
 
 # The answers a callback's result copies onto the case it followed, where its kind has them.
@@ -31,13 +32,15 @@ def kind_of_id(config: Config, case_id: str) -> str | None:
 
 
 def callbacks_opened(case: Mapping[str, Any], config: Config, callback_kind: str) -> list[str]:
-    """The callbacks the case's own moves opened (`opened: [ID]`), oldest first."""
+    """The callbacks the case's own moves opened (`opened: [ID]`), oldest first, and those
+    a merge of a duplicate moved onto it (`casekit.core.duplicates.callbacks_moved_in`)."""
     found: list[str] = []
     for entry in history_of(case):
         opened = entry.get("opened")
         if entry.get("action") == UPDATED_ACTION or not isinstance(opened, list):
             continue
         found += [str(o) for o in opened if kind_of_id(config, str(o)) == callback_kind]
+    found += [c for c in callbacks_moved_in(case) if kind_of_id(config, c) == callback_kind]
     return list(dict.fromkeys(found))
 
 
@@ -54,12 +57,13 @@ def open_callbacks(case: Mapping[str, Any], config: Config, callback_kind: str) 
 
 def followed_cases(callback: Mapping[str, Any], config: Config, callback_kind: str) -> list[str]:
     """The cases a callback follows: those it was opened linked to (its `open` entry's
-    links), other than callbacks."""
+    links), other than callbacks, each replaced by the case a merge moved it to."""
     history = history_of(callback)
     links = history[0].get("links") if history else None
     if not isinstance(links, list):
         return []
-    return [str(c) for c in links if kind_of_id(config, str(c)) not in (None, callback_kind)]
+    opened = [str(c) for c in links if kind_of_id(config, str(c)) not in (None, callback_kind)]
+    return followed_now(callback, opened)  # a merge of duplicates moves it to the case that stays
 
 
 def handler_of(case: Mapping[str, Any]) -> str | None:

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from casekit.core.casefile import fields_of
+from casekit.core.casefile import fields_of, history_of
 from casekit.core.due import PROMISE_CLOCK, round_name
+from casekit.core.duplicates import clock_history
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import ZERO, Counting, WorkCalendar, advance, format_span, measure
 from casekit.features.deadlines.conditions import Facts, matches
@@ -61,16 +62,12 @@ class Event:
 def events_of(case: Mapping[str, Any]) -> list[Event]:
     """History entries with their instants; entries without a readable time are skipped."""
     events = []
-    history = case.get("history")
-    for entry in history if isinstance(history, list) else []:
-        if not isinstance(entry, Mapping):
-            continue
+    # A merge undone is left out, a merge in force enters the (final) merge state.
+    for entry, state in clock_history(history_of(case)):
         at = stored_instant(entry.get("at"))
         if at is None:
             continue
-        action = str(entry.get("action"))
-        state = entry.get("to") if action in ("open", "move") else None
-        events.append(Event(at, action, str(state) if state is not None else None, entry))
+        events.append(Event(at, str(entry.get("action")), state, entry))
     return events
 
 

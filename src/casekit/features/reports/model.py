@@ -19,6 +19,7 @@ from casekit.core import timeline
 from casekit.core.casefile import fields_of
 from casekit.core.config import Config, Finding, KindSpec, once_per_config
 from casekit.core.due import clock_label, deadlines_of
+from casekit.core.duplicates import is_merged
 from casekit.core.selection import CaseFilter, final_states
 from casekit.features.callbacks import facts as callback_facts
 from casekit.features.callbacks.settings import settings_of as callback_settings
@@ -458,13 +459,16 @@ def prepare(
     deadlines_as_of: DeadlinesAsOf | None = None,
 ) -> list[Item]:
     """Every case as of `moment`, its deadlines included (cases opened later are left out),
-    harassment logs excluded (`casekit.features.harassment.rules.is_harassment`): they are
-    counted only in the harassment section."""
+    harassment logs excluded (`casekit.features.harassment.rules.is_harassment`: they are
+    counted only in the harassment section), and duplicates merged into another case by
+    then (`casekit merge`) excluded."""
     items = []
     for case in cases:
         snapshot = timeline.as_of(case, moment)
         if snapshot is None or harassment.is_harassment(snapshot):
             continue
+        if is_merged(snapshot):
+            continue  # a duplicate merged into the case that stays is counted there, once
         kind = config.kinds.get(str(snapshot.get("kind")))
         if deadlines_as_of and kind is not None and snapshot.get("history") is not case.get("history"):
             # Something happened after the moment: the deadlines stored now were computed
