@@ -215,7 +215,7 @@ def test_refusals_change_nothing_and_name_the_case(repo: CLI) -> None:
 
 def test_the_config_keeps_merged_for_casekit_merge_only(repo: CLI) -> None:
     text = (repo.root / "casekit.yaml").read_text(encoding="utf-8")
-    assert text.count("merge: true") == 3  # complaint, callback, return
+    assert text.count("merge: true") == 4  # complaint, callback, return, cancellation
     edit(
         repo.root / "casekit.yaml",
         "      received:\n        assessing: {}\n",

@@ -809,6 +809,7 @@ def test_last_weeks_report_is_the_same_after_later_changes(
         "complaint": 1,
         "callback": 1,
         "return": 1,
+        "cancellation": 0,
     }
 
 

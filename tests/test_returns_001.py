@@ -111,6 +111,16 @@ def test_the_daily_list_shows_extensions_about_to_end(repo: CLI) -> None:
     assert soon in repo.ok("extensions", now="2026-12-02T09:00:00+08:00").out
     assert repo.run("extensions", "--as-of", "12/01").code == 2
 
+    # The daily report (the 9:00 meeting of 12-01, about 11-30) lists the same returns.
+    daily = json.loads(repo.ok("report", "daily", "--date", "2026-11-30", "--format", "json").out)
+    section = daily["extensions"]
+    assert section["day"] == "2026-12-01" and section["warn_days"] == 2
+    assert [(row["case_id"], row["days_left"], row["extended_until"]) for row in section["rows"]] == [
+        (soon, 2, "2026-12-03")
+    ]
+    text = repo.ok("report", "daily", "--date", "2026-11-30", "--format", "md").out
+    assert "## 交易延长即将到期（2026-12-01）" in text and f"| {soon} | TB20261120001 |" in text
+
 
 # --- 先行换发 -------------------------------------------------------------------------------
 

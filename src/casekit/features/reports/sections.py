@@ -62,7 +62,7 @@ from casekit.features.reports.model import (
     settings_of,
     stamp,
 )
-from casekit.features.returns import alerts, summary
+from casekit.features.returns import alerts, extensions, summary
 from casekit.features.returns.settings import settings_for as return_settings
 
 
@@ -793,6 +793,23 @@ def due_today(items: list[Item], period: Period, labels: Labels) -> dict[str, An
     }
 
 
+def extensions_lapsing(items: list[Item], period: Period, labels: Labels) -> dict[str, Any]:
+    """交易延长即将到期 (001): on the day after a daily report's period (the meeting day),
+    the open returns whose order extension ends within `returns.extension_warn_days` or
+    has ended (`casekit.features.returns.extensions.lapsing`, as `casekit extensions` lists
+    them): extend the order again or finish the return."""
+    day = period.end.date()
+    rows = [
+        lapse.as_json() | {"assignee": labels.person(lapse.assignee)}
+        for lapse in extensions.lapsing([i.case for i in items if i.in_scope], labels.config, day)
+    ]
+    return {
+        "day": day.isoformat(),
+        "rows": rows,
+        "warn_days": return_settings(labels.config).extension_warn_days,
+    }
+
+
 def harassment_calls(
     cases: Iterable[Mapping[str, Any]], period: Period, config: Config, labels: Labels
 ) -> dict[str, Any]:
@@ -887,6 +904,7 @@ def _build_report(
     }
     if period.kind == "day":
         report["due_today"] = due_today(items, period, labels)
+        report["extensions"] = extensions_lapsing(items, period, labels)
     if period.kind == "month":
         report |= {
             "totals": complaint_totals(items, period, labels),
