@@ -11,7 +11,7 @@ through `find_forbidden`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,10 @@ class WordingHit:
 def find_forbidden(text: str, rules: Iterable[WordingRule]) -> list[WordingHit]:
     """Every rule `text` breaks, once each (a rule given for several languages counts
     once), in the order the rules are given."""
+    if isinstance(rules, tuple):
+        screen = _screen_for(rules)
+        if screen is not None and not screen(text):
+            return []  # most text breaks no rule: one look instead of one per rule
     hits = []
     seen: set[tuple[str, bool]] = set()
     for rule in rules:
@@ -66,6 +70,42 @@ def find_forbidden(text: str, rules: Iterable[WordingRule]) -> list[WordingHit]:
             seen.add((rule.text, rule.regex))
             hits.append(WordingHit(rule, found))
     return hits
+
+
+Screen = Callable[[str], bool]
+_SCREENS: dict[int, tuple[tuple[WordingRule, ...], Screen | None]] = {}
+
+
+def _screen_for(rules: tuple[WordingRule, ...]) -> Screen | None:
+    """A test true for every text that breaks at least one of `rules` (and for few others),
+    made once per rule set (the settings hold one tuple); None when the patterns cannot be
+    joined into one expression (a back-reference or named group would clash)."""
+    known = _SCREENS.get(id(rules))
+    if known is not None and known[0] is rules:
+        return known[1]
+    phrases = tuple(dict.fromkeys(rule.text.lower() for rule in rules if not rule.regex))
+    patterns = list(dict.fromkeys(rule.text for rule in rules if rule.regex))
+    screen = None if any(_BACK_REFERENCE.search(p) for p in patterns) else _joined_screen(phrases, patterns)
+    if len(_SCREENS) > 64:
+        _SCREENS.clear()
+    _SCREENS[id(rules)] = (rules, screen)
+    return screen
+
+
+_BACK_REFERENCE = re.compile(r"\\\d|\(\?P")
+
+
+def _joined_screen(phrases: tuple[str, ...], patterns: list[str]) -> Screen | None:
+    try:
+        joined = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+    except re.error:
+        return None
+
+    def screen(text: str) -> bool:
+        lowered = text.lower()
+        return any(phrase in lowered for phrase in phrases) or bool(joined and joined.search(text))
+
+    return screen
 
 
 def parse_rules(value: Any, *, where: KeyPath) -> tuple[list[WordingRule], list[Finding]]:

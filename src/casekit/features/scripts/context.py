@@ -28,7 +28,7 @@ from typing import Any
 
 from casekit.codec.yamlio import YamlSyntaxError, load_fast
 from casekit.core.casefile import customer_address, customer_of, fields_of
-from casekit.core.config import Config, Finding, KindSpec
+from casekit.core.config import Config, Finding, KindSpec, once_per_config
 from casekit.core.wording import WordingRule, parse_rules
 from casekit.features.deadlines.facts import active_escalation, active_promise, is_major
 from casekit.features.returns import rules
@@ -372,8 +372,10 @@ SETTINGS = (
 )
 
 
-def scripts_settings(config: Config) -> dict[str, Any]:
-    """The `scripts:` section read leniently (validated by check_section)."""
+@once_per_config
+def scripts_settings(config: Config) -> Mapping[str, Any]:
+    """The `scripts:` section read leniently (validated by check_section), once per config:
+    every case `casekit validate` checks asks for its wording rules."""
     raw = config.section("scripts")
     raw = raw if isinstance(raw, Mapping) else {}
     settings: dict[str, Any] = {"lang": raw.get("lang") if raw.get("lang") in LANGS else "zh"}
