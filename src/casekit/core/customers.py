@@ -25,7 +25,7 @@ PHONE_TAG, NAME_TAG, ORDER_TAG, ACCOUNT_TAG = "p:", "n:", "o:", "a:"
 MIN_PHONE_DIGITS = 5  # fewer digits than this is not a phone number to look up
 
 
-def _squeezed(value: Any) -> str:
+def squeezed(value: Any) -> str:
     """Text without spaces, case folded: how names, orders and accounts are compared."""
     return "".join(value.split()).casefold() if isinstance(value, str) else ""
 
@@ -46,9 +46,9 @@ def identity(case: Mapping[str, Any]) -> Identity:
     phone = who.get("phone")
     return Identity(
         phone=phone_key(phone) if isinstance(phone, str) else "",
-        name=_squeezed(who.get("name")),
-        order=_squeezed(fields.get(ORDER_FIELD)),
-        account=_squeezed(fields.get(ACCOUNT_FIELD)),
+        name=squeezed(who.get("name")),
+        order=squeezed(fields.get(ORDER_FIELD)),
+        account=squeezed(fields.get(ACCOUNT_FIELD)),
     )
 
 
@@ -90,9 +90,9 @@ class CustomerMatch:
     ) -> CustomerMatch:
         return cls(
             frozenset(k for k in map(phone_key, phones) if k),
-            frozenset(k for k in map(_squeezed, names) if k),
-            frozenset(k for k in map(_squeezed, orders) if k),
-            frozenset(k for k in map(_squeezed, accounts) if k),
+            frozenset(k for k in map(squeezed, names) if k),
+            frozenset(k for k in map(squeezed, orders) if k),
+            frozenset(k for k in map(squeezed, accounts) if k),
         )
 
     @property

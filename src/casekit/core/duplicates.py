@@ -128,6 +128,12 @@ def followed_now(callback: Mapping[str, Any], followed: Sequence[str]) -> list[s
     return list(dict.fromkeys(current))
 
 
+def moved_callbacks(entry: Mapping[str, Any]) -> list[str]:
+    """The callbacks a `merged-from` entry says its merge moved."""
+    callbacks = entry.get("callbacks")
+    return [str(c) for c in callbacks] if isinstance(callbacks, list) else []
+
+
 def callbacks_moved_in(case: Mapping[str, Any]) -> list[str]:
     """The callbacks merges moved onto this case and no unmerge took back."""
     history = history_of(case)
@@ -135,8 +141,7 @@ def callbacks_moved_in(case: Mapping[str, Any]) -> list[str]:
     duplicates = {str(e.get("case")) for e in history if e.get("action") == MERGED_FROM}
     for duplicate in sorted(duplicates):
         position = open_merged_from(history, duplicate)
-        callbacks = history[position].get("callbacks") if position is not None else None
-        found += [str(c) for c in callbacks] if isinstance(callbacks, list) else []
+        found += moved_callbacks(history[position]) if position is not None else []
     return found
 
 
@@ -267,8 +272,7 @@ def merge_findings(
                     f"but it was merged from {dup_history[merge_at].get('from')!r}",
                 )
             )
-        callbacks = merged.get("callbacks")
-        expected_back = [str(c) for c in callbacks] if isinstance(callbacks, list) else []
+        expected_back = moved_callbacks(merged)
         if sorted(expected_back) != sorted(moved):
             findings.append(
                 (
@@ -327,8 +331,7 @@ def _merge_side(
                 "whole and unchanged, as casekit merge copies them",
             )
         )
-    callbacks = surv_entry.get("callbacks")
-    listed = [str(c) for c in callbacks] if isinstance(callbacks, list) else []
+    listed = moved_callbacks(surv_entry)
     if sorted(listed) != sorted(moved):
         findings.append(
             (

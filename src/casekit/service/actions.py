@@ -308,17 +308,37 @@ def _commit(tx: Transaction) -> Outcome:
     message = commit_message(
         primary.case, primary.change, ctx.actor, opened=tx.opened, linked=tx.linked, updated=tx.updated
     )
-    prepared = vcs.prepare_commit(
+    commit = write_and_commit(
         root,
         {**contents, **extra},
         message,
         author=vcs.Ident(ctx.actor.name, ctx.actor.email),
         when=ctx.now,
+        new_files=frozenset(new_files),
         filtered=frozenset(extra),
     )
-    journal.record(root, prepared, frozenset(new_files))
+    return Outcome(primary.case_id, primary.path, commit, primary.case, others=[s.case_id for s in tx.others])
+
+
+def write_and_commit(
+    root: Path,
+    contents: Mapping[str, bytes],
+    message: str,
+    *,
+    author: vcs.Ident,
+    when: datetime,
+    new_files: frozenset[str] = frozenset(),
+    filtered: frozenset[str] = frozenset(),
+) -> str:
+    """Write `contents` (repository-relative path -> bytes) and commit them as one commit,
+    as every casekit change is committed: prepared, recorded in the journal, written, HEAD
+    moved. On any failure the files get their old bytes back (`new_files` are removed),
+    and a kill is settled from the journal by the next command. The caller holds
+    `repo_lock`. Returns the commit id."""
+    prepared = vcs.prepare_commit(root, contents, message, author=author, when=when, filtered=filtered)
+    journal.record(root, prepared, new_files)
     try:
-        for name, data in {**contents, **extra}.items():
+        for name, data in contents.items():
             write_atomically(root / name, data)
         commit = vcs.publish_commit(root, prepared)
     except vcs.IndexOutOfLine:
@@ -328,7 +348,7 @@ def _commit(tx: Transaction) -> Outcome:
         journal.recover(root)  # undone (or finished, if HEAD moved), as after a kill
         raise
     journal.clear(root)
-    return Outcome(primary.case_id, primary.path, commit, primary.case, others=[s.case_id for s in tx.others])
+    return commit
 
 
 def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: bytes) -> None:

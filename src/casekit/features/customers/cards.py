@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from casekit.core.config import Finding
-from casekit.core.customers import CustomerMatch
+from casekit.core.customers import CustomerMatch, squeezed
 from casekit.core.fields import check_value, phone_key
 from casekit.features.customers.settings import LIST_KEYS, NAME_KEY, PHONE_KEY, CustomerSettings
 
@@ -30,12 +30,11 @@ def card_matches(card: Mapping[str, Any], match: CustomerMatch) -> bool:
     """The card is one `match` names: by any of its phones, its account, or its name."""
     if any(key in match.phones for key in card_phones(card)):
         return True
-    account = card.get(ACCOUNT)
-    if isinstance(account, str) and "".join(account.split()).casefold() in match.accounts:
+    account = squeezed(card.get(ACCOUNT))
+    if account and account in match.accounts:
         return True
-    name = card.get(NAME_KEY)
-    squeezed = "".join(name.split()).casefold() if isinstance(name, str) else ""
-    return bool(squeezed) and any(part in squeezed for part in match.names)
+    name = squeezed(card.get(NAME_KEY))
+    return bool(name) and any(part in name for part in match.names)
 
 
 def card_for_phone(cards: Sequence[Mapping[str, Any]], phone: str) -> int | None:

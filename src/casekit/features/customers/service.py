@@ -12,7 +12,7 @@ from typing import Any
 from casekit.codec.yamlio import block_map, dump_round_trip, load_fast, load_round_trip
 from casekit.core.casefile import customer_of, mask_phone, parse_assignments
 from casekit.core.config import Config
-from casekit.core.customers import CustomerMatch, identity, query_match
+from casekit.core.customers import CustomerMatch, identity, query_match, squeezed
 from casekit.core.fields import control_character, parse_value, phone_key
 from casekit.core.selection import CaseFilter, open_states
 from casekit.core.timeline import latest_progress, opened_at
@@ -83,9 +83,8 @@ def _grouped(
         groups.append(group)
         for key in card_phones(card):
             owner.setdefault("phone:" + key, group)
-        account = card.get("account")
-        if isinstance(account, str) and account.strip():
-            owner.setdefault("account:" + "".join(account.split()).casefold(), group)
+        if account := squeezed(card.get("account")):
+            owner.setdefault("account:" + account, group)
     for case in cases:
         found = identity(case)
         keys = [
@@ -385,13 +384,10 @@ def plan_card_write(
     if created and container is not None:
         container.append(card)
     content = dump_round_trip(document if not settings.is_folder else card).encode("utf-8")
-    problems = [
-        message
-        for position_, (key_path, message) in check_cards(
-            _cards_after(file, rel, content, settings), settings
-        )
-        if position_ >= 0
-    ]
+    # as with cases, casekit never writes a problem the file did not have (old ones are tolerated)
+    known = {message for _, (_, message) in check_cards(file.cards, settings)}
+    after = check_cards(_cards_after(file, rel, content, settings), settings)
+    problems = [message for _, (_, message) in after if message not in known]
     if problems:
         raise Refused(f"{rel}: {problems[0]} (nothing was changed)")
     keys = tuple(k for k in changes if before.get(k) != card.get(k) or created)
@@ -428,10 +424,8 @@ def card_trailers(write: CardWrite) -> tuple[tuple[str, str], ...]:
 
 def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | None = None) -> list[str]:
     """`casekit customer update PHONE --set key=value...`: the card changed as one commit."""
-    from casekit.service.actions import begin
-    from casekit.store.casefiles import write_atomically
+    from casekit.service.actions import begin, write_and_commit
     from casekit.vcs import git as vcs
-    from casekit.vcs import journal
 
     what = f"customer {mask_phone(phone)}"
     if not sets:
@@ -466,24 +460,14 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
             lines += [note.strip(), ""]
         lines += [f"{k}: {v}" for k, v in card_trailers(write)]
         lines.append(f"Customer-Actor: {actor.ident}")
-        prepared = vcs.prepare_commit(
+        commit = write_and_commit(
             root,
             {write.path: write.content},
             "\n".join(lines) + "\n",
             author=vcs.Ident(actor.name, actor.email),
             when=env.now(config.tz),
+            new_files=frozenset() if on_disk is not None else frozenset({write.path}),
         )
-        journal.record(root, prepared, frozenset() if on_disk is not None else frozenset({write.path}))
-        try:
-            write_atomically(root / write.path, write.content)
-            commit = vcs.publish_commit(root, prepared)
-        except vcs.IndexOutOfLine:
-            journal.clear(root)
-            raise
-        except BaseException:
-            journal.recover(root)
-            raise
-        journal.clear(root)
     verb = "新建 created" if write.created else "已更新 updated"
     return [
         *settled,

@@ -100,10 +100,8 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
     section as one commit by a supervisor, or nothing (and says so) when it lists them all
     already. Returns the lines to print."""
     from casekit.core.fields import control_character
-    from casekit.service.actions import begin
-    from casekit.store.casefiles import write_atomically
+    from casekit.service.actions import begin, write_and_commit
     from casekit.vcs import git as vcs
-    from casekit.vcs import journal
 
     config = env.config
     actor = env.actor()
@@ -138,24 +136,13 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
             raise Refused(f"{CONFIG_FILE}: {exc}; fix the calendar section by hand") from None
         _refuse_if_broken(new_text, plan, days)
         content = new_text.encode("utf-8")
-        prepared = vcs.prepare_commit(
+        commit = write_and_commit(
             root,
             {CONFIG_FILE: content},
             commit_message(plan, name, actor, note),
             author=vcs.Ident(actor.name, actor.email),
             when=env.now(config.tz),
         )
-        journal.record(root, prepared, frozenset())
-        try:
-            write_atomically(root / CONFIG_FILE, content)
-            commit = vcs.publish_commit(root, prepared)
-        except vcs.IndexOutOfLine:
-            journal.clear(root)
-            raise
-        except BaseException:
-            journal.recover(root)
-            raise
-        journal.clear(root)
     return [*settled, *_added_lines(plan, commit)]
 
 

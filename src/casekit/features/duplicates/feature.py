@@ -41,9 +41,8 @@ def merged_from_effect(
     case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]
 ) -> None:
     """The survivor links to the callbacks moved to it (they link back, `refollow`)."""
-    callbacks = entry.get("callbacks")
-    if isinstance(callbacks, list):
-        effects.add_links(case, [str(c) for c in callbacks])
+    if callbacks := duplicates.moved_callbacks(entry):
+        effects.add_links(case, callbacks)
 
 
 def refollow_effect(

@@ -84,12 +84,7 @@ def merge_cases(env: Env, duplicate: str, into: str, *, note: str | None = None)
         if callbacks:
             extra["callbacks"] = list(callbacks)
         _entry(survivor, kept, extra, block=True)
-        changes = [change, kept]
-        for item in moved:
-            refollow = Change(duplicates.REFOLLOW, f"{item.case['id']}: follows {survivor_id}", note=text)
-            _entry(item, refollow, {"case": survivor_id, "previous": dup_id})
-            changes.append(refollow)
-        return changes
+        return [change, kept, *_refollow(moved, survivor_id, dup_id, text)]
 
     outcome = change_together(env, [dup_id, survivor_id, *callbacks], mutate)
     moved_text = f"; moved callback {', '.join(callbacks)} to {survivor_id}" if callbacks else ""
@@ -98,6 +93,16 @@ def merge_cases(env: Env, duplicate: str, into: str, *, note: str | None = None)
         f"undo with `casekit unmerge {dup_id}`"
     )
     return outcome
+
+
+def _refollow(callbacks: list[Loaded], case_id: str, previous: str, text: str) -> list[Change]:
+    """Each callback now follows `case_id` instead of `previous` (a `refollow` entry)."""
+    changes = []
+    for item in callbacks:
+        change = Change(duplicates.REFOLLOW, f"{item.case['id']}: follows {case_id}", note=text)
+        _entry(item, change, {"case": case_id, "previous": previous})
+        changes.append(change)
+    return changes
 
 
 def _refuse_merge(dup: Loaded, survivor: Loaded) -> None:
@@ -148,8 +153,7 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
     kept_at = duplicates.open_merged_from(survivor_history, dup_id)
     if kept_at is None:
         raise Refused(f"{dup_id}: {survivor_id} holds no merge of it to undo; run `casekit audit`")
-    listed = survivor_history[kept_at].get("callbacks")
-    callbacks = [str(c) for c in listed] if isinstance(listed, list) else []
+    callbacks = duplicates.moved_callbacks(survivor_history[kept_at])
 
     def mutate(loaded: list[Loaded]) -> list[Change]:
         dup, survivor, moved = loaded[0], loaded[1], loaded[2:]
@@ -169,12 +173,7 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
         _entry(dup, change, {"case": survivor_id})
         undone = Change(duplicates.UNMERGED, f"{survivor_id}: unmerged {dup_id}", note=text)
         _entry(survivor, undone, {"case": dup_id, "merged_at": merged_at})
-        changes = [change, undone]
-        for item in moved:
-            back = Change(duplicates.REFOLLOW, f"{item.case['id']}: follows {dup_id}", note=text)
-            _entry(item, back, {"case": dup_id, "previous": survivor_id})
-            changes.append(back)
-        return changes
+        return [change, undone, *_refollow(moved, dup_id, survivor_id, text)]
 
     outcome = change_together(env, [dup_id, survivor_id, *callbacks], mutate)
     moved_text = f"; callback {', '.join(callbacks)} follows {dup_id} again" if callbacks else ""

@@ -77,13 +77,7 @@ def _cancellation_register(env: Env, *, day: str | None, month: str | None, outp
     if month is not None:
         raise UsageError("the cancellations register is kept by day: pass --date YYYY-MM-DD, not --month")
     config = env.config
-    if day is None:
-        on = env.now(config.tz).date()
-    else:
-        try:
-            on = date.fromisoformat(day)
-        except ValueError:
-            raise UsageError(f"--date {day!r} is not a date; write it as YYYY-MM-DD") from None
+    on = _day_option(env, day, "--date")
     settings = cancellation_settings(config)
     if settings is None:
         raise Refused("this repository's casekit.yaml has no cancellations: section; see docs/returns.md")
@@ -114,18 +108,22 @@ def _cancellation_register(env: Env, *, day: str | None, month: str | None, outp
     )
 
 
+def _day_option(env: Env, text: str | None, option: str) -> date:
+    """The day a `--date`/`--as-of` option names (YYYY-MM-DD), today when not given."""
+    if text is None:
+        return env.now(env.config.tz).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
 def alerts(env: Env, *, as_of: str | None, output: str) -> str:
     from casekit.features.returns.alerts import SCOPES, quality_alerts
     from casekit.features.returns.settings import settings_for
 
     config = env.config
-    if as_of is None:
-        day = env.now(config.tz).date()
-    else:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise UsageError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
+    day = _day_option(env, as_of, "--as-of")
     found = quality_alerts(_returns(env), config, day)
     if output == "json":
         return to_json([a.as_json() for a in found])
@@ -160,13 +158,7 @@ def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) 
     from casekit.features.returns.settings import settings_for
 
     config = env.config
-    if as_of is None:
-        day = env.now(config.tz).date()
-    else:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise UsageError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
+    day = _day_option(env, as_of, "--as-of")
     if within is not None and within < 0:
         raise UsageError("--within must be 0 or more days")
     found = lapsing(_returns(env), config, day, within)
