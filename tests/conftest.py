@@ -57,6 +57,8 @@ def base_environ(home: Path) -> dict[str, str]:
         GIT_COMMITTER_EMAIL="runner@example.com",
         CASEKIT_ACTOR="li.na",
         CASEKIT_NOW=NOW,
+        # the tests read casekit's English; tests of the Chinese desk ask for zh_CN
+        CASEKIT_LANG="en",
         PYTHONDONTWRITEBYTECODE="1",
         # this checkout's code, even when another checkout is installed in editable mode
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT / "src"), os.environ.get("PYTHONPATH")])),
@@ -154,6 +156,7 @@ def _hermetic_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         patch.setenv("GIT_CONFIG_GLOBAL", no_config)
         patch.setenv("GIT_CONFIG_SYSTEM", no_config)
+        patch.setenv("CASEKIT_LANG", "en")
         yield
 
 

@@ -22,11 +22,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "casekit"
 
 # What each layer may import, besides the standard library and third-party packages.
 # `casekit.X` for a top-level module, `casekit.X.` for a package and everything in it.
-# Every layer may import the two leaves: the error types and the version.
-LEAVES = ("casekit.errors", "casekit.version")
+# Every layer may import the leaves: the error types, the version and the message catalogue.
+LEAVES = ("casekit.errors", "casekit.version", "casekit.i18n")
 ALLOWED: dict[str, tuple[str, ...]] = {
     "casekit.errors": (),
     "casekit.version": (),
+    "casekit.i18n": (),
     "casekit.progress": (),
     "casekit.resources": (),
     "casekit.codec.": ("casekit.codec.", "casekit.errors"),

@@ -1,0 +1,60 @@
+"""Every message casekit prints comes from the catalogue, in Chinese and in English."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from casekit import i18n
+
+PROJECT = Path(__file__).resolve().parents[1]
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}")
+
+
+def _tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "tools" / name), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=PROJECT,
+    )
+
+
+def test_both_catalogues_hold_every_message_of_the_source_with_a_translation() -> None:
+    result = _tool("messages.py", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_english_literal_reaches_the_user_outside_the_catalogue() -> None:
+    result = _tool("untranslated.py")
+    assert result.returncode == 0, f"wrap these in _():\n{result.stdout}"
+
+
+def test_a_translation_keeps_every_placeholder_of_its_message() -> None:
+    for language in i18n.LANGUAGES:
+        path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / "casekit.po"
+        with path.open("rb") as stream:
+            catalogue = read_po(stream)
+        for message in catalogue:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            wanted = set(PLACEHOLDER.findall(ids[-1]))
+            for string in strings:
+                assert set(PLACEHOLDER.findall(string)) == wanted, f"{language}: {message.id!r} -> {string!r}"
+
+
+def test_the_language_comes_from_casekit_lang_then_the_standard_variables_then_the_config() -> None:
+    assert i18n.choose({"CASEKIT_LANG": "en", "LANG": "zh_CN.UTF-8"}, "zh-CN") == "en"
+    assert i18n.choose({"LANGUAGE": "fr:en_GB", "LANG": "zh_CN.UTF-8"}, "zh-CN") == "en"
+    assert i18n.choose({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, None) == "zh_CN"
+    # the neutral C locale says nothing: the config decides, and the default is Chinese
+    assert i18n.choose({"LANG": "C.UTF-8", "LC_ALL": "POSIX"}, "en-US") == "en"
+    assert i18n.choose({"LANG": "C"}, None) == "zh_CN"
+    assert i18n.choose({"LANG": "de_DE.UTF-8"}, "zh-CN") == "zh_CN"
