@@ -38,6 +38,7 @@ from casekit.core.listview import list_view
 from casekit.core.selection import CaseFilter, entry_moments
 from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
+from casekit.i18n import _, language
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
 
 FORMAT = "casekit-index-12"  # change when what a row holds changes
@@ -209,7 +210,7 @@ def read_file(
                 stat = _stat_key(st)
             raw = handle.read()
     except OSError as exc:
-        problems = [Problem(rel, None, f"cannot read the file: {exc.strerror}")]
+        problems = [Problem(rel, None, _("cannot read the file: {reason}").format(reason=exc.strerror))]
         return (rel, "", None, 1, *summary(None), None, None, None, pickle.dumps(problems))
     if outline and len(raw) <= max_bytes:
         from casekit.codec.quickload import outline as outline_of
@@ -311,10 +312,10 @@ class CaseIndex:
                 with _write(conn):
                     if not {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
                         _statements(conn, _SCHEMA)
-                        conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+                        conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (_format(),))
                         limit = str(self.max_bytes)
                         conn.execute("INSERT OR REPLACE INTO meta VALUES ('case_file_bytes', ?)", (limit,))
-            elif self._meta(conn, "format") != FORMAT:
+            elif self._meta(conn, "format") != _format():
                 raise Corrupt("written by another version")
             elif self._meta(conn, "case_file_bytes") != str(self.max_bytes):
                 raise Corrupt("written under another limits.case_file_bytes")
@@ -385,7 +386,7 @@ class CaseIndex:
             parsed = self._read_all(
                 to_read,
                 racy_before,
-                "indexing cases" if cold else "updating the case index",
+                _("indexing cases") if cold else _("updating the case index"),
                 outline=self.outline and len(to_read) >= PARALLEL_FROM,
             )
             changed = removed or gone_dirs or new_dirs or updates or parsed
@@ -597,7 +598,7 @@ class CaseIndex:
         conn = self.connection()
         with _flock(self.folder / LOCK_NAME):
             started = time.time_ns()
-            parsed = self._read_all(paths, started - RACY_NS, "reading cases")
+            parsed = self._read_all(paths, started - RACY_NS, _("reading cases"))
             staged = self._rows(conn, paths)
             with _write(conn):
                 conn.executemany(
@@ -713,7 +714,14 @@ def _full_row(row: tuple[Any, ...], staged: str | None) -> tuple[Any, ...]:
     return (rel, _parent(rel), _sortkey(rel), tail, blob, staged, watch, kept_stat, state, readable, *columns)
 
 
+def _format() -> str:
+    """The index's format, with the language its rows' problems are worded in: an index
+    written in another language is rebuilt, as one of another version is."""
+    return f"{FORMAT}/{language()}"
+
+
 def _entry(row: tuple[Any, ...]) -> Entry:
+
     path, data, problems = row
     return Entry(path, None if data is None else _loads(data), [] if problems is None else _loads(problems))
 
@@ -926,7 +934,7 @@ def paths_named(root: Path, tail: str) -> list[str] | None:
     except sqlite3.Error:
         return None
     try:
-        if CaseIndex._meta(conn, "format") != FORMAT:
+        if CaseIndex._meta(conn, "format") != _format():
             return None
         dirs = conn.execute("SELECT path, mtime_ns FROM dirs").fetchall()
         if not any(folder == CASES_DIR for folder, _ in dirs):
@@ -977,7 +985,8 @@ def with_index(
             index.discard()
         finally:
             index.close()
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise AssertionError(_("unreachable"))  # pragma: no cover
+
 
 
 def _early_answer(index: CaseIndex, use: Callable[[CaseIndex], Any]) -> tuple[Any, int] | None:

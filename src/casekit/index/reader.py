@@ -28,6 +28,7 @@ from casekit.core.ids import CASES_DIR, SUFFIX_PATTERN, normalise, parse_id, rel
 from casekit.core.selection import CaseFilter, final_states, open_states
 from casekit.core.validation import CaseDoc, parse_doc
 from casekit.errors import CaseNotFound, Problem
+from casekit.i18n import _
 from casekit.store.casefiles import iter_case_files, relpath
 from casekit.store.configfile import read_config
 
@@ -93,7 +94,8 @@ def warn_skipped(problems: Iterable[Problem]) -> None:
         if problem.path in _WARNED:
             continue
         _WARNED.add(problem.path)
-        sys.stderr.write(f"casekit: warning: {problem.format()}; skipped (run `casekit validate`)\n")
+        line = _("casekit: warning: {problem}; skipped (run `casekit validate`)").format(problem=problem.format())
+        sys.stderr.write(line + "\n")
 
 
 _WARNED: set[str] = set()
@@ -122,7 +124,7 @@ def answer_from_listings(
 
     where = where or CaseFilter()
     if where.active_between is not None or where.live_since is not None:
-        raise ValueError("list views cannot answer filters on activity or times; use read_cases")
+        raise ValueError(_("list views cannot answer filters on activity or times; use read_cases"))
 
     def chosen(views: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         return [view for view in views if where.matches(view)] if checked else views
@@ -202,7 +204,7 @@ def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], 
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            problems.append(Problem(rel, None, f"cannot read the file: {exc.strerror}"))
+            problems.append(Problem(rel, None, _("cannot read the file: {reason}").format(reason=exc.strerror)))
             continue
         doc, found = parse_doc(rel, raw, max_bytes)
         problems += found
@@ -274,12 +276,16 @@ def find_case(root: Path, config: Config, reference: str) -> Path:
         if kind is None:
             prefixes = ", ".join(f"{k.prefix} ({k.name})" for k in config.kinds.values())
             raise CaseNotFound(
-                f"{reference}: no case kind has the prefix {case_id.prefix!r}; known: {prefixes}"
+                _("{reference}: no case kind has the prefix {prefix}; known: {prefixes}").format(
+                    reference=reference, prefix=repr(case_id.prefix), prefixes=prefixes
+                )
             )
         path = root / relative_case_path(kind.name, case_id)
         if path.is_file():
             return path
-        raise CaseNotFound(f"no case {case_id} (looked for {path.relative_to(root)})")
+        raise CaseNotFound(
+            _("no case {case} (looked for {path})").format(case=case_id, path=path.relative_to(root))
+        )
     suffix = normalise(reference)
     if SUFFIX_PATTERN.match(suffix):
         matches = _named(root, suffix)
@@ -287,12 +293,18 @@ def find_case(root: Path, config: Config, reference: str) -> Path:
             return matches[0]
         if len(matches) > 1:
             names = ", ".join(m.stem for m in matches)
-            raise CaseNotFound(f"{reference} matches several cases ({names}); give the full ID")
-        raise CaseNotFound(f"no case ends in {suffix}; check the ID with `casekit list`")
+            raise CaseNotFound(
+                _("{reference} matches several cases ({cases}); give the full ID").format(
+                    reference=reference, cases=names
+                )
+            )
+        raise CaseNotFound(_("no case ends in {suffix}; check the ID with `casekit list`").format(suffix=suffix))
     raise CaseNotFound(
-        f"{reference!r} is not a case ID; IDs look like C-20261123-7KQ3-XHD2 "
-        "(or give the last part, 7KQ3-XHD2)"
+        _("{reference} is not a case ID; IDs look like C-20261123-7KQ3-XHD2 (or give the last part, 7KQ3-XHD2)").format(
+            reference=repr(reference)
+        )
     )
+
 
 
 def _named(root: Path, suffix: str) -> list[Path]:

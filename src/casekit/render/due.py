@@ -11,6 +11,7 @@ from casekit.core.config import Config
 from casekit.core.due import State, breach_count, clock_label, due_summary
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
+from casekit.i18n import _, is_chinese
 
 PROVISIONAL_MARK = "（暂定 provisional）"  # a deadline counted past the known holidays
 
@@ -34,11 +35,16 @@ def human_span(length: timedelta) -> str:
 def when_text(due: datetime, now: datetime, state: State) -> str:
     """'in 1h20m', 'overdue 2d03h' or 'paused', for people."""
     if state is State.PAUSED:
-        return "paused"
+        return _("paused")
     gap = due - now
     if gap < timedelta(0):
-        return f"overdue {human_span(-gap)}"
-    return f"in {human_span(gap)}"
+        return _("overdue {span}").format(span=human_span(-gap))
+    return _("in {span}").format(span=human_span(gap))
+
+
+def _state_text(state: State) -> str:
+    """A deadline's state for people: its name (`open`, `met`...), in Chinese for Chinese."""
+    return STATE_ZH[state] if is_chinese() else state.value
 
 
 def list_columns(
@@ -80,26 +86,29 @@ def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list
         due = str(entry.get("due"))[:16].replace("T", " ")
         if state in (State.MET, State.LATE):
             met = str(entry.get("met"))[:16].replace("T", " ")
-            detail = f"{state.value}: met {met}, due {due}"
+            detail = _("{state}: met {met}, due {due}").format(state=_state_text(state), met=met, due=due)
         elif state is State.PAUSED:
             since = str(entry.get("paused_since"))[:16].replace("T", " ")
-            detail = f"paused since {since} (due {due} before the pause)"
+            detail = _("paused since {since} (due {due} before the pause)").format(since=since, due=due)
             if entry.get("paused_reason"):
-                detail += f": {entry['paused_reason']}"
+                detail += _(": {reason}").format(reason=entry["paused_reason"])
         else:
             due_at = stored_instant(entry["due"])
             assert due_at is not None  # deadlines_of keeps only entries with a due time
-            detail = f"{state.value}: due {due} ({when_text(due_at, now, state)})"
+            detail = _("{state}: due {due} ({when})").format(
+                state=_state_text(state), due=due, when=when_text(due_at, now, state)
+            )
             if entry.get("promised"):
-                detail += ", the promised reply time"
+                detail += _(", the promised reply time")
         missed = entry.get("missed") or []
         if missed:
-            detail += f"; missed {len(missed)} earlier"
+            detail += _("; missed {count} earlier").format(count=len(missed))
         if entry.get("provisional") is True and state.is_open:
             detail += PROVISIONAL_MARK
         lines.append(f"{clock} ({label.zh} {label.en}): {detail}")
         if entry.get("warning") and state.is_open:
-            lines.append(f"  warning: {entry['warning']}")
+            lines.append("  " + _("warning: {warning}").format(warning=entry["warning"]))
+
     return lines
 
 

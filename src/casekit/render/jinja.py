@@ -42,6 +42,7 @@ from markupsafe import Markup
 from casekit.core.casefile import mask_phone
 from casekit.core.timeutil import stored_instant
 from casekit.errors import Refused
+from casekit.i18n import _
 from casekit.resources import bundled
 
 TEMPLATES_DIR = "templates"
@@ -100,11 +101,11 @@ class Budget:
 
     def check(self) -> None:
         if time.monotonic() > self.deadline:
-            raise OverBudget(f"the template ran longer than {self.seconds:g} s")
+            raise _too_slow(self)
 
     def check_size(self, value: Any) -> Any:
         if isinstance(value, _SIZED) and len(value) > self.max_chars:
-            raise OverBudget(f"the template made a value longer than {self.max_chars:,} characters")
+            raise _too_long(self)
         return value
 
     @contextlib.contextmanager
@@ -115,7 +116,7 @@ class Budget:
         if timer:
 
             def stop(signum: int, frame: Any) -> None:
-                raise OverBudget(f"the template ran longer than {self.seconds:g} s")
+                raise _too_slow(self)
 
             previous = signal.signal(signal.SIGALRM, stop)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
@@ -219,7 +220,7 @@ class DataSandbox(ImmutableSandboxedEnvironment):
                     raise _too_long(budget)
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 1000:
-                raise OverBudget(f"the template raised a number to the power {right}")
+                raise OverBudget(_("the template raised a number to the power {power}").format(power=right))
         elif operator == "%" and isinstance(left, str):
             _refuse_wide(budget, left, right if isinstance(right, tuple) else (right,), {})
         elif operator == "+" and _total_length(left, right) > budget.max_chars:
@@ -232,7 +233,13 @@ def _total_length(*values: Any) -> int:
 
 
 def _too_long(budget: Budget) -> OverBudget:
-    return OverBudget(f"the template made a value longer than {budget.max_chars:,} characters")
+    return OverBudget(
+        _("the template made a value longer than {limit:,} characters").format(limit=budget.max_chars)
+    )
+
+
+def _too_slow(budget: Budget) -> OverBudget:
+    return OverBudget(_("the template ran longer than {seconds:g} s").format(seconds=budget.seconds))
 
 
 def _refuse_wide(budget: Budget, pattern: str, args: Any, kwargs: Mapping[str, Any]) -> None:
@@ -241,7 +248,9 @@ def _refuse_wide(budget: Budget, pattern: str, args: Any, kwargs: Mapping[str, A
     `pattern` (`'{:>9999999}'`, `'%9999999d'`)."""
     numbers = [a for a in [*args, *kwargs.values()] if isinstance(a, int) and not isinstance(a, bool)]
     if any(abs(n) > budget.max_chars for n in numbers) or _WIDE_FORMAT.search(pattern):
-        raise OverBudget(f"the template asked for a text wider than {budget.max_chars:,} characters")
+        raise OverBudget(
+            _("the template asked for a text wider than {limit:,} characters").format(limit=budget.max_chars)
+        )
 
 
 def _refuse_replace(budget: Budget, text: Any, old: Any, new: Any) -> None:
@@ -318,7 +327,7 @@ class TemplateFailure(Refused):
 def money_text(value: Any) -> str:
     """128.5 -> '128.50' (Decimal in, two places out, thousands not grouped)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise TypeError(f"money filter needs an amount, got {type(value).__name__}")
+        raise TypeError(_("money filter needs an amount, got {type}").format(type=type(value).__name__))
     return f"{Decimal(value).quantize(Decimal('0.01')):f}"
 
 
@@ -345,7 +354,7 @@ def when_text(value: Any, lang: str = "zh", tz: Any = None, style: str = "full")
             try:
                 day = date.fromisoformat(str(value))
             except ValueError:
-                raise TypeError(f"{value!r} is not a date or date-time") from None
+                raise TypeError(_("{value} is not a date or date-time").format(value=repr(value))) from None
         return _day_text(day, lang, style)
     if tz is not None:
         moment = moment.astimezone(tz)
@@ -494,9 +503,11 @@ def linked_template(root: Path, path: Path) -> str | None:
 
 def _refuse_linked(link: str, template: str) -> TemplateFailure:
     return TemplateFailure(
-        f"{link} is a symbolic link or lies outside {TEMPLATES_DIR}/; casekit reads templates only "
-        f"from files inside the repository's {TEMPLATES_DIR}/ folder, never through a link: "
-        "replace it with the template itself",
+        _(
+            "{link} is a symbolic link or lies outside {folder}/; casekit reads templates only "
+            "from files inside the repository's {folder}/ folder, never through a link: "
+            "replace it with the template itself"
+        ).format(link=link, folder=TEMPLATES_DIR),
         template=template,
         line=None,
     )
@@ -621,7 +632,9 @@ def render(
     try:
         template = env.get_template(name)
     except TemplateNotFound as exc:
-        raise TemplateFailure(f"{prefix}no template {exc.name}", template=name, line=None) from None
+        raise TemplateFailure(
+            prefix + _("no template {name}").format(name=exc.name), template=name, line=None
+        ) from None
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or name}:{exc.lineno}"
         raise TemplateFailure(f"{prefix}{where}: {exc.message}", template=name, line=exc.lineno) from None
@@ -639,18 +652,23 @@ def render(
     except OverBudget as exc:
         line, shown = _template_line(exc, env, name)
         at = f"{shown}:{line}" if line else _shown_name(env, name)
-        raise TemplateFailure(f"{prefix}{at}: {exc}; simplify it", template=name, line=line) from None
+        raise TemplateFailure(
+            prefix + _("{at}: {problem}; simplify it").format(at=at, problem=exc), template=name, line=line
+        ) from None
     except RecursionError as exc:
         line, shown = _template_line(exc, env, name)
         at = f"{shown}:{line}" if line else _shown_name(env, name)
         raise TemplateFailure(
-            f"{prefix}{at}: the template includes or calls itself without end; remove the loop",
+            prefix + _("{at}: the template includes or calls itself without end; remove the loop").format(at=at),
             template=name,
             line=line,
         ) from None
     except MemoryError:
         raise TemplateFailure(
-            f"{prefix}{_shown_name(env, name)}: the template needed more memory than there is; simplify it",
+            prefix
+            + _("{at}: the template needed more memory than there is; simplify it").format(
+                at=_shown_name(env, name)
+            ),
             template=name,
             line=None,
         ) from None
@@ -661,7 +679,9 @@ def render(
         if message.startswith("casekit-missing:"):
             variable = message.split(":", 1)[1]
             raise TemplateFailure(
-                f"{prefix}{at} needs {variable}, which is missing{_hint(variable)}",
+                prefix
+                + _("{at} needs {variable}, which is missing").format(at=at, variable=variable)
+                + _hint(variable),
                 template=name,
                 line=line,
                 variable=variable,
@@ -671,15 +691,23 @@ def render(
         line, shown = _template_line(exc, env, name)
         at = f"{shown}:{line}" if line else shown
         raise TemplateFailure(
-            f"{prefix}{at} was stopped by the template sandbox: {exc}", template=name, line=line
+            prefix + _("{at} was stopped by the template sandbox: {reason}").format(at=at, reason=exc),
+            template=name,
+            line=line,
         ) from None
     except TemplateNotFound as exc:
         raise TemplateFailure(
-            f"{prefix}{name} includes {exc.name}, which is not a template", template=name, line=None
+            prefix
+            + _("{template} includes {included}, which is not a template").format(template=name, included=exc.name),
+            template=name,
+            line=None,
         ) from None
     except UnicodeDecodeError as exc:  # an included template, read while rendering
         raise TemplateFailure(
-            f"{prefix}{_shown_name(env, name)} includes a template that {_not_utf8(exc)}",
+            prefix
+            + _("{template} includes a template that {problem}").format(
+                template=_shown_name(env, name), problem=_not_utf8(exc)
+            ),
             template=name,
             line=None,
         ) from None
@@ -699,13 +727,17 @@ def _generate(template: jinja2.Template, data: Mapping[str, Any], budget: Budget
     for piece in template.generate(data):
         written += len(piece)
         if written > budget.max_chars:
-            raise OverBudget(f"the template produced more than {budget.max_chars:,} characters")
+            raise OverBudget(
+                _("the template produced more than {limit:,} characters").format(limit=budget.max_chars)
+            )
         pieces.append(piece)
     return "".join(pieces)
 
 
 def _not_utf8(exc: UnicodeDecodeError) -> str:
-    return f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at offset {exc.start}); save it as UTF-8"
+    return _("is not UTF-8 text (byte 0x{byte:02X} at offset {offset}); save it as UTF-8").format(
+        byte=exc.object[exc.start], offset=exc.start
+    )
 
 
 def _shown_name(env: SandboxedEnvironment, name: str) -> str:
@@ -720,8 +752,11 @@ def _shown_name(env: SandboxedEnvironment, name: str) -> str:
 def _hint(variable: str) -> str:
     if variable.startswith("fields."):
         field = variable.split(".", 1)[1]
-        return f" (set it with `casekit update ID --set {field}=...`, or pick another template)"
-    return " (see `casekit script --list` and docs/scripts-and-reports.md for the variables)"
+        return _(" (set it with `casekit update ID --set {field}=...`, or pick another template)").format(
+            field=field
+        )
+    return _(" (see `casekit script --list` and docs/scripts-and-reports.md for the variables)")
+
 
 
 def _template_line(exc: BaseException, env: SandboxedEnvironment, name: str) -> tuple[int | None, str]:

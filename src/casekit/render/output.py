@@ -9,6 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from casekit.i18n import _
+
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -19,7 +21,8 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Mapping):
         return dict(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    raise TypeError(_("cannot write {type} as JSON").format(type=type(value).__name__))
+
 
 
 def plain(value: Any) -> Any:

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from casekit.errors import Refused
+from casekit.i18n import _
 
 # Where to look for the browser: CASEKIT_CHROMIUM first, then these names on PATH.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -32,9 +33,12 @@ def html_to_pdf(html: str) -> bytes:
     browser = find_browser()
     if browser is None:
         raise Refused(
-            "PDF 报表需要 Chromium：请安装 chromium（如 apt-get install chromium），或设置 CASEKIT_CHROMIUM "
-            "为浏览器路径；也可用 --format html 在浏览器中打印 "
-            "(--format pdf prints through headless Chromium: install chromium or set CASEKIT_CHROMIUM)"
+            # TRANSLATORS: the English message carries its Chinese too; the Chinese one needs only its own half
+            _(
+                "PDF 报表需要 Chromium：请安装 chromium（如 apt-get install chromium），或设置 CASEKIT_CHROMIUM "
+                "为浏览器路径；也可用 --format html 在浏览器中打印 "
+                "(--format pdf prints through headless Chromium: install chromium or set CASEKIT_CHROMIUM)"
+            )
         )
     with tempfile.TemporaryDirectory(prefix="casekit-pdf-") as folder:
         page = Path(folder) / "report.html"
@@ -57,8 +61,14 @@ def html_to_pdf(html: str) -> bytes:
                 command, capture_output=True, text=True, timeout=PRINT_SECONDS, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise Refused(f"Chromium 未能生成 PDF (Chromium could not print the PDF: {exc})") from None
+            raise Refused(_printing_failed(str(exc))) from None
         if result.returncode != 0 or not target.is_file():
-            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-            raise Refused(f"Chromium 未能生成 PDF (Chromium could not print the PDF: {last})")
+            last = (result.stderr.strip().splitlines() or [_("no message")])[-1]
+            raise Refused(_printing_failed(last))
+
         return target.read_bytes()
+
+
+def _printing_failed(reason: str) -> str:
+    # TRANSLATORS: the English message carries its Chinese too; the Chinese one needs only its own half
+    return _("Chromium 未能生成 PDF (Chromium could not print the PDF: {reason})").format(reason=reason)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casekit.errors import CasekitError, GitError
+from casekit.i18n import _
 
 if TYPE_CHECKING:  # imported where used: queries import this module but only changes write
     from casekit.vcs.objects import GitObject, ObjectReader
@@ -63,11 +64,11 @@ def run_git(
             ["git", *args], cwd=root, input=input, env=full_env, capture_output=True, check=False
         )
     except FileNotFoundError:
-        raise CasekitError("git is not installed; install it (e.g. apt-get install git)") from None
+        raise CasekitError(_("git is not installed; install it (e.g. apt-get install git)")) from None
     if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1] if message else f"exit code {proc.returncode}"
-        raise GitError(f"git {args[0]} failed: {detail}")
+        detail = message[-1] if message else _("exit code {code}").format(code=proc.returncode)
+        raise GitError(_("git {command} failed: {detail}").format(command=args[0], detail=detail))
     return proc.stdout
 
 
@@ -101,8 +102,10 @@ def repo_lock(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[Non
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise CasekitError(
-                        f"another casekit command has held {lock_path} for over "
-                        f"{int(timeout)} s; wait for it to finish and try again"
+                        _(
+                            "another casekit command has held {lock} for over {seconds} s; "
+                            "wait for it to finish and try again"
+                        ).format(lock=lock_path, seconds=int(timeout))
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.1)
@@ -385,7 +388,7 @@ def prepare_commit(
     head = reader.read(["HEAD"])[0]
     parent = head.oid if head is not None and head.kind == "commit" else None
     if parent is not None and len(parent) != 40:
-        raise GitError("casekit supports SHA-1 repositories only")
+        raise GitError(_("casekit supports SHA-1 repositories only"))
     settings = write_settings(root)
     blob_ids: dict[str, str | None] = {}
     for relpath, content in changes.items():
@@ -403,7 +406,7 @@ def prepare_commit(
         for d, t in zip(dirs, trees, strict=True)
     }
     for relpath, blob in blob_ids.items():
-        folder, _, name = relpath.rpartition("/")
+        folder, _slash, name = relpath.rpartition("/")
         if blob is not None:
             mode = b"100755" if relpath in executable else b"100644"
             entries[folder][name.encode()] = (mode, bytes.fromhex(blob))
@@ -416,7 +419,7 @@ def prepare_commit(
         tree_id = object_id("tree", body)
         new_bodies.append(body)
         if folder:
-            parent_dir, _, name = folder.rpartition("/")
+            parent_dir, _slash, name = folder.rpartition("/")
             if entries[folder]:
                 entries[parent_dir][name.encode()] = (b"40000", bytes.fromhex(tree_id))
             else:
@@ -512,8 +515,10 @@ def sync_index(root: Path, blobs: Mapping[str, str | None], executable: frozense
         except GitError:
             if attempt == 19:
                 raise IndexOutOfLine(
-                    "the commit was made but git's index is locked by another git command; "
-                    "run `git reset -q` when it has finished to bring the index in line"
+                    _(
+                        "the commit was made but git's index is locked by another git command; "
+                        "run `git reset -q` when it has finished to bring the index in line"
+                    )
                 ) from None
             time.sleep(0.05)
 
@@ -521,9 +526,10 @@ def sync_index(root: Path, blobs: Mapping[str, str | None], executable: frozense
 def side_labels(root: Path) -> tuple[str, str]:
     """Who "ours" and "theirs" are for git right now. In a rebase (what `casekit sync`
     does) git's "ours" is the shared history and "theirs" this clone's commit."""
+    remote, clone = _("the remote"), _("this clone")
     if rebase_in_progress(root):
-        return "the remote", "this clone"
-    return "this clone", "the remote"
+        return remote, clone
+    return clone, remote
 
 
 def rebase_in_progress(root: Path) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from casekit.core.commits import CommitRecord, split_message
 from casekit.errors import GitError
+from casekit.i18n import _
 from casekit.vcs.git import cat_objects, run_git
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -30,13 +31,15 @@ def _records(out: bytes, count: int) -> list[list[str]]:
     parts = out.decode("utf-8", "replace").split("\x00")
     width = count + 1
     if (len(parts) - 1) % width or parts[0].strip():
-        raise GitError("git log printed something casekit cannot read; run `git fsck` on this repository")
+        raise GitError(_("git log printed something casekit cannot read; run `git fsck` on this repository"))
     records = [parts[start : start + width] for start in range(1, len(parts), width)]
     for record in records:
         if not _SHA.match(record[0]):
             found = record[0][:50]
             raise GitError(
-                f"git log printed {found!r} where a commit ID belongs; run `git fsck` on this repository"
+                _("git log printed {found} where a commit ID belongs; run `git fsck` on this repository").format(
+                    found=repr(found)
+                )
             )
     return records
 
@@ -127,13 +130,14 @@ def files_at(root: Path, revision: str, folder: str) -> tuple[str, list[tuple[st
     )
     sha = commit.decode("ascii", "replace").strip()
     if not _SHA.match(sha):
-        raise GitError(f"{revision!r} names no commit of this repository")
+        raise GitError(_("{revision} names no commit of this repository").format(revision=repr(revision)))
+
     listing = run_git(root, "ls-tree", "-r", "-z", "--full-tree", sha, "--", folder)
     entries = []
     for record in listing.split(b"\0"):
         if not record:
             continue
-        meta, _, name = record.partition(b"\t")
+        meta, _tab, name = record.partition(b"\t")
         parts = meta.split()
         if len(parts) == 3 and parts[1] == b"blob":
             entries.append((name.decode("utf-8", "surrogateescape"), parts[2].decode("ascii")))

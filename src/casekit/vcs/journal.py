@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.errors import Refused
+from casekit.i18n import _
 from casekit.vcs.git import (
     PreparedCommit,
     cat_objects,
@@ -81,8 +82,10 @@ def read(root: Path) -> Pending | None:
         return None
     except (OSError, ValueError, KeyError, TypeError):
         raise Refused(
-            f"{path} records an interrupted change but cannot be read; check `git status` and "
-            f"`git log -1`, put right what the interrupted command left, then delete {path}"
+            _(
+                "{path} records an interrupted change but cannot be read; check `git status` and "
+                "`git log -1`, put right what the interrupted command left, then delete {path}"
+            ).format(path=path)
         ) from None
 
 
@@ -96,13 +99,19 @@ def notice(root: Path) -> str | None:
         return str(exc)
     if pending is None:
         return None
-    return (
-        f"a change was interrupted before it was finished ({pending.subject}); "
-        "run `casekit repair` to finish or undo it"
+    return _(
+        "a change was interrupted before it was finished ({subject}); run `casekit repair` to finish or undo it"
+    ).format(subject=pending.subject)
+
+
+def _finished(pending: Pending) -> str:
+    return _("an interrupted change was finished: {subject} (commit {commit})").format(
+        subject=pending.subject, commit=pending.commit[:10]
     )
 
 
 def recover(root: Path) -> str | None:
+
     """Finish or undo the interrupted change, if any; the caller holds `repo_lock`.
     Returns what was done, for the user."""
     pending = read(root)
@@ -115,7 +124,7 @@ def recover(root: Path) -> str | None:
         existing = [p for p, obj in zip(pending.written, found, strict=True) if obj is not None]
         if existing:
             run_git(root, "checkout", pending.commit, "--", *existing)
-        outcome = f"an interrupted change was finished: {pending.subject} (commit {pending.commit[:10]})"
+        outcome = _finished(pending)
     elif head == pending.parent:
         for rel in pending.new:
             path = root / rel
@@ -124,15 +133,19 @@ def recover(root: Path) -> str | None:
         kept = [p for p in pending.written if p not in pending.new]
         if kept and pending.parent is not None:
             _restore(root, pending.parent, kept)
-        outcome = f"an interrupted change was undone: {pending.subject} (nothing of it was committed)"
+        outcome = _("an interrupted change was undone: {subject} (nothing of it was committed)").format(
+            subject=pending.subject
+        )
     elif head is not None and is_ancestor(root, pending.commit, head):
-        outcome = f"an interrupted change was finished: {pending.subject} (commit {pending.commit[:10]})"
+        outcome = _finished(pending)
     else:
         raise Refused(
-            f"a change was interrupted ({pending.subject}) and HEAD has moved since; check "
-            f"`git status`, restore or commit {', '.join(pending.written)} by hand, then delete "
-            f"{_path(root)}"
+            _(
+                "a change was interrupted ({subject}) and HEAD has moved since; check "
+                "`git status`, restore or commit {files} by hand, then delete {journal}"
+            ).format(subject=pending.subject, files=", ".join(pending.written), journal=_path(root))
         )
+
     _remove_strays(root, pending.written)
     clear(root)
     return outcome

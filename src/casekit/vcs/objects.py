@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from casekit.errors import CasekitError, GitError
+from casekit.i18n import _
 
 LOOSE_COMPRESSION = 1
 _PIPE_SHARE = 16_384  # bytes of names sent at once; pipes hold 64 KiB on Linux
@@ -91,7 +92,7 @@ def _write_temporary(folder: Path, data: bytes) -> Path:
             os.unlink(name)
             raise
         return name
-    raise GitError(f"could not create a temporary object file in {folder}")  # pragma: no cover
+    raise GitError(_("could not create a temporary object file in {folder}").format(folder=folder))  # pragma: no cover
 
 
 class ObjectReader:
@@ -113,7 +114,7 @@ class ObjectReader:
     def read(self, names: Sequence[str]) -> list[GitObject | None]:
         """The objects `names` name, None for each one that does not exist."""
         if self._unanswered:
-            raise RuntimeError("read the answers to the names asked ahead first")
+            raise RuntimeError(_("read the answers to the names asked ahead first"))
         results: list[GitObject | None] = []
         for batch in _batches(names):
             self.ask(batch)
@@ -123,16 +124,18 @@ class ObjectReader:
     def ask(self, names: Sequence[str]) -> None:
         """Send a few names now, for `answers` later (git answers meanwhile)."""
         if len(_batches(names)) > 1:
-            raise ValueError("too many names to ask ahead; use read()")
+            raise ValueError(_("too many names to ask ahead; use read()"))
         self._send(names)
         self._unanswered += len(names)
 
     def answers(self, count: int) -> list[GitObject | None]:
         """The answers to the next `count` names asked."""
         if count > self._unanswered:
-            raise RuntimeError(f"{count} answers wanted, {self._unanswered} names asked")
+            raise RuntimeError(
+                _("{wanted} answers wanted, {asked} names asked").format(wanted=count, asked=self._unanswered)
+            )
         self._unanswered -= count
-        return [self._answer() for _ in range(count)]
+        return [self._answer() for _index in range(count)]
 
     def close(self) -> None:
         if self._proc.stdin is not None:
@@ -147,20 +150,20 @@ class ObjectReader:
             stdin.write("".join(f"{n}\n" for n in names).encode())
             stdin.flush()
         except BrokenPipeError:
-            raise GitError("git cat-file failed: it stopped reading") from None
+            raise GitError(_("git cat-file failed: it stopped reading")) from None
 
     def _answer(self) -> GitObject | None:
         stdout = self._stdout()
         header = stdout.readline()
         if not header.endswith(b"\n"):
-            raise GitError("git cat-file failed: it stopped answering")
+            raise GitError(_("git cat-file failed: it stopped answering"))
         fields = header.split()
         if len(fields) != 3 or fields[-1] == b"missing":
             return None
         size = int(fields[2])
         content = stdout.read(size)
         if len(content) != size or stdout.read(1) != b"\n":
-            raise GitError("git cat-file failed: an answer was cut short")
+            raise GitError(_("git cat-file failed: an answer was cut short"))
         return GitObject(fields[0].decode(), fields[1].decode(), content)
 
     def _stdout(self) -> IO[bytes]:
@@ -192,4 +195,5 @@ def _start_cat_file(root: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.DEVNULL,
         )
     except FileNotFoundError:
-        raise CasekitError("git is not installed; install it (e.g. apt-get install git)") from None
+        raise CasekitError(_("git is not installed; install it (e.g. apt-get install git)")) from None
+

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from casekit.core.tree_rules import GITLINK_MODE, SYMLINK_MODE, TreeChange, attachment_digest
 from casekit.errors import CasekitError, GitError
+from casekit.i18n import _
 
 DIFF_TREE = ("diff-tree", "-r", "-z", "--raw", "--no-renames", "--root", "--always", "--stdin")
 _OID = re.compile(r"[0-9a-f]{40}")
@@ -29,12 +30,12 @@ def tree_changes(root: Path, pairs: Sequence[tuple[str, str | None]]) -> list[li
     for commit, parent in pairs:
         for oid in (commit, parent):
             if oid is not None and not _OID.fullmatch(oid):
-                raise ValueError(f"not a full commit id: {oid!r}")
+                raise ValueError(_("not a full commit id: {oid}").format(oid=repr(oid)))
         lines.append(f"{commit} {parent}\n" if parent else f"{commit}\n")
     if not lines:
         return []
     out = _run(root, DIFF_TREE, "".join(lines).encode())
-    return _parse(out, [commit for commit, _ in pairs])
+    return _parse(out, [commit for commit, _parent in pairs])
 
 
 def commit_changes(root: Path, commit: str, parent: str | None) -> list[TreeChange]:
@@ -46,10 +47,11 @@ def _run(root: Path, args: Sequence[str], data: bytes) -> bytes:
     try:
         proc = subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, check=False)
     except FileNotFoundError:
-        raise CasekitError("git is not installed; install it (e.g. apt-get install git)") from None
+        raise CasekitError(_("git is not installed; install it (e.g. apt-get install git)")) from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
+        detail = message[-1] if message else str(proc.returncode)
+        raise GitError(_("git {command} failed: {detail}").format(command=args[0], detail=detail))
     return proc.stdout
 
 
@@ -63,19 +65,22 @@ def _parse(out: bytes, commits: Sequence[str]) -> list[list[TreeChange]]:
     position = 0
     for commit in commits:
         if position >= len(records) or records[position].decode("ascii", "replace") != commit:
-            raise GitError(f"git diff-tree failed: no answer for commit {commit[:10]} (does it exist?)")
+            raise GitError(
+                _("git diff-tree failed: no answer for commit {commit} (does it exist?)").format(commit=commit[:10])
+            )
         position += 1
         changes: list[TreeChange] = []
         while position < len(records) and records[position].startswith(b":"):
             fields = records[position][1:].decode("ascii").split(" ")
             if len(fields) != 5 or position + 1 >= len(records):
-                raise GitError("git diff-tree failed: an answer was cut short")
+                raise GitError(_("git diff-tree failed: an answer was cut short"))
             path = records[position + 1].decode("utf-8", "surrogateescape")
             changes.append(TreeChange(path, fields[0], fields[1], fields[2], fields[3]))
             position += 2
         result.append(changes)
     if position != len(records):
-        raise GitError("git diff-tree failed: it answered more than was asked")
+        raise GitError(_("git diff-tree failed: it answered more than was asked"))
+
     return result
 
 
