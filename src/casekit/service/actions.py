@@ -51,6 +51,7 @@ from casekit.core.workflow import (
     unmet_condition,
 )
 from casekit.errors import CasekitError, Refused
+from casekit.i18n import _
 from casekit.index.reader import find_case
 from casekit.service.env import Actor, Env
 from casekit.store.casefiles import parse_case, relpath, write_atomically
@@ -277,7 +278,7 @@ def commit_message(
 
 def history_entry(ctx: Context, change: Change, extra: Mapping[str, Any] | None = None) -> Any:
     if change.note and (problem := control_character(change.note)):
-        raise Refused(f"the note {problem}")
+        raise Refused(_("the note {problem}").format(problem=problem))
     entry: dict[str, Any] = {"at": ctx.stamp, "by": ctx.actor.login, "action": change.action}
     if change.source is not None:
         entry["from"] = change.source
@@ -355,15 +356,15 @@ def _refuse_new_problems(config: Config, rel: str, before: bytes | None, after: 
     """casekit never writes a case it would itself call invalid (old problems are tolerated)."""
     doc_after, syntax = parse_doc(rel, after)
     if syntax or doc_after is None:  # pragma: no cover - our own dump is always YAML
-        raise CasekitError(f"{rel}: internal error, the rewritten case is not valid YAML")
+        raise CasekitError(_("{path}: internal error, the rewritten case is not valid YAML").format(path=rel))
     known: set[str] = set()
     if before is not None:
-        doc_before, _ = parse_doc(rel, before)
+        doc_before, _syntax = parse_doc(rel, before)
         if doc_before is not None:
             known = {p.message for p in check_case(doc_before, config)}
     new = [p for p in check_case(doc_after, config) if p.message not in known]
     if new:
-        raise Refused(f"{new[0].message} (nothing was changed)")
+        raise Refused(_("{problem} (nothing was changed)").format(problem=new[0].message))
 
 
 def _run_follow_ups(tx: Transaction) -> list[str]:
@@ -404,7 +405,11 @@ def _load_for_change(env: Env, reference: str) -> tuple[Path, bytes, Any, KindSp
     _refuse_uncommitted(path, rel, original, state())
     kind = env.config.kinds.get(case.get("kind"))
     if kind is None:
-        raise Refused(f"{path.stem}: unknown kind {case.get('kind')!r} in {rel}; run `casekit validate`")
+        raise Refused(
+            _("{case}: unknown kind {kind} in {path}; run `casekit validate`").format(
+                case=path.stem, kind=repr(case.get("kind")), path=rel
+            )
+        )
     return path, original, case, kind
 
 
@@ -412,14 +417,18 @@ def _refuse_uncommitted(path: Path, rel: str, original: bytes, state: vcs.FileSt
     blob = vcs.blob_id(original)
     if state.head is None:
         raise Refused(
-            f"{path.stem}: {rel} was never committed (left over from an interrupted command, or "
-            f"made by hand); remove it with `rm {rel}` (and `git rm --cached {rel}` if it is staged), "
-            "or commit it with git, before changing the case with casekit"
+            _(
+                "{case}: {path} was never committed (left over from an interrupted command, or "
+                "made by hand); remove it with `rm {path}` (and `git rm --cached {path}` if it is staged), "
+                "or commit it with git, before changing the case with casekit"
+            ).format(case=path.stem, path=rel)
         )
     if state.index != blob or state.head != blob:
         raise Refused(
-            f"{path.stem}: {rel} has uncommitted changes; commit them with a message, or discard them "
-            f"with `git checkout HEAD -- {rel}`, before changing the case with casekit"
+            _(
+                "{case}: {path} has uncommitted changes; commit them with a message, or discard them "
+                "with `git checkout HEAD -- {path}`, before changing the case with casekit"
+            ).format(case=path.stem, path=rel)
         )
 
 
@@ -435,14 +444,16 @@ def repair_interrupted(env: Env) -> str:
     """`casekit repair`: settle an interrupted change (`casekit.vcs.journal.recover`)."""
     with vcs.repo_lock(env.root):
         settled = journal.recover(env.root)
-    return settled or "nothing to repair: no casekit change was interrupted in this clone"
+    return settled or _("nothing to repair: no casekit change was interrupted in this clone")
 
 
 def _refuse_while_rebasing(root: Path) -> None:
     if vcs.rebase_in_progress(root):
         raise Refused(
-            "a `casekit sync` is stopped on a conflict; settle it first with "
-            "`casekit resolve-conflict ID --keep ours|theirs` (or give the sync up with `git rebase --abort`)"
+            _(
+                "a `casekit sync` is stopped on a conflict; settle it first with "
+                "`casekit resolve-conflict ID --keep ours|theirs` (or give the sync up with `git rebase --abort`)"
+            )
         )
 
 
@@ -600,7 +611,7 @@ def _new_case(
     config = env.config
     kind = config.kind(kind_name)
     ctx = _context(env, kind)
-    label = f"new {kind.name}"
+    label = _("new {kind}").format(kind=kind.name)
     options = [
         ("--title", "title", request.title),
         ("--customer", "customer.name", request.customer),
@@ -624,7 +635,11 @@ def _new_case(
     missing = [n for n, spec in kind.fields.items() if spec.required and extra.get(n) in (None, "")]
     if missing:
         hint = " ".join(f"--set {n}=..." for n in missing)
-        raise Refused(f"{label}: a {kind.name} needs {', '.join(missing)}; pass {hint}")
+        raise Refused(
+            _("{label}: a {kind} needs {fields}; pass {hint}").format(
+                label=label, kind=kind.name, fields=", ".join(missing), hint=hint
+            )
+        )
     login = _known_assignee(config, request.assignee, label) if request.assignee else ctx.actor.login
 
     identifier = _fresh_id(env.root, kind, ctx, request.case_id, taken)
@@ -664,9 +679,9 @@ def _fresh_id(
     if given is not None:
         parsed = parse_id(given)
         if parsed is None or parsed.prefix != kind.prefix:
-            raise Refused(f"{given!r} is not a {kind.name} ID")
+            raise Refused(_("{given} is not a {kind} ID").format(given=repr(given), kind=kind.name))
         if (root / relative_case_path(kind.name, parsed)).exists():
-            raise Refused(f"case {given} already exists")
+            raise Refused(_("case {case} already exists").format(case=given))
         return parsed
     day = ctx.now.astimezone(ctx.config.tz).date()
     seed = ctx.env.id_seed
@@ -680,7 +695,7 @@ def _fresh_id(
         candidate = new_id(kind.prefix, day, bits)
         if str(candidate) not in taken and not (root / relative_case_path(kind.name, candidate)).exists():
             return candidate
-    raise CasekitError("could not find a free case ID; check the cases/ folder")  # pragma: no cover
+    raise CasekitError(_("could not find a free case ID; check the cases/ folder"))  # pragma: no cover
 
 
 def _reorder(case: MutableMapping[str, Any]) -> None:
@@ -697,7 +712,11 @@ def _known_assignee(config: Config, who: str, case_label: str) -> str:
     person = config.person(who)
     if person is None:
         known = ", ".join(config.people)
-        raise Refused(f"{case_label}: {who!r} is not one of the people in casekit.yaml ({known})")
+        raise Refused(
+            _("{label}: {who} is not one of the people in casekit.yaml ({known})").format(
+                label=case_label, who=repr(who), known=known
+            )
+        )
     return person.login
 
 
@@ -754,10 +773,11 @@ def move_case(
 def assign_case(env: Env, reference: str, agent: str, *, note: str | None = None) -> Outcome:
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
-        refuse_if_final(case, ctx.kind, "reassigned")
+        # TRANSLATORS: completes "... a final state, so it cannot be {what}"
+        refuse_if_final(case, ctx.kind, _("reassigned"))
         login = _known_assignee(ctx.config, agent, case_id)
         if case.get("assignee") == login:
-            raise Refused(f"{case_id}: it is already assigned to {login}")
+            raise Refused(_("{case}: it is already assigned to {login}").format(case=case_id, login=login))
         change = Change("assign", f"{case_id}: assigned to {login}", note=note)
         apply_entry(case, history_entry(ctx, change, {"assignee": login}), block_map)
         return change
@@ -767,7 +787,7 @@ def assign_case(env: Env, reference: str, agent: str, *, note: str | None = None
 
 def note_case(env: Env, reference: str, text: str) -> Outcome:
     if not text.strip():
-        raise Refused("the note is empty; write what happened, e.g. casekit note ID '已致电客户'")
+        raise Refused(_("the note is empty; write what happened, e.g. casekit note ID '已致电客户'"))
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         change = Change("note", f"{case['id']}: note", note=text)
@@ -789,11 +809,12 @@ def update_case(
     """Change fields without moving the case. `subject` words the commit's first line
     from the case ID (default: the fields set); `check` may refuse first."""
     if not sets:
-        raise Refused("nothing to change; pass --set key=value")
+        raise Refused(_("nothing to change; pass --set key=value"))
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
-        refuse_if_final(case, ctx.kind, "changed")
+        # TRANSLATORS: completes "... a final state, so it cannot be {what}"
+        refuse_if_final(case, ctx.kind, _("changed"))
         if check is not None:
             check(case, ctx)
         changes = _parse_sets(ctx, case_id, sets)
@@ -813,13 +834,14 @@ def link_cases(env: Env, reference: str, other: str, *, note: str | None = None)
     first = find_case(env.root, config, reference).stem
     second = find_case(env.root, config, other).stem
     if first == second:
-        raise Refused(f"{first}: a case cannot be linked to itself")
+        raise Refused(_("{case}: a case cannot be linked to itself").format(case=first))
     with vcs.repo_lock(env.root):
         settled = begin(env)
         sides = [_link_side(env, this, that, note) for this, that in ((first, second), (second, first))]
         present = [side for side in sides if side is not None]
         if not present:
-            raise Refused(f"{first} and {second} are already linked")
+            raise Refused(_("{first} and {second} are already linked").format(first=first, second=second))
+
         tx = Transaction(env, present[0])
         for side in present[1:]:
             tx.add_linked(side)

@@ -17,6 +17,7 @@ from casekit.core.change_rules import check_approvers, check_commit, compare_his
 from casekit.core.commits import CommitRecord
 from casekit.core.ids import CASES_DIR
 from casekit.errors import Problem
+from casekit.i18n import _
 from casekit.store.configfile import read_config
 from casekit.vcs import journal
 from casekit.vcs.git import cat_objects, run_git
@@ -89,7 +90,7 @@ def _replay_problems(root: Path) -> list[Problem]:
 
 
 def audit_repository(root: Path) -> list[Problem]:
-    config, _ = read_config(root)
+    config, _problems = read_config(root)
     commits = read_commits(root, (CASES_DIR,))
     by_file: dict[str, list[CommitRecord]] = {}
     problems: list[Problem] = []
@@ -114,14 +115,14 @@ def audit_repository(root: Path) -> list[Problem]:
             problems.append(Problem(path, case.line, str(case)))
             continue
         if not isinstance(case, Mapping):
-            problems.append(Problem(path, 1, "not a case file"))
+            problems.append(Problem(path, 1, _("not a case file")))
             continue
         history = by_file.get(path, [])
         ordered = sorted(history, key=lambda c: c.instant)
-        for _, message in compare_history(case, ordered):
+        for _rule, message in compare_history(case, ordered):
             problems.append(Problem(path, None, f"{case.get('id')}: {message}"))
         if config is not None:
-            for _, message in check_approvers(case, config):
+            for _rule, message in check_approvers(case, config):
                 problems.append(Problem(path, None, f"{case.get('id')}: {message}"))
     readable = {
         str(case.get("id")): (path, links_of(case)) for path, case in committed if isinstance(case, Mapping)
@@ -137,14 +138,17 @@ def audit_repository(root: Path) -> list[Problem]:
     for path, history in by_file.items():
         if path not in present:
             last = history[-1]
-            problems.append(Problem(path, None, f"the case file was deleted by commit {last.short}"))
+            problems.append(Problem(path, None, _("the case file was deleted by commit {commit}").format(commit=last.short)))
 
     problems += _replay_problems(root)
 
     interrupted = journal.notice(root)
     if interrupted:
-        problems.append(Problem(".git/casekit/pending.json", None, interrupted))
+        pending = "/".join((".git", "casekit", journal.PENDING_FILE))
+        problems.append(Problem(pending, None, interrupted))
+
     dirty = run_git(root, "status", "--porcelain", "--", CASES_DIR).decode().splitlines()
     for line in dirty:
-        problems.append(Problem(line[3:], None, "has changes that are not committed (audit checks commits)"))
+        problems.append(Problem(line[3:], None, _("has changes that are not committed (audit checks commits)")))
+
     return sorted(problems, key=lambda p: p.sort_key)

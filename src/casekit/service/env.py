@@ -13,6 +13,7 @@ from casekit.core.config import CONFIG_FILE, Config
 from casekit.core.fields import control_character
 from casekit.core.timeutil import parse_datetime
 from casekit.errors import CasekitError, NotARepository, UsageError
+from casekit.i18n import _
 from casekit.store.configfile import load_config
 
 _IDENT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
@@ -58,8 +59,10 @@ class Env:
             root = (self.cwd / given).resolve()
             if not (root / CONFIG_FILE).is_file():
                 raise NotARepository(
-                    f"{root} is not a case repository (no {CONFIG_FILE}); "
-                    "run `casekit init` there or point --repo at one"
+                    _(
+                        "{root} is not a case repository (no {config}); "
+                        "run `casekit init` there or point --repo at one"
+                    ).format(root=root, config=CONFIG_FILE)
                 )
             return root
         for candidate in (self.cwd, *self.cwd.parents):
@@ -68,8 +71,10 @@ class Env:
                     return candidate.resolve()
                 break
         raise NotARepository(
-            "not inside a case repository (no git work tree with casekit.yaml here); "
-            "run `casekit init PATH` or pass --repo PATH"
+            _(
+                "not inside a case repository (no git work tree with casekit.yaml here); "
+                "run `casekit init PATH` or pass --repo PATH"
+            )
         )
 
     @property
@@ -86,7 +91,7 @@ class Env:
             try:
                 return parse_datetime(fixed, tz)
             except ValueError as exc:
-                raise UsageError(f"CASEKIT_NOW: {exc}") from None
+                raise UsageError(_("CASEKIT_NOW: {problem}").format(problem=exc)) from None
         return datetime.now(tz)
 
     def actor(self) -> Actor:
@@ -96,7 +101,7 @@ class Env:
             return resolve_actor(given, self.config)
         name, email = _git_identity(self.root)
         if not name and not email:
-            raise CasekitError("no actor: pass --actor LOGIN, set CASEKIT_ACTOR, or set git config user.name")
+            raise CasekitError(_("no actor: pass --actor LOGIN, set CASEKIT_ACTOR, or set git config user.name"))
         person = self.config.person(email) if email else None
         person = person or (self.config.person(name) if name else None)
         if person:
@@ -122,7 +127,7 @@ def resolve_actor(text: str, config: Config) -> Actor:
     """An actor from 'login', 'Name <email>' or an email, matched to the config's people."""
     problem = control_character(text)
     if problem:
-        raise UsageError(f"--actor {text!r} {problem}")
+        raise UsageError(_("--actor {text} {problem}").format(text=repr(text), problem=problem))
     text = text.strip()
     match = _IDENT.match(text)
     name, email = (match["name"], match["email"]) if match else (text, "")
@@ -133,7 +138,8 @@ def resolve_actor(text: str, config: Config) -> Actor:
     if person:
         return Actor(person.login, person.name, person.email or email)
     if not (name or email) or any(c in name for c in "\n<>"):
-        raise UsageError(f"--actor {text!r} is not a login or 'Name <email>'")
+        raise UsageError(_("--actor {text} is not a login or 'Name <email>'").format(text=repr(text)))
+
     login = name or email.split("@")[0]
     return Actor(login, name or login, email)
 

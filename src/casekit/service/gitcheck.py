@@ -55,6 +55,7 @@ from casekit.core.tree_rules import (
     tree_findings,
 )
 from casekit.core.workflow import APPROVER_ROLE
+from casekit.i18n import _
 from casekit.service.replay import derived_by_this_version, replay_differences_between, replayer
 from casekit.service.syncconfig import pusher_from, sync_settings
 from casekit.vcs.git import ZERO_OID, cat_objects, is_ancestor, run_git
@@ -213,8 +214,10 @@ def check_commits(
                 CONFIG_FILE,
                 "",
                 "identity",
-                f"the server login {trust.pusher!r} that pushed is no person's in casekit.yaml; a "
-                f"supervisor adds it to that person's people.<login>.logins",
+                _(
+                    "the server login {login} that pushed is no person's in casekit.yaml; a "
+                    "supervisor adds it to that person's people.<login>.logins"
+                ).format(login=repr(trust.pusher)),
             )
         )
     judged: list[tuple[CommitRecord, str, bool, Config]] = []
@@ -238,7 +241,7 @@ def check_commits(
                     CONFIG_FILE,
                     "",
                     "config",
-                    f"there is no usable {CONFIG_FILE} to check this commit against",
+                    _("there is no usable {config} to check this commit against").format(config=CONFIG_FILE),
                     commit=commit.sha,
                 )
             )
@@ -393,12 +396,14 @@ def _check_merged(
                 path,
                 report.case_id,
                 "merge",
-                "the merge writes a version of the case that neither side has; casekit merges two "
-                "sides at a time: merge with `casekit sync`",
+                _(
+                    "the merge writes a version of the case that neither side has; casekit merges two "
+                    "sides at a time: merge with `casekit sync`"
+                ),
                 commit=commit.sha,
             )
         ]
-    content, conflict = (None, "casekit's merge is not at hand") if merger is None else (None, "")
+    content, conflict = (None, _("casekit's merge is not at hand")) if merger is None else (None, "")
     if merger is not None:
         content, conflict = merger(
             path, blobs.get(f"{base}:{path}") if base else None, parents[0], parents[1], config
@@ -410,14 +415,16 @@ def _check_merged(
         if content is not None
         else []
     )
-    why = "; ".join(differences[:3]) if differences else (conflict or "it differs")
+    why = "; ".join(differences[:3]) if differences else (conflict or _("it differs"))
     return [
         Violation(
             path,
             report.case_id,
             "merge",
-            f"the merge's version of the case is not what casekit's merge of the two sides makes ({why}); "
-            "merge with `casekit sync`, which settles case files itself",
+            _(
+                "the merge's version of the case is not what casekit's merge of the two sides makes ({why}); "
+                "merge with `casekit sync`, which settles case files itself"
+            ).format(why=why),
             commit=commit.sha,
         )
     ]
@@ -458,9 +465,11 @@ def _identity_violations(
                 findings = [
                     ChangeFinding(
                         "identity",
-                        f"the commit is {who}'s but {trust.pusher} pushed it, and it carries no good "
-                        f"signature of {who}'s ({findings[0].message}); each person pushes their own "
-                        "changes, or signs them (`casekit keys setup`)",
+                        _(
+                            "the commit is {author}'s but {pusher} pushed it, and it carries no good "
+                            "signature of {author}'s ({finding}); each person pushes their own "
+                            "changes, or signs them (`casekit keys setup`)"
+                        ).format(author=who, pusher=trust.pusher, finding=findings[0].message),
                     )
                 ]
         else:
@@ -628,8 +637,10 @@ def check_ref_updates(root: Path, updates: Sequence[RefUpdate], protected_ref: s
                     update.ref,
                     "",
                     "no-delete",
-                    f"the push deletes {branch}, the shared branch; its history is the audit trail "
-                    "and is never deleted",
+                    _(
+                        "the push deletes {branch}, the shared branch; its history is the audit trail "
+                        "and is never deleted"
+                    ).format(branch=branch),
                 )
             )
         elif update.old != ZERO_OID and not is_ancestor(root, update.old, update.new):
@@ -638,9 +649,11 @@ def check_ref_updates(root: Path, updates: Sequence[RefUpdate], protected_ref: s
                     update.ref,
                     "",
                     "no-rewrite",
-                    f"the push rewrites the history of {branch} ({update.old[:10]} is not in the new "
-                    f"history {update.new[:10]}); never force-push: run `casekit sync`, which rebases "
-                    "your commits on the shared ones, and push again",
+                    _(
+                        "the push rewrites the history of {branch} ({old} is not in the new "
+                        "history {new}); never force-push: run `casekit sync`, which rebases "
+                        "your commits on the shared ones, and push again"
+                    ).format(branch=branch, old=update.old[:10], new=update.new[:10]),
                     commit=update.new,
                 )
             )
@@ -661,8 +674,10 @@ def pre_receive(
     notes = []
     if pusher is None and policy is not None and policy.people:
         notes.append(
-            "casekit: the server does not say who pushed (no REMOTE_USER, GL_USER, GL_USERNAME or "
-            f"GITEA_PUSHER_NAME); commits are trusted by their signatures (sync.signed: {settings.signed})"
+            _(
+                "casekit: the server does not say who pushed (no REMOTE_USER, GL_USER, GL_USERNAME or "
+                "GITEA_PUSHER_NAME); commits are trusted by their signatures (sync.signed: {signed})"
+            ).format(signed=settings.signed)
         )
     # A push to a repository on the same machine (a path or file:// remote) runs this hook in
     # the pusher's own process: its clock is the pusher's, and only entry order is checked.
@@ -719,8 +734,11 @@ def audit_since(root: Path, revision: str, merger: Merger | None = None) -> list
 
     if run_git(root, "rev-parse", "--verify", "-q", f"{revision}^{{commit}}", check=False).strip() == b"":
         raise UsageError(
-            f"--since {revision}: no such commit; give a commit, tag or branch such as origin/main"
+            _("--since {revision}: no such commit; give a commit, tag or branch such as origin/main").format(
+                revision=revision
+            )
         )
+
     start = cat_objects(root, [f"{revision}:{CONFIG_FILE}"])[0]
     policy = _Configs().get(start.content) if start is not None and start.kind == "blob" else None
     base = run_git(root, "rev-parse", f"{revision}^{{commit}}").decode().strip()

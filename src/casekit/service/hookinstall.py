@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from casekit.errors import Refused
+from casekit.i18n import _
 from casekit.resources import bundled
 from casekit.vcs.git import git_dir, run_git
 
@@ -39,14 +40,18 @@ def hook_source(root: Path | None, name: str) -> bytes:
         link = linked_part(root, relpath)
         if link is not None:
             raise Refused(
-                f"{link} is a symbolic link; casekit installs hooks only from files in the "
-                f"repository's {HOOKS_DIR}/ folder, never through a link: replace the link with "
-                "the hook itself, or remove it to install casekit's own hooks"
+                _(
+                    "{link} is a symbolic link; casekit installs hooks only from files in the "
+                    "repository's {folder}/ folder, never through a link: replace the link with "
+                    "the hook itself, or remove it to install casekit's own hooks"
+                ).format(link=link, folder=HOOKS_DIR)
             )
         if (root / relpath).is_file():
             if outside(root, relpath):
                 raise Refused(
-                    f"{relpath} lies outside the repository {root}; casekit installs hooks only from it"
+                    _("{path} lies outside the repository {root}; casekit installs hooks only from it").format(
+                        path=relpath, root=root
+                    )
                 )
             return (root / relpath).read_bytes()
     return (bundled(HOOKS_DIR) / name).read_bytes()
@@ -62,8 +67,10 @@ def _write_hook(
             if keep_foreign:
                 return None
             raise Refused(
-                f"{target} is a hook that is not casekit's; move it aside (or merge it into "
-                "casekit's), or pass --force to replace it"
+                _(
+                    "{hook} is a hook that is not casekit's; move it aside (or merge it into "
+                    "casekit's), or pass --force to replace it"
+                ).format(hook=target)
             )
     folder.mkdir(parents=True, exist_ok=True)
     if target.is_symlink():  # replace the link itself, never the file it points to
@@ -121,10 +128,15 @@ def install_server_hooks(repository: Path, *, force: bool = False) -> list[Path]
     """Install pre-receive into a (bare) repository that clones push to."""
     repository = repository.resolve()
     if not repository.is_dir():
-        raise Refused(f"{repository} does not exist; give the path of the server's bare repository")
+        raise Refused(
+            _("{repository} does not exist; give the path of the server's bare repository").format(
+                repository=repository
+            )
+        )
     probe = run_git(repository, "rev-parse", "--git-dir", check=False).strip()
     if not probe:
-        raise Refused(f"{repository} is not a git repository")
+        raise Refused(_("{repository} is not a git repository").format(repository=repository))
+
     gdir = Path(probe.decode())
     gdir = gdir if gdir.is_absolute() else repository / gdir
     folder = hooks_folder(gdir, f"--git-dir={gdir}")

@@ -18,6 +18,7 @@ rules, before committing. They run for commits made by hand with `git commit`.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from casekit.core.commits import CommitRecord, split_message
 from casekit.core.config import CONFIG_FILE, Config, parse_config
 from casekit.core.ids import CASES_DIR
 from casekit.errors import CasekitError
+from casekit.i18n import _, ngettext
 from casekit.service.gitcheck import FileChange, is_case_path
 from casekit.vcs.git import ZERO_OID, cat_objects, git_dir, head_commit, run_git, side_labels
 
@@ -159,7 +161,7 @@ def merge_driver(root: Path, base_file: str, ours_file: str, theirs_file: str, p
     base = Path(base_file).read_bytes()
     ours = Path(ours_file).read_bytes()
     theirs = Path(theirs_file).read_bytes()
-    config, _ = read_config(root)
+    config, _problems = read_config(root)
     if config is None:
         return _text_merge(root, base_file, ours_file, theirs_file)
     ours_label, theirs_label = side_labels(root)
@@ -172,8 +174,11 @@ def merge_driver(root: Path, base_file: str, ours_file: str, theirs_file: str, p
     _write_markers(root, base_file, ours_file, theirs_file, ours_label, theirs_label)
     _say(f"casekit: {result.conflict}\n")
     _say(
-        f"casekit: settle it with `casekit resolve-conflict {result.case_id} --keep ours` (this clone's "
-        "change) or `--keep theirs` (the remote's)\n"
+        _(
+            "casekit: settle it with `casekit resolve-conflict {case} --keep ours` (this clone's "
+            "change) or `--keep theirs` (the remote's)"
+        ).format(case=result.case_id)
+        + "\n"
     )
     return 1
 
@@ -237,7 +242,10 @@ def _report(name: str, violations: Sequence[Violation], advice: str) -> int:
     for violation in violations:
         _say(violation.format() + "\n")
     count = len(violations)
-    _say(f"casekit {name}: {count} problem{'s' if count != 1 else ''}; {advice}\n")
+    summary = ngettext(
+        "casekit {hook}: {count} problem; {advice}", "casekit {hook}: {count} problems; {advice}", count
+    )
+    _say(summary.format(hook=name, count=count, advice=advice) + "\n")
     return 1
 
 
@@ -248,20 +256,24 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
         return _report(
             name,
             check_staged(root),
-            "the commit was stopped. Change cases with casekit commands (move, note, update...), "
-            "which check the workflow; `casekit validate` shows what is wrong in the working tree",
+            _(
+                "the commit was stopped. Change cases with casekit commands (move, note, update...), "
+                "which check the workflow; `casekit validate` shows what is wrong in the working tree"
+            ),
         )
     if name == "commit-msg":
         if not args:
-            raise CasekitError("commit-msg needs the message file")
+            raise CasekitError(_("commit-msg needs the message file"))
         comment = run_git(root, "config", "--get", "core.commentChar", check=False).decode().strip() or "#"
         text = Path(args[0]).read_text(encoding="utf-8", errors="replace")
         return _report(
             name,
             check_staged(root, clean_message(text, comment[0] if comment != "auto" else "#")),
-            "the commit was stopped. A commit that changes a case carries casekit's trailers "
-            "(Case-Id, Case-Kind, Case-Action, Case-From, Case-To, Case-Actor) "
-            "matching its new history entry",
+            _(
+                "the commit was stopped. A commit that changes a case carries casekit's trailers "
+                "(Case-Id, Case-Kind, Case-Action, Case-From, Case-To, Case-Actor) "
+                "matching its new history entry"
+            ),
         )
     if name == "pre-receive":
         from casekit.service.gitcheck import pre_receive
@@ -273,20 +285,45 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
         return _report(
             name,
             violations,
-            "the push was refused. Nothing was changed on the server; fix the commits and push again",
+            _("the push was refused. Nothing was changed on the server; fix the commits and push again"),
         )
     if name == "merge-driver":
         if len(args) != 4:
-            raise CasekitError("merge-driver needs BASE OURS THEIRS PATH (git's %O %A %B %P)")
+            raise CasekitError(_("merge-driver needs BASE OURS THEIRS PATH (git's %O %A %B %P)"))
         return merge_driver(root, *args)
-    raise CasekitError(f"unknown hook {name!r}; hooks are pre-commit, commit-msg, pre-receive, merge-driver")
+    raise CasekitError(
+        _("unknown hook {name}; hooks are pre-commit, commit-msg, pre-receive, merge-driver").format(name=repr(name))
+    )
+
+
+_LOCALE_LINE = re.compile(rb"^locale:\s*['\"]?([A-Za-z_@.-]+)", re.MULTILINE)
+
+
+def choose_language(root: Path) -> None:
+    """The hooks speak as the `casekit` command does (`casekit.i18n.setup`): the language of
+    the environment, else the repository's `locale`. A server's bare repository has no
+    work tree: its `locale` is the one in the casekit.yaml on its HEAD, the config the
+    pushes are judged by, so the pushers read the refusal in their team's language."""
+    from casekit import i18n
+
+    if (root / CONFIG_FILE).is_file():
+        i18n.setup([], os.environ, root)
+        return
+    try:
+        config = run_git(root, "cat-file", "blob", f"HEAD:{CONFIG_FILE}", check=False)
+    except CasekitError:
+        config = b""
+    match = _LOCALE_LINE.search(config)
+    i18n.use(i18n.choose(os.environ, match.group(1).decode() if match else None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    choose_language(Path.cwd())
     if not args:
-        _say("usage: python -m casekit.githooks pre-commit|commit-msg|pre-receive|merge-driver ...\n")
+        _say(_("usage: python -m casekit.githooks pre-commit|commit-msg|pre-receive|merge-driver ...") + "\n")
         return 2
+
     try:
         return run(args[0], args[1:])
     except CasekitError as exc:

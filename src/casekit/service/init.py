@@ -22,6 +22,7 @@ from casekit.core.timeutil import parse_datetime, stored_instant
 from casekit.errors import CasekitError, Refused
 from casekit.resources import bundled
 from casekit.service import actions
+from casekit.i18n import _
 from casekit.service.env import Env
 from casekit.store.casefiles import iter_case_files
 from casekit.store.configfile import load_config
@@ -43,10 +44,10 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
     """Create a case repository at `path`; returns its root and the number of example cases."""
     root = path.resolve()
     if (root / CONFIG_FILE).exists():
-        raise Refused(f"{root} is already a case repository ({CONFIG_FILE} exists)")
+        raise Refused(_("{root} is already a case repository ({config} exists)").format(root=root, config=CONFIG_FILE))
     is_git = (root / ".git").exists()
     if root.exists() and not is_git and any(root.iterdir()):
-        raise Refused(f"{root} is not empty and not a git repository; choose a new folder")
+        raise Refused(_("{root} is not empty and not a git repository; choose a new folder").format(root=root))
     root.mkdir(parents=True, exist_ok=True)
     if not is_git:
         vcs.run_git(root, "init", "-q", "-b", "main")
@@ -192,10 +193,14 @@ def replay_examples(root: Path, environ: dict[str, str], cases: list[Mapping[str
     # (`new --link`) are replayed by it.
     events.sort(key=lambda e: (_instant(e[0]), e[4].get("action") != "open", e[1], e[2]))
     config = load_config(root)
-    for at, _, _, case, entry in events:
+    for at, _case_id, _index, case, entry in events:
         replay = REPLAYERS.get(str(entry.get("action")))
         if replay is None:
-            raise CasekitError(f"example {case['id']}: cannot replay action {entry.get('action')!r}")
+            raise CasekitError(
+                _("example {case}: cannot replay action {action}").format(
+                    case=case["id"], action=repr(entry.get("action"))
+                )
+            )
         env = Env(
             repo_flag=str(root),
             actor_flag=str(entry["by"]),
@@ -210,7 +215,10 @@ def replay_examples(root: Path, environ: dict[str, str], cases: list[Mapping[str
 def _instant(stamp: str) -> float:
     moment = stored_instant(stamp)
     if moment is None:
-        raise CasekitError(f"example history time {stamp!r} is not a time with its offset")
+        raise CasekitError(
+            _("example history time {stamp} is not a time with its offset").format(stamp=repr(stamp))
+        )
+
     return moment.timestamp()
 
 

@@ -24,6 +24,7 @@ from casekit.core.signers import PublicKey, parse_public_key, signer_line, with_
 from casekit.core.tree_rules import ALLOWED_SIGNERS_FILE
 from casekit.core.workflow import APPROVER_ROLE
 from casekit.errors import Refused
+from casekit.i18n import _, is_chinese
 from casekit.service.env import Env
 from casekit.vcs.git import run_git
 
@@ -65,8 +66,10 @@ def find_ssh_keygen(environ: dict[str, str]) -> str:
     found = shutil.which("ssh-keygen", path=environ.get("PATH"))
     if found is None:
         raise Refused(
-            "ssh-keygen is not installed, and git signs commits with it; "
-            "install OpenSSH's client (e.g. apt-get install openssh-client)"
+            _(
+                "ssh-keygen is not installed, and git signs commits with it; "
+                "install OpenSSH's client (e.g. apt-get install openssh-client)"
+            )
         )
     return found
 
@@ -80,7 +83,7 @@ def choose_key(environ: dict[str, str], key: Path | None, new: bool) -> KeyChoic
         return KeyChoice(key.with_name(key.name + ".pub"), key, False)
     home = environ.get("HOME")
     if not home:
-        raise Refused("HOME is not set, so there is no ~/.ssh to find a key in; pass --key PATH")
+        raise Refused(_("HOME is not set, so there is no ~/.ssh to find a key in; pass --key PATH"))
     folder = Path(home) / ".ssh"
     if not new:
         private, public = folder / DEFAULT_KEY, folder / (DEFAULT_KEY + ".pub")
@@ -102,19 +105,23 @@ def choose_key(environ: dict[str, str], key: Path | None, new: bool) -> KeyChoic
 def _read_public_key(choice: KeyChoice) -> PublicKey:
     if choice.private is not None and not choice.public.exists() and choice.private.exists():
         raise Refused(
-            f"{choice.public} is missing; write it with `ssh-keygen -y -f {choice.private} > {choice.public}`"
+            _("{public} is missing; write it with `ssh-keygen -y -f {private} > {public}`").format(
+                public=choice.public, private=choice.private
+            )
         )
     if choice.private is not None and choice.private.exists():
         try:
             with open(choice.private, "rb"):
                 pass
         except OSError as exc:
-            raise Refused(f"cannot read the key {choice.private}: {exc.strerror or exc}") from None
+            raise Refused(
+                _("cannot read the key {key}: {reason}").format(key=choice.private, reason=exc.strerror or exc)
+            ) from None
     try:
         text = choice.public.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise Refused(f"cannot read the key {choice.public}: {reason}") from None
+        raise Refused(_("cannot read the key {key}: {reason}").format(key=choice.public, reason=reason)) from None
     try:
         return parse_public_key(text)
     except ValueError as exc:
@@ -130,11 +137,15 @@ def plan_setup(env: Env, *, key: Path | None = None, new: bool = False) -> KeySe
     person = env.config.person(actor.login)
     if person is None:
         raise Refused(
-            f"{actor.login} is not one of the people in casekit.yaml; the allowed-signers file "
-            "lists people by the email casekit.yaml gives them (set CASEKIT_ACTOR or --actor)"
+            _(
+                "{login} is not one of the people in casekit.yaml; the allowed-signers file "
+                "lists people by the email casekit.yaml gives them (set CASEKIT_ACTOR or --actor)"
+            ).format(login=actor.login)
         )
     if not person.email:
-        raise Refused(f"{person.login} has no email in casekit.yaml; add one, it names the key")
+        raise Refused(
+            _("{login} has no email in casekit.yaml; add one, it names the key").format(login=person.login)
+        )
     choice = choose_key(env.environ, (env.cwd / key) if key is not None else None, new)
     signers_path = root / ALLOWED_SIGNERS_FILE
     settings = (
@@ -155,7 +166,7 @@ def _with_line(setup: KeySetup, public: PublicKey) -> KeySetup:
     except FileNotFoundError:
         current = ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise Refused(f"cannot read {ALLOWED_SIGNERS_FILE}: {exc}") from None
+        raise Refused(_("cannot read {file}: {reason}").format(file=ALLOWED_SIGNERS_FILE, reason=exc)) from None
     text, changed = with_signer(current, setup.email, public)
     return replace(setup, signers_text=text if changed else None, line=signer_line(setup.email, public))
 
@@ -173,7 +184,8 @@ def _create_key(env: Env, setup: KeySetup) -> None:
     )
     if proc.returncode != 0:
         words = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise Refused(f"ssh-keygen could not make {private}: {words[-1] if words else proc.returncode}")
+        reason = words[-1] if words else proc.returncode
+        raise Refused(_("ssh-keygen could not make {key}: {reason}").format(key=private, reason=reason))
 
 
 def setup_keys(env: Env, *, key: Path | None = None, new: bool = False, dry_run: bool = False) -> list[str]:
@@ -181,41 +193,65 @@ def setup_keys(env: Env, *, key: Path | None = None, new: bool = False, dry_run:
     setup = plan_setup(env, key=key, new=new)
     lines: list[str] = []
     if setup.key.create:
-        made = "would create" if dry_run else "created"
-        lines.append(f"{made} the SSH key {setup.key.made_at} (ed25519, no passphrase) with ssh-keygen")
+        made = (
+            _("would create the SSH key {key} (ed25519, no passphrase) with ssh-keygen")
+            if dry_run
+            else _("created the SSH key {key} (ed25519, no passphrase) with ssh-keygen")
+        )
+        lines.append(made.format(key=setup.key.made_at))
         if not dry_run:
             _create_key(env, setup)
             setup = _with_line(setup, _read_public_key(setup.key))
-    lines.append(f"{'would sign' if dry_run else 'signing'} commits with {setup.key.public}")
+    signing = _("would sign commits with {key}") if dry_run else _("signing commits with {key}")
+    lines.append(signing.format(key=setup.key.public))
     for name, value in setup.settings:
         if not dry_run:
             run_git(env.root, "config", "--local", name, value)
-        lines.append(f"{'would run' if dry_run else 'ran'} git config --local {name} {value}")
+        ran = _("would run git config --local {name} {value}") if dry_run else _("ran git config --local {name} {value}")
+        lines.append(ran.format(name=name, value=value))
     lines += _proposal_lines(setup, dry_run)
     return lines
 
 
 def _proposal_lines(setup: KeySetup, dry_run: bool) -> Sequence[str]:
     if setup.key.create and dry_run:
-        return [f"would add the new key for {setup.email} to {ALLOWED_SIGNERS_FILE} (not committed)"]
+        return [
+            _("would add the new key for {email} to {file} (not committed)").format(
+                email=setup.email, file=ALLOWED_SIGNERS_FILE
+            )
+        ]
     if setup.signers_text is None:
-        return [f"{ALLOWED_SIGNERS_FILE} already lets {setup.email} sign with this key; nothing changed"]
+        return [
+            _("{file} already lets {email} sign with this key; nothing changed").format(
+                file=ALLOWED_SIGNERS_FILE, email=setup.email
+            )
+        ]
     if dry_run:
-        return [f"would write to {ALLOWED_SIGNERS_FILE} (not committed): {setup.line}"]
+        return [
+            _("would write to {file} (not committed): {line}").format(file=ALLOWED_SIGNERS_FILE, line=setup.line)
+        ]
     setup.signers_path.parent.mkdir(parents=True, exist_ok=True)
     setup.signers_path.write_text(setup.signers_text, encoding="utf-8")
-    lines = [f"wrote {setup.email}'s key to {ALLOWED_SIGNERS_FILE} (not committed): {setup.line}"]
+    lines = [
+        _("wrote {email}'s key to {file} (not committed): {line}").format(
+            email=setup.email, file=ALLOWED_SIGNERS_FILE, line=setup.line
+        )
+    ]
+    # The next step, in Chinese for a Chinese desk; English readers get it in both languages.
     if setup.supervisor:
-        lines += [
-            f"你是主管：现在提交它即可生效：{COMMIT_COMMAND} -m '允许签名：{setup.email}'",
-            f"You are a supervisor: commit it now to put the key in force: "
-            f"{COMMIT_COMMAND} -m 'Allowed signer: {setup.email}'",
-        ]
+        chinese = f"你是主管：现在提交它即可生效：{COMMIT_COMMAND} -m '允许签名：{setup.email}'"
+        shown = _(
+            "You are a supervisor: commit it now to put the key in force: "
+            "{command} -m 'Allowed signer: {email}'"
+        ).format(command=COMMIT_COMMAND, email=setup.email)
     else:
-        lines += [
+        chinese = (
             f"只有主管的提交能修改 {ALLOWED_SIGNERS_FILE}：请主管用 `{COMMIT_COMMAND}` 提交这一行，"
-            "在此之前服务器不认这把钥匙。",
-            f"Only a supervisor's commit may change {ALLOWED_SIGNERS_FILE}: a supervisor commits this line "
-            f"with `{COMMIT_COMMAND}`; until then the server does not know the key.",
-        ]
-    return lines
+            "在此之前服务器不认这把钥匙。"
+        )
+        shown = _(
+            "Only a supervisor's commit may change {file}: a supervisor commits this line "
+            "with `{command}`; until then the server does not know the key."
+        ).format(file=ALLOWED_SIGNERS_FILE, command=COMMIT_COMMAND)
+    return [*lines, shown] if is_chinese() else [*lines, chinese, shown]
+

@@ -40,6 +40,7 @@ from casekit.core.effects import derive
 from casekit.core.timeutil import stored_instant
 from casekit.core.validation import check_case, parse_doc
 from casekit.core.workflow import STATE_CHANGING_ACTIONS, STATE_REPLAYERS, replay_states, state_after
+from casekit.i18n import _
 
 _MISSING: Any = object()
 
@@ -62,9 +63,11 @@ def _load(raw: bytes | None, label: str, path: str) -> tuple[Mapping[str, Any], 
         plain = load_fast(raw)
         rich = load_round_trip(raw.decode("utf-8"))
     except (YamlSyntaxError, UnicodeDecodeError) as exc:
-        raise Unmergeable(f"{path}: {label}'s version is not valid YAML ({exc})") from None
+        raise Unmergeable(
+            _("{path}: {side}'s version is not valid YAML ({problem})").format(path=path, side=label, problem=exc)
+        ) from None
     if not isinstance(plain, Mapping):
-        raise Unmergeable(f"{path}: {label}'s version is not a case file")
+        raise Unmergeable(_("{path}: {side}'s version is not a case file").format(path=path, side=label))
     return plain, rich
 
 
@@ -92,7 +95,7 @@ def new_entries(base: Mapping[str, Any], side: Mapping[str, Any]) -> list[tuple[
 def _instant(entry: Mapping[str, Any]) -> datetime:
     moment = stored_instant(entry.get("at"))
     if moment is None:
-        raise Unmergeable(f"history entry ({describe_entry(entry)}) has no valid time")
+        raise Unmergeable(_("history entry ({entry}) has no valid time").format(entry=describe_entry(entry)))
     return moment
 
 
@@ -163,8 +166,8 @@ def _state_changes(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> list[Map
 
 
 def _moves_text(label: str, moves: Sequence[Mapping[str, Any]]) -> str:
-    steps = ", then ".join(f"{m.get('from')} -> {m.get('to')} ({m.get('by')}, {m.get('at')})" for m in moves)
-    return f"{label} moved it {steps}"
+    steps = _(", then ").join(f"{m.get('from')} -> {m.get('to')} ({m.get('by')}, {m.get('at')})" for m in moves)
+    return _("{side} moved it {steps}").format(side=label, steps=steps)
 
 
 def merge_case(
@@ -180,7 +183,7 @@ def merge_case(
     """Merge two versions of one case file (see the module's docstring)."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
     try:
-        base_data, _ = _load(base, "the common ancestor", path)
+        base_data, _base_rich = _load(base, _("the common ancestor"), path)
         ours_data, ours_rich = _load(ours, ours_label, path)
         theirs_data, theirs_rich = _load(theirs, theirs_label, path)
         order = merge_histories(base_data, ours_data, theirs_data)
@@ -193,16 +196,22 @@ def merge_case(
     kind = config.kinds.get(str(ours_data.get("kind")))
     if kind is None:
         return MergeResult(
-            case_id, None, f"{case_id}: unknown kind {ours_data.get('kind')!r}; cannot replay it"
+            case_id,
+            None,
+            _("{case}: unknown kind {kind}; cannot replay it").format(case=case_id, kind=repr(ours_data.get("kind"))),
         )
     replay = replay_states(kind, history)
     if replay:
         ours_moves, theirs_moves = _state_changes(ours_new), _state_changes(theirs_new)
         if ours_moves and theirs_moves:
-            clash = f"{_moves_text(ours_label, ours_moves)}, and {_moves_text(theirs_label, theirs_moves)}"
+            clash = _("{ours}, and {theirs}").format(
+                ours=_moves_text(ours_label, ours_moves), theirs=_moves_text(theirs_label, theirs_moves)
+            )
         else:
-            clash = f"the merged history does not replay: {replay[0][1]}"
-        return MergeResult(case_id, None, f"{case_id}: both clones changed the case: {clash}")
+            clash = _("the merged history does not replay: {problem}").format(problem=replay[0][1])
+        return MergeResult(
+            case_id, None, _("{case}: both clones changed the case: {clash}").format(case=case_id, clash=clash)
+        )
 
     prefer_theirs = _last_instant(theirs_new) >= _last_instant(ours_new)
     rest = merge_values(
@@ -222,7 +231,9 @@ def merge_case(
 
     problem = _new_problem(path, content, (ours, theirs), config, base_data, ours_label, theirs_label)
     if problem:
-        return MergeResult(case_id, None, f"{case_id}: the merged case breaks a rule: {problem}")
+        return MergeResult(
+            case_id, None, _("{case}: the merged case breaks a rule: {problem}").format(case=case_id, problem=problem)
+        )
     return MergeResult(case_id, content)
 
 
@@ -294,10 +305,10 @@ def _new_problem(
     """The first problem of the merged file that neither side had, case checks and guards."""
     doc, syntax = parse_doc(path, content)
     if doc is None:  # pragma: no cover - our own dump is always YAML
-        return syntax[0].message if syntax else "not a case file"
+        return syntax[0].message if syntax else _("not a case file")
     known: set[str] = set()
     for raw in sides:
-        side_doc, _ = parse_doc(path, raw)
+        side_doc, _syntax = parse_doc(path, raw)
         if side_doc is not None:
             known |= {p.message for p in check_case(side_doc, config)}
     for problem in check_case(doc, config):
@@ -310,7 +321,7 @@ def _new_problem(
         person = config.person(str(entry.get("by")))
         return Mover(person.login, person.roles) if person else Mover(str(entry.get("by")), ())
 
-    findings, _ = check_added_entries(doc, kind, added, config, actor_for)
+    findings, _notes = check_added_entries(doc, kind, added, config, actor_for)
     return findings[0].message if findings else None
 
 
@@ -340,13 +351,14 @@ def resolve_case(
     entries under `discarded`; `keep="ours"` moves the case to this clone's state, keeping
     this clone's entries (and field values) and naming the remote's moves it overrides.
     Raises Unmergeable when a version cannot be read."""
-    base_data, _ = _load(base, "the common ancestor", path)
-    local_data, _ = _load(local, "this clone", path)
-    remote_data, remote_rich = _load(remote, "the remote", path)
+    base_data, _base_rich = _load(base, _("the common ancestor"), path)
+    local_data, _local_rich = _load(local, _("this clone"), path)
+    remote_data, remote_rich = _load(remote, _("the remote"), path)
     case_id = str(remote_data.get("id") or local_data.get("id"))
     remote_keys = Counter(entry_key(e) for _, e in _entries(remote_data))
     local_new = []
-    for _, recorded in new_entries(base_data, local_data):
+    for _position, recorded in new_entries(base_data, local_data):
+
         key = entry_key(recorded)
         if remote_keys[key] > 0:
             remote_keys[key] -= 1

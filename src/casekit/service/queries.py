@@ -12,6 +12,7 @@ from casekit.core.config import Config
 from casekit.core.customers import CustomerMatch
 from casekit.core.listview import LIST_COLUMNS, select, split_values
 from casekit.errors import Problem, UsageError
+from casekit.i18n import N_, _, ngettext
 from casekit.index.reader import find_case
 from casekit.render.output import short_time, table, to_csv, to_json, truncate
 from casekit.service.env import Env
@@ -19,6 +20,9 @@ from casekit.store.casefiles import parse_case, relpath
 
 if TYPE_CHECKING:
     from casekit.core.validation import CaseDoc
+
+# the action `casekit log` shows for a commit without casekit's trailers (kept as is in JSON and CSV)
+NO_TRAILERS = N_("(no trailers)")
 
 
 def show_case(env: Env, reference: str, output: str) -> str:
@@ -85,8 +89,18 @@ def list_cases(
         if output == "csv":
             return to_csv(rows, LIST_COLUMNS).rstrip("\n")
         if not rows:
-            return "no cases match"
-        headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
+            return _("no cases match")
+        headers = [
+            _("ID"),
+            _("Kind"),
+            _("Status"),
+            _("Priority"),
+            _("Title"),
+            _("Customer"),
+            _("Assignee"),
+            _("Opened"),
+            _("Due"),
+        ]
         body = [
             [
                 r["id"],
@@ -101,7 +115,8 @@ def list_cases(
             ]
             for r in rows
         ]
-        return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
+        count = ngettext("({count} case)", "({count} cases)", len(rows)).format(count=len(rows))
+        return table(body, headers) + "\n" + count
 
     return answer_from_listings(env.root, text, where, checked=False)
 
@@ -115,15 +130,17 @@ def _customer_matches(phone: str | None, customer: str | None, order: str | None
     found = []
     if phone is not None:
         if len(phone_key(phone)) < MIN_PHONE_DIGITS:
-            raise UsageError(f"--phone {phone!r} is not a phone number; give one such as 13800138000")
+            raise UsageError(
+                _("--phone {phone} is not a phone number; give one such as 13800138000").format(phone=repr(phone))
+            )
         found.append(CustomerMatch.of(phones=[phone]))
     if order is not None:
         if not order.strip():
-            raise UsageError("--order needs an order number, such as DD20261030-1502")
+            raise UsageError(_("--order needs an order number, such as DD20261030-1502"))
         found.append(CustomerMatch.of(orders=[order]))
     if customer is not None:
         if not customer.strip():
-            raise UsageError("--customer needs part of a name or an account number, such as 王")
+            raise UsageError(_("--customer needs part of a name or an account number, such as 王"))
         found.append(CustomerMatch.of(names=[customer], accounts=[customer]))
     return found
 
@@ -151,7 +168,7 @@ def case_log(env: Env, reference: str, output: str) -> str:
                 "commit": c.sha,
                 "at": c.when,
                 "actor": c.trailer("Case-Actor") or f"{c.author_name} <{c.author_email}>",
-                "action": action or "(no trailers)",
+                "action": action or NO_TRAILERS,
                 "from": source,
                 "to": target,
                 "subject": c.subject,
@@ -168,13 +185,13 @@ def case_log(env: Env, reference: str, output: str) -> str:
             str(r["commit"])[:10],
             short_time(r["at"]),
             str(r["actor"]).split(" <")[0],
-            r["action"],
+            _(NO_TRAILERS) if r["action"] == NO_TRAILERS else r["action"],
             f"{r['from']} -> {r['to']}" if r["from"] else (r["to"] or ""),
             truncate(str(r["note"] or "").replace("\n", " "), 40),
         ]
         for r in rows
     ]
-    return table(body, ["Commit", "At", "Actor", "Action", "State", "Note"])
+    return table(body, [_("Commit"), _("At"), _("Actor"), _("Action"), _("State"), _("Note")])
 
 
 def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Problem], int]:
@@ -194,10 +211,12 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
         for path in paths:
             resolved = (env.cwd / path).resolve()
             if not resolved.exists():
-                raise UsageError(f"{path}: no such file or folder")
+                raise UsageError(_("{path}: no such file or folder").format(path=path))
             if resolved != inside and inside not in resolved.parents:
                 raise UsageError(
-                    f"{path}: is outside the case repository {inside}; name files or folders inside it"
+                    _("{path}: is outside the case repository {repository}; name files or folders inside it").format(
+                        path=path, repository=inside
+                    )
                 )
             targets.append(resolved)
         if inside in targets:  # the repository itself: everything, as with no path
@@ -210,7 +229,7 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
     if targets is None:
         from casekit.progress import Progress
 
-        with Progress("validating cases", len(docs)) as progress:
+        with Progress(_("validating cases"), len(docs)) as progress:
             problems += validate_docs(docs, config, progress.update)
         problems += check_case_files(root, config, docs)
         problems += check_tree(root, config)
@@ -297,15 +316,16 @@ def check_links(root: Path) -> list[Problem]:
 
 def _link_message(mode: str) -> str:
     if mode == "160000":
-        return (
+        return _(
             "is a submodule; a case repository holds no submodules: remove it (`git rm`) and "
             "commit the files themselves"
         )
-    return (
+    return _(
         "is a symbolic link; a case repository holds no symbolic links (one can make hooks, "
         "templates or attachments read or write files outside the repository): replace it with "
         "the file itself, or remove it (`git rm`)"
     )
+
 
 
 def check_tree(root: Path, config: Config) -> list[Problem]:

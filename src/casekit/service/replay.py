@@ -29,6 +29,7 @@ from casekit.core.config import Config, KindSpec
 from casekit.core.effects import DERIVED_KEYS, DERIVED_TRAILER, DERIVED_VERSION, apply_effect, derive
 from casekit.core.registry import KeyedRegistry
 from casekit.core.workflow import state_after
+from casekit.i18n import _
 
 # Values an entry names but does not hold, taken from the pushed case for the replay (and
 # checked elsewhere): `attach` names its files, whose records carry the hashes the server
@@ -94,7 +95,7 @@ def replay_differences(
     try:
         expected = _plain(expected_case(before, after, added, config, kind))
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        return [f"the change cannot be replayed ({exc})"]
+        return [_("the change cannot be replayed ({problem})").format(problem=exc)]
     return replay_differences_between(expected, after, derived=derived)
 
 
@@ -159,12 +160,19 @@ def _differences(expected: Any, actual: Any, where: str) -> list[str]:
                 continue  # entries are judged by the history rules
             path = f"{where}.{key}" if where else str(key)
             if key not in actual:
-                found.append(f"{path} is missing (casekit writes {_text(expected[key])})")
+                found.append(
+                    _("{key} is missing (casekit writes {expected})").format(key=path, expected=_text(expected[key]))
+                )
             elif key not in expected:
-                found.append(f"{path} is {_text(actual[key])}, which no entry sets")
+                found.append(_("{key} is {actual}, which no entry sets").format(key=path, actual=_text(actual[key])))
             else:
                 found += _differences(expected[key], actual[key], path)
         return found
     if expected != actual:
-        return [f"{where} is {_text(actual)} but casekit writes {_text(expected)}"]
+        return [
+            _("{key} is {actual} but casekit writes {expected}").format(
+                key=where, actual=_text(actual), expected=_text(expected)
+            )
+        ]
+
     return []

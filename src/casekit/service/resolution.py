@@ -30,6 +30,7 @@ from casekit.core.casefile import HISTORY_ACTIONS
 from casekit.core.config import KindSpec
 from casekit.core.effects import EFFECTS, apply_effect
 from casekit.core.workflow import STATE_REPLAYERS, transition_rule
+from casekit.i18n import _
 
 RESOLVE = "resolve"
 
@@ -47,34 +48,47 @@ def replay_resolve(
     reasons: list[str] = []
     for key in ("kept", "discarded", "overrides"):
         if key in entry and not isinstance(entry[key], list):
-            reasons.append(f"has '{key}' that is not a list of history entries")
+            reasons.append(_("has '{key}' that is not a list of history entries").format(key=key))
     moves = kept_moves(entry)
     if "to" not in entry:
         if moves:
-            reasons.append("keeps moves but records no 'to' state")
+            reasons.append(_("keeps moves but records no 'to' state"))
         return state, reasons
     source, target = entry.get("from"), entry.get("to")
     if source != state:
-        reasons.append(f"resolves a conflict from {source!r} but the case was {state!r} then")
+        reasons.append(
+            _("resolves a conflict from {source} but the case was {state} then").format(
+                source=repr(source), state=repr(state)
+            )
+        )
     if not moves:
         if source != target:
-            reasons.append("changes the state without keeping any move")
+            reasons.append(_("changes the state without keeping any move"))
         return target, reasons
     first = moves[0].get("from")
     if first not in seen:
-        reasons.append(f"keeps a move from {first!r}, a state the case was never in")
+        reasons.append(_("keeps a move from {state}, a state the case was never in").format(state=repr(first)))
     for move in moves:
         if transition_rule(kind, str(move.get("from")), str(move.get("to"))) is None:
             reasons.append(
-                f"keeps the move {move.get('from')} -> {move.get('to')}, which the workflow does not allow"
+                _("keeps the move {source} -> {target}, which the workflow does not allow").format(
+                    source=move.get("from"), target=move.get("to")
+                )
             )
     for earlier, later in pairwise(moves):
         if earlier.get("to") != later.get("from"):
             reasons.append(
-                f"keeps moves that do not follow one another ({earlier.get('to')} then {later.get('from')})"
+                _("keeps moves that do not follow one another ({earlier} then {later})").format(
+                    earlier=earlier.get("to"), later=later.get("from")
+                )
             )
     if moves[-1].get("to") != target:
-        reasons.append(f"ends in {target!r} but the moves it keeps end in {moves[-1].get('to')!r}")
+        reasons.append(
+            _("ends in {target} but the moves it keeps end in {last}").format(
+                target=repr(target), last=repr(moves[-1].get("to"))
+            )
+        )
+
     return target, reasons
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from casekit.core.ids import CASES_DIR
 from casekit.errors import CasekitError, GitError, Refused
+from casekit.i18n import _, language, ngettext
 from casekit.service.env import Env
 from casekit.vcs import git as vcs
 from casekit.vcs import journal
@@ -42,13 +43,15 @@ class SyncOutcome:
 
     def summary(self) -> str:
         if not self.pulled and not self.pushed:
-            return "already in sync"
-        tries = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
-        return f"pulled {_commits(self.pulled)}, pushed {_commits(self.pushed)}{tries}"
+            return _("already in sync")
+        tries = _(" (after {count} attempts)").format(count=self.attempts) if self.attempts > 1 else ""
+        return _("pulled {pulled}, pushed {pushed}").format(
+            pulled=_commits(self.pulled), pushed=_commits(self.pushed)
+        ) + tries
 
 
 def _commits(count: int) -> str:
-    return f"{count} commit{'s' if count != 1 else ''}"
+    return ngettext("{count} commit", "{count} commits", count).format(count=count)
 
 
 class SyncConflict(Refused):
@@ -57,6 +60,10 @@ class SyncConflict(Refused):
 
 def _git(root: Path, *args: str, editor: bool = False) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
+    # git's own words in English, which casekit reads ("couldn't find remote ref"); a hook
+    # git runs (a push to a path) speaks casekit's language, as this command does
+    env["LC_ALL"] = "C"
+    env.setdefault("CASEKIT_LANG", language())
     if editor:
         env["GIT_EDITOR"] = "true"
     return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, check=False)
@@ -97,11 +104,13 @@ def _resume_killed_rebase(root: Path, wait: float = 10.0) -> bool:
                 break
             problem = _last_line(aborted.stderr)
         else:
-            problem = "git's index is locked by another git command"
+            problem = _("git's index is locked by another git command")
         if time.monotonic() > deadline:
             raise GitError(
-                f"an interrupted sync left a rebase that cannot be given up ({problem}); "
-                "run `git rebase --abort`, then `casekit sync`"
+                _(
+                    "an interrupted sync left a rebase that cannot be given up ({problem}); "
+                    "run `git rebase --abort`, then `casekit sync`"
+                ).format(problem=problem)
             )
         time.sleep(0.1)
     marker.unlink(missing_ok=True)
@@ -111,21 +120,35 @@ def _resume_killed_rebase(root: Path, wait: float = 10.0) -> bool:
 def _preflight(root: Path, branch: str, remote: str) -> None:
     _resume_killed_rebase(root)
     if vcs.rebase_in_progress(root):
-        raise SyncConflict("an earlier sync is stopped on a conflict: " + "; ".join(describe_conflicts(root)))
+        raise SyncConflict(
+            _("an earlier sync is stopped on a conflict: {conflicts}").format(
+                conflicts="; ".join(describe_conflicts(root))
+            )
+        )
     if (vcs.git_dir(root) / "MERGE_HEAD").exists():
         raise Refused(
-            "a git merge is in progress; finish it (git commit) or abort it (git merge --abort) first"
+            _("a git merge is in progress; finish it (git commit) or abort it (git merge --abort) first")
         )
     if _git(root, "remote", "get-url", remote).returncode != 0:
-        raise Refused(f"this clone has no remote {remote!r}; add it with `git remote add {remote} URL`")
+        raise Refused(
+            _("this clone has no remote {name}; add it with `git remote add {remote} URL`").format(
+                name=repr(remote), remote=remote
+            )
+        )
     current = _git(root, "symbolic-ref", "-q", "--short", "HEAD").stdout.strip()
     if current != branch:
-        where = f"on {current}" if current else "not on a branch"
-        raise Refused(f"this clone is {where}; casekit sync shares {branch}: run `git switch {branch}` first")
+        where = _("on {branch}").format(branch=current) if current else _("not on a branch")
+        raise Refused(
+            _("this clone is {where}; casekit sync shares {branch}: run `git switch {branch}` first").format(
+                where=where, branch=branch
+            )
+        )
     dirty = _git(root, "status", "--porcelain", "--untracked-files=no").stdout.splitlines()
     if dirty:
         files = ", ".join(line[3:] for line in dirty[:3]) + (" ..." if len(dirty) > 3 else "")
-        raise Refused(f"uncommitted changes ({files}); commit them or `git stash` them, then sync")
+        raise Refused(
+            _("uncommitted changes ({files}); commit them or `git stash` them, then sync").format(files=files)
+        )
 
 
 def sync(
@@ -157,7 +180,7 @@ def sync(
             outcome.attempts = attempt + 1
             fetched = _git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:{tracking}")
             if fetched.returncode != 0 and "couldn't find remote ref" not in fetched.stderr:
-                last_problem = _last_line(fetched.stderr) or "git fetch failed"
+                last_problem = _last_line(fetched.stderr) or _("git fetch failed")
                 sleep(backoff(attempt, rng))
                 continue
             shared = _rev(root, tracking) if fetched.returncode == 0 else None
@@ -178,14 +201,16 @@ def sync(
             # server's checks at the same moment ("failed to update ref"): go round again.
             raced = "[rejected]" in pushed.stdout or "[remote rejected]" in pushed.stdout
             last_problem = (
-                "others pushed at the same moment"
+                _("others pushed at the same moment")
                 if raced
-                else _last_line(pushed.stderr) or "git push failed"
+                else _last_line(pushed.stderr) or _("git push failed")
             )
             sleep(backoff(attempt, rng))
     raise CasekitError(
-        f"could not sync after {limit} attempts ({last_problem}); your commits are safe in this clone: "
-        "run `casekit sync` again"
+        _(
+            "could not sync after {count} attempts ({problem}); your commits are safe in this clone: "
+            "run `casekit sync` again"
+        ).format(count=limit, problem=last_problem)
     )
 
 
@@ -196,8 +221,10 @@ def _unshared_case_files(root: Path) -> list[str]:
         entry[3:] for entry in out.decode("utf-8", "surrogateescape").split("\0") if entry.startswith("?? ")
     ]
     return [
-        f"warning: {path} is not committed, so it is not shared; remove it if it is left over, "
-        "or commit it with git"
+        _(
+            "warning: {path} is not committed, so it is not shared; remove it if it is left over, "
+            "or commit it with git"
+        ).format(path=path)
         for path in untracked
         if path.endswith(".yaml")
     ]
@@ -214,11 +241,9 @@ def _server_refusal(stderr: str) -> str:
     ]
     lines = [line for line in lines if line]
     detail = "\n".join(f"  {line}" for line in lines)
-    return (
-        "the server refused the push; nothing was changed there:\n" + detail
-        if detail
-        else ("the server refused the push: " + _last_line(stderr))
-    )
+    if detail:
+        return _("the server refused the push; nothing was changed there:") + "\n" + detail
+    return _("the server refused the push: {reason}").format(reason=_last_line(stderr))
 
 
 def _rebase(root: Path, onto: str) -> None:
@@ -232,7 +257,7 @@ def _rebase(root: Path, onto: str) -> None:
         return
     if vcs.rebase_in_progress(root):
         raise SyncConflict("; ".join(describe_conflicts(root)))
-    raise GitError(f"git rebase failed: {_last_line(result.stderr)}")
+    raise GitError(_("git rebase failed: {reason}").format(reason=_last_line(result.stderr)))
 
 
 def unmerged_paths(root: Path) -> list[str]:
@@ -256,7 +281,7 @@ def describe_conflicts(root: Path) -> list[str]:
     from casekit.store.configfile import read_config
     from casekit.vcs.git import side_labels
 
-    config, _ = read_config(root)
+    config, _problems = read_config(root)
     ours_label, theirs_label = side_labels(root)
     sentences = []
     for path in unmerged_paths(root):
@@ -265,19 +290,23 @@ def describe_conflicts(root: Path) -> list[str]:
             result = merge_case(
                 path, base, ours, theirs, config, ours_label=ours_label, theirs_label=theirs_label
             )
-            what = result.conflict or f"{result.case_id}: both clones changed the case"
+            what = result.conflict or _("{case}: both clones changed the case").format(case=result.case_id)
             sentences.append(
-                f"{what}; keep one side with `casekit resolve-conflict {result.case_id} --keep ours` "
-                "(this clone's change) or `--keep theirs` (the remote's)"
+                _(
+                    "{conflict}; keep one side with `casekit resolve-conflict {case} --keep ours` "
+                    "(this clone's change) or `--keep theirs` (the remote's)"
+                ).format(conflict=what, case=result.case_id)
             )
         else:
             sentences.append(
-                f"{path}: both clones changed it; edit it, `git add {path}` and `git rebase --continue` "
-                "(or `git rebase --abort` to give up the sync)"
+                _(
+                    "{path}: both clones changed it; edit it, `git add {path}` and `git rebase --continue` "
+                    "(or `git rebase --abort` to give up the sync)"
+                ).format(path=path)
             )
     if not sentences:
         sentences.append(
-            "the rebase stopped; see `git status`, then `git rebase --continue` or `git rebase --abort`"
+            _("the rebase stopped; see `git status`, then `git rebase --continue` or `git rebase --abort`")
         )
     return sentences
 
@@ -291,20 +320,24 @@ def resolve_conflict(env: Env, reference: str, keep: str) -> tuple[str, str, lis
     from casekit.service.merge import Unmergeable, resolve_case
 
     if keep not in ("ours", "theirs"):
-        raise CasekitError("--keep is ours (this clone's change) or theirs (the remote's)")
+        raise CasekitError(_("--keep is ours (this clone's change) or theirs (the remote's)"))
     root = env.root
     with vcs.repo_lock(root):
         if not vcs.rebase_in_progress(root):
             if (vcs.git_dir(root) / "MERGE_HEAD").exists():
                 raise Refused(
-                    "this is a git merge, not a casekit sync: run `git merge --abort`, then `casekit sync`, "
-                    "which rebases and can settle conflicts as audited commits"
+                    _(
+                        "this is a git merge, not a casekit sync: run `git merge --abort`, then `casekit sync`, "
+                        "which rebases and can settle conflicts as audited commits"
+                    )
                 )
-            raise Refused("there is no conflict to settle: no `casekit sync` is stopped on one")
+            raise Refused(_("there is no conflict to settle: no `casekit sync` is stopped on one"))
         path = _conflicting_case(root, reference)
         base, remote, local = _stages(root, path)
         if remote is None or local is None:
-            raise Refused(f"{path}: one side deleted the case file; settle it with git (`git status`)")
+            raise Refused(
+                _("{path}: one side deleted the case file; settle it with git (`git status`)").format(path=path)
+            )
         config = env.config
         actor = env.actor()
         now = env.now(config.tz)
@@ -326,8 +359,9 @@ def resolve_conflict(env: Env, reference: str, keep: str) -> tuple[str, str, lis
         if report.findings:
             first = report.findings[0]
             raise Refused(
-                f"{resolution.case_id}: cannot keep {keep}: {first.message} "
-                f"[rule: {first.rule}] (nothing was changed)"
+                _("{case}: cannot keep {side}: {problem} [rule: {rule}] (nothing was changed)").format(
+                    case=resolution.case_id, side=keep, problem=first.message, rule=first.rule
+                )
             )
         kind = _kind_of(remote)
         change = Change("resolve", resolution.subject, resolution.source, resolution.target, resolution.note)
@@ -338,11 +372,15 @@ def resolve_conflict(env: Env, reference: str, keep: str) -> tuple[str, str, lis
         )
         result = _git(root, "rebase", "--continue", editor=True)
         if vcs.rebase_in_progress(root):
-            messages = ["the sync stopped on another conflict: " + "; ".join(describe_conflicts(root))]
+            messages = [
+                _("the sync stopped on another conflict: {conflicts}").format(
+                    conflicts="; ".join(describe_conflicts(root))
+                )
+            ]
         elif result.returncode != 0:
-            raise GitError(f"git rebase --continue failed: {_last_line(result.stderr)}")
+            raise GitError(_("git rebase --continue failed: {reason}").format(reason=_last_line(result.stderr)))
         else:
-            messages = ["conflict settled; run `casekit sync` to share it"]
+            messages = [_("conflict settled; run `casekit sync` to share it")]
     return resolution.case_id, commit, messages
 
 
@@ -365,5 +403,10 @@ def _conflicting_case(root: Path, reference: str) -> str:
         stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
         if stem in (reference, wanted) or stem.endswith(f"-{wanted}"):
             return path
-    names = ", ".join(p.rsplit("/", 1)[-1].removesuffix(".yaml") for p in cases) or "none"
-    raise Refused(f"{reference}: not one of the cases in conflict (in conflict: {names})")
+    names = ", ".join(p.rsplit("/", 1)[-1].removesuffix(".yaml") for p in cases) or _("none")
+    raise Refused(
+        _("{reference}: not one of the cases in conflict (in conflict: {cases})").format(
+            reference=reference, cases=names
+        )
+    )
+

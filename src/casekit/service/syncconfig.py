@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from casekit.core.config import SECTION_CHECKS, Config, Finding
+from casekit.i18n import _
 
 SIGNED_CHOICES = ("none", "supervisor", "all")
 _KEYS = ("remote", "branch", "attempts", "signed", "max_offline", "clock_skew", "pusher_variable")
@@ -91,30 +92,34 @@ def pusher_from(environ: Mapping[str, str], settings: SyncSettings) -> str | Non
 def check_section(value: Any, config: Config | None) -> list[Finding]:
     """Problems in the `sync` section, as (key path, message) pairs."""
     if not isinstance(value, Mapping):
-        return [([], f"must be a mapping with {', '.join(_KEYS)}")]
+        return [([], _("must be a mapping with {keys}").format(keys=", ".join(_KEYS)))]
     problems: list[Finding] = []
     for key in value:
         if key not in _KEYS:
-            problems.append(([str(key)], f"unknown key; use {', '.join(_KEYS)}"))
+            problems.append(([str(key)], _("unknown key; use {keys}").format(keys=", ".join(_KEYS))))
     for key in ("remote", "branch"):
         if key in value and (not isinstance(value[key], str) or not value[key].strip()):
-            problems.append(([key], "must be a name, such as origin or main"))
+            problems.append(([key], _("must be a name, such as origin or main")))
     attempts = value.get("attempts", 8)
     if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 100:
-        problems.append((["attempts"], "must be a whole number from 1 to 100"))
+        problems.append((["attempts"], _("must be a whole number from 1 to 100")))
     if value.get("signed", "none") not in SIGNED_CHOICES:
-        problems.append((["signed"], f"must be one of {', '.join(SIGNED_CHOICES)}"))
+        problems.append((["signed"], _("must be one of {choices}").format(choices=", ".join(SIGNED_CHOICES))))
     for key in ("max_offline", "clock_skew"):
         if key in value and parse_span(value[key]) is None:
-            problems.append(([key], "must be a length of time such as 24h, 90m or 2d"))
+            problems.append(([key], _("must be a length of time such as 24h, 90m or 2d")))
     variable = value.get("pusher_variable")
     if variable is not None and (
         not isinstance(variable, str) or not re.match(r"^[A-Z_][A-Z0-9_]*$", variable)
     ):
-        problems.append((["pusher_variable"], "must be an environment variable name such as REMOTE_USER"))
+        problems.append((["pusher_variable"], _("must be an environment variable name such as REMOTE_USER")))
     return problems
+
+
+SECTION = "sync"
 
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    SECTION_CHECKS.add("sync", "casekit.service.syncconfig:check_section")
+    SECTION_CHECKS.add(SECTION, f"{__name__}:{check_section.__name__}")
+
