@@ -988,7 +988,6 @@ def with_index(
     raise AssertionError(_("unreachable"))  # pragma: no cover
 
 
-
 def _early_answer(index: CaseIndex, use: Callable[[CaseIndex], Any]) -> tuple[Any, int] | None:
     """(`use`'s answer on the rows as they stand, the data version read before them), when
     git is still at work for the refresh (`prefetch.early`) and the index is warm; else None."""

@@ -94,7 +94,9 @@ def warn_skipped(problems: Iterable[Problem]) -> None:
         if problem.path in _WARNED:
             continue
         _WARNED.add(problem.path)
-        line = _("casekit: warning: {problem}; skipped (run `casekit validate`)").format(problem=problem.format())
+        line = _("casekit: warning: {problem}; skipped (run `casekit validate`)").format(
+            problem=problem.format()
+        )
         sys.stderr.write(line + "\n")
 
 
@@ -204,7 +206,9 @@ def _read_files(root: Path, targets: list[Path] | None) -> tuple[list[CaseDoc], 
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            problems.append(Problem(rel, None, _("cannot read the file: {reason}").format(reason=exc.strerror)))
+            problems.append(
+                Problem(rel, None, _("cannot read the file: {reason}").format(reason=exc.strerror))
+            )
             continue
         doc, found = parse_doc(rel, raw, max_bytes)
         problems += found
@@ -298,13 +302,15 @@ def find_case(root: Path, config: Config, reference: str) -> Path:
                     reference=reference, cases=names
                 )
             )
-        raise CaseNotFound(_("no case ends in {suffix}; check the ID with `casekit list`").format(suffix=suffix))
-    raise CaseNotFound(
-        _("{reference} is not a case ID; IDs look like C-20261123-7KQ3-XHD2 (or give the last part, 7KQ3-XHD2)").format(
-            reference=repr(reference)
+        raise CaseNotFound(
+            _("no case ends in {suffix}; check the ID with `casekit list`").format(suffix=suffix)
         )
+    raise CaseNotFound(
+        _(
+            "{reference} is not a case ID; IDs look like C-20261123-7KQ3-XHD2 "
+            "(or give the last part, 7KQ3-XHD2)"
+        ).format(reference=repr(reference))
     )
-
 
 
 def _named(root: Path, suffix: str) -> list[Path]:

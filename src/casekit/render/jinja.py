@@ -659,7 +659,8 @@ def render(
         line, shown = _template_line(exc, env, name)
         at = f"{shown}:{line}" if line else _shown_name(env, name)
         raise TemplateFailure(
-            prefix + _("{at}: the template includes or calls itself without end; remove the loop").format(at=at),
+            prefix
+            + _("{at}: the template includes or calls itself without end; remove the loop").format(at=at),
             template=name,
             line=line,
         ) from None
@@ -698,7 +699,9 @@ def render(
     except TemplateNotFound as exc:
         raise TemplateFailure(
             prefix
-            + _("{template} includes {included}, which is not a template").format(template=name, included=exc.name),
+            + _("{template} includes {included}, which is not a template").format(
+                template=name, included=exc.name
+            ),
             template=name,
             line=None,
         ) from None
@@ -756,7 +759,6 @@ def _hint(variable: str) -> str:
             field=field
         )
     return _(" (see `casekit script --list` and docs/scripts-and-reports.md for the variables)")
-
 
 
 def _template_line(exc: BaseException, env: SandboxedEnvironment, name: str) -> tuple[int | None, str]:

@@ -24,7 +24,6 @@ def _json_default(value: Any) -> Any:
     raise TypeError(_("cannot write {type} as JSON").format(type=type(value).__name__))
 
 
-
 def plain(value: Any) -> Any:
     """ruamel's commented containers turned into dicts and lists."""
     if isinstance(value, Mapping):

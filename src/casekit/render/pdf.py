@@ -33,10 +33,10 @@ def html_to_pdf(html: str) -> bytes:
     browser = find_browser()
     if browser is None:
         raise Refused(
-            # TRANSLATORS: the English message carries its Chinese too; the Chinese one needs only its own half
+            # TRANSLATORS: the English message carries its Chinese; the Chinese one needs only its half
             _(
-                "PDF 报表需要 Chromium：请安装 chromium（如 apt-get install chromium），或设置 CASEKIT_CHROMIUM "
-                "为浏览器路径；也可用 --format html 在浏览器中打印 "
+                "PDF 报表需要 Chromium：请安装 chromium（如 apt-get install chromium），"
+                "或设置 CASEKIT_CHROMIUM 为浏览器路径；也可用 --format html 在浏览器中打印 "
                 "(--format pdf prints through headless Chromium: install chromium or set CASEKIT_CHROMIUM)"
             )
         )
@@ -70,5 +70,5 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def _printing_failed(reason: str) -> str:
-    # TRANSLATORS: the English message carries its Chinese too; the Chinese one needs only its own half
+    # TRANSLATORS: the English message carries its Chinese; the Chinese one needs only its half
     return _("Chromium 未能生成 PDF (Chromium could not print the PDF: {reason})").format(reason=reason)

@@ -452,7 +452,8 @@ def _refuse_while_rebasing(root: Path) -> None:
         raise Refused(
             _(
                 "a `casekit sync` is stopped on a conflict; settle it first with "
-                "`casekit resolve-conflict ID --keep ours|theirs` (or give the sync up with `git rebase --abort`)"
+                "`casekit resolve-conflict ID --keep ours|theirs` "
+                "(or give the sync up with `git rebase --abort`)"
             )
         )
 
@@ -700,7 +701,7 @@ def _fresh_id(
 
 def _reorder(case: MutableMapping[str, Any]) -> None:
     items = [(k, case[k]) for k in ordered_keys(case)]
-    for key, _ in items:
+    for key, _value in items:
         del case[key]
     for key, value in items:
         case[key] = value

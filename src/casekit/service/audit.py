@@ -138,7 +138,11 @@ def audit_repository(root: Path) -> list[Problem]:
     for path, history in by_file.items():
         if path not in present:
             last = history[-1]
-            problems.append(Problem(path, None, _("the case file was deleted by commit {commit}").format(commit=last.short)))
+            problems.append(
+                Problem(
+                    path, None, _("the case file was deleted by commit {commit}").format(commit=last.short)
+                )
+            )
 
     problems += _replay_problems(root)
 
@@ -149,6 +153,8 @@ def audit_repository(root: Path) -> list[Problem]:
 
     dirty = run_git(root, "status", "--porcelain", "--", CASES_DIR).decode().splitlines()
     for line in dirty:
-        problems.append(Problem(line[3:], None, _("has changes that are not committed (audit checks commits)")))
+        problems.append(
+            Problem(line[3:], None, _("has changes that are not committed (audit checks commits)"))
+        )
 
     return sorted(problems, key=lambda p: p.sort_key)

@@ -101,7 +101,9 @@ class Env:
             return resolve_actor(given, self.config)
         name, email = _git_identity(self.root)
         if not name and not email:
-            raise CasekitError(_("no actor: pass --actor LOGIN, set CASEKIT_ACTOR, or set git config user.name"))
+            raise CasekitError(
+                _("no actor: pass --actor LOGIN, set CASEKIT_ACTOR, or set git config user.name")
+            )
         person = self.config.person(email) if email else None
         person = person or (self.config.person(name) if name else None)
         if person:

@@ -511,7 +511,7 @@ def _link_violations(
             after[stem] = links_of(new)
             paths[stem] = change.path
         others: dict[str, str] = {}
-        for _, links in changed.values():
+        for _path, links in changed.values():
             for link in links:
                 path = case_path_of(config, link)
                 if link not in after and path is not None:
@@ -542,7 +542,7 @@ def _updated_violations(
     """A case a commit updated (`Case-Updated`) records what the action did to the case
     acted on (`change_rules.updated_findings`), both read from the commit's own changes."""
     violations = []
-    for commit, changes, _ in linking:
+    for commit, changes, _config in linking:
         names = set(commit.trailer_values("Case-Updated"))
         if not names:
             continue
@@ -573,7 +573,7 @@ def _duplicate_violations(
     """A merge of duplicates, or its undoing, writes what `casekit merge`/`unmerge` writes
     across its cases (`duplicates.merge_findings`), read from the commit's own changes."""
     violations = []
-    for commit, changes, _ in linking:
+    for commit, changes, _config in linking:
         if commit.trailer("Case-Action") not in ("merge", "unmerge") and not any(
             marker in (blobs.get(c.new) or b"") for c in changes for marker in (b"merge", b"refollow")
         ):

@@ -49,9 +49,9 @@ def hook_source(root: Path | None, name: str) -> bytes:
         if (root / relpath).is_file():
             if outside(root, relpath):
                 raise Refused(
-                    _("{path} lies outside the repository {root}; casekit installs hooks only from it").format(
-                        path=relpath, root=root
-                    )
+                    _(
+                        "{path} lies outside the repository {root}; casekit installs hooks only from it"
+                    ).format(path=relpath, root=root)
                 )
             return (root / relpath).read_bytes()
     return (bundled(HOOKS_DIR) / name).read_bytes()

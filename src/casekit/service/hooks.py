@@ -292,7 +292,9 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
             raise CasekitError(_("merge-driver needs BASE OURS THEIRS PATH (git's %O %A %B %P)"))
         return merge_driver(root, *args)
     raise CasekitError(
-        _("unknown hook {name}; hooks are pre-commit, commit-msg, pre-receive, merge-driver").format(name=repr(name))
+        _("unknown hook {name}; hooks are pre-commit, commit-msg, pre-receive, merge-driver").format(
+            name=repr(name)
+        )
     )
 
 

@@ -20,9 +20,9 @@ from casekit.core.ids import CASES_DIR
 from casekit.core.registry import KeyedRegistry
 from casekit.core.timeutil import parse_datetime, stored_instant
 from casekit.errors import CasekitError, Refused
+from casekit.i18n import _
 from casekit.resources import bundled
 from casekit.service import actions
-from casekit.i18n import _
 from casekit.service.env import Env
 from casekit.store.casefiles import iter_case_files
 from casekit.store.configfile import load_config
@@ -44,10 +44,14 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
     """Create a case repository at `path`; returns its root and the number of example cases."""
     root = path.resolve()
     if (root / CONFIG_FILE).exists():
-        raise Refused(_("{root} is already a case repository ({config} exists)").format(root=root, config=CONFIG_FILE))
+        raise Refused(
+            _("{root} is already a case repository ({config} exists)").format(root=root, config=CONFIG_FILE)
+        )
     is_git = (root / ".git").exists()
     if root.exists() and not is_git and any(root.iterdir()):
-        raise Refused(_("{root} is not empty and not a git repository; choose a new folder").format(root=root))
+        raise Refused(
+            _("{root} is not empty and not a git repository; choose a new folder").format(root=root)
+        )
     root.mkdir(parents=True, exist_ok=True)
     if not is_git:
         vcs.run_git(root, "init", "-q", "-b", "main")

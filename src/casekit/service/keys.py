@@ -115,13 +115,17 @@ def _read_public_key(choice: KeyChoice) -> PublicKey:
                 pass
         except OSError as exc:
             raise Refused(
-                _("cannot read the key {key}: {reason}").format(key=choice.private, reason=exc.strerror or exc)
+                _("cannot read the key {key}: {reason}").format(
+                    key=choice.private, reason=exc.strerror or exc
+                )
             ) from None
     try:
         text = choice.public.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise Refused(_("cannot read the key {key}: {reason}").format(key=choice.public, reason=reason)) from None
+        raise Refused(
+            _("cannot read the key {key}: {reason}").format(key=choice.public, reason=reason)
+        ) from None
     try:
         return parse_public_key(text)
     except ValueError as exc:
@@ -166,7 +170,9 @@ def _with_line(setup: KeySetup, public: PublicKey) -> KeySetup:
     except FileNotFoundError:
         current = ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise Refused(_("cannot read {file}: {reason}").format(file=ALLOWED_SIGNERS_FILE, reason=exc)) from None
+        raise Refused(
+            _("cannot read {file}: {reason}").format(file=ALLOWED_SIGNERS_FILE, reason=exc)
+        ) from None
     text, changed = with_signer(current, setup.email, public)
     return replace(setup, signers_text=text if changed else None, line=signer_line(setup.email, public))
 
@@ -207,7 +213,11 @@ def setup_keys(env: Env, *, key: Path | None = None, new: bool = False, dry_run:
     for name, value in setup.settings:
         if not dry_run:
             run_git(env.root, "config", "--local", name, value)
-        ran = _("would run git config --local {name} {value}") if dry_run else _("ran git config --local {name} {value}")
+        ran = (
+            _("would run git config --local {name} {value}")
+            if dry_run
+            else _("ran git config --local {name} {value}")
+        )
         lines.append(ran.format(name=name, value=value))
     lines += _proposal_lines(setup, dry_run)
     return lines
@@ -228,7 +238,9 @@ def _proposal_lines(setup: KeySetup, dry_run: bool) -> Sequence[str]:
         ]
     if dry_run:
         return [
-            _("would write to {file} (not committed): {line}").format(file=ALLOWED_SIGNERS_FILE, line=setup.line)
+            _("would write to {file} (not committed): {line}").format(
+                file=ALLOWED_SIGNERS_FILE, line=setup.line
+            )
         ]
     setup.signers_path.parent.mkdir(parents=True, exist_ok=True)
     setup.signers_path.write_text(setup.signers_text, encoding="utf-8")
@@ -254,4 +266,3 @@ def _proposal_lines(setup: KeySetup, dry_run: bool) -> Sequence[str]:
             "with `{command}`; until then the server does not know the key."
         ).format(file=ALLOWED_SIGNERS_FILE, command=COMMIT_COMMAND)
     return [*lines, shown] if is_chinese() else [*lines, chinese, shown]
-

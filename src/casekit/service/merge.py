@@ -64,7 +64,9 @@ def _load(raw: bytes | None, label: str, path: str) -> tuple[Mapping[str, Any], 
         rich = load_round_trip(raw.decode("utf-8"))
     except (YamlSyntaxError, UnicodeDecodeError) as exc:
         raise Unmergeable(
-            _("{path}: {side}'s version is not valid YAML ({problem})").format(path=path, side=label, problem=exc)
+            _("{path}: {side}'s version is not valid YAML ({problem})").format(
+                path=path, side=label, problem=exc
+            )
         ) from None
     if not isinstance(plain, Mapping):
         raise Unmergeable(_("{path}: {side}'s version is not a case file").format(path=path, side=label))
@@ -166,7 +168,9 @@ def _state_changes(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> list[Map
 
 
 def _moves_text(label: str, moves: Sequence[Mapping[str, Any]]) -> str:
-    steps = _(", then ").join(f"{m.get('from')} -> {m.get('to')} ({m.get('by')}, {m.get('at')})" for m in moves)
+    steps = _(", then ").join(
+        f"{m.get('from')} -> {m.get('to')} ({m.get('by')}, {m.get('at')})" for m in moves
+    )
     return _("{side} moved it {steps}").format(side=label, steps=steps)
 
 
@@ -198,7 +202,9 @@ def merge_case(
         return MergeResult(
             case_id,
             None,
-            _("{case}: unknown kind {kind}; cannot replay it").format(case=case_id, kind=repr(ours_data.get("kind"))),
+            _("{case}: unknown kind {kind}; cannot replay it").format(
+                case=case_id, kind=repr(ours_data.get("kind"))
+            ),
         )
     replay = replay_states(kind, history)
     if replay:
@@ -210,7 +216,9 @@ def merge_case(
         else:
             clash = _("the merged history does not replay: {problem}").format(problem=replay[0][1])
         return MergeResult(
-            case_id, None, _("{case}: both clones changed the case: {clash}").format(case=case_id, clash=clash)
+            case_id,
+            None,
+            _("{case}: both clones changed the case: {clash}").format(case=case_id, clash=clash),
         )
 
     prefer_theirs = _last_instant(theirs_new) >= _last_instant(ours_new)
@@ -232,7 +240,9 @@ def merge_case(
     problem = _new_problem(path, content, (ours, theirs), config, base_data, ours_label, theirs_label)
     if problem:
         return MergeResult(
-            case_id, None, _("{case}: the merged case breaks a rule: {problem}").format(case=case_id, problem=problem)
+            case_id,
+            None,
+            _("{case}: the merged case breaks a rule: {problem}").format(case=case_id, problem=problem),
         )
     return MergeResult(case_id, content)
 
@@ -287,7 +297,7 @@ def _rich(value: Any) -> Any:
 
 def _reorder(case: Any) -> None:
     items = [(k, case[k]) for k in ordered_keys(case)]
-    for key, _ in items:
+    for key, _value in items:
         del case[key]
     for key, value in items:
         case[key] = value
@@ -358,7 +368,6 @@ def resolve_case(
     remote_keys = Counter(entry_key(e) for _, e in _entries(remote_data))
     local_new = []
     for _position, recorded in new_entries(base_data, local_data):
-
         key = entry_key(recorded)
         if remote_keys[key] > 0:
             remote_keys[key] -= 1

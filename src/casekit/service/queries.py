@@ -131,7 +131,9 @@ def _customer_matches(phone: str | None, customer: str | None, order: str | None
     if phone is not None:
         if len(phone_key(phone)) < MIN_PHONE_DIGITS:
             raise UsageError(
-                _("--phone {phone} is not a phone number; give one such as 13800138000").format(phone=repr(phone))
+                _("--phone {phone} is not a phone number; give one such as 13800138000").format(
+                    phone=repr(phone)
+                )
             )
         found.append(CustomerMatch.of(phones=[phone]))
     if order is not None:
@@ -214,9 +216,9 @@ def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Pr
                 raise UsageError(_("{path}: no such file or folder").format(path=path))
             if resolved != inside and inside not in resolved.parents:
                 raise UsageError(
-                    _("{path}: is outside the case repository {repository}; name files or folders inside it").format(
-                        path=path, repository=inside
-                    )
+                    _(
+                        "{path}: is outside the case repository {repository}; name files or folders inside it"
+                    ).format(path=path, repository=inside)
                 )
             targets.append(resolved)
         if inside in targets:  # the repository itself: everything, as with no path
@@ -325,7 +327,6 @@ def _link_message(mode: str) -> str:
         "templates or attachments read or write files outside the repository): replace it with "
         "the file itself, or remove it (`git rm`)"
     )
-
 
 
 def check_tree(root: Path, config: Config) -> list[Problem]:

@@ -161,10 +161,14 @@ def _differences(expected: Any, actual: Any, where: str) -> list[str]:
             path = f"{where}.{key}" if where else str(key)
             if key not in actual:
                 found.append(
-                    _("{key} is missing (casekit writes {expected})").format(key=path, expected=_text(expected[key]))
+                    _("{key} is missing (casekit writes {expected})").format(
+                        key=path, expected=_text(expected[key])
+                    )
                 )
             elif key not in expected:
-                found.append(_("{key} is {actual}, which no entry sets").format(key=path, actual=_text(actual[key])))
+                found.append(
+                    _("{key} is {actual}, which no entry sets").format(key=path, actual=_text(actual[key]))
+                )
             else:
                 found += _differences(expected[key], actual[key], path)
         return found

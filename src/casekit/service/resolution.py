@@ -67,7 +67,9 @@ def replay_resolve(
         return target, reasons
     first = moves[0].get("from")
     if first not in seen:
-        reasons.append(_("keeps a move from {state}, a state the case was never in").format(state=repr(first)))
+        reasons.append(
+            _("keeps a move from {state}, a state the case was never in").format(state=repr(first))
+        )
     for move in moves:
         if transition_rule(kind, str(move.get("from")), str(move.get("to"))) is None:
             reasons.append(

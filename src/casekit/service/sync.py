@@ -45,9 +45,12 @@ class SyncOutcome:
         if not self.pulled and not self.pushed:
             return _("already in sync")
         tries = _(" (after {count} attempts)").format(count=self.attempts) if self.attempts > 1 else ""
-        return _("pulled {pulled}, pushed {pushed}").format(
-            pulled=_commits(self.pulled), pushed=_commits(self.pushed)
-        ) + tries
+        return (
+            _("pulled {pulled}, pushed {pushed}").format(
+                pulled=_commits(self.pulled), pushed=_commits(self.pushed)
+            )
+            + tries
+        )
 
 
 def _commits(count: int) -> str:
@@ -327,8 +330,8 @@ def resolve_conflict(env: Env, reference: str, keep: str) -> tuple[str, str, lis
             if (vcs.git_dir(root) / "MERGE_HEAD").exists():
                 raise Refused(
                     _(
-                        "this is a git merge, not a casekit sync: run `git merge --abort`, then `casekit sync`, "
-                        "which rebases and can settle conflicts as audited commits"
+                        "this is a git merge, not a casekit sync: run `git merge --abort`, "
+                        "then `casekit sync`, which rebases and can settle conflicts as audited commits"
                     )
                 )
             raise Refused(_("there is no conflict to settle: no `casekit sync` is stopped on one"))
@@ -336,7 +339,9 @@ def resolve_conflict(env: Env, reference: str, keep: str) -> tuple[str, str, lis
         base, remote, local = _stages(root, path)
         if remote is None or local is None:
             raise Refused(
-                _("{path}: one side deleted the case file; settle it with git (`git status`)").format(path=path)
+                _("{path}: one side deleted the case file; settle it with git (`git status`)").format(
+                    path=path
+                )
             )
         config = env.config
         actor = env.actor()
@@ -378,7 +383,9 @@ def resolve_conflict(env: Env, reference: str, keep: str) -> tuple[str, str, lis
                 )
             ]
         elif result.returncode != 0:
-            raise GitError(_("git rebase --continue failed: {reason}").format(reason=_last_line(result.stderr)))
+            raise GitError(
+                _("git rebase --continue failed: {reason}").format(reason=_last_line(result.stderr))
+            )
         else:
             messages = [_("conflict settled; run `casekit sync` to share it")]
     return resolution.case_id, commit, messages
@@ -409,4 +416,3 @@ def _conflicting_case(root: Path, reference: str) -> str:
             reference=reference, cases=names
         )
     )
-

@@ -122,4 +122,3 @@ SECTION = "sync"
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
     SECTION_CHECKS.add(SECTION, f"{__name__}:{check_section.__name__}")
-

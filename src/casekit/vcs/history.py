@@ -37,9 +37,9 @@ def _records(out: bytes, count: int) -> list[list[str]]:
         if not _SHA.match(record[0]):
             found = record[0][:50]
             raise GitError(
-                _("git log printed {found} where a commit ID belongs; run `git fsck` on this repository").format(
-                    found=repr(found)
-                )
+                _(
+                    "git log printed {found} where a commit ID belongs; run `git fsck` on this repository"
+                ).format(found=repr(found))
             )
     return records
 

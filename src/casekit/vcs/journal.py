@@ -100,7 +100,8 @@ def notice(root: Path) -> str | None:
     if pending is None:
         return None
     return _(
-        "a change was interrupted before it was finished ({subject}); run `casekit repair` to finish or undo it"
+        "a change was interrupted before it was finished ({subject}); "
+        "run `casekit repair` to finish or undo it"
     ).format(subject=pending.subject)
 
 
@@ -111,7 +112,6 @@ def _finished(pending: Pending) -> str:
 
 
 def recover(root: Path) -> str | None:
-
     """Finish or undo the interrupted change, if any; the caller holds `repo_lock`.
     Returns what was done, for the user."""
     pending = read(root)

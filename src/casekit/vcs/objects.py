@@ -92,7 +92,9 @@ def _write_temporary(folder: Path, data: bytes) -> Path:
             os.unlink(name)
             raise
         return name
-    raise GitError(_("could not create a temporary object file in {folder}").format(folder=folder))  # pragma: no cover
+    raise GitError(
+        _("could not create a temporary object file in {folder}").format(folder=folder)
+    )  # pragma: no cover
 
 
 class ObjectReader:
@@ -196,4 +198,3 @@ def _start_cat_file(root: Path) -> subprocess.Popen[bytes]:
         )
     except FileNotFoundError:
         raise CasekitError(_("git is not installed; install it (e.g. apt-get install git)")) from None
-

@@ -66,7 +66,9 @@ def _parse(out: bytes, commits: Sequence[str]) -> list[list[TreeChange]]:
     for commit in commits:
         if position >= len(records) or records[position].decode("ascii", "replace") != commit:
             raise GitError(
-                _("git diff-tree failed: no answer for commit {commit} (does it exist?)").format(commit=commit[:10])
+                _("git diff-tree failed: no answer for commit {commit} (does it exist?)").format(
+                    commit=commit[:10]
+                )
             )
         position += 1
         changes: list[TreeChange] = []
