@@ -110,6 +110,7 @@ def _clean_environ(home: Path) -> dict[str, str]:
 def hook_environ(home: Path, environ: Mapping[str, str] | None) -> dict[str, str]:
     """What a server adds to its hooks' environment: no machine git config, this checkout's
     casekit (the hook's python is `casekit.python`, this interpreter), the tests' clock
+    and language (English; else the hook speaks the `locale` of the server's casekit.yaml)
     unless `environ` says otherwise, and `environ`."""
     no_config = str(empty_git_config(home))
     env = {
@@ -120,7 +121,9 @@ def hook_environ(home: Path, environ: Mapping[str, str] | None) -> dict[str, str
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": str(PROJECT / "src"),
         "CASEKIT_NOW": NOW,
+        "CASEKIT_LANG": "en",
     }
+
     env.update(environ or {})
     return env
 
