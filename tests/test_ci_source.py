@@ -20,7 +20,18 @@ GITHUB = ".github/workflows/casekit.yml"
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), "."],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            ".",
+        ],
         cwd=PROJECT,
         check=True,
         capture_output=True,
@@ -44,7 +55,9 @@ def _init(tmp_path: Path, environ: dict[str, str], *args: str) -> Result:
 def _installs(root: Path) -> list[str]:
     github = yaml.safe_load((root / GITHUB).read_text(encoding="utf-8"))
     gitlab = yaml.safe_load((root / ".gitlab-ci.yml").read_text(encoding="utf-8"))
-    lines = [s["run"] for job in github["jobs"].values() for s in job["steps"] if "pip install" in s.get("run", "")]
+    lines = [
+        s["run"] for job in github["jobs"].values() for s in job["steps"] if "pip install" in s.get("run", "")
+    ]
     return lines + [line for line in gitlab["default"]["before_script"] if "pip install" in line]
 
 
@@ -53,7 +66,10 @@ def _installs(root: Path) -> list[str]:
     [
         (None, "casekit==0.1.0"),
         ("casekit>=0.1,<0.2", "casekit>=0.1,<0.2"),
-        ("git+https://git.example.com/desk/casekit.git@v0.1.0", "git+https://git.example.com/desk/casekit.git@v0.1.0"),
+        (
+            "git+https://git.example.com/desk/casekit.git@v0.1.0",
+            "git+https://git.example.com/desk/casekit.git@v0.1.0",
+        ),
     ],
 )
 def test_the_ci_files_install_casekit_from_the_source_given_at_init(
@@ -66,7 +82,9 @@ def test_the_ci_files_install_casekit_from_the_source_given_at_init(
     assert all(f'pip install -q "{wanted}"' in line or f'pip install "{wanted}"' in line for line in installs)
 
 
-@pytest.mark.parametrize("source", ['casekit"; rm -rf /', "no-such-folder/casekit-9.9-py3-none-any.whl", "$(id)"])
+@pytest.mark.parametrize(
+    "source", ['casekit"; rm -rf /', "no-such-folder/casekit-9.9-py3-none-any.whl", "$(id)"]
+)
 def test_a_source_that_is_no_requirement_url_or_wheel_is_refused_and_makes_nothing(
     tmp_path: Path, environ: dict[str, str], source: str
 ) -> None:
@@ -93,9 +111,7 @@ def test_the_generated_workflow_passes_when_its_steps_run_with_a_local_wheel(
         [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, capture_output=True
     )
     # the CI's machine: its own python first, no checkout of casekit on the path, no actor
-    ci_env = {
-        k: v for k, v in environ.items() if k not in ("PYTHONPATH", "CASEKIT_ACTOR", "CASEKIT_NOW")
-    }
+    ci_env = {k: v for k, v in environ.items() if k not in ("PYTHONPATH", "CASEKIT_ACTOR", "CASEKIT_NOW")}
     ci_env["PATH"] = os.pathsep.join([str(venv / "bin"), environ["PATH"]])
     ci_env["CASEKIT_NOW"] = NOW
     workflow = yaml.safe_load((checkout / GITHUB).read_text(encoding="utf-8"))
