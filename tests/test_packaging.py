@@ -49,6 +49,9 @@ def test_wheel_contains_the_bundled_files(wheel: Path) -> None:
         }
         assert in_checkout and in_checkout <= shipped, folder
     assert any(n.endswith("/entry_points.txt") for n in names)
+    # the message catalogues, compiled when the wheel was built
+    for language in ("zh_CN", "en"):
+        assert f"casekit/locale/{language}/LC_MESSAGES/casekit.mo" in names, language
 
 
 def test_installed_casekit_works_without_a_checkout(

@@ -1258,7 +1258,7 @@ def test_init_writes_ci_files_that_run_commands_that_exist(repo: CLI) -> None:
     assert (repo.root / "reports" / "daily-2026-11-22.html").exists()
     assert (repo.root / "reports" / "monthly-2026-10.md").exists()
     installs = [line for line in lines if "pip install" in line]
-    assert installs and all(f"casekit=={__version__}" in line for line in installs)
+    assert installs and all(f'"casekit=={__version__}"' in line for line in installs)
 
 
 # --- print, PDF and phones -------------------------------------------------------------------------

@@ -9,7 +9,10 @@
                                         of the catalogue (after a merge conflict)
     python tools/messages.py --missing  print the messages still without Chinese
 
-Messages are the first arguments of `_()`, `N_()` and `ngettext()` in src/casekit."""
+Two catalogues (gettext domains) per language: `casekit`, the messages of the code (the
+first arguments of `_()`, `N_()` and `ngettext()` in src/casekit), and `reports`, the
+labels of the bundled report templates (`_()` and `pgettext()` in templates/reports),
+which are in the report's language rather than the user's."""
 
 from __future__ import annotations
 
@@ -27,26 +30,36 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src" / "casekit"
 LOCALE = SOURCE / "locale"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 LANGUAGES = ("zh_CN", "en")
+DOMAINS: dict[str, tuple[Path, list[tuple[str, str]], dict[str, object]]] = {
+    "casekit": (SOURCE, [("**.py", "python")], {"_": None, "N_": None, "ngettext": (1, 2)}),
+    "reports": (
+        ROOT / "templates" / "reports",
+        [("**.j2", "jinja2.ext:babel_extract")],
+        {"_": None, "pgettext": ((1, "c"), 2)},
+    ),
+}
 # fixed, so that regenerating a catalogue changes only its messages
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def catalogue_path(language: str) -> Path:
-    return LOCALE / language / "LC_MESSAGES" / "casekit.po"
+def catalogue_path(language: str, domain: str = "casekit") -> Path:
+    return LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
 
 
-def extract() -> Catalog:
+def extract(domain: str = "casekit") -> Catalog:
+    folder, method_map, keywords = DOMAINS[domain]
     template = Catalog(project="casekit", fuzzy=False, creation_date=STAMP, revision_date=STAMP)
-    for filename, lineno, message, comments, _context in extract_from_dir(
-        str(SOURCE),
-        method_map=[("**.py", "python")],
-        keywords=KEYWORDS,
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(folder),
+        method_map=method_map,
+        options_map={"**.j2": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+        keywords=keywords,  # type: ignore[arg-type]
         comment_tags=("TRANSLATORS:",),
         strip_comment_tags=True,
     ):
-        template.add(message, locations=[(f"src/casekit/{filename}", lineno)], auto_comments=comments)
+        where = f"{folder.relative_to(ROOT).as_posix()}/{filename}"
+        template.add(message, locations=[(where, lineno)], auto_comments=comments, context=context)
     return template
 
 
@@ -64,7 +77,7 @@ def translations(*catalogues: Catalog) -> dict[object, object]:
             if message.id and message.string and not message.fuzzy:
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 if all(strings):
-                    known.setdefault(message.id, message.string)
+                    known.setdefault((message.id, message.context), message.string)
     return known
 
 
@@ -78,13 +91,15 @@ def build(template: Catalog, language: str, known: dict[object, object]) -> Cata
         if language == "en":
             string: object = message.id
         else:
-            string = known.get(message.id, ("", "") if isinstance(message.id, tuple) else "")
+            empty = ("", "") if isinstance(message.id, tuple) else ""
+            string = known.get((message.id, message.context), empty)
         catalogue.add(
             message.id,
             string,
             locations=message.locations,
             auto_comments=message.auto_comments,
             flags=[flag for flag in message.flags if flag != "fuzzy"],
+            context=message.context,
         )
     return catalogue
 
@@ -117,35 +132,34 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--missing", action="store_true")
-    parser.add_argument("--absorb", nargs="*", default=[], type=Path)
+    parser.add_argument("--absorb", nargs="*", default=[], type=Path, help="other copies of a zh_CN .po")
     args = parser.parse_args()
-    template = extract()
-    chinese = read(catalogue_path("zh_CN"))
-    known = translations(chinese, *(read(path) for path in args.absorb))
-    if args.missing:
-        for message in untranslated(build(template, "zh_CN", known)):
-            print(message)
-        return 0
-    stale = []
-    for language in LANGUAGES:
-        path = catalogue_path(language)
-        wanted = render(build(template, language, known))
-        current = path.read_bytes() if path.exists() else b""
-        if current != wanted:
-            stale.append(path)
+    problems = []
+    for domain in DOMAINS:
+        template = extract(domain)
+        others = [read(path) for path in args.absorb if path.name.startswith(domain)]
+        known = translations(read(catalogue_path("zh_CN", domain)), *others)
+        missing = untranslated(build(template, "zh_CN", known))
+        if args.missing:
+            print("\n".join(missing)) if missing else None
+            continue
+        for language in LANGUAGES:
+            path = catalogue_path(language, domain)
+            wanted = render(build(template, language, known))
+            current = path.read_bytes() if path.exists() else b""
+            if current != wanted:
+                problems.append(f"{path.relative_to(ROOT)} is not up to date; run python tools/messages.py")
+                if not args.check:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(wanted)
             if not args.check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(wanted)
+                compile_catalogue(path)
+        problems += [f"{domain}: no Chinese for {message!r}" for message in missing]
         if not args.check:
-            compile_catalogue(path)
-    missing = untranslated(build(template, "zh_CN", known))
+            print(f"{domain}: {len(template)} messages; {len(missing)} without Chinese")
     if args.check:
-        for path in stale:
-            print(f"{path.relative_to(ROOT)} is not up to date; run python tools/messages.py")
-        for message in missing[:50]:
-            print(f"no Chinese for: {message!r}")
-        return 1 if stale or missing else 0
-    print(f"{len(template)} messages; {len(missing)} without Chinese")
+        print("\n".join(problems[:80])) if problems else None
+        return 1 if problems else 0
     return 0
 
 

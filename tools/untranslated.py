@@ -64,12 +64,13 @@ def findings(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def main(paths: list[str]) -> int:
-    files = [Path(p) for p in paths] or sorted(SOURCE.rglob("*.py"))
+    given = [Path(p).resolve() for p in paths] or [SOURCE]
+    files = sorted({f for p in given for f in ([p] if p.is_file() else p.rglob("*.py"))})
     count = 0
     for file in files:
         for line, text in findings(file):
             count += 1
-            print(f"{file.relative_to(ROOT) if file.is_absolute() else file}:{line}: {text[:90]!r}")
+            print(f"{file.relative_to(ROOT)}:{line}: {text[:90]!r}")
     return 1 if count else 0
 
 

@@ -33,6 +33,7 @@ LANGUAGE_VARIABLES = ("CASEKIT_LANG", "LANGUAGE", "LC_ALL", "LANG")
 
 _translation: gettext.NullTranslations | None = None
 _language: str | None = None
+_catalogues: dict[tuple[str, str], gettext.NullTranslations] = {}
 
 
 def supported(name: str) -> str | None:
@@ -78,12 +79,21 @@ def use(name: str) -> None:
     """Speak `name` (one of LANGUAGES) from now on."""
     global _translation, _language
     _language = name
-    _translation = _load(name)
+    _translation = catalogue(name)
 
 
-def _load(name: str) -> gettext.NullTranslations:
+def catalogue(name: str, domain: str = DOMAIN) -> gettext.NullTranslations:
+    """The messages of `domain` in language `name`: casekit's own, or `reports` (the labels
+    of the bundled report templates, whose language is the report's, not the user's)."""
+    key = (name, domain)
+    if key not in _catalogues:
+        _catalogues[key] = _load(name, domain)
+    return _catalogues[key]
+
+
+def _load(name: str, domain: str) -> gettext.NullTranslations:
     folder = LOCALE_DIR / name / "LC_MESSAGES"
-    compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    compiled, source = folder / f"{domain}.mo", folder / f"{domain}.po"
     try:
         fresh = compiled.stat().st_mtime >= source.stat().st_mtime if source.exists() else True
     except OSError:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn, warn_calendar_ending
+from casekit.i18n import _
 
 
 def init(
@@ -22,6 +23,18 @@ def init(
         str | None,
         typer.Option("--actor", help="Who creates it (default: $CASEKIT_ACTOR, else git config)."),
     ] = None,
+    casekit_source: Annotated[
+        str | None,
+        typer.Option(
+            "--casekit-source",
+            metavar="SOURCE",
+            help=_(
+                "Where the repository's CI installs casekit from: a pip requirement "
+                "(default: casekit==this version), a git URL (git+https://host/casekit.git@v0.1.0) "
+                "or a wheel file, copied into ci/."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/.
 
@@ -34,7 +47,7 @@ def init(
     environ = dict(os.environ)
     if actor:
         environ["CASEKIT_ACTOR"] = actor
-    root, count = init_repository(path, example=example, environ=environ)
+    root, count = init_repository(path, example=example, environ=environ, casekit_source=casekit_source)
     echo(f"created case repository {root}" + (f" with {count} example cases" if example else ""))
 
 

@@ -39,6 +39,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
 from markupsafe import Markup
 
+from casekit import i18n
 from casekit.core.casefile import mask_phone
 from casekit.core.timeutil import stored_instant
 from casekit.errors import Refused
@@ -416,10 +417,30 @@ def _weekday_filter(context: Any, value: Any) -> str:
     return weekday_text(value, str(context.get("lang", "zh")))
 
 
+def _report_catalogue(context: Any) -> Any:
+    return i18n.catalogue(i18n.ENGLISH if context.get("lang") == "en" else i18n.CHINESE, REPORTS_DOMAIN)
+
+
+@jinja2.pass_context
+def _report_text(context: Any, message: str) -> str:
+    """A label of a bundled report template in the report's language: {{ _('New') }}."""
+    return str(_report_catalogue(context).gettext(message))
+
+
+@jinja2.pass_context
+def _report_text_in(context: Any, meaning: str, message: str) -> str:
+    """The same, for an English label that has two Chinese ones: {{ pgettext('rate', 'Met') }}."""
+    return str(_report_catalogue(context).pgettext(meaning, message))
+
+
 @jinja2.pass_context
 def _tr(context: Any, zh: str, en: str) -> str:
     """Pick the text for the report's language: {{ tr('新增', 'New') }}."""
     return en if context.get("lang") == "en" else zh
+
+
+# the catalogue of the bundled report templates' labels (tools/messages.py extracts it)
+REPORTS_DOMAIN = "reports"
 
 
 def template_roots(root: Path | None) -> list[Path]:
@@ -559,7 +580,9 @@ def make_environment(root: Path | None) -> SandboxedEnvironment:
         env.filters[name] = _bounded_filter(name, env.filters[name])
     env.filters["when"] = _when_filter
     env.filters["weekday"] = _weekday_filter
-    env.globals["tr"] = _tr
+    env.globals["tr"] = _tr  # for a team's own templates, which carry both texts
+    env.globals["_"] = _report_text
+    env.globals["pgettext"] = _report_text_in
     return env
 
 

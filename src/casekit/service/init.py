@@ -8,6 +8,7 @@ the real casekit action it records, in time order, with its recorded time and ac
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -40,9 +41,13 @@ for this repository (reply scripts and reports). Run `casekit script --list` to 
 GITATTRIBUTES = "cases/**/*.yaml text eol=lf merge=casekit\nattachments/** -text\n"
 
 
-def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tuple[Path, int]:
-    """Create a case repository at `path`; returns its root and the number of example cases."""
+def init_repository(
+    path: Path, *, example: bool, environ: dict[str, str], casekit_source: str | None = None
+) -> tuple[Path, int]:
+    """Create a case repository at `path`; returns its root and the number of example cases.
+    `casekit_source` is where its CI installs casekit from (`install_source`)."""
     root = path.resolve()
+    requirement, vendored = install_source(casekit_source, Path.cwd())
     if (root / CONFIG_FILE).exists():
         raise Refused(
             _("{root} is already a case repository ({config} exists)").format(root=root, config=CONFIG_FILE)
@@ -62,7 +67,8 @@ def init_repository(path: Path, *, example: bool, environ: dict[str, str]) -> tu
         "templates/README.md": TEMPLATES_README.encode(),
         ".gitattributes": GITATTRIBUTES.encode(),
     }
-    files.update(ci_files(root))
+    files.update(vendored)
+    files.update(ci_files(root, requirement))
     for hook in sorted(bundled("hooks").iterdir()):
         if hook.is_file():
             files[f"hooks/{hook.name}"] = hook.read_bytes()
@@ -232,14 +238,54 @@ CI_FILES = {
 }
 
 
-def ci_files(root: Path) -> dict[str, bytes]:
-    """The CI files to add to the repository at `root`, pinned to this casekit's version."""
+# where a wheel given to `init --casekit-source` is kept in the new repository
+VENDOR_DIR = "ci"
+_REQUIREMENT = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?((==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!_-]+,?)*$"
+)
+_URL = re.compile(r"^(git\+)?(https|ssh|http|file)://[^\s\"'`$\\]+$")
+
+
+def install_source(given: str | None, cwd: Path) -> tuple[str, dict[str, bytes]]:
+    """What the CI files `pip install` to get casekit, and the files that takes along.
+
+    Nothing given: this casekit's version from the package index (`casekit==0.1.0`). A
+    requirement (`casekit>=0.1,<0.2`) or a URL pip reads (`git+https://git.example.com/
+    casekit.git@v0.1.0`, an https link to a wheel) is used as written. A wheel file is
+    copied into the repository's `ci/` folder and installed from there, so the CI needs
+    neither the index nor a network path to the team's build."""
     from casekit.version import __version__
 
+    if not given or not given.strip():
+        return f"casekit=={__version__}", {}
+    text = given.strip()
+    if text.endswith(".whl") and not _URL.match(text):
+        wheel = cwd / Path(text).expanduser()
+        if not wheel.is_file():
+            raise Refused(
+                _(
+                    "--casekit-source {source}: there is no wheel file there; build one with "
+                    "`python -m pip wheel --no-deps -w dist .` in the casekit checkout"
+                ).format(source=text)
+            )
+        return f"./{VENDOR_DIR}/{wheel.name}", {f"{VENDOR_DIR}/{wheel.name}": wheel.read_bytes()}
+    if _URL.match(text) or _REQUIREMENT.match(text):
+        return text, {}
+    raise Refused(
+        _(
+            "--casekit-source {source} is not a pip requirement, a URL or a wheel file; "
+            "write it like casekit==0.1.0, git+https://host/casekit.git@v0.1.0 "
+            "or dist/casekit-0.1.0-py3-none-any.whl"
+        ).format(source=text)
+    )
+
+
+def ci_files(root: Path, requirement: str) -> dict[str, bytes]:
+    """The CI files to add to the repository at `root`, installing casekit as `requirement`."""
     files = {}
     for target, source in CI_FILES.items():
         if (root / target).exists():
             continue
         text = (bundled("templates") / source).read_text(encoding="utf-8")
-        files[target] = text.replace("@CASEKIT_VERSION@", __version__).encode("utf-8")
+        files[target] = text.replace("@CASEKIT_SOURCE@", requirement).encode("utf-8")
     return files
