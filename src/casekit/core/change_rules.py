@@ -308,7 +308,7 @@ def check_case_change(
     report = CaseReport(stem)
     old_doc: CaseDoc | None = None
     if before is not None:
-        old_doc, _ = parse_doc(path, before)
+        old_doc, _problems = parse_doc(path, before)
     if after is None:
         if before is not None:
             report.findings.append(
@@ -681,7 +681,7 @@ def check_merged_case(
     for content in parents:
         if content is None:
             continue
-        parent_doc, _ = parse_doc(path, content)
+        parent_doc, _problems = parse_doc(path, content)
         if parent_doc is not None:
             known |= {p.message for p in check_case(parent_doc, config)}
             histories.append(history_of(parent_doc.data))
@@ -692,7 +692,7 @@ def check_merged_case(
     ]
     history = history_of(doc.data)
     for number, old in enumerate(histories, 1):
-        _, lost = split_history(old, history)
+        _kept, lost = split_history(old, history)
         if lost is not None:
             report.findings.append(
                 ChangeFinding(
@@ -735,7 +735,7 @@ def check_config_change(
             text = None
             findings.append(ChangeFinding("config", "casekit.yaml is not UTF-8 text"))
         if text is not None:
-            _, problems = parse_config(text, Path("casekit.yaml"))
+            _config, problems = parse_config(text, Path("casekit.yaml"))
             findings += [ChangeFinding("config", p.message, p.line) for p in problems]
     if parent_config is not None:
         supervisors = [p.login for p in parent_config.people.values() if p.has_role(APPROVER_ROLE)]
@@ -924,7 +924,7 @@ def updated_findings(
         if after is None:
             continue
         old, new = history_of(before or {}), history_of(after)
-        added, _ = split_history(old, new)
+        added, _kept = split_history(old, new)
         entries = [new[i] for i in added if new[i].get("action") == UPDATED_ACTION]
         if acted is None:
             if entries:

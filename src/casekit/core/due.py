@@ -20,6 +20,7 @@ from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import (
     parse_span,
 )
+from casekit.i18n import _
 
 ENTRY_KEYS = (
     "rule",
@@ -57,7 +58,7 @@ def deadline_state(entry: Mapping[str, Any], at: datetime) -> State:
     """
     due = stored_instant(entry.get("due"))
     if due is None:
-        raise ValueError("a deadline entry needs a due time")
+        raise ValueError(_("a deadline entry needs a due time"))
     return _state(entry, due, at)
 
 
@@ -219,7 +220,7 @@ def due_summary(case: Mapping[str, Any], at: datetime) -> tuple[tuple[datetime, 
     soonest first: what `casekit list` shows of a case, judged in one pass."""
     upcoming: tuple[datetime, str] | None = None
     overdue: list[tuple[datetime, str]] = []
-    for clock, _, due, state in _judged(case, at):
+    for clock, _entry, due, state in _judged(case, at):
         if state is _OPEN or state is _OVERDUE:
             if state is _OVERDUE:
                 overdue.append((due, clock))
@@ -234,7 +235,7 @@ def remaining(entry: Mapping[str, Any], at: datetime) -> timedelta:
     """Calendar time from `at` to the deadline (negative when overdue)."""
     due = stored_instant(entry.get("due"))
     if due is None:
-        raise ValueError("a deadline entry needs a due time")
+        raise ValueError(_("a deadline entry needs a due time"))
     return due - at
 
 

@@ -120,7 +120,7 @@ class WorkCalendar:
 
     def _days_from(self, instant: datetime) -> Iterator[date]:
         day = self.local_date(instant) - timedelta(days=1)  # a period may start the local day before
-        for _ in range(_MAX_DAYS):
+        for _day in range(_MAX_DAYS):
             yield day
             day += timedelta(days=1)
         raise ValueError("no working time found within 30 years; check the calendar's days")
@@ -360,7 +360,7 @@ def parse_periods(value: object) -> tuple[tuple[time, time], ...]:
         periods.append((start, end))
     if not periods:
         raise ValueError("give at least one working period such as '09:00-18:30'")
-    for (_, end), (start, _) in pairwise(periods):
+    for (_start, end), (start, _end) in pairwise(periods):
         if start < end:
             raise ValueError("working periods must be in order and must not overlap")
     return tuple(periods)

@@ -296,7 +296,7 @@ def state_after(kind: KindSpec, history: Sequence[Mapping[str, Any]]) -> str | N
         action = entry.get("action")
         if action in STATE_REPLAYERS:
             seen = [str(e.get("to")) for e in history[:position] if "to" in e]
-            state, _ = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
+            state, _replayed = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
         elif (action == "open" or action in STATE_CHANGING_ACTIONS) and "to" in entry:
             state = entry.get("to")
     return state
