@@ -77,7 +77,7 @@ def yaml_int(text: str) -> int:
     """An integer as YAML 1.2 reads it (underscores allowed, 0b/0o/0x prefixes);
     BadNumber when it has too many digits to convert, or none (`0x_`)."""
     if len(text) > _MAX_DIGITS:
-        raise BadNumber(f"the number {text[:20]}... has too many digits")
+        raise BadNumber(_("the number {number}... has too many digits").format(number=text[:20]))
     cleaned = text.replace("_", "")
     sign = -1 if cleaned.startswith("-") else 1
     digits = cleaned.lstrip("+-")
@@ -85,7 +85,7 @@ def yaml_int(text: str) -> int:
     try:
         return sign * int(digits[2:] if base != 10 else digits, base)
     except ValueError:
-        raise BadNumber(f"{text} is not a number") from None
+        raise BadNumber(_("{number} is not a number").format(number=text)) from None
 
 
 def yaml_decimal(text: str) -> Decimal:
@@ -98,7 +98,7 @@ def yaml_decimal(text: str) -> Decimal:
     try:
         return Decimal(cleaned)
     except ArithmeticError:  # decimal.InvalidOperation: an exponent past what Decimal holds
-        raise BadNumber(f"the number {text[:20]} is out of range") from None
+        raise BadNumber(_("the number {number} is out of range").format(number=text[:20])) from None
 
 
 N = TypeVar("N", int, Decimal)
