@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from casekit.i18n import _
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -61,5 +63,6 @@ class Problem:
 
     def format(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        marker = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {marker}{self.message}"
+        if self.severity == "warning":
+            return _("{where}: warning: {message}").format(where=where, message=self.message)
+        return f"{where}: {self.message}"

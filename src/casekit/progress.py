@@ -14,6 +14,8 @@ import sys
 import time
 from typing import TextIO
 
+from casekit.i18n import _
+
 TTY_DELAY = 0.5
 LOG_DELAY = 5.0
 LOG_EVERY = 5.0
@@ -21,10 +23,11 @@ BAR_WIDTH = 24
 
 
 class Progress:
-    """Counts `done` out of `total` for one labelled operation."""
+    """Counts `done` out of `total` for one labelled operation (`label` marked with `N_()`
+    by the caller, and translated here)."""
 
     def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
-        self.label = label
+        self.label = _(label)
         self.total = max(total, 0)
         self.stream = stream or sys.stderr
         self.mode = os.environ.get("CASEKIT_PROGRESS", "auto").lower()
@@ -64,20 +67,31 @@ class Progress:
         if self.tty and self.mode not in ("always", "1", "on"):
             self.stream.write("\r\x1b[K")
         else:
-            self.stream.write(f"{self.label}: done, {self.total:,} in {elapsed:.1f} s\n")
+            self.stream.write(
+                _("{label}: done, {count:,} in {seconds:.1f} s").format(
+                    label=self.label, count=self.total, seconds=elapsed
+                )
+                + "\n"
+            )
         self.stream.flush()
 
     def _bar(self, elapsed: float) -> None:
         share = self.done / self.total if self.total else 1.0
         filled = int(share * BAR_WIDTH)
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        text = f"\r{self.label} [{bar}] {self.done:,}/{self.total:,} {elapsed:.0f} s"
+        counted = _("{done:,}/{total:,} {seconds:.0f} s").format(
+            done=self.done, total=self.total, seconds=elapsed
+        )
+        text = f"\r{self.label} [{bar}] {counted}"
         self.stream.write(text + "\x1b[K")
         self.stream.flush()
         self.drawn = True
 
     def _line(self, elapsed: float) -> None:
-        self.stream.write(f"{self.label}: {self.done:,}/{self.total:,} ({elapsed:.0f} s)\n")
+        counted = _("{done:,}/{total:,} ({seconds:.0f} s)").format(
+            done=self.done, total=self.total, seconds=elapsed
+        )
+        self.stream.write(f"{self.label}: {counted}\n")
         self.stream.flush()
         self.drawn = True
 

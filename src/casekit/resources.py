@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from casekit.errors import CasekitError
+from casekit.i18n import _
 
 
 @cache
@@ -21,7 +22,7 @@ def data_root() -> Path:
     # `templates/` may be absent from a fresh clone while it holds no template yet.
     if (checkout / "casekit.yaml").is_file() and (checkout / "hooks").is_dir():
         return checkout
-    raise CasekitError("casekit's bundled files are missing; reinstall casekit")
+    raise CasekitError(_("casekit's bundled files are missing; reinstall casekit"))
 
 
 def bundled(name: str) -> Path:

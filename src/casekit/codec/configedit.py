@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from casekit.codec.yamlio import CONFIG_DEPTH, block_map, dump_round_trip, load_round_trip
+from casekit.i18n import _
 
 
 def top_level_span(text: str, key: str) -> tuple[int, int] | None:
@@ -23,7 +24,7 @@ def top_level_span(text: str, key: str) -> tuple[int, int] | None:
 
     doc = load_round_trip(text, CONFIG_DEPTH)
     if not isinstance(doc, CommentedMap):
-        raise ValueError("the file is not a mapping")
+        raise ValueError(_("the file is not a mapping"))
     keys = list(doc)
     if key not in keys:
         return None
@@ -55,7 +56,7 @@ def edit_section(text: str, key: str, edit: Callable[[Any], None]) -> str:
     if value is None:
         value = doc[key] = block_map({})
     if not isinstance(value, CommentedMap):
-        raise ValueError(f"{key} is not a mapping")
+        raise ValueError(_("{key} is not a mapping").format(key=key))
     value.fa.set_block_style()
     edit(value)
     return "".join(lines[:start]) + dump_round_trip(doc) + "".join(lines[end:])
@@ -145,7 +146,7 @@ def _split(items: list[Any] | None, slot: int) -> str:
     text: str = token.value if token is not None else ""
     if "\n" not in text.rstrip("\n"):
         return ""
-    first, _, rest = text.partition("\n")
+    first, _sep, rest = text.partition("\n")
     assert token is not None
     token.value = first + "\n"
     return rest

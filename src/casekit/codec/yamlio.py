@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
+from casekit.i18n import _
+
 _TIMESTAMP = re.compile(
     r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
     |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
@@ -75,7 +77,7 @@ def yaml_int(text: str) -> int:
     """An integer as YAML 1.2 reads it (underscores allowed, 0b/0o/0x prefixes);
     BadNumber when it has too many digits to convert, or none (`0x_`)."""
     if len(text) > _MAX_DIGITS:
-        raise BadNumber(f"the number {text[:20]}... has too many digits")
+        raise BadNumber(_("the number {number}... has too many digits").format(number=text[:20]))
     cleaned = text.replace("_", "")
     sign = -1 if cleaned.startswith("-") else 1
     digits = cleaned.lstrip("+-")
@@ -83,7 +85,7 @@ def yaml_int(text: str) -> int:
     try:
         return sign * int(digits[2:] if base != 10 else digits, base)
     except ValueError:
-        raise BadNumber(f"{text} is not a number") from None
+        raise BadNumber(_("{number} is not a number").format(number=text)) from None
 
 
 def yaml_decimal(text: str) -> Decimal:
@@ -96,7 +98,7 @@ def yaml_decimal(text: str) -> Decimal:
     try:
         return Decimal(cleaned)
     except ArithmeticError:  # decimal.InvalidOperation: an exponent past what Decimal holds
-        raise BadNumber(f"the number {text[:20]} is out of range") from None
+        raise BadNumber(_("the number {number} is out of range").format(number=text[:20])) from None
 
 
 N = TypeVar("N", int, Decimal)
@@ -198,14 +200,14 @@ class YamlSyntaxError(ValueError):
     """Text casekit will not read as YAML; `line` is 1-based when known, `fix` says what
     to do about it (a clause to follow the message after a semicolon)."""
 
-    def __init__(self, message: str, line: int | None, fix: str = "fix the YAML syntax") -> None:
+    def __init__(self, message: str, line: int | None, fix: str | None = None) -> None:
         super().__init__(message)
         self.line = line
-        self.fix = fix
+        self.fix = _("fix the YAML syntax") if fix is None else fix
 
     def sentence(self) -> str:
         """The message and what to do, as one sentence."""
-        return f"{self}; {self.fix}"
+        return _("{message}; {fix}").format(message=self, fix=self.fix)
 
 
 def _syntax_error(exc: Exception) -> YamlSyntaxError:
@@ -213,8 +215,9 @@ def _syntax_error(exc: Exception) -> YamlSyntaxError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
-    first = problem.strip().splitlines()[0] if problem.strip() else "unreadable"
-    return YamlSyntaxError(f"invalid YAML: {first}", line)  # one line: the rest is where
+    first = problem.strip().splitlines()[0] if problem.strip() else _("unreadable")
+    # one line: the rest is where (PyYAML's own words, in English)
+    return YamlSyntaxError(_("invalid YAML: {problem}").format(problem=first), line)
 
 
 def _plain_key(text: str) -> Any:
@@ -259,9 +262,9 @@ def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
                 frame[1][0] = not is_key
             if isinstance(event, yaml.AliasEvent):
                 raise YamlSyntaxError(
-                    f"a YAML alias (*{event.anchor}) is not allowed in casekit files",
+                    _("a YAML alias (*{anchor}) is not allowed in casekit files").format(anchor=event.anchor),
                     line,
-                    "write the value out in full",
+                    _("write the value out in full"),
                 )
             if isinstance(event, yaml.CollectionEndEvent):
                 open_.pop()
@@ -270,15 +273,21 @@ def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
                 continue
             if event.anchor is not None:
                 raise YamlSyntaxError(
-                    f"a YAML anchor (&{event.anchor}) is not allowed in casekit files",
+                    _("a YAML anchor (&{anchor}) is not allowed in casekit files").format(
+                        anchor=event.anchor
+                    ),
                     line,
-                    f"remove it, and write its value out in full wherever *{event.anchor} repeats it",
+                    _("remove it, and write its value out in full wherever *{anchor} repeats it").format(
+                        anchor=event.anchor
+                    ),
                 )
             tag = getattr(event, "tag", None)
             if tag is not None:
                 shown = tag.replace(_TAG, "!!") if tag.startswith(_TAG) else tag
                 raise YamlSyntaxError(
-                    f"a YAML tag ({shown}) is not allowed in casekit files", line, "remove the tag"
+                    _("a YAML tag ({tag}) is not allowed in casekit files").format(tag=shown),
+                    line,
+                    _("remove the tag"),
                 )
             if isinstance(event, yaml.ScalarEvent):
                 if is_key and frame is not None:
@@ -286,15 +295,19 @@ def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
                     if key in frame[0]:
                         first = frame[0][key]
                         raise YamlSyntaxError(
-                            f"the key {event.value!r} appears twice in one mapping (also on line {first})",
+                            _("the key {key!r} appears twice in one mapping (also on line {line})").format(
+                                key=event.value, line=first
+                            ),
                             line,
-                            "keep only one of them",
+                            _("keep only one of them"),
                         )
                     frame[0][key] = line
                 continue
             if is_key:
                 raise YamlSyntaxError(
-                    "a mapping key must be a plain value, not a list or mapping", line, "rewrite the key"
+                    _("a mapping key must be a plain value, not a list or mapping"),
+                    line,
+                    _("rewrite the key"),
                 )
             if len(open_) >= max_depth:
                 raise _too_deep(max_depth, line)
@@ -310,9 +323,11 @@ def screen(text: str | bytes, max_depth: int = CASE_DEPTH) -> None:
 
 def _too_deep(max_depth: int, line: int | None) -> YamlSyntaxError:
     return YamlSyntaxError(
-        f"mappings and lists nest more than {max_depth} levels deep, deeper than casekit's files ever need",
+        _(
+            "mappings and lists nest more than {depth} levels deep, deeper than casekit's files ever need"
+        ).format(depth=max_depth),
         line,
-        "flatten the file",
+        _("flatten the file"),
     )
 
 

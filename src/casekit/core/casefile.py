@@ -14,6 +14,7 @@ from typing import Any
 from casekit.core.config import Config, FieldSpec, KindSpec
 from casekit.core.fields import normalise_phone, parse_value, refuse_control_characters
 from casekit.core.registry import Registry
+from casekit.i18n import _
 
 # Top-level keys in the order they are written. Features that store more on a case add
 # their key with `TOP_LEVEL_KEYS.add(key, before="history")`: history stays last so it
@@ -75,7 +76,7 @@ def parse_assignments(pairs: list[str]) -> list[tuple[str, str]]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"--set {pair!r} must look like key=value")
+            raise ValueError(_("--set {pair!r} must look like key=value").format(pair=pair))
         refuse_control_characters(f"--set {key!r}:", key)
         result.append((key.strip(), value))
     return result
@@ -92,7 +93,7 @@ def parse_changes(kind: KindSpec, config: Config, pairs: list[tuple[str, str]], 
         try:
             changes[key] = parse_change(kind, config, key, text, tz)
         except ValueError as exc:
-            raise ValueError(f"--set {key}: {exc}") from None
+            raise ValueError(_("--set {key}: {problem}").format(key=key, problem=exc)) from None
     return changes
 
 
@@ -111,14 +112,20 @@ def parse_change(kind: KindSpec, config: Config, key: str, text: str, tz: tzinfo
         if text.strip() == "":
             return None
         if text.strip() not in SALUTATIONS:
-            raise ValueError(f"{text!r} is not one of {', '.join(SALUTATIONS)}")
+            raise ValueError(
+                _("{value!r} is not one of {choices}").format(value=text, choices=_(", ").join(SALUTATIONS))
+            )
         return text.strip()
     if key in ("title", "customer.name"):
         if not text.strip():
-            raise ValueError("cannot be empty")
+            raise ValueError(_("cannot be empty"))
         return text.strip()
-    known = ", ".join([*kind.fields, *CORE_SETTABLE])
-    raise ValueError(f"{key!r} is not a field of a {kind.name}; fields are: {known}")
+    known = _(", ").join([*kind.fields, *CORE_SETTABLE])
+    raise ValueError(
+        _("{key!r} is not a field of a {kind}; fields are: {known}").format(
+            key=key, kind=kind.name, known=known
+        )
+    )
 
 
 def _choice(text: str, choices: Mapping[str, Any], what: str) -> str:
@@ -128,7 +135,11 @@ def _choice(text: str, choices: Mapping[str, Any], what: str) -> str:
     for name, label in choices.items():
         if value in (getattr(label, "zh", None), getattr(label, "en", None)):
             return name
-    raise ValueError(f"{text!r} is not a {what}; use one of {', '.join(choices)}")
+    raise ValueError(
+        _("{value!r} is not a {what}; use one of {choices}").format(
+            value=text, what=what, choices=_(", ").join(choices)
+        )
+    )
 
 
 def apply_changes(case: Any, changes: Mapping[str, Any], fields_factory: Any = dict) -> None:

@@ -65,6 +65,7 @@ from casekit.core.workflow import (
     transition_rule,
 )
 from casekit.errors import Problem
+from casekit.i18n import N_, _
 
 _EMAIL = re.compile(r"<([^<>]*)>")
 
@@ -163,13 +164,16 @@ def split_history(old: Sequence[Any], new: Sequence[Any]) -> tuple[list[int], in
 
 
 def describe_entry(entry: Mapping[str, Any]) -> str:
-    action = entry.get("action")
-    text = f"{action}"
-    if "from" in entry or "to" in entry:
-        text += (
-            f" {entry.get('from', '')} -> {entry.get('to')}" if "from" in entry else f" to {entry.get('to')}"
+    action, by, at = entry.get("action"), entry.get("by"), entry.get("at")
+    if "from" in entry:
+        return _("{action} {source} -> {target} by {by} at {at}").format(
+            action=action, source=entry.get("from", ""), target=entry.get("to"), by=by, at=at
         )
-    return f"{text} by {entry.get('by')} at {entry.get('at')}"
+    if "to" in entry:
+        return _("{action} to {target} by {by} at {at}").format(
+            action=action, target=entry.get("to"), by=by, at=at
+        )
+    return _("{action} by {by} at {at}").format(action=action, by=by, at=at)
 
 
 def email_of(text: str) -> str:
@@ -214,17 +218,19 @@ class Clock:
 
 
 def describe_replay(differences: Sequence[str], entries: str) -> str:
-    shown = "; ".join(differences[:4]) + ("; ..." if len(differences) > 4 else "")
-    return (
-        f"the change does more than {entries} records: {shown}; "
+    shown = _("; ").join(differences[:4]) + (_("; ...") if len(differences) > 4 else "")
+    return _(
+        "the change does more than {entries} records: {shown}; "
         "change cases only with casekit commands (update --set, move, assign...), which record "
         "each change in its entry"
-    )
+    ).format(entries=entries, shown=shown)
 
 
 def _hours(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
-    return f"{minutes // 60} hours" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} minutes"
+    if minutes % 60 == 0 and minutes >= 60:
+        return _("{count} hours").format(count=minutes // 60)
+    return _("{count} minutes").format(count=minutes)
 
 
 def time_findings(
@@ -236,7 +242,7 @@ def time_findings(
     for position in added:
         entry = history[position]
         at = stored_instant(entry.get("at"))
-        label = f"history entry {position + 1} ({describe_entry(entry)})"
+        label = _("history entry {number} ({entry})").format(number=position + 1, entry=describe_entry(entry))
         if at is None:
             continue  # the schema rule names a bad time
         earlier = [stored_instant(e.get("at")) for e in history[:position]]
@@ -245,8 +251,10 @@ def time_findings(
             findings.append(
                 ChangeFinding(
                     "time",
-                    f"{label} is earlier than the entry before it ({latest.isoformat()}); times never go "
-                    "backwards: check the computer's clock (and CASEKIT_NOW), then make the change again",
+                    _(
+                        "{label} is earlier than the entry before it ({time}); times never go "
+                        "backwards: check the computer's clock (and CASEKIT_NOW), then make the change again"
+                    ).format(label=label, time=latest.isoformat()),
                     _line(doc, position),
                 )
             )
@@ -256,9 +264,13 @@ def time_findings(
             findings.append(
                 ChangeFinding(
                     "time",
-                    f"{label} is later than the server's clock ({clock.now.isoformat(timespec='seconds')}) "
-                    f"by more than {_hours(clock.skew)} (sync.clock_skew); set the computer's clock right, "
-                    "then make the change again",
+                    _(
+                        "{label} is later than the server's clock ({now}) "
+                        "by more than {skew} (sync.clock_skew); set the computer's clock right, "
+                        "then make the change again"
+                    ).format(
+                        label=label, now=clock.now.isoformat(timespec="seconds"), skew=_hours(clock.skew)
+                    ),
                     _line(doc, position),
                 )
             )
@@ -266,10 +278,16 @@ def time_findings(
             findings.append(
                 ChangeFinding(
                     "time",
-                    f"{label} was recorded more than {_hours(clock.max_offline)} before this push "
-                    f"(sync.max_offline, server time {clock.now.isoformat(timespec='seconds')}); deadlines "
-                    "are judged on recorded times, so an old time is not taken: drop the commit "
-                    "(`git rebase -i @{u}`) and make the change again now",
+                    _(
+                        "{label} was recorded more than {limit} before this push "
+                        "(sync.max_offline, server time {now}); deadlines "
+                        "are judged on recorded times, so an old time is not taken: drop the commit "
+                        "(`git rebase -i @{{u}}`) and make the change again now"
+                    ).format(
+                        label=label,
+                        limit=_hours(clock.max_offline),
+                        now=clock.now.isoformat(timespec="seconds"),
+                    ),
                     _line(doc, position),
                 )
             )
@@ -308,12 +326,12 @@ def check_case_change(
     report = CaseReport(stem)
     old_doc: CaseDoc | None = None
     if before is not None:
-        old_doc, _ = parse_doc(path, before)
+        old_doc, _problems = parse_doc(path, before)
     if after is None:
         if before is not None:
             report.findings.append(
                 ChangeFinding(
-                    "delete", "the case file is deleted; cases are never deleted: close them instead"
+                    "delete", _("the case file is deleted; cases are never deleted: close them instead")
                 )
             )
         return report
@@ -341,8 +359,10 @@ def check_case_change(
         structural.append(
             ChangeFinding(
                 "append-only",
-                f"history entry {lost + 1} ({describe_entry(old_history[lost])}) was changed or removed; "
-                "history is append-only: record a correction as a new entry",
+                _(
+                    "history entry {number} ({entry}) was changed or removed; "
+                    "history is append-only: record a correction as a new entry"
+                ).format(number=lost + 1, entry=describe_entry(old_history[lost])),
                 _line(doc, min(lost, max(len(history) - 1, 0))),
             )
         )
@@ -350,23 +370,26 @@ def check_case_change(
         if before is None and (len(history) != 1 or history[0].get("action") != "open"):
             structural.append(
                 ChangeFinding(
-                    "open", "a new case file holds only its 'open' entry; open cases with `casekit new`"
+                    "open", _("a new case file holds only its 'open' entry; open cases with `casekit new`")
                 )
             )
     elif not added and case != old_case:
         structural.append(
             ChangeFinding(
                 "history",
-                "the case changes without a new history entry; record every change with casekit "
-                "(move, note, update, assign...)",
+                _(
+                    "the case changes without a new history entry; record every change with casekit "
+                    "(move, note, update, assign...)"
+                ),
             )
         )
     elif len(added) > 1:
         structural.append(
             ChangeFinding(
                 "history",
-                f"{len(added)} history entries are added at once; "
-                "each change is its own commit with one entry",
+                _(
+                    "{count} history entries are added at once; each change is its own commit with one entry"
+                ).format(count=len(added)),
                 _line(doc, added[1]),
             )
         )
@@ -384,9 +407,9 @@ def check_case_change(
             differences = replay(old_case if old_doc is not None else None, case, added, kind)
             if differences:
                 entries = (
-                    f"its history entry ({describe_entry(history[added[0]])})"
+                    _("its history entry ({entry})").format(entry=describe_entry(history[added[0]]))
                     if len(added) == 1
-                    else "its history"
+                    else _("its history")
                 )
                 report.findings.append(ChangeFinding("replay", describe_replay(differences, entries)))
         moved_lines = {f.line for f in moves if f.line is not None}
@@ -425,21 +448,28 @@ def check_added_entries(
         if position not in added_set:
             continue
         line = _line(doc, position)
-        label = f"history entry {position + 1}"
+        label = _("history entry {number}").format(number=position + 1)
         actor = actor_for(entry)
         if action in FIELD_SETTING_ACTIONS and isinstance(entry.get("set"), Mapping):
             found, needs = _check_values(doc.data, kind, before, entry, config, actor, label)
             findings += [ChangeFinding(f.rule, f.message, line) for f in found]
             privileged = privileged or needs
         if action in STATE_REPLAYERS:
-            findings += [ChangeFinding("transition", f"{label} {reason}", line) for reason in reasons]
+            findings += [
+                ChangeFinding("transition", _("{label} {reason}").format(label=label, reason=reason), line)
+                for reason in reasons
+            ]
             moves = _kept(entry)
         elif action in STATE_CHANGING_ACTIONS and "to" in entry:
             source, target = entry.get("from"), entry.get("to")
             if source != before:
                 findings.append(
                     ChangeFinding(
-                        "transition", f"{label} moves from {source!r} but the case was {before!r} then", line
+                        "transition",
+                        _("{label} moves from {source!r} but the case was {state!r} then").format(
+                            label=label, source=source, state=before
+                        ),
+                        line,
                     )
                 )
                 continue
@@ -447,7 +477,9 @@ def check_added_entries(
                 findings.append(
                     ChangeFinding(
                         "transition",
-                        f"{label}: {refusal_for_unknown_move(kind, str(source), str(target))}",
+                        _("{label}: {reason}").format(
+                            label=label, reason=refusal_for_unknown_move(kind, str(source), str(target))
+                        ),
                         line,
                     )
                 )
@@ -489,10 +521,15 @@ def _check_values(
         str(entry.get("action")),
         stored_instant(entry.get("at")),
     )
-    what = f"{label} ({entry.get('action')}, as {actor.login})"
-    findings = [ChangeFinding("refused", f"{what}: {reason}") for reason in change_refusals(request, config)]
+    what = _("{label} ({action}, as {login})").format(
+        label=label, action=entry.get("action"), login=actor.login
+    )
+    findings = [
+        ChangeFinding("refused", _("{label}: {reason}").format(label=what, reason=reason))
+        for reason in change_refusals(request, config)
+    ]
     findings += [
-        ChangeFinding("requires-approval", f"{what}: {reason}")
+        ChangeFinding("requires-approval", _("{label}: {reason}").format(label=what, reason=reason))
         for reason in requires_approval(request, config)
     ]
     reasons = approval_reasons(request, config)
@@ -500,8 +537,10 @@ def _check_values(
         findings.append(
             ChangeFinding(
                 "approval",
-                f"{what} needs a supervisor's approval ({'; '.join(reasons)}) but does not record "
-                f"approved_by: {actor.login}",
+                _(
+                    "{label} needs a supervisor's approval ({reasons}) "
+                    "but does not record approved_by: {login}"
+                ).format(label=what, reasons=_("; ").join(reasons), login=actor.login),
             )
         )
     return findings, bool(reasons)
@@ -543,7 +582,12 @@ def _check_move(
         changes=changes if isinstance(changes, Mapping) else {},
     )
     findings = [
-        ChangeFinding(_rule_name(guard), f"{label} ({source} -> {target}, as {actor.login}): {reason}")
+        ChangeFinding(
+            _rule_name(guard),
+            _("{label} ({source} -> {target}, as {login}): {reason}").format(
+                label=label, source=source, target=target, login=actor.login, reason=reason
+            ),
+        )
         for guard in GUARDS
         for reason in guard(request, config)
     ]
@@ -552,8 +596,16 @@ def _check_move(
         findings.append(
             ChangeFinding(
                 "approval",
-                f"{label} ({source} -> {target}) needs a supervisor's approval ({'; '.join(reasons)}) "
-                f"but does not record approved_by: {actor.login}",
+                _(
+                    "{label} ({source} -> {target}) needs a supervisor's approval ({reasons}) "
+                    "but does not record approved_by: {login}"
+                ).format(
+                    label=label,
+                    source=source,
+                    target=target,
+                    reasons=_("; ").join(reasons),
+                    login=actor.login,
+                ),
             )
         )
     return findings, rule.role is not None or bool(reasons)
@@ -572,8 +624,10 @@ def _actor_findings(
             findings.append(
                 ChangeFinding(
                     "actor",
-                    f"history entry {position + 1} is by {by!r}, who is not a person in casekit.yaml; "
-                    "record changes as yourself (a supervisor adds new people under people:)",
+                    _(
+                        "history entry {number} is by {by!r}, who is not a person in casekit.yaml; "
+                        "record changes as yourself (a supervisor adds new people under people:)"
+                    ).format(number=position + 1, by=by),
                     _line(doc, position),
                 )
             )
@@ -583,8 +637,10 @@ def _actor_findings(
             findings.append(
                 ChangeFinding(
                     "approval",
-                    f"history entry {position + 1} is by {by} but records approved_by: {approver}; an "
-                    "approval is the supervisor's own change, made by them with casekit",
+                    _(
+                        "history entry {number} is by {by} but records approved_by: {approver}; an "
+                        "approval is the supervisor's own change, made by them with casekit"
+                    ).format(number=position + 1, by=by, approver=approver),
                     _line(doc, position),
                 )
             )
@@ -592,8 +648,10 @@ def _actor_findings(
             findings.append(
                 ChangeFinding(
                     "actor",
-                    f"history entry {position + 1} is by {by} but the change is made by {author}; "
-                    "record changes as yourself",
+                    _(
+                        "history entry {number} is by {by} but the change is made by {author}"
+                        "; record changes as yourself"
+                    ).format(number=position + 1, by=by, author=author),
                     _line(doc, position),
                 )
             )
@@ -606,20 +664,31 @@ def _trailer_presence(case_id: str, case: Mapping[str, Any], commit: CommitRecor
         return [
             ChangeFinding(
                 "trailers",
-                "the commit changes the case without casekit's trailers (Case-Id, Case-Kind, Case-Action, "
-                "Case-Actor); change cases with casekit commands",
+                _(
+                    "the commit changes the case without casekit's trailers (Case-Id, "
+                    "Case-Kind, Case-Action, "
+                    "Case-Actor); change cases with casekit commands"
+                ),
             )
         ]
     findings = []
     if case_id not in ids:
         findings.append(
-            ChangeFinding("trailers", f"the commit's Case-Id names {', '.join(ids)}, not {case_id}")
+            ChangeFinding(
+                "trailers",
+                _("the commit's Case-Id names {cases}, not {case}").format(
+                    cases=_(", ").join(ids), case=case_id
+                ),
+            )
         )
     kind = commit.trailer("Case-Kind")
     if kind is not None and kind != case.get("kind") and commit.role_of(case_id) == "acted":
         findings.append(
             ChangeFinding(
-                "trailers", f"the commit's Case-Kind is {kind!r} but the case is a {case.get('kind')}"
+                "trailers",
+                _("the commit's Case-Kind is {kind!r} but the case is a {actual}").format(
+                    kind=kind, actual=case.get("kind")
+                ),
             )
         )
     return findings
@@ -632,9 +701,13 @@ def _trailer_agreement(
         return []
     entry = history_of(doc.data)[position]
     line = _line(doc, position)
-    label = f"history entry {position + 1} ({describe_entry(entry)})"
+    label = _("history entry {number} ({entry})").format(number=position + 1, entry=describe_entry(entry))
     findings = [
-        ChangeFinding("trailers", f"{label} disagrees with the commit: {difference}", line)
+        ChangeFinding(
+            "trailers",
+            _("{label} disagrees with the commit: {difference}").format(label=label, difference=difference),
+            line,
+        )
         for difference in compare_entry(entry, commit, check_time=check_time, case_id=_id_of(doc))
     ]
     approver = entry.get("approved_by")
@@ -643,14 +716,22 @@ def _trailer_agreement(
         findings.append(
             ChangeFinding(
                 "trailers",
-                f"{label} is approved by {approver} but the commit's Case-Approved-By is {trailer!r}",
+                _(
+                    "{label} is approved by {approver} but the commit's Case-Approved-By is {trailer!r}"
+                ).format(label=label, approver=approver, trailer=trailer),
                 line,
             )
         )
     actor = commit.trailer("Case-Actor") or ""
     if "<" in actor and author.email and email_of(actor) != author.email:
         findings.append(
-            ChangeFinding("actor", f"the commit's Case-Actor is {actor} but its author is {author}", line)
+            ChangeFinding(
+                "actor",
+                _("the commit's Case-Actor is {actor} but its author is {author}").format(
+                    actor=actor, author=author
+                ),
+                line,
+            )
         )
     return findings
 
@@ -669,7 +750,7 @@ def check_merged_case(
     if after is None:
         if any(p is not None for p in parents):
             report.findings.append(
-                ChangeFinding("delete", "the merge deletes the case file; cases are never deleted")
+                ChangeFinding("delete", _("the merge deletes the case file; cases are never deleted"))
             )
         return report
     doc = _parse_new(path, after, report, config)
@@ -681,7 +762,7 @@ def check_merged_case(
     for content in parents:
         if content is None:
             continue
-        parent_doc, _ = parse_doc(path, content)
+        parent_doc, _problems = parse_doc(path, content)
         if parent_doc is not None:
             known |= {p.message for p in check_case(parent_doc, config)}
             histories.append(history_of(parent_doc.data))
@@ -692,13 +773,14 @@ def check_merged_case(
     ]
     history = history_of(doc.data)
     for number, old in enumerate(histories, 1):
-        _, lost = split_history(old, history)
+        _kept, lost = split_history(old, history)
         if lost is not None:
             report.findings.append(
                 ChangeFinding(
                     "append-only",
-                    f"the merge drops or changes history entry {lost + 1} ({describe_entry(old[lost])}) "
-                    f"of parent {number}",
+                    _(
+                        "the merge drops or changes history entry {number} ({entry}) of parent {parent}"
+                    ).format(number=lost + 1, entry=describe_entry(old[lost]), parent=number),
                 )
             )
     allowed: Counter[str] = Counter()
@@ -712,8 +794,10 @@ def check_merged_case(
             report.findings.append(
                 ChangeFinding(
                     "merge",
-                    f"history entry {position + 1} ({describe_entry(entry)}) is in neither parent; "
-                    "a merge adds no entries of its own",
+                    _(
+                        "history entry {number} ({entry}) is in neither parent"
+                        "; a merge adds no entries of its own"
+                    ).format(number=position + 1, entry=describe_entry(entry)),
                     _line(doc, position),
                 )
             )
@@ -727,15 +811,15 @@ def check_config_change(
     supervisor may change the rules everyone else is checked against."""
     findings: list[ChangeFinding] = []
     if after is None:
-        findings.append(ChangeFinding("config", "casekit.yaml is deleted; every case repository needs it"))
+        findings.append(ChangeFinding("config", _("casekit.yaml is deleted; every case repository needs it")))
     else:
         try:
             text = after.decode("utf-8")
         except UnicodeDecodeError:
             text = None
-            findings.append(ChangeFinding("config", "casekit.yaml is not UTF-8 text"))
+            findings.append(ChangeFinding("config", _("casekit.yaml is not UTF-8 text")))
         if text is not None:
-            _, problems = parse_config(text, Path("casekit.yaml"))
+            _config, problems = parse_config(text, Path("casekit.yaml"))
             findings += [ChangeFinding("config", p.message, p.line) for p in problems]
     if parent_config is not None:
         supervisors = [p.login for p in parent_config.people.values() if p.has_role(APPROVER_ROLE)]
@@ -744,20 +828,23 @@ def check_config_change(
             findings.append(
                 ChangeFinding(
                     "config-change",
-                    f"casekit.yaml is changed by {author}, who is not a {APPROVER_ROLE}; "
-                    f"only {', '.join(supervisors)} may change the rules",
+                    _(
+                        "casekit.yaml is changed by {author}, who is not a {role}"
+                        "; only {people} may change the rules"
+                    ).format(author=author, role=APPROVER_ROLE, people=_(", ").join(supervisors)),
                 )
             )
     return findings
 
 
+# git's %G? letters, said in words (translated where shown)
 _SIGNATURE_WORDS = {
-    "B": "bad",
-    "U": "good but from a key that is not trusted or not among the allowed signers",
-    "X": "good but expired",
-    "Y": "made by an expired key",
-    "R": "made by a revoked key",
-    "E": "impossible to check (the key is missing)",
+    "B": N_("bad"),
+    "U": N_("good but from a key that is not trusted or not among the allowed signers"),
+    "X": N_("good but expired"),
+    "Y": N_("made by an expired key"),
+    "R": N_("made by a revoked key"),
+    "E": N_("impossible to check (the key is missing)"),
 }
 
 
@@ -767,20 +854,22 @@ def signature_findings(
     """Where `sync.signed` asks for it: a good signature, made by the commit's author."""
     if mode == "none" or (mode == "supervisor" and not privileged):
         return []
-    what = "every change to cases" if mode == "all" else "supervisor-only changes"
     status = signature.status if signature is not None else "N"
     if status == "N":
-        return [
-            ChangeFinding(
-                "signature",
-                f"the commit is not signed, but casekit.yaml asks for a verified signature on {what} "
-                "(sync.signed); sign commits with `git config commit.gpgsign true`",
+        if mode == "all":
+            message = _(
+                "the commit is not signed, but casekit.yaml asks for a verified signature on every change "
+                "to cases (sync.signed); sign commits with `git config commit.gpgsign true`"
             )
-        ]
+        else:
+            message = _(
+                "the commit is not signed, but casekit.yaml asks for a verified signature on supervisor-only "
+                "changes (sync.signed); sign commits with `git config commit.gpgsign true`"
+            )
+        return [ChangeFinding("signature", message)]
     if status != "G":
-        return [
-            ChangeFinding("signature", f"the commit's signature is {_SIGNATURE_WORDS.get(status, status)}")
-        ]
+        words = _(_SIGNATURE_WORDS[status]) if status in _SIGNATURE_WORDS else status
+        return [ChangeFinding("signature", _("the commit's signature is {words}").format(words=words))]
     signer = signature.signer if signature is not None else ""
     if email_of(signer) == author.email and author.email:
         return []
@@ -789,7 +878,10 @@ def signature_findings(
         return []
     return [
         ChangeFinding(
-            "signature", f"the commit is signed by {signer or 'an unknown key'}, not by its author {author}"
+            "signature",
+            _("the commit is signed by {signer}, not by its author {author}").format(
+                signer=signer or _("an unknown key"), author=author
+            ),
         )
     ]
 
@@ -811,8 +903,10 @@ def _same_instant(a: Any, b: str) -> bool:
 def _describe(entry: Mapping[str, Any]) -> str:
     action = entry.get("action")
     if action == "move":
-        return f"move {entry.get('from')} -> {entry.get('to')} at {entry.get('at')}"
-    return f"{action} at {entry.get('at')}"
+        return _("move {source} -> {target} at {at}").format(
+            source=entry.get("from"), target=entry.get("to"), at=entry.get("at")
+        )
+    return _("{action} at {at}").format(action=action, at=entry.get("at"))
 
 
 def compare_entry(
@@ -831,27 +925,53 @@ def compare_entry(
         expected["to"] = target
     for key, value in expected.items():
         if value is not None and str(entry.get(key)) != value:
-            differences.append(f"{key} is {entry.get(key)!r} but the commit says {value!r}")
+            differences.append(
+                _("{key} is {value!r} but the commit says {expected!r}").format(
+                    key=key, value=entry.get(key), expected=value
+                )
+            )
         if value is None and key != "action" and entry.get(key) is not None:
-            differences.append(f"{key} is {entry.get(key)!r} but the commit records none")
+            differences.append(
+                _("{key} is {value!r} but the commit records none").format(key=key, value=entry.get(key))
+            )
     if check_time and not _same_instant(entry.get("at"), commit.when):
-        differences.append(f"time is {entry.get('at')} but the commit was made at {commit.when}")
+        differences.append(
+            _("time is {at} but the commit was made at {when}").format(at=entry.get("at"), when=commit.when)
+        )
     actor = commit.trailer("Case-Actor") or ""
     if str(entry.get("by")) != actor.split(" <")[0]:
-        differences.append(f"by is {entry.get('by')!r} but the commit's actor is {actor!r}")
+        differences.append(
+            _("by is {by!r} but the commit's actor is {actor!r}").format(by=entry.get("by"), actor=actor)
+        )
     if role != "opened" and (entry.get("note") or "").strip() != commit.note.strip():
-        differences.append("the note differs from the commit message")
+        differences.append(_("the note differs from the commit message"))
     acted = commit.trailer("Case-Id")
     if role == "updated" and str(entry.get("case")) != acted:
-        differences.append(f"case is {entry.get('case')!r} but the commit acted on {acted!r}")
+        differences.append(
+            _("case is {case!r} but the commit acted on {acted!r}").format(
+                case=entry.get("case"), acted=acted
+            )
+        )
     approver = commit.trailer("Case-Approved-By")
     recorded = entry.get("approved_by")
     if approver is None and recorded is not None:
-        differences.append(f"approved_by is {recorded!r} but the commit has no Case-Approved-By trailer")
+        differences.append(
+            _("approved_by is {login!r} but the commit has no Case-Approved-By trailer").format(
+                login=recorded
+            )
+        )
     elif approver is not None and recorded is None and role == "acted":
-        differences.append(f"the commit says Case-Approved-By: {approver} but the entry records no approval")
+        differences.append(
+            _("the commit says Case-Approved-By: {approver} but the entry records no approval").format(
+                approver=approver
+            )
+        )
     elif approver is not None and recorded is not None and str(recorded) != approver.split(" <")[0]:
-        differences.append(f"approved_by is {recorded!r} but the commit's Case-Approved-By is {approver!r}")
+        differences.append(
+            _("approved_by is {login!r} but the commit's Case-Approved-By is {approver!r}").format(
+                login=recorded, approver=approver
+            )
+        )
     return differences
 
 
@@ -867,8 +987,10 @@ def check_approvers(case: Mapping[str, Any], config: Config) -> list[tuple[int, 
             findings.append(
                 (
                     position,
-                    f"history entry {position + 1} ({_describe(entry)}) is approved by {login!r}, "
-                    f"who is not a {APPROVER_ROLE} in casekit.yaml",
+                    _(
+                        "history entry {number} ({entry}) is approved by {login!r}"
+                        ", who is not a {role} in casekit.yaml"
+                    ).format(number=position + 1, entry=_describe(entry), login=login, role=APPROVER_ROLE),
                 )
             )
     return findings
@@ -885,24 +1007,32 @@ def compare_history(case: Mapping[str, Any], commits: Sequence[CommitRecord]) ->
             findings.append(
                 (
                     position,
-                    f"history entry {position + 1} ({_describe(entry)}) disagrees with "
-                    f"commit {commit.short}: {'; '.join(differences)}",
+                    _(
+                        "history entry {number} ({entry}) disagrees with commit {commit}: {differences}"
+                    ).format(
+                        number=position + 1,
+                        entry=_describe(entry),
+                        commit=commit.short,
+                        differences=_("; ").join(differences),
+                    ),
                 )
             )
     for position in range(len(commits), len(history)):
         findings.append(
             (
                 position,
-                f"history entry {position + 1} ({_describe(history[position])}) "
-                "has no commit: it was written by hand",
+                _("history entry {number} ({entry}) has no commit: it was written by hand").format(
+                    number=position + 1, entry=_describe(history[position])
+                ),
             )
         )
     for commit in commits[len(history) :]:
         findings.append(
             (
                 None,
-                f"commit {commit.short} ({commit.subject}) is missing from the history: "
-                "an entry was removed by hand",
+                _(
+                    "commit {commit} ({subject}) is missing from the history: an entry was removed by hand"
+                ).format(commit=commit.short, subject=commit.subject),
             )
         )
     return findings
@@ -924,12 +1054,17 @@ def updated_findings(
         if after is None:
             continue
         old, new = history_of(before or {}), history_of(after)
-        added, _ = split_history(old, new)
+        added, _kept = split_history(old, new)
         entries = [new[i] for i in added if new[i].get("action") == UPDATED_ACTION]
         if acted is None:
             if entries:
                 findings.append(
-                    (case_id, f"records the result of {acted_id}, which the commit does not change")
+                    (
+                        case_id,
+                        _("records the result of {case}, which the commit does not change").format(
+                            case=acted_id
+                        ),
+                    )
                 )
             continue
         recorded = acted.get("fields")
@@ -941,20 +1076,26 @@ def updated_findings(
                     findings.append(
                         (
                             case_id,
-                            f"records {name}: {value!r} from {acted_id}, but {acted_id} holds "
-                            f"{fields.get(name)!r}; the result of a callback is written by casekit "
-                            f"when the callback is completed (`casekit move {acted_id} completed --set ...`)",
+                            _(
+                                "records {field}: {value!r} from {case}, but {case} holds "
+                                "{actual!r}; the result of a callback is written by casekit "
+                                "when the callback is completed (`casekit move {case} completed --set ...`)"
+                            ).format(field=name, value=value, case=acted_id, actual=fields.get(name)),
                         )
                     )
             if "result" in entry and entry.get("result") != acted.get("status"):
                 findings.append(
                     (
                         case_id,
-                        f"records {acted_id} as {entry.get('result')!r}, but it is {acted.get('status')!r}",
+                        _("records {case} as {result!r}, but it is {state!r}").format(
+                            case=acted_id, result=entry.get("result"), state=acted.get("status")
+                        ),
                     )
                 )
         if entries and case_id not in links_of(acted):
-            findings.append((case_id, f"records the result of {acted_id}, which does not link to it"))
+            findings.append(
+                (case_id, _("records the result of {case}, which does not link to it").format(case=acted_id))
+            )
     return findings
 
 
@@ -982,13 +1123,20 @@ def one_way_links(
         for other in [link for link in after if link not in before]:
             back = links_after.get(other)
             if back is None:
-                findings.append((case_id, f"links to {other}, which is not a case in the repository"))
+                findings.append(
+                    (
+                        case_id,
+                        _("links to {other}, which is not a case in the repository").format(other=other),
+                    )
+                )
             elif case_id not in back:
                 findings.append(
                     (
                         case_id,
-                        f"links to {other} but {other} does not link back; links go both ways in "
-                        f"one commit: use `casekit link {case_id} {other}`",
+                        _(
+                            "links to {other} but {other} does not link back; links go both ways in "
+                            "one commit: use `casekit link {case} {other}`"
+                        ).format(other=other, case=case_id),
                     )
                 )
     return findings
@@ -1003,15 +1151,23 @@ def check_commit(commit: CommitRecord, case_files: Sequence[str]) -> list[str]:
     problems = []
     if not commit.trailer_values("Case-Id") or action is None:
         return [
-            f"commit {commit.short} ({commit.subject}) changes {', '.join(case_files)} "
-            "without casekit trailers; changes to cases must be made with casekit"
+            _(
+                "commit {commit} ({subject}) changes {files} "
+                "without casekit trailers; changes to cases must be made with casekit"
+            ).format(commit=commit.short, subject=commit.subject, files=_(", ").join(case_files))
         ]
     if action not in HISTORY_ACTIONS:
-        problems.append(f"commit {commit.short} has an unknown Case-Action {action!r}")
+        problems.append(
+            _("commit {commit} has an unknown Case-Action {action!r}").format(
+                commit=commit.short, action=action
+            )
+        )
     for path in case_files:
         stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
         if stem not in case_ids:
             problems.append(
-                f"commit {commit.short} changes {path} but its trailers name {', '.join(case_ids)}"
+                _("commit {commit} changes {path} but its trailers name {cases}").format(
+                    commit=commit.short, path=path, cases=_(", ").join(case_ids)
+                )
             )
     return problems

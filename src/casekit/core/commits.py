@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from casekit.core.timeutil import stored_instant
+from casekit.i18n import _
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$")
 # A blank line as git sees one: nothing but ASCII white space between two newlines.
@@ -51,7 +52,9 @@ class CommitRecord:
         """The author date (git writes it with its offset)."""
         moment = stored_instant(self.when)
         if moment is None:
-            raise ValueError(f"commit {self.sha}: author date {self.when!r} is not a time")
+            raise ValueError(
+                _("commit {sha}: author date {date!r} is not a time").format(sha=self.sha, date=self.when)
+            )
         return moment
 
     def trailer(self, key: str) -> str | None:
@@ -122,7 +125,7 @@ def split_message(message: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     body = message.strip(_BLANK)
     if not body:
         return "", "", ()
-    subject, _, rest = body.partition("\n")
+    subject, _sep, rest = body.partition("\n")
     breaks = list(_PARAGRAPH_BREAK.finditer(rest))
     last = rest[breaks[-1].end() :] if breaks else rest
     lines = last.strip("\n").split("\n")

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from casekit.core.registry import KeyedRegistry
 from casekit.core.timeutil import zone
 from casekit.errors import ConfigError, Problem
+from casekit.i18n import _
 
 CONFIG_FILE = "casekit.yaml"
 
@@ -177,8 +178,10 @@ class Config:
         try:
             return self.kinds[name]
         except KeyError:
-            known = ", ".join(self.kinds)
-            raise ConfigError(f"unknown case kind {name!r}; the config defines: {known}") from None
+            known = _(", ").join(self.kinds)
+            raise ConfigError(
+                _("unknown case kind {name!r}; the config defines: {known}").format(name=name, known=known)
+            ) from None
 
     def kind_for_prefix(self, prefix: str) -> KindSpec | None:
         for spec in self.kinds.values():
@@ -227,7 +230,7 @@ class _Checker:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            self.add(key_path, "must be a mapping of names to settings")
+            self.add(key_path, _("must be a mapping of names to settings"))
             return {}
         return value
 
@@ -236,7 +239,7 @@ class _Checker:
         zh = settings.get("zh", default)
         en = settings.get("en", default)
         if not isinstance(zh, str) or not isinstance(en, str):
-            self.add(key_path, "labels zh and en must be text")
+            self.add(key_path, _("labels zh and en must be text"))
             return Label(default, default)
         return Label(zh, en)
 
@@ -259,37 +262,50 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
     except YamlSyntaxError as exc:
         return None, [Problem(str(path), exc.line, exc.sentence())]
     if not isinstance(raw, Mapping):
-        return None, [Problem(str(path), 1, "the config must be a mapping with a 'kinds' section")]
+        return None, [Problem(str(path), 1, _("the config must be a mapping with a 'kinds' section"))]
 
     known_sections = _CORE_SECTIONS | set(SECTION_CHECKS)
     for key in raw:
         if key not in known_sections:
-            check.add([key], f"unknown section; known sections are {', '.join(sorted(known_sections))}")
+            check.add(
+                [key],
+                _("unknown section; known sections are {sections}").format(
+                    sections=_(", ").join(sorted(known_sections))
+                ),
+            )
 
     timezone_name = raw.get("timezone", "Asia/Shanghai")
     try:
         tz = zone(str(timezone_name))
     except ValueError:
-        check.add(["timezone"], f"unknown time zone {timezone_name!r}; use a name like Asia/Shanghai")
+        check.add(
+            ["timezone"],
+            _("unknown time zone {zone!r}; use a name like Asia/Shanghai").format(zone=timezone_name),
+        )
         tz = zone("Asia/Shanghai")
 
     locale = raw.get("locale", DEFAULT_LOCALE)
     if not isinstance(locale, str) or not _LOCALE.match(locale):
-        check.add(["locale"], f"{locale!r} is not a locale; write it like zh-CN or en-US")
+        check.add(
+            ["locale"], _("{locale!r} is not a locale; write it like zh-CN or en-US").format(locale=locale)
+        )
         locale = DEFAULT_LOCALE
 
     people = _parse_people(check, raw.get("people"))
     priorities = check.labels(raw.get("priorities") or _DEFAULT_PRIORITIES, ["priorities"])
     default_priority = str(raw.get("default_priority", next(iter(priorities), "medium")))
     if priorities and default_priority not in priorities:
-        check.add(["default_priority"], f"{default_priority!r} is not one of the priorities")
+        check.add(
+            ["default_priority"],
+            _("{priority!r} is not one of the priorities").format(priority=default_priority),
+        )
     channels = check.labels(raw.get("channels"), ["channels"])
     case_file_bytes = _parse_limits(check, raw.get("limits"))
 
     kinds: dict[str, KindSpec] = {}
     kinds_raw = check.mapping(raw.get("kinds"), ["kinds"])
     if not kinds_raw:
-        check.add(["kinds"], "define at least one case kind under 'kinds'")
+        check.add(["kinds"], _("define at least one case kind under 'kinds'"))
     prefixes: dict[str, str] = {}
     for name, settings in kinds_raw.items():
         spec = _parse_kind(check, str(name), settings)
@@ -298,7 +314,9 @@ def parse_config(text: str, path: Path) -> tuple[Config | None, list[Problem]]:
         if spec.prefix in prefixes:
             check.add(
                 ["kinds", name, "prefix"],
-                f"prefix {spec.prefix!r} is already used by kind {prefixes[spec.prefix]!r}",
+                _("prefix {prefix!r} is already used by kind {kind!r}").format(
+                    prefix=spec.prefix, kind=prefixes[spec.prefix]
+                ),
             )
         prefixes[spec.prefix] = spec.name
         kinds[spec.name] = spec
@@ -347,13 +365,20 @@ def _parse_limits(check: _Checker, value: Any) -> int:
     limits = check.mapping(value, ["limits"])
     for key in limits:
         if key not in _LIMIT_KEYS:
-            check.add(["limits", key], f"unknown limit; known limits are {', '.join(sorted(_LIMIT_KEYS))}")
+            check.add(
+                ["limits", key],
+                _("unknown limit; known limits are {limits}").format(
+                    limits=_(", ").join(sorted(_LIMIT_KEYS))
+                ),
+            )
     size = limits.get("case_file_bytes", CASE_FILE_BYTES)
     lowest, highest = _LIMIT_KEYS["case_file_bytes"]
     if isinstance(size, bool) or not isinstance(size, int) or not lowest <= size <= highest:
         check.add(
             ["limits", "case_file_bytes"],
-            f"must be a whole number of bytes from {lowest} to {highest}, such as {CASE_FILE_BYTES}",
+            _("must be a whole number of bytes from {lowest} to {highest}, such as {example}").format(
+                lowest=lowest, highest=highest, example=CASE_FILE_BYTES
+            ),
         )
         return CASE_FILE_BYTES
     return size
@@ -366,37 +391,46 @@ def _parse_people(check: _Checker, value: Any) -> dict[str, Person]:
     for login, settings in check.mapping(value, ["people"]).items():
         key_path = ["people", login]
         if not _LOGIN.match(str(login)):
-            check.add(key_path, "a login may hold letters, digits, '.', '_' and '-' only")
+            check.add(key_path, _("a login may hold letters, digits, '.', '_' and '-' only"))
         # One person, one entry: a second entry for the same login (or one differing only
         # in case) or the same email would decide someone's roles by which entry wins.
         same = next((p for p in people if p.lower() == str(login).lower()), None)
         if same is not None:
-            check.add(key_path, f"{login!r} is listed twice (also as {same!r}); keep one entry per person")
+            check.add(
+                key_path,
+                _("{login!r} is listed twice (also as {same!r}); keep one entry per person").format(
+                    login=login, same=same
+                ),
+            )
             continue
         settings = check.mapping(settings, key_path)
         roles = settings.get("roles", ["agent"])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            check.add([*key_path, "roles"], "roles must be a list such as [agent, supervisor]")
+            check.add([*key_path, "roles"], _("roles must be a list such as [agent, supervisor]"))
             roles = ["agent"]
         email = str(settings.get("email", ""))
         if email and email.lower() in emails:
             check.add(
                 [*key_path, "email"],
-                f"{email} is also the email of {emails[email.lower()]!r}; give each person their own email",
+                _("{email} is also the email of {login!r}; give each person their own email").format(
+                    email=email, login=emails[email.lower()]
+                ),
             )
             continue
         if email:
             emails[email.lower()] = str(login)
         logins = settings.get("logins", [])
         if not isinstance(logins, list) or not all(isinstance(n, str) and n.strip() for n in logins):
-            check.add([*key_path, "logins"], "logins must be a list of the person's git server logins")
+            check.add([*key_path, "logins"], _("logins must be a list of the person's git server logins"))
             logins = []
         for name in logins:
             owner = servers.setdefault(name, str(login))
             if owner != str(login):
                 check.add(
                     [*key_path, "logins"],
-                    f"the server login {name!r} is also {owner!r}'s; each login belongs to one person",
+                    _(
+                        "the server login {name!r} is also {owner!r}'s; each login belongs to one person"
+                    ).format(name=name, owner=owner),
                 )
         people[str(login)] = Person(
             login=str(login),
@@ -411,17 +445,17 @@ def _parse_people(check: _Checker, value: Any) -> dict[str, Person]:
 def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
     key_path: list[str | int] = ["kinds", name]
     if not _NAME.match(name):
-        check.add(key_path, "a kind name must be lower-case letters, digits, '-' or '_'")
+        check.add(key_path, _("a kind name must be lower-case letters, digits, '-' or '_'"))
     settings = check.mapping(settings, key_path)
     prefix = str(settings.get("prefix", ""))
     if not _PREFIX.match(prefix):
-        check.add([*key_path, "prefix"], "prefix must be 1 to 3 capital letters, such as C")
+        check.add([*key_path, "prefix"], _("prefix must be 1 to 3 capital letters, such as C"))
 
     states: dict[str, StateSpec] = {}
     for state, state_settings in check.mapping(settings.get("states"), [*key_path, "states"]).items():
         state_path = [*key_path, "states", state]
         if not _NAME.match(str(state)):
-            check.add(state_path, "a state name must be lower-case letters, digits, '-' or '_'")
+            check.add(state_path, _("a state name must be lower-case letters, digits, '-' or '_'"))
         state_map = check.mapping(state_settings, state_path)
         extra = {k: v for k, v in state_map.items() if k not in ("zh", "en", "terminal")}
         states[str(state)] = StateSpec(
@@ -431,11 +465,14 @@ def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
             extra=extra,
         )
     if not states:
-        check.add([*key_path, "states"], "define the kind's states")
+        check.add([*key_path, "states"], _("define the kind's states"))
 
     initial = str(settings.get("initial", ""))
     if initial not in states:
-        check.add([*key_path, "initial"], f"initial state {initial!r} is not one of the states")
+        check.add(
+            [*key_path, "initial"],
+            _("initial state {state!r} is not one of the states").format(state=initial),
+        )
 
     fields: dict[str, FieldSpec] = {}
     for field_name, field_settings in check.mapping(settings.get("fields"), [*key_path, "fields"]).items():
@@ -446,23 +483,37 @@ def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
     for source, targets in check.mapping(settings.get("transitions"), [*key_path, "transitions"]).items():
         source_path = [*key_path, "transitions", source]
         if source not in states:
-            check.add(source_path, f"unknown state {source!r}; states are {', '.join(states)}")
+            check.add(
+                source_path,
+                _("unknown state {state!r}; states are {states}").format(
+                    state=source, states=_(", ").join(states)
+                ),
+            )
         elif states[source].terminal:
-            check.add(source_path, f"state {source!r} is terminal, so nothing may leave it")
+            check.add(
+                source_path, _("state {state!r} is terminal, so nothing may leave it").format(state=source)
+            )
         for target, rule in check.mapping(targets, source_path).items():
             rule_path = [*source_path, target]
             if target not in states:
-                check.add(rule_path, f"unknown state {target!r}; states are {', '.join(states)}")
+                check.add(
+                    rule_path,
+                    _("unknown state {state!r}; states are {states}").format(
+                        state=target, states=_(", ").join(states)
+                    ),
+                )
             rule_map = check.mapping(rule, rule_path)
             requires = rule_map.get("requires", [])
             if not isinstance(requires, list):
-                check.add([*rule_path, "requires"], "requires must be a list of field names")
+                check.add([*rule_path, "requires"], _("requires must be a list of field names"))
                 requires = []
             for required in requires:
                 if required not in fields:
                     check.add(
                         [*rule_path, "requires"],
-                        f"requires unknown field {required!r}; define it under kinds.{name}.fields",
+                        _("requires unknown field {field!r}; define it under kinds.{kind}.fields").format(
+                            field=required, kind=name
+                        ),
                     )
             role = rule_map.get("role")
             when = _parse_when(check, [*rule_path, "when"], name, fields, rule_map.get("when"))
@@ -480,16 +531,20 @@ def _parse_kind(check: _Checker, name: str, settings: Any) -> KindSpec | None:
         if state_spec.extra.get("merge") is True:
             # `merge: true`: the final state `casekit merge` closes a duplicate in, and only it
             if not state_spec.terminal:
-                check.add([*key_path, "states", state], "a merge state (merge: true) must be terminal: true")
+                check.add(
+                    [*key_path, "states", state], _("a merge state (merge: true) must be terminal: true")
+                )
             for source, targets in transitions.items():
                 if state in targets:
                     check.add(
                         [*key_path, "transitions", source, state],
-                        f"state {state!r} is reached only by `casekit merge` (merge: true); "
-                        "remove this transition",
+                        _(
+                            "state {state!r} is reached only by `casekit merge` (merge: true); "
+                            "remove this transition"
+                        ).format(state=state),
                     )
         elif initial in states and state not in reachable:
-            check.add([*key_path, "states", state], "no transition leads to this state")
+            check.add([*key_path, "states", state], _("no transition leads to this state"))
 
     if not prefix or initial not in states:
         return None
@@ -514,35 +569,57 @@ def _parse_when(
     """A transition's `when:` condition: enum or boolean fields mapped to allowed values."""
     if value is None:
         return {}
-    example = "e.g. when: {return_type: [return, exchange]}"
+    example = "when: {return_type: [return, exchange]}"
     if not isinstance(value, Mapping) or not value:
-        check.add(key_path, f"when must map a field to the values that allow this move, {example}")
+        check.add(
+            key_path,
+            _("when must map a field to the values that allow this move, e.g. {example}").format(
+                example=example
+            ),
+        )
         return {}
     when: dict[str, tuple[Any, ...]] = {}
     for field_name, allowed in value.items():
         path = [*key_path, field_name]
         spec = fields.get(str(field_name))
         if spec is None:
-            check.add(path, f"unknown field {field_name!r}; define it under kinds.{kind_name}.fields")
+            check.add(
+                path,
+                _("unknown field {field!r}; define it under kinds.{kind}.fields").format(
+                    field=field_name, kind=kind_name
+                ),
+            )
             continue
         values = allowed if isinstance(allowed, list) else [allowed]
         if not values:
-            check.add(path, f"list the values of {field_name} that allow this move, {example}")
+            check.add(
+                path,
+                _("list the values of {field} that allow this move, e.g. {example}").format(
+                    field=field_name, example=example
+                ),
+            )
             continue
         if spec.type == "enum":
             unknown = [v for v in values if not isinstance(v, str) or v not in spec.values]
             if unknown:
                 check.add(
                     path,
-                    f"{unknown[0]!r} is not a value of {field_name}; values are {', '.join(spec.values)}",
+                    _("{value!r} is not a value of {field}; values are {values}").format(
+                        value=unknown[0], field=field_name, values=_(", ").join(spec.values)
+                    ),
                 )
                 continue
         elif spec.type == "boolean":
             if not all(isinstance(v, bool) for v in values):
-                check.add(path, f"{field_name} is a yes/no field: use true or false")
+                check.add(path, _("{field} is a yes/no field: use true or false").format(field=field_name))
                 continue
         else:
-            check.add(path, f"when may name enum or boolean fields only; {field_name} is {spec.type}")
+            check.add(
+                path,
+                _("when may name enum or boolean fields only; {field} is {type}").format(
+                    field=field_name, type=spec.type
+                ),
+            )
             continue
         when[str(field_name)] = tuple(values)
     return when
@@ -550,20 +627,25 @@ def _parse_when(
 
 def _parse_field(check: _Checker, key_path: list[str | int], name: str, settings: Any) -> FieldSpec:
     if not re.match(r"^[a-z][a-z0-9_]*$", name):
-        check.add(key_path, "a field name must be lower-case letters, digits or '_'")
+        check.add(key_path, _("a field name must be lower-case letters, digits or '_'"))
     settings = check.mapping(settings, key_path)
     field_type = str(settings.get("type", "string"))
     if field_type not in FIELD_TYPES:
-        check.add([*key_path, "type"], f"unknown type {field_type!r}; use one of {', '.join(FIELD_TYPES)}")
+        check.add(
+            [*key_path, "type"],
+            _("unknown type {type!r}; use one of {types}").format(
+                type=field_type, types=_(", ").join(FIELD_TYPES)
+            ),
+        )
         field_type = "string"
     values: dict[str, Label] = {}
     if field_type == "enum":
         values = check.labels(settings.get("values"), [*key_path, "values"])
         if not values:
-            check.add([*key_path, "values"], "an enum field needs its values")
+            check.add([*key_path, "values"], _("an enum field needs its values"))
     items = str(settings.get("items", "string"))
     if field_type == "list" and items not in FIELD_TYPES:
-        check.add([*key_path, "items"], f"unknown item type {items!r}")
+        check.add([*key_path, "items"], _("unknown item type {type!r}").format(type=items))
     return FieldSpec(
         name=name,
         type=field_type,

@@ -20,6 +20,7 @@ from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import (
     parse_span,
 )
+from casekit.i18n import _
 
 ENTRY_KEYS = (
     "rule",
@@ -57,7 +58,7 @@ def deadline_state(entry: Mapping[str, Any], at: datetime) -> State:
     """
     due = stored_instant(entry.get("due"))
     if due is None:
-        raise ValueError("a deadline entry needs a due time")
+        raise ValueError(_("a deadline entry needs a due time"))
     return _state(entry, due, at)
 
 
@@ -219,7 +220,7 @@ def due_summary(case: Mapping[str, Any], at: datetime) -> tuple[tuple[datetime, 
     soonest first: what `casekit list` shows of a case, judged in one pass."""
     upcoming: tuple[datetime, str] | None = None
     overdue: list[tuple[datetime, str]] = []
-    for clock, _, due, state in _judged(case, at):
+    for clock, _entry, due, state in _judged(case, at):
         if state is _OPEN or state is _OVERDUE:
             if state is _OVERDUE:
                 overdue.append((due, clock))
@@ -234,7 +235,7 @@ def remaining(entry: Mapping[str, Any], at: datetime) -> timedelta:
     """Calendar time from `at` to the deadline (negative when overdue)."""
     due = stored_instant(entry.get("due"))
     if due is None:
-        raise ValueError("a deadline entry needs a due time")
+        raise ValueError(_("a deadline entry needs a due time"))
     return due - at
 
 
@@ -243,35 +244,58 @@ def check_entries(value: Any) -> list[tuple[list[str | int], str]]:
     if value is None:
         return []
     if not isinstance(value, Mapping):
-        return [(["deadlines"], "deadlines must be a mapping of clock names to deadlines")]
+        return [(["deadlines"], _("deadlines must be a mapping of clock names to deadlines"))]
     findings: list[tuple[list[str | int], str]] = []
     for clock, entry in value.items():
         where: list[str | int] = ["deadlines", str(clock)]
         if not isinstance(entry, Mapping):
-            findings.append((where, f"deadline {clock} must be a mapping with start and due"))
+            findings.append(
+                (where, _("deadline {clock} must be a mapping with start and due").format(clock=clock))
+            )
             continue
         for key in entry:
             if key not in ENTRY_KEYS:
-                findings.append(([*where, key], f"unknown key {key!r} in deadline {clock}"))
+                findings.append(
+                    ([*where, key], _("unknown key {key!r} in deadline {clock}").format(key=key, clock=clock))
+                )
         for key in ("start", "due"):
             if key not in entry:
-                findings.append((where, f"deadline {clock} has no {key}"))
+                findings.append((where, _("deadline {clock} has no {key}").format(clock=clock, key=key)))
         for key in ("start", "due", "met", "paused_since", "promised"):
             if key in entry and stored_instant(entry[key]) is None:
-                findings.append(([*where, key], f"deadline {clock}: {key} must be a date-time with offset"))
+                findings.append(
+                    (
+                        [*where, key],
+                        _("deadline {clock}: {key} must be a date-time with offset").format(
+                            clock=clock, key=key
+                        ),
+                    )
+                )
         if "paused" in entry:
             try:
                 parse_span(entry["paused"])
             except ValueError as exc:
-                findings.append(([*where, "paused"], f"deadline {clock}: {exc}"))
+                findings.append(
+                    ([*where, "paused"], _("deadline {clock}: {problem}").format(clock=clock, problem=exc))
+                )
         if "provisional" in entry and not isinstance(entry["provisional"], bool):
-            findings.append(([*where, "provisional"], f"deadline {clock}: provisional must be true or false"))
+            findings.append(
+                (
+                    [*where, "provisional"],
+                    _("deadline {clock}: provisional must be true or false").format(clock=clock),
+                )
+            )
         missed = entry.get("missed")
         if missed is not None and (
             not isinstance(missed, list)
             or not all(isinstance(m, Mapping) and stored_instant(m.get("due")) is not None for m in missed)
         ):
-            findings.append(([*where, "missed"], f"deadline {clock}: missed must be a list of {{due: ...}}"))
+            findings.append(
+                (
+                    [*where, "missed"],
+                    _("deadline {clock}: missed must be a list of {{due: ...}}").format(clock=clock),
+                )
+            )
     return findings
 
 

@@ -33,6 +33,7 @@ from typing import Any
 from casekit.core.casefile import history_of
 from casekit.core.commits import MOVED_ACTION, MOVED_TRAILER, SURVIVOR_TRAILER, CommitRecord
 from casekit.core.config import KindSpec
+from casekit.i18n import _
 
 MERGE = "merge"
 UNMERGE = "unmerge"
@@ -152,13 +153,21 @@ def replay_merge(
     source, target = entry.get("from"), entry.get("to")
     reasons = []
     if source != state:
-        reasons.append(f"merges the case from {source!r} but it was {state!r} then")
+        reasons.append(
+            _("merges the case from {source!r} but it was {state!r} then").format(source=source, state=state)
+        )
     if target is None or not is_merge_state(kind, str(target)):
-        reasons.append(f"merges the case into {target!r}, which is not the {kind.name}'s merge state")
+        reasons.append(
+            _("merges the case into {target!r}, which is not the {kind}'s merge state").format(
+                target=target, kind=kind.name
+            )
+        )
     elif state is not None and kind.is_terminal(state):
-        reasons.append(f"merges the case from {state!r}, a final state: only open cases are merged")
+        reasons.append(
+            _("merges the case from {state!r}, a final state: only open cases are merged").format(state=state)
+        )
     if not entry.get("case"):
-        reasons.append("merges the case without naming the case it is merged into ('case')")
+        reasons.append(_("merges the case without naming the case it is merged into ('case')"))
     return (str(target) if target is not None else state), reasons
 
 
@@ -168,10 +177,18 @@ def replay_unmerge(
     source, target = entry.get("from"), entry.get("to")
     reasons = []
     if state is None or not is_merge_state(kind, state) or source != state:
-        reasons.append(f"undoes a merge from {source!r} but the case was {state!r} then")
+        reasons.append(
+            _("undoes a merge from {source!r} but the case was {state!r} then").format(
+                source=source, state=state
+            )
+        )
     elif len(seen) < 2 or target != seen[-2]:
         before = seen[-2] if len(seen) >= 2 else None
-        reasons.append(f"returns the case to {target!r}, but it was merged from {before!r}")
+        reasons.append(
+            _("returns the case to {target!r}, but it was merged from {source!r}").format(
+                target=target, source=before
+            )
+        )
     return (str(target) if target is not None else state), reasons
 
 
@@ -201,8 +218,10 @@ def merge_findings(
                     findings.append(
                         (
                             case_id,
-                            f"records a {entry.get('action')!r} entry in a commit that is no merge of "
-                            "duplicates; merge cases with `casekit merge DUP INTO` only",
+                            _(
+                                "records a {action!r} entry in a commit that is no merge of "
+                                "duplicates; merge cases with `casekit merge DUP INTO` only"
+                            ).format(action=entry.get("action")),
                         )
                     )
         return findings
@@ -210,8 +229,9 @@ def merge_findings(
         return [
             (
                 acted,
-                f"the {action} commit names {len(survivors)} surviving cases ({SURVIVOR_TRAILER}); "
-                "it names one",
+                _("the {action} commit names {count} surviving cases ({trailer}); it names one").format(
+                    action=action, count=len(survivors), trailer=SURVIVOR_TRAILER
+                ),
             )
         ]
     survivor = survivors[0]
@@ -219,30 +239,53 @@ def merge_findings(
     surv_before, surv_after = cases.get(survivor, (None, None))
     if dup_before is None or dup_after is None or surv_before is None or surv_after is None:
         return [
-            (acted, f"the {action} commit does not change both {acted} and {survivor}; casekit writes both")
+            (
+                acted,
+                _(
+                    "the {action} commit does not change both {duplicate} and {survivor}; casekit writes both"
+                ).format(action=action, duplicate=acted, survivor=survivor),
+            )
         ]
     if dup_before.get("kind") != surv_before.get("kind"):
         findings.append(
             (
                 acted,
-                f"is a {dup_before.get('kind')} merged with a {surv_before.get('kind')}; "
-                "only cases of one kind merge",
+                _("is a {kind} merged with a {other}; only cases of one kind merge").format(
+                    kind=dup_before.get("kind"), other=surv_before.get("kind")
+                ),
             )
         )
     if is_merged(surv_before):
         findings.append(
-            (survivor, f"is itself merged into {surv_before.get(MERGED_INTO)}, so nothing merges into it")
+            (
+                survivor,
+                _("is itself merged into {case}, so nothing merges into it").format(
+                    case=surv_before.get(MERGED_INTO)
+                ),
+            )
         )
     dup_entries, surv_entries = added.get(acted, []), added.get(survivor, [])
     if len(dup_entries) != 1 or len(surv_entries) != 1:
-        return [*findings, (acted, "the merge adds one entry to the duplicate and one to the survivor")]
+        return [*findings, (acted, _("the merge adds one entry to the duplicate and one to the survivor"))]
     dup_entry, surv_entry = dup_entries[0], surv_entries[0]
     if str(dup_entry.get("case")) != survivor:
         findings.append(
-            (acted, f"names {dup_entry.get('case')!r} as the case it merges with, not {survivor}")
+            (
+                acted,
+                _("names {case!r} as the case it merges with, not {survivor}").format(
+                    case=dup_entry.get("case"), survivor=survivor
+                ),
+            )
         )
     if str(surv_entry.get("case")) != acted:
-        findings.append((survivor, f"names {surv_entry.get('case')!r} as the duplicate, not {acted}"))
+        findings.append(
+            (
+                survivor,
+                _("names {case!r} as the duplicate, not {duplicate}").format(
+                    case=surv_entry.get("case"), duplicate=acted
+                ),
+            )
+        )
     surv_history = history_of(surv_before)
     if action == MERGE:
         findings += _merge_side(acted, survivor, dup_before, surv_entry, moved, cases)
@@ -251,25 +294,28 @@ def merge_findings(
     else:
         position = open_merged_from(surv_history, acted)
         if position is None:
-            return [*findings, (survivor, f"holds no merge of {acted} left to undo")]
+            return [*findings, (survivor, _("holds no merge of {case} left to undo").format(case=acted))]
         merged = surv_history[position]
         if surv_entry.get("action") != UNMERGED or str(surv_entry.get("merged_at")) != str(merged.get("at")):
             findings.append(
                 (
                     survivor,
-                    f"does not record an 'unmerged' entry undoing the merge of {acted} at {merged.get('at')}",
+                    _("does not record an 'unmerged' entry undoing the merge of {case} at {at}").format(
+                        case=acted, at=merged.get("at")
+                    ),
                 )
             )
         dup_history = history_of(dup_before)
         merge_at = open_merge(dup_history)
         if merge_at is None or str(dup_history[merge_at].get("case")) != survivor:
-            findings.append((acted, f"is not merged into {survivor}"))
+            findings.append((acted, _("is not merged into {case}").format(case=survivor)))
         elif dup_entry.get("to") != dup_history[merge_at].get("from"):
             findings.append(
                 (
                     acted,
-                    f"returns to {dup_entry.get('to')!r}, "
-                    f"but it was merged from {dup_history[merge_at].get('from')!r}",
+                    _("returns to {state!r}, but it was merged from {source!r}").format(
+                        state=dup_entry.get("to"), source=dup_history[merge_at].get("from")
+                    ),
                 )
             )
         expected_back = moved_callbacks(merged)
@@ -277,23 +323,34 @@ def merge_findings(
             findings.append(
                 (
                     acted,
-                    f"moves back {', '.join(moved) or 'no callback'}, "
-                    f"but the merge moved {', '.join(expected_back) or 'none'}",
+                    _("moves back {moved}, but the merge moved {expected}").format(
+                        moved=_(", ").join(moved) or _("no callback"),
+                        expected=_(", ").join(expected_back) or _("none"),
+                    ),
                 )
             )
         previous, now = survivor, acted
     for callback in moved:
         entries = added.get(callback, [])
         if len(entries) != 1 or entries[0].get("action") != REFOLLOW:
-            findings.append((callback, f"is moved by the {action} but records no 'refollow' entry"))
+            findings.append(
+                (
+                    callback,
+                    _("is moved by the {action} but records no 'refollow' entry").format(action=action),
+                )
+            )
             continue
         entry = entries[0]
         if str(entry.get("previous")) != previous or str(entry.get("case")) != now:
             findings.append(
                 (
                     callback,
-                    f"is to follow {now} instead of {previous}, but its entry says "
-                    f"{entry.get('case')!r} instead of {entry.get('previous')!r}",
+                    _(
+                        "is to follow {now} instead of {previous}, but its entry says "
+                        "{case!r} instead of {recorded!r}"
+                    ).format(
+                        now=now, previous=previous, case=entry.get("case"), recorded=entry.get("previous")
+                    ),
                 )
             )
     for case_id in cases:
@@ -301,8 +358,10 @@ def merge_findings(
             findings.append(
                 (
                     case_id,
-                    f"is changed by the {action} of {acted}, which writes only the duplicate, "
-                    "the survivor and the callbacks it moves",
+                    _(
+                        "is changed by the {action} of {case}, which writes only the duplicate, "
+                        "the survivor and the callbacks it moves"
+                    ).format(action=action, case=acted),
                 )
             )
     return findings
@@ -319,7 +378,12 @@ def _merge_side(
     findings: list[tuple[str, str]] = []
     if surv_entry.get("action") != MERGED_FROM:
         findings.append(
-            (survivor, f"records {surv_entry.get('action')!r}, not a 'merged-from' entry for {acted}")
+            (
+                survivor,
+                _("records {action!r}, not a 'merged-from' entry for {case}").format(
+                    action=surv_entry.get("action"), case=acted
+                ),
+            )
         )
     held = surv_entry.get("entries")
     history = [dict(e) for e in history_of(dup_before)]
@@ -327,8 +391,10 @@ def _merge_side(
         findings.append(
             (
                 survivor,
-                f"its merged-from entry does not hold {acted}'s {len(history)} history entries "
-                "whole and unchanged, as casekit merge copies them",
+                _(
+                    "its merged-from entry does not hold {case}'s {count} history entries "
+                    "whole and unchanged, as casekit merge copies them"
+                ).format(case=acted, count=len(history)),
             )
         )
     listed = moved_callbacks(surv_entry)
@@ -336,15 +402,18 @@ def _merge_side(
         findings.append(
             (
                 survivor,
-                f"lists the callbacks {', '.join(listed) or 'none'} "
-                f"but the commit moves {', '.join(moved) or 'none'}",
+                _("lists the callbacks {listed} but the commit moves {moved}").format(
+                    listed=_(", ").join(listed) or _("none"), moved=_(", ").join(moved) or _("none")
+                ),
             )
         )
     for callback in moved:
         before = cases.get(callback, (None, None))[0]
         links = before.get("links") if before is not None else None
         if not isinstance(links, list) or acted not in [str(link) for link in links]:
-            findings.append((callback, f"is moved from {acted}, which it does not follow"))
+            findings.append(
+                (callback, _("is moved from {case}, which it does not follow").format(case=acted))
+            )
     return findings
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from casekit.core.config import FieldSpec
 from casekit.core.timeutil import format_datetime, out_of_range, parse_date, parse_datetime
+from casekit.i18n import _
 
 _PHONE = re.compile(r"^(?:\+?86-?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4})$")
 _MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
@@ -43,8 +44,8 @@ def control_character(text: str) -> str | None:
         return None
     code = ord(found.group())
     if 0xDC80 <= code <= 0xDCFF:  # how Python spells a byte that is not UTF-8
-        return f"is not UTF-8 text (byte 0x{code - 0xDC00:02X}); write it in UTF-8"
-    return f"contains a control character (U+{code:04X}); remove it"
+        return _("is not UTF-8 text (byte 0x{byte:02X}); write it in UTF-8").format(byte=code - 0xDC00)
+    return _("contains a control character (U+{code:04X}); remove it").format(code=code)
 
 
 def refuse_control_characters(label: str, text: str) -> None:
@@ -61,13 +62,21 @@ def parse_money(text: str) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount of money; write it like 128.50") from None
+        raise ValueError(
+            _("{text!r} is not an amount of money; write it like 128.50").format(text=text)
+        ) from None
     if not value.is_finite() or value < 0:
-        raise ValueError(f"{text!r} is not an amount of money; write it like 128.50")
+        raise ValueError(_("{text!r} is not an amount of money; write it like 128.50").format(text=text))
     if value >= MONEY_LIMIT:
-        raise ValueError(f"{text!r} is too large; an amount of money is below {MONEY_LIMIT:,f} yuan")
+        raise ValueError(
+            _("{text!r} is too large; an amount of money is below {limit:,f} yuan").format(
+                text=text, limit=MONEY_LIMIT
+            )
+        )
     if value != value.quantize(CENT):
-        raise ValueError(f"{text!r} has more than two decimal places; money is kept to the fen")
+        raise ValueError(
+            _("{text!r} has more than two decimal places; money is kept to the fen").format(text=text)
+        )
     return value.quantize(CENT)
 
 
@@ -78,8 +87,10 @@ def normalise_phone(text: str) -> str:
         cleaned = undashed  # a mobile written in groups, 138-0013-8000
     if not _PHONE.match(cleaned):
         raise ValueError(
-            f"{text!r} is not a phone number; give 11 digits such as 13800138000, "
-            "or a landline with its area code such as 010-62345678"
+            _(
+                "{text!r} is not a phone number; give 11 digits such as 13800138000, "
+                "or a landline with its area code such as 010-62345678"
+            ).format(text=text)
         )
     return cleaned
 
@@ -124,14 +135,16 @@ def _parse_typed(field_type: str, spec: FieldSpec, text: str, tz: tzinfo) -> Any
             return True
         if lowered in _FALSE:
             return False
-        raise ValueError(f"{text!r} is not yes or no")
+        raise ValueError(_("{text!r} is not yes or no").format(text=text))
     if field_type == "enum":
         if text in spec.values:
             return text
         for value, label in spec.values.items():
             if text in (label.zh, label.en):
                 return value
-        raise ValueError(f"{text!r} is not one of {', '.join(spec.values)}")
+        raise ValueError(
+            _("{value!r} is not one of {choices}").format(value=text, choices=_(", ").join(spec.values))
+        )
     if field_type == "date":
         return parse_date(text).isoformat()
     if field_type == "datetime":
@@ -141,16 +154,20 @@ def _parse_typed(field_type: str, spec: FieldSpec, text: str, tz: tzinfo) -> Any
     if field_type == "list":
         parts = [p.strip() for p in _LIST_SPLIT.split(text) if p.strip()]
         return [_parse_typed(spec.items, spec, part, tz) for part in parts]
-    raise ValueError(f"unknown field type {field_type!r}")
+    raise ValueError(_("unknown field type {type!r}").format(type=field_type))
 
 
 def _parse_integer(text: str) -> int:
     try:
         value = int(text)
     except ValueError:  # also for more digits than Python reads from text
-        raise ValueError(f"{text!r} is not a whole number") from None
+        raise ValueError(_("{text!r} is not a whole number").format(text=text)) from None
     if abs(value) > INTEGER_LIMIT:
-        raise ValueError(f"{text!r} is out of range; a whole number here is at most {INTEGER_LIMIT:,}")
+        raise ValueError(
+            _("{text!r} is out of range; a whole number here is at most {limit:,}").format(
+                text=text, limit=INTEGER_LIMIT
+            )
+        )
     return value
 
 
@@ -158,13 +175,19 @@ def _parse_decimal(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(_("{text!r} is not a number").format(text=text)) from None
     if not value.is_finite():
-        raise ValueError(f"{text!r} is not a number")
+        raise ValueError(_("{text!r} is not a number").format(text=text))
     if abs(value) >= DECIMAL_LIMIT:
-        raise ValueError(f"{text!r} is out of range; a number here is below {DECIMAL_LIMIT:,f}")
+        raise ValueError(
+            _("{text!r} is out of range; a number here is below {limit:,f}").format(
+                text=text, limit=DECIMAL_LIMIT
+            )
+        )
     if value != value.quantize(Decimal(10) ** -DECIMAL_PLACES):
-        raise ValueError(f"{text!r} has more than {DECIMAL_PLACES} decimal places")
+        raise ValueError(
+            _("{text!r} has more than {places} decimal places").format(text=text, places=DECIMAL_PLACES)
+        )
     return value
 
 
@@ -175,63 +198,71 @@ def check_value(spec: FieldSpec, value: Any) -> str | None:
 
 def _check_typed(field_type: str, spec: FieldSpec, value: Any) -> str | None:
     if field_type in ("string", "text"):
-        return None if isinstance(value, str) else "must be text"
+        return None if isinstance(value, str) else _("must be text")
     if field_type == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
-            return "must be a whole number"
-        return None if abs(value) <= INTEGER_LIMIT else f"must be at most {INTEGER_LIMIT:,}"
+            return _("must be a whole number")
+        return (
+            None
+            if abs(value) <= INTEGER_LIMIT
+            else _("must be at most {limit:,}").format(limit=INTEGER_LIMIT)
+        )
     if field_type == "money":
         if not isinstance(value, Decimal) or isinstance(value, bool):
-            return "must be an amount such as 128.50 (written without quotes)"
+            return _("must be an amount such as 128.50 (written without quotes)")
         if not value.is_finite() or value < 0 or value >= MONEY_LIMIT or value != value.quantize(CENT):
-            return f"must be a non-negative amount below {MONEY_LIMIT:,f} with at most two decimal places"
+            return _("must be a non-negative amount below {limit:,f} with at most two decimal places").format(
+                limit=MONEY_LIMIT
+            )
         return None
     if field_type == "decimal":
         if not isinstance(value, Decimal | int) or isinstance(value, bool):
-            return "must be a number"
+            return _("must be a number")
         if isinstance(value, Decimal) and not value.is_finite():
-            return "must be a number"
-        return None if abs(Decimal(value)) < DECIMAL_LIMIT else f"must be below {DECIMAL_LIMIT:,f}"
+            return _("must be a number")
+        if abs(Decimal(value)) < DECIMAL_LIMIT:
+            return None
+        return _("must be below {limit:,f}").format(limit=DECIMAL_LIMIT)
     if field_type == "boolean":
-        return None if isinstance(value, bool) else "must be true or false"
+        return None if isinstance(value, bool) else _("must be true or false")
     if field_type == "enum":
         if value in spec.values:
             return None
-        return f"{value!r} is not one of {', '.join(spec.values)}"
+        return _("{value!r} is not one of {choices}").format(value=value, choices=_(", ").join(spec.values))
     if field_type == "date":
         if isinstance(value, str) and len(value) == 10:
             try:
                 return out_of_range(value, date.fromisoformat(value))
             except ValueError:
                 pass
-        return "must be a date such as 2026-11-23"
+        return _("must be a date such as 2026-11-23")
     if field_type == "datetime":
         return check_timestamp(value)
     if field_type == "phone":
         if not isinstance(value, str):
-            return "must be a phone number in quotes, such as '13800138000'"
-        return None if _PHONE.match(value) else f"{value!r} is not a phone number"
+            return _("must be a phone number in quotes, such as '13800138000'")
+        return None if _PHONE.match(value) else _("{value!r} is not a phone number").format(value=value)
     if field_type == "list":
         if not isinstance(value, list):
-            return "must be a list"
+            return _("must be a list")
         for item in value:
             problem = _check_typed(spec.items, spec, item)
             if problem:
-                return f"item {item!r}: {problem}"
+                return _("item {item!r}: {problem}").format(item=item, problem=problem)
         return None
-    return f"unknown field type {field_type!r}"
+    return _("unknown field type {type!r}").format(type=field_type)
 
 
 def check_timestamp(value: Any) -> str | None:
     """Why a stored date-time is wrong, or None: it must carry its UTC offset."""
     if not isinstance(value, str):
-        return "must be a date-time such as 2026-11-23T10:05:00+08:00"
+        return _("must be a date-time such as 2026-11-23T10:05:00+08:00")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        return f"{value!r} is not a date-time such as 2026-11-23T10:05:00+08:00"
+        return _("{value!r} is not a date-time such as 2026-11-23T10:05:00+08:00").format(value=value)
     if parsed.tzinfo is None:
-        return f"{value!r} has no UTC offset; write it as 2026-11-23T10:05:00+08:00"
+        return _("{value!r} has no UTC offset; write it as 2026-11-23T10:05:00+08:00").format(value=value)
     return out_of_range(value, parsed)
 
 

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from casekit.core.config import Label
+from casekit.i18n import _, ngettext
 
 DEFAULT_WARN_DAYS = 30
 DEFAULT_SOURCE = "china"
@@ -96,13 +97,19 @@ def coverage_notice(section: Any, today: date) -> str | None:
     if left > warn_days(section):
         return None
     year = next_unknown_year(end)
-    if left >= 0:
-        when = f"ends {end} ({'today' if left == 0 else f'in {left} day' + ('s' if left != 1 else '')})"
+    if left == 0:
+        when = _("ends {day} (today)").format(day=end)
+    elif left > 0:
+        when = ngettext("ends {day} (in {count} day)", "ends {day} (in {count} days)", left).format(
+            day=end, count=left
+        )
     else:
-        when = f"ended {end}, {-left} day{'s' if left != -1 else ''} ago"
-    return (
-        f"casekit: warning: the holiday calendar {when}; deadlines counted past it are provisional "
-        f"(weekends and fixed holidays only): add {year}'s schedule with `casekit calendar add {year} FILE` "
+        when = ngettext("ended {day}, {count} day ago", "ended {day}, {count} days ago", -left).format(
+            day=end, count=-left
+        )
+    return _(
+        "casekit: warning: the holiday calendar {when}; deadlines counted past it are provisional "
+        "(weekends and fixed holidays only): add {year}'s schedule with `casekit calendar add {year} FILE` "
         "(or list it under calendar.days_off and calendar.working_days and set calendar.known_until), "
         "or upgrade chinesecalendar"
-    )
+    ).format(when=when, year=year)

@@ -8,6 +8,7 @@ from typing import Any
 from casekit.core.casefile import ACCOUNT_FIELD, ORDER_FIELD, customer_of, fields_of, history_of
 from casekit.core.config import Config
 from casekit.errors import UsageError
+from casekit.i18n import _
 
 LIST_COLUMNS = (
     "id",
@@ -76,13 +77,19 @@ def select(
     kind_set, status_set, assignee_set = _split(kinds), _split(statuses), _split(assignees)
     unknown_kinds = kind_set - set(config.kinds)
     if unknown_kinds:
-        raise UsageError(f"unknown kind {sorted(unknown_kinds)[0]!r}; kinds are {', '.join(config.kinds)}")
+        raise UsageError(
+            _("unknown kind {kind!r}; kinds are {kinds}").format(
+                kind=sorted(unknown_kinds)[0], kinds=_(", ").join(config.kinds)
+            )
+        )
     scope = [config.kinds[k] for k in kind_set] if kind_set else list(config.kinds.values())
     known_states = {s for kind in scope for s in kind.states}
     unknown_states = status_set - known_states
     if unknown_states:
         raise UsageError(
-            f"unknown status {sorted(unknown_states)[0]!r}; states are {', '.join(sorted(known_states))}"
+            _("unknown status {state!r}; states are {states}").format(
+                state=sorted(unknown_states)[0], states=_(", ").join(sorted(known_states))
+            )
         )
     chosen = []
     for case in cases:

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import import_module
 from typing import TypeVar, overload
 
+from casekit.i18n import _
+
 FEATURE_MODULES: tuple[str, ...] = (
     "casekit.features.deadlines.feature",
     "casekit.features.returns.feature",
@@ -51,7 +53,7 @@ def load_features() -> None:
     if _state == _LOADED:
         return
     if _state == _LOADING:
-        raise RuntimeError("a registry was read while the features registered; register() may only add")
+        raise RuntimeError(_("a registry was read while the features registered; register() may only add"))
     _state = _LOADING
     try:
         for name in FEATURE_MODULES:
@@ -65,8 +67,10 @@ def load_features() -> None:
 def _check_registering(registry: str) -> None:
     if _state != _LOADING:
         raise RuntimeError(
-            f"{registry}: entries are added by a feature module's register(), "
-            "which casekit.core.registry.load_features calls"
+            _(
+                "{registry}: entries are added by a feature module's register(), "
+                "which casekit.core.registry.load_features calls"
+            ).format(registry=registry)
         )
 
 
@@ -127,7 +131,9 @@ class KeyedRegistry(Mapping[str, T]):
         """Register `value` under `key`; a name belongs to one entry only."""
         _check_registering(self._name)
         if key in self._entries and self._entries[key] != value:
-            raise ValueError(f"{self._name}: {key!r} is already registered")
+            raise ValueError(
+                _("{registry}: {key!r} is already registered").format(registry=self._name, key=key)
+            )
         self._entries[key] = value
 
     def __getitem__(self, key: str) -> T:

@@ -17,6 +17,7 @@ import binascii
 from dataclasses import dataclass
 
 from casekit.core.config import Config, Person
+from casekit.i18n import _
 
 NAMESPACES = 'namespaces="git"'
 KEY_TYPES = frozenset(
@@ -61,18 +62,18 @@ def parse_public_key(text: str) -> PublicKey:
     """The key in a `.pub` file's text; ValueError (one sentence) when it holds none."""
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if len(lines) != 1:
-        raise ValueError("is not an SSH public key (expected one line: TYPE KEY [COMMENT])")
+        raise ValueError(_("is not an SSH public key (expected one line: TYPE KEY [COMMENT])"))
     return _key_at(lines[0].split(None, 2), 0)
 
 
 def _key_at(words: list[str], start: int) -> PublicKey:
     if len(words) < start + 2 or words[start] not in KEY_TYPES:
-        raise ValueError("is not an SSH public key (expected one line: TYPE KEY [COMMENT])")
+        raise ValueError(_("is not an SSH public key (expected one line: TYPE KEY [COMMENT])"))
     body = words[start + 1]
     try:
         base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("holds a key that is not base64") from None
+        raise ValueError(_("holds a key that is not base64")) from None
     comment = " ".join(words[start + 2 :]).strip()
     return PublicKey(words[start], body, comment)
 
@@ -93,7 +94,7 @@ def _split(line: str) -> list[str]:
         else:
             current += char
     if quoted:
-        raise ValueError("has an unclosed quote")
+        raise ValueError(_("has an unclosed quote"))
     if current:
         words.append(current)
     return words
@@ -111,11 +112,11 @@ def parse_allowed_signers(text: str) -> tuple[list[Signer], list[tuple[int, str]
         try:
             words = _split(line)
             if len(words) < 3:
-                raise ValueError("is not PRINCIPALS [OPTIONS] TYPE KEY [COMMENT]")
+                raise ValueError(_("is not PRINCIPALS [OPTIONS] TYPE KEY [COMMENT]"))
             options = "" if words[1] in KEY_TYPES else words[1]
             key = _key_at(words, 2 if options else 1)
         except ValueError as exc:
-            problems.append((number, f"line {number} {exc}"))
+            problems.append((number, _("line {number} {problem}").format(number=number, problem=exc)))
             continue
         principals = tuple(p for p in words[0].strip('"').split(",") if p)
         signers.append(Signer(principals, options, key, number))
@@ -133,7 +134,7 @@ def with_signer(text: str, email: str, key: PublicKey) -> tuple[str, bool]:
     A line naming only `email` with another key is replaced (one key per person: a new
     key takes the old one's place); lines of other people, comments and unreadable lines
     are kept as they are."""
-    signers, _ = parse_allowed_signers(text)
+    signers, _problems = parse_allowed_signers(text)
     mine = [s for s in signers if s.principals == (email,)]
     if any(s.key.text == key.text for s in mine) and len(mine) == 1:
         return text, False
@@ -147,7 +148,7 @@ def with_signer(text: str, email: str, key: PublicKey) -> tuple[str, bool]:
 
 def keys_of(text: str, email: str) -> list[PublicKey]:
     """The keys the file lets `email` sign with."""
-    signers, _ = parse_allowed_signers(text)
+    signers, _problems = parse_allowed_signers(text)
     return [s.key for s in signers if email in s.principals]
 
 

@@ -7,6 +7,8 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from casekit.i18n import _
+
 # The years a date or time may name: far enough either way for any case, near enough that
 # deadline arithmetic (a few years of working days) and time-zone shifts never leave
 # Python's datetime range (years 1 to 9999).
@@ -19,7 +21,7 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
+        raise ValueError(_("unknown time zone {zone!r}").format(zone=name)) from exc
 
 
 def parse_datetime(text: str, tz: tzinfo) -> datetime:
@@ -31,7 +33,9 @@ def parse_datetime(text: str, tz: tzinfo) -> datetime:
     try:
         value = datetime.fromisoformat(cleaned)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date-time; write it as 2026-11-23T10:05:00+08:00") from None
+        raise ValueError(
+            _("{text!r} is not a date-time; write it as 2026-11-23T10:05:00+08:00").format(text=text)
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     _refuse_far_year(text, value)
@@ -46,7 +50,7 @@ def parse_date(text: str) -> date:
     try:
         value = date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not a date; write it as 2026-11-23") from None
+        raise ValueError(_("{text!r} is not a date; write it as 2026-11-23").format(text=text)) from None
     _refuse_far_year(text, value)
     return value
 
@@ -60,7 +64,9 @@ def out_of_range(text: str, value: date) -> str | None:
     """Why a date (or date-time) written as `text` is outside the years casekit keeps, or None."""
     if in_range(value):
         return None
-    return f"{text!r} is out of range; casekit keeps dates from {EARLIEST_YEAR} to {LATEST_YEAR}"
+    return _("{text!r} is out of range; casekit keeps dates from {first} to {last}").format(
+        text=text, first=EARLIEST_YEAR, last=LATEST_YEAR
+    )
 
 
 def _refuse_far_year(text: str, value: date) -> None:

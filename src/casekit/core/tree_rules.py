@@ -29,6 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from casekit.i18n import N_, _
+
 ZERO_OID = "0" * 40  # git's id for "no object" (casekit.vcs.git.ZERO_OID)
 ABSENT_MODE = "000000"
 SYMLINK_MODE = "120000"
@@ -64,7 +66,7 @@ PROTECTED_FILES = (
 # File names that need a supervisor in any folder.
 PROTECTED_NAMES = (".gitattributes",)
 
-PROTECTED_SUMMARY = "hooks, templates, CI files, .gitattributes and the allowed-signers file"
+PROTECTED_SUMMARY = N_("hooks, templates, CI files, .gitattributes and the allowed-signers file")
 LFS_POINTER_MAX = 1024  # git-lfs: a pointer file is smaller than this
 _LFS_VERSIONS = (b"https://git-lfs.github.com/spec/v1", b"https://hawser.github.com/spec/v1")
 _LFS_OID = re.compile(rb"sha256:([0-9a-f]{64})")
@@ -96,8 +98,8 @@ class TreeChange:
 
     @property
     def verb(self) -> str:
-        """How the change is said: added, deleted or changed."""
-        return "added" if self.added else "deleted" if self.deleted else "changed"
+        """How the change is said: added, deleted or changed (translated where shown)."""
+        return N_("added") if self.added else N_("deleted") if self.deleted else N_("changed")
 
 
 @dataclass(frozen=True)
@@ -210,10 +212,19 @@ def tree_findings(
                 TreeFinding(
                     "symlink",
                     path,
-                    f"{path} is {'added' if change.added else 'changed'} as a symbolic link; a case "
-                    "repository holds no symbolic links (one could make hooks, templates or "
-                    "attachments read or write files outside the repository): commit the file "
-                    "itself instead",
+                    _(
+                        "{path} is added as a symbolic link; a case "
+                        "repository holds no symbolic links (one could make hooks, templates or "
+                        "attachments read or write files outside the repository): commit the file "
+                        "itself instead"
+                    ).format(path=path)
+                    if change.added
+                    else _(
+                        "{path} is changed as a symbolic link; a case "
+                        "repository holds no symbolic links (one could make hooks, templates or "
+                        "attachments read or write files outside the repository): commit the file "
+                        "itself instead"
+                    ).format(path=path),
                 )
             )
         elif not change.deleted and change.new_mode == GITLINK_MODE:
@@ -221,8 +232,15 @@ def tree_findings(
                 TreeFinding(
                     "submodule",
                     path,
-                    f"{path} is {'added' if change.added else 'changed'} as a submodule; a case "
-                    "repository holds no submodules: remove it and commit the files themselves",
+                    _(
+                        "{path} is added as a submodule; a case "
+                        "repository holds no submodules: remove it and commit the files themselves"
+                    ).format(path=path)
+                    if change.added
+                    else _(
+                        "{path} is changed as a submodule; a case "
+                        "repository holds no submodules: remove it and commit the files themselves"
+                    ).format(path=path),
                 )
             )
         if not supervisor and is_protected(path):
@@ -230,8 +248,10 @@ def tree_findings(
                 TreeFinding(
                     "protected-path",
                     path,
-                    f"{path} is {change.verb} by a commit that is not a supervisor's; "
-                    f"{PROTECTED_SUMMARY} are changed only by a supervisor",
+                    _(
+                        "{path} is {verb} by a commit that is not a supervisor's; "
+                        "{protected} are changed only by a supervisor"
+                    ).format(path=path, verb=_(change.verb), protected=_(PROTECTED_SUMMARY)),
                 )
             )
         if is_attachment(path):
@@ -245,9 +265,11 @@ def tree_findings(
             TreeFinding(
                 "attachments",
                 path,
-                f"{path} is listed by an attach entry of this commit, but the commit does not add "
-                "the file; attach evidence with `casekit attach`, which commits the files with "
-                "the case",
+                _(
+                    "{path} is listed by an attach entry of this commit, but the commit does not add "
+                    "the file; attach evidence with `casekit attach`, which commits the files with "
+                    "the case"
+                ).format(path=path),
             )
         )
     return findings
@@ -261,31 +283,39 @@ def _attachment_finding(
         return TreeFinding(
             "attachments",
             path,
-            f"{path} is deleted; attachments are evidence and are never deleted: restore the file",
+            _("{path} is deleted; attachments are evidence and are never deleted: restore the file").format(
+                path=path
+            ),
         )
     if not change.added:
         return TreeFinding(
             "attachments",
             path,
-            f"{path} is changed; attachments are evidence and are never changed: restore the "
-            "file, and attach a new one with `casekit attach`",
+            _(
+                "{path} is changed; attachments are evidence and are never changed: restore the "
+                "file, and attach a new one with `casekit attach`"
+            ).format(path=path),
         )
     recorded = attached.get(path)
     if recorded is None:
         return TreeFinding(
             "attachments",
             path,
-            f"{path} is added under {ATTACHMENTS_DIR}/ but no attach entry of this commit lists it; "
-            "attach evidence with `casekit attach`, which records the file on its case",
+            _(
+                "{path} is added under {folder}/ but no attach entry of this commit lists it; "
+                "attach evidence with `casekit attach`, which records the file on its case"
+            ).format(path=path, folder=ATTACHMENTS_DIR),
         )
     actual = blob_sha256.get(change.new_blob)
     if actual != recorded:
-        shown = f"{actual[:12]}…" if actual else "unknown"
+        shown = f"{actual[:12]}…" if actual else _("unknown")
         return TreeFinding(
             "attachments",
             path,
-            f"{path} does not match the SHA-256 its case records (recorded {recorded[:12]}…, "
-            f"the file's {shown}); attach the file again with `casekit attach`",
+            _(
+                "{path} does not match the SHA-256 its case records (recorded {recorded}…, "
+                "the file's {actual}); attach the file again with `casekit attach`"
+            ).format(path=path, recorded=recorded[:12], actual=shown),
         )
     return None
 

@@ -29,6 +29,7 @@ from casekit.core.registry import Registry
 from casekit.core.timeutil import stored_instant
 from casekit.core.workflow import replay_states, state_after
 from casekit.errors import Problem
+from casekit.i18n import _
 
 
 class CaseDoc:
@@ -48,7 +49,7 @@ class CaseDoc:
         read: Callable[[], bytes] | None = None,
     ) -> None:
         if raw is None and read is None:
-            raise ValueError("a CaseDoc needs its bytes or a way to read them")
+            raise ValueError(_("a CaseDoc needs its bytes or a way to read them"))
         self.path = path
         self.data = data
         self._raw = raw
@@ -82,37 +83,53 @@ RepositoryCheck = Callable[[list[CaseDoc], Config], list[tuple[CaseDoc, KeyPath,
 def check_shape(doc: CaseDoc, config: Config) -> list[Finding]:
     case = doc.data
     findings: list[Finding] = [
-        ([], f"missing required key '{key}'") for key in REQUIRED_KEYS if key not in case
+        ([], _("missing required key '{key}'").format(key=key)) for key in REQUIRED_KEYS if key not in case
     ]
     for key in case:
         if key not in TOP_LEVEL_KEYS:
-            findings.append(([key], f"unknown key '{key}'; case keys are {', '.join(TOP_LEVEL_KEYS)}"))
+            findings.append(
+                (
+                    [key],
+                    _("unknown key '{key}'; case keys are {keys}").format(
+                        key=key, keys=_(", ").join(TOP_LEVEL_KEYS)
+                    ),
+                )
+            )
     if "title" in case and (not isinstance(case["title"], str) or not case["title"].strip()):
-        findings.append((["title"], "title must be non-empty text"))
+        findings.append((["title"], _("title must be non-empty text")))
     if "opened_at" in case and (problem := check_timestamp(case["opened_at"])):
         findings.append((["opened_at"], problem))
     if "priority" in case and case["priority"] not in config.priorities:
         findings.append(
             (
                 ["priority"],
-                f"unknown priority {case['priority']!r}; use one of {', '.join(config.priorities)}",
+                _("unknown priority {priority!r}; use one of {priorities}").format(
+                    priority=case["priority"], priorities=_(", ").join(config.priorities)
+                ),
             )
         )
     if "channel" in case and config.channels and case["channel"] not in config.channels:
         findings.append(
             (
                 ["channel"],
-                f"unknown channel {case['channel']!r}; use one of {', '.join(config.channels)}",
+                _("unknown channel {channel!r}; use one of {channels}").format(
+                    channel=case["channel"], channels=_(", ").join(config.channels)
+                ),
             )
         )
     assignee = case.get("assignee")
     if assignee is not None and not isinstance(assignee, str):
-        findings.append((["assignee"], "assignee must be a login"))
+        findings.append((["assignee"], _("assignee must be a login")))
     elif assignee and config.people and config.person(assignee) is None:
-        findings.append((["assignee"], f"assignee {assignee!r} is not one of the people in casekit.yaml"))
+        findings.append(
+            (
+                ["assignee"],
+                _("assignee {login!r} is not one of the people in casekit.yaml").format(login=assignee),
+            )
+        )
     links = case.get("links", [])
     if not isinstance(links, list) or not all(isinstance(x, str) and parse_id(x) for x in links):
-        findings.append((["links"], "links must be a list of case IDs"))
+        findings.append((["links"], _("links must be a list of case IDs")))
     return findings
 
 
@@ -121,15 +138,15 @@ def check_customer(doc: CaseDoc, config: Config) -> list[Finding]:
     if customer is None:
         return []
     if not isinstance(customer, Mapping):
-        return [(["customer"], "customer must be a mapping with name and phone")]
+        return [(["customer"], _("customer must be a mapping with name and phone"))]
     findings: list[Finding] = []
     name = customer.get("name")
     if not isinstance(name, str) or not name.strip():
-        findings.append((["customer", "name"], "customer name must be non-empty text"))
+        findings.append((["customer", "name"], _("customer name must be non-empty text")))
     phone = customer.get("phone")
     if phone is not None:
         if not isinstance(phone, str):
-            findings.append((["customer", "phone"], "phone must be quoted text, such as '13800138000'"))
+            findings.append((["customer", "phone"], _("phone must be quoted text, such as '13800138000'")))
         else:
             try:
                 normalise_phone(phone)
@@ -137,11 +154,21 @@ def check_customer(doc: CaseDoc, config: Config) -> list[Finding]:
                 findings.append((["customer", "phone"], str(exc)))
     salutation = customer.get("salutation")
     if salutation is not None and salutation not in SALUTATIONS:
-        findings.append((["customer", "salutation"], f"salutation must be one of {', '.join(SALUTATIONS)}"))
+        findings.append(
+            (
+                ["customer", "salutation"],
+                _("salutation must be one of {choices}").format(choices=_(", ").join(SALUTATIONS)),
+            )
+        )
     for key in customer:
         if key not in CUSTOMER_KEYS:
             findings.append(
-                (["customer", key], f"unknown customer key '{key}'; use {', '.join(CUSTOMER_KEYS)}")
+                (
+                    ["customer", key],
+                    _("unknown customer key '{key}'; use {keys}").format(
+                        key=key, keys=_(", ").join(CUSTOMER_KEYS)
+                    ),
+                )
             )
     return findings
 
@@ -151,29 +178,42 @@ def check_identity(doc: CaseDoc, config: Config) -> list[Finding]:
     case = doc.data
     case_id = parse_id(str(case.get("id", "")))
     if case_id is None or str(case_id) != case.get("id"):
-        return [(["id"], f"{case.get('id')!r} is not a case ID such as C-20261123-7KQ3-XHD2")]
+        return [(["id"], _("{id!r} is not a case ID such as C-20261123-7KQ3-XHD2").format(id=case.get("id")))]
     kind_name = case.get("kind")
     if not isinstance(kind_name, str) or kind_name not in config.kinds:
-        return [(["kind"], f"unknown kind {kind_name!r}; kinds are {', '.join(config.kinds)}")]
+        return [
+            (
+                ["kind"],
+                _("unknown kind {kind!r}; kinds are {kinds}").format(
+                    kind=kind_name, kinds=_(", ").join(config.kinds)
+                ),
+            )
+        ]
     kind = config.kinds[kind_name]
     findings: list[Finding] = []
     if case_id.prefix != kind.prefix:
         findings.append(
             (
                 ["kind"],
-                f"kind is {kind.name} but the ID {case_id} is not: "
-                f"a {kind.name} ID starts with {kind.prefix}-",
+                _("kind is {kind} but the ID {id} is not: a {kind} ID starts with {prefix}-").format(
+                    kind=kind.name, id=case_id, prefix=kind.prefix
+                ),
             )
         )
     expected = relative_case_path(kind.name, case_id)
     if doc.path != expected:
-        findings.append((["id"], f"case {case_id} belongs at {expected}"))
+        findings.append((["id"], _("case {id} belongs at {path}").format(id=case_id, path=expected)))
     opened = case.get("opened_at")
     opened_moment = stored_instant(opened)
     if opened_moment is not None:
         day = opened_moment.astimezone(config.tz).date()
         if day != case_id.day:
-            findings.append((["opened_at"], f"opened on {day} but the ID says {case_id.day}"))
+            findings.append(
+                (
+                    ["opened_at"],
+                    _("opened on {day} but the ID says {id_day}").format(day=day, id_day=case_id.day),
+                )
+            )
     return findings
 
 
@@ -183,7 +223,7 @@ def check_fields(doc: CaseDoc, config: Config) -> list[Finding]:
         return []
     raw_fields = doc.data.get("fields", {})
     if raw_fields is not None and not isinstance(raw_fields, Mapping):
-        return [(["fields"], "fields must be a mapping of field names to values")]
+        return [(["fields"], _("fields must be a mapping of field names to values"))]
     findings: list[Finding] = []
     for name, value in fields_of(doc.data).items():
         spec = kind.fields.get(name)
@@ -191,14 +231,16 @@ def check_fields(doc: CaseDoc, config: Config) -> list[Finding]:
             findings.append(
                 (
                     ["fields", name],
-                    f"{name!r} is not a field of a {kind.name}; define it in casekit.yaml",
+                    _("{field!r} is not a field of a {kind}; define it in casekit.yaml").format(
+                        field=name, kind=kind.name
+                    ),
                 )
             )
         elif value is not None and (problem := check_value(spec, value)):
             findings.append((["fields", name], f"{name}: {problem}"))
     for name, spec in kind.fields.items():
         if spec.required and fields_of(doc.data).get(name) in (None, "", []):
-            findings.append((["fields"], f"required field {name!r} is not set"))
+            findings.append((["fields"], _("required field {field!r} is not set").format(field=name)))
     return findings
 
 
@@ -207,30 +249,41 @@ def check_status(doc: CaseDoc, config: Config) -> list[Finding]:
     status = doc.data.get("status")
     if kind is None or status in kind.states:
         return []
-    return [(["status"], f"unknown {kind.name} state {status!r}; states are {', '.join(kind.states)}")]
+    return [
+        (
+            ["status"],
+            _("unknown {kind} state {state!r}; states are {states}").format(
+                kind=kind.name, state=status, states=_(", ").join(kind.states)
+            ),
+        )
+    ]
 
 
 def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
     case = doc.data
     raw = case.get("history")
     if not isinstance(raw, list) or not raw:
-        return [(["history"], "history must be a non-empty list, starting with the 'open' entry")]
+        return [(["history"], _("history must be a non-empty list, starting with the 'open' entry"))]
     findings: list[Finding] = []
     previous: datetime | None = None
     for index, entry in enumerate(raw):
         where: KeyPath = ["history", index]
         if not isinstance(entry, Mapping):
-            findings.append((where, "a history entry must be a mapping with at, by and action"))
+            findings.append((where, _("a history entry must be a mapping with at, by and action")))
             continue
         for key in ("at", "by", "action"):
             if key not in entry:
-                findings.append((where, f"history entry {index + 1} has no '{key}'"))
+                findings.append(
+                    (where, _("history entry {number} has no '{key}'").format(number=index + 1, key=key))
+                )
         action = entry.get("action")
         if action is not None and action not in HISTORY_ACTIONS:
             findings.append(
                 (
                     where,
-                    f"unknown action {action!r}; actions are {', '.join(sorted(HISTORY_ACTIONS))}",
+                    _("unknown action {action!r}; actions are {actions}").format(
+                        action=action, actions=_(", ").join(sorted(HISTORY_ACTIONS))
+                    ),
                 )
             )
         at = entry.get("at")
@@ -239,7 +292,14 @@ def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
                 findings.append((where, problem))
             elif (moment := stored_instant(at)) is not None:
                 if previous is not None and moment < previous:
-                    findings.append((where, f"history entry {index + 1} is dated before the one above it"))
+                    findings.append(
+                        (
+                            where,
+                            _("history entry {number} is dated before the one above it").format(
+                                number=index + 1
+                            ),
+                        )
+                    )
                 previous = moment
     if findings:
         return findings
@@ -249,11 +309,16 @@ def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
     history = history_of(case)
     findings += [(["history", index], message) for index, message in replay_states(kind, history)]
     if history and history[0].get("at") != case.get("opened_at"):
-        findings.append((["history", 0], "the 'open' entry's time differs from opened_at"))
+        findings.append((["history", 0], _("the 'open' entry's time differs from opened_at")))
     last_state = state_after(kind, history)
     if last_state is not None and case.get("status") != last_state:
         findings.append(
-            (["status"], f"status is {case.get('status')!r} but the history ends in {last_state!r}")
+            (
+                ["status"],
+                _("status is {status!r} but the history ends in {state!r}").format(
+                    status=case.get("status"), state=last_state
+                ),
+            )
         )
     return findings
 
@@ -266,7 +331,9 @@ def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc,
         if not isinstance(case_id, str):
             continue  # check_identity names an ID that is missing or not text
         if case_id in seen:
-            problems.append((doc, ["id"], f"ID {case_id} is also used by {seen[case_id].path}"))
+            problems.append(
+                (doc, ["id"], _("ID {id} is also used by {path}").format(id=case_id, path=seen[case_id].path))
+            )
         else:
             seen[case_id] = doc
     return problems
@@ -308,16 +375,16 @@ def parse_doc(
     except YamlSyntaxError as exc:
         return None, [Problem(path, exc.line, exc.sentence())]
     if not isinstance(data, Mapping):
-        return None, [Problem(path, 1, "a case file must be a YAML mapping (id, kind, status, ...)")]
+        return None, [Problem(path, 1, _("a case file must be a YAML mapping (id, kind, status, ...)"))]
     return CaseDoc(path, raw, data), []
 
 
 def too_large(size: int, max_bytes: int) -> str:
     """What is said of a case file larger than `limits.case_file_bytes`."""
-    return (
-        f"the file is {size} bytes, more than the {max_bytes} a case file may have; shorten it, "
+    return _(
+        "the file is {size} bytes, more than the {limit} a case file may have; shorten it, "
         "or raise limits.case_file_bytes in casekit.yaml"
-    )
+    ).format(size=size, limit=max_bytes)
 
 
 def check_case(doc: CaseDoc, config: Config) -> list[Problem]:

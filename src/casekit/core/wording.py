@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casekit.core.config import Finding, KeyPath
+from casekit.i18n import _
 
 LANGS = ("zh", "en")
 RULE_KEYS = ("phrase", "pattern", "suggest", "source")
@@ -118,7 +119,9 @@ def parse_rules(value: Any, *, where: KeyPath) -> tuple[list[WordingRule], list[
         problems: list[Finding] = []
         for lang, entries in value.items():
             if lang not in LANGS:
-                problems.append(([*where, lang], f"languages are {', '.join(LANGS)}"))
+                problems.append(
+                    ([*where, lang], _("languages are {languages}").format(languages=_(", ").join(LANGS)))
+                )
                 continue
             found, wrong = _entries(entries, (str(lang),), [*where, lang])
             rules += found
@@ -129,7 +132,7 @@ def parse_rules(value: Any, *, where: KeyPath) -> tuple[list[WordingRule], list[
 
 def _entries(value: Any, langs: Sequence[str], where: KeyPath) -> tuple[list[WordingRule], list[Finding]]:
     if not isinstance(value, list):
-        return [], [(where, "must be a list of phrases, or {zh: [...], en: [...]}")]
+        return [], [(where, _("must be a list of phrases, or {zh: [...], en: [...]}"))]
     rules: list[WordingRule] = []
     problems: list[Finding] = []
     for index, entry in enumerate(value):
@@ -143,27 +146,33 @@ def _entries(value: Any, langs: Sequence[str], where: KeyPath) -> tuple[list[Wor
 
 def _entry(entry: Any, lang: str) -> tuple[WordingRule | None, str | None]:
     if isinstance(entry, str):
-        return (WordingRule(entry, lang), None) if entry.strip() else (None, "a phrase must not be empty")
+        return (WordingRule(entry, lang), None) if entry.strip() else (None, _("a phrase must not be empty"))
     if not isinstance(entry, Mapping):
-        return None, "an entry is a phrase, or {phrase: ..., suggest: {zh: ..., en: ...}, source: ...}"
+        return None, _("an entry is a phrase, or {phrase: ..., suggest: {zh: ..., en: ...}, source: ...}")
     unknown = [str(k) for k in entry if k not in RULE_KEYS]
     if unknown:
-        return None, f"unknown key {unknown[0]!r}; an entry has {', '.join(RULE_KEYS)}"
+        return None, _("unknown key {key!r}; an entry has {keys}").format(
+            key=unknown[0], keys=_(", ").join(RULE_KEYS)
+        )
     if ("phrase" in entry) == ("pattern" in entry):
-        return None, "give either phrase (words) or pattern (a regular expression), not both"
+        return None, _("give either phrase (words) or pattern (a regular expression), not both")
     text = entry.get("phrase", entry.get("pattern"))
     if not isinstance(text, str) or not text.strip():
-        return None, "the phrase or pattern must be non-empty text"
+        return None, _("the phrase or pattern must be non-empty text")
     regex = "pattern" in entry
     if regex:
         if len(text) > _MAX_PATTERN:
-            return None, f"a pattern may have at most {_MAX_PATTERN} characters"
+            return None, _("a pattern may have at most {count} characters").format(count=_MAX_PATTERN)
         try:
             compiled = re.compile(text, re.IGNORECASE)
         except re.error as exc:
-            return None, f"pattern {text!r} is not a regular expression: {exc}"
+            return None, _("pattern {pattern!r} is not a regular expression: {problem}").format(
+                pattern=text, problem=exc
+            )
         if compiled.search(""):
-            return None, f"pattern {text!r} matches empty text, so it would match everything"
+            return None, _("pattern {pattern!r} matches empty text, so it would match everything").format(
+                pattern=text
+            )
     suggest = entry.get("suggest")
     if isinstance(suggest, str):
         suggestions = {lang: suggest}
@@ -174,8 +183,8 @@ def _entry(entry: Any, lang: str) -> tuple[WordingRule | None, str | None]:
     elif suggest is None:
         suggestions = {}
     else:
-        return None, "suggest is the wording to use instead: text, or {zh: ..., en: ...}"
+        return None, _("suggest is the wording to use instead: text, or {zh: ..., en: ...}")
     source = entry.get("source")
     if source is not None and not isinstance(source, str | int):
-        return None, "source names the handbook the rule comes from, e.g. '004'"
+        return None, _("source names the handbook the rule comes from, e.g. '004'")
     return WordingRule(text, lang, regex, suggestions, None if source is None else str(source)), None

@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Final, Literal
 
+from casekit.i18n import _
+
 ZERO = timedelta(0)
 _MAX_DAYS = 366 * 30  # no deadline is 30 years away; a calendar without working days is a bug
 
@@ -54,16 +56,20 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         if not self.periods:
-            raise ValueError("a working day needs at least one working period")
+            raise ValueError(_("a working day needs at least one working period"))
         previous: time | None = None
         for start, end in self.periods:
             if not start < end:
-                raise ValueError(f"working period {start:%H:%M}-{end:%H:%M} must end after it starts")
+                raise ValueError(
+                    _("working period {start}-{end} must end after it starts").format(
+                        start=f"{start:%H:%M}", end=f"{end:%H:%M}"
+                    )
+                )
             if previous is not None and start < previous:
-                raise ValueError("working periods must be in order and must not overlap")
+                raise ValueError(_("working periods must be in order and must not overlap"))
             previous = end
         if len(self.weekend) >= 7 and not self.working_days:
-            raise ValueError("every day of the week is a weekend day")
+            raise ValueError(_("every day of the week is a weekend day"))
 
     # --- days ---------------------------------------------------------------------------
 
@@ -89,7 +95,11 @@ class WorkCalendar:
         if second < first:
             return -self.working_days_between(second, first)
         if (second - first).days > _MAX_DAYS:
-            raise ValueError(f"{first} and {second} are too far apart to count working days")
+            raise ValueError(
+                _("{first} and {second} are too far apart to count working days").format(
+                    first=first, second=second
+                )
+            )
         return sum(
             1 for n in range(1, (second - first).days + 1) if self.is_working_day(first + timedelta(n))
         )
@@ -120,10 +130,10 @@ class WorkCalendar:
 
     def _days_from(self, instant: datetime) -> Iterator[date]:
         day = self.local_date(instant) - timedelta(days=1)  # a period may start the local day before
-        for _ in range(_MAX_DAYS):
+        for _day in range(_MAX_DAYS):
             yield day
             day += timedelta(days=1)
-        raise ValueError("no working time found within 30 years; check the calendar's days")
+        raise ValueError(_("no working time found within 30 years; check the calendar's days"))
 
     # --- instants -----------------------------------------------------------------------
 
@@ -140,7 +150,7 @@ class WorkCalendar:
             for period_start, period_end in self.working_periods(day):
                 if period_end > moment:
                     return self._local(max(period_start, moment))
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise AssertionError  # pragma: no cover (unreachable: the days never run out)
 
     def day_end(self, instant: datetime) -> datetime:
         """The end of the working day in which counting from `instant` begins: the end of that
@@ -151,7 +161,7 @@ class WorkCalendar:
             periods = self.working_periods(day)
             if periods and periods[-1][1] > moment:
                 return self._local(periods[-1][1])
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise AssertionError  # pragma: no cover (unreachable: the days never run out)
 
     def add(self, start: datetime, length: timedelta) -> datetime:
         """The instant when `length` of working time has passed since `start`.
@@ -161,7 +171,7 @@ class WorkCalendar:
         A zero length gives `start` back.
         """
         if length < ZERO:
-            raise ValueError("cannot add a negative working time")
+            raise ValueError(_("cannot add a negative working time"))
         moment = _aware(start).astimezone(UTC)
         if length == ZERO:
             return self._local(moment)
@@ -175,7 +185,7 @@ class WorkCalendar:
                 if remaining <= available:
                     return self._local(begin + remaining)
                 remaining -= available
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise AssertionError  # pragma: no cover (unreachable: the days never run out)
 
     def between(self, first: datetime, second: datetime) -> timedelta:
         """Working time from `first` to `second` (negative when `second` is earlier)."""
@@ -209,7 +219,7 @@ class WorkCalendar:
 
 def _aware(instant: datetime) -> datetime:
     if instant.tzinfo is None:
-        raise ValueError(f"{instant.isoformat()} has no time zone")
+        raise ValueError(_("{instant} has no time zone").format(instant=instant.isoformat()))
     return instant
 
 
@@ -286,12 +296,14 @@ def parse_duration(text: object) -> Duration:
     unit = _UNITS.get(match.group(3)) if match else None
     if match is None or unit is None:
         raise ValueError(
-            f"{text!r} is not a duration; write e.g. '5 working minutes', '1 working day' "
-            "(working time), '48 hours', '3 days' (calendar time) or 'same working day'"
+            _(
+                "{text!r} is not a duration; write e.g. '5 working minutes', '1 working day' "
+                "(working time), '48 hours', '3 days' (calendar time) or 'same working day'"
+            ).format(text=text)
         )
     amount = int(match.group(1))
     if amount <= 0:
-        raise ValueError(f"{text!r}: a duration must be more than zero")
+        raise ValueError(_("{text!r}: a duration must be more than zero").format(text=text))
     return Duration(amount, unit, bool(match.group(2)))
 
 
@@ -332,7 +344,7 @@ def parse_span(text: object) -> timedelta:
     """The inverse of `format_span`; raises ValueError."""
     match = _SPAN.match(str(text)) if isinstance(text, str) and text not in ("", "-") else None
     if match is None or not any(match.group(i) for i in (2, 3, 4)):
-        raise ValueError(f"{text!r} is not a length of time such as 2h30m")
+        raise ValueError(_("{text!r} is not a length of time such as 2h30m").format(text=text))
     hours, minutes, seconds = (int(match.group(i) or 0) for i in (2, 3, 4))
     length = timedelta(hours=hours, minutes=minutes, seconds=seconds)
     return -length if match.group(1) else length
@@ -342,7 +354,7 @@ def parse_clock(text: str) -> time:
     """'09:00' -> time(9, 0); raises ValueError."""
     match = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"{text!r} is not a time of day such as 09:00")
+        raise ValueError(_("{text!r} is not a time of day such as 09:00").format(text=text))
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -352,15 +364,19 @@ def parse_periods(value: object) -> tuple[tuple[time, time], ...]:
     periods: list[tuple[time, time]] = []
     for item in items:
         if not isinstance(item, str) or item.count("-") != 1:
-            raise ValueError(f"{item!r} is not a working period such as '09:00-18:30'")
+            raise ValueError(
+                _("{period!r} is not a working period such as '09:00-18:30'").format(period=item)
+            )
         first, second = item.split("-")
         start, end = parse_clock(first), parse_clock(second)
         if not start < end:
-            raise ValueError(f"working period {item!r} must end after it starts, on the same day")
+            raise ValueError(
+                _("working period {period!r} must end after it starts, on the same day").format(period=item)
+            )
         periods.append((start, end))
     if not periods:
-        raise ValueError("give at least one working period such as '09:00-18:30'")
-    for (_, end), (start, _) in pairwise(periods):
+        raise ValueError(_("give at least one working period such as '09:00-18:30'"))
+    for (_start, end), (start, _end) in pairwise(periods):
         if start < end:
-            raise ValueError("working periods must be in order and must not overlap")
+            raise ValueError(_("working periods must be in order and must not overlap"))
     return tuple(periods)

@@ -15,6 +15,7 @@ from typing import Any
 from casekit.core.config import Config, KindSpec, TransitionRule
 from casekit.core.registry import KeyedRegistry, Registry
 from casekit.errors import Refused
+from casekit.i18n import _
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,12 @@ def requires_fields(request: MoveRequest, config: Config) -> list[str]:
     if not missing:
         return []
     hint = " ".join(f"--set {name}=..." for name in missing)
-    names = ", ".join(missing)
-    return [f"moving to {request.target} requires {names}; pass {hint}"]
+    names = _(", ").join(missing)
+    return [
+        _("moving to {state} requires {fields}; pass {hint}").format(
+            state=request.target, fields=names, hint=hint
+        )
+    ]
 
 
 def requires_role(request: MoveRequest, config: Config) -> list[str]:
@@ -60,8 +65,12 @@ def requires_role(request: MoveRequest, config: Config) -> list[str]:
     if role is None or role in request.actor_roles:
         return []
     holders = [p.login for p in config.people.values() if p.has_role(role)]
-    who = f" ({', '.join(holders)})" if holders else ""
-    return [f"only a {role}{who} may move it from {request.source} to {request.target}"]
+    who = f" ({_(', ').join(holders)})" if holders else ""
+    return [
+        _("only a {role}{who} may move it from {source} to {target}").format(
+            role=role, who=who, source=request.source, target=request.target
+        )
+    ]
 
 
 def requires_condition(request: MoveRequest, config: Config) -> list[str]:
@@ -113,9 +122,12 @@ def requires_approval(request: MoveRequest, config: Config) -> list[str]:
     if not reasons or APPROVER_ROLE in request.actor_roles:
         return []
     holders = [p.login for p in config.people.values() if p.has_role(APPROVER_ROLE)]
-    who = f" ({', '.join(holders)})" if holders else ""
-    what = "the move" if request.action == "move" else "this change"
-    return [f"{'; '.join(reasons)}: this needs a {APPROVER_ROLE}{who} to make {what}"]
+    who = f" ({_(', ').join(holders)})" if holders else ""
+    if request.action == "move":
+        message = _("{reasons}: this needs a {role}{who} to make the move")
+    else:
+        message = _("{reasons}: this needs a {role}{who} to make this change")
+    return [message.format(reasons=_("; ").join(reasons), role=APPROVER_ROLE, who=who)]
 
 
 GUARDS: Registry[Guard] = Registry(
@@ -184,21 +196,33 @@ def unmet_condition(kind: KindSpec, rule: TransitionRule, case: Mapping[str, Any
         value = values.get(name)
         if value in allowed:
             continue
-        choices = " or ".join(_value_text(kind, name, v) for v in allowed)
-        move = f"moving from {rule.source} to {rule.target}"
+        choices = _(" or ").join(_value_text(kind, name, v) for v in allowed)
         if value is None or value == "":
-            return (
-                f"{move} is only for a {kind.name} whose {name} is {choices}, and {name} is not set; "
-                f"pass --set {name}=..."
-            )
+            return _(
+                "moving from {source} to {target} is only for a {kind} whose {field} is {choices}, "
+                "and {field} is not set; pass --set {field}=..."
+            ).format(source=rule.source, target=rule.target, kind=kind.name, field=name, choices=choices)
         others = allowed_targets(kind, rule.source, case)
         instead = (
-            f"; from {rule.source} it may go to {', '.join(describe_state(kind, s) for s in others)}"
+            _("; from {source} it may go to {states}").format(
+                source=rule.source, states=_(", ").join(describe_state(kind, s) for s in others)
+            )
             if others
             else ""
         )
         actual = _value_text(kind, name, value)
-        return f"{move} is only for a {kind.name} whose {name} is {choices}, not {actual}{instead}"
+        return _(
+            "moving from {source} to {target} is only for a {kind} whose {field} is {choices}, "
+            "not {actual}{instead}"
+        ).format(
+            source=rule.source,
+            target=rule.target,
+            kind=kind.name,
+            field=name,
+            choices=choices,
+            actual=actual,
+            instead=instead,
+        )
     return None
 
 
@@ -208,21 +232,23 @@ def refusal_for_unknown_move(
     """Why `source -> target` is not a transition, naming what is allowed instead (for this
     case, when given: moves whose `when:` condition it does not meet are left out)."""
     if target not in kind.states:
-        return f"{target!r} is not a {kind.name} state; states are {', '.join(kind.states)}"
+        return _("{state!r} is not a {kind} state; states are {states}").format(
+            state=target, kind=kind.name, states=_(", ").join(kind.states)
+        )
     if source == target:
-        return f"it is already {describe_state(kind, source)}"
+        return _("it is already {state}").format(state=describe_state(kind, source))
     if not kind.allowed_from(source):
-        return f"it is {describe_state(kind, source)}, a final state: no move is allowed from it"
+        return _("it is {state}, a final state: no move is allowed from it").format(
+            state=describe_state(kind, source)
+        )
     allowed = allowed_targets(kind, source, case)
     if not allowed:
-        return (
-            f"cannot move from {describe_state(kind, source)} to {describe_state(kind, target)}; "
-            f"no move from {source} fits this case's fields"
+        return _("cannot move from {source} to {target}; no move from {key} fits this case's fields").format(
+            source=describe_state(kind, source), target=describe_state(kind, target), key=source
         )
-    choices = ", ".join(describe_state(kind, s) for s in allowed)
-    return (
-        f"cannot move from {describe_state(kind, source)} to {describe_state(kind, target)}; "
-        f"allowed from {source}: {choices}"
+    choices = _(", ").join(describe_state(kind, s) for s in allowed)
+    return _("cannot move from {source} to {target}; allowed from {key}: {choices}").format(
+        source=describe_state(kind, source), target=describe_state(kind, target), key=source, choices=choices
     )
 
 
@@ -242,34 +268,51 @@ def replay_states(kind: KindSpec, history: list[Mapping[str, Any]]) -> list[tupl
         action = entry.get("action")
         if position == 0:
             if action != "open":
-                problems.append((position, "history must start with an 'open' entry"))
+                problems.append((position, _("history must start with an 'open' entry")))
             elif entry.get("to") != kind.initial:
                 problems.append(
-                    (position, f"a {kind.name} opens in {kind.initial!r}, not {entry.get('to')!r}")
+                    (
+                        position,
+                        _("a {kind} opens in {initial!r}, not {state!r}").format(
+                            kind=kind.name, initial=kind.initial, state=entry.get("to")
+                        ),
+                    )
                 )
             state = entry.get("to")
             continue
         if action == "open":
-            problems.append((position, f"history entry {position + 1} opens the case a second time"))
+            problems.append(
+                (
+                    position,
+                    _("history entry {number} opens the case a second time").format(number=position + 1),
+                )
+            )
         elif action in STATE_REPLAYERS:
             seen = [str(e.get("to")) for e in history[:position] if "to" in e]
             state, reasons = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
-            problems += [(position, f"history entry {position + 1} {reason}") for reason in reasons]
+            problems += [
+                (position, _("history entry {number} {reason}").format(number=position + 1, reason=reason))
+                for reason in reasons
+            ]
         elif "to" in entry and action in STATE_CHANGING_ACTIONS:
             source, target = entry.get("from"), entry.get("to")
             if source != state:
                 problems.append(
                     (
                         position,
-                        f"history entry {position + 1} moves from {source!r} but the case was {state!r} then",
+                        _(
+                            "history entry {number} moves from {source!r} but the case was {state!r} then"
+                        ).format(number=position + 1, source=source, state=state),
                     )
                 )
             elif transition_rule(kind, str(source), str(target)) is None:
                 problems.append(
                     (
                         position,
-                        f"history entry {position + 1} moves {source} -> {target}, "
-                        "which the workflow does not allow",
+                        _(
+                            "history entry {number} moves {source} -> {target}, "
+                            "which the workflow does not allow"
+                        ).format(number=position + 1, source=source, target=target),
                     )
                 )
             state = target
@@ -296,18 +339,20 @@ def state_after(kind: KindSpec, history: Sequence[Mapping[str, Any]]) -> str | N
         action = entry.get("action")
         if action in STATE_REPLAYERS:
             seen = [str(e.get("to")) for e in history[:position] if "to" in e]
-            state, _ = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
+            state, _replayed = STATE_REPLAYERS[str(action)](kind, entry, state, seen)
         elif (action == "open" or action in STATE_CHANGING_ACTIONS) and "to" in entry:
             state = entry.get("to")
     return state
 
 
 def refuse_if_final(case: Mapping[str, Any], kind: KindSpec, what: str) -> None:
-    """Refuse a change a case in a final state cannot take (`what`: "reassigned", ...);
-    a note is the one thing still allowed."""
+    """Refuse a change a case in a final state cannot take (`what`: "reassigned", ...,
+    marked with `N_()` by the caller and translated here); a note is the one thing still
+    allowed."""
     status = str(case.get("status"))
     if kind.is_terminal(status):
         raise Refused(
-            f"{case['id']}: it is {status} ({kind.state_label(status)}), a final state, "
-            f"so it cannot be {what}; add a note instead"
+            _(
+                "{case}: it is {state} ({label}), a final state, so it cannot be {what}; add a note instead"
+            ).format(case=case["id"], state=status, label=kind.state_label(status), what=_(what))
         )

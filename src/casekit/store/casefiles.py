@@ -12,6 +12,7 @@ from typing import Any
 from casekit.core.config import CASE_FILE_BYTES
 from casekit.core.ids import CASES_DIR
 from casekit.errors import Problem, Refused
+from casekit.i18n import _
 
 
 def iter_case_files(root: Path) -> Iterator[Path]:
@@ -66,11 +67,13 @@ def parse_case(
         try:
             data = load_round_trip(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            raise Refused(f"{rel} is not UTF-8 text; save it as UTF-8") from None
+            raise Refused(_("{path} is not UTF-8 text; save it as UTF-8").format(path=rel)) from None
         except YamlSyntaxError as exc:  # pragma: no cover - parse_doc read the same YAML
             problems = [Problem(rel, exc.line, exc.sentence())]
     if problems:
         raise Refused(problems[0].format())
     if not isinstance(data, dict) or not isinstance(data.get("history"), list):
-        raise Refused(f"{rel} is not a case file (no history list); run `casekit validate`")
+        raise Refused(
+            _("{path} is not a case file (no history list); run `casekit validate`").format(path=rel)
+        )
     return data

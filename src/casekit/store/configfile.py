@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 from casekit.core.config import CONFIG_FILE, parse_config
 from casekit.errors import ConfigError, Problem
+from casekit.i18n import _
 
 FILE = "config.pickle"
 
@@ -130,9 +131,9 @@ def read_config(root: Path) -> tuple[Config | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, [Problem(CONFIG_FILE, None, "missing; run `casekit init` to create one")]
+        return None, [Problem(CONFIG_FILE, None, _("missing; run `casekit init` to create one"))]
     except UnicodeDecodeError:
-        return None, [Problem(CONFIG_FILE, None, "is not UTF-8 text")]
+        return None, [Problem(CONFIG_FILE, None, _("is not UTF-8 text"))]
     return parse_config(text, Path(CONFIG_FILE))
 
 
@@ -148,7 +149,11 @@ def load_config(root: Path) -> Config:
     config, problems = read_config(root)
     if problems or config is None:
         first = problems[0].format()
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise ConfigError(f"{first}{more}; fix casekit.yaml, then run `casekit validate`")
+        more = _(" (and {count} more problems)").format(count=len(problems) - 1) if len(problems) > 1 else ""
+        raise ConfigError(
+            _("{problem}{more}; fix casekit.yaml, then run `casekit validate`").format(
+                problem=first, more=more
+            )
+        )
     store_cached(root, config)
     return config

@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from casekit.core.fields import control_character
 from casekit.errors import Refused
+from casekit.i18n import _
 
 # Called with (size, more) for a file over the limit: `size` is its stated size, or with
 # `more` the bytes read of a file that says it is small but is not (/proc, a growing file).
@@ -25,17 +26,29 @@ def read_input_file(
     given = shown or path
     problem = control_character(str(given))
     if problem:
-        raise Refused(f"{str(given)!r}: the path {problem}")
+        raise Refused(_("{path!r}: the path {problem}").format(path=str(given), problem=problem))
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise Refused(f"{given}: no such file; give the path of {what}") from None
+        raise Refused(
+            _("{path}: no such file; give the path of {what}").format(path=given, what=what)
+        ) from None
     except OSError as exc:
-        raise Refused(f"{given}: cannot be read ({exc.strerror or exc}); check the path") from None
+        raise Refused(
+            _("{path}: cannot be read ({reason}); check the path").format(
+                path=given, reason=exc.strerror or exc
+            )
+        ) from None
     if stat.S_ISDIR(info.st_mode):
-        raise Refused(f"{given}: is not a file but a folder; give the path of {what}")
+        raise Refused(
+            _("{path}: is not a file but a folder; give the path of {what}").format(path=given, what=what)
+        )
     if not stat.S_ISREG(info.st_mode):
-        raise Refused(f"{given}: is not a regular file (a device, pipe or socket); give the path of {what}")
+        raise Refused(
+            _("{path}: is not a regular file (a device, pipe or socket); give the path of {what}").format(
+                path=given, what=what
+            )
+        )
     if info.st_size > limit:
         too_large(info.st_size, False)
     try:
@@ -43,7 +56,9 @@ def read_input_file(
             data = handle.read(limit + 1)
     except OSError as exc:
         raise Refused(
-            f"{given}: cannot be read ({exc.strerror or exc}); check the file's permissions"
+            _("{path}: cannot be read ({reason}); check the file's permissions").format(
+                path=given, reason=exc.strerror or exc
+            )
         ) from None
     if len(data) > limit:
         too_large(len(data), True)
