@@ -134,16 +134,25 @@ def words_typed(environ: Mapping[str, str]) -> list[str] | None:
 
 def run(app: typer.Typer) -> None:
     """Answer the shell's completion request with `app`'s commands."""
-    from typer._completion_classes import completion_init
+    from typer import _completion_classes
     from typer.main import get_command
 
     asked = instruction(os.environ)
     if asked:
         os.environ[COMPLETE_VAR] = asked
-    completion_init()  # Typer's script formats for bash, zsh, fish and PowerShell
+    _completion_classes.completion_init()  # Typer's script formats for bash, zsh, fish and PowerShell
+    if hasattr(_completion_classes, "_sanitize_help_text"):
+        # zsh and fish show each candidate's help (a state's label): Typer would pass it
+        # through rich markup first, which casekit does not use and which costs about as
+        # long to import as the rest of the completion
+        _completion_classes._sanitize_help_text = _plain
     command = get_command(app)
     attach(command)
     command(prog_name=PROG)
+
+
+def _plain(text: str) -> str:
+    return text
 
 
 def attach(command: Command) -> None:
@@ -223,10 +232,11 @@ def _case_ids(ctx: Context, param: Parameter, incomplete: str) -> list[Completio
     open_states = None
     if not incomplete.strip():
         config = _config(root)
-        if config is not None:
-            from casekit.core.selection import open_states as open_of
-
-            open_states = open_of(config)
+        if config is not None:  # as `casekit.core.selection.open_states`, without importing it
+            open_states = {
+                name: {s for s, spec in kind.states.items() if not spec.terminal}
+                for name, kind in config.kinds.items()
+            }
     return [_item(case_id) for case_id in case_ids(root, incomplete, open_states)]
 
 

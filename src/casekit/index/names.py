@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.core.ids import ALPHABET, CASES_DIR
+from casekit.index.location import DB_NAME, FOLDER, FORMAT, enabled
 
-DB_FILE = ("casekit", "index.sqlite")  # under the git folder, as `casekit.index.cache` keeps it
 # The kind prefix and a hyphen: the start of a full ID, never a piece of the suffix.
 _PREFIX_START = re.compile(r"^[A-Z]{1,3}-")
 _ID = re.compile(rf"^[A-Z]{{1,3}}-\d{{8}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$")
@@ -71,7 +71,7 @@ def case_ids(root: Path, typed: str, open_states: Mapping[str, Collection[str]] 
             listed = {i for ids in known.changed.values() for i in ids}
             indexed: set[str] = set()
             for folder in known.changed:
-                indexed |= {r[0] for r in conn.execute("SELECT id FROM files WHERE dir = ?", (folder,))}
+                indexed |= _indexed_in(conn, folder)
             found -= indexed - listed
             found |= {i for i in listed - indexed if matches(i, typed)}
     except sqlite3.Error:
@@ -96,6 +96,13 @@ def _indexed_ids(conn: sqlite3.Connection, typed: str) -> set[str]:
     )
     args = (-SUFFIX, len(piece), piece, -GROUP, len(piece), piece, -len(piece), piece)
     return ids | {r[0] for r in conn.execute(query, args)}
+
+
+def _indexed_in(conn: sqlite3.Connection, folder: str) -> set[str]:
+    """The IDs (file names) the index holds in one folder, read from the index on `path`."""
+    start = folder + "/"
+    rows = conn.execute("SELECT path FROM files WHERE path >= ? AND path < ?", (start, folder + "0"))
+    return {path[len(start) : -len(".yaml")] for (path,) in rows if "/" not in path[len(start) :]}
 
 
 def _open_ids(conn: sqlite3.Connection, open_states: Mapping[str, Collection[str]]) -> set[str]:
@@ -134,11 +141,9 @@ def _known(root: Path) -> Known:
 
 
 def _connect(root: Path) -> sqlite3.Connection | None:
-    from casekit.index.cache import FORMAT, enabled
-
     if not enabled() or not (root / ".git").is_dir():
         return None
-    path = root.joinpath(".git", *DB_FILE)
+    path = root / ".git" / FOLDER / DB_NAME
     if not path.is_file():
         return None
     try:
