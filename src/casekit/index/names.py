@@ -57,7 +57,8 @@ def case_ids(root: Path, typed: str, open_states: Mapping[str, Collection[str]] 
     """The IDs of the cases that complete `typed` (see `matches`), sorted. With nothing
     typed and `open_states` (kind -> states not final) given, only the open cases: the
     ones being worked on, rather than every case ever opened (a case the index does not
-    know yet counts as open: it was opened since)."""
+    know yet counts as open: it was opened since; without an index, every case does, as
+    states are only in the files)."""
     known = _known(root)
     conn = known.conn
     if conn is None:
