@@ -4,6 +4,7 @@ COMP_POINT set as bash sets them, and COMPREPLY compared with what the repositor
 
 from __future__ import annotations
 
+import ast
 import os
 import shlex
 import shutil
@@ -224,3 +225,37 @@ def test_install_completion_writes_the_script_bash_reads(repo: CLI) -> None:
     assert (home / ".zfunc" / "_casekit").read_text(encoding="utf-8").startswith("#compdef casekit")
     repo.ok("--install-completion", "fish")
     assert (home / ".config" / "fish" / "completions" / "casekit.fish").is_file()
+
+
+def _imported_by_completion(cli: CLI, line: str) -> list[str]:
+    """Heavy modules a bash completion of `line` imports, in a process of its own."""
+    code = (
+        "import sys; sys.argv = ['casekit']\n"
+        "from casekit.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "names = ('yaml', 'ruamel.yaml', 'tabulate', 'git', 'jinja2', 'pydantic', 'rich',\n"
+        "         'casekit.index.cache', 'casekit.codec.yamlio', 'casekit.features.scripts')\n"
+        "print('\\nHEAVY', [m for m in names if m in sys.modules])\n"
+    )
+    words = line.split()
+    current = len(words) if line.endswith(" ") else len(words) - 1
+    asked = {"_CASEKIT_COMPLETE": "bash_complete", "COMP_WORDS": line, "COMP_CWORD": str(current)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cli.root,
+        env={**cli.environ, **asked},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = next(x for x in proc.stdout.splitlines() if x.startswith("HEAVY"))
+    return list(ast.literal_eval(found.split(" ", 1)[1]))
+
+
+def test_completion_reads_the_index_without_its_machinery(repo: CLI) -> None:
+    case_id = repo.new()
+    repo.ok("list")  # the index holds the new case
+    assert _imported_by_completion(repo, "casekit show ") == []
+    assert _imported_by_completion(repo, f"casekit show {case_id[-4:]}") == []
+    assert _imported_by_completion(repo, f"casekit move {case_id} ") == []
+    assert _imported_by_completion(repo, "casekit script --template ") == []
