@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 from typing import Annotated
 
 import typer
 
-from casekit.cli import fastparams
+from casekit.cli import completion, fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption, safe_streams, warn
 from casekit.errors import CasekitError, ExitCode
+from casekit.i18n import _
 
 app = typer.Typer(
     name="casekit",
@@ -57,6 +59,30 @@ def _global_options(
     actor: ActorOption = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion",
+            callback=completion.install,
+            expose_value=False,
+            is_eager=True,
+            help=_(
+                "Install Tab completion for this shell, or the one named next (--install-completion zsh)."
+            ),
+        ),
+    ] = False,
+    show_completion: Annotated[
+        bool,
+        typer.Option(
+            "--show-completion",
+            callback=completion.show,
+            expose_value=False,
+            is_eager=True,
+            help=_(
+                "Print the Tab completion script for this shell, or the one named next: bash, zsh or fish."
+            ),
+        ),
     ] = False,
 ) -> None:
     Globals.repo = repo
@@ -146,7 +172,11 @@ def _run() -> None:
     try:
         # Feature modules are not imported here: reading any registry imports them first
         # (`casekit.core.registry`), so `show` and `list` never pay for them.
-        _narrowed(sys.argv[1:])()
+        typed = completion.words_typed(os.environ)
+        if typed is not None:  # the shell asks what Tab offers: build what the words name
+            completion.run(_narrowed(typed))
+        else:
+            _narrowed(sys.argv[1:])(prog_name=completion.PROG)
     except CasekitError as exc:
         warn(f"casekit: {exc}")  # messages may quote case data: controls shown as escapes
         sys.exit(int(exc.exit_code))

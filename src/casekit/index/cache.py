@@ -38,11 +38,12 @@ from casekit.core.listview import list_view
 from casekit.core.selection import CaseFilter, entry_moments
 from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
-from casekit.i18n import _, language
+from casekit.i18n import _
+from casekit.index.location import DB_NAME, stored_format
+from casekit.index.location import FORMAT as FORMAT  # re-exported, as `cache.enabled`
+from casekit.index.location import enabled as enabled
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
 
-FORMAT = "casekit-index-12"  # change when what a row holds changes
-DB_NAME = "index.sqlite"
 SNAPSHOT_NAME = "index.staged"
 STAMP_NAME = "index.gitstamp"  # the stamp of git's index the rows agree with (for prefetch)
 LOCK_NAME = "index.lock"
@@ -50,7 +51,6 @@ PARALLEL_FROM = 2000  # files to parse before a pool of processes pays off
 CHUNK = 500
 RACY_NS = 2_000_000_000  # a stat younger than this may hide a change in the same tick
 REFRESH_GIT_FROM = 500  # stat-dirty files before git's own stat cache is refreshed
-ENV_SWITCH = "CASEKIT_INDEX"
 TAIL = 15  # characters of a file name kept for look-ups by ID suffix: "-7KQ3-XHD2.yaml"
 
 _SCHEMA = """
@@ -76,6 +76,8 @@ CREATE TABLE files (
     problems BLOB
 );
 """
+# `files_status` holds kind and id too: Tab completion lists the open cases' IDs from it
+# alone (`casekit.index.names`), reading no row.
 # The end of a row's overdue window, with no end as infinity: the rows overdue now are few
 # (cases still open past a deadline), found on this without reading the other rows.
 OVERDUE_END = "ifnull(overdue_until, 9e999)"
@@ -84,7 +86,7 @@ CREATE INDEX IF NOT EXISTS files_dir ON files (dir);
 CREATE INDEX IF NOT EXISTS files_sort ON files (sortkey);
 CREATE INDEX IF NOT EXISTS files_tail ON files (tail);
 CREATE INDEX IF NOT EXISTS files_watch ON files (watch) WHERE watch = 1;
-CREATE INDEX IF NOT EXISTS files_status ON files (status);
+CREATE INDEX IF NOT EXISTS files_status ON files (status, kind, id);
 CREATE INDEX IF NOT EXISTS files_id ON files (id);
 CREATE INDEX IF NOT EXISTS files_last ON files (last_at);
 CREATE INDEX IF NOT EXISTS files_overdue ON files ({OVERDUE_END}, overdue_from)
@@ -106,12 +108,6 @@ _ROW_COLUMNS = (
     "overdue_from, overdue_until, who_phone, who_order, who_account, who, latest, listing, data, problems"
 )
 _INSERT_ROW = f"INSERT OR REPLACE INTO files ({_ROW_COLUMNS}) VALUES ({', '.join('?' * 29)})"
-
-
-def enabled(environ: Mapping[str, str] | None = None) -> bool:
-    """False when `CASEKIT_INDEX` is off, 0, no or false: read the files directly."""
-    value = (environ if environ is not None else os.environ).get(ENV_SWITCH, "")
-    return value.strip().lower() not in ("0", "off", "no", "false")
 
 
 def usable(root: Path) -> bool:
@@ -715,9 +711,7 @@ def _full_row(row: tuple[Any, ...], staged: str | None) -> tuple[Any, ...]:
 
 
 def _format() -> str:
-    """The index's format, with the language its rows' problems are worded in: an index
-    written in another language is rebuilt, as one of another version is."""
-    return f"{FORMAT}/{language()}"
+    return stored_format()
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
