@@ -134,5 +134,32 @@ def _diff(rel: str, before: bytes, after: bytes) -> str:
     return "".join(lines).rstrip("\n")
 
 
+def undo(
+    case_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID]",
+            help=_("The case (default: the case you changed last), e.g. C-20261123-7KQ3-XHD2 or 7KQ3-XHD2."),
+            show_default=False,
+        ),
+    ] = None,
+    note: NoteOption = None,
+    repo: RepoOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Take back your own last change to a case (a note, an update or an assignment) when
+    nothing came after it: one new commit records the undo.
+
+    Example: casekit undo C-20261123-7KQ3-XHD2
+    """
+    from casekit.service.undo import undo_last_change
+
+    outcome = undo_last_change(make_env(repo, actor), case_id, note=note)
+    echo(outcome.case_id)
+    for message in outcome.messages:
+        warn(message)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(edit)
+    app.command()(undo)

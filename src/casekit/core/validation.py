@@ -27,6 +27,7 @@ from casekit.core.fields import check_timestamp, check_value, normalise_phone
 from casekit.core.ids import parse_id, relative_case_path
 from casekit.core.registry import Registry
 from casekit.core.timeutil import stored_instant
+from casekit.core.undo import check_undo
 from casekit.core.workflow import replay_states, state_after
 from casekit.errors import Problem
 
@@ -274,7 +275,7 @@ def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc,
 
 CASE_CHECKS: Registry[CaseCheck] = Registry(
     "validation.CASE_CHECKS",
-    [check_shape, check_customer, check_identity, check_status, check_fields, check_history],
+    [check_shape, check_customer, check_identity, check_status, check_fields, check_history, check_undo],
 )
 REPOSITORY_CHECKS: Registry[RepositoryCheck] = Registry("validation.REPOSITORY_CHECKS", [check_unique_ids])
 
