@@ -23,6 +23,7 @@ from casekit.cli.common import (
     warn_calendar_ending,
     with_bom,
 )
+from casekit.i18n import _
 
 KindArgument = Annotated[
     str, typer.Argument(metavar="KIND", help="Case kind from casekit.yaml: complaint, callback or return.")
@@ -187,7 +188,7 @@ def note(
         list[str],
         typer.Argument(
             metavar="TEXT",
-            help="What happened, in a sentence: the rest of the line, quoted or not.",
+            help=_("What happened, in a sentence: the rest of the line, quoted or not."),
             callback=plain_words,
         ),
     ],
