@@ -236,9 +236,10 @@ def test_edit_and_undo_speak_chinese(repo: CLI, editor: dict[str, str]) -> None:
 
 
 def _values(cli: CLI, case_id: str) -> dict[str, object]:
-    """What a change may touch: the case without its history and derived deadlines."""
+    """The case but its history: its values and its deadlines (a note undone no longer
+    meets the first-response clock)."""
     case = read_case(cli.case_path(case_id))
-    return {k: v for k, v in case.items() if k not in ("history", "deadlines")}
+    return {k: v for k, v in case.items() if k != "history"}
 
 
 @pytest.mark.parametrize(
@@ -254,6 +255,7 @@ def test_undo_of_ones_own_last_change_is_one_commit_back_to_before(repo: CLI, ch
     repo.ok("update", case_id, "--set", "customer.salutation=先生", now="2026-11-23T10:06:00+08:00")
     values = _values(repo, case_id)
     repo.ok(*[a.format(id=case_id) for a in change], now="2026-11-23T10:07:00+08:00")
+    assert _values(repo, case_id) != values
     before = repo.commit_count()
     result = repo.ok("undo", case_id, now="2026-11-23T10:08:00+08:00")
     assert result.out.strip() == case_id

@@ -53,6 +53,19 @@ def undone_position(history: Sequence[Mapping[str, Any]], position: int) -> int 
     return None
 
 
+def taken_back(history: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Positions of the entries an `undo` took back, and of the undo entries: what the
+    clocks leave out (a note undone keeps no promise and answers no one)."""
+    positions: set[int] = set()
+    for position, entry in enumerate(history):
+        if entry.get("action") == UNDO:
+            found = undone_position(history, position)
+            positions.add(position)
+            if found is not None:
+                positions.add(found)
+    return positions
+
+
 def check_undo(doc: CaseDoc, config: Config) -> list[Finding]:
     """Each `undo` entry undoes an earlier note, update or assignment by the same person,
     and no entry is undone twice."""
