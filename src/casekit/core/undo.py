@@ -12,21 +12,16 @@ A note, an update (`set`) or an assignment can be undone; the entry records the 
 the undone entry replaced (`set`, `assignee`), which its effect writes back
 (`casekit.core.effects`). A move is not undone (the state changes only through the
 workflow: `casekit move` back, where it allows), nor an opening, a link (it is on two
-cases) or an entry a feature writes. `check_undo` is the case check (`validation`): an
-undo names an earlier entry of an undoable action, by the same person, undone once.
+cases) or an entry a feature writes. `validation.check_undo` is the case check: an undo
+names an earlier entry of an undoable action, by the same person, undone once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from casekit.core.timeutil import stored_instant
-from casekit.i18n import _
-
-if TYPE_CHECKING:
-    from casekit.core.config import Config, Finding
-    from casekit.core.validation import CaseDoc
 
 UNDO = "undo"
 # The actions an undo may take back.
@@ -64,67 +59,3 @@ def taken_back(history: Sequence[Mapping[str, Any]]) -> set[int]:
             if found is not None:
                 positions.add(found)
     return positions
-
-
-def check_undo(doc: CaseDoc, config: Config) -> list[Finding]:
-    """Each `undo` entry undoes an earlier note, update or assignment by the same person,
-    and no entry is undone twice."""
-    raw = doc.data.get("history")
-    if not isinstance(raw, list) or not any(isinstance(e, Mapping) and e.get("action") == UNDO for e in raw):
-        return []
-    history = [e if isinstance(e, Mapping) else {} for e in raw]
-    findings: list[Finding] = []
-    undone: set[int] = set()
-    for position, entry in enumerate(history):
-        if entry.get("action") != UNDO:
-            continue
-        where: list[str | int] = ["history", position]
-        undoes = entry.get("undoes")
-        if not isinstance(undoes, Mapping) or "action" not in undoes or "at" not in undoes:
-            findings.append(
-                (
-                    where,
-                    _("history entry {number} is an undo without undoes: {{action, at}}").format(
-                        number=position + 1
-                    ),
-                )
-            )
-            continue
-        if undoes.get("action") not in UNDOABLE:
-            findings.append(
-                (
-                    where,
-                    _(
-                        "history entry {number} undoes a '{action}' entry; only {actions} entries are undone"
-                    ).format(number=position + 1, action=undoes.get("action"), actions=", ".join(UNDOABLE)),
-                )
-            )
-            continue
-        found = undone_position(history, position)
-        if found is None:
-            findings.append(
-                (
-                    where,
-                    _(
-                        "history entry {number} undoes {action} at {at}, "
-                        "which is not an earlier entry by {by}"
-                    ).format(
-                        number=position + 1,
-                        action=undoes.get("action"),
-                        at=undoes.get("at"),
-                        by=entry.get("by"),
-                    ),
-                )
-            )
-        elif found in undone:
-            findings.append(
-                (
-                    where,
-                    _("history entry {number} undoes entry {undone} a second time").format(
-                        number=position + 1, undone=found + 1
-                    ),
-                )
-            )
-        else:
-            undone.add(found)
-    return findings
