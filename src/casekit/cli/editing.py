@@ -138,7 +138,7 @@ def undo(
     case_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ID]",
+            metavar="ID",
             help=_("The case (default: the case you changed last), e.g. C-20261123-7KQ3-XHD2 or 7KQ3-XHD2."),
             show_default=False,
         ),

@@ -49,8 +49,9 @@ class EditTarget:
 
 
 def prepare_edit(env: Env, reference: str) -> EditTarget:
-    """The case to edit, refused before the editor opens when it cannot be changed: a file
-    with uncommitted changes, or a case in a final state."""
+    """The case to edit, refused before the editor opens when it cannot be changed: no
+    actor, a file with uncommitted changes, or a case in a final state."""
+    env.actor()
     path, original, case, kind = _load_for_change(env, reference)
     refuse_if_final(case, kind, "changed")
     return EditTarget(str(case["id"]), path, relpath(env.root, path), original)
