@@ -4,6 +4,7 @@ change as one audited commit."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -175,6 +176,22 @@ def test_edit_invalid_or_refused_changes_nothing_and_keeps_the_typing(
     (kept,) = Path(editor["TMPDIR"]).iterdir()  # the typing is kept, and named
     assert str(kept) in result.err
     assert new.splitlines()[0] in kept.read_text(encoding="utf-8")
+
+
+def test_edit_is_checked_as_validate_checks_the_result(repo: CLI, editor: dict[str, str]) -> None:
+    """A required field emptied: refused with the file, its line and the field."""
+    case_id = repo.new(
+        "cancellation", "--set", "order_no=A1", "--set", "event_date=2026-12-20", "--set", "merchant=某商家"
+    )
+    path = repo.case_path(case_id)
+    before, content = repo.commit_count(), path.read_bytes()
+    result = _edit(repo, editor, case_id, "merchant: 某商家", "merchant: ''")
+    assert result.code == 1, result.err
+    rel = path.relative_to(repo.root).as_posix()
+    assert re.search(rf"{re.escape(rel)}:\d+: {case_id}: required field 'merchant' is not set", result.err), (
+        result.err
+    )
+    assert (repo.commit_count(), path.read_bytes()) == (before, content)
 
 
 def test_edit_refuses_what_update_refuses(repo: CLI, editor: dict[str, str]) -> None:

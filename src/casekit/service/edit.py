@@ -12,15 +12,24 @@ update itself is `actions.update_case`: the same checks, entry and commit.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from casekit.core.casefile import CORE_SETTABLE, customer_of, fields_of, parse_change
+from casekit.core.casefile import (
+    CORE_SETTABLE,
+    apply_changes,
+    customer_of,
+    fields_of,
+    parse_assignments,
+    parse_change,
+    parse_changes,
+)
 from casekit.core.config import KindSpec
-from casekit.core.validation import parse_doc
+from casekit.core.validation import CaseDoc, check_case, parse_doc
 from casekit.core.workflow import refuse_if_final
 from casekit.errors import Refused
 from casekit.i18n import _
@@ -106,7 +115,23 @@ def edited_assignments(env: Env, target: EditTarget, edited: bytes) -> list[str]
                 )
             )
         assignments += _assignment(env, target, kind, str(name), old, new)
+    if assignments:
+        _refuse_invalid_result(env, target, before_doc, edited, assignments, kind)
     return assignments
+
+
+def _refuse_invalid_result(
+    env: Env, target: EditTarget, before_doc: CaseDoc, edited: bytes, assignments: list[str], kind: KindSpec
+) -> None:
+    """Refuse, naming the file and line, an edit whose result the case checks of
+    `casekit validate` and the hooks find a new problem in (a required field emptied...)."""
+    config = env.config
+    candidate = copy.deepcopy(dict(before_doc.data))
+    apply_changes(candidate, parse_changes(kind, config, parse_assignments(assignments), config.tz))
+    known = {p.message for p in check_case(before_doc, config)}
+    for problem in check_case(CaseDoc(target.rel, edited, candidate), config):
+        if problem.severity == "error" and problem.message not in known:
+            raise Refused(problem.format())
 
 
 def _not_editable(target: EditTarget, key: str, value: Any = None) -> str:
