@@ -30,6 +30,7 @@ app = typer.Typer(
 # Each module has `register(app)`; a feature adds its module here.
 COMMAND_MODULES = (
     "casekit.cli.cases",
+    "casekit.cli.editing",
     "casekit.cli.repo",
     "casekit.cli.deadlines",
     "casekit.cli.returns",

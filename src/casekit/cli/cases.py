@@ -23,6 +23,7 @@ from casekit.cli.common import (
     warn_calendar_ending,
     with_bom,
 )
+from casekit.i18n import _
 
 KindArgument = Annotated[
     str, typer.Argument(metavar="KIND", help="Case kind from casekit.yaml: complaint, callback or return.")
@@ -184,7 +185,12 @@ def assign(
 def note(
     case_id: IdArgument,
     text: Annotated[
-        str, typer.Argument(metavar="TEXT", help="What happened, in a sentence.", callback=plain_text)
+        list[str],
+        typer.Argument(
+            metavar="TEXT",
+            help=_("What happened, in a sentence: the rest of the line, quoted or not."),
+            callback=plain_words,
+        ),
     ],
     repo: RepoOption = None,
     actor: ActorOption = None,
@@ -195,7 +201,14 @@ def note(
     """
     from casekit.service.actions import note_case
 
-    _print_outcome(note_case(make_env(repo, actor), case_id, text), TextFormat.text)
+    _print_outcome(note_case(make_env(repo, actor), case_id, " ".join(text)), TextFormat.text)
+
+
+def plain_words(ctx: typer.Context, param: typer.CallbackParam, value: list[str] | None) -> list[str]:
+    """`plain_text` for an argument that takes the rest of the line: the words as one text."""
+    words = list(value or [])
+    plain_text(ctx, param, " ".join(words))
+    return words
 
 
 def update(

@@ -44,7 +44,7 @@ SALUTATIONS = ("先生", "女士")
 
 # Every action a history entry may record.
 HISTORY_ACTIONS: Registry[str] = Registry(
-    "casefile.HISTORY_ACTIONS", ["open", "move", "assign", "note", "set", "link"]
+    "casefile.HISTORY_ACTIONS", ["open", "move", "assign", "note", "set", "link", "undo"]
 )
 
 # Keys `--set` may change outside `fields`, with how each is parsed.

@@ -496,9 +496,9 @@ def check_added_entries(
 
 
 # Actions that set values without moving the case: approval rules judge their values too
-# (a compensation above the limit needs a supervisor whether it is set by a move, an update
-# or at opening).
-FIELD_SETTING_ACTIONS = ("set", "open")
+# (a compensation above the limit needs a supervisor whether it is set by a move, an update,
+# at opening or put back by an undo).
+FIELD_SETTING_ACTIONS = ("set", "open", "undo")
 
 
 def _check_values(

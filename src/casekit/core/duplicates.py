@@ -33,6 +33,7 @@ from typing import Any
 from casekit.core.casefile import history_of
 from casekit.core.commits import MOVED_ACTION, MOVED_TRAILER, SURVIVOR_TRAILER, CommitRecord
 from casekit.core.config import KindSpec
+from casekit.core.undo import taken_back
 from casekit.i18n import _
 
 MERGE = "merge"
@@ -105,8 +106,9 @@ def undone(history: Sequence[Mapping[str, Any]]) -> set[int]:
 
 def clock_history(history: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], str | None]]:
     """The history as the clocks see it: (entry, the state it enters or None), without the
-    merges that were undone; a merge still in force enters the merge state (a final one)."""
-    skipped = undone(history)
+    merges that were undone, nor the changes an `undo` took back (and the undo itself); a
+    merge still in force enters the merge state (a final one)."""
+    skipped = undone(history) | taken_back(history)
     seen: list[tuple[Mapping[str, Any], str | None]] = []
     for position, entry in enumerate(history):
         if position in skipped:

@@ -64,6 +64,13 @@ def _assign(case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: C
         case["assignee"] = entry["assignee"]
 
 
+def _undo(case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]) -> None:
+    """An `undo` entry puts back what the entry it undoes changed: the values it records
+    (`set`, `assignee`); undoing a note changes nothing but the history."""
+    _set_values(case, entry, mapping)
+    _assign(case, entry, mapping)
+
+
 def _link(case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping: Callable[..., Any]) -> None:
     if entry.get("case") is not None:
         add_links(case, [str(entry["case"])])
@@ -76,7 +83,14 @@ def no_effect(case: MutableMapping[str, Any], entry: Mapping[str, Any], mapping:
 
 EFFECTS: KeyedRegistry[Effect] = KeyedRegistry(
     "effects.EFFECTS",
-    {"move": _move, "set": _set_values, "assign": _assign, "link": _link, "note": no_effect},
+    {
+        "move": _move,
+        "set": _set_values,
+        "assign": _assign,
+        "link": _link,
+        "note": no_effect,
+        "undo": _undo,
+    },
 )
 
 

@@ -27,6 +27,7 @@ from casekit.core.fields import check_timestamp, check_value, normalise_phone
 from casekit.core.ids import parse_id, relative_case_path
 from casekit.core.registry import Registry
 from casekit.core.timeutil import stored_instant
+from casekit.core.undo import UNDO, UNDOABLE, undone_position
 from casekit.core.workflow import replay_states, state_after
 from casekit.errors import Problem
 from casekit.i18n import _
@@ -323,6 +324,70 @@ def check_history(doc: CaseDoc, config: Config) -> list[Finding]:
     return findings
 
 
+def check_undo(doc: CaseDoc, config: Config) -> list[Finding]:
+    """Each `undo` entry (`casekit.core.undo`) undoes an earlier note, update or assignment
+    by the same person, and no entry is undone twice."""
+    raw = doc.data.get("history")
+    if not isinstance(raw, list) or not any(isinstance(e, Mapping) and e.get("action") == UNDO for e in raw):
+        return []
+    history = [e if isinstance(e, Mapping) else {} for e in raw]
+    findings: list[Finding] = []
+    undone: set[int] = set()
+    for position, entry in enumerate(history):
+        if entry.get("action") != UNDO:
+            continue
+        where: list[str | int] = ["history", position]
+        undoes = entry.get("undoes")
+        if not isinstance(undoes, Mapping) or "action" not in undoes or "at" not in undoes:
+            findings.append(
+                (
+                    where,
+                    _("history entry {number} is an undo without undoes: {{action, at}}").format(
+                        number=position + 1
+                    ),
+                )
+            )
+            continue
+        if undoes.get("action") not in UNDOABLE:
+            findings.append(
+                (
+                    where,
+                    _(
+                        "history entry {number} undoes a '{action}' entry; only {actions} entries are undone"
+                    ).format(number=position + 1, action=undoes.get("action"), actions=", ".join(UNDOABLE)),
+                )
+            )
+            continue
+        found = undone_position(history, position)
+        if found is None:
+            findings.append(
+                (
+                    where,
+                    _(
+                        "history entry {number} undoes {action} at {at}, "
+                        "which is not an earlier entry by {by}"
+                    ).format(
+                        number=position + 1,
+                        action=undoes.get("action"),
+                        at=undoes.get("at"),
+                        by=entry.get("by"),
+                    ),
+                )
+            )
+        elif found in undone:
+            findings.append(
+                (
+                    where,
+                    _("history entry {number} undoes entry {undone} a second time").format(
+                        number=position + 1, undone=found + 1
+                    ),
+                )
+            )
+        else:
+            undone.add(found)
+    return findings
+
+
 def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc, KeyPath, str]]:
     seen: dict[str, CaseDoc] = {}
     problems: list[tuple[CaseDoc, KeyPath, str]] = []
@@ -341,7 +406,7 @@ def check_unique_ids(docs: list[CaseDoc], config: Config) -> list[tuple[CaseDoc,
 
 CASE_CHECKS: Registry[CaseCheck] = Registry(
     "validation.CASE_CHECKS",
-    [check_shape, check_customer, check_identity, check_status, check_fields, check_history],
+    [check_shape, check_customer, check_identity, check_status, check_fields, check_history, check_undo],
 )
 REPOSITORY_CHECKS: Registry[RepositoryCheck] = Registry("validation.REPOSITORY_CHECKS", [check_unique_ids])
 
