@@ -11,10 +11,11 @@ import typer
 from casekit.cli import fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption, safe_streams, warn
 from casekit.errors import CasekitError, ExitCode
+from casekit.i18n import _
 
 app = typer.Typer(
     name="casekit",
-    help=(
+    help=_(
         "Customer-service cases (complaints 投诉, callbacks 回访, returns 退换货) kept as "
         "YAML files in git, moved through config-defined workflows, one audited commit per change."
     ),
@@ -56,7 +57,7 @@ def _global_options(
     repo: RepoOption = None,
     actor: ActorOption = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help=_("Print the version."))
     ] = False,
 ) -> None:
     Globals.repo = repo

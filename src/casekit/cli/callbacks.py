@@ -18,29 +18,32 @@ from casekit.cli.common import (
     warn,
     with_bom,
 )
+from casekit.i18n import _
 
 callbacks_app = typer.Typer(
-    help=(
-        "Callbacks (回访): plan periodic ones, import sign-ups, sweep missed calls. "
-        "Example: casekit callbacks plan --until 2026-12-31"
-    ),
+    help=_(
+        "Callbacks (回访): plan periodic ones, import sign-ups, sweep missed calls. Example: {example}"
+    ).format(example="casekit callbacks plan --until 2026-12-31"),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 
-@callbacks_app.command("plan")
+@callbacks_app.command(
+    "plan",
+    help=_(
+        "Open the callbacks periodic rules owe up to a date; running it again creates nothing "
+        "new.\n\nExample: {example}"
+    ).format(example="casekit callbacks plan --until 2026-12-31"),
+)
 def plan_command(
     until: Annotated[
-        str | None, typer.Option("--until", help="Plan callbacks owed up to this date (default: today).")
+        str | None, typer.Option("--until", help=_("Plan callbacks owed up to this date (default: today)."))
     ] = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Open the callbacks periodic rules owe up to a date; running it again creates nothing new.
-
-    Example: casekit callbacks plan --until 2026-12-31
-    """
+    """Open the callbacks periodic rules owe up to a date; running it again creates nothing new."""
     from casekit.features.callbacks.service import plan_callbacks
 
     result = plan_callbacks(make_env(repo, actor), until=until)
@@ -51,16 +54,21 @@ def plan_command(
     echo(f"{len(result.created)} callback(s) planned, {result.existing} already planned")
 
 
-@callbacks_app.command("import")
+@callbacks_app.command(
+    "import",
+    help=_(
+        "Open one callback per good row of a sign-up export; report refused rows (exit 1 if "
+        "any).\n\nExample: {example}"
+    ).format(example="casekit callbacks import signups.csv"),
+)
 def import_command(
-    file: Annotated[Path, typer.Argument(help="CSV with name, phone, signed_up_at, customer_type, source.")],
+    file: Annotated[
+        Path, typer.Argument(help=_("CSV with name, phone, signed_up_at, customer_type, source."))
+    ],
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Open one callback per good row of a sign-up export; report refused rows (exit 1 if any).
-
-    Example: casekit callbacks import signups.csv
-    """
+    """Open one callback per good row of a sign-up export; report refused rows (exit 1 if any)."""
     from casekit.errors import Refused
     from casekit.features.callbacks.service import import_signups
 
@@ -79,23 +87,26 @@ def import_command(
         )
 
 
-@callbacks_app.command("sweep")
+@callbacks_app.command(
+    "sweep",
+    help=_(
+        "Open a missed-call callback (呼损回拨) per phone with missed calls not yet called back; one "
+        "commit; running it again on the same or a grown file opens nothing twice.\n\nExample: {example}"
+    ).format(example="casekit callbacks sweep missed-calls.csv"),
+)
 def sweep_command(
     file: Annotated[
-        Path, typer.Argument(help="CSV of missed calls with phone, time, line (电话, 时间, 线路).")
+        Path, typer.Argument(help=_("CSV of missed calls with phone, time, line (电话, 时间, 线路)."))
     ],
     schedule: Annotated[
         bool,
-        typer.Option("--schedule", help="Print crontab lines that sweep FILE at callbacks.sweep.times."),
+        typer.Option("--schedule", help=_("Print crontab lines that sweep FILE at callbacks.sweep.times.")),
     ] = False,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Open a missed-call callback (呼损回拨) per phone with missed calls not yet called back;
-    one commit; running it again on the same or a grown file opens nothing twice.
-
-    Example: casekit callbacks sweep missed-calls.csv
-    """
+    one commit; running it again on the same or a grown file opens nothing twice."""
     from casekit.errors import Refused
     from casekit.features.callbacks.service import sweep_missed_calls, sweep_schedule
 
@@ -137,21 +148,20 @@ def sweep_command(
 
 def queue(
     agent: Annotated[
-        str | None, typer.Option("--agent", help="Only callbacks assigned to this agent.")
+        str | None, typer.Option("--agent", help=_("Only callbacks assigned to this agent."))
     ] = None,
     show_all: Annotated[
         bool,
-        typer.Option("--all", help="Also list callbacks that can wait for their calling hours."),
+        typer.Option("--all", help=_("Also list callbacks that can wait for their calling hours.")),
     ] = False,
-    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help=_("table, json or csv."))
+    ] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
     """List callbacks to dial now: first those due before their calling hours, then those in
-    calling hours, by priority, then deadline.
-
-    Example: casekit queue --agent li.na
-    """
+    calling hours, by priority, then deadline."""
     from casekit.features.callbacks.service import empty_queue_message, queue_rows
     from casekit.features.callbacks.service import queue as build
     from casekit.render.output import short_time, table, to_csv, to_json, truncate
@@ -210,20 +220,17 @@ def queue(
 
 
 def attempt(
-    case_id: Annotated[str, typer.Argument(help="Callback ID, e.g. B-20261123-4M2P-9QXA.")],
+    case_id: Annotated[str, typer.Argument(help=_("Callback ID, e.g. B-20261123-4M2P-9QXA."))],
     outcome: Annotated[
-        str, typer.Option("--outcome", help="answered, no-answer, busy, wrong-number or refused.")
+        str, typer.Option("--outcome", help=_("answered, no-answer, busy, wrong-number or refused."))
     ],
     note: Annotated[
-        str | None, typer.Option("--note", help="What was said, for the history.", callback=plain_text)
+        str | None, typer.Option("--note", help=_("What was said, for the history."), callback=plain_text)
     ] = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Record one dial of the customer and its outcome; one commit.
-
-    Example: casekit attempt B-20261123-4M2P-9QXA --outcome no-answer --note 无人接听
-    """
+    """Record one dial of the customer and its outcome; one commit."""
     from casekit.features.callbacks.service import attempt_case
 
     result = attempt_case(make_env(repo, actor), case_id, outcome, note=note)
@@ -234,5 +241,14 @@ def attempt(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(callbacks_app, name="callbacks")
-    app.command()(queue)
-    app.command()(attempt)
+    app.command(
+        help=_(
+            "List callbacks to dial now: first those due before their calling hours, then those in "
+            "calling hours, by priority, then deadline.\n\nExample: {example}"
+        ).format(example="casekit queue --agent li.na")
+    )(queue)
+    app.command(
+        help=_("Record one dial of the customer and its outcome; one commit.\n\nExample: {example}").format(
+            example="casekit attempt B-20261123-4M2P-9QXA --outcome no-answer --note 无人接听"
+        )
+    )(attempt)

@@ -8,25 +8,23 @@ from typing import Annotated
 import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn, warn_calendar_ending
+from casekit.i18n import _
 
 
 def init(
-    path: Annotated[Path, typer.Argument(metavar="PATH", help="Folder for the new case repository.")] = Path(
-        "."
-    ),
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help=_("Folder for the new case repository."))
+    ] = Path("."),
     example: Annotated[
         bool,
-        typer.Option("--example", help="Fill it with the example cases, replayed as real commits."),
+        typer.Option("--example", help=_("Fill it with the example cases, replayed as real commits.")),
     ] = False,
     actor: Annotated[
         str | None,
-        typer.Option("--actor", help="Who creates it (default: $CASEKIT_ACTOR, else git config)."),
+        typer.Option("--actor", help=_("Who creates it (default: $CASEKIT_ACTOR, else git config).")),
     ] = None,
 ) -> None:
-    """Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/.
-
-    Example: casekit init ~/cases --example
-    """
+    """Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/."""
     import os
 
     from casekit.service.init import init_repository
@@ -41,17 +39,14 @@ def init(
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="PATH", help="Case files or folders (default: the whole repository)."),
+        typer.Argument(metavar="PATH", help=_("Case files or folders (default: the whole repository).")),
     ] = None,
     output: Annotated[
-        TextFormat, typer.Option("--format", help="text (path:line: message) or json.")
+        TextFormat, typer.Option("--format", help=_("text (path:line: message) or json."))
     ] = TextFormat.text,
     repo: RepoOption = None,
 ) -> None:
-    """Check casekit.yaml and case files: schema, states, field types, history. Exit 1 on problems.
-
-    Example: casekit validate cases/complaint/2026/11
-    """
+    """Check casekit.yaml and case files: schema, states, field types, history. Exit 1 on problems."""
     from casekit.service.queries import validate_repository
 
     env = make_env(repo)
@@ -65,17 +60,16 @@ def audit(
         str | None,
         typer.Option(
             "--since",
-            help="Check each commit after this one (a commit, tag or branch) against the rules, "
-            "as the server's pre-receive hook does.",
+            help=_(
+                "Check each commit after this one (a commit, tag or branch) against the rules, "
+                "as the server's pre-receive hook does."
+            ),
         ),
     ] = None,
-    output: Annotated[TextFormat, typer.Option("--format", help="text or json.")] = TextFormat.text,
+    output: Annotated[TextFormat, typer.Option("--format", help=_("text or json."))] = TextFormat.text,
     repo: RepoOption = None,
 ) -> None:
-    """Check that every case file's history agrees with the commits that touched it.
-
-    Example: casekit audit --since origin/main
-    """
+    """Check that every case file's history agrees with the commits that touched it."""
     if since is not None:
         from casekit.service.gitcheck import audit_since
 
@@ -92,10 +86,7 @@ def audit(
 
 
 def schema(repo: RepoOption = None) -> None:
-    """Print the JSON Schema for case files, generated from casekit.yaml.
-
-    Example: casekit schema > case.schema.json
-    """
+    """Print the JSON Schema for case files, generated from casekit.yaml."""
     from casekit.render.output import to_json
     from casekit.service.schema import case_schema
 
@@ -127,19 +118,40 @@ def _report(problems: list, output: TextFormat, ok_message: str) -> None:  # typ
 
 
 def repair(repo: RepoOption = None) -> None:
-    """Finish or undo a change that a killed casekit command left half-done.
-
-    Every casekit command that changes cases does this first by itself; `repair` does only
-    this, and says what it did. Example: casekit repair
-    """
+    """Finish or undo a change that a killed casekit command left half-done."""
     from casekit.service.actions import repair_interrupted
 
     echo(repair_interrupted(make_env(repo)))
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(validate)
-    app.command()(audit)
-    app.command()(repair)
-    app.command()(schema)
+    app.command(
+        help=_(
+            "Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/.\n\nExample: "
+            "{example}"
+        ).format(example="casekit init ~/cases --example")
+    )(init)
+    app.command(
+        help=_(
+            "Check casekit.yaml and case files: schema, states, field types, history. Exit 1 on "
+            "problems.\n\nExample: {example}"
+        ).format(example="casekit validate cases/complaint/2026/11")
+    )(validate)
+    app.command(
+        help=_(
+            "Check that every case file's history agrees with the commits that touched it.\n\nExample: "
+            "{example}"
+        ).format(example="casekit audit --since origin/main")
+    )(audit)
+    app.command(
+        help=_(
+            "Finish or undo a change that a killed casekit command left half-done.\n\nEvery casekit "
+            "command that changes cases does this first by itself; `repair` does only this, and says what "
+            "it did. Example: {example}"
+        ).format(example="casekit repair")
+    )(repair)
+    app.command(
+        help=_(
+            "Print the JSON Schema for case files, generated from casekit.yaml.\n\nExample: {example}"
+        ).format(example="casekit schema > case.schema.json")
+    )(schema)
