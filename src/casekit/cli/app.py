@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli import fastparams
+from casekit.cli import clickwords, fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption, safe_streams, warn
 from casekit.errors import CasekitError, ExitCode
 from casekit.i18n import _
@@ -48,7 +48,7 @@ def _version(value: bool) -> None:
     if value:
         from casekit.version import __version__
 
-        print(f"casekit {__version__}")
+        print(_("casekit {version}").format(version=__version__))
         raise typer.Exit()
 
 
@@ -65,6 +65,7 @@ def _global_options(
 
 
 fastparams.install()
+clickwords.install()
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
 
@@ -131,7 +132,7 @@ def _interrupted_change_notice() -> None:
     except OSError:
         return
     if text:
-        warn(f"casekit: warning: {text}")
+        warn(_("casekit: warning: {text}").format(text=text))
 
 
 def main() -> None:
@@ -149,10 +150,12 @@ def _run() -> None:
         # (`casekit.core.registry`), so `show` and `list` never pay for them.
         _narrowed(sys.argv[1:])()
     except CasekitError as exc:
-        warn(f"casekit: {exc}")  # messages may quote case data: controls shown as escapes
+        warn(
+            _("casekit: {message}").format(message=exc)
+        )  # messages may quote case data: controls shown as escapes
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
-        sys.stderr.write("casekit: interrupted\n")
+        sys.stderr.write(_("casekit: interrupted") + "\n")
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(int(ExitCode.OK))

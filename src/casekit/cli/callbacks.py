@@ -51,7 +51,11 @@ def plan_command(
         warn(problem)
     for case_id, key, on in result.created:
         echo(f"{case_id}  {on.isoformat()}  {key}")
-    echo(f"{len(result.created)} callback(s) planned, {result.existing} already planned")
+    echo(
+        _("{count} callback(s) planned, {existing} already planned").format(
+            count=len(result.created), existing=result.existing
+        )
+    )
 
 
 @callbacks_app.command(
@@ -76,14 +80,16 @@ def import_command(
     for message in result.messages:
         warn(message)
     for line, case_id, callback_type in result.created:
-        echo(f"line {line}: opened {case_id} ({callback_type})")
+        echo(_("line {line}: opened {case} ({type})").format(line=line, case=case_id, type=callback_type))
     for line, reason in result.refused:
-        echo(f"line {line}: refused: {reason}")
+        echo(_("line {line}: refused: {reason}").format(line=line, reason=reason))
     if result.refused:
-        lines = ", ".join(str(line) for line, _ in result.refused)
+        lines = ", ".join(str(line) for line, _reason in result.refused)
         raise Refused(
-            f"{file}: {len(result.refused)} row(s) refused (line {lines}), nothing created for them; "
-            f"{len(result.created)} callback(s) opened"
+            _(
+                "{file}: {refused} row(s) refused (line {lines}), nothing created for them; "
+                "{opened} callback(s) opened"
+            ).format(file=file, refused=len(result.refused), lines=lines, opened=len(result.created))
         )
 
 
@@ -120,30 +126,44 @@ def sweep_command(
         warn(message)
     for case_id, owed in result.created:
         times = ", ".join(f"{call.at:%m-%d %H:%M}" for call in owed.calls)
-        echo(f"opened {case_id} for {owed.phone}: {len(owed.calls)} missed call(s) at {times}")
+        echo(
+            _("opened {case} for {phone}: {count} missed call(s) at {times}").format(
+                case=case_id, phone=owed.phone, count=len(owed.calls), times=times
+            )
+        )
     for call, case_id in result.plan.covered:
         echo(
-            f"line {call.row}: {call.phone} called at {call.at:%m-%d %H:%M}; "
-            f"missed-call callback {case_id} is already open, none added"
+            _(
+                "line {line}: {phone} called at {time}; missed-call callback {case} is already open, none "
+                "added"
+            ).format(line=call.row, phone=call.phone, time=f"{call.at:%m-%d %H:%M}", case=case_id)
         )
     for row, reason in result.skipped:
-        echo(f"line {row}: skipped: {reason}")
+        echo(_("line {line}: skipped: {reason}").format(line=row, reason=reason))
     for owed, reason in result.refused:
-        echo(f"{owed.phone}: refused: {reason}")
+        echo(_("{phone}: refused: {reason}").format(phone=owed.phone, reason=reason))
     since = f"{result.since:%m-%d %H:%M}" if result.since else ""
     for call, late_id in result.late:
         where = f" ({late_id})" if late_id else ""
         warn(
-            f"{call.phone}: the missed call at {call.at:%m-%d %H:%M} (line {call.row}) is still not "
-            f"called back after the {since} sweep{where}"
+            _(
+                "{phone}: the missed call at {time} (line {line}) is still not called back after the "
+                "{since} sweep{case}"
+            ).format(phone=call.phone, time=f"{call.at:%m-%d %H:%M}", line=call.row, since=since, case=where)
         )
     plan = result.plan
     echo(
-        f"{len(result.created)} missed-call callback(s) opened, {len(plan.handled)} call(s) already handled, "
-        f"{len(plan.covered)} covered by open callbacks"
+        _(
+            "{opened} missed-call callback(s) opened, {handled} call(s) already handled, "
+            "{covered} covered by open callbacks"
+        ).format(opened=len(result.created), handled=len(plan.handled), covered=len(plan.covered))
     )
     if result.refused:
-        raise Refused(f"{file}: {len(result.refused)} callback(s) refused; {len(result.created)} opened")
+        raise Refused(
+            _("{file}: {refused} callback(s) refused; {opened} opened").format(
+                file=file, refused=len(result.refused), opened=len(result.created)
+            )
+        )
 
 
 def queue(
@@ -202,21 +222,32 @@ def queue(
             r["phone"],
             r["callback_type"] or "",
             r["attempts"],
-            r["hours"] if r["in_hours"] else f"{r['hours']} (outside now)",
+            r["hours"] if r["in_hours"] else _("{hours} (outside now)").format(hours=r["hours"]),
             truncate(str(r["title"] or ""), 24),
             r["note"],
         ]
         for r in rows
     ]
-    headers = ["ID", "Priority", "Due", "Customer", "Phone", "Type", "Tries", "Hours", "Title", "Note"]
+    headers = [
+        _("ID"),
+        _("Priority"),
+        _("Due"),
+        _("Customer"),
+        _("Phone"),
+        _("Type"),
+        _("Tries"),
+        _("Hours"),
+        _("Title"),
+        _("Note"),
+    ]
     dialable = sum(1 for r in rows if r["dialable"])
     urgent = sum(1 for r in rows if r["due_before_best_hours"])
-    counts = f"{dialable} to dial"
+    counts = _("{count} to dial").format(count=dialable)
     if urgent:
-        counts += f", {urgent} due before the best hours"
+        counts += _(", {count} due before the best hours").format(count=urgent)
     if dialable < len(rows):
-        counts += f", {len(rows) - dialable} not dialable now"
-    echo(table(body, headers) + f"\n({counts})")
+        counts += _(", {count} not dialable now").format(count=len(rows) - dialable)
+    echo(table(body, headers) + "\n" + _("({counts})").format(counts=counts))
 
 
 def attempt(

@@ -111,14 +111,17 @@ def new(
     )
     _print_outcome(outcome, output)
     if caller.repeat_line:
-        warn(f"{outcome.case_id}: {caller.repeat_line}")
+        warn(_("{case}: {notice}").format(case=outcome.case_id, notice=caller.repeat_line))
     if harassment_source := known_source_warning(outcome.case_id, phone, caller.harassment_logs):
         warn(harassment_source)
     if not _salutation_given(customer, sets or [], salutation):
         warn(
-            f"{outcome.case_id}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"
-            f"或 casekit update {outcome.case_id} --set customer.salutation=女士 补记 "
-            "(no salutation recorded: scripts address the customer by full name; add one with --salutation)"
+            _(
+                "{case}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"
+                "或 casekit update {case} --set customer.salutation=女士 补记 "
+                "(no salutation recorded: scripts address the customer by full name; add one with "
+                "--salutation)"
+            ).format(case=outcome.case_id)
         )
 
 
@@ -138,7 +141,7 @@ def _ask_salutation() -> str | None:
     while True:
         answer = str(
             typer.prompt(
-                "客户称呼（先生/女士，回车跳过）/ Salutation (先生 or 女士, Enter to skip)",
+                _("客户称呼（先生/女士，回车跳过）/ Salutation (先生 or 女士, Enter to skip)"),
                 default="",
                 show_default=False,
                 err=True,
@@ -149,7 +152,11 @@ def _ask_salutation() -> str | None:
         if answer in SALUTATIONS:
             return answer
         choices = (" 或 ".join(SALUTATIONS), " or ".join(SALUTATIONS))
-        warn(f"请输入 {choices[0]}，或直接回车跳过 (type {choices[1]}, or Enter to skip)")
+        warn(
+            _("请输入 {choices}，或直接回车跳过 (type {choices_en}, or Enter to skip)").format(
+                choices=choices[0], choices_en=choices[1]
+            )
+        )
 
 
 def move(

@@ -111,8 +111,17 @@ def log_command(
         count = len(logged.earlier) + 1
         earlier = "、".join(logged.earlier)
         warn(
-            f"{outcome.case_id}: 号码 {mask_phone(phone)} 第 {count} 次骚扰来电（此前：{earlier}）"
-            f" (call {count} from this number; earlier: {', '.join(logged.earlier)})"
+            _(
+                "{case}: 号码 {phone} 第 {count} 次骚扰来电（此前：{earlier}） (call {count} from this "
+                "number; "
+                "earlier: {earlier_list})"
+            ).format(
+                case=outcome.case_id,
+                phone=mask_phone(phone),
+                count=count,
+                earlier=earlier,
+                earlier_list=", ".join(logged.earlier),
+            )
         )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn, warn_calendar_ending
-from casekit.i18n import _
+from casekit.i18n import _, ngettext
 
 
 def init(
@@ -33,7 +33,10 @@ def init(
     if actor:
         environ["CASEKIT_ACTOR"] = actor
     root, count = init_repository(path, example=example, environ=environ)
-    echo(f"created case repository {root}" + (f" with {count} example cases" if example else ""))
+    if example:
+        echo(_("created case repository {root} with {count} example cases").format(root=root, count=count))
+    else:
+        echo(_("created case repository {root}").format(root=root))
 
 
 def validate(
@@ -52,7 +55,7 @@ def validate(
     env = make_env(repo)
     problems, checked = validate_repository(env, paths)
     warn_calendar_ending(env)
-    _report(problems, output, f"{checked} case files checked, no problems")
+    _report(problems, output, _("{count} case files checked, no problems").format(count=checked))
 
 
 def audit(
@@ -77,12 +80,12 @@ def audit(
         from casekit.service.merge import merged_content
 
         problems = [v.as_problem() for v in audit_since(root, since, merged_content)]
-        _report(problems, output, f"every commit since {since} follows the rules")
+        _report(problems, output, _("every commit since {since} follows the rules").format(since=since))
         return
     from casekit.service.audit import audit_repository
 
     problems = audit_repository(make_env(repo).root)
-    _report(problems, output, "history and commits agree")
+    _report(problems, output, _("history and commits agree"))
 
 
 def schema(repo: RepoOption = None) -> None:
@@ -110,9 +113,21 @@ def _report(problems: list, output: TextFormat, ok_message: str) -> None:  # typ
     else:
         for problem in problems:
             echo(problem.format())
-        counted = [f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found"] if errors else []
-        counted += [f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else []
-        warn(", ".join(counted) if counted else ok_message)
+        counted = (
+            [
+                ngettext("{count} problem found", "{count} problems found", len(errors)).format(
+                    count=len(errors)
+                )
+            ]
+            if errors
+            else []
+        )
+        counted += (
+            [ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings)]
+            if warnings
+            else []
+        )
+        warn(_(", ").join(counted) if counted else ok_message)
     if errors:
         raise typer.Exit(1)
 

@@ -91,7 +91,7 @@ def _run(
     if report.path is None:
         echo(report.text)
     else:
-        warn(f"wrote {report.path}")
+        warn(_("wrote {path}").format(path=report.path))
 
 
 @report_app.command(

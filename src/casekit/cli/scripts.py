@@ -130,8 +130,8 @@ def _print_list(
             ]
             for r in rows
         ]
-        headers = ["模板 Template", "类别 Kind", "状态 States", "条件 When", "语言 Lang"]
-        echo(table(body, [*headers, "来自 From", "出处 Source", "摘要 Summary"]))
+        headers = [_("模板 Template"), _("类别 Kind"), _("状态 States"), _("条件 When"), _("语言 Lang")]
+        echo(table(body, [*headers, _("来自 From"), _("出处 Source"), _("摘要 Summary")]))
         return
     about = listing.case
     labels = [about["kind_label"], *([about["type_label"]] if "type" in about else []), about["status_label"]]
@@ -157,12 +157,24 @@ def _print_list(
                 r["summary"],
             ]
         )
-    headers = ["", "模板 Template", "适用 Fits", "原因 Why", "来自 From", "出处 Source", "摘要 Summary"]
+    headers = [
+        "",
+        _("模板 Template"),
+        _("适用 Fits"),
+        _("原因 Why"),
+        _("来自 From"),
+        _("出处 Source"),
+        _("摘要 Summary"),
+    ]
     echo(table(body, headers))
     if chosen:
-        echo(f"* = `casekit script {about['id']}` 采用的模板 / the script it renders")
+        echo(_("* = `casekit script {case}` 采用的模板 / the script it renders").format(case=about["id"]))
     else:
-        echo(f"没有自动适用的模板，请用 --template 选用 / none fits {about['id']}; use --template NAME")
+        echo(
+            _("没有自动适用的模板，请用 --template 选用 / none fits {case}; use --template NAME").format(
+                case=about["id"]
+            )
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -53,7 +53,7 @@ def resolve_conflict(
     """Settle a case that a sync stopped on, as one audited commit, and continue the sync."""
     from casekit.service.sync import resolve_conflict as run
 
-    case, _, messages = run(make_env(repo, actor), case_id, keep.value)
+    case, _ignored, messages = run(make_env(repo, actor), case_id, keep.value)
     echo(case)
     for message in messages:
         warn(message)
@@ -93,7 +93,7 @@ def hooks_install(
     else:
         installed = install_hooks(make_env(repo).root, force=force)
     for path in installed:
-        echo(f"installed {path}")
+        echo(_("installed {path}").format(path=path))
 
 
 def hook(
