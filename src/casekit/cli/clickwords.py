@@ -128,10 +128,18 @@ def _value(group: str, value: str) -> str:
     return value
 
 
-# A line may break after a Chinese (or other wide) character, with the punctuation after it.
-_WIDE_RUN = re.compile(
-    r"([\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef][\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]*)"
+# The pieces a line may break between: one Chinese (or other wide) character, or a run of
+# other text, each with the opening punctuation before it and the closing punctuation after
+# it; a bracketed note without spaces (Typer's `[必填]`) stays whole.
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_OPENING = "（「『《“‘【〔"
+_CLOSING = "）」』》”’】〕，。、；：！？)\\].,;:!?%"
+_PIECE = re.compile(
+    rf"\[[^\]\s]*\][{_CLOSING}]*|[{_OPENING}]*(?:[{_WIDE}]|[^\s{_WIDE}{_OPENING}]+)[{_CLOSING}]*"
 )
+_WIDE_CHARACTER = re.compile(f"[{_WIDE}]")
+_SENTENCE = re.compile(r".*?[。！？]")
+_PAUSE = re.compile(r"[，；：、]")
 
 
 def display_width(text: str) -> int:
@@ -163,14 +171,19 @@ def short_help(original: Callable[..., str]) -> Callable[..., str]:
     and cut after the first Chinese sentence; help without wide characters as Click does."""
 
     def make(help: str, max_length: int = 45) -> str:
-        if not _WIDE_RUN.search(help):
+        if not _WIDE_CHARACTER.search(help):
             return original(help, max_length)
         text = " ".join(help.split("\n\n", 1)[0].replace("\b", " ").split())
-        sentence = re.match(r".*?[。！？](?=\s|$)|.*", text)
+        sentence = _SENTENCE.match(text)
         text = sentence.group(0) if sentence else text
         if display_width(text) <= max_length:
             return text
-        return _cut(text, max_length - 3)[0].rstrip() + "..."
+        cut = _cut(text, max_length - 3)[0]
+        # at the last pause (，；：、) when that keeps most of the line
+        pauses = [m.start() for m in _PAUSE.finditer(cut)]
+        if pauses and display_width(cut[: pauses[-1]]) > max_length // 2:
+            cut = cut[: pauses[-1]]
+        return cut.rstrip() + "..."
 
     return make
 
@@ -192,6 +205,7 @@ def install() -> bool:
         return False
     core._ = _  # type: ignore[attr-defined]
     _usage_prefix(formatting.HelpFormatter)
+    formatting.HelpFormatter.write_heading = _heading
     # the help's columns measured in columns, not characters
     formatting.term_len = lambda text: display_width(strip_ansi(text))
     _help_option(click_core.Command)
@@ -209,6 +223,10 @@ def _usage_prefix(formatter: Any) -> None:
         write_usage(self, prog, args, _("Usage: ") if prefix is None else prefix)
 
     formatter.write_usage = usage
+
+
+def _heading(self: Any, heading: str) -> None:
+    self.write(f"{'':>{self.current_indent}}" + _("{heading}:").format(heading=heading) + "\n")
 
 
 def _help_option(command: Any) -> None:
@@ -258,7 +276,8 @@ def _wrap_by_width(wrapper: Any) -> None:
     def pieces(self: Any, text: str) -> list[str]:
         chunks: list[str] = []
         for chunk in split(self, text):
-            chunks += [_Measured(p) for p in _WIDE_RUN.split(chunk) if p]
+            found = _PIECE.findall(chunk) if _WIDE_CHARACTER.search(chunk) else []
+            chunks += [_Measured(p) for p in found] if "".join(found) == chunk else [_Measured(chunk)]
         return chunks
 
     def long_word(

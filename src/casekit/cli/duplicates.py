@@ -63,8 +63,11 @@ def register(app: typer.Typer) -> None:
             "merged (merged_into), its history is copied whole into one merged-from entry of the case "
             "that stays, and its open callbacks move there; one commit. Only open cases of the same kind "
             "merge; undo it with `casekit unmerge DUP`.\n\nExample (the example cases merge this Weibo "
-            "complaint already; undo it first with `casekit unmerge C-20261120-91TS-5PDY`): casekit merge "
-            "C-20261120-91TS-5PDY C-20261120-E90B-AY82 --note '微博与电话反映的是同一问题'"
+            "complaint already; undo it first with `{undo}`): {example}"
+        ).format(
+            undo="casekit unmerge C-20261120-91TS-5PDY",
+            example="casekit merge C-20261120-91TS-5PDY C-20261120-E90B-AY82 --note "
+            "'微博与电话反映的是同一问题'",
         )
     )(merge)
     app.command(
