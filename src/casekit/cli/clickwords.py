@@ -183,14 +183,17 @@ def short_help(original: Callable[..., str]) -> Callable[..., str]:
         pauses = [m.start() for m in _PAUSE.finditer(cut)]
         if pauses and display_width(cut[: pauses[-1]]) > max_length // 2:
             cut = cut[: pauses[-1]]
+        elif text[len(cut) : len(cut) + 1].isascii() and text[len(cut) : len(cut) + 1].strip():
+            # not in the middle of a word or a command
+            cut = re.sub(r"[!-~]+$", "", cut) or cut
         return cut.rstrip() + "..."
 
     return make
 
 
 def install() -> bool:
-    """Typer's words from casekit's catalogue (module docstring); False when Typer's
-    internals differ from what this module knows (what it could reach is still done)."""
+    """Typer's words from casekit's catalogue (module docstring), for a user who does not
+    read English; False when Typer's internals differ from what this module knows."""
     from casekit.i18n import is_chinese
 
     if not is_chinese():
@@ -203,16 +206,19 @@ def install() -> bool:
         from typer._click._textwrap import TextWrapper
     except ImportError:  # pragma: no cover - another Typer layout: its words stay English
         return False
-    core._ = _  # type: ignore[attr-defined]
-    _usage_prefix(formatting.HelpFormatter)
-    formatting.HelpFormatter.write_heading = _heading
+    typer_core: Any = core
+    help_formatting: Any = formatting
+    commands: Any = click_core
+    typer_core._ = _
+    _usage_prefix(help_formatting.HelpFormatter)
+    help_formatting.HelpFormatter.write_heading = _heading
     # the help's columns measured in columns, not characters
-    formatting.term_len = lambda text: display_width(strip_ansi(text))
-    _help_option(click_core.Command)
+    help_formatting.term_len = lambda text: display_width(strip_ansi(text))
+    _help_option(commands.Command)
     _error_display(exceptions)
     _wrap_by_width(TextWrapper)
-    if hasattr(click_core, "make_default_short_help"):
-        click_core.make_default_short_help = short_help(click_core.make_default_short_help)
+    if hasattr(commands, "make_default_short_help"):
+        commands.make_default_short_help = short_help(commands.make_default_short_help)
     return True
 
 

@@ -100,10 +100,7 @@ def hook(
     name: Annotated[str, typer.Argument(help=_("pre-commit, commit-msg, pre-receive or merge-driver."))],
     args: Annotated[list[str] | None, typer.Argument(help=_("What git passes to the hook."))] = None,
 ) -> None:
-    """Run one of casekit's git hooks (git does this; the scripts in hooks/ call it).
-
-    Example: casekit hook pre-commit
-    """
+    """Run one of casekit's git hooks (git does this; the scripts in hooks/ call it)."""
     from casekit.service.hooks import main
 
     code = main([name, *(args or [])])
@@ -126,4 +123,11 @@ def register(app: typer.Typer) -> None:
         ).format(example="casekit resolve-conflict C-20261123-7KQ3-XHD2 --keep theirs"),
     )(resolve_conflict)
     app.add_typer(hooks_app, name="hooks")
-    app.command(hidden=True, context_settings={"ignore_unknown_options": True})(hook)
+    app.command(
+        hidden=True,
+        context_settings={"ignore_unknown_options": True},
+        help=_(
+            "Run one of casekit's git hooks (git does this; the scripts in hooks/ call it).\n\nExample: "
+            "{example}"
+        ).format(example="casekit hook pre-commit"),
+    )(hook)
