@@ -34,69 +34,67 @@ TYPER_MESSAGES = (
 )
 
 # Click's usage errors as it words them, and the catalogue's message for each; the named
-# groups fill the message's placeholders. `message` and `head` are translated in turn.
-ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), message)
-    for pattern, message in (
-        (r"(?P<head>.+?\.) Did you mean (?P<suggestions>.+)\?", N_("{head} Did you mean {suggestions}?")),
-        (
-            r"Missing (?P<kind>argument|option|parameter) (?P<name>.+?)\. Choose from:\n\t(?P<choices>.*)",
-            N_("Missing {kind} {name}. Choose from:\n\t{choices}"),
-        ),
-        (r"No such command (?P<name>'.*')\.", N_("No such command {name}.")),
-        (r"Missing argument (?P<name>.+?)\.", N_("Missing argument {name}.")),
-        (r"Missing option (?P<name>.+?)\.", N_("Missing option {name}.")),
-        (r"Missing parameter (?P<name>.+?)\.", N_("Missing parameter {name}.")),
-        (
-            r"No such option: (?P<name>\S+) \(Possible options: (?P<possible>.+)\)",
-            N_("No such option: {name} (Possible options: {possible})"),
-        ),
-        (r"No such option: (?P<name>\S+)", N_("No such option: {name}")),
-        (r"Invalid value for (?P<name>.+?): (?P<message>.+)", N_("Invalid value for {name}: {message}")),
-        (r"Invalid value: (?P<message>.+)", N_("Invalid value: {message}")),
-        (r"(?P<value>.+) is not one of (?P<choices>.+)\.", N_("{value} is not one of {choices}.")),
-        (r"Value (?P<value>.+) is not a valid (?P<kind>\w+)\.", N_("Value {value} is not a valid {kind}.")),
-        (
-            r"Got unexpected extra argument\(s\) \((?P<arguments>.*)\)",
-            N_("Got unexpected extra argument(s) ({arguments})"),
-        ),
-        (r"Option (?P<name>'.+?') requires an argument\.", N_("Option {name} requires an argument.")),
-        (
-            r"Option (?P<name>'.+?') requires (?P<count>\d+) arguments\.",
-            N_("Option {name} requires {count} arguments."),
-        ),
-        (r"Option (?P<name>'.+?') does not take a value\.", N_("Option {name} does not take a value.")),
-        (
-            r"(?P<kind>File|Directory|Path) (?P<name>'.+') does not exist\.",
-            N_("{kind} {name} does not exist."),
-        ),
-        (r"(?P<kind>File|Directory|Path) (?P<name>'.+') is a file\.", N_("{kind} {name} is a file.")),
-        (
-            r"(?P<kind>File|Directory|Path) (?P<name>'.+') is a directory\.",
-            N_("{kind} {name} is a directory."),
-        ),
-        (
-            r"(?P<kind>File|Directory|Path) (?P<name>'.+') is not readable\.",
-            N_("{kind} {name} is not readable."),
-        ),
-        (
-            r"(?P<kind>File|Directory|Path) (?P<name>'.+') is not writable\.",
-            N_("{kind} {name} is not writable."),
-        ),
-        (
-            r"Input should be greater than or equal to (?P<limit>\S+)",
-            N_("Input should be greater than or equal to {limit}"),
-        ),
-        (
-            r"Input should be less than or equal to (?P<limit>\S+)",
-            N_("Input should be less than or equal to {limit}"),
-        ),
-        (
-            r"Input should be a valid integer, unable to parse string as an integer",
-            N_("Input should be a valid integer, unable to parse string as an integer"),
-        ),
-        (r"Value must be an iterable\.", N_("Value must be an iterable.")),
-    )
+# groups fill the message's placeholders. `message` and `head` are translated in turn. The
+# patterns (like those below) are compiled when first used, by `re`: not at start-up.
+ERRORS: tuple[tuple[str, str], ...] = (
+    (r"(?P<head>.+?\.) Did you mean (?P<suggestions>.+)\?", N_("{head} Did you mean {suggestions}?")),
+    (
+        r"Missing (?P<kind>argument|option|parameter) (?P<name>.+?)\. Choose from:\n\t(?P<choices>.*)",
+        N_("Missing {kind} {name}. Choose from:\n\t{choices}"),
+    ),
+    (r"No such command (?P<name>'.*')\.", N_("No such command {name}.")),
+    (r"Missing argument (?P<name>.+?)\.", N_("Missing argument {name}.")),
+    (r"Missing option (?P<name>.+?)\.", N_("Missing option {name}.")),
+    (r"Missing parameter (?P<name>.+?)\.", N_("Missing parameter {name}.")),
+    (
+        r"No such option: (?P<name>\S+) \(Possible options: (?P<possible>.+)\)",
+        N_("No such option: {name} (Possible options: {possible})"),
+    ),
+    (r"No such option: (?P<name>\S+)", N_("No such option: {name}")),
+    (r"Invalid value for (?P<name>.+?): (?P<message>.+)", N_("Invalid value for {name}: {message}")),
+    (r"Invalid value: (?P<message>.+)", N_("Invalid value: {message}")),
+    (r"(?P<value>.+) is not one of (?P<choices>.+)\.", N_("{value} is not one of {choices}.")),
+    (r"Value (?P<value>.+) is not a valid (?P<kind>\w+)\.", N_("Value {value} is not a valid {kind}.")),
+    (
+        r"Got unexpected extra argument\(s\) \((?P<arguments>.*)\)",
+        N_("Got unexpected extra argument(s) ({arguments})"),
+    ),
+    (r"Option (?P<name>'.+?') requires an argument\.", N_("Option {name} requires an argument.")),
+    (
+        r"Option (?P<name>'.+?') requires (?P<count>\d+) arguments\.",
+        N_("Option {name} requires {count} arguments."),
+    ),
+    (r"Option (?P<name>'.+?') does not take a value\.", N_("Option {name} does not take a value.")),
+    (
+        r"(?P<kind>File|Directory|Path) (?P<name>'.+') does not exist\.",
+        N_("{kind} {name} does not exist."),
+    ),
+    (r"(?P<kind>File|Directory|Path) (?P<name>'.+') is a file\.", N_("{kind} {name} is a file.")),
+    (
+        r"(?P<kind>File|Directory|Path) (?P<name>'.+') is a directory\.",
+        N_("{kind} {name} is a directory."),
+    ),
+    (
+        r"(?P<kind>File|Directory|Path) (?P<name>'.+') is not readable\.",
+        N_("{kind} {name} is not readable."),
+    ),
+    (
+        r"(?P<kind>File|Directory|Path) (?P<name>'.+') is not writable\.",
+        N_("{kind} {name} is not writable."),
+    ),
+    (
+        r"Input should be greater than or equal to (?P<limit>\S+)",
+        N_("Input should be greater than or equal to {limit}"),
+    ),
+    (
+        r"Input should be less than or equal to (?P<limit>\S+)",
+        N_("Input should be less than or equal to {limit}"),
+    ),
+    (
+        r"Input should be a valid integer, unable to parse string as an integer",
+        N_("Input should be a valid integer, unable to parse string as an integer"),
+    ),
+    (r"Value must be an iterable\.", N_("Value must be an iterable.")),
 )
 # what the messages name: Typer's words, not the user's values
 KINDS = {
@@ -113,7 +111,7 @@ TRANSLATED_GROUPS = ("head", "message")
 def translated_error(message: str) -> str:
     """Click's English usage error `message` in the user's language (else as it is)."""
     for pattern, template in ERRORS:
-        match = pattern.fullmatch(message)
+        match = re.fullmatch(pattern, message, re.DOTALL)
         if match:
             values = {name: _value(name, value) for name, value in match.groupdict().items()}
             return _(template).format(**values)
@@ -134,26 +132,31 @@ def _value(group: str, value: str) -> str:
 _WIDE = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _OPENING = "（「『《“‘【〔"
 _CLOSING = "）」』》”’】〕，。、；：！？)\\].,;:!?%"
-_PIECE = re.compile(
-    rf"\[[^\]\s]*\][{_CLOSING}]*|[{_OPENING}]*(?:[{_WIDE}]|[^\s{_WIDE}{_OPENING}]+)[{_CLOSING}]*"
-)
-_WIDE_CHARACTER = re.compile(f"[{_WIDE}]")
-_SENTENCE = re.compile(r".*?[。！？]")
-_PAUSE = re.compile(r"[，；：、]")
+_PIECE = rf"\[[^\]\s]*\][{_CLOSING}]*|[{_OPENING}]*(?:[{_WIDE}]|[^\s{_WIDE}{_OPENING}]+)[{_CLOSING}]*"
+_WIDE_CHARACTER = f"[{_WIDE}]"
+_SENTENCE = r".*?[。！？]"
+_PAUSE = r"[，；：、]"
 
 
 def display_width(text: str) -> int:
     """Columns `text` takes in a terminal: a wide (Chinese) character takes two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class _Measured(str):
     """A piece of text whose len() is the columns it takes, for textwrap's arithmetic."""
 
-    __slots__ = ()
+    columns: int
+
+    def __new__(cls, text: str) -> _Measured:
+        piece = super().__new__(cls, text)
+        piece.columns = display_width(text)
+        return piece
 
     def __len__(self) -> int:
-        return display_width(self)
+        return self.columns
 
 
 def _cut(text: str, columns: int) -> tuple[str, str]:
@@ -171,16 +174,16 @@ def short_help(original: Callable[..., str]) -> Callable[..., str]:
     and cut after the first Chinese sentence; help without wide characters as Click does."""
 
     def make(help: str, max_length: int = 45) -> str:
-        if not _WIDE_CHARACTER.search(help):
+        if not re.search(_WIDE_CHARACTER, help):
             return original(help, max_length)
         text = " ".join(help.split("\n\n", 1)[0].replace("\b", " ").split())
-        sentence = _SENTENCE.match(text)
+        sentence = re.match(_SENTENCE, text)
         text = sentence.group(0) if sentence else text
         if display_width(text) <= max_length:
             return text
         cut = _cut(text, max_length - 3)[0]
         # at the last pause (，；：、) when that keeps most of the line
-        pauses = [m.start() for m in _PAUSE.finditer(cut)]
+        pauses = [m.start() for m in re.finditer(_PAUSE, cut)]
         if pauses and display_width(cut[: pauses[-1]]) > max_length // 2:
             cut = cut[: pauses[-1]]
         elif text[len(cut) : len(cut) + 1].isascii() and text[len(cut) : len(cut) + 1].strip():
@@ -282,7 +285,7 @@ def _wrap_by_width(wrapper: Any) -> None:
     def pieces(self: Any, text: str) -> list[str]:
         chunks: list[str] = []
         for chunk in split(self, text):
-            found = _PIECE.findall(chunk) if _WIDE_CHARACTER.search(chunk) else []
+            found = re.findall(_PIECE, chunk) if re.search(_WIDE_CHARACTER, chunk) else []
             chunks += [_Measured(p) for p in found] if "".join(found) == chunk else [_Measured(chunk)]
         return chunks
 
