@@ -151,12 +151,8 @@ def _ask_salutation() -> str | None:
             return None
         if answer in SALUTATIONS:
             return answer
-        choices = (" 或 ".join(SALUTATIONS), " or ".join(SALUTATIONS))
-        warn(
-            _("请输入 {choices}，或直接回车跳过 (type {choices_en}, or Enter to skip)").format(
-                choices=choices[0], choices_en=choices[1]
-            )
-        )
+        # the salutations are SALUTATIONS, as the prompt says
+        warn(_("请输入 先生 或 女士，或直接回车跳过 (type 先生 or 女士, or Enter to skip)"))
 
 
 def move(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, plain_text, warn
-from casekit.i18n import _
+from casekit.i18n import _, is_chinese
 
 harassment_app = typer.Typer(
     help=_(
@@ -110,19 +110,14 @@ def log_command(
     if logged.earlier:
         count = len(logged.earlier) + 1
         earlier = "、".join(logged.earlier)
-        warn(
-            _(
-                "{case}: 号码 {phone} 第 {count} 次骚扰来电（此前：{earlier}） (call {count} from this "
-                "number; "
-                "earlier: {earlier_list})"
-            ).format(
-                case=outcome.case_id,
-                phone=mask_phone(phone),
-                count=count,
-                earlier=earlier,
-                earlier_list=", ".join(logged.earlier),
-            )
+        line = _("{case}: 号码 {phone} 第 {count} 次骚扰来电（此前：{earlier}）").format(
+            case=outcome.case_id, phone=mask_phone(phone), count=count, earlier=earlier
         )
+        if not is_chinese():  # the desk's Chinese line, and what it says
+            line += _(" (call {count} from this number; earlier: {earlier})").format(
+                count=count, earlier=", ".join(logged.earlier)
+            )
+        warn(line)
 
 
 def register(app: typer.Typer) -> None:
