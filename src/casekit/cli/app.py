@@ -9,14 +9,14 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli import completion, fastparams
+from casekit.cli import clickwords, completion, fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption, safe_streams, warn
 from casekit.errors import CasekitError, ExitCode
 from casekit.i18n import _
 
 app = typer.Typer(
     name="casekit",
-    help=(
+    help=_(
         "Customer-service cases (complaints 投诉, callbacks 回访, returns 退换货) kept as "
         "YAML files in git, moved through config-defined workflows, one audited commit per change."
     ),
@@ -50,7 +50,7 @@ def _version(value: bool) -> None:
     if value:
         from casekit.version import __version__
 
-        print(f"casekit {__version__}")
+        print(_("casekit {version}").format(version=__version__))
         raise typer.Exit()
 
 
@@ -59,7 +59,7 @@ def _global_options(
     repo: RepoOption = None,
     actor: ActorOption = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help=_("Print the version."))
     ] = False,
     install_completion: Annotated[
         bool,
@@ -91,6 +91,7 @@ def _global_options(
 
 
 fastparams.install()
+clickwords.install()
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
 
@@ -157,7 +158,7 @@ def _interrupted_change_notice() -> None:
     except OSError:
         return
     if text:
-        warn(f"casekit: warning: {text}")
+        warn(_("casekit: warning: {text}").format(text=text))
 
 
 def main() -> None:
@@ -179,10 +180,12 @@ def _run() -> None:
         else:
             _narrowed(sys.argv[1:])(prog_name=completion.PROG)
     except CasekitError as exc:
-        warn(f"casekit: {exc}")  # messages may quote case data: controls shown as escapes
+        warn(
+            _("casekit: {message}").format(message=exc)
+        )  # messages may quote case data: controls shown as escapes
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
-        sys.stderr.write("casekit: interrupted\n")
+        sys.stderr.write(_("casekit: interrupted") + "\n")
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(int(ExitCode.OK))

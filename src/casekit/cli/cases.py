@@ -26,29 +26,35 @@ from casekit.cli.common import (
 from casekit.i18n import _
 
 KindArgument = Annotated[
-    str, typer.Argument(metavar="KIND", help="Case kind from casekit.yaml: complaint, callback or return.")
+    str, typer.Argument(metavar="KIND", help=_("Case kind from casekit.yaml: complaint, callback or return."))
 ]
 IdArgument = Annotated[
-    str, typer.Argument(metavar="ID", help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
+    str,
+    typer.Argument(metavar="ID", help=_("Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")),
 ]
 
 
 def new(
     kind: KindArgument,
-    title: Annotated[str, typer.Option("--title", help="One line saying what the case is about.")],
-    customer: Annotated[str, typer.Option("--customer", help="Customer's name, e.g. 王先生.")],
+    title: Annotated[str, typer.Option("--title", help=_("One line saying what the case is about."))],
+    customer: Annotated[str, typer.Option("--customer", help=_("Customer's name, e.g. 王先生."))],
     channel: Annotated[
-        str, typer.Option("--channel", help="How it came in: phone, wechat, weibo, store, ...")
+        str, typer.Option("--channel", help=_("How it came in: phone, wechat, weibo, store, ..."))
     ],
-    phone: Annotated[str | None, typer.Option("--phone", help="Customer's phone, e.g. 13800138000.")] = None,
-    priority: Annotated[str | None, typer.Option("--priority", help="highest, high, medium or low.")] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help=_("Customer's phone, e.g. 13800138000."))
+    ] = None,
+    priority: Annotated[
+        str | None, typer.Option("--priority", help=_("highest, high, medium or low."))
+    ] = None,
     assignee: Annotated[
-        str | None, typer.Option("--assignee", help="Agent who owns it (default: you).")
+        str | None, typer.Option("--assignee", help=_("Agent who owns it (default: you)."))
     ] = None,
     salutation: Annotated[
         str | None,
         typer.Option(
-            "--salutation", help="先生 or 女士, used by reply scripts; asked for at a terminal when missing."
+            "--salutation",
+            help=_("先生 or 女士, used by reply scripts; asked for at a terminal when missing."),
         ),
     ] = None,
     sets: SetOption = None,
@@ -57,28 +63,28 @@ def new(
         bool,
         typer.Option(
             "--replied",
-            help="You already answered the customer (on the call, in chat): it meets the first-reply clock.",
+            help=_(
+                "You already answered the customer (on the call, in chat): it meets the first-reply clock."
+            ),
         ),
     ] = False,
     link_repeats: Annotated[
         bool,
         typer.Option(
             "--link",
-            help="重复来电时关联该客户的未结及近期案件 / Link the new case to the same customer's open "
-            "and recent cases (the repeat-caller notice names them), in the same commit.",
+            help=_(
+                "重复来电时关联该客户的未结及近期案件 / Link the new case to the same customer's open "
+                "and recent cases (the repeat-caller notice names them), in the same commit."
+            ),
         ),
     ] = False,
     output: Annotated[
-        TextFormat, typer.Option("--format", help="text prints the ID; json the whole case.")
+        TextFormat, typer.Option("--format", help=_("text prints the ID; json the whole case."))
     ] = TextFormat.text,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Open a case and commit it; prints the new ID.
-
-    Example: casekit new complaint --title 传真机无法接收传真 --customer 王先生
-    --phone 13800138000 --channel phone --priority high
-    """
+    """Open a case and commit it; prints the new ID."""
     from casekit.features.customers.service import caller_history
     from casekit.features.harassment.sources import known_source_warning
     from casekit.service.actions import open_case
@@ -105,14 +111,17 @@ def new(
     )
     _print_outcome(outcome, output)
     if caller.repeat_line:
-        warn(f"{outcome.case_id}: {caller.repeat_line}")
+        warn(_("{case}: {notice}").format(case=outcome.case_id, notice=caller.repeat_line))
     if harassment_source := known_source_warning(outcome.case_id, phone, caller.harassment_logs):
         warn(harassment_source)
     if not _salutation_given(customer, sets or [], salutation):
         warn(
-            f"{outcome.case_id}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"
-            f"或 casekit update {outcome.case_id} --set customer.salutation=女士 补记 "
-            "(no salutation recorded: scripts address the customer by full name; add one with --salutation)"
+            _(
+                "{case}: 未记录称呼，话术将以全名称呼客户；可用 --salutation 先生/女士，"
+                "或 casekit update {case} --set customer.salutation=女士 补记 "
+                "(no salutation recorded: scripts address the customer by full name; add one with "
+                "--salutation)"
+            ).format(case=outcome.case_id)
         )
 
 
@@ -132,7 +141,7 @@ def _ask_salutation() -> str | None:
     while True:
         answer = str(
             typer.prompt(
-                "客户称呼（先生/女士，回车跳过）/ Salutation (先生 or 女士, Enter to skip)",
+                _("客户称呼（先生/女士，回车跳过）/ Salutation (先生 or 女士, Enter to skip)"),
                 default="",
                 show_default=False,
                 err=True,
@@ -142,22 +151,21 @@ def _ask_salutation() -> str | None:
             return None
         if answer in SALUTATIONS:
             return answer
-        choices = (" 或 ".join(SALUTATIONS), " or ".join(SALUTATIONS))
-        warn(f"请输入 {choices[0]}，或直接回车跳过 (type {choices[1]}, or Enter to skip)")
+        # the salutations are SALUTATIONS, as the prompt says
+        warn(_("请输入 先生 或 女士，或直接回车跳过 (type 先生 or 女士, or Enter to skip)"))
 
 
 def move(
     case_id: IdArgument,
-    state: Annotated[str, typer.Argument(metavar="STATE", help="The state to move to, e.g. investigating.")],
+    state: Annotated[
+        str, typer.Argument(metavar="STATE", help=_("The state to move to, e.g. investigating."))
+    ],
     sets: SetOption = None,
     note: NoteOption = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Move a case to another state, if the workflow allows it; one commit.
-
-    Example: casekit move C-20261123-7KQ3-XHD2 investigating --set responsible_department=售后技术部
-    """
+    """Move a case to another state, if the workflow allows it; one commit."""
     from casekit.service.actions import move_case
 
     outcome = move_case(make_env(repo, actor), case_id, state, note=note, sets=sets or [])
@@ -167,16 +175,13 @@ def move(
 def assign(
     case_id: IdArgument,
     agent: Annotated[
-        str, typer.Argument(metavar="AGENT", help="Login of the agent, as in casekit.yaml's people.")
+        str, typer.Argument(metavar="AGENT", help=_("Login of the agent, as in casekit.yaml's people."))
     ],
     note: NoteOption = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Give a case to an agent; one commit.
-
-    Example: casekit assign C-20261123-7KQ3-XHD2 wang.fang
-    """
+    """Give a case to an agent; one commit."""
     from casekit.service.actions import assign_case
 
     _print_outcome(assign_case(make_env(repo, actor), case_id, agent, note=note), TextFormat.text)
@@ -195,10 +200,7 @@ def note(
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Add a note to a case's history; one commit.
-
-    Example: casekit note C-20261123-7KQ3-XHD2 '已致电客户，约定明天上午回复'
-    """
+    """Add a note to a case's history; one commit."""
     from casekit.service.actions import note_case
 
     _print_outcome(note_case(make_env(repo, actor), case_id, " ".join(text)), TextFormat.text)
@@ -218,10 +220,7 @@ def update(
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Change fields of a case without moving it; one commit.
-
-    Example: casekit update C-20261123-7KQ3-XHD2 --set category=product-quality
-    """
+    """Change fields of a case without moving it; one commit."""
     from casekit.service.actions import update_case
 
     _print_outcome(update_case(make_env(repo, actor), case_id, sets or [], note=note), TextFormat.text)
@@ -229,15 +228,12 @@ def update(
 
 def link(
     case_id: IdArgument,
-    other: Annotated[str, typer.Argument(metavar="OTHER", help="The case to link to.")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help=_("The case to link to."))],
     note: NoteOption = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Link two cases both ways, such as a complaint and its callback, in one commit.
-
-    Example: casekit link C-20261123-7KQ3-XHD2 B-20261125-4M2P-9QXA
-    """
+    """Link two cases both ways, such as a complaint and its callback, in one commit."""
     from casekit.service.actions import link_cases
 
     outcome = link_cases(make_env(repo, actor), case_id, other, note=note)
@@ -249,14 +245,11 @@ def link(
 def show(
     case_id: IdArgument,
     output: Annotated[
-        DocFormat, typer.Option("--format", help="yaml (the file as written) or json.")
+        DocFormat, typer.Option("--format", help=_("yaml (the file as written) or json."))
     ] = DocFormat.yaml,
     repo: RepoOption = None,
 ) -> None:
-    """Print one case (the YAML file as written, its deadlines' state on stderr).
-
-    Example: casekit show C-20261123-7KQ3-XHD2 --format json
-    """
+    """Print one case (the YAML file as written, its deadlines' state on stderr)."""
     from casekit.service.queries import show_case, show_deadlines
 
     env = make_env(repo)
@@ -269,43 +262,43 @@ def show(
 def list_cases(
     kind: Annotated[
         list[str] | None,
-        typer.Option("--kind", help="Only this kind (repeatable or comma-separated)."),
+        typer.Option("--kind", help=_("Only this kind (repeatable or comma-separated).")),
     ] = None,
     status: Annotated[
-        list[str] | None, typer.Option("--status", help="Only these states, e.g. investigating.")
+        list[str] | None, typer.Option("--status", help=_("Only these states, e.g. investigating."))
     ] = None,
     assignee: Annotated[
-        list[str] | None, typer.Option("--assignee", help="Only cases of this agent.")
+        list[str] | None, typer.Option("--assignee", help=_("Only cases of this agent."))
     ] = None,
     overdue: Annotated[
-        bool, typer.Option("--overdue", help="Only cases with a deadline (or promise) past due now.")
+        bool, typer.Option("--overdue", help=_("Only cases with a deadline (or promise) past due now."))
     ] = False,
     phone: Annotated[
         str | None,
         typer.Option(
             "--phone",
-            help="按电话（任意格式）/ Only cases of this phone, whatever its format: 138 0013 8000.",
+            help=_("按电话（任意格式）/ Only cases of this phone, whatever its format: 138 0013 8000."),
         ),
     ] = None,
     customer: Annotated[
         str | None,
         typer.Option(
             "--customer",
-            help="按客户姓名的一部分或买家ID / Only customers whose name holds this, or with this account.",
+            help=_(
+                "按客户姓名的一部分或买家ID / Only customers whose name holds this, or with this account."
+            ),
         ),
     ] = None,
     order: Annotated[
-        str | None, typer.Option("--order", help="按订单号 / Only cases of this order number.")
+        str | None, typer.Option("--order", help=_("按订单号 / Only cases of this order number."))
     ] = None,
-    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help=_("table, json or csv."))
+    ] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """List cases, oldest first, with their next deadline, in a table that lines up Chinese text.
-
-    Example: casekit list --kind complaint --status investigating --overdue
-    (or: casekit list --phone 139 1596 2048, casekit list --customer 王)
-    """
+    """List cases, oldest first, with their next deadline, in a table that lines up Chinese text."""
     from casekit.service.queries import list_cases as run
 
     env = make_env(repo)
@@ -327,14 +320,13 @@ def list_cases(
 
 def log(
     case_id: IdArgument,
-    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help=_("table, json or csv."))
+    ] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """Show a case's audit trail, read from its git commits and their trailers.
-
-    Example: casekit log C-20261123-7KQ3-XHD2
-    """
+    """Show a case's audit trail, read from its git commits and their trailers."""
     from casekit.service.queries import case_log
 
     env = make_env(repo)
@@ -358,12 +350,58 @@ def _print_outcome(outcome: object, output: TextFormat) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(new)
-    app.command()(move)
-    app.command()(show)
-    app.command("list")(list_cases)
-    app.command()(assign)
-    app.command()(note)
-    app.command()(update)
-    app.command()(link)
-    app.command()(log)
+    app.command(
+        help=_("Open a case and commit it; prints the new ID.\n\nExample: {example}").format(
+            example="casekit new complaint --title 传真机无法接收传真 --customer 王先生 --phone "
+            "13800138000 --channel phone --priority high"
+        )
+    )(new)
+    app.command(
+        help=_(
+            "Move a case to another state, if the workflow allows it; one commit.\n\nExample: {example}"
+        ).format(
+            example="casekit move C-20261123-7KQ3-XHD2 investigating --set responsible_department=售后技术部"
+        )
+    )(move)
+    app.command(
+        help=_(
+            "Print one case (the YAML file as written, its deadlines' state on stderr).\n\nExample: {example}"
+        ).format(example="casekit show C-20261123-7KQ3-XHD2 --format json")
+    )(show)
+    app.command(
+        "list",
+        help=_(
+            "List cases, oldest first, with their next deadline, in a table that lines up Chinese "
+            "text.\n\nExample: {example} (or: {phone}, {customer})"
+        ).format(
+            example="casekit list --kind complaint --status investigating --overdue",
+            phone="casekit list --phone 139 1596 2048",
+            customer="casekit list --customer 王",
+        ),
+    )(list_cases)
+    app.command(
+        help=_("Give a case to an agent; one commit.\n\nExample: {example}").format(
+            example="casekit assign C-20261123-7KQ3-XHD2 wang.fang"
+        )
+    )(assign)
+    app.command(
+        help=_("Add a note to a case's history; one commit.\n\nExample: {example}").format(
+            example="casekit note C-20261123-7KQ3-XHD2 '已致电客户，约定明天上午回复'"
+        )
+    )(note)
+    app.command(
+        help=_("Change fields of a case without moving it; one commit.\n\nExample: {example}").format(
+            example="casekit update C-20261123-7KQ3-XHD2 --set category=product-quality"
+        )
+    )(update)
+    app.command(
+        help=_(
+            "Link two cases both ways, such as a complaint and its callback, in one commit.\n\nExample: "
+            "{example}"
+        ).format(example="casekit link C-20261123-7KQ3-XHD2 B-20261125-4M2P-9QXA")
+    )(link)
+    app.command(
+        help=_(
+            "Show a case's audit trail, read from its git commits and their trailers.\n\nExample: {example}"
+        ).format(example="casekit log C-20261123-7KQ3-XHD2")
+    )(log)

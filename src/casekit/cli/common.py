@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from casekit.i18n import _
+
 if TYPE_CHECKING:
     from casekit.service.env import Env
 
@@ -39,7 +41,7 @@ RepoOption = Annotated[
     str | None,
     typer.Option(
         "--repo",
-        help="Case repository (default: $CASEKIT_REPO, else the enclosing git work tree).",
+        help=_("Case repository (default: $CASEKIT_REPO, else the enclosing git work tree)."),
         show_default=False,
     ),
 ]
@@ -47,19 +49,19 @@ ActorOption = Annotated[
     str | None,
     typer.Option(
         "--actor",
-        help="Who is acting: a login or 'Name <email>' (default: $CASEKIT_ACTOR, else git).",
+        help=_("Who is acting: a login or 'Name <email>' (default: $CASEKIT_ACTOR, else git)."),
         show_default=False,
     ),
 ]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--set", help="Set a field: key=value (repeatable; an empty value unsets it).", show_default=False
+        "--set", help=_("Set a field: key=value (repeatable; an empty value unsets it)."), show_default=False
     ),
 ]
 NoteOption = Annotated[
     str | None,
-    typer.Option("--note", help="A note for the history and the commit message.", callback=plain_text),
+    typer.Option("--note", help=_("A note for the history and the commit message."), callback=plain_text),
 ]
 
 
@@ -67,8 +69,10 @@ BomOption = Annotated[
     bool | None,
     typer.Option(
         "--bom/--no-bom",
-        help="With --format csv: start with a UTF-8 BOM, so Excel shows Chinese text "
-        "(default: on when casekit.yaml's locale is Chinese, as zh-CN is).",
+        help=_(
+            "With --format csv: start with a UTF-8 BOM, so Excel shows Chinese text "
+            "(default: on when casekit.yaml's locale is Chinese, as zh-CN is)."
+        ),
         show_default=False,
     ),
 ]
@@ -105,7 +109,7 @@ def with_bom(output: TableFormat, bom: bool | None, env: Env) -> bool:
         if bom:
             from casekit.errors import UsageError
 
-            raise UsageError("--bom goes with --format csv; leave it out or add --format csv")
+            raise UsageError(_("--bom goes with --format csv; leave it out or add --format csv"))
         return False
     return env.config.chinese if bom is None else bom
 

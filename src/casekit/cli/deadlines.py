@@ -19,9 +19,10 @@ from casekit.cli.common import (
     warn_calendar_ending,
     with_bom,
 )
+from casekit.i18n import _
 
 IdArgument = Annotated[
-    str, typer.Argument(help="Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2.")
+    str, typer.Argument(help=_("Case ID, e.g. C-20261123-7KQ3-XHD2, or its last part 7KQ3-XHD2."))
 ]
 
 
@@ -30,23 +31,22 @@ def due(
         str | None,
         typer.Option(
             "--within",
-            help="Only what falls due within this time: 2h, 30m, '1 working day' (overdue included).",
+            help=_("Only what falls due within this time: 2h, 30m, '1 working day' (overdue included)."),
         ),
     ] = None,
     kind: Annotated[
-        list[str] | None, typer.Option("--kind", help="Only this kind (repeatable or comma-separated).")
+        list[str] | None, typer.Option("--kind", help=_("Only this kind (repeatable or comma-separated)."))
     ] = None,
     assignee: Annotated[
-        list[str] | None, typer.Option("--assignee", help="Only cases of this agent.")
+        list[str] | None, typer.Option("--assignee", help=_("Only cases of this agent."))
     ] = None,
-    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help=_("table, json or csv."))
+    ] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
 ) -> None:
-    """List open deadlines, soonest (and overdue) first, with how long is left.
-
-    Example: casekit due --within 2h --assignee li.na
-    """
+    """List open deadlines, soonest (and overdue) first, with how long is left."""
     from casekit.features.deadlines.service import due_report
 
     env = make_env(repo)
@@ -61,18 +61,17 @@ def promise(
         str,
         typer.Option(
             "--by",
-            help="When you will reply: 2026-11-24T15:00 (read in the repository's time zone), "
-            "or a length of time from now such as 2h or '1 working day'.",
+            help=_(
+                "When you will reply: 2026-11-24T15:00 (read in the repository's time zone), "
+                "or a length of time from now such as 2h or '1 working day'."
+            ),
         ),
     ],
     note: NoteOption = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Record a reply-by time agreed with the customer; missing it counts as a breach. One commit.
-
-    Example: casekit promise C-20261123-7KQ3-XHD2 --by 2026-11-24T15:00 --note '约定明天下午三点前回复'
-    """
+    """Record a reply-by time agreed with the customer; missing it counts as a breach. One commit."""
     from casekit.features.deadlines.service import promise_case
 
     outcome = promise_case(make_env(repo, actor), case_id, by, note=note)
@@ -81,26 +80,25 @@ def promise(
 
 def escalate(
     case_id: IdArgument,
-    to: Annotated[str, typer.Option("--to", help="The supervisor who takes the case (a login).")],
+    to: Annotated[str, typer.Option("--to", help=_("The supervisor who takes the case (a login)."))],
     note: Annotated[
         str,
         typer.Option(
             "--note",
-            help="What has been done so far, handed over with the case (required).",
+            help=_("What has been done so far, handed over with the case (required)."),
             callback=plain_text,
         ),
     ],
     major: Annotated[
         bool,
-        typer.Option("--major", help="Flag a major complaint (重大投诉); media complaints are major anyway."),
+        typer.Option(
+            "--major", help=_("Flag a major complaint (重大投诉); media complaints are major anyway.")
+        ),
     ] = False,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Hand a case to a supervisor with its notes and mark it escalated; one audited commit.
-
-    Example: casekit escalate C-20261123-7KQ3-XHD2 --to zhang.wei --note '客户要求三倍赔偿' --major
-    """
+    """Hand a case to a supervisor with its notes and mark it escalated; one audited commit."""
     from casekit.features.deadlines.service import escalate_case
 
     outcome = escalate_case(make_env(repo, actor), case_id, to, note=note, major=major)
@@ -111,22 +109,16 @@ def merchant_reply(
     case_id: IdArgument,
     at: Annotated[
         str | None,
-        typer.Option("--at", help="When the merchant replied, e.g. 2026-11-24T09:40 (default: now)."),
+        typer.Option("--at", help=_("When the merchant replied, e.g. 2026-11-24T09:40 (default: now).")),
     ] = None,
     reply: Annotated[
-        str | None, typer.Option("--reply", help="What the merchant said, as posted (商家回复内容).")
+        str | None, typer.Option("--reply", help=_("What the merchant said, as posted (商家回复内容)."))
     ] = None,
     note: NoteOption = None,
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Record the merchant's own reply to a complaint about it (商家回复); one commit.
-
-    Forum and Weibo complaints need the merchant's reply within 1 working day: the
-    merchant_reply deadline is met at --at, and the monthly 红黑榜 judges merchants on it.
-
-    Example: casekit merchant-reply C-20261109-4KJ7-A7VQ --at 2026-11-10T09:40 --reply '同意调换18箱'
-    """
+    """Record the merchant's own reply to a complaint about it (商家回复); one commit."""
     from casekit.features.deadlines.merchant import merchant_reply_case
 
     outcome = merchant_reply_case(make_env(repo, actor), case_id, at, reply=reply, note=note)
@@ -143,7 +135,35 @@ def _print(outcome: object) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(due)
-    app.command()(promise)
-    app.command()(escalate)
-    app.command("merchant-reply")(merchant_reply)
+    app.command(
+        help=_(
+            "List open deadlines, soonest (and overdue) first, with how long is left.\n\nExample: {example}"
+        ).format(example="casekit due --within 2h --assignee li.na")
+    )(due)
+    app.command(
+        help=_(
+            "Record a reply-by time agreed with the customer; missing it counts as a breach. One "
+            "commit.\n\nExample: {example}"
+        ).format(
+            example="casekit promise C-20261123-7KQ3-XHD2 --by 2026-11-24T15:00 --note "
+            "'约定明天下午三点前回复'"
+        )
+    )(promise)
+    app.command(
+        help=_(
+            "Hand a case to a supervisor with its notes and mark it escalated; one audited "
+            "commit.\n\nExample: {example}"
+        ).format(
+            example="casekit escalate C-20261123-7KQ3-XHD2 --to zhang.wei --note '客户要求三倍赔偿' --major"
+        )
+    )(escalate)
+    app.command(
+        "merchant-reply",
+        help=_(
+            "Record the merchant's own reply to a complaint about it (商家回复); one commit.\n\nForum and "
+            "Weibo complaints need the merchant's reply within 1 working day: the merchant_reply deadline "
+            "is met at --at, and the monthly 红黑榜 judges merchants on it.\n\nExample: {example}"
+        ).format(
+            example="casekit merchant-reply C-20261109-4KJ7-A7VQ --at 2026-11-10T09:40 --reply '同意调换18箱'"
+        ),
+    )(merchant_reply)

@@ -27,12 +27,7 @@ def edit(
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Edit a case file in your editor ($VISUAL, else $EDITOR); on save it is checked, its diff
-    shown and committed as one update. State, agent and links change through move, assign and
-    link.
-
-    Example: casekit edit C-20261123-7KQ3-XHD2
-    """
+    """Edit a case file in your editor, committed as one update."""
     from casekit.errors import CasekitError, Refused
     from casekit.service.edit import commit_edit, edited_assignments, prepare_edit
 
@@ -147,11 +142,7 @@ def undo(
     repo: RepoOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Take back your own last change to a case (a note, an update or an assignment) when
-    nothing came after it: one new commit records the undo.
-
-    Example: casekit undo C-20261123-7KQ3-XHD2
-    """
+    """Take back your own last change to a case when nothing came after it."""
     from casekit.service.undo import undo_last_change
 
     outcome = undo_last_change(make_env(repo, actor), case_id, note=note)
@@ -161,5 +152,16 @@ def undo(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(edit)
-    app.command()(undo)
+    app.command(
+        help=_(
+            "Edit a case file in your editor ($VISUAL, else $EDITOR); on save it is checked, its diff "
+            "shown and committed as one update. State, agent and links change through move, assign and "
+            "link.\n\nExample: {example}"
+        ).format(example="casekit edit C-20261123-WYWA-2JS4")
+    )(edit)
+    app.command(
+        help=_(
+            "Take back your own last change to a case (a note, an update or an assignment) when "
+            "nothing came after it: one new commit records the undo.\n\nExample: {example}"
+        ).format(example="casekit undo C-20261123-WYWA-2JS4")
+    )(undo)

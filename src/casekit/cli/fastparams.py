@@ -16,6 +16,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
+from casekit.i18n import _
+
 Leaf = Callable[[Any, Any, Any], Any]
 _TRUE = {"1", "on", "t", "true", "y", "yes"}
 _FALSE = {"0", "off", "f", "false", "n", "no"}
@@ -52,7 +54,7 @@ def install() -> bool:
         if isinstance(value, bytes):
             return value.decode("utf-8", "replace")
         if value is None:
-            raise ValueError("None is not a valid string")
+            raise ValueError(_("None is not a valid string"))
         return str(value)
 
     def flag(value: Any, param: Any, ctx: Any) -> bool:
@@ -67,7 +69,7 @@ def install() -> bool:
                 return True
             if word in _FALSE or word == "":
                 return False
-        raise ValueError("Input should be a valid boolean, unable to interpret input")
+        raise ValueError(_("Input should be a valid boolean, unable to interpret input"))
 
     def leaf_for(annotation: Any, info: Any) -> Leaf | None:
         if info.parser is not None:

@@ -9,12 +9,15 @@ from typing import Annotated
 import typer
 
 from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, plain_text, warn
+from casekit.i18n import _, is_chinese
 
 harassment_app = typer.Typer(
-    help=(
+    help=_(
         "骚扰电话 / Harassment calls: log one in one commit; no deadlines, no callbacks, "
         "kept out of the complaint statistics. "
-        "Example: casekit harassment log --phone 13912345678 --line 400-820-8820 "
+        "Example: {example}"
+    ).format(
+        example="casekit harassment log --phone 13912345678 --line 400-820-8820 "
         "--said 来电胡言乱语，引导回主题无效 --ended-by agent"
     ),
     no_args_is_help=True,
@@ -33,38 +36,50 @@ class Severity(StrEnum):
     abusive = "abusive"
 
 
-@harassment_app.command("log")
+@harassment_app.command(
+    "log",
+    help=_(
+        "记录骚扰电话 / Log a harassment call: one case of the harassment kind, one commit; prints its "
+        "ID. It has no deadlines and no callbacks, and reports count it only in the harassment section "
+        "(骚扰电话统计). Says so when the number has called before.\n\nExample: {example}"
+    ).format(
+        example="casekit harassment log --phone 13912345678 --line 400-820-8820 --said "
+        "来电胡言乱语，引导回主题无效 --ended-by agent --at 2026-11-22T22:40"
+    ),
+)
 def log_command(
     phone: Annotated[
-        str, typer.Option("--phone", help="来电号码 / The number it came from, e.g. 13912345678.")
+        str, typer.Option("--phone", help=_("来电号码 / The number it came from, e.g. 13912345678."))
     ],
     line: Annotated[
         str,
-        typer.Option("--line", help="来电线路 / The line called, e.g. 400-820-8820.", callback=plain_text),
+        typer.Option("--line", help=_("来电线路 / The line called, e.g. 400-820-8820."), callback=plain_text),
     ],
     said: Annotated[
-        str, typer.Option("--said", help="通话内容 / What the caller said, briefly.", callback=plain_text)
+        str, typer.Option("--said", help=_("通话内容 / What the caller said, briefly."), callback=plain_text)
     ],
     ended_by: Annotated[
-        EndedBy, typer.Option("--ended-by", help="挂断方 / Who ended the call: agent or caller.")
+        EndedBy, typer.Option("--ended-by", help=_("挂断方 / Who ended the call: agent or caller."))
     ],
     at: Annotated[
         str | None,
         typer.Option(
             "--at",
-            help="来电时间 / When the call came in, e.g. 2026-11-23T12:10 (default: now), not later.",
+            help=_("来电时间 / When the call came in, e.g. 2026-11-23T12:10 (default: now), not later."),
         ),
     ] = None,
     severity: Annotated[
         Severity | None,
         typer.Option(
-            "--severity", help="严重程度 / nuisance (无聊骚扰), obscene (低级下流) or abusive (辱骂威胁)."
+            "--severity", help=_("严重程度 / nuisance (无聊骚扰), obscene (低级下流) or abusive (辱骂威胁).")
         ),
     ] = None,
     customer: Annotated[
         str | None,
         typer.Option(
-            "--customer", help="来电人 / The caller's name if given (default: 未知来电).", callback=plain_text
+            "--customer",
+            help=_("来电人 / The caller's name if given (default: 未知来电)."),
+            callback=plain_text,
         ),
     ] = None,
     note: NoteOption = None,
@@ -73,11 +88,7 @@ def log_command(
 ) -> None:
     """记录骚扰电话 / Log a harassment call: one case of the harassment kind, one commit;
     prints its ID. It has no deadlines and no callbacks, and reports count it only in the
-    harassment section (骚扰电话统计). Says so when the number has called before.
-
-    Example: casekit harassment log --phone 13912345678 --line 400-820-8820
-    --said 来电胡言乱语，引导回主题无效 --ended-by agent --at 2026-11-22T22:40
-    """
+    harassment section (骚扰电话统计). Says so when the number has called before."""
     from casekit.core.casefile import mask_phone
     from casekit.features.harassment.service import log_call
 
@@ -99,10 +110,14 @@ def log_command(
     if logged.earlier:
         count = len(logged.earlier) + 1
         earlier = "、".join(logged.earlier)
-        warn(
-            f"{outcome.case_id}: 号码 {mask_phone(phone)} 第 {count} 次骚扰来电（此前：{earlier}）"
-            f" (call {count} from this number; earlier: {', '.join(logged.earlier)})"
+        line = _("{case}: 号码 {phone} 第 {count} 次骚扰来电（此前：{earlier}）").format(
+            case=outcome.case_id, phone=mask_phone(phone), count=count, earlier=earlier
         )
+        if not is_chinese():  # the desk's Chinese line, and what it says
+            line += _(" (call {count} from this number; earlier: {earlier})").format(
+                count=count, earlier=", ".join(logged.earlier)
+            )
+        warn(line)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,20 +8,20 @@ from typing import Annotated
 import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env, warn, warn_calendar_ending
-from casekit.i18n import _
+from casekit.i18n import _, ngettext
 
 
 def init(
-    path: Annotated[Path, typer.Argument(metavar="PATH", help="Folder for the new case repository.")] = Path(
-        "."
-    ),
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help=_("Folder for the new case repository."))
+    ] = Path("."),
     example: Annotated[
         bool,
-        typer.Option("--example", help="Fill it with the example cases, replayed as real commits."),
+        typer.Option("--example", help=_("Fill it with the example cases, replayed as real commits.")),
     ] = False,
     actor: Annotated[
         str | None,
-        typer.Option("--actor", help="Who creates it (default: $CASEKIT_ACTOR, else git config)."),
+        typer.Option("--actor", help=_("Who creates it (default: $CASEKIT_ACTOR, else git config).")),
     ] = None,
     casekit_source: Annotated[
         str | None,
@@ -36,10 +36,7 @@ def init(
         ),
     ] = None,
 ) -> None:
-    """Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/.
-
-    Example: casekit init ~/cases --example
-    """
+    """Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/."""
     import os
 
     from casekit.service.init import init_repository
@@ -48,29 +45,29 @@ def init(
     if actor:
         environ["CASEKIT_ACTOR"] = actor
     root, count = init_repository(path, example=example, environ=environ, casekit_source=casekit_source)
-    echo(f"created case repository {root}" + (f" with {count} example cases" if example else ""))
+    if example:
+        echo(_("created case repository {root} with {count} example cases").format(root=root, count=count))
+    else:
+        echo(_("created case repository {root}").format(root=root))
 
 
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="PATH", help="Case files or folders (default: the whole repository)."),
+        typer.Argument(metavar="PATH", help=_("Case files or folders (default: the whole repository).")),
     ] = None,
     output: Annotated[
-        TextFormat, typer.Option("--format", help="text (path:line: message) or json.")
+        TextFormat, typer.Option("--format", help=_("text (path:line: message) or json."))
     ] = TextFormat.text,
     repo: RepoOption = None,
 ) -> None:
-    """Check casekit.yaml and case files: schema, states, field types, history. Exit 1 on problems.
-
-    Example: casekit validate cases/complaint/2026/11
-    """
+    """Check casekit.yaml and case files: schema, states, field types, history. Exit 1 on problems."""
     from casekit.service.queries import validate_repository
 
     env = make_env(repo)
     problems, checked = validate_repository(env, paths)
     warn_calendar_ending(env)
-    _report(problems, output, f"{checked} case files checked, no problems")
+    _report(problems, output, _("{count} case files checked, no problems").format(count=checked))
 
 
 def audit(
@@ -78,17 +75,16 @@ def audit(
         str | None,
         typer.Option(
             "--since",
-            help="Check each commit after this one (a commit, tag or branch) against the rules, "
-            "as the server's pre-receive hook does.",
+            help=_(
+                "Check each commit after this one (a commit, tag or branch) against the rules, "
+                "as the server's pre-receive hook does."
+            ),
         ),
     ] = None,
-    output: Annotated[TextFormat, typer.Option("--format", help="text or json.")] = TextFormat.text,
+    output: Annotated[TextFormat, typer.Option("--format", help=_("text or json."))] = TextFormat.text,
     repo: RepoOption = None,
 ) -> None:
-    """Check that every case file's history agrees with the commits that touched it.
-
-    Example: casekit audit --since origin/main
-    """
+    """Check that every case file's history agrees with the commits that touched it."""
     if since is not None:
         from casekit.service.gitcheck import audit_since
 
@@ -96,19 +92,16 @@ def audit(
         from casekit.service.merge import merged_content
 
         problems = [v.as_problem() for v in audit_since(root, since, merged_content)]
-        _report(problems, output, f"every commit since {since} follows the rules")
+        _report(problems, output, _("every commit since {since} follows the rules").format(since=since))
         return
     from casekit.service.audit import audit_repository
 
     problems = audit_repository(make_env(repo).root)
-    _report(problems, output, "history and commits agree")
+    _report(problems, output, _("history and commits agree"))
 
 
 def schema(repo: RepoOption = None) -> None:
-    """Print the JSON Schema for case files, generated from casekit.yaml.
-
-    Example: casekit schema > case.schema.json
-    """
+    """Print the JSON Schema for case files, generated from casekit.yaml."""
     from casekit.render.output import to_json
     from casekit.service.schema import case_schema
 
@@ -132,27 +125,60 @@ def _report(problems: list, output: TextFormat, ok_message: str) -> None:  # typ
     else:
         for problem in problems:
             echo(problem.format())
-        counted = [f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found"] if errors else []
-        counted += [f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else []
-        warn(", ".join(counted) if counted else ok_message)
+        counted = (
+            [
+                ngettext("{count} problem found", "{count} problems found", len(errors)).format(
+                    count=len(errors)
+                )
+            ]
+            if errors
+            else []
+        )
+        counted += (
+            [ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings)]
+            if warnings
+            else []
+        )
+        warn(_(", ").join(counted) if counted else ok_message)
     if errors:
         raise typer.Exit(1)
 
 
 def repair(repo: RepoOption = None) -> None:
-    """Finish or undo a change that a killed casekit command left half-done.
-
-    Every casekit command that changes cases does this first by itself; `repair` does only
-    this, and says what it did. Example: casekit repair
-    """
+    """Finish or undo a change that a killed casekit command left half-done."""
     from casekit.service.actions import repair_interrupted
 
     echo(repair_interrupted(make_env(repo)))
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(validate)
-    app.command()(audit)
-    app.command()(repair)
-    app.command()(schema)
+    app.command(
+        help=_(
+            "Create a case repository: git, casekit.yaml, cases/, templates/ and hooks/.\n\nExample: "
+            "{example}"
+        ).format(example="casekit init ~/cases --example")
+    )(init)
+    app.command(
+        help=_(
+            "Check casekit.yaml and case files: schema, states, field types, history. Exit 1 on "
+            "problems.\n\nExample: {example}"
+        ).format(example="casekit validate cases/complaint/2026/11")
+    )(validate)
+    app.command(
+        help=_(
+            "Check that every case file's history agrees with the commits that touched it.\n\nExample: "
+            "{example}"
+        ).format(example="casekit audit --since origin/main")
+    )(audit)
+    app.command(
+        help=_(
+            "Finish or undo a change that a killed casekit command left half-done.\n\nEvery casekit "
+            "command that changes cases does this first by itself; `repair` does only this, and says what "
+            "it did. Example: {example}"
+        ).format(example="casekit repair")
+    )(repair)
+    app.command(
+        help=_(
+            "Print the JSON Schema for case files, generated from casekit.yaml.\n\nExample: {example}"
+        ).format(example="casekit schema > case.schema.json")
+    )(schema)

@@ -9,6 +9,7 @@ import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env
 from casekit.errors import UsageError
+from casekit.i18n import _
 
 if TYPE_CHECKING:
     from casekit.service.env import Env
@@ -23,47 +24,47 @@ def script(
     case_id: Annotated[
         str | None,
         typer.Argument(
-            help="Case ID (or its last part); with --list, whether each script of its kind fits it and why."
+            help=_(
+                "Case ID (or its last part); with --list, whether each script of its kind fits it and why."
+            )
         ),
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option("--template", help="Use this script instead of the one that fits, e.g. calm-down."),
+        typer.Option("--template", help=_("Use this script instead of the one that fits, e.g. calm-down.")),
     ] = None,
     lang: Annotated[
-        Lang | None, typer.Option("--lang", help="zh or en (default: scripts.lang in casekit.yaml, else zh).")
+        Lang | None,
+        typer.Option("--lang", help=_("zh or en (default: scripts.lang in casekit.yaml, else zh).")),
     ] = None,
     list_: Annotated[
         bool,
         typer.Option(
-            "--list", help="List the script templates; with a case ID, whether each fits it now and why."
+            "--list", help=_("List the script templates; with a case ID, whether each fits it now and why.")
         ),
     ] = False,
     kind: Annotated[
-        str | None, typer.Option("--kind", help="With --list: only scripts for this kind.")
+        str | None, typer.Option("--kind", help=_("With --list: only scripts for this kind."))
     ] = None,
     state: Annotated[
-        str | None, typer.Option("--state", help="With --list: only scripts for this state.")
+        str | None, typer.Option("--state", help=_("With --list: only scripts for this state."))
     ] = None,
     output: Annotated[
-        TextFormat, typer.Option("--format", help="text, or json with the template name and the text.")
+        TextFormat, typer.Option("--format", help=_("text, or json with the template name and the text."))
     ] = TextFormat.text,
     repo: RepoOption = None,
 ) -> None:
-    """Print the reply script that fits a case's kind and state, filled with its data.
-
-    Example: casekit script C-20261123-7KQ3-XHD2 --lang en
-    """
+    """Print the reply script that fits a case's kind and state, filled with its data."""
     env = make_env(repo)
     if list_:
         if template:
-            raise UsageError("--list and --template do not go together; --list shows the template names")
+            raise UsageError(_("--list and --template do not go together; --list shows the template names"))
         _print_list(env, case_id, kind, state, lang.value if lang else None, output)
         return
     if kind or state:
-        raise UsageError("--kind and --state go with --list")
+        raise UsageError(_("--kind and --state go with --list"))
     if not case_id:
-        raise UsageError("give a case ID (casekit script ID), or --list to see the script templates")
+        raise UsageError(_("give a case ID (casekit script ID), or --list to see the script templates"))
     from casekit.features.scripts.service import render_script
 
     rendered = render_script(env, case_id, template=template, lang=lang.value if lang else None)
@@ -113,7 +114,7 @@ def _print_list(
         echo(to_json(data))
         return
     if not rows:
-        echo("没有符合的话术模板 / no script templates match")
+        echo(_("没有符合的话术模板 / no script templates match"))
         return
     if listing.case is None:
         body = [
@@ -129,8 +130,8 @@ def _print_list(
             ]
             for r in rows
         ]
-        headers = ["模板 Template", "类别 Kind", "状态 States", "条件 When", "语言 Lang"]
-        echo(table(body, [*headers, "来自 From", "出处 Source", "摘要 Summary"]))
+        headers = [_("模板 Template"), _("类别 Kind"), _("状态 States"), _("条件 When"), _("语言 Lang")]
+        echo(table(body, [*headers, _("来自 From"), _("出处 Source"), _("摘要 Summary")]))
         return
     about = listing.case
     labels = [about["kind_label"], *([about["type_label"]] if "type" in about else []), about["status_label"]]
@@ -156,13 +157,30 @@ def _print_list(
                 r["summary"],
             ]
         )
-    headers = ["", "模板 Template", "适用 Fits", "原因 Why", "来自 From", "出处 Source", "摘要 Summary"]
+    headers = [
+        "",
+        _("模板 Template"),
+        _("适用 Fits"),
+        _("原因 Why"),
+        _("来自 From"),
+        _("出处 Source"),
+        _("摘要 Summary"),
+    ]
     echo(table(body, headers))
     if chosen:
-        echo(f"* = `casekit script {about['id']}` 采用的模板 / the script it renders")
+        echo(_("* = `casekit script {case}` 采用的模板 / the script it renders").format(case=about["id"]))
     else:
-        echo(f"没有自动适用的模板，请用 --template 选用 / none fits {about['id']}; use --template NAME")
+        echo(
+            _("没有自动适用的模板，请用 --template 选用 / none fits {case}; use --template NAME").format(
+                case=about["id"]
+            )
+        )
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(script)
+    app.command(
+        help=_(
+            "Print the reply script that fits a case's kind and state, filled with its data.\n\nExample: "
+            "{example}"
+        ).format(example="casekit script C-20261123-7KQ3-XHD2 --lang en")
+    )(script)
