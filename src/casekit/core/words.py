@@ -132,18 +132,26 @@ def states(kinds: Iterable[KindSpec], unknown: str | None = None) -> Vocabulary:
     lang = _lang()
     words: dict[str, tuple[str, ...]] = {}
     shown: dict[str, str] = {}
+    owners: dict[str, list[str]] = {}  # state -> the kinds it is a state of
     for kind in kinds:
         for name, state in kind.states.items():
             words[name] = (*words.get(name, ()), state.label.zh, state.label.en)
             shown.setdefault(name, state.label.text(lang))
+            owners.setdefault(name, []).append(kind.label.text(lang))
+    # a label shown for two states says whose states they are: 已拒绝（退换货）, 已拒绝（退订）
+    keys_by_label: dict[str, list[str]] = {}
+    for name, label in shown.items():
+        keys_by_label.setdefault(fold(label), []).append(name)
+    for same in (keys for keys in keys_by_label.values() if len(keys) > 1):
+        for name in same:
+            shown[name] = _("{label}, {kinds}").format(label=shown[name], kinds=_join(owners[name]))
     return Vocabulary(words, shown, unknown or _("unknown status {word}; states are {choices}"))
 
 
 def kind_states(kind: KindSpec) -> Vocabulary:
     """The states of one kind, as `move` takes them."""
-    return states(
-        [kind], _("{word} is not a {kind} state; states are {choices}").replace("{kind}", kind.name)
-    )
+    named = kind.label.zh if is_chinese() else kind.name
+    return states([kind], _("{word} is not a {kind} state; states are {choices}").replace("{kind}", named))
 
 
 def people(persons: Mapping[str, Person]) -> Vocabulary:

@@ -152,7 +152,7 @@ def unknown_actor(config: Config, who: str, name: str, email: str) -> Refused:
                 "{who} is not one of the people in casekit.yaml; act as one of them with "
                 "--actor LOGIN or CASEKIT_ACTOR ({logins}), or add yourself under people: in "
                 "casekit.yaml, e.g. {entry}, and commit it"
-            ).format(who=repr(who), logins=", ".join(config.people), entry=entry)
+            ).format(who=repr(who), logins=_(", ").join(config.people), entry=entry)
         )
     return Refused(
         _("casekit.yaml lists no people; add yourself under people:, e.g. {entry}, and commit it").format(

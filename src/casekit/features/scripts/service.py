@@ -97,7 +97,7 @@ def _agent(env: Env, case: Any) -> dict[str, str]:
             _(
                 "no one in casekit.yaml's people reads this script: act as one of them with "
                 "--actor LOGIN or CASEKIT_ACTOR ({logins}), or add yourself under people: in casekit.yaml"
-            ).format(logins=", ".join(env.config.people) or "-")
+            ).format(logins=_(", ").join(env.config.people) or "-")
         )
     return {"login": person.login, "name": person.name}
 
