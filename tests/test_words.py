@@ -232,3 +232,12 @@ def test_script_list_and_harassment_log_take_labels(example_repo: CLI) -> None:
         extra_env=ZH,
     )
     assert refused.code == 2 and "--ended-by" in refused.err and "caller（来电方挂断）" in refused.err
+
+
+def test_registers_take_the_names_the_team_uses(example_repo: CLI) -> None:
+    def register(name: str) -> object:
+        return json.loads(example_repo.ok("registers", name, "--month", "2026-11", "--format", "json").out)
+
+    assert register("邮费充值清单") == register("Postage refunds") == register("postage")
+    unknown = usage_refusal(example_repo.run("registers", "邮费", extra_env=ZH))
+    assert "'邮费'" in unknown and "postage（邮费充值清单）" in unknown

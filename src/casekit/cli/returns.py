@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,13 +18,6 @@ from casekit.cli.common import (
     warn,
     with_bom,
 )
-
-
-class RegisterName(StrEnum):
-    wrong_shipment = "wrong-shipment"
-    parcel_claims = "parcel-claims"
-    postage = "postage"
-    cancellations = "cancellations"
 
 
 def attach(
@@ -49,7 +41,7 @@ def attach(
 
 def registers(
     name: Annotated[
-        RegisterName,
+        str,
         typer.Argument(help="wrong-shipment, parcel-claims, postage or cancellations (退订日台账)."),
     ],
     month: Annotated[
@@ -78,7 +70,7 @@ def registers(
 
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
-    echo(run(env, name.value, month=month, output=output.value, day=day), bom=bom_first)
+    echo(run(env, name, month=month, output=output.value, day=day), bom=bom_first)
 
 
 def alerts(
