@@ -12,7 +12,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from casekit.core import words
+from casekit.core import resolver
 from casekit.core.config import FieldSpec
 from casekit.core.timeutil import format_datetime, out_of_range, parse_date, parse_datetime
 
@@ -127,7 +127,7 @@ def _parse_typed(field_type: str, spec: FieldSpec, text: str, tz: tzinfo) -> Any
             return False
         raise ValueError(f"{text!r} is not yes or no")
     if field_type == "enum":
-        return words.resolve(words.enum_values(spec.values), text)
+        return resolver.resolve(resolver.enum_values(spec.values), text)
     if field_type == "date":
         return parse_date(text).isoformat()
     if field_type == "datetime":
