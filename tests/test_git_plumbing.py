@@ -17,6 +17,7 @@ from casekit.vcs import git as vcs
 from casekit.vcs import gitindex
 from casekit.vcs.objects import ObjectReader, object_id, objects_dir, write_loose_object
 from conftest import CLI, edit_file
+from gitserver import hand_commit
 
 CLEAN_GIT = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com"}
 
@@ -409,6 +410,11 @@ def test_a_commit_written_from_python_is_the_one_git_writes(tmp_path: Path) -> N
 
 def test_commits_git_must_write_are_left_to_git(repo: CLI) -> None:
     first, second = repo.new(), repo.new()
+    # a person whose name git cannot keep as written (the trailing dot) acts on a case
+    listed = "li.na: {name: 李娜, email: li.na@example.com, roles: [agent]}"
+    joined = listed + "\n  zhao.lei: {name: Zhao Lei., email: zhao.lei@example.com}"
+    edit_file(repo.root / "casekit.yaml", listed, joined)
+    hand_commit(repo, "Zhao Lei joins the team", login="zhang.wei", verify=True).check_returncode()
     repo.ok("move", first, "assessing", actor="Zhao Lei. <zhao.lei@example.com>")
     assert "\nauthor Zhao Lei <zhao.lei@example.com> " in repo.git("cat-file", "commit", "HEAD")
     repo.git("config", "i18n.commitEncoding", "GB18030")

@@ -3,7 +3,6 @@ known harassment source is `casekit.features.harassment.sources`)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -23,17 +22,6 @@ harassment_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-class EndedBy(StrEnum):
-    agent = "agent"
-    caller = "caller"
-
-
-class Severity(StrEnum):
-    nuisance = "nuisance"
-    obscene = "obscene"
-    abusive = "abusive"
 
 
 @harassment_app.command(
@@ -59,7 +47,7 @@ def log_command(
         str, typer.Option("--said", help=_("通话内容 / What the caller said, briefly."), callback=plain_text)
     ],
     ended_by: Annotated[
-        EndedBy, typer.Option("--ended-by", help=_("挂断方 / Who ended the call: agent or caller."))
+        str, typer.Option("--ended-by", help=_("挂断方 / Who ended the call: agent or caller."))
     ],
     at: Annotated[
         str | None,
@@ -69,7 +57,7 @@ def log_command(
         ),
     ] = None,
     severity: Annotated[
-        Severity | None,
+        str | None,
         typer.Option(
             "--severity", help=_("严重程度 / nuisance (无聊骚扰), obscene (低级下流) or abusive (辱骂威胁).")
         ),
@@ -97,9 +85,9 @@ def log_command(
         phone=phone,
         line=line,
         said=said,
-        ended_by=ended_by.value,
+        ended_by=ended_by,
         at=at,
-        severity=severity.value if severity else None,
+        severity=severity,
         note=note,
         customer=customer,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,13 +19,6 @@ from casekit.cli.common import (
     with_bom,
 )
 from casekit.i18n import _
-
-
-class RegisterName(StrEnum):
-    wrong_shipment = "wrong-shipment"
-    parcel_claims = "parcel-claims"
-    postage = "postage"
-    cancellations = "cancellations"
 
 
 def attach(
@@ -47,7 +39,7 @@ def attach(
 
 def registers(
     name: Annotated[
-        RegisterName,
+        str,
         typer.Argument(help=_("wrong-shipment, parcel-claims, postage or cancellations (退订日台账).")),
     ],
     month: Annotated[
@@ -73,7 +65,7 @@ def registers(
 
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
-    echo(run(env, name.value, month=month, output=output.value, day=day), bom=bom_first)
+    echo(run(env, name, month=month, output=output.value, day=day), bom=bom_first)
 
 
 def alerts(

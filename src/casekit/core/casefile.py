@@ -11,6 +11,7 @@ from collections.abc import Mapping, MutableMapping
 from datetime import tzinfo
 from typing import Any
 
+from casekit.core import words
 from casekit.core.config import Config, FieldSpec, KindSpec
 from casekit.core.fields import normalise_phone, parse_value, refuse_control_characters
 from casekit.core.registry import Registry
@@ -103,9 +104,9 @@ def parse_change(kind: KindSpec, config: Config, key: str, text: str, tz: tzinfo
     if key in kind.fields:
         return None if text.strip() == "" else parse_value(kind.fields[key], text, tz)
     if key == "priority":
-        return _choice(text, config.priorities, "priority")
+        return words.resolve(words.priorities(config), text)
     if key == "channel":
-        return _choice(text, config.channels, "channel")
+        return words.resolve(words.channels(config), text)
     if key == "customer.phone":
         return normalise_phone(text)
     if key == "customer.salutation":
@@ -124,20 +125,6 @@ def parse_change(kind: KindSpec, config: Config, key: str, text: str, tz: tzinfo
     raise ValueError(
         _("{key!r} is not a field of a {kind}; fields are: {known}").format(
             key=key, kind=kind.name, known=known
-        )
-    )
-
-
-def _choice(text: str, choices: Mapping[str, Any], what: str) -> str:
-    value = text.strip()
-    if value in choices:
-        return value
-    for name, label in choices.items():
-        if value in (getattr(label, "zh", None), getattr(label, "en", None)):
-            return name
-    raise ValueError(
-        _("{value!r} is not a {what}; use one of {choices}").format(
-            value=text, what=what, choices=_(", ").join(choices)
         )
     )
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from casekit.core import resolver
 from casekit.core.config import FieldSpec
 from casekit.core.timeutil import format_datetime, out_of_range, parse_date, parse_datetime
 from casekit.i18n import _
@@ -137,14 +138,7 @@ def _parse_typed(field_type: str, spec: FieldSpec, text: str, tz: tzinfo) -> Any
             return False
         raise ValueError(_("{text!r} is not yes or no").format(text=text))
     if field_type == "enum":
-        if text in spec.values:
-            return text
-        for value, label in spec.values.items():
-            if text in (label.zh, label.en):
-                return value
-        raise ValueError(
-            _("{value!r} is not one of {choices}").format(value=text, choices=_(", ").join(spec.values))
-        )
+        return resolver.resolve(resolver.enum_values(spec.values), text)
     if field_type == "date":
         return parse_date(text).isoformat()
     if field_type == "datetime":

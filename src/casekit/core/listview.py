@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from casekit.core import words
 from casekit.core.casefile import ACCOUNT_FIELD, ORDER_FIELD, customer_of, fields_of, history_of
 from casekit.core.config import Config
 from casekit.errors import UsageError
-from casekit.i18n import _
 
 LIST_COLUMNS = (
     "id",
@@ -65,6 +66,42 @@ def split_values(values: Sequence[str] | None) -> set[str]:
 _split = split_values
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Filter values as keys: kinds, states and logins (None: no filter on that part)."""
+
+    kinds: list[str] | None
+    statuses: list[str] | None
+    assignees: list[str] | None
+
+
+def resolve_filters(
+    config: Config,
+    *,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    assignees: Sequence[str] | None = None,
+) -> Filters:
+    """The keys filter words name (`casekit.core.words`: a key, a Chinese or English
+    label, a person's name or email); a word that names none, or several, is a UsageError
+    naming it and listing the choices. States are those of the kinds asked for (all kinds
+    when none is)."""
+    try:
+        kind_keys = words.resolve_all(words.kinds(config), _words(kinds))
+        scope = [config.kinds[k] for k in kind_keys] or list(config.kinds.values())
+        states = words.states(scope)
+        status_keys = words.resolve_all(states, _words(statuses))
+        logins = [words.person(config, who) for who in _words(assignees)]
+    except words.UnknownWord as exc:
+        raise UsageError(str(exc)) from None
+    return Filters(kind_keys or None, status_keys or None, list(dict.fromkeys(logins)) or None)
+
+
+def _words(values: Sequence[str] | None) -> list[str]:
+    """Option values, each possibly comma-separated, in order: ['a,b', 'c'] -> [a, b, c]."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
 def select(
     cases: Iterable[Mapping[str, Any]],
     config: Config,
@@ -73,24 +110,11 @@ def select(
     statuses: Sequence[str] | None = None,
     assignees: Sequence[str] | None = None,
 ) -> list[Mapping[str, Any]]:
-    """Cases matching every given filter (each filter: any of its comma-separated values)."""
-    kind_set, status_set, assignee_set = _split(kinds), _split(statuses), _split(assignees)
-    unknown_kinds = kind_set - set(config.kinds)
-    if unknown_kinds:
-        raise UsageError(
-            _("unknown kind {kind!r}; kinds are {kinds}").format(
-                kind=sorted(unknown_kinds)[0], kinds=_(", ").join(config.kinds)
-            )
-        )
-    scope = [config.kinds[k] for k in kind_set] if kind_set else list(config.kinds.values())
-    known_states = {s for kind in scope for s in kind.states}
-    unknown_states = status_set - known_states
-    if unknown_states:
-        raise UsageError(
-            _("unknown status {state!r}; states are {states}").format(
-                state=sorted(unknown_states)[0], states=_(", ").join(sorted(known_states))
-            )
-        )
+    """Cases matching every given filter (each filter: any of its comma-separated words,
+    as `resolve_filters` reads them)."""
+    wanted = resolve_filters(config, kinds=kinds, statuses=statuses, assignees=assignees)
+    kind_set, status_set = set(wanted.kinds or ()), set(wanted.statuses or ())
+    assignee_set = set(wanted.assignees or ())
     chosen = []
     for case in cases:
         if kind_set and not _among(case.get("kind"), kind_set):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.codec.yamlio import block_map, dump_round_trip, flow_map
-from casekit.core import effects
+from casekit.core import effects, words
 from casekit.core.casefile import (
     apply_changes,
     fields_of,
@@ -610,7 +610,7 @@ def _new_case(
 ) -> Staged:
     """A new case, checked and staged, not yet written: the caller holds the lock."""
     config = env.config
-    kind = config.kind(kind_name)
+    kind = config.kind(known_kind(config, kind_name))
     ctx = _context(env, kind)
     label = _("new {kind}").format(kind=kind.name)
     options = [
@@ -674,6 +674,15 @@ def _new_case(
     return Staged(ctx, path, None, case, change)
 
 
+def known_kind(config: Config, word: str) -> str:
+    """The kind a word names (its key or its Chinese or English label), else a refusal
+    listing the kinds."""
+    try:
+        return words.resolve(words.kinds(config), word)
+    except words.UnknownWord as exc:
+        raise Refused(str(exc)) from None
+
+
 def _fresh_id(
     root: Path, kind: KindSpec, ctx: Context, given: str | None, taken: frozenset[str] = frozenset()
 ) -> CaseId:
@@ -708,33 +717,31 @@ def _reorder(case: MutableMapping[str, Any]) -> None:
 
 
 def _known_assignee(config: Config, who: str, case_label: str) -> str:
-    if not config.people:
-        return who
-    person = config.person(who)
-    if person is None:
-        known = ", ".join(config.people)
-        raise Refused(
-            _("{label}: {who} is not one of the people in casekit.yaml ({known})").format(
-                label=case_label, who=repr(who), known=known
-            )
-        )
-    return person.login
+    try:
+        return words.person(config, who)
+    except words.UnknownWord as exc:
+        raise Refused(_("{label}: {problem}").format(label=case_label, problem=exc)) from None
 
 
 def move_case(
     env: Env, reference: str, target: str, *, note: str | None = None, sets: list[str] | None = None
 ) -> Outcome:
-    """Move a case to `target` if the workflow allows it and its requirements are met."""
+    """Move a case to `target` (a state's key or label) if the workflow allows it and its
+    requirements are met."""
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
         source = str(case.get("status"))
+        try:
+            state = words.resolve(words.kind_states(ctx.kind), target)
+        except words.UnknownWord as exc:
+            raise Refused(f"{case_id}: {exc}") from None
         changes = _parse_sets(ctx, case_id, sets or [])
         candidate = copy.deepcopy(dict(case))
         apply_changes(candidate, changes)
-        rule = transition_rule(ctx.kind, source, target)
+        rule = transition_rule(ctx.kind, source, state)
         if rule is None:
-            raise Refused(f"{case_id}: {refusal_for_unknown_move(ctx.kind, source, target, candidate)}")
+            raise Refused(f"{case_id}: {refusal_for_unknown_move(ctx.kind, source, state, candidate)}")
         unmet = unmet_condition(ctx.kind, rule, candidate)
         if unmet:
             raise Refused(f"{case_id}: {unmet}")
@@ -743,7 +750,7 @@ def move_case(
             case=candidate,
             kind=ctx.kind,
             source=source,
-            target=target,
+            target=state,
             rule=rule,
             actor_login=ctx.actor.login,
             actor_roles=person.roles if person else (),
@@ -761,7 +768,7 @@ def move_case(
             raise Refused(f"{case_id}: " + "; ".join(problems))
         approvals = approval_reasons(request, ctx.config)
         trailers = (("Case-Approved-By", ctx.actor.ident),) if approvals else ()
-        change = Change("move", f"{case_id}: {source} -> {target}", source, target, note, trailers)
+        change = Change("move", f"{case_id}: {source} -> {state}", source, state, note, trailers)
         extra = _changes_record(changes)
         if approvals:
             extra |= {"approved_by": ctx.actor.login, "approval": "; ".join(approvals)}

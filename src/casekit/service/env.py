@@ -12,7 +12,7 @@ from pathlib import Path
 from casekit.core.config import CONFIG_FILE, Config
 from casekit.core.fields import control_character
 from casekit.core.timeutil import parse_datetime
-from casekit.errors import CasekitError, NotARepository, UsageError
+from casekit.errors import CasekitError, NotARepository, Refused, UsageError
 from casekit.i18n import _
 from casekit.store.configfile import load_config
 
@@ -108,7 +108,9 @@ class Env:
         person = person or (self.config.person(name) if name else None)
         if person:
             return Actor(person.login, person.name, person.email or email)
-        return Actor(name or email, name or email, email)
+        raise unknown_actor(
+            self.config, f"{name} <{email}>" if name and email else name or email, name, email
+        )
 
 
 def process_env(repo_flag: str | None, actor_flag: str | None) -> Env:
@@ -141,9 +143,36 @@ def resolve_actor(text: str, config: Config) -> Actor:
         return Actor(person.login, person.name, person.email or email)
     if not (name or email) or any(c in name for c in "\n<>"):
         raise UsageError(_("--actor {text} is not a login or 'Name <email>'").format(text=repr(text)))
+    raise unknown_actor(config, text, name, email)
 
-    login = name or email.split("@")[0]
-    return Actor(login, name or login, email)
+
+def unknown_actor(config: Config, who: str, name: str, email: str) -> Refused:
+    """The refusal of someone casekit.yaml's people does not list: which logins to act as,
+    or the entry that adds them (casekit records changes for listed people only, and reply
+    scripts introduce the agent by the name listed there)."""
+    login = _login_for(name, email)
+    entry = f"{login}: {{name: {name or login}, email: {email or login + '@example.com'}, roles: [agent]}}"
+    if config.people:
+        return Refused(
+            _(
+                "{who} is not one of the people in casekit.yaml; act as one of them with "
+                "--actor LOGIN or CASEKIT_ACTOR ({logins}), or add yourself under people: in "
+                "casekit.yaml, e.g. {entry}, and commit it"
+            ).format(who=repr(who), logins=_(", ").join(config.people), entry=entry)
+        )
+    return Refused(
+        _("casekit.yaml lists no people; add yourself under people:, e.g. {entry}, and commit it").format(
+            entry=entry
+        )
+    )
+
+
+def _login_for(name: str, email: str) -> str:
+    """A login to suggest: the email's local part, else the name in lower case with dots."""
+    local = email.split("@")[0] if email else ""
+    suggestion = local or ".".join(name.lower().split())
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "", suggestion).strip("._-")
+    return cleaned or "your.login"
 
 
 def _git_identity(root: Path) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from casekit.core.casefile import customer_of, history_of
 from casekit.core.config import Config
 from casekit.core.customers import CustomerMatch
-from casekit.core.listview import LIST_COLUMNS, select, split_values
+from casekit.core.listview import LIST_COLUMNS, resolve_filters, select
 from casekit.errors import Problem, UsageError
 from casekit.i18n import N_, _, ngettext
 from casekit.index.reader import find_case
@@ -63,12 +63,14 @@ def list_cases(
 
     config = env.config
     now = env.now(config.tz)
-    select([], config, kinds=kinds, statuses=statuses, assignees=assignees)  # unknown names: say so now
+    # the keys the words name; unknown words: say so now
+    wanted = resolve_filters(config, kinds=kinds, statuses=statuses, assignees=assignees)
+    kinds, statuses, assignees = wanted.kinds, wanted.statuses, wanted.assignees
     customer_matches = _customer_matches(phone, customer, order)
     where = CaseFilter.of(
-        kinds=split_values(kinds) or None,
-        statuses=split_values(statuses) or None,
-        assignees=split_values(assignees) or None,
+        kinds=kinds,
+        statuses=statuses,
+        assignees=assignees,
         overdue_at=now if overdue else None,
         customer=customer_matches[0] if customer_matches else None,  # the index narrows on one
     )

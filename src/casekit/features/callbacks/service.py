@@ -28,7 +28,7 @@ from casekit.features.callbacks.rules import (
     plan,
     queue_note,
 )
-from casekit.features.callbacks.settings import OUTCOMES, CallbackSettings, settings_of
+from casekit.features.callbacks.settings import OUTCOME_LABELS, CallbackSettings, settings_of
 from casekit.features.callbacks.sweep import (
     CALLS_FIELD,
     LINE_FIELD,
@@ -43,16 +43,27 @@ from casekit.features.callbacks.sweep import (
     read_calls,
     schedule_lines,
 )
+from casekit.i18n import _
 from casekit.service import actions
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
 from casekit.store.inputfiles import read_input_file
 
 
+def attempt_outcome(word: str) -> str:
+    """The outcome a word names: its key (no-answer) or its label (无人接听, No answer)."""
+    from casekit.core import words
+
+    vocabulary = words.labelled(OUTCOME_LABELS, _("{word} is not one of {choices}"))
+    try:
+        return words.resolve(vocabulary, word)
+    except words.UnknownWord as exc:
+        raise UsageError(f"--outcome {exc}") from None
+
+
 def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = None) -> Outcome:
     """Record one dial of the customer and its outcome; one commit."""
-    if outcome not in OUTCOMES:
-        raise UsageError(f"--outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+    outcome = attempt_outcome(outcome)
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
         case_id = str(case["id"])
@@ -102,11 +113,13 @@ def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
     cfg = env.config
     settings = settings_of(cfg)
     now = env.now(cfg.tz)
-    if agent and cfg.people:
-        person = cfg.person(agent)
-        if person is None:
-            raise Refused(f"{agent!r} is not one of the people in casekit.yaml ({', '.join(cfg.people)})")
-        agent = person.login
+    if agent:
+        from casekit.core import words
+
+        try:
+            agent = words.person(cfg, agent)
+        except words.UnknownWord as exc:
+            raise Refused(str(exc)) from None
     kind = cfg.kinds.get(settings.kind)
     if kind is None:
         raise Refused(f"the config has no {settings.kind!r} kind for callbacks")

@@ -17,6 +17,14 @@ from casekit.core.config import Config, Finding, KeyPath, Label, once_per_config
 from casekit.core.workcal import parse_clock
 
 OUTCOMES = ("answered", "no-answer", "busy", "wrong-number", "refused")
+# What an agent may type for an outcome besides its key (`attempt --outcome 无人接听`).
+OUTCOME_LABELS = {
+    "answered": Label("已接通", "Answered"),
+    "no-answer": Label("无人接听", "No answer"),
+    "busy": Label("占线", "Busy"),
+    "wrong-number": Label("号码错误", "Wrong number"),
+    "refused": Label("拒绝回访", "Refused"),
+}
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
 _OFFSET = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from casekit.codec.yamlio import block_map, flow_map
+from casekit.core import words
 from casekit.core.casefile import set_top_level
 from casekit.core.config import Config, KindSpec, Person
 from casekit.core.due import (
@@ -81,7 +82,12 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
         settings = escalation_settings(config)
         role = settings.to_role
         holders = ", ".join(p.login for p in config.people.values() if p.has_role(role)) or "nobody yet"
-        person = config.person(to)
+        try:
+            person = config.people.get(words.person(config, to))
+        except words.UnknownWord as exc:
+            if exc.matches:
+                raise Refused(f"{case_id}: {exc}") from None
+            person = None
         if person is None:
             raise Refused(
                 f"{case_id}: {to!r} is not one of the people in casekit.yaml; escalate to a {role}: {holders}"

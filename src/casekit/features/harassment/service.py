@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from casekit.core import words
+from casekit.core.config import KindSpec
 from casekit.core.fields import normalise_phone
 from casekit.core.timeutil import format_datetime, parse_datetime
-from casekit.errors import Refused
+from casekit.errors import Refused, UsageError
 from casekit.features.harassment import rules
 from casekit.features.harassment.sources import source_logs
 from casekit.service.actions import Outcome, open_case
@@ -65,6 +67,10 @@ def log_call(
         raise Refused(f"{LABEL}: --said is empty; write down what the caller said")
     if not line.strip():
         raise Refused(f"{LABEL}: --line is empty; give the line that was called, e.g. 400-820-8820")
+    kind = config.kinds[rules.KIND]
+    ended_by = _field_word(kind, rules.ENDED_BY, "--ended-by", ended_by)
+    if severity:
+        severity = _field_word(kind, rules.SEVERITY, "--severity", severity)
     earlier = source_logs(env, phone)
     values = {
         rules.CALLED_AT: format_datetime(called, config.tz),
@@ -85,3 +91,15 @@ def log_call(
         note=note,
     )
     return Logged(outcome, earlier)
+
+
+def _field_word(kind: KindSpec, name: str, flag: str, word: str) -> str:
+    """The value of an enum field of the harassment kind a word names (its key, or its
+    Chinese or English label: 座席挂断, The agent); an unknown word is a usage error."""
+    spec = kind.fields.get(name)
+    if spec is None or not spec.values:
+        return word
+    try:
+        return words.resolve(words.enum_values(spec.values), word)
+    except words.UnknownWord as exc:
+        raise UsageError(f"{LABEL}: {flag} {exc}") from None

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from casekit.core.casefile import customer_of, fields_of
-from casekit.core.config import Config
+from casekit.core.config import Config, Label
 from casekit.core.timeline import last_entered
 from casekit.core.timeutil import stored_instant
 from casekit.features.deadlines.calendar import calendar_for
@@ -306,6 +306,14 @@ def cancellation_register(cases: Iterable[Mapping[str, Any]], config: Config, da
         "cancellations", "退订日台账", "Daily cancellation register", None, REGISTER_COLUMNS, rows
     )
 
+
+# Every register `casekit registers NAME` prints, with the names the team calls it by.
+REGISTER_NAMES = {
+    "wrong-shipment": Label("发错货登记", "Wrong-shipment register"),
+    "parcel-claims": Label("丢件赔偿登记", "Lost and damaged parcel claims"),
+    "postage": Label("邮费充值清单", "Postage refunds"),
+    "cancellations": Label("退订日台账", "Daily cancellation register"),
+}
 
 REGISTERS: dict[str, Callable[[Iterable[Mapping[str, Any]], Config, str | None], Register]] = {
     "wrong-shipment": wrong_shipment_register,

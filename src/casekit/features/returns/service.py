@@ -11,6 +11,7 @@ from typing import Any
 from casekit.errors import Refused, UsageError
 from casekit.features.returns import view
 from casekit.features.returns.money import text as money_text
+from casekit.i18n import _
 from casekit.render.output import table, to_csv, to_json, truncate
 from casekit.service.env import Env
 
@@ -31,8 +32,15 @@ def _returns(env: Env) -> list[Mapping[str, Any]]:
 
 
 def registers(env: Env, name: str, *, month: str | None, output: str, day: str | None = None) -> str:
-    from casekit.features.returns.registers import build_register
+    from casekit.core import words
+    from casekit.features.returns.registers import REGISTER_NAMES, build_register
 
+    try:
+        name = words.resolve(
+            words.labelled(REGISTER_NAMES, _("{word} is not a register; use one of {choices}")), name
+        )
+    except words.UnknownWord as exc:
+        raise UsageError(str(exc)) from None
     if name == "cancellations":
         return _cancellation_register(env, day=day, month=month, output=output)
     if day is not None:

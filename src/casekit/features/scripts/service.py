@@ -19,6 +19,7 @@ from casekit.features.scripts.context import (
     scripts_settings,
 )
 from casekit.features.scripts.explain import Reason, explain
+from casekit.i18n import _
 from casekit.index.reader import find_case
 from casekit.render.jinja import find_templates, make_environment, read_source, render
 from casekit.service.env import Env
@@ -82,14 +83,23 @@ def _named(scripts: list[ScriptInfo], name: str, lang: str, kind: str) -> Script
 
 
 def _agent(env: Env, case: Any) -> dict[str, str]:
-    """The person reading the script: the acting agent, else the case's assignee."""
+    """The person reading the script: the acting agent, else the case's assignee, named as
+    casekit.yaml's people name them (never as git or the case file spell them)."""
     try:
-        actor = env.actor()
-        return {"login": actor.login, "name": actor.name}
-    except CasekitError:
-        login = str(case.get("assignee") or "")
-        person = env.config.person(login) if login else None
-        return {"login": login, "name": person.name if person else login}
+        person = env.config.people.get(env.actor().login)
+    except Refused:
+        raise  # someone casekit.yaml does not list: say how to be listed
+    except CasekitError:  # no actor at all
+        assignee = case.get("assignee")
+        person = env.config.people.get(assignee) if isinstance(assignee, str) else None
+    if person is None:
+        raise Refused(
+            _(
+                "no one in casekit.yaml's people reads this script: act as one of them with "
+                "--actor LOGIN or CASEKIT_ACTOR ({logins}), or add yourself under people: in casekit.yaml"
+            ).format(logins=_(", ").join(env.config.people) or "-")
+        )
+    return {"login": person.login, "name": person.name}
 
 
 @dataclass(frozen=True)
@@ -122,8 +132,17 @@ def list_scripts(
     scripts = catalogue(root)
     if root is not None:
         config = env.config
-        if kind and kind not in config.kinds:
-            raise UsageError(f"--kind {kind!r}: kinds are {', '.join(config.kinds)}")
+        from casekit.core import words
+
+        try:
+            kind = words.resolve(words.kinds(config), kind) if kind else None
+        except words.UnknownWord as exc:
+            raise UsageError(f"--kind: {exc}") from None
+        try:
+            scope = [config.kinds[kind]] if kind else list(config.kinds.values())
+            state = words.resolve(words.states(scope), state) if state else None
+        except words.UnknownWord as exc:
+            raise UsageError(f"--state: {exc}") from None
         lang = lang or str(scripts_settings(config)["lang"])
         if reference:
             return _case_listing(env, root, reference, scripts, lang)
