@@ -23,6 +23,7 @@ from casekit.cli.common import (
     warn_calendar_ending,
     with_bom,
 )
+from casekit.i18n import _
 
 KindArgument = Annotated[
     str, typer.Argument(metavar="KIND", help="Case kind from casekit.yaml: complaint, callback or return.")
@@ -284,6 +285,9 @@ def list_cases(
     order: Annotated[
         str | None, typer.Option("--order", help="按订单号 / Only cases of this order number.")
     ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help=_("Closed cases too (by default only open ones are listed)."))
+    ] = False,
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
     bom: BomOption = None,
     repo: RepoOption = None,
@@ -307,6 +311,7 @@ def list_cases(
         phone=phone,
         customer=customer,
         order=order,
+        closed=show_all,
     )
     echo(text, bom=bom_first)
     warn_calendar_ending(env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -125,16 +126,72 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+# What a table row may be marked as: shown in red and yellow on a colour terminal.
+OVERDUE = "overdue"
+DUE_SOON = "due-soon"
+_MARK_STYLES = {OVERDUE: "red", DUE_SOON: "yellow"}
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """The terminal tables are printed on: its width in columns, and whether it shows colour."""
+
+    width: int
+    colour: bool
+
+
+_terminal: Terminal | None = None
+
+
+def terminal() -> Terminal | None:
+    """The terminal tables are laid out for (`use_terminal`), or None for plain text."""
+    return _terminal
+
+
+# Lines of terminal tables with the colour codes casekit put there itself (cells were made
+# harmless first), which `safe_output` lets through.
+_styled_lines: set[str] = set()
+
+
+def use_terminal(terminal: Terminal | None) -> None:
+    """Lay tables out for this terminal from now on (None: plain text, as for a pipe)."""
+    global _terminal
+    _terminal = terminal
+
+
+def safe_output(text: str) -> str:
+    """`safe_text` for whole output (layout kept), except the lines of terminal tables,
+    whose only escape sequences are the colours casekit added to harmless cells."""
+    if not _styled_lines or "\x1b" not in text:
+        return safe_text(text, layout=True)
+    return "\n".join(
+        line if line in _styled_lines else safe_text(line, layout=True) for line in text.split("\n")
+    )
+
+
+def table(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    *,
+    marks: Sequence[str | None] | None = None,
+    optional: Sequence[int] = (),
+    flexible: Sequence[int] = (),
+) -> str:
     """A plain-text table; wide (Chinese) characters count as two columns.
 
-    The layout is tabulate's "simple" format. Common tables (plain text cells) are laid
+    On a terminal (`use_terminal`) the table fits its width (`terminal_table`): the rows
+    `marks` names OVERDUE or DUE_SOON are red or yellow when it shows colour, the
+    `optional` columns (indexes, least needed first) are left out while it is much too
+    narrow, and the `flexible` ones (free text such as titles) give way first.
+    Otherwise the layout is tabulate's "simple" format. Common tables (plain text cells) are laid
     out here, which is much quicker to start than importing tabulate; anything unusual
     (combining marks, ragged rows) goes through tabulate itself. Control characters in
     cells (newlines and tabs too) are shown as escapes (`safe_text`).
     """
     cells = [[c if type(c) is str else _cell(c) for c in row] for row in rows]
     names = [str(h) for h in headers]
+    if _terminal is not None:
+        return terminal_table(cells, names, _terminal, marks=marks, optional=optional, flexible=flexible)
     quick = _simple_table(cells, names)  # None for any cell that is not printable...
     if quick is not None:
         return quick
@@ -148,6 +205,120 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     tabulate.WIDE_CHARS_MODE = True
     tabulate.PRESERVE_WHITESPACE = False
     return tabulate.tabulate(cells, headers=names, tablefmt="simple", disable_numparse=True)
+
+
+def terminal_table(
+    rows: list[list[str]],
+    headers: list[str],
+    terminal: Terminal,
+    *,
+    marks: Sequence[str | None] | None = None,
+    optional: Sequence[int] = (),
+    flexible: Sequence[int] = (),
+) -> str:
+    """The table laid out by rich to fit `terminal.width` (East Asian wide characters
+    count two columns; `column_widths`): one line a row, a cell cut short with '…' where
+    its column had to give way. rich is imported only here, for a terminal."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    count = len(headers)
+    names = [safe_text(h) for h in headers]
+    cells = [[safe_text(c) for c in row[:count]] + [""] * (count - len(row)) for row in rows]
+    kept = _columns_kept(names, cells, terminal.width, optional)
+    if len(kept) < count:
+        names = [names[i] for i in kept]
+        cells = [[row[i] for i in kept] for row in cells]
+        count = len(kept)
+    give_first = [kept.index(i) for i in flexible if i in kept]
+    widths = column_widths(names, cells, terminal.width, gap=2, flexible=give_first)
+    grid = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        header_style="bold" if terminal.colour else "",
+        border_style="",
+    )
+    for name, width in zip(names, widths, strict=True):
+        grid.add_column(Text(name), width=width, no_wrap=True, overflow="ellipsis")
+    for index, row in enumerate(cells):
+        mark = marks[index] if marks is not None and index < len(marks) else None
+        style = _MARK_STYLES.get(mark or "") if terminal.colour else None
+        grid.add_row(*(Text(c) for c in row), style=style)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=max(terminal.width, sum(widths) + 2 * (count - 1)),
+        color_system="standard" if terminal.colour else None,
+        force_terminal=terminal.colour,
+        no_color=not terminal.colour,
+        legacy_windows=False,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    console.print(grid)
+    lines = [line.rstrip() for line in buffer.getvalue().rstrip("\n").split("\n")]
+    _styled_lines.update(line for line in lines if "\x1b" in line)
+    return "\n".join(lines)
+
+
+def _natural_widths(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    natural = [display_width(h) for h in headers]
+    for row in rows:
+        for index, text in enumerate(row):
+            natural[index] = max(natural[index], display_width(text))
+    return natural
+
+
+def _columns_kept(
+    headers: list[str], rows: list[list[str]], width: int, optional: Sequence[int]
+) -> list[int]:
+    """The columns shown: all, less the `optional` ones (in their order) while the table
+    is wider than `width` by more than a third of its widest column (a little cutting is
+    better than a column less)."""
+    natural = _natural_widths(headers, rows)
+    kept = list(range(len(headers)))
+    dropping = [i for i in optional if 0 < i < len(headers)]
+    slack = max(natural, default=0) // 3
+    while dropping and sum(natural[i] for i in kept) + 2 * (len(kept) - 1) > width + slack:
+        kept.remove(dropping.pop(0))
+    return kept
+
+
+def column_widths(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    *,
+    gap: int,
+    flexible: Sequence[int] = (),
+) -> list[int]:
+    """Each column's width for a table `width` columns wide with `gap` between columns:
+    as wide as its widest cell when that fits; else the `flexible` columns give way first
+    (down to 12), then the widest columns, down to their header's width (at most 6), then
+    further. The first column (IDs, to be copied whole) keeps its width."""
+    natural = _natural_widths(headers, rows)
+    widths = list(natural)
+    room = width - gap * (len(widths) - 1)
+    for index in flexible:
+        if 0 < index < len(widths):
+            widths[index] -= min(max(sum(widths) - room, 0), max(widths[index] - 12, 0))
+    floors = [min(n, max(min(display_width(h), 6), 4)) for n, h in zip(natural, headers, strict=True)]
+    for floor in (floors, [min(n, 2) for n in natural]):
+        floor[0] = natural[0]
+        while sum(widths) > room:
+            candidates = [i for i in range(len(widths)) if widths[i] > floor[i]]
+            if not candidates:
+                break
+            widest = max(candidates, key=lambda i: widths[i])
+            widths[widest] -= 1
+    return widths
 
 
 def _simple_table(rows: list[list[str]], headers: list[str]) -> str | None:

@@ -12,8 +12,9 @@ from casekit.core.config import Config
 from casekit.core.customers import CustomerMatch
 from casekit.core.listview import LIST_COLUMNS, select, split_values
 from casekit.errors import Problem, UsageError
+from casekit.i18n import _, ngettext
 from casekit.index.reader import find_case
-from casekit.render.output import short_time, table, to_csv, to_json, truncate
+from casekit.render.output import short_time, table, terminal, to_csv, to_json, truncate
 from casekit.service.env import Env
 from casekit.store.casefiles import parse_case, relpath
 
@@ -53,7 +54,10 @@ def list_cases(
     phone: str | None = None,
     customer: str | None = None,
     order: str | None = None,
+    closed: bool = False,
 ) -> str:
+    """The cases the filters choose, as a table, JSON or CSV; closed cases (in a terminal
+    state) only with `closed` or when `statuses` names states."""
     from casekit.index.reader import CaseFilter, answer_from_listings
     from casekit.render.due import due_cell
 
@@ -77,6 +81,8 @@ def list_cases(
         # every deadline anyway): the index only narrows.
         chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
         chosen = [case for case in chosen if all(m.matches(case) for m in customer_matches)]
+        if not closed and not statuses:
+            chosen = [case for case in chosen if not _is_closed(case, config)]
         rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
         if overdue:
             rows = [row for row in rows if row["overdue"]]
@@ -85,8 +91,25 @@ def list_cases(
         if output == "csv":
             return to_csv(rows, LIST_COLUMNS).rstrip("\n")
         if not rows:
-            return "no cases match"
-        headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
+            return _("no cases match")
+        # a terminal's narrower table leaves out this year's year: `11-23 10:05`
+        this_year = f"{now.year:04d}-"
+        compact = terminal() is not None
+
+        def when(text: str) -> str:
+            return text[5:] if compact and text.startswith(this_year) else text
+
+        headers = [
+            _("ID"),
+            _("Kind"),
+            _("Status"),
+            _("Priority"),
+            _("Title"),
+            _("Customer"),
+            _("Assignee"),
+            _("Opened"),
+            _("Due"),
+        ]
         body = [
             [
                 r["id"],
@@ -96,14 +119,43 @@ def list_cases(
                 truncate(str(r["title"] or ""), 28),
                 r["customer"],
                 r["assignee"] or "",
-                short_time(r["opened_at"]),
-                due_cell(r),
+                when(short_time(r["opened_at"])),
+                when(due_cell(r)),
             ]
             for r in rows
         ]
-        return table(body, headers) + f"\n({len(rows)} case{'s' if len(rows) != 1 else ''})"
+        count = ngettext("({count} case)", "({count} cases)", len(rows)).format(count=len(rows))
+        # on a narrow terminal: the opening time first, then the kind (the ID's letter says it)
+        marks = [due_mark(r, now) for r in rows]
+        # on a narrow terminal: the opening time left out first, then the kind (the ID's
+        # letter says it), then the customer; the title gives way first
+        return table(body, headers, marks=marks, optional=(7, 1, 5), flexible=(4,)) + "\n" + count
 
     return answer_from_listings(env.root, text, where, checked=False)
+
+
+def _is_closed(case: Mapping[str, Any], config: Config) -> bool:
+    kind = config.kinds.get(case.get("kind")) if isinstance(case.get("kind"), str) else None
+    return kind is not None and kind.is_terminal(str(case.get("status", "")))
+
+
+def due_mark(row: Mapping[str, Any], now: datetime) -> str | None:
+    """How a list row is marked: OVERDUE when a deadline is past, DUE_SOON when the next
+    one falls within the hour."""
+    from datetime import timedelta
+
+    from casekit.render.output import DUE_SOON, OVERDUE
+
+    if row.get("overdue"):
+        return OVERDUE
+    next_due = row.get("next_due")
+    if not next_due:
+        return None
+    try:
+        due = datetime.fromisoformat(str(next_due))
+    except ValueError:
+        return None
+    return DUE_SOON if due - now <= timedelta(hours=1) else None
 
 
 def _customer_matches(phone: str | None, customer: str | None, order: str | None) -> list[CustomerMatch]:
