@@ -18,6 +18,7 @@ from casekit.cli.common import (
     warn,
     with_bom,
 )
+from casekit.i18n import _
 
 callbacks_app = typer.Typer(
     help=(
@@ -154,7 +155,9 @@ def queue(
     """
     from casekit.features.callbacks.service import empty_queue_message, queue_rows
     from casekit.features.callbacks.service import queue as build
-    from casekit.render.output import short_time, table, to_csv, to_json, truncate
+    from casekit.render.due import due_mark
+    from casekit.render.labels import priority_label, value_label
+    from casekit.render.output import compact_time, short_time, table, to_csv, to_json, truncate
 
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
@@ -183,22 +186,36 @@ def queue(
     if not rows:
         echo(empty_queue_message(view))
         return
+    config = env.config
+    kinds = [item.case.get("kind") for item in view.shown]
     body = [
         [
             r["id"],
-            r["priority"],
-            short_time(r["due"]) if r["due"] else "-",
+            priority_label(config, r["priority"]),
+            compact_time(short_time(r["due"]), view.now.year) if r["due"] else "-",
             r["customer"],
             r["phone"],
-            r["callback_type"] or "",
+            value_label(config, kind, "callback_type", r["callback_type"]) if r["callback_type"] else "",
             r["attempts"],
-            r["hours"] if r["in_hours"] else f"{r['hours']} (outside now)",
+            r["hours"] if r["in_hours"] else _("{hours} (outside now)").format(hours=r["hours"]),
             truncate(str(r["title"] or ""), 24),
             r["note"],
         ]
-        for r in rows
+        for r, kind in zip(rows, kinds, strict=True)
     ]
-    headers = ["ID", "Priority", "Due", "Customer", "Phone", "Type", "Tries", "Hours", "Title", "Note"]
+    headers = [
+        _("ID"),
+        _("Priority"),
+        _("Due"),
+        _("Customer"),
+        _("Phone"),
+        _("Type"),
+        _("Tries"),
+        _("Hours"),
+        _("Title"),
+        _("Note"),
+    ]
+    marks = [due_mark({"next_due": r["due"]}, view.now) for r in rows]
     dialable = sum(1 for r in rows if r["dialable"])
     urgent = sum(1 for r in rows if r["due_before_best_hours"])
     counts = f"{dialable} to dial"
@@ -206,7 +223,10 @@ def queue(
         counts += f", {urgent} due before the best hours"
     if dialable < len(rows):
         counts += f", {len(rows) - dialable} not dialable now"
-    echo(table(body, headers) + f"\n({counts})")
+    # on a narrow terminal: the calling hours left out first, then the type, the tries (an
+    # empty note before them); IDs and phone numbers are never cut
+    shown = table(body, headers, marks=marks, optional=(7, 5, 6, 9), flexible=(8, 9), whole=(0, 4))
+    echo(shown + f"\n({counts})")
 
 
 def attempt(

@@ -176,13 +176,15 @@ def table(
     marks: Sequence[str | None] | None = None,
     optional: Sequence[int] = (),
     flexible: Sequence[int] = (),
+    whole: Sequence[int] = (0,),
 ) -> str:
     """A plain-text table; wide (Chinese) characters count as two columns.
 
     On a terminal (`use_terminal`) the table fits its width (`terminal_table`): the rows
     `marks` names OVERDUE or DUE_SOON are red or yellow when it shows colour, the
     `optional` columns (indexes, least needed first) are left out while it is much too
-    narrow, and the `flexible` ones (free text such as titles) give way first.
+    narrow (first those with nothing in them), the `flexible` ones (free text such as
+    titles) give way first and the `whole` ones (IDs, phone numbers) are never cut.
     Otherwise the layout is tabulate's "simple" format. Common tables (plain text cells) are laid
     out here, which is much quicker to start than importing tabulate; anything unusual
     (combining marks, ragged rows) goes through tabulate itself. Control characters in
@@ -191,7 +193,9 @@ def table(
     cells = [[c if type(c) is str else _cell(c) for c in row] for row in rows]
     names = [str(h) for h in headers]
     if _terminal is not None:
-        return terminal_table(cells, names, _terminal, marks=marks, optional=optional, flexible=flexible)
+        return terminal_table(
+            cells, names, _terminal, marks=marks, optional=optional, flexible=flexible, whole=whole
+        )
     quick = _simple_table(cells, names)  # None for any cell that is not printable...
     if quick is not None:
         return quick
@@ -215,6 +219,7 @@ def terminal_table(
     marks: Sequence[str | None] | None = None,
     optional: Sequence[int] = (),
     flexible: Sequence[int] = (),
+    whole: Sequence[int] = (0,),
 ) -> str:
     """The table laid out by rich to fit `terminal.width` (East Asian wide characters
     count two columns; `column_widths`): one line a row, a cell cut short with '…' where
@@ -234,8 +239,14 @@ def terminal_table(
         names = [names[i] for i in kept]
         cells = [[row[i] for i in kept] for row in cells]
         count = len(kept)
-    give_first = [kept.index(i) for i in flexible if i in kept]
-    widths = column_widths(names, cells, terminal.width, gap=2, flexible=give_first)
+    widths = column_widths(
+        names,
+        cells,
+        terminal.width,
+        gap=2,
+        flexible=[kept.index(i) for i in flexible if i in kept],
+        whole=[kept.index(i) for i in whole if i in kept],
+    )
     grid = Table(
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -285,6 +296,7 @@ def _columns_kept(
     natural = _natural_widths(headers, rows)
     kept = list(range(len(headers)))
     dropping = [i for i in optional if 0 < i < len(headers)]
+    dropping.sort(key=lambda i: any(row[i] for row in rows))  # empty ones first, else in order
     slack = max(natural, default=0) // 3
     while dropping and sum(natural[i] for i in kept) + 2 * (len(kept) - 1) > width + slack:
         kept.remove(dropping.pop(0))
@@ -298,20 +310,22 @@ def column_widths(
     *,
     gap: int,
     flexible: Sequence[int] = (),
+    whole: Sequence[int] = (0,),
 ) -> list[int]:
     """Each column's width for a table `width` columns wide with `gap` between columns:
     as wide as its widest cell when that fits; else the `flexible` columns give way first
     (down to 12), then the widest columns, down to their header's width (at most 6), then
-    further. The first column (IDs, to be copied whole) keeps its width."""
+    further. The `whole` columns (IDs and phone numbers, to be copied) keep their width."""
     natural = _natural_widths(headers, rows)
     widths = list(natural)
     room = width - gap * (len(widths) - 1)
     for index in flexible:
-        if 0 < index < len(widths):
+        if 0 <= index < len(widths) and index not in whole:
             widths[index] -= min(max(sum(widths) - room, 0), max(widths[index] - 12, 0))
     floors = [min(n, max(min(display_width(h), 6), 4)) for n, h in zip(natural, headers, strict=True)]
     for floor in (floors, [min(n, 2) for n in natural]):
-        floor[0] = natural[0]
+        for index in whole:
+            floor[index] = natural[index]
         while sum(widths) > room:
             candidates = [i for i in range(len(widths)) if widths[i] > floor[i]]
             if not candidates:
@@ -435,6 +449,14 @@ def _char_width(char: str) -> int:
     from wcwidth import wcwidth
 
     return max(wcwidth(char), 0)
+
+
+def compact_time(text: str, year: int) -> str:
+    """On a terminal (`use_terminal`), a table time of this `year` without it:
+    '2026-11-23 10:05' -> '11-23 10:05'; elsewhere (a pipe, a file) as it is."""
+    if _terminal is not None and text.startswith(f"{year:04d}-"):
+        return text[5:]
+    return text
 
 
 def short_time(stamp: Any) -> str:

@@ -14,7 +14,7 @@ from casekit.core.listview import LIST_COLUMNS, select, split_values
 from casekit.errors import Problem, UsageError
 from casekit.i18n import _, ngettext
 from casekit.index.reader import find_case
-from casekit.render.output import short_time, table, terminal, to_csv, to_json, truncate
+from casekit.render.output import compact_time, short_time, table, to_csv, to_json, truncate
 from casekit.service.env import Env
 from casekit.store.casefiles import parse_case, relpath
 
@@ -59,7 +59,8 @@ def list_cases(
     """The cases the filters choose, as a table, JSON or CSV; closed cases (in a terminal
     state) only with `closed` or when `statuses` names states."""
     from casekit.index.reader import CaseFilter, answer_from_listings
-    from casekit.render.due import due_cell
+    from casekit.render.due import due_cell, due_mark
+    from casekit.render.labels import shown, state_label
 
     config = env.config
     now = env.now(config.tz)
@@ -73,8 +74,9 @@ def list_cases(
         customer=customer_matches[0] if customer_matches else None,  # the index narrows on one
     )
 
-    kind_labels = {name: kind.label.zh for name, kind in config.kinds.items()}
-    priority_labels = {name: label.zh for name, label in config.priorities.items()}
+    # the table's labels in the user's language (the JSON and CSV `status_label` stay Chinese)
+    kind_labels = {name: shown(kind.label, name) for name, kind in config.kinds.items()}
+    priority_labels = {name: shown(label, name) for name, label in config.priorities.items()}
 
     def text(listed: list[Mapping[str, Any]]) -> str:
         # `select` and the rows' own `overdue` column apply `where` exactly (the rows judge
@@ -92,12 +94,6 @@ def list_cases(
             return to_csv(rows, LIST_COLUMNS).rstrip("\n")
         if not rows:
             return _("no cases match")
-        # a terminal's narrower table leaves out this year's year: `11-23 10:05`
-        this_year = f"{now.year:04d}-"
-        compact = terminal() is not None
-
-        def when(text: str) -> str:
-            return text[5:] if compact and text.startswith(this_year) else text
 
         headers = [
             _("ID"),
@@ -114,13 +110,13 @@ def list_cases(
             [
                 r["id"],
                 _label(kind_labels, r["kind"]),
-                r["status_label"],
+                state_label(config, r["kind"], r["status"]),
                 _label(priority_labels, r["priority"]),
                 truncate(str(r["title"] or ""), 28),
                 r["customer"],
                 r["assignee"] or "",
-                when(short_time(r["opened_at"])),
-                when(due_cell(r)),
+                compact_time(short_time(r["opened_at"]), now.year),
+                compact_time(due_cell(r), now.year),
             ]
             for r in rows
         ]
@@ -137,25 +133,6 @@ def list_cases(
 def _is_closed(case: Mapping[str, Any], config: Config) -> bool:
     kind = config.kinds.get(case.get("kind")) if isinstance(case.get("kind"), str) else None
     return kind is not None and kind.is_terminal(str(case.get("status", "")))
-
-
-def due_mark(row: Mapping[str, Any], now: datetime) -> str | None:
-    """How a list row is marked: OVERDUE when a deadline is past, DUE_SOON when the next
-    one falls within the hour."""
-    from datetime import timedelta
-
-    from casekit.render.output import DUE_SOON, OVERDUE
-
-    if row.get("overdue"):
-        return OVERDUE
-    next_due = row.get("next_due")
-    if not next_due:
-        return None
-    try:
-        due = datetime.fromisoformat(str(next_due))
-    except ValueError:
-        return None
-    return DUE_SOON if due - now <= timedelta(hours=1) else None
 
 
 def _customer_matches(phone: str | None, customer: str | None, order: str | None) -> list[CustomerMatch]:
@@ -181,7 +158,7 @@ def _customer_matches(phone: str | None, customer: str | None, order: str | None
 
 
 def _label(labels: Mapping[str, str], value: Any) -> Any:
-    """The Chinese label of a kind or priority name; anything else (unknown, or a list
+    """The label of a kind or priority name; anything else (unknown, or a list
     written by hand) as it is."""
     return labels.get(value, value) if isinstance(value, str) else value
 
@@ -215,18 +192,9 @@ def case_log(env: Env, reference: str, output: str) -> str:
         return to_json(rows)
     if output == "csv":
         return to_csv(rows, ["commit", "at", "actor", "action", "from", "to", "subject", "note"]).rstrip("\n")
-    body = [
-        [
-            str(r["commit"])[:10],
-            short_time(r["at"]),
-            str(r["actor"]).split(" <")[0],
-            r["action"],
-            f"{r['from']} -> {r['to']}" if r["from"] else (r["to"] or ""),
-            truncate(str(r["note"] or "").replace("\n", " "), 40),
-        ]
-        for r in rows
-    ]
-    return table(body, ["Commit", "At", "Actor", "Action", "State", "Note"])
+    from casekit.render.timeline import timeline
+
+    return timeline(rows, env.config, path.parent.parent.parent.name)
 
 
 def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Problem], int]:
