@@ -150,7 +150,8 @@ def test_headers_and_labels_in_the_users_language(example_repo: CLI) -> None:
     assert zh[0].split() == ["编号", "类型", "状态", "优先级", "标题", "客户", "处理人", "受理时间", "期限"]
     assert "调查中" in line_of("\n".join(zh), OVERDUE_CASE) and zh[-1] == f"（{len(zh) - 3} 个工单）"
     en = example_repo.ok("list").out.splitlines()
-    assert en[0].split() == ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
+    headers = ["ID", "Kind", "Status", "Priority", "Title", "Customer", "Assignee", "Opened", "Due"]
+    assert en[0].split() == headers
     assert "Investigating" in line_of("\n".join(en), OVERDUE_CASE)
     # the callback queue: labels from casekit.yaml, not keys
     queue_zh = example_repo.ok("queue", "--all", extra_env=ZH).out

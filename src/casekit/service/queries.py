@@ -131,7 +131,8 @@ def list_cases(
 
 
 def _is_closed(case: Mapping[str, Any], config: Config) -> bool:
-    kind = config.kinds.get(case.get("kind")) if isinstance(case.get("kind"), str) else None
+    name = case.get("kind")
+    kind = config.kinds.get(name) if isinstance(name, str) else None
     return kind is not None and kind.is_terminal(str(case.get("status", "")))
 
 
