@@ -189,7 +189,9 @@ def test_the_daily_register(repo: CLI) -> None:
     book(repo, "2026-12-09", now=FRIDAY, order="TB3")  # another day
     repo.ok("move", second, "refused", "--set", "refuse_reason=商家已备货", now="2026-09-30T16:00:00+08:00")
 
-    text = repo.ok("registers", "cancellations", "--date", "2026-09-30").out
+    text = repo.ok(
+        "registers", "cancellations", "--date", "2026-09-30", extra_env={"CASEKIT_LANG": "zh_CN"}
+    ).out
     assert "退订日台账" in text and "2026-09-30" in text
     for header in (
         "预约时间",

@@ -247,8 +247,11 @@ def terminal_table(
         flexible=[kept.index(i) for i in flexible if i in kept],
         whole=[kept.index(i) for i in whole if i in kept],
     )
+    # the rule under the headers in ASCII dashes, as in plain output: box-drawing lines
+    # are two columns wide on terminals that take ambiguous-width characters as wide
+    rule = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
     grid = Table(
-        box=box.SIMPLE_HEAD,
+        box=rule,
         show_edge=False,
         pad_edge=False,
         collapse_padding=True,
