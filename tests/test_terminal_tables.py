@@ -143,6 +143,10 @@ def test_list_shows_open_cases_unless_all(example_repo: CLI) -> None:
     assert CLOSED_CASE in example_repo.ok("list", "--all").out
     # a closed state asked for by name is listed without --all
     assert CLOSED_CASE in example_repo.ok("list", "--status", "closed").out
+    # when only closed cases match, the answer says so
+    hidden = example_repo.ok("list", "--customer", "韩梅").out.strip()
+    assert hidden == "no cases match (2 closed cases hidden; --all lists them)"
+    assert "韩梅" in example_repo.ok("list", "--all", "--customer", "韩梅").out
 
 
 def test_headers_and_labels_in_the_users_language(example_repo: CLI) -> None:

@@ -83,8 +83,10 @@ def list_cases(
         # every deadline anyway): the index only narrows.
         chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
         chosen = [case for case in chosen if all(m.matches(case) for m in customer_matches)]
+        hidden = 0
         if not closed and not statuses:
-            chosen = [case for case in chosen if not _is_closed(case, config)]
+            still_open = [case for case in chosen if not _is_closed(case, config)]
+            hidden, chosen = len(chosen) - len(still_open), still_open
         rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
         if overdue:
             rows = [row for row in rows if row["overdue"]]
@@ -93,6 +95,12 @@ def list_cases(
         if output == "csv":
             return to_csv(rows, LIST_COLUMNS).rstrip("\n")
         if not rows:
+            if hidden and not overdue:  # an overdue case is never closed: nothing hidden matters
+                return ngettext(
+                    "no cases match ({count} closed case hidden; --all lists it)",
+                    "no cases match ({count} closed cases hidden; --all lists them)",
+                    hidden,
+                ).format(count=hidden)
             return _("no cases match")
 
         headers = [
