@@ -245,7 +245,9 @@ def test_a_booked_or_settled_cancellation_holds_the_order(repo: CLI) -> None:
     assert "can be settled" in ok
 
     listing = repo.ok("settlement-check", "优品旅行社").out
-    assert "TB1" in listing and "TB2" not in listing and "原因 Why" in listing
+    assert "TB1" in listing and "TB2" not in listing and "Why" in listing and "Cancellation" in listing
+    chinese = repo.ok("settlement-check", "优品旅行社", extra_env={"CASEKIT_LANG": "zh_CN"}).out
+    assert chinese.splitlines()[1].split()[:3] == ["订单号", "工单", "类型"] and "退订" in chinese
     data = json.loads(repo.ok("settlement-check", "优品旅行社", "--format", "json").out)
     orders = {o["order_no"]: o["cases"] for o in data["blocked_orders"]}
     assert list(orders) == ["TB1"] and orders["TB1"][0]["why"].startswith("退订已结算")
