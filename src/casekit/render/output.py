@@ -226,8 +226,8 @@ def terminal_table(
     a marked row in its colour (SGR codes around the line) when the terminal shows colour.
 
     Laid out here rather than by rich: rich's import is cheap enough (about 15 ms) but its
-    table costs some 1.5 ms a row, seconds for the thousands of open cases of a big desk;
-    this costs about as little as the plain layout."""
+    table costs about 0.5 ms a row (1 s for 2,000 open cases, 7 ms here), about as
+    little as the plain layout."""
     count = len(headers)
     names = [safe_text(h) for h in headers]
     cells = [[safe_text(c) for c in row[:count]] + [""] * (count - len(row)) for row in rows]
