@@ -189,7 +189,9 @@ def test_the_daily_register(repo: CLI) -> None:
     book(repo, "2026-12-09", now=FRIDAY, order="TB3")  # another day
     repo.ok("move", second, "refused", "--set", "refuse_reason=商家已备货", now="2026-09-30T16:00:00+08:00")
 
-    text = repo.ok("registers", "cancellations", "--date", "2026-09-30").out
+    text = repo.ok(
+        "registers", "cancellations", "--date", "2026-09-30", extra_env={"CASEKIT_LANG": "zh_CN"}
+    ).out
     assert "退订日台账" in text and "2026-09-30" in text
     for header in (
         "预约时间",
@@ -243,7 +245,9 @@ def test_a_booked_or_settled_cancellation_holds_the_order(repo: CLI) -> None:
     assert "can be settled" in ok
 
     listing = repo.ok("settlement-check", "优品旅行社").out
-    assert "TB1" in listing and "TB2" not in listing and "原因 Why" in listing
+    assert "TB1" in listing and "TB2" not in listing and "Why" in listing and "Cancellation" in listing
+    chinese = repo.ok("settlement-check", "优品旅行社", extra_env={"CASEKIT_LANG": "zh_CN"}).out
+    assert chinese.splitlines()[1].split()[:3] == ["订单号", "工单", "类型"] and "退订" in chinese
     data = json.loads(repo.ok("settlement-check", "优品旅行社", "--format", "json").out)
     orders = {o["order_no"]: o["cases"] for o in data["blocked_orders"]}
     assert list(orders) == ["TB1"] and orders["TB1"][0]["why"].startswith("退订已结算")

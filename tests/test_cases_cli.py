@@ -388,7 +388,7 @@ def test_log_reads_commits_and_trailers(repo: CLI) -> None:
     case_id = repo.new()
     repo.ok("move", case_id, "assessing", "--note", "核实中", now="2026-11-23T11:00:00+08:00")
     table = repo.ok("log", case_id).out
-    assert "open" in table and "received -> assessing" in table and "核实中" in table
+    assert "opened → Received" in table and "state Received → Assessing" in table and "核实中" in table
     rows = json.loads(repo.ok("log", case_id, "--format", "json").out)
     assert [r["action"] for r in rows] == ["open", "move"]
     assert rows[1]["trailers"]["Case-From"] == "received"

@@ -276,5 +276,7 @@ def test_the_help_examples_work_on_the_bundled_example_cases(example_repo: CLI) 
     assert "王建国" in shown and "C-20261120-HRRT-NFNM" in shown and "C-20261026-VSFK-4PVC" in shown
     example_repo.ok(*shlex.split(customer_examples[1])[1:])
     assert "vip_level: 金卡" in (example_repo.root / "customers.yaml").read_text("utf-8")
-    listed = example_repo.ok("list", "--phone", "139 1596 2048", "--format", "json").out
+    # 韩梅's return is completed: listed with --all
+    assert json.loads(example_repo.ok("list", "--phone", "139 1596 2048", "--format", "json").out) == []
+    listed = example_repo.ok("list", "--all", "--phone", "139 1596 2048", "--format", "json").out
     assert {row["customer"] for row in json.loads(listed)} == {"韩梅"}

@@ -270,7 +270,7 @@ def test_due_lists_soonest_first_and_list_overdue_filters(repo: CLI) -> None:
     assert listed[c]["overdue"] == []
     lines = repo.ok("list", now=now).lines
     assert lines[0].split()[-1] == "Due"
-    assert any(a in line and line.endswith("2026-11-23 10:00 逾期") for line in lines)
+    assert any(a in line and line.endswith("2026-11-23 10:00 overdue") for line in lines)
     assert "no cases match" in repo.ok("list", "--overdue", now="2026-11-23T09:30:00+08:00").out
     assert repo.run("due", "--within", "soon").code == 2
 

@@ -242,10 +242,10 @@ def test_replayed_repository_validates_and_audits_clean(example_repo: CLI) -> No
 
 
 def test_list_shows_every_example(example_repo: CLI) -> None:
-    listed = json.loads(example_repo.ok("list", "--format", "json").out)
+    listed = json.loads(example_repo.ok("list", "--all", "--format", "json").out)
     assert sorted(row["id"] for row in listed) == sorted(c["id"] for c in bundled_cases())
-    table = example_repo.ok("list").out
-    assert f"({len(bundled_files())} cases)" in table
+    table = example_repo.ok("list", "--all", extra_env={"CASEKIT_LANG": "zh_CN"}).out
+    assert f"（{len(bundled_files())} 个工单）" in table
     assert "传真机有时无法接收传真" in table
     assert "已结案" in table and "寄回中" in table and "未接通" in table
 
@@ -257,9 +257,9 @@ def test_log_shows_an_examples_trail(example_repo: CLI) -> None:
         (e["action"], e.get("to"), e["at"]) for e in fax["history"]
     ]
     assert [t["note"] for t in trail] == [e.get("note", "") for e in fax["history"]]
-    table = example_repo.ok("log", fax["id"]).out
-    assert "received -> assessing" in table and "resolved -> closed" in table
-    assert "zhang.wei" in table
+    table = example_repo.ok("log", fax["id"], extra_env={"CASEKIT_LANG": "zh_CN"}).out
+    assert "状态 已受理 → 判断中" in table and "状态 已解决 → 已结案" in table
+    assert "张伟" in table
 
 
 def test_examples_can_be_worked_on_after_replay(example_repo: CLI) -> None:

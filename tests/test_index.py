@@ -87,7 +87,7 @@ def same_answers(cli: CLI, *queries: tuple[str, ...]) -> None:
 
 
 def statuses(cli: CLI) -> dict[str, str]:
-    return {row["id"]: row["status"] for row in json.loads(cli.ok("list", "--format", "json").out)}
+    return {row["id"]: row["status"] for row in json.loads(cli.ok("list", "--all", "--format", "json").out)}
 
 
 def test_answers_are_the_same_with_and_without_the_index(filled: CLI) -> None:

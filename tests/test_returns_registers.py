@@ -235,7 +235,10 @@ def test_wrong_shipment_register_lists_confirmed_wrong_shipments(big_repo: tuple
     assert row["date"] == first.opened.date().isoformat()
     november = register_json(repo, "wrong-shipment", "--month", "2026-11")
     assert [r["case_id"] for r in november["rows"]] == [c.id for c in want if c.opened.month == 11]
-    table = repo.ok("registers", "wrong-shipment", "--month", "2026-11").out
+    # the Chinese desk's headers (in English: Error type...)
+    table = repo.ok(
+        "registers", "wrong-shipment", "--month", "2026-11", extra_env={"CASEKIT_LANG": "zh_CN"}
+    ).out
     assert table.startswith("发错货登记 Wrong-shipment register 2026-11")
     assert "差错类型" in table and f"{len(november['rows'])} entries" in table
 

@@ -184,7 +184,9 @@ def queue(
     calling hours, by priority, then deadline."""
     from casekit.features.callbacks.service import empty_queue_message, queue_rows
     from casekit.features.callbacks.service import queue as build
-    from casekit.render.output import short_time, table, to_csv, to_json, truncate
+    from casekit.render.due import due_mark
+    from casekit.render.labels import priority_label, value_label
+    from casekit.render.output import compact_time, short_time, table, to_csv, to_json, truncate
 
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
@@ -213,20 +215,22 @@ def queue(
     if not rows:
         echo(empty_queue_message(view))
         return
+    config = env.config
+    kinds = [item.case.get("kind") for item in view.shown]
     body = [
         [
             r["id"],
-            r["priority"],
-            short_time(r["due"]) if r["due"] else "-",
+            priority_label(config, r["priority"]),
+            compact_time(short_time(r["due"]), view.now.year) if r["due"] else "-",
             r["customer"],
             r["phone"],
-            r["callback_type"] or "",
+            value_label(config, kind, "callback_type", r["callback_type"]) if r["callback_type"] else "",
             r["attempts"],
             r["hours"] if r["in_hours"] else _("{hours} (outside now)").format(hours=r["hours"]),
             truncate(str(r["title"] or ""), 24),
             r["note"],
         ]
-        for r in rows
+        for r, kind in zip(rows, kinds, strict=True)
     ]
     headers = [
         _("ID"),
@@ -240,6 +244,7 @@ def queue(
         _("Title"),
         _("Note"),
     ]
+    marks = [due_mark({"next_due": r["due"]}, view.now) for r in rows]
     dialable = sum(1 for r in rows if r["dialable"])
     urgent = sum(1 for r in rows if r["due_before_best_hours"])
     counts = _("{count} to dial").format(count=dialable)
@@ -247,7 +252,10 @@ def queue(
         counts += _(", {count} due before the best hours").format(count=urgent)
     if dialable < len(rows):
         counts += _(", {count} not dialable now").format(count=len(rows) - dialable)
-    echo(table(body, headers) + "\n" + _("({counts})").format(counts=counts))
+    # on a narrow terminal: the calling hours left out first, then the type, the tries (an
+    # empty note before them); IDs and phone numbers are never cut
+    shown = table(body, headers, marks=marks, optional=(7, 5, 6, 9), flexible=(8, 9), whole=(0, 4))
+    echo(shown + "\n" + _("({counts})").format(counts=counts))
 
 
 def attempt(

@@ -292,6 +292,9 @@ def list_cases(
     order: Annotated[
         str | None, typer.Option("--order", help=_("按订单号 / Only cases of this order number."))
     ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help=_("Closed cases too (by default only open ones are listed)."))
+    ] = False,
     output: Annotated[
         TableFormat, typer.Option("--format", help=_("table, json or csv."))
     ] = TableFormat.table,
@@ -313,6 +316,7 @@ def list_cases(
         phone=phone,
         customer=customer,
         order=order,
+        closed=show_all,
     )
     echo(text, bom=bom_first)
     warn_calendar_ending(env)

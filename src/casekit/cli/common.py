@@ -11,6 +11,7 @@ import typer
 from casekit.i18n import _
 
 if TYPE_CHECKING:
+    from casekit.render.output import Terminal
     from casekit.service.env import Env
 
 
@@ -99,7 +100,31 @@ def make_env(repo: str | None = None, actor: str | None = None) -> Env:
 
     env = process_env(repo or Globals.repo, actor or Globals.actor)
     Globals.env = env
+    from casekit.render.output import use_terminal
+
+    use_terminal(terminal_of_stdout())
     return env
+
+
+def terminal_of_stdout() -> Terminal | None:
+    """The terminal stdout is, for tables to fit it, or None for a pipe or a file (tables
+    stay plain text there). Colour unless NO_COLOR is set (or TERM=dumb); FORCE_COLOR
+    (set, not 0) treats any stdout as a colour terminal, NO_COLOR still winning. The
+    width is COLUMNS, else the terminal's own (`shutil.get_terminal_size`)."""
+    import os
+    import shutil
+
+    from casekit.render.output import Terminal
+
+    forced = os.environ.get("FORCE_COLOR", "") not in ("", "0")
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not (tty or forced):
+        return None
+    colour = not os.environ.get("NO_COLOR") and (forced or os.environ.get("TERM") != "dumb")
+    return Terminal(width=shutil.get_terminal_size((80, 24)).columns, colour=colour)
 
 
 def with_bom(output: TableFormat, bom: bool | None, env: Env) -> bool:
@@ -118,9 +143,9 @@ def echo(text: str, *, bom: bool = False) -> None:
     """Print to stdout, control characters shown as escapes (`safe_text`). With `bom`, the
     text is written as UTF-8 after a byte order mark, whatever the terminal's encoding: a
     file for Excel."""
-    from casekit.render.output import safe_text
+    from casekit.render.output import safe_output
 
-    line = safe_text(text if text.endswith("\n") else text + "\n", layout=True)
+    line = safe_output(text if text.endswith("\n") else text + "\n")
     if bom:
         sys.stdout.flush()
         sys.stdout.buffer.write(("\ufeff" + line).encode("utf-8"))

@@ -66,12 +66,35 @@ def list_columns(
 
 
 def due_cell(row: Mapping[str, Any]) -> str:
-    """The `Due` cell of the list table: '2026-11-24 10:05', with ' 逾期' when overdue."""
+    """The `Due` cell of the list table: '2026-11-24 10:05', with ' 逾期' (' overdue') when
+    overdue."""
+    from casekit.i18n import _
+
     stamp = str(row.get("next_due") or "")
     text = stamp[:16].replace("T", " ")
     if row.get("overdue"):
-        return f"{text} 逾期".strip()
+        mark = _("overdue")
+        return f"{text} {mark}".strip()
     return text
+
+
+def due_mark(row: Mapping[str, Any], now: datetime) -> str | None:
+    """How a row of `list` or `queue` is marked: OVERDUE when a deadline is past (its
+    `overdue` column, or `next_due` before now), DUE_SOON when the next falls within the hour."""
+    from casekit.render.output import DUE_SOON, OVERDUE
+
+    if row.get("overdue"):
+        return OVERDUE
+    next_due = row.get("next_due")
+    if not next_due:
+        return None
+    try:
+        due = datetime.fromisoformat(str(next_due))
+    except ValueError:
+        return None
+    if due <= now:
+        return OVERDUE
+    return DUE_SOON if due - now <= timedelta(hours=1) else None
 
 
 def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list[str]:

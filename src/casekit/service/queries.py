@@ -14,7 +14,7 @@ from casekit.core.listview import LIST_COLUMNS, resolve_filters, select
 from casekit.errors import Problem, UsageError
 from casekit.i18n import N_, _, ngettext
 from casekit.index.reader import find_case
-from casekit.render.output import short_time, table, to_csv, to_json, truncate
+from casekit.render.output import compact_time, short_time, table, to_csv, to_json, truncate
 from casekit.service.env import Env
 from casekit.store.casefiles import parse_case, relpath
 
@@ -57,9 +57,13 @@ def list_cases(
     phone: str | None = None,
     customer: str | None = None,
     order: str | None = None,
+    closed: bool = False,
 ) -> str:
+    """The cases the filters choose, as a table, JSON or CSV; closed cases (in a terminal
+    state) only with `closed` or when `statuses` names states."""
     from casekit.index.reader import CaseFilter, answer_from_listings
-    from casekit.render.due import due_cell
+    from casekit.render.due import due_cell, due_mark
+    from casekit.render.labels import shown, state_label
 
     config = env.config
     now = env.now(config.tz)
@@ -75,14 +79,19 @@ def list_cases(
         customer=customer_matches[0] if customer_matches else None,  # the index narrows on one
     )
 
-    kind_labels = {name: kind.label.zh for name, kind in config.kinds.items()}
-    priority_labels = {name: label.zh for name, label in config.priorities.items()}
+    # the table's labels in the user's language (the JSON and CSV `status_label` stay Chinese)
+    kind_labels = {name: shown(kind.label, name) for name, kind in config.kinds.items()}
+    priority_labels = {name: shown(label, name) for name, label in config.priorities.items()}
 
     def text(listed: list[Mapping[str, Any]]) -> str:
         # `select` and the rows' own `overdue` column apply `where` exactly (the rows judge
         # every deadline anyway): the index only narrows.
         chosen = select(listed, config, kinds=kinds, statuses=statuses, assignees=assignees)
         chosen = [case for case in chosen if all(m.matches(case) for m in customer_matches)]
+        hidden = 0
+        if not closed and not statuses:
+            still_open = [case for case in chosen if not _is_closed(case, config)]
+            hidden, chosen = len(chosen) - len(still_open), still_open
         rows = [case_row(case, config, now, count_breaches=output != "table") for case in chosen]
         if overdue:
             rows = [row for row in rows if row["overdue"]]
@@ -91,7 +100,14 @@ def list_cases(
         if output == "csv":
             return to_csv(rows, LIST_COLUMNS).rstrip("\n")
         if not rows:
+            if hidden and not overdue:  # an overdue case is never closed: nothing hidden matters
+                return ngettext(
+                    "no cases match ({count} closed case hidden; --all lists it)",
+                    "no cases match ({count} closed cases hidden; --all lists them)",
+                    hidden,
+                ).format(count=hidden)
             return _("no cases match")
+
         headers = [
             _("ID"),
             _("Kind"),
@@ -107,20 +123,30 @@ def list_cases(
             [
                 r["id"],
                 _label(kind_labels, r["kind"]),
-                r["status_label"],
+                state_label(config, r["kind"], r["status"]),
                 _label(priority_labels, r["priority"]),
                 truncate(str(r["title"] or ""), 28),
                 r["customer"],
                 r["assignee"] or "",
-                short_time(r["opened_at"]),
-                due_cell(r),
+                compact_time(short_time(r["opened_at"]), now.year),
+                compact_time(due_cell(r), now.year),
             ]
             for r in rows
         ]
         count = ngettext("({count} case)", "({count} cases)", len(rows)).format(count=len(rows))
-        return table(body, headers) + "\n" + count
+        # on a narrow terminal: the opening time first, then the kind (the ID's letter says it)
+        marks = [due_mark(r, now) for r in rows]
+        # on a narrow terminal: the opening time left out first, then the kind (the ID's
+        # letter says it), then the customer; the title gives way first
+        return table(body, headers, marks=marks, optional=(7, 1, 5), flexible=(4,)) + "\n" + count
 
     return answer_from_listings(env.root, text, where, checked=False)
+
+
+def _is_closed(case: Mapping[str, Any], config: Config) -> bool:
+    name = case.get("kind")
+    kind = config.kinds.get(name) if isinstance(name, str) else None
+    return kind is not None and kind.is_terminal(str(case.get("status", "")))
 
 
 def _customer_matches(phone: str | None, customer: str | None, order: str | None) -> list[CustomerMatch]:
@@ -150,7 +176,7 @@ def _customer_matches(phone: str | None, customer: str | None, order: str | None
 
 
 def _label(labels: Mapping[str, str], value: Any) -> Any:
-    """The Chinese label of a kind or priority name; anything else (unknown, or a list
+    """The label of a kind or priority name; anything else (unknown, or a list
     written by hand) as it is."""
     return labels.get(value, value) if isinstance(value, str) else value
 
@@ -184,18 +210,9 @@ def case_log(env: Env, reference: str, output: str) -> str:
         return to_json(rows)
     if output == "csv":
         return to_csv(rows, ["commit", "at", "actor", "action", "from", "to", "subject", "note"]).rstrip("\n")
-    body = [
-        [
-            str(r["commit"])[:10],
-            short_time(r["at"]),
-            str(r["actor"]).split(" <")[0],
-            _(NO_TRAILERS) if r["action"] == NO_TRAILERS else r["action"],
-            f"{r['from']} -> {r['to']}" if r["from"] else (r["to"] or ""),
-            truncate(str(r["note"] or "").replace("\n", " "), 40),
-        ]
-        for r in rows
-    ]
-    return table(body, [_("Commit"), _("At"), _("Actor"), _("Action"), _("State"), _("Note")])
+    from casekit.render.timeline import timeline
+
+    return timeline(rows, env.config, path.parent.parent.parent.name)
 
 
 def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Problem], int]:

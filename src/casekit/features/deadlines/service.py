@@ -30,7 +30,7 @@ from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.derived import current_deadlines
 from casekit.features.deadlines.escalation import escalation_settings
 from casekit.features.deadlines.facts import escalations, is_major, major_by_default
-from casekit.features.deadlines.view import DUE_COLUMNS, DUE_HEADERS, due_rows, table_rows
+from casekit.features.deadlines.view import DUE_COLUMNS, due_headers, due_marks, due_rows, table_rows
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
 
@@ -246,7 +246,12 @@ def due_report(
             return "nothing falls due" + (f" within {within}" if within else "")
         overdue = sum(1 for r in rows if r["state"] == State.OVERDUE.value)
         summary = f"({len(rows)} deadline{'s' if len(rows) != 1 else ''}, {overdue} overdue)"
-        return table(table_rows(rows, config, now), DUE_HEADERS) + "\n" + summary
+        # on a narrow terminal: the kind left out first (the ID's letter says it), then the
+        # assignee; the ID and how long is left never cut, the title and deadline give way first
+        cells = table_rows(rows, config, now)
+        marks = due_marks(rows, now)
+        body = table(cells, due_headers(), marks=marks, optional=(4, 7), flexible=(6, 3), whole=(2, 1))
+        return body + "\n" + summary
 
     # A case in a final state has no open deadline: due_rows would skip it.
     return answer_from_listings(env.root, text, CaseFilter.of(unfinished=final_states(config)))

@@ -10,6 +10,7 @@ from casekit.core.config import Config
 from casekit.core.due import State, clock_label, open_deadlines
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
+from casekit.i18n import N_, _
 from casekit.render.due import PROVISIONAL_MARK, when_text
 
 DUE_COLUMNS = (
@@ -64,22 +65,24 @@ def due_rows(
 
 
 def table_rows(rows: Sequence[Mapping[str, Any]], config: Config, now: datetime) -> list[list[str]]:
-    from casekit.render.output import truncate
+    """The `due` table's cells, labels in the user's language (the JSON keeps Chinese)."""
+    from casekit.render.labels import kind_label, shown, state_label
+    from casekit.render.output import compact_time, truncate
 
     body = []
     for row in rows:
-        kind = config.kinds.get(str(row["kind"]))
         due = stored_instant(row["due"])
         state = State(str(row["state"]))
         assert due is not None  # rows come from judged deadlines, which all have a due time
         body.append(
             [
-                str(row["due"])[:16].replace("T", " ") + (PROVISIONAL_MARK if row["provisional"] else ""),
+                compact_time(str(row["due"])[:16].replace("T", " "), now.year)
+                + (PROVISIONAL_MARK if row["provisional"] else ""),
                 when_text(due, now, state),
                 str(row["id"]),
-                str(row["deadline_label"]),
-                kind.label.zh if kind else str(row["kind"]),
-                kind.state_label(str(row["status"])) if kind else str(row["status"]),
+                shown(clock_label(config, str(row["kind"]), str(row["deadline"])), row["deadline"]),
+                kind_label(config, row["kind"]),
+                state_label(config, row["kind"], row["status"]),
                 truncate(str(row["title"] or ""), 24),
                 str(row["assignee"] or ""),
             ]
@@ -87,4 +90,24 @@ def table_rows(rows: Sequence[Mapping[str, Any]], config: Config, now: datetime)
     return body
 
 
-DUE_HEADERS = ["Due", "When", "ID", "Deadline", "Kind", "Status", "Title", "Assignee"]
+DUE_HEADERS = [
+    N_("Due"),
+    N_("When"),
+    N_("ID"),
+    N_("Deadline"),
+    N_("Kind"),
+    N_("Status"),
+    N_("Title"),
+    N_("Assignee"),
+]
+
+
+def due_headers() -> list[str]:
+    return [_(name) for name in DUE_HEADERS]
+
+
+def due_marks(rows: Sequence[Mapping[str, Any]], now: datetime) -> list[str | None]:
+    """Overdue rows red, those due within the hour yellow (`casekit.render.due.due_mark`)."""
+    from casekit.render.due import due_mark
+
+    return [due_mark({"overdue": r["state"] == State.OVERDUE.value, "next_due": r["due"]}, now) for r in rows]

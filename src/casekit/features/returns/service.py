@@ -4,23 +4,27 @@ for scripts."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casekit.errors import Refused, UsageError
 from casekit.features.returns import view
 from casekit.features.returns.money import text as money_text
 from casekit.i18n import _
+from casekit.render.labels import kind_label
 from casekit.render.output import table, to_csv, to_json, truncate
 from casekit.service.env import Env
+
+if TYPE_CHECKING:
+    from casekit.features.returns.registers import Column
 
 
 def _cases(env: Env, **filters: Any) -> list[Mapping[str, Any]]:
     """The readable cases matching `CaseFilter.of` filters: the index reads just those."""
     from casekit.index.reader import CaseFilter, read_cases
 
-    docs, _ = read_cases(env.root, where=CaseFilter.of(**filters), with_problems=False)
+    docs, _problems = read_cases(env.root, where=CaseFilter.of(**filters), with_problems=False)
     return [doc.data for doc in docs]
 
 
@@ -67,11 +71,11 @@ def registers(env: Env, name: str, *, month: str | None, output: str, day: str |
         ]
         for row in register.rows
     ]
-    lines = [heading, table(body, [c.zh for c in register.columns])]
+    lines = [heading, table(body, _column_headers(register.columns))]
     count = len(register.rows)
     summary = [f"{count} entr{'ies' if count != 1 else 'y'}"]
-    labels = {c.key: c.zh for c in register.columns}
-    labels["outstanding"] = "未充值"
+    labels = dict(zip([c.key for c in register.columns], _column_headers(register.columns), strict=True))
+    labels["outstanding"] = _("not topped up")
     summary += [f"{labels.get(k, k)} {money_text(v)}" for k, v in register.totals.items()]
     lines.append("; ".join(summary))
     return "\n".join(lines)
@@ -110,7 +114,7 @@ def _cancellation_register(env: Env, *, day: str | None, month: str | None, outp
     return "\n".join(
         [
             heading,
-            table(body, [c.zh for c in register.columns]),
+            table(body, _column_headers(register.columns)),
             f"{count} booking{'s' if count != 1 else ''}: {summary}",
         ]
     )
@@ -260,7 +264,7 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
         [
             r["order_no"] or "(no order number)",
             r["id"],
-            r["kind"],
+            kind_label(env.config, r["kind"]),
             r["status_label"],
             r["why"],
             str(r["opened_at"])[:16].replace("T", " "),
@@ -273,15 +277,7 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
         "cannot be settled (open complaint or return, or a cancellation)",
         table(
             body,
-            [
-                "订单号 Order",
-                "工单 Case",
-                "类型 Kind",
-                "状态 Status",
-                "原因 Why",
-                "受理 Opened",
-                "标题 Title",
-            ],
+            [_("Order"), _("Case"), _("Kind"), _("Status"), _("Why"), _("Opened"), _("Title")],
         ),
     ]
     if result.without_order:
@@ -290,3 +286,10 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
             "set order_no so the order is held"
         )
     return "\n".join(lines)
+
+
+def _column_headers(columns: Sequence[Column]) -> list[str]:
+    """A register's column headers in the user's language (its CSV keeps the keys)."""
+    from casekit.i18n import label
+
+    return [label({"zh": c.zh, "en": c.en}, c.key) for c in columns]

@@ -1,0 +1,88 @@
+"""`casekit log` for people: a case's audit trail as a timeline, one line an event (when,
+who, what) in the user's language, its note under it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from casekit.core.config import Config
+from casekit.i18n import N_, _
+from casekit.render.labels import field_label, person_name, state_label
+from casekit.render.output import display_width, safe_text, short_time, terminal, truncate
+
+# What each history action is called; an action casekit does not know is shown as its key.
+ACTION_NAMES = {
+    "open": N_("opened"),
+    "move": N_("state"),
+    "assign": N_("assigned"),
+    "note": N_("note"),
+    "set": N_("updated"),
+    "link": N_("linked"),
+    "attach": N_("attached"),
+    "attempt": N_("dialled"),
+    "merge": N_("merged"),
+    "unmerge": N_("unmerged"),
+    "merged-from": N_("merged into this case"),
+    "unmerged": N_("merge undone"),
+    "survey": N_("callback result"),
+    "refollow": N_("follow-up moved"),
+    "resolve": N_("resolved"),
+}
+
+_ASSIGNED = re.compile(r": assigned to (\S+)")
+_SET = re.compile(r": set (.+)$")
+
+
+def action_name(action: Any) -> str:
+    if action is None or action == "(no trailers)":  # a commit without trailers (service.queries)
+        return _("(no trailers)")
+    name = ACTION_NAMES.get(str(action))
+    return _(name) if name else str(action)
+
+
+def event_text(row: Mapping[str, Any], config: Config, kind: str) -> str:
+    """What happened: `状态 已受理 → 判断中`, `新建 → 已受理`, `指派 → 陈杰`."""
+    what = action_name(row.get("action"))
+    source, target = row.get("from"), row.get("to")
+    subject = str(row.get("subject") or "")
+    if source and target:
+        return f"{what} {state_label(config, kind, source)} → {state_label(config, kind, target)}"
+    if target:
+        return f"{what} → {state_label(config, kind, target)}"
+    if row.get("action") == "assign":
+        found = _ASSIGNED.search(subject)
+        if found:
+            return f"{what} → {person_name(config, found.group(1))}"
+    if row.get("action") == "set":
+        found = _SET.search(subject)
+        if found:
+            fields = [field_label(config, kind, f.strip()) for f in found.group(1).split(",")]
+            comma = _(", ")
+            return f"{what} {comma.join(fields)}"
+    return what
+
+
+def timeline(rows: Sequence[Mapping[str, Any]], config: Config, kind: str) -> str:
+    """The events, oldest first: `2026-11-20 09:12  李娜  状态 已受理 → 判断中`, each note's
+    lines under its event (on a terminal, each cut to the terminal's width)."""
+    if not rows:
+        return _("no history")
+    names = [safe_text(person_name(config, r.get("actor"))) for r in rows]
+    name_width = max(display_width(n) for n in names)
+    screen = terminal()
+    lines = []
+    for row, name in zip(rows, names, strict=True):
+        when = short_time(row.get("at"))
+        lead = f"{when}  {name}{' ' * (name_width - display_width(name))}  "
+        lines.append((lead + safe_text(event_text(row, config, kind))).rstrip())
+        indent = " " * display_width(lead)
+        for note_line in str(row.get("note") or "").strip("\n").split("\n"):
+            if not note_line.strip():
+                continue
+            text = safe_text(note_line.rstrip())
+            if screen is not None:
+                text = truncate(text, max(screen.width - len(indent), 10))
+            lines.append(indent + text)
+    return "\n".join(lines)
