@@ -10,8 +10,10 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from casekit import i18n
+from conftest import CLI
 
 PROJECT = Path(__file__).resolve().parents[1]
+ZH = {"CASEKIT_LANG": "zh_CN"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}")
 
 
@@ -58,3 +60,21 @@ def test_the_language_comes_from_casekit_lang_then_the_standard_variables_then_t
     assert i18n.choose({"LANG": "C.UTF-8", "LC_ALL": "POSIX"}, "en-US") == "en"
     assert i18n.choose({"LANG": "C"}, None) == "zh_CN"
     assert i18n.choose({"LANG": "de_DE.UTF-8"}, "zh-CN") == "zh_CN"
+
+
+def test_the_bundled_report_templates_take_their_labels_from_the_reports_catalogue() -> None:
+    templates = sorted((PROJECT / "templates" / "reports").glob("*.j2"))
+    assert templates
+    for template in templates:
+        text = template.read_text(encoding="utf-8")
+        # tr('中文', 'English') is for a team's own templates; the bundled ones use _()
+        assert not re.search(r"\btr\(", text), template.name
+    assert "pgettext(" in (PROJECT / "templates" / "reports" / "_sections.md.j2").read_text(encoding="utf-8")
+
+
+def test_a_report_speaks_the_language_asked_for_whatever_the_users_language(example_repo: CLI) -> None:
+    english = example_repo.ok("report", "daily", "--date", "2026-11-23", "--lang", "en", extra_env=ZH).out
+    chinese = example_repo.ok("report", "daily", "--date", "2026-11-23", "--lang", "zh").out
+    assert "Cases at a glance" in english or "Daily" in english
+    assert re.search(r"[\u4e00-\u9fff]{4,}", chinese)
+    assert chinese != english
