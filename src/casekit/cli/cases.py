@@ -244,12 +244,12 @@ def show(
 
     Example: casekit show C-20261123-7KQ3-XHD2 --format json
     """
-    from casekit.service.queries import show_case, show_deadlines
+    from casekit.service.queries import show_approvals, show_case, show_deadlines
 
     env = make_env(repo)
     echo(show_case(env, case_id, output.value))
     if output is DocFormat.yaml:
-        for line in show_deadlines(env, case_id):
+        for line in show_deadlines(env, case_id) + show_approvals(env, case_id):
             warn(line)
 
 

@@ -21,15 +21,19 @@ from casekit.core import casefile, config, effects, validation, workflow
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.commits import UPDATED_ACTION
 from casekit.core.config import Finding
+from casekit.core.notes import Note, define
 from casekit.core.workflow import MoveRequest
 from casekit.features.callbacks import loop
 from casekit.features.callbacks.rules import unreachable_refusal
 from casekit.features.callbacks.settings import parse_windows, settings_of
+from casekit.i18n import N_
 from casekit.service import actions
 from casekit.service import init as bootstrap
 from casekit.service.env import Env
 
 COMPLETED = "completed"
+ATTEMPT = "attempt"  # the history action of `casekit attempt`
+SECTION_CHECKS = {"callbacks": "casekit.features.callbacks.settings:check_section"}
 UNREACHABLE = "unreachable"
 
 
@@ -315,13 +319,20 @@ def open_callback_refusal(request: MoveRequest, cfg: config.Config) -> list[str]
     ]
 
 
+# a supervisor's move while a callback is open, as the history records it (casekit.core.notes)
+OPEN_CALLBACK_NOTE = define(
+    "callbacks.closed-with-open-callback",
+    N_("moved to {state} while callback {callbacks} is still scheduled"),
+)
+
+
 def open_callback_approval(request: MoveRequest, cfg: config.Config) -> list[str]:
     """`workflow.APPROVAL_RULES` entry: a supervisor's move to a final state while a
     callback the case opened is still scheduled is recorded as their approval."""
     pending = _pending_callbacks(request, cfg)
     if not pending or workflow.APPROVER_ROLE not in request.actor_roles:
         return []
-    return [f"moved to {request.target} while callback {', '.join(pending)} is still scheduled"]
+    return [Note(OPEN_CALLBACK_NOTE, state=request.target, callbacks=", ".join(pending))]
 
 
 def _pending_callbacks(request: MoveRequest, cfg: config.Config) -> list[str]:
@@ -361,9 +372,10 @@ def _replay_attempt(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any])
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    config.SECTION_CHECKS.add("callbacks", "casekit.features.callbacks.settings:check_section")
-    casefile.HISTORY_ACTIONS.add("attempt")
-    effects.EFFECTS.add("attempt", effects.no_effect)
+    for section, check in SECTION_CHECKS.items():
+        config.SECTION_CHECKS.add(section, check)
+    casefile.HISTORY_ACTIONS.add(ATTEMPT)
+    effects.EFFECTS.add(ATTEMPT, effects.no_effect)
     workflow.GUARDS.add(callback_guard)
     validation.CASE_CHECKS.add(check_preferred_hours)
     casefile.HISTORY_ACTIONS.add(UPDATED_ACTION)
@@ -372,4 +384,4 @@ def register() -> None:
     workflow.APPROVAL_RULES.add(open_callback_approval)
     actions.FOLLOW_UPS.add(open_triggered_callback)
     actions.FOLLOW_UPS.add(close_survey_loop)
-    bootstrap.REPLAYERS.add("attempt", _replay_attempt)
+    bootstrap.REPLAYERS.add(ATTEMPT, _replay_attempt)

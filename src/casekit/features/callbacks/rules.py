@@ -18,6 +18,7 @@ from casekit.core.workcal import WorkCalendar
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.facts import Attempt
 from casekit.features.callbacks.settings import CallbackSettings, Offset, Window, holiday_date, parse_windows
+from casekit.i18n import _
 
 
 def windows_for(case: Mapping[str, Any], settings: CallbackSettings) -> tuple[Window, ...]:
@@ -43,7 +44,7 @@ def next_window_start(moment: datetime, windows: Sequence[Window]) -> datetime:
             start = datetime.combine(base, window.start, tzinfo=moment.tzinfo)
             if start > moment:
                 return start
-    raise ValueError("no calling window")  # pragma: no cover - windows are never empty
+    raise ValueError(_("no calling window"))  # pragma: no cover - windows are never empty
 
 
 def counted_failures(attempts: Iterable[Attempt], settings: CallbackSettings) -> list[Attempt]:

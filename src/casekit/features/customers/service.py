@@ -33,6 +33,7 @@ from casekit.features.customers.settings import (
     CustomerSettings,
     customer_settings,
 )
+from casekit.i18n import _
 from casekit.service.env import Env
 
 # --- finding a customer ---------------------------------------------------------------
@@ -59,9 +60,9 @@ def find_customer(env: Env, query: str) -> dict[str, Any]:
     the customer file has one) and every case they have, newest first."""
     text = query.strip()
     if not text:
-        raise UsageError("give a phone number, part of a name, an order or an account number")
+        raise UsageError(_("give a phone number, part of a name, an order or an account number"))
     if problem := control_character(text):
-        raise UsageError(f"QUERY {problem}")
+        raise UsageError(_("QUERY {problem}").format(problem=problem))
     config = env.config
     file = read_customer_file(env.root, config)
     match = query_match(text)
@@ -301,17 +302,23 @@ def card_changes(
     changes: dict[str, Any] = {}
     for key, text in pairs:
         if key in LIST_KEYS:
-            raise Refused(f"{what}: {key} is written by the callback planner's export, not by --set")
+            raise Refused(
+                _("{what}: {key} is written by the callback planner's export, not by --set").format(
+                    what=what, key=key
+                )
+            )
         spec = settings.fields.get(key)
         if spec is None:
             known = ", ".join(settings.fields)
             raise Refused(
-                f"{what}: {key!r} is not a customer card field; the fields are {known} "
-                "(customers.fields adds more)"
+                _(
+                    "{what}: {key!r} is not a customer card field; the fields are {known} "
+                    "(customers.fields adds more)"
+                ).format(what=what, key=key, known=known)
             )
         if not text.strip():
             if key in (NAME_KEY, PHONE_KEY):
-                raise Refused(f"{what}: a card cannot lose its {key}")
+                raise Refused(_("{what}: a card cannot lose its {key}").format(what=what, key=key))
             changes[key] = None
             continue
         try:
@@ -342,10 +349,14 @@ def plan_card_write(
     settings = customer_settings(config)
     key = phone_key(phone)
     if not key:
-        raise Refused(f"{phone!r} is not a phone number; give the customer's phone, such as 13800138000")
+        raise Refused(
+            _("{phone!r} is not a phone number; give the customer's phone, such as 13800138000").format(
+                phone=phone
+            )
+        )
     file = read_customer_file(env.root, config)
     if file.problems:
-        raise Refused(f"{file.problems[0]}; fix the customer file first")
+        raise Refused(_("{problem}; fix the customer file first").format(problem=file.problems[0]))
     position = card_for_phone(file.cards, phone)
     created = position is None
     rel = (
@@ -369,8 +380,10 @@ def plan_card_write(
         name = changes.get(NAME_KEY) or default_name
         if not name:
             raise Refused(
-                f"no customer card has the phone {mask_phone(phone)} and no case names one; "
-                "give the name too: --set name=王先生"
+                _(
+                    "no customer card has the phone {phone} and no case names one; give the name "
+                    "too: --set name=王先生"
+                ).format(phone=mask_phone(phone))
             )
         card[NAME_KEY] = name
         card[PHONE_KEY] = _stored_phone(phone)
@@ -389,7 +402,7 @@ def plan_card_write(
     after = check_cards(_cards_after(file, rel, content, settings), settings)
     problems = [message for _, (_, message) in after if message not in known]
     if problems:
-        raise Refused(f"{rel}: {problems[0]} (nothing was changed)")
+        raise Refused(_("{rel}: {problems} (nothing was changed)").format(rel=rel, problems=problems[0]))
     keys = tuple(k for k in changes if before.get(k) != card.get(k) or created)
     return CardWrite(rel, content, key, str(card[NAME_KEY]), created, keys)
 
@@ -429,9 +442,9 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
 
     what = f"customer {mask_phone(phone)}"
     if not sets:
-        raise UsageError("customer update: give at least one --set key=value")
+        raise UsageError(_("customer update: give at least one --set key=value"))
     if note and (problem := control_character(note)):
-        raise Refused(f"{what}: --note {problem}")
+        raise Refused(_("{what}: --note {problem}").format(what=what, problem=problem))
     config = env.config
     settings = customer_settings(config)
     changes = card_changes(settings, parse_assignments(list(sets)), config, what)
@@ -448,8 +461,10 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
         on_disk = (root / write.path).read_bytes() if (root / write.path).is_file() else None
         if on_disk is not None and (state.head != vcs.blob_id(on_disk) or state.index != state.head):
             raise Refused(
-                f"{write.path} has uncommitted changes; commit or discard them "
-                f"(`git checkout HEAD -- {write.path}`) before updating a customer"
+                _(
+                    "{path} has uncommitted changes; commit or discard them (`git checkout HEAD -- "
+                    "{path}`) before updating a customer"
+                ).format(path=write.path)
             )
         lines = [
             f"{write.path}: {write.name} {mask_phone(write.phone)} "

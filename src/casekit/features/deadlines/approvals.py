@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from casekit.core.config import Config, Finding, Label, once_per_config
+from casekit.core.notes import Note, define
 from casekit.core.workflow import MoveRequest
 from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.conditions import Condition, Facts, explain, matches, parse_condition
 from casekit.features.deadlines.facts import is_escalated, is_major
+from casekit.i18n import N_, label
 
 SECTION = "approvals"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -129,9 +131,24 @@ def config_approvals(request: MoveRequest, config: Config) -> list[str]:
         tz=config.tz,
         calendar=calendar_for(config),
     )
-    reasons = []
+    reasons: list[str] = []
     for spec in specs:
         if spec.applies(request) and matches(spec.condition, request.case, facts):
             detail = explain(spec.condition, request.case)
-            reasons.append(f"{spec.label.en} ({detail})" if detail else spec.label.en)
+            values = {"rule": spec.name, "detail": detail} if detail else {"rule": spec.name}
+            reasons.append(Note(RULE_NOTE if detail else RULE_MET_NOTE, config, **values))
     return reasons
+
+
+def _rule_label(values: Mapping[str, Any], config: Config | None) -> dict[str, str]:
+    """The label of the approval rule a note names, in the reader's language."""
+    name = str(values.get("rule", ""))
+    for spec in _approvals(config) if config is not None else []:
+        if spec.name == name:
+            return {"label": label({"zh": spec.label.zh, "en": spec.label.en}, name)}
+    return {"label": name.replace("-", " ")}
+
+
+# why a change needed a supervisor under an `approvals:` rule, as the history records it
+RULE_NOTE = define("approvals.rule", N_("{label} ({detail})"), _rule_label)
+RULE_MET_NOTE = define("approvals.rule-met", "{label}", _rule_label)

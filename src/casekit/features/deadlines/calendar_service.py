@@ -30,6 +30,7 @@ from casekit.features.deadlines.schedule import (
     weekend_days,
     year_view,
 )
+from casekit.i18n import _
 from casekit.store.inputfiles import read_input_file
 
 if TYPE_CHECKING:
@@ -52,8 +53,10 @@ def _refuse_unless_supervisor(config: Config, actor: Actor) -> None:
         return
     holders = ", ".join(p.login for p in config.people.values() if p.has_role(APPROVER_ROLE)) or "nobody yet"
     raise Refused(
-        f"{actor.login} is not a {APPROVER_ROLE}; only a {APPROVER_ROLE} ({holders}) may change "
-        f"the calendar in {CONFIG_FILE}"
+        _(
+            "{login} is not a {approver_role}; only a {approver_role} ({holders}) may "
+            "change the calendar in {config_file}"
+        ).format(login=actor.login, approver_role=APPROVER_ROLE, holders=holders, config_file=CONFIG_FILE)
     )
 
 
@@ -61,7 +64,11 @@ def read_table(env: Env, path: Path) -> str:
     """The schedule table's text: UTF-8 (a BOM allowed), else GB18030 as Excel saves it."""
 
     def too_large(size: int, more: bool) -> NoReturn:
-        raise Refused(f"{path}: is over {TABLE_LIMIT // 1024} KB; a year's schedule is a few dozen lines")
+        raise Refused(
+            _("{path}: is over {limit} KB; a year's schedule is a few dozen lines").format(
+                path=path, limit=TABLE_LIMIT // 1024
+            )
+        )
 
     data = read_input_file(
         env.cwd / path, TABLE_LIMIT, what="the schedule table", too_large=too_large, shown=path
@@ -71,7 +78,9 @@ def read_table(env: Env, path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise Refused(f"{path}: is not text; save the table as UTF-8 (CSV UTF-8 in Excel)")  # pragma: no cover
+    raise Refused(
+        _("{path}: is not text; save the table as UTF-8 (CSV UTF-8 in Excel)").format(path=path)
+    )  # pragma: no cover
 
 
 def _apply(plan: YearPlan) -> Any:
@@ -107,7 +116,7 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
     actor = env.actor()
     _refuse_unless_supervisor(config, actor)
     if note and (problem := control_character(note)):
-        raise Refused(f"calendar add: --note {problem}")
+        raise Refused(_("calendar add: --note {problem}").format(problem=problem))
     name = str(path)
     days = parse_schedule(read_table(env, path), year, name)
     root = env.root
@@ -117,13 +126,16 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
         state = vcs.ask_file_state(root, CONFIG_FILE)()
         if state.head != vcs.blob_id(raw) or state.index != state.head:
             raise Refused(
-                f"{CONFIG_FILE} has uncommitted changes; commit them (a supervisor's commit) or discard "
-                f"them with `git checkout HEAD -- {CONFIG_FILE}` before adding the calendar"
+                _(
+                    "{config_file} has uncommitted changes; commit them (a supervisor's commit) or "
+                    "discard them with `git checkout HEAD -- {config_file}` before adding the "
+                    "calendar"
+                ).format(config_file=CONFIG_FILE)
             )
         text = raw.decode("utf-8")
-        current, _ = parse_config(text, Path(CONFIG_FILE))
+        current, _problems = parse_config(text, Path(CONFIG_FILE))
         assert current is not None  # env.config read the same file without a problem
-        settings, _ = read_calendar(current.section(SECTION), current)
+        settings, _findings = read_calendar(current.section(SECTION), current)
         plan = plan_year(settings, year, days, name)
         if not plan.changes:
             return [
@@ -133,7 +145,11 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
         try:
             new_text = edit_section(text, SECTION, _apply(plan))
         except ValueError as exc:
-            raise Refused(f"{CONFIG_FILE}: {exc}; fix the calendar section by hand") from None
+            raise Refused(
+                _("{config_file}: {exc}; fix the calendar section by hand").format(
+                    config_file=CONFIG_FILE, exc=exc
+                )
+            ) from None
         _refuse_if_broken(new_text, plan, days)
         content = new_text.encode("utf-8")
         commit = write_and_commit(
@@ -152,13 +168,17 @@ def _refuse_if_broken(text: str, plan: YearPlan, days: list[Any]) -> None:
     if config is None or problems:
         first = problems[0].format() if problems else "unreadable"
         raise Refused(
-            f"the calendar could not be added: the rewritten {CONFIG_FILE} would be invalid ({first})"
+            _(
+                "the calendar could not be added: the rewritten {config_file} would be invalid ({first})"
+            ).format(config_file=CONFIG_FILE, first=first)
         )
     calendar = read_calendar(config.section(SECTION), config)[0].calendar
     wrong = next((d for d in days if calendar.is_working_day(d.day) == d.off), None)
     if wrong is not None:  # pragma: no cover - a guard on the edit itself
         raise Refused(
-            f"the calendar could not be added: {wrong.day} would not be {'off' if wrong.off else 'working'}"
+            _("the calendar could not be added: {day} would not be {expected}").format(
+                day=wrong.day, expected="off" if wrong.off else "working"
+            )
         )
 
 

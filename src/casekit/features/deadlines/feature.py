@@ -32,6 +32,10 @@ from casekit.features.deadlines.settings import clocks_for
 from casekit.service import actions
 from casekit.service import init as bootstrap
 
+PROMISE, ESCALATE = "promise", "escalate"  # the history actions of `casekit promise`/`escalate`
+ESCALATED_TO = "escalated_to"  # the value of an escalation that names whom it assigns
+HISTORY = "history"  # the top-level keys go before it
+DERIVED_KEY = "deadlines"
 CONFIG_SECTIONS = {
     "calendar": "casekit.features.deadlines.calendar:check_calendar",
     "deadlines": "casekit.features.deadlines.settings:check_deadlines",
@@ -118,21 +122,21 @@ def check_met_at_fields(doc: CaseDoc, config: Config) -> list[Finding]:
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    for key in ("escalation", "deadlines"):
-        casefile.TOP_LEVEL_KEYS.add(key, before="history")
-    for action in ("promise", "escalate"):
+    for key in ("escalation", DERIVED_KEY):
+        casefile.TOP_LEVEL_KEYS.add(key, before=HISTORY)
+    for action in (PROMISE, ESCALATE):
         casefile.HISTORY_ACTIONS.add(action)
-    effects.EFFECTS.add("promise", effects.no_effect)
-    effects.EFFECTS.add("escalate", escalate_effect)
-    timeline.ASSIGNING.add("escalate", "escalated_to")
+    effects.EFFECTS.add(PROMISE, effects.no_effect)
+    effects.EFFECTS.add(ESCALATE, escalate_effect)
+    timeline.ASSIGNING.add(ESCALATE, ESCALATED_TO)
     for section, check in CONFIG_SECTIONS.items():
         config.SECTION_CHECKS.add(section, check)
     effects.DERIVERS.add(derive_deadlines)
-    effects.DERIVED_KEYS.add("deadlines")
+    effects.DERIVED_KEYS.add(DERIVED_KEY)
     actions.NOTICES.add(calendar_warnings)
     workflow.APPROVAL_RULES.add(config_approvals)
     validation.CASE_CHECKS.add(check_deadline_key)
     validation.CASE_CHECKS.add(check_escalation_key)
     validation.CASE_CHECKS.add(check_met_at_fields)
-    bootstrap.REPLAYERS.add("promise", replay_promise)
-    bootstrap.REPLAYERS.add("escalate", replay_escalate)
+    bootstrap.REPLAYERS.add(PROMISE, replay_promise)
+    bootstrap.REPLAYERS.add(ESCALATE, replay_escalate)

@@ -9,6 +9,7 @@ from casekit.core.timeutil import format_datetime, parse_datetime
 from casekit.errors import Refused
 from casekit.features.harassment import rules
 from casekit.features.harassment.sources import source_logs
+from casekit.i18n import _
 from casekit.service.actions import Outcome, open_case
 from casekit.service.env import Env
 
@@ -41,13 +42,15 @@ def log_call(
     config = env.config
     if rules.KIND not in config.kinds:
         raise Refused(
-            f"{LABEL}: casekit.yaml has no {rules.KIND} kind; add it from the bundled casekit.yaml "
-            "(kinds.harassment) to log harassment calls"
+            _(
+                "{label}: casekit.yaml has no {kind} kind; add it from the bundled "
+                "casekit.yaml (kinds.harassment) to log harassment calls"
+            ).format(label=LABEL, kind=rules.KIND)
         )
     try:
         normalise_phone(phone)
     except ValueError as exc:
-        raise Refused(f"{LABEL}: --phone: {exc}") from None
+        raise Refused(_("{label}: --phone: {exc}").format(label=LABEL, exc=exc)) from None
     now = env.now(config.tz)
     if at is None:
         called = now
@@ -55,16 +58,21 @@ def log_call(
         try:
             called = parse_datetime(at, config.tz)
         except ValueError as exc:
-            raise Refused(f"{LABEL}: --at: {exc}") from None
+            raise Refused(_("{label}: --at: {exc}").format(label=LABEL, exc=exc)) from None
         if rules.future_call(called, now):
             raise Refused(
-                f"{LABEL}: --at {at} is later than now ({format_datetime(now, config.tz)}); "
-                "give the time the call came in"
+                _("{label}: --at {at} is later than now ({now}); give the time the call came in").format(
+                    label=LABEL, at=at, now=format_datetime(now, config.tz)
+                )
             )
     if not said.strip():
-        raise Refused(f"{LABEL}: --said is empty; write down what the caller said")
+        raise Refused(_("{label}: --said is empty; write down what the caller said").format(label=LABEL))
     if not line.strip():
-        raise Refused(f"{LABEL}: --line is empty; give the line that was called, e.g. 400-820-8820")
+        raise Refused(
+            _("{label}: --line is empty; give the line that was called, e.g. 400-820-8820").format(
+                label=LABEL
+            )
+        )
     earlier = source_logs(env, phone)
     values = {
         rules.CALLED_AT: format_datetime(called, config.tz),

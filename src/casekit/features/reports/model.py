@@ -26,6 +26,7 @@ from casekit.features.callbacks.settings import settings_of as callback_settings
 from casekit.features.deadlines.facts import is_major
 from casekit.features.harassment import rules as harassment
 from casekit.features.returns.settings import settings_for as return_settings
+from casekit.i18n import _
 
 RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
@@ -74,7 +75,7 @@ def day_period(text: str, tz: tzinfo) -> Period:
     except ValueError:
         day = None
     if day is None:
-        raise ValueError(f"{text!r} is not a date; write it as 2026-11-23")
+        raise ValueError(_("{text!r} is not a date; write it as 2026-11-23").format(text=text))
     start = datetime.combine(day, datetime.min.time(), tz)
     return Period("day", day.isoformat(), start, start + timedelta(days=1))
 
@@ -91,12 +92,14 @@ def week_period(text: str, tz: tzinfo, first_weekday: int = 0) -> Period:
     2026-W47 is Saturday 14 to Friday 20 November, reported on Saturday 21."""
     match = _WEEK.match(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a week; write it as 2026-W47")
+        raise ValueError(_("{text!r} is not a week; write it as 2026-W47").format(text=text))
     year, week = int(match[1]), int(match[2])
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise ValueError(f"{text!r}: {year} has no week {week}") from None
+        raise ValueError(
+            _("{text!r}: {year} has no week {week}").format(text=text, year=year, week=week)
+        ) from None
     first = monday - timedelta(days=(7 - first_weekday) % 7)
     start = datetime.combine(first, datetime.min.time(), tz)
     return Period("week", f"{year}-W{week:02d}", start, start + timedelta(days=7))
@@ -106,7 +109,7 @@ def month_period(text: str, tz: tzinfo) -> Period:
     """'2026-11' -> 2026-11-01 00:00 to 2026-12-01 00:00."""
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"{text!r} is not a month; write it as 2026-11")
+        raise ValueError(_("{text!r} is not a month; write it as 2026-11").format(text=text))
     year, month = int(match[1]), int(match[2])
     start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)

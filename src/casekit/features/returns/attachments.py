@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from casekit.core.casefile import set_top_level
 from casekit.core.config import Config, Finding
 from casekit.errors import Problem, Refused, UsageError
+from casekit.i18n import _
 from casekit.store.inputfiles import read_input_file
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def read_sources(paths: Sequence[Path], limit: int, cwd: Path) -> list[Source]:
     refused, not read without end.
     """
     if not paths:
-        raise UsageError("name at least one file to attach, e.g. casekit attach R-... photo.jpg")
+        raise UsageError(_("name at least one file to attach, e.g. casekit attach R-... photo.jpg"))
     return [_read_source(given, cwd / given, limit) for given in paths]
 
 
@@ -106,9 +107,11 @@ def _refuse_size(given: Path, size: int, limit: int, *, more: bool = False) -> N
         this, most = f"{size:,} bytes", f"{limit:,}-byte"
     what = "over" if more else f"{this}, over"
     raise Refused(
-        f"{given} is {what} the {most} limit for one attachment "
-        "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large "
-        "media with Git LFS and raise the limit (docs/returns.md)"
+        _(
+            "{given} is {what} the {most} limit for one attachment "
+            "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track "
+            "large media with Git LFS and raise the limit (docs/returns.md)"
+        ).format(given=given, what=what, most=most)
     )
 
 
@@ -163,9 +166,17 @@ def refuse_duplicates(case: Mapping[str, Any], sources: Sequence[Source]) -> Non
     for source in sources:
         digest = source.sha256
         if digest in known:
-            raise Refused(f"{case.get('id')}: {source.original} is already attached as {known[digest]}")
+            raise Refused(
+                _("{case_id}: {original} is already attached as {known}").format(
+                    case_id=case.get("id"), original=source.original, known=known[digest]
+                )
+            )
         if digest in seen:
-            raise Refused(f"{case.get('id')}: {seen[digest]} and {source.original} are the same file")
+            raise Refused(
+                _("{case_id}: {seen} and {original} are the same file").format(
+                    case_id=case.get("id"), seen=seen[digest], original=source.original
+                )
+            )
         seen[digest] = source.original
 
 
@@ -202,13 +213,17 @@ def refuse_linked_folder(root: Path, folder: str) -> None:
     link = linked_part(root, folder)
     if link is not None:
         raise Refused(
-            f"{link} is a symbolic link; casekit writes attachments only into folders inside the "
-            "repository, never through a link: remove the link (`git rm` it if it is committed) "
-            "and attach again"
+            _(
+                "{link} is a symbolic link; casekit writes attachments only into folders "
+                "inside the repository, never through a link: remove the link (`git rm` it if "
+                "it is committed) and attach again"
+            ).format(link=link)
         )
     if outside(root, folder):
         raise Refused(
-            f"{folder} lies outside the repository {root}; casekit writes attachments only inside it"
+            _(
+                "{folder} lies outside the repository {root}; casekit writes attachments only inside it"
+            ).format(folder=folder, root=root)
         )
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from casekit.core.casefile import fields_of
+from casekit.core.notes import Note, define
 from casekit.features.returns.money import ZERO, as_money
 from casekit.features.returns.settings import (
     REASON,
@@ -23,6 +24,7 @@ from casekit.features.returns.settings import (
     TYPE_PARTIAL,
     ReturnSettings,
 )
+from casekit.i18n import N_
 
 # Directions of an exchange's price difference.
 SHOP_REFUNDS = "shop-refunds"  # 多退: the new item costs less; the shop refunds the difference
@@ -251,10 +253,29 @@ def difference_unsettled(
     return problems
 
 
+# Why a return's change needed a supervisor, as its history records it (casekit.core.notes).
+WAIVER_NOTE = define(
+    "returns.difference-waived", N_("免收换货差价 (waiving what the customer owes for an exchange)")
+)
+LATE_CLAIM_NOTE = define(
+    "returns.quality-claim-late",
+    N_("the quality claim is approved {days} days after receipt, more than the {allowed} days allowed"),
+)
+WORN_ITEM_NOTE = define("returns.item-worn", N_("the item has been worn or used"))
+PARTIAL_REFUND_NOTE = define(
+    "returns.partial-refund-over-postage",
+    N_("the partial refund of {refund} is larger than the postage of {limit}"),
+)
+PARTIAL_REFUND_STANDARD_NOTE = define(
+    "returns.partial-refund-over-standard-postage",
+    N_("the partial refund of {refund} is larger than the standard postage of {limit}"),
+)
+
+
 def waiver_approvals(changes: Mapping[str, Any]) -> list[str]:
     """Why a change is a supervisor's: it waives what an exchange's customer owes."""
     if changes.get(DIFFERENCE_WAIVED) is True:
-        return ["免收换货差价 (waiving what the customer owes for an exchange)"]
+        return [Note(WAIVER_NOTE)]
     return []
 
 
@@ -367,15 +388,12 @@ def quality_claim_approvals(
     the item was worn or used (001: within 3 days and unworn is handled normally)."""
     if target != "approved" or not is_quality_claim(case, settings):
         return []
-    reasons = []
+    reasons: list[str] = []
     days = days_after_receipt(case, on)
     if days is not None and days > settings.quality_claim_days:
-        reasons.append(
-            f"the quality claim is approved {days} days after receipt, "
-            f"more than the {settings.quality_claim_days} days allowed"
-        )
+        reasons.append(Note(LATE_CLAIM_NOTE, days=days, allowed=settings.quality_claim_days))
     if fields_of(case).get("item_worn") is True:
-        reasons.append("the item has been worn or used")
+        reasons.append(Note(WORN_ITEM_NOTE))
     return reasons
 
 
@@ -409,8 +427,8 @@ def partial_refund_approvals(
     covered = approved_refund(history)
     if covered is not None and refund <= covered:
         return []
-    which = "the standard postage" if standard else "the postage"
-    return [f"the partial refund of {refund:f} is larger than {which} of {limit:f}"]
+    note = PARTIAL_REFUND_STANDARD_NOTE if standard else PARTIAL_REFUND_NOTE
+    return [Note(note, refund=f"{refund:f}", limit=f"{limit:f}")]
 
 
 def refund_exceeds_paid(case: Mapping[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from casekit.errors import Refused, UsageError
 from casekit.features.returns import view
 from casekit.features.returns.money import text as money_text
+from casekit.i18n import _
 from casekit.render.output import table, to_csv, to_json, truncate
 from casekit.service.env import Env
 
@@ -36,12 +37,14 @@ def registers(env: Env, name: str, *, month: str | None, output: str, day: str |
     if name == "cancellations":
         return _cancellation_register(env, day=day, month=month, output=output)
     if day is not None:
-        raise UsageError(f"--date is for the cancellations register; the {name} register takes --month")
+        raise UsageError(
+            _("--date is for the cancellations register; the {name} register takes --month").format(name=name)
+        )
     if month is not None:
         try:
             year, number = view.parse_month(month)
         except ValueError as exc:
-            raise UsageError(f"--month: {exc}") from None
+            raise UsageError(_("--month: {exc}").format(exc=exc)) from None
         month = f"{year:04d}-{number:02d}"
     register = build_register(name, _returns(env), env.config, month)
     if output == "json":
@@ -75,12 +78,12 @@ def _cancellation_register(env: Env, *, day: str | None, month: str | None, outp
     from casekit.features.returns.registers import cancellation_register
 
     if month is not None:
-        raise UsageError("the cancellations register is kept by day: pass --date YYYY-MM-DD, not --month")
+        raise UsageError(_("the cancellations register is kept by day: pass --date YYYY-MM-DD, not --month"))
     config = env.config
     on = _day_option(env, day, "--date")
     settings = cancellation_settings(config)
     if settings is None:
-        raise Refused("this repository's casekit.yaml has no cancellations: section; see docs/returns.md")
+        raise Refused(_("this repository's casekit.yaml has no cancellations: section; see docs/returns.md"))
     register = cancellation_register(_cases(env, kinds={settings.kind}), config, on)
     if output == "json":
         return to_json({**register.as_json(), "date": on.isoformat()})
@@ -115,7 +118,9 @@ def _day_option(env: Env, text: str | None, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD") from None
+        raise UsageError(
+            _("{option} {text!r} is not a date; write it as YYYY-MM-DD").format(option=option, text=text)
+        ) from None
 
 
 def alerts(env: Env, *, as_of: str | None, output: str) -> str:
@@ -160,7 +165,7 @@ def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) 
     config = env.config
     day = _day_option(env, as_of, "--as-of")
     if within is not None and within < 0:
-        raise UsageError("--within must be 0 or more days")
+        raise UsageError(_("--within must be 0 or more days"))
     found = lapsing(_returns(env), config, day, within)
     if output == "json":
         return to_json([lapse.as_json() for lapse in found])
@@ -208,7 +213,7 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
     from casekit.features.returns.settlement import merchants, settlement_check
 
     if not merchant.strip():
-        raise UsageError("name the merchant, e.g. casekit settlement-check 优品服饰旗舰店")
+        raise UsageError(_("name the merchant, e.g. casekit settlement-check 优品服饰旗舰店"))
     from casekit.features.returns.cancellations import cancellation_settings
     from casekit.index.reader import final_states
 
@@ -228,7 +233,11 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
                 else f"open {c.id} ({c.kind}, {c.status})"
                 for c in held
             )
-            raise Refused(f"order {order} of {result.merchant} cannot be settled: {ids}")
+            raise Refused(
+                _("order {order} of {merchant} cannot be settled: {ids}").format(
+                    order=order, merchant=result.merchant, ids=ids
+                )
+            )
         if output == "json":
             return to_json({"merchant": result.merchant, "order_no": order.strip(), "can_settle": True})
         return (

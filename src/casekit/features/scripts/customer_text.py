@@ -37,6 +37,7 @@ from casekit.features.scripts.context import (
     parse_header,
     scripts_settings,
 )
+from casekit.i18n import _
 from casekit.resources import bundled
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def printed_by_scripts(root: str, kind: str) -> Printed:
     """What the scripts of `kind` in effect in the repository at `root` print."""
     fields: set[str] | None = set()
     notes: set[str] = set()
-    for _, text in _script_sources(root):
+    for _name, text in _script_sources(root):
         if kind not in header_kinds(text):
             continue
         names, variables = scan_template(text)
@@ -264,7 +265,7 @@ def check_typed_text(tx: Transaction, change: Change) -> list[str]:
     skip = scripts_settings(config)["customer_words"]
     before: set[tuple[str, bool, str, str]] = set()
     if staged.original is not None:
-        doc, _ = parse_doc(str(staged.path), staged.original)
+        doc, _problems = parse_doc(str(staged.path), staged.original)
         if doc is not None:
             before = {f.key for f in field_findings(doc.data, printed, rules, skip)}
     found = [f for f in field_findings(staged.case, printed, rules, skip) if f.key not in before]
@@ -275,8 +276,10 @@ def check_typed_text(tx: Transaction, change: Change) -> list[str]:
     if found and _strict(config):
         zh, en = describe(case_id, found[0], kind)
         raise Refused(
-            f"{zh}；未作任何更改，请改写后重新执行命令（scripts.customer_text: strict）。 "
-            f"/ {en}; nothing was changed: rephrase it and run the command again"
+            _(
+                "{zh}；未作任何更改，请改写后重新执行命令（scripts.customer_text: strict）。 / "
+                "{en}; nothing was changed: rephrase it and run the command again"
+            ).format(zh=zh, en=en)
         )
     return [f"warning: {_advice(staged.case, finding, kind)}" for finding in found]
 

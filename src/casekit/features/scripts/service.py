@@ -19,6 +19,7 @@ from casekit.features.scripts.context import (
     scripts_settings,
 )
 from casekit.features.scripts.explain import Reason, explain
+from casekit.i18n import _
 from casekit.index.reader import find_case
 from casekit.render.jinja import find_templates, make_environment, read_source, render
 from casekit.service.env import Env
@@ -50,7 +51,7 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
     case_id = str(case.get("id", path.stem))
     lang = lang or str(scripts_settings(config)["lang"])
     if lang not in LANGS:
-        raise UsageError(f"--lang {lang!r}: use one of {', '.join(LANGS)}")
+        raise UsageError(_("--lang {lang!r}: use one of {langs}").format(lang=lang, langs=", ".join(LANGS)))
     scripts = catalogue(env.root)
     kind = str(case.get("kind"))
     if template:
@@ -59,8 +60,10 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
         info = choose([s for s in scripts if s.lang == lang], case, config, env.now(config.tz))
     if info is None:
         raise Refused(
-            f"{case_id}: no {lang} script fits a {kind} in state {case.get('status')}; "
-            f"see `casekit script --list --kind {kind}` or pass --template NAME"
+            _(
+                "{case_id}: no {lang} script fits a {kind} in state {state}; see `casekit "
+                "script --list --kind {kind}` or pass --template NAME"
+            ).format(case_id=case_id, lang=lang, kind=kind, state=case.get("status"))
         )
     context = script_context(case, config, lang=lang, agent=_agent(env, case), now=env.now(config.tz))
     text = render(make_environment(env.root), info.template, context, subject=case_id)
@@ -71,13 +74,25 @@ def _named(scripts: list[ScriptInfo], name: str, lang: str, kind: str) -> Script
     same_name = [s for s in scripts if s.name == name]
     if not same_name:
         names = ", ".join(sorted({s.name for s in scripts if s.applies_to(kind)}))
-        raise Refused(f"no script template {name!r}; templates for a {kind}: {names}")
+        raise Refused(
+            _("no script template {name!r}; templates for a {kind}: {names}").format(
+                name=name, kind=kind, names=names
+            )
+        )
     info = next((s for s in same_name if s.lang == lang), None)
     if info is None:
         have = ", ".join(sorted(s.lang for s in same_name))
-        raise Refused(f"script template {name!r} has no {lang} version (it has: {have})")
+        raise Refused(
+            _("script template {name!r} has no {lang} version (it has: {have})").format(
+                name=name, lang=lang, have=have
+            )
+        )
     if not info.applies_to(kind):
-        raise Refused(f"script template {name!r} is for {', '.join(info.kinds)}, not for a {kind}")
+        raise Refused(
+            _("script template {name!r} is for {kinds}, not for a {kind}").format(
+                name=name, kinds=", ".join(info.kinds), kind=kind
+            )
+        )
     return info
 
 
@@ -123,7 +138,9 @@ def list_scripts(
     if root is not None:
         config = env.config
         if kind and kind not in config.kinds:
-            raise UsageError(f"--kind {kind!r}: kinds are {', '.join(config.kinds)}")
+            raise UsageError(
+                _("--kind {kind!r}: kinds are {kinds}").format(kind=kind, kinds=", ".join(config.kinds))
+            )
         lang = lang or str(scripts_settings(config)["lang"])
         if reference:
             return _case_listing(env, root, reference, scripts, lang)
