@@ -26,7 +26,7 @@ from casekit.core.workflow import MoveRequest
 from casekit.features.callbacks import loop
 from casekit.features.callbacks.rules import unreachable_refusal
 from casekit.features.callbacks.settings import parse_windows, settings_of
-from casekit.i18n import N_
+from casekit.i18n import N_, _
 from casekit.service import actions
 from casekit.service import init as bootstrap
 from casekit.service.env import Env
@@ -54,15 +54,22 @@ def callback_guard(request: MoveRequest, cfg: config.Config) -> list[str]:
             fields = request.kind.fields
             named = "、".join(f"{q}（{fields[q].label.zh}）" if q in fields else q for q in missing)
             hint = " ".join(f"--set {q}=..." for q in missing)
-            english = f"the {questionnaire.name} questionnaire still needs answers to {', '.join(missing)}"
-            return [f"回访问卷{questionnaire.name}还缺少回答：{named}；请加 {hint} ({english}; pass {hint})"]
+            return [
+                _(
+                    "回访问卷{questionnaire}还缺少回答：{named}；请加 {hint} (the {questionnaire} "
+                    "questionnaire still needs answers to {missing}; pass {hint})"
+                ).format(questionnaire=questionnaire.name, named=named, hint=hint, missing=", ".join(missing))
+            ]
         for question in questionnaire.confirmed:
             if fields_of(request.case).get(question) is not True:
                 label = request.kind.fields[question].label if question in request.kind.fields else None
                 zh = label.zh if label else question
                 return [
-                    f"{question}（{zh}）为“否”，回访不能记为已回访：未送达请改为 unreachable 或 cancelled"
-                    f" ({question} is no: the callback is not done; move it to unreachable or cancelled)"
+                    _(
+                        "{question}（{label}）为“否”，回访不能记为已回访：未送达请改为 unreachable 或 "
+                        "cancelled ({question} is no: the callback is not done; move it to unreachable "
+                        "or cancelled)"
+                    ).format(question=question, label=zh)
                 ]
     return []
 
@@ -172,8 +179,10 @@ def open_triggered_callback(tx: actions.Transaction, change: actions.Change) -> 
             continue
         if _has_open_callback(env, case, trigger.callback_type):
             messages.append(
-                f"{case['id']}：已有未完成的回访，未再新建 / a {trigger.callback_type} callback is "
-                "already open; none added"
+                _(
+                    "{case_id}：已有未完成的回访，未再新建 / a {callback_type} callback is already "
+                    "open; none added"
+                ).format(case_id=case["id"], callback_type=trigger.callback_type)
             )
             continue
         kind = tx.primary.ctx.kind
@@ -188,8 +197,10 @@ def open_triggered_callback(tx: actions.Transaction, change: actions.Change) -> 
             assignee=loop.handler_of(case),
         ).case_id
         messages.append(
-            f"已为{case['id']}新建回访{callback_id} / opened callback {callback_id} "
-            f"({trigger.callback_type}) for {case['id']}, linked both ways"
+            _(
+                "已为{case_id}新建回访{callback_id} / opened callback {callback_id} ({callback_type}) "
+                "for {case_id}, linked both ways"
+            ).format(case_id=case["id"], callback_id=callback_id, callback_type=trigger.callback_type)
         )
     return messages
 
@@ -225,8 +236,10 @@ def close_survey_loop(tx: actions.Transaction, change: actions.Change) -> list[s
         if "satisfaction" in recorded:
             label = loop.value_label(kind, "satisfaction", recorded["satisfaction"])
             messages.append(
-                f"{_kind_label(cfg, kind.name)}{other}已记录回访满意度：{label} / recorded the survey's "
-                f"satisfaction on {other}"
+                _(
+                    "{kind}{case_id}已记录回访满意度：{satisfaction} / recorded the survey's "
+                    "satisfaction on {case_id}"
+                ).format(kind=_kind_label(cfg, kind.name), case_id=other, satisfaction=label)
             )
     if change.target == COMPLETED:
         messages += _open_follow_up(tx, followed)
@@ -287,13 +300,27 @@ def _open_follow_up(tx: actions.Transaction, followed: Sequence[actions.Staged])
         also=[original] if original is not None else [],
     )
     due = _follow_up_due(opened.case)
-    when = f"due {due}" if due else f"handle within {rule.within}"
-    both = f"{case['id']} and {original.case_id}" if original is not None else case["id"]
+    when = _("due {due}").format(due=due) if due else _("handle within {within}").format(within=rule.within)
+    both = (
+        _("{callback_id} and {case_id}").format(callback_id=case["id"], case_id=original.case_id)
+        if original is not None
+        else case["id"]
+    )
     return [
-        f"客户{label}：已新建跟进{_kind_label(cfg, rule.kind)}{opened.case_id}，"
-        f"交{opened.case.get('assignee')}处理 / "
-        f"customer {satisfaction}: opened follow-up {_label(cfg, rule.kind)} {opened.case_id} "
-        f"({when}), linked both ways with {both}"
+        _(
+            "客户{satisfaction_label}：已新建跟进{kind_label}{case_id}，交{assignee}处理 / "
+            "customer {satisfaction}: opened follow-up {kind} {case_id} ({when}), linked both ways "
+            "with {linked}"
+        ).format(
+            satisfaction_label=label,
+            kind_label=_kind_label(cfg, rule.kind),
+            case_id=opened.case_id,
+            assignee=opened.case.get("assignee"),
+            satisfaction=satisfaction,
+            kind=_label(cfg, rule.kind),
+            when=when,
+            linked=both,
+        )
     ]
 
 
@@ -310,12 +337,23 @@ def open_callback_refusal(request: MoveRequest, cfg: config.Config) -> list[str]
     case_id = request.case.get("id")
     state = request.kind.state_label(request.target)
     return [
-        f"{request.kind.label.zh}{case_id}的回访{ids}还未结束，不能改为{state}：请先完成回访"
-        f"（casekit move {first} completed --set satisfaction=...）或取消回访（casekit move {first} "
-        f"cancelled --set cancel_reason=...），或请主管（{holders}）来操作 / "
-        f"its callback {', '.join(pending)} "
-        f"is still scheduled, so it cannot move to {request.target}: complete or cancel the callback "
-        f"first, or ask a supervisor ({', '.join(_supervisors(cfg)) or 'none yet'}) to make the move"
+        _(
+            "{kind}{case_id}的回访{ids}还未结束，不能改为{state_label}：请先完成回访"
+            "（casekit move {first} completed --set satisfaction=...）或取消回访（casekit move {first} "
+            "cancelled --set cancel_reason=...），或请主管（{holders}）来操作 / "
+            "its callback {callbacks} is still scheduled, so it cannot move to {state}: complete or "
+            "cancel the callback first, or ask a supervisor ({supervisors}) to make the move"
+        ).format(
+            kind=request.kind.label.zh,
+            case_id=case_id,
+            ids=ids,
+            state_label=state,
+            first=first,
+            holders=holders,
+            callbacks=", ".join(pending),
+            state=request.target,
+            supervisors=", ".join(_supervisors(cfg)) or _("none yet"),
+        )
     ]
 
 
