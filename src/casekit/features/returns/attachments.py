@@ -105,14 +105,15 @@ def _refuse_size(given: Path, size: int, limit: int, *, more: bool = False) -> N
     this, most = human_size(size), human_size(limit)
     if this == most and not more:
         this, most = f"{size:,} bytes", f"{limit:,}-byte"
-    what = "over" if more else f"{this}, over"
-    raise Refused(
-        _(
-            "{given} is {what} the {most} limit for one attachment "
-            "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track "
-            "large media with Git LFS and raise the limit (docs/returns.md)"
-        ).format(given=given, what=what, most=most)
+    advice = _(
+        "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large media "
+        "with Git LFS and raise the limit (docs/returns.md)"
     )
+    if more:
+        refusal = _("{given} is over the {most} limit for one attachment {advice}")
+    else:
+        refusal = _("{given} is {size}, over the {most} limit for one attachment {advice}")
+    raise Refused(refusal.format(given=given, size=this, most=most, advice=advice))
 
 
 def file_stem(case: Mapping[str, Any]) -> str:
