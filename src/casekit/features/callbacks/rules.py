@@ -357,14 +357,14 @@ def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | in
     problems: list[tuple[list[str | int], str]] = []
     items = data.get("customers") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
-        return [], [([], "the customer file must have a 'customers:' list")]
+        return [], [([], _("the customer file must have a 'customers:' list"))]
     from casekit.core.fields import normalise_phone
 
     customers = []
     for index, item in enumerate(items):
         path: list[str | int] = ["customers", index]
         if not isinstance(item, Mapping):
-            problems.append((path, "each customer is a mapping with name and phone"))
+            problems.append((path, _("each customer is a mapping with name and phone")))
             continue
         name = str(item.get("name") or "").strip()
         try:
@@ -373,7 +373,7 @@ def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | in
             problems.append(([*path, "phone"], str(exc)))
             continue
         if not name:
-            problems.append(([*path, "name"], "a customer needs a name"))
+            problems.append(([*path, "name"], _("a customer needs a name")))
             continue
         events: dict[str, list[tuple[date, str]]] = {"purchases": [], "services": []}
         for key in events:
@@ -381,7 +381,7 @@ def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | in
                 try:
                     when = date.fromisoformat(str(event.get("date"))[:10])
                 except (ValueError, AttributeError):
-                    problems.append(([*path, key, position], "needs a date such as 2026-11-23"))
+                    problems.append(([*path, key, position], _("needs a date such as 2026-11-23")))
                     continue
                 events[key].append((when, str(event.get("item") or "")))
         birthday = item.get("birthday")

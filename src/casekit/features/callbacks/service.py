@@ -75,12 +75,21 @@ def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = N
         owed = settings.min_attempts - counted
         if owed > 0:
             result.messages.append(
-                f"{result.case_id}: {counted} failed attempt(s) counted; {owed} more, at least "
-                f"{settings.min_minutes_apart} minutes apart, before it may be marked unreachable"
+                _(
+                    "{case_id}: {counted} failed attempt(s) counted; {owed} more, at least "
+                    "{min_minutes_apart} minutes apart, before it may be marked unreachable"
+                ).format(
+                    case_id=result.case_id,
+                    counted=counted,
+                    owed=owed,
+                    min_minutes_apart=settings.min_minutes_apart,
+                )
             )
         else:
             result.messages.append(
-                f"{result.case_id}: {counted} failed attempts; it may now be marked unreachable"
+                _("{case_id}: {counted} failed attempts; it may now be marked unreachable").format(
+                    case_id=result.case_id, counted=counted
+                )
             )
     return result
 

@@ -32,7 +32,7 @@ from casekit.core.workflow import MoveRequest
 from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.conditions import Condition, Facts, explain, matches, parse_condition
 from casekit.features.deadlines.facts import is_escalated, is_major
-from casekit.i18n import N_, label
+from casekit.i18n import N_, _, label
 
 SECTION = "approvals"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -60,20 +60,22 @@ def parse_approvals(section: Any, config: Config) -> tuple[list[ApprovalSpec], l
     if section is None:
         return specs, findings
     if not isinstance(section, Mapping):
-        return specs, [([], "must be a mapping of rule names to rules")]
+        return specs, [([], _("must be a mapping of rule names to rules"))]
     for name, value in section.items():
         name = str(name)
         if not _NAME.match(name):
-            findings.append(([name], "a rule name must be lower-case letters, digits, '-' or '_'"))
+            findings.append(([name], _("a rule name must be lower-case letters, digits, '-' or '_'")))
         if not isinstance(value, Mapping):
-            findings.append(([name], "a rule is a mapping with kind, when and optionally moves_to"))
+            findings.append(([name], _("a rule is a mapping with kind, when and optionally moves_to")))
             continue
         for key in value:
             if key not in _KEYS:
-                findings.append(([name, key], f"unknown setting; use {', '.join(_KEYS)}"))
+                findings.append(([name, key], _("unknown setting; use {keys}").format(keys=", ".join(_KEYS))))
         kind = config.kinds.get(str(value.get("kind")))
         if kind is None:
-            findings.append(([name, "kind"], f"kind must be one of {', '.join(config.kinds)}"))
+            findings.append(
+                ([name, "kind"], _("kind must be one of {kinds}").format(kinds=", ".join(config.kinds)))
+            )
             continue
         moves_to: list[str] = []
         raw_moves = value.get("moves_to")
@@ -85,7 +87,12 @@ def parse_approvals(section: Any, config: Config) -> tuple[list[ApprovalSpec], l
                 )
                 if state not in kind.states:
                     findings.append(
-                        (where, f"{state!r} is not a {kind.name} state; use {', '.join(kind.states)}")
+                        (
+                            where,
+                            _("{state!r} is not a {name} state; use {states}").format(
+                                state=state, name=kind.name, states=", ".join(kind.states)
+                            ),
+                        )
                     )
                 else:
                     moves_to.append(str(state))
@@ -95,7 +102,10 @@ def parse_approvals(section: Any, config: Config) -> tuple[list[ApprovalSpec], l
             findings.append(
                 (
                     [name],
-                    "give moves_to, or a when that reads a field, so the rule knows which changes it covers",
+                    _(
+                        "give moves_to, or a when that reads a field, so the rule knows which changes "
+                        "it covers"
+                    ),
                 )
             )
         label = Label(

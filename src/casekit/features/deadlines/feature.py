@@ -29,6 +29,7 @@ from casekit.features.deadlines.service import (
     replay_promise,
 )
 from casekit.features.deadlines.settings import clocks_for
+from casekit.i18n import _
 from casekit.service import actions
 from casekit.service import init as bootstrap
 
@@ -56,27 +57,33 @@ def check_escalation_key(doc: CaseDoc, config: Config) -> list[Finding]:
     last = escalations(doc.data)
     if value is None:
         return (
-            [(["escalation"], "the history has an escalation but the case has no escalation key")]
+            [(["escalation"], _("the history has an escalation but the case has no escalation key"))]
             if last
             else []
         )
     if not isinstance(value, Mapping):
-        return [(["escalation"], "escalation must be a mapping with to, at, by")]
+        return [(["escalation"], _("escalation must be a mapping with to, at, by"))]
     findings: list[Finding] = []
     for key in value:
         if key not in ("to", "at", "by", "major"):
             findings.append(
-                (["escalation", key], f"unknown key {key!r} in escalation; keys are to, at, by, major")
+                (
+                    ["escalation", key],
+                    _("unknown key {key!r} in escalation; keys are to, at, by, major").format(key=key),
+                )
             )
     if "at" in value and (problem := check_timestamp(value["at"])):
-        findings.append((["escalation", "at"], f"escalation at: {problem}"))
+        findings.append((["escalation", "at"], _("escalation at: {problem}").format(problem=problem)))
     if not last:
-        findings.append((["escalation"], "escalation is set but the history has no escalate entry"))
+        findings.append((["escalation"], _("escalation is set but the history has no escalate entry")))
         return findings
     entry = last[-1]
     if value.get("to") != entry.to or stored_instant(value.get("at")) != entry.at:
         findings.append(
-            (["escalation"], "escalation disagrees with the last escalate entry in the history (to and at)")
+            (
+                ["escalation"],
+                _("escalation disagrees with the last escalate entry in the history (to and at)"),
+            )
         )
     return findings
 
@@ -100,7 +107,9 @@ def check_met_at_fields(doc: CaseDoc, config: Config) -> list[Finding]:
             findings.append(
                 (
                     ["fields", name],
-                    f"{name} {value.isoformat()} is before the case was opened ({opened.isoformat()})",
+                    _("{name} {day} is before the case was opened ({opened})").format(
+                        name=name, day=value.isoformat(), opened=opened.isoformat()
+                    ),
                 )
             )
         recorded = [
@@ -113,8 +122,10 @@ def check_met_at_fields(doc: CaseDoc, config: Config) -> list[Finding]:
             findings.append(
                 (
                     ["fields", name],
-                    f"{name} {value.isoformat()} is later than the entry that recorded it "
-                    f"({recorded[-1].isoformat()}); record it once it has happened",
+                    _(
+                        "{name} {day} is later than the entry that recorded it ({recorded}); record "
+                        "it once it has happened"
+                    ).format(name=name, day=value.isoformat(), recorded=recorded[-1].isoformat()),
                 )
             )
     return findings

@@ -205,8 +205,10 @@ def promise_case(env: Env, reference: str, by: str, *, note: str | None = None) 
     calendar = calendar_for(env.config)
     if promised and not calendar.is_working_time(promised[0] - timedelta(seconds=1)):
         outcome.messages.append(
-            f"note: {outcome.case_id}: the promised time {format_datetime(promised[0], env.config.tz)} "
-            "is outside working hours; make sure someone will call"
+            _(
+                "note: {case_id}: the promised time {promised} is outside working hours; make "
+                "sure someone will call"
+            ).format(case_id=outcome.case_id, promised=format_datetime(promised[0], env.config.tz))
         )
     return outcome
 

@@ -94,8 +94,10 @@ def merge_cases(env: Env, duplicate: str, into: str, *, note: str | None = None)
     outcome = change_together(env, [dup_id, survivor_id, *callbacks], mutate)
     moved_text = f"; moved callback {', '.join(callbacks)} to {survivor_id}" if callbacks else ""
     outcome.messages.append(
-        f"{dup_id}已合并到{survivor_id} / merged {dup_id} into {survivor_id}{moved_text}; "
-        f"undo with `casekit unmerge {dup_id}`"
+        _(
+            "{dup_id}已合并到{survivor_id} / merged {dup_id} into {survivor_id}{moved_text}; "
+            "undo with `casekit unmerge {dup_id}`"
+        ).format(dup_id=dup_id, survivor_id=survivor_id, moved_text=moved_text)
     )
     return outcome
 
@@ -209,6 +211,8 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
     outcome = change_together(env, [dup_id, survivor_id, *callbacks], mutate)
     moved_text = f"; callback {', '.join(callbacks)} follows {dup_id} again" if callbacks else ""
     outcome.messages.append(
-        f"{dup_id}已撤销合并 / {dup_id} is no longer merged into {survivor_id}{moved_text}"
+        _("{dup_id}已撤销合并 / {dup_id} is no longer merged into {survivor_id}{moved_text}").format(
+            dup_id=dup_id, survivor_id=survivor_id, moved_text=moved_text
+        )
     )
     return outcome

@@ -59,14 +59,14 @@ def max_bytes(config: Config) -> int:
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `attachments:` section (config.SECTION_CHECKS)."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping such as {max_size_mb: 10}")]
+        return [([], _("must be a mapping such as {max_size_mb: 10}"))]
     problems: list[Finding] = []
     for key in value:
         if key != "max_size_mb":
-            problems.append(([key], "unknown key; the only key is max_size_mb"))
+            problems.append(([key], _("unknown key; the only key is max_size_mb")))
     size = value.get("max_size_mb")
     if size is not None and (not isinstance(size, int | Decimal) or isinstance(size, bool) or size <= 0):
-        problems.append((["max_size_mb"], "must be a size in megabytes greater than 0, such as 10"))
+        problems.append((["max_size_mb"], _("must be a size in megabytes greater than 0, such as 10")))
     return problems
 
 
@@ -187,22 +187,22 @@ def check_attachments(case: Mapping[str, Any]) -> list[tuple[list[str | int], st
     if value is None:
         return []
     if not isinstance(value, list):
-        return [(["attachments"], "attachments must be a list of {file, sha256, size, original}")]
+        return [(["attachments"], _("attachments must be a list of {file, sha256, size, original}"))]
     findings: list[tuple[list[str | int], str]] = []
     prefix = f"{ATTACHMENTS_DIR}/{case.get('id')}/"
     for index, record in enumerate(value):
         where: list[str | int] = ["attachments", index]
         if not isinstance(record, Mapping):
-            findings.append((where, "an attachment must be a mapping {file, sha256, size, original}"))
+            findings.append((where, _("an attachment must be a mapping {file, sha256, size, original}")))
             continue
         name = record.get("file")
         if not isinstance(name, str) or not name.startswith(prefix) or ".." in name:
-            findings.append((where, f"attachment file must be a path under {prefix}"))
+            findings.append((where, _("attachment file must be a path under {prefix}").format(prefix=prefix)))
         if not isinstance(record.get("sha256"), str) or not _SHA256.match(record["sha256"]):
-            findings.append((where, "attachment sha256 must be 64 lower-case hex digits"))
+            findings.append((where, _("attachment sha256 must be 64 lower-case hex digits")))
         size = record.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            findings.append((where, "attachment size must be a whole number of bytes"))
+            findings.append((where, _("attachment size must be a whole number of bytes")))
     return findings
 
 
@@ -345,6 +345,8 @@ def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str |
     added = recorded_attachments(outcome.case)[-len(sources) :]
     for record in added:
         outcome.messages.append(
-            f"attached {record['original']} as {record['file']} (sha256 {record['sha256'][:12]}…)"
+            _("attached {original} as {file} (sha256 {value}…)").format(
+                original=record["original"], file=record["file"], value=record["sha256"][:12]
+            )
         )
     return outcome

@@ -133,10 +133,15 @@ def check_derived(doc: CaseDoc, cfg: Config) -> list[Finding]:
         if value is None:
             continue
         if not _is_return(doc.data.get("kind"), cfg):
-            findings.append(([key], f"{key} is kept on returns only; remove it"))
+            findings.append(([key], _("{key} is kept on returns only; remove it").format(key=key)))
         elif not isinstance(value, Mapping):
             findings.append(
-                ([key], f"{key} is derived by casekit and must be a mapping; remove it to recompute")
+                (
+                    [key],
+                    _("{key} is derived by casekit and must be a mapping; remove it to recompute").format(
+                        key=key
+                    ),
+                )
             )
     return findings
 

@@ -24,7 +24,7 @@ from casekit.features.returns.settings import (
     TYPE_PARTIAL,
     ReturnSettings,
 )
-from casekit.i18n import N_
+from casekit.i18n import N_, _
 
 # Directions of an exchange's price difference.
 SHOP_REFUNDS = "shop-refunds"  # 多退: the new item costs less; the shop refunds the difference
@@ -231,8 +231,11 @@ def difference_unsettled(
     problems = []
     if balance.postage_unrecorded:
         problems.append(
-            "这次换货寄出的运费由客户承担（补邮费），但还没有记录运费金额；请加 --set postage_amount=金额 "
-            "(the customer pays the re-shipment's postage: record it with --set postage_amount=...)"
+            _(
+                "这次换货寄出的运费由客户承担（补邮费），但还没有记录运费金额；"
+                "请加 --set postage_amount=金额 (the customer pays the re-shipment's postage: "
+                "record it with --set postage_amount=...)"
+            )
         )
     waiver_ok = balance.waived and (changes.get(DIFFERENCE_WAIVED) is True or waiver_approved(history))
     if balance.owed > 0 and not waiver_ok and balance.outstanding > 0:
@@ -243,12 +246,20 @@ def difference_unsettled(
             parts.append(f"补邮费{_yuan(balance.postage)}元")
         paid = f"，已记录付款{_yuan(balance.paid)}元" if balance.paid else ""
         problems.append(
-            f"换货需客户{'、'.join(parts)}，共{_yuan(balance.owed)}元{paid}，"
-            f"还差{_yuan(balance.outstanding)}元未付，不能换发；客户付款后请加 "
-            f"--set {DIFFERENCE_PAID}={_yuan(balance.owed)}，或由主管加 --set {DIFFERENCE_WAIVED}=true 免收 "
-            f"(the customer owes {_yuan(balance.owed)} for this exchange and "
-            f"{_yuan(balance.outstanding)} is not recorded as paid: "
-            f"record the payment in {DIFFERENCE_PAID}, or a supervisor sets {DIFFERENCE_WAIVED}=true)"
+            _(
+                "换货需客户{parts}，共{value}元{paid}，还差{value2}元未付，不能换发；客户付款后请加 --set "
+                "{difference_paid}={value}，或由主管加 --set {difference_waived}=true 免收 (the "
+                "customer owes {value} for this exchange and {value2} is not recorded as paid: "
+                "record the payment in {difference_paid}, or a supervisor sets "
+                "{difference_waived}=true)"
+            ).format(
+                parts="、".join(parts),
+                value=_yuan(balance.owed),
+                paid=paid,
+                value2=_yuan(balance.outstanding),
+                difference_paid=DIFFERENCE_PAID,
+                difference_waived=DIFFERENCE_WAIVED,
+            )
         )
     return problems
 
@@ -347,13 +358,17 @@ def evidence_missing(case: Mapping[str, Any], target: str, settings: ReturnSetti
     problems = []
     if reason in settings.evidence_required_for and not attachments_of(case):
         problems.append(
-            f"a {reason} claim needs evidence before it is approved; "
-            f"attach the customer's photos with `casekit attach {case.get('id')} PHOTO...`"
+            _(
+                "a {reason} claim needs evidence before it is approved; attach the customer's "
+                "photos with `casekit attach {case_id} PHOTO...`"
+            ).format(reason=reason, case_id=case.get("id"))
         )
     if reason in settings.quality_reasons and not values.get("received_date"):
         problems.append(
-            f"a quality claim needs received_date (签收日期) before it is approved, to check the "
-            f"{settings.quality_claim_days}-day limit; pass --set received_date=YYYY-MM-DD"
+            _(
+                "a quality claim needs received_date (签收日期) before it is approved, to check "
+                "the {quality_claim_days}-day limit; pass --set received_date=YYYY-MM-DD"
+            ).format(quality_claim_days=settings.quality_claim_days)
         )
     return problems
 
