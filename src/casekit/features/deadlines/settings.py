@@ -216,15 +216,12 @@ def _state_ref(
     if item == OPEN and allow_open:
         return StateRef(OPEN, condition)
     if not isinstance(item, str) or item not in kind.states:
-        hint = "open or " if allow_open else ""
-        findings.append(
-            (
-                where,
-                _("{item!r} is not a {name} state; use {hint}{states}").format(
-                    item=item, name=kind.name, hint=hint, states=", ".join(kind.states)
-                ),
-            )
+        message = (
+            _("{item!r} is not a {kind} state; use open or {states}")
+            if allow_open
+            else _("{item!r} is not a {kind} state; use {states}")
         )
+        findings.append((where, message.format(item=item, kind=kind.name, states=", ".join(kind.states))))
         return None
     if reasons and reason is None:
         reason = kind.states[item].label
@@ -295,12 +292,14 @@ def parse_clock(
     findings: list[Finding] = []
     if not CLOCK_NAME.match(name) or name == PROMISE_CLOCK or ROUND_NAME.match(name):
         if name == PROMISE_CLOCK:
-            reason = "is reserved for promises"
+            problem = _("clock name {name!r} is reserved for promises")
         elif CLOCK_NAME.match(name):
-            reason = "may not end in _<number>: that names a reopened round (resolution_2)"
+            problem = _(
+                "clock name {name!r} may not end in _<number>: that names a reopened round (resolution_2)"
+            )
         else:
-            reason = "must be lower-case letters, digits, '_'"
-        return None, [([], _("clock name {name!r} {reason}").format(name=name, reason=reason))]
+            problem = _("clock name {name!r} must be lower-case letters, digits, '_'")
+        return None, [([], problem.format(name=name))]
     if not isinstance(value, Mapping):
         return None, [([], _("a clock must be a mapping with rules (and starts, ends, pauses)"))]
     for key in value:

@@ -345,8 +345,8 @@ def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str |
     added = recorded_attachments(outcome.case)[-len(sources) :]
     for record in added:
         outcome.messages.append(
-            _("attached {original} as {file} (sha256 {value}…)").format(
-                original=record["original"], file=record["file"], value=record["sha256"][:12]
+            _("attached {original} as {file} (sha256 {digest}…)").format(
+                original=record["original"], file=record["file"], digest=record["sha256"][:12]
             )
         )
     return outcome

@@ -247,16 +247,17 @@ def difference_unsettled(
         paid = f"，已记录付款{_yuan(balance.paid)}元" if balance.paid else ""
         problems.append(
             _(
-                "换货需客户{parts}，共{value}元{paid}，还差{value2}元未付，不能换发；客户付款后请加 --set "
-                "{difference_paid}={value}，或由主管加 --set {difference_waived}=true 免收 (the "
-                "customer owes {value} for this exchange and {value2} is not recorded as paid: "
+                "换货需客户{parts}，共{owed}元{paid}，还差{outstanding}元未付，不能换发；"
+                "客户付款后请加 --set {difference_paid}={owed}，"
+                "或由主管加 --set {difference_waived}=true 免收 "
+                "(the customer owes {owed} for this exchange and {outstanding} is not recorded as paid: "
                 "record the payment in {difference_paid}, or a supervisor sets "
                 "{difference_waived}=true)"
             ).format(
                 parts="、".join(parts),
-                value=_yuan(balance.owed),
+                owed=_yuan(balance.owed),
                 paid=paid,
-                value2=_yuan(balance.outstanding),
+                outstanding=_yuan(balance.outstanding),
                 difference_paid=DIFFERENCE_PAID,
                 difference_waived=DIFFERENCE_WAIVED,
             )
