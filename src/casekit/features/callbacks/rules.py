@@ -18,7 +18,7 @@ from casekit.core.workcal import WorkCalendar
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.facts import Attempt
 from casekit.features.callbacks.settings import CallbackSettings, Offset, Window, holiday_date, parse_windows
-from casekit.i18n import _
+from casekit.i18n import N_, _
 
 
 def windows_for(case: Mapping[str, Any], settings: CallbackSettings) -> tuple[Window, ...]:
@@ -196,11 +196,11 @@ def build_queue(
 
 
 _HOLDS = {
-    "hours": "outside calling hours",
-    "working-hours": "outside working hours",
-    "gap": "the last dial failed",
-    "scheduled": "scheduled for a later day",
-    "preferred": "the customer's preferred hours",
+    "hours": N_("outside calling hours"),
+    "working-hours": N_("outside working hours"),
+    "gap": N_("the last dial failed"),
+    "scheduled": N_("scheduled for a later day"),
+    "preferred": N_("the customer's preferred hours"),
 }
 
 
@@ -208,15 +208,18 @@ def queue_note(item: QueueItem, settings: CallbackSettings, now: datetime) -> st
     """The queue line's remark, Chinese first: due before the best hours, or when it may be dialled."""
     label = settings.due_first.label
     opens = _when(item.opens, now) if item.opens else ""
-    why = _HOLDS.get(item.hold or "", "")
+    hold = _HOLDS.get(item.hold or "")
+    why = _(hold) if hold else ""
     if item.due_first and item.dialable:
-        return f"{label.zh} ({label.en}; call now)"
+        return _("{label} ({label_en}; call now)").format(label=label.zh, label_en=label.en)
     if item.due_first:
-        return f"{label.zh}，{opens} 起可拨 ({label.en}; {why}, dialable from {opens})"
+        return _("{label}，{opens} 起可拨 ({label_en}; {why}, dialable from {opens})").format(
+            label=label.zh, label_en=label.en, opens=opens, why=why
+        )
     if item.hold == "hours":
-        return f"{opens} 前不可拨 (not dialable until {opens})"
+        return _("{opens} 前不可拨 (not dialable until {opens})").format(opens=opens)
     if not item.dialable:
-        return f"{opens} 前不可拨 (not dialable until {opens}: {why})"
+        return _("{opens} 前不可拨 (not dialable until {opens}: {why})").format(opens=opens, why=why)
     return ""
 
 

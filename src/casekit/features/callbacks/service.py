@@ -43,7 +43,7 @@ from casekit.features.callbacks.sweep import (
     read_calls,
     schedule_lines,
 )
-from casekit.i18n import _
+from casekit.i18n import _, ngettext
 from casekit.service import actions
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
@@ -173,16 +173,20 @@ def queue_rows(view: QueueView) -> list[dict[str, Any]]:
 def empty_queue_message(view: QueueView) -> str:
     waiting = [i for i in view.items if not i.dialable]
     if not view.items:
-        return "no open callbacks"
+        return _("no open callbacks")
     opens = min((i.opens for i in waiting if i.opens is not None), default=None)
     counts: dict[str, int] = {}
     for item in waiting:
         reason = (item.reason or "").split(" ", 1)[0]
         counts[reason] = counts.get(reason, 0) + 1
-    detail = f"{len(waiting)} open callback{'s' if len(waiting) != 1 else ''} waiting"
+    detail = ngettext("{count} open callback waiting", "{count} open callbacks waiting", len(waiting)).format(
+        count=len(waiting)
+    )
     if opens is not None:
-        detail += f"; the next becomes dialable at {opens.strftime('%Y-%m-%d %H:%M')}"
-    return f"nothing to dial now ({detail}); `casekit queue --all` lists those outside calling hours"
+        detail += _("; the next becomes dialable at {opens}").format(opens=opens.strftime("%Y-%m-%d %H:%M"))
+    return _(
+        "nothing to dial now ({detail}); `casekit queue --all` lists those outside calling hours"
+    ).format(detail=detail)
 
 
 @dataclass
@@ -397,24 +401,26 @@ def _check_row(
 ) -> tuple[str | None, dict[str, str]]:
     name = cell(row, columns, "name")
     if not name:
-        return "missing name", {}
+        return _("missing name"), {}
     try:
         phone = normalise_phone(cell(row, columns, "phone"))
     except ValueError as exc:
-        return f"bad phone: {exc}", {}
+        return _("bad phone: {problem}").format(problem=exc), {}
     customer_type = cell(row, columns, "customer_type")
     if customer_type not in settings.import_types:
         known = ", ".join(settings.import_types)
-        return f"unknown kind of customer {customer_type!r}; use one of {known}", {}
+        return _("unknown kind of customer {customer_type!r}; use one of {known}").format(
+            customer_type=customer_type, known=known
+        ), {}
     signed = cell(row, columns, "signed_up_at")
     if not signed:
-        return "missing sign-up time", {}
+        return _("missing sign-up time"), {}
     try:
         moment = parse_datetime(signed, tz)
     except ValueError as exc:
-        return f"bad sign-up time: {exc}", {}
+        return _("bad sign-up time: {problem}").format(problem=exc), {}
     if moment > now:
-        return f"sign-up time {signed} is in the future", {}
+        return _("sign-up time {signed} is in the future").format(signed=signed), {}
     values = {
         "name": name,
         "phone": phone,

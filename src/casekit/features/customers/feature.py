@@ -16,6 +16,7 @@ from casekit.core import config, validation
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.config import Config
 from casekit.errors import Problem
+from casekit.i18n import _
 from casekit.service import actions
 
 
@@ -66,7 +67,11 @@ def card_from_callback(tx: actions.Transaction, change: actions.Change) -> list[
         files=(*primary.change.files, (write.path, write.content)),
         trailers=(*primary.change.trailers, *card_trailers(write)),
     )
-    return [f"客户档案已更新 customer card updated: {write.path} ({', '.join(write.keys)})"]
+    return [
+        _("客户档案已更新 customer card updated: {path} ({keys})").format(
+            path=write.path, keys=", ".join(write.keys)
+        )
+    ]
 
 
 SECTION_CHECKS = {"customers": "casekit.features.customers.settings:check_customers"}

@@ -33,7 +33,7 @@ from casekit.features.customers.settings import (
     CustomerSettings,
     customer_settings,
 )
-from casekit.i18n import _
+from casekit.i18n import N_, _, ngettext
 from casekit.service.env import Env
 
 # --- finding a customer ---------------------------------------------------------------
@@ -148,24 +148,28 @@ def customer_text(found: Mapping[str, Any]) -> str:
 
     groups = found["customers"]
     if not groups:
-        return f"没有找到客户：{found['query']} (no customer or case matches {found['query']!r})"
+        return _("没有找到客户：{query} (no customer or case matches {query!r})").format(query=found["query"])
     blocks = []
     for group in groups:
         card = group["card"]
         lines = []
         if card is None:
-            lines.append(f"客户 Customer: {group['name']}（客户档案中没有 not in the customer file）")
+            lines.append(
+                _("客户 Customer: {name}（客户档案中没有 not in the customer file）").format(
+                    name=group["name"]
+                )
+            )
         else:
-            lines.append(f"客户 Customer: {_addressed(card)}")
+            lines.append(_("客户 Customer: {name}").format(name=_addressed(card)))
             phones = [str(card.get(PHONE_KEY, "")), *(str(p) for p in card.get("phones") or [])]
-            lines.append(f"电话 Phones: {'、'.join(p for p in phones if p)}")
+            lines.append(_("电话 Phones: {phones}").format(phones="、".join(p for p in phones if p)))
             if card.get("vip") or card.get("vip_level"):
-                lines.append(f"VIP: {card.get('vip_level') or '是 yes'}")
+                lines.append(_("VIP: {level}").format(level=card.get("vip_level") or _("是 yes")))
             for key in ("account", "agent", "preferred_hours", "address"):
                 if card.get(key):
-                    lines.append(f"{_LABELS[key]}: {card[key]}")
+                    lines.append(f"{_(_LABELS[key])}: {card[key]}")
             if card.get("notes"):
-                lines.append(f"备注 Notes: {' '.join(str(card['notes']).split())}")
+                lines.append(_("备注 Notes: {notes}").format(notes=" ".join(str(card["notes"]).split())))
         cases = group["cases"]
         if cases:
             rows = [
@@ -175,24 +179,29 @@ def customer_text(found: Mapping[str, Any]) -> str:
                     c["status_label"],
                     truncate(str(c["title"] or ""), 24),
                     short_time(c["opened_at"]),
-                    (short_time(c["next_due"]) + (" 逾期" if c["overdue"] else "")).strip(),
+                    (short_time(c["next_due"]) + (" " + _("逾期") if c["overdue"] else "")).strip(),
                     truncate(c["progress"], 30),
                 ]
                 for c in cases
             ]
             headers = [
                 "ID",
-                "类型 Kind",
-                "状态 Status",
-                "标题 Title",
-                "受理 Opened",
-                "期限 Due",
-                "最新进展 Progress",
+                _("类型 Kind"),
+                _("状态 Status"),
+                _("标题 Title"),
+                _("受理 Opened"),
+                _("期限 Due"),
+                _("最新进展 Progress"),
             ]
             lines.append(table(rows, headers))
-            lines.append(f"（共 {len(cases)} 件 {len(cases)} case{'s' if len(cases) != 1 else ''}）")
+            count = len(cases)
+            lines.append(
+                ngettext("（共 {count} 件 {count} case）", "（共 {count} 件 {count} cases）", count).format(
+                    count=count
+                )
+            )
         else:
-            lines.append("（没有案件 no cases）")
+            lines.append(_("（没有案件 no cases）"))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -204,10 +213,10 @@ def _addressed(card: Mapping[str, Any]) -> str:
 
 
 _LABELS = {
-    "account": "买家ID Account",
-    "agent": "专属客服 Agent",
-    "preferred_hours": "方便接听 Preferred hours",
-    "address": "地址 Address",
+    "account": N_("买家ID Account"),
+    "agent": N_("专属客服 Agent"),
+    "preferred_hours": N_("方便接听 Preferred hours"),
+    "address": N_("地址 Address"),
 }
 
 

@@ -238,12 +238,14 @@ def show_year(env: Env, year: int, output: str = "table") -> str:
 def _known_line(settings: CalendarSettings) -> str:
     end = settings.calendar.known_until
     if end is None:
-        return "节假日：仅 casekit.yaml 所列 Holidays: only those casekit.yaml lists (public_holidays: none)"
+        return _(
+            "节假日：仅 casekit.yaml 所列 Holidays: only those casekit.yaml lists (public_holidays: none)"
+        )
     source = "casekit.yaml"
     if settings.source == "china":
         last = china_schedule()[3]
         source = "chinesecalendar" if end == last else f"casekit.yaml; chinesecalendar to {last}"
-    return f"节假日已知至 {end} Holidays known until {end} ({source})"
+    return _("节假日已知至 {end} Holidays known until {end} ({source})").format(end=end, source=source)
 
 
 def _provisional_line(settings: CalendarSettings) -> str:

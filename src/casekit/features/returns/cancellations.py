@@ -187,10 +187,10 @@ def booking_refusal(request: MoveRequest, config: Config) -> list[str]:
     earliest = earliest_event(settings, request.case, facts, today)
     hint_zh = f"，今天最早可预约{earliest.isoformat()}的活动" if earliest else ""
     hint_en = f"; the earliest {name} that can be booked today is {earliest.isoformat()}" if earliest else ""
-    return [
-        f"{settings.label.zh}：{name} {value} {away}{hint_zh} / {settings.label.en}: {name} {value} "
-        f"{away_en}{hint_en}"
-    ]
+    zh = f"{settings.label.zh}：{name} {value} {away}{hint_zh}"
+    en = f"{settings.label.en}: {name} {value} {away_en}{hint_en}"
+    # TRANSLATORS: a refusal said in both languages; Chinese readers see the Chinese half
+    return [_("{zh} / {en}").format(zh=zh, en=en)]
 
 
 def is_cancellation(case: Mapping[str, Any], config: Config) -> bool:

@@ -168,8 +168,13 @@ def forbidden_advice(hit: WordingHit, lang: str) -> str:
     """'wording replies must never use (004); say instead: ...' for a template's problem."""
     source = f" ({hit.rule.source})" if hit.rule.source else ""
     suggestion = hit.rule.suggestion(lang)
-    instead = f"say instead: {suggestion}" if suggestion else "rephrase it (offer what can be done instead)"
-    return f"wording replies must never use{source}; {instead}"
+    if suggestion:
+        return _("wording replies must never use{source}; say instead: {suggestion}").format(
+            source=source, suggestion=suggestion
+        )
+    return _("wording replies must never use{source}; rephrase it (offer what can be done instead)").format(
+        source=source
+    )
 
 
 def _variables(path: str, tree: nodes.Template, kinds: list[KindSpec], globals_: set[str]) -> list[Problem]:

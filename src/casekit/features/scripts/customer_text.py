@@ -234,9 +234,9 @@ def _advice(case: Mapping[str, Any], finding: TextFinding, kind: KindSpec | None
     case_id = str(case.get("id"))
     zh, en = describe(case_id, finding, kind)
     if kind is not None and kind.is_terminal(str(case.get("status"))):
-        return f"{zh}。 / {en}"
+        return _("{zh}。 / {en}").format(zh=zh, en=en)
     fix_zh, fix_en = _fix(case_id, finding)
-    return f"{zh}（{fix_zh}）。 / {en} ({fix_en})"
+    return _("{zh}（{fix_zh}）。 / {en} ({fix_en})").format(zh=zh, fix_zh=fix_zh, en=en, fix_en=fix_en)
 
 
 def _fix(case_id: str, finding: TextFinding) -> tuple[str, str]:
@@ -281,7 +281,7 @@ def check_typed_text(tx: Transaction, change: Change) -> list[str]:
                 "{en}; nothing was changed: rephrase it and run the command again"
             ).format(zh=zh, en=en)
         )
-    return [f"warning: {_advice(staged.case, finding, kind)}" for finding in found]
+    return [_("warning: {advice}").format(advice=_advice(staged.case, finding, kind)) for finding in found]
 
 
 def check_case_files(root: Path, config: Config, docs: Sequence[CaseDoc]) -> list[Problem]:
