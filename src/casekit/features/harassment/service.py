@@ -9,11 +9,11 @@ from casekit.core.timeutil import format_datetime, parse_datetime
 from casekit.errors import Refused
 from casekit.features.harassment import rules
 from casekit.features.harassment.sources import source_logs
-from casekit.i18n import _
+from casekit.i18n import N_, _
 from casekit.service.actions import Outcome, open_case
 from casekit.service.env import Env
 
-LABEL = "harassment log"
+LABEL = N_("harassment log")  # what its refusals are about, translated where shown
 
 
 @dataclass
@@ -45,12 +45,12 @@ def log_call(
             _(
                 "{label}: casekit.yaml has no {kind} kind; add it from the bundled "
                 "casekit.yaml (kinds.harassment) to log harassment calls"
-            ).format(label=LABEL, kind=rules.KIND)
+            ).format(label=_(LABEL), kind=rules.KIND)
         )
     try:
         normalise_phone(phone)
     except ValueError as exc:
-        raise Refused(_("{label}: --phone: {exc}").format(label=LABEL, exc=exc)) from None
+        raise Refused(_("{label}: --phone: {exc}").format(label=_(LABEL), exc=exc)) from None
     now = env.now(config.tz)
     if at is None:
         called = now
@@ -58,19 +58,19 @@ def log_call(
         try:
             called = parse_datetime(at, config.tz)
         except ValueError as exc:
-            raise Refused(_("{label}: --at: {exc}").format(label=LABEL, exc=exc)) from None
+            raise Refused(_("{label}: --at: {exc}").format(label=_(LABEL), exc=exc)) from None
         if rules.future_call(called, now):
             raise Refused(
                 _("{label}: --at {at} is later than now ({now}); give the time the call came in").format(
-                    label=LABEL, at=at, now=format_datetime(now, config.tz)
+                    label=_(LABEL), at=at, now=format_datetime(now, config.tz)
                 )
             )
     if not said.strip():
-        raise Refused(_("{label}: --said is empty; write down what the caller said").format(label=LABEL))
+        raise Refused(_("{label}: --said is empty; write down what the caller said").format(label=_(LABEL)))
     if not line.strip():
         raise Refused(
             _("{label}: --line is empty; give the line that was called, e.g. 400-820-8820").format(
-                label=LABEL
+                label=_(LABEL)
             )
         )
     earlier = source_logs(env, phone)

@@ -152,11 +152,11 @@ def config_at(env: Env, sha: str, revision: str) -> tuple[Config, str | None]:
     config, problems = parse_config(text, Path(CONFIG_FILE)) if text is not None else (None, [])
     if config is not None and not problems:
         return config, None
-    return env.config, (
-        f"注意：{revision} 的 {CONFIG_FILE} 无法读取，报表按当前的 {CONFIG_FILE} 计算 "
-        f"(note: the {CONFIG_FILE} of {revision} does not read with this casekit; "
+    return env.config, _(
+        "注意：{revision} 的 {config_file} 无法读取，报表按当前的 {config_file} 计算 "
+        "(note: the {config_file} of {revision} does not read with this casekit; "
         "the report uses the current one)"
-    )
+    ).format(revision=revision, config_file=CONFIG_FILE)
 
 
 def cases_at(env: Env, revision: str) -> tuple[str, list[Mapping[str, Any]], list[str]]:
