@@ -30,21 +30,22 @@ from casekit.features.deadlines.schedule import (
     weekend_days,
     year_view,
 )
-from casekit.i18n import _
+from casekit.i18n import N_, _
 from casekit.store.inputfiles import read_input_file
 
 if TYPE_CHECKING:
     from casekit.service.env import Actor, Env
 
 TABLE_LIMIT = 256 * 1024  # a year's schedule is a few dozen lines
+# the headers of `calendar show` and its mark for months not known yet, translated where shown
 SHOW_HEADERS = [
-    "月份 Month",
-    "工作日 Working days",
-    "放假 Days off",
-    "调休上班 Weekend days worked",
-    "备注 Note",
+    N_("月份 Month"),
+    N_("工作日 Working days"),
+    N_("放假 Days off"),
+    N_("调休上班 Weekend days worked"),
+    N_("备注 Note"),
 ]
-PROVISIONAL = "暂定 provisional"
+PROVISIONAL = N_("暂定 provisional")
 
 
 def _refuse_unless_supervisor(config: Config, actor: Actor) -> None:
@@ -220,16 +221,18 @@ def show_year(env: Env, year: int, output: str = "table") -> str:
             str(m.working_days),
             spans(m.days_off),
             weekend_days(m.weekend_worked),
-            PROVISIONAL if m.provisional else "",
+            _(PROVISIONAL) if m.provisional else "",
         ]
         for m in months
     ]
     total = sum(m.working_days for m in months)
     lines = [
-        f"{year}年工作日历 Working calendar {year}: {total} 个工作日 working days",
+        _("{year}年工作日历 Working calendar {year}: {total} 个工作日 working days").format(
+            year=year, total=total
+        ),
         _known_line(settings),
     ]
-    lines += ["", table(rows, SHOW_HEADERS)]
+    lines += ["", table(rows, [_(header) for header in SHOW_HEADERS])]
     if any(m.provisional for m in months):
         lines += ["", _provisional_line(settings)]
     return "\n".join(lines)
@@ -249,14 +252,12 @@ def _known_line(settings: CalendarSettings) -> str:
 
 
 def _provisional_line(settings: CalendarSettings) -> str:
-    names = "、".join(dict.fromkeys(label.zh for label in settings.fixed.values())) or "无 none"
+    names = "、".join(dict.fromkeys(label.zh for label in settings.fixed.values())) or _("无 none")
     end = settings.calendar.known_until
-    hint = (
-        f"add {next_unknown_year(end)} with `casekit calendar add {next_unknown_year(end)} FILE`"
-        if end
-        else ""
-    )
-    return (
-        f"{PROVISIONAL}：已知日期之外只算周末和固定节日（{names}）Past the known days only weekends and "
-        f"the fixed holidays are days off" + (f"; {hint}" if hint else "")
-    )
+    line = _(
+        "{provisional}：已知日期之外只算周末和固定节日（{names}）Past the known days only weekends and "
+        "the fixed holidays are days off"
+    ).format(provisional=_(PROVISIONAL), names=names)
+    if end:
+        line += _("; add {year} with `casekit calendar add {year} FILE`").format(year=next_unknown_year(end))
+    return line

@@ -29,8 +29,8 @@ from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.derived import current_deadlines
 from casekit.features.deadlines.escalation import escalation_settings
 from casekit.features.deadlines.facts import escalations, is_major, major_by_default
-from casekit.features.deadlines.view import DUE_COLUMNS, DUE_HEADERS, due_rows, table_rows
-from casekit.i18n import _
+from casekit.features.deadlines.view import DUE_COLUMNS, due_headers, due_rows, table_rows
+from casekit.i18n import _, ngettext
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
 
@@ -263,10 +263,14 @@ def due_report(
         if output == "csv":
             return to_csv(rows, DUE_COLUMNS).rstrip("\n")
         if not rows:
-            return "nothing falls due" + (f" within {within}" if within else "")
+            if within:
+                return _("nothing falls due within {within}").format(within=within)
+            return _("nothing falls due")
         overdue = sum(1 for r in rows if r["state"] == State.OVERDUE.value)
-        summary = f"({len(rows)} deadline{'s' if len(rows) != 1 else ''}, {overdue} overdue)"
-        return table(table_rows(rows, config, now), DUE_HEADERS) + "\n" + summary
+        summary = ngettext(
+            "({count} deadline, {overdue} overdue)", "({count} deadlines, {overdue} overdue)", len(rows)
+        ).format(count=len(rows), overdue=overdue)
+        return table(table_rows(rows, config, now), due_headers()) + "\n" + summary
 
     # A case in a final state has no open deadline: due_rows would skip it.
     return answer_from_listings(env.root, text, CaseFilter.of(unfinished=final_states(config)))

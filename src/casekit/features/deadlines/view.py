@@ -10,6 +10,7 @@ from casekit.core.config import Config
 from casekit.core.due import State, clock_label, open_deadlines
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
+from casekit.i18n import N_, _
 from casekit.render.due import PROVISIONAL_MARK, when_text
 
 DUE_COLUMNS = (
@@ -87,4 +88,18 @@ def table_rows(rows: Sequence[Mapping[str, Any]], config: Config, now: datetime)
     return body
 
 
-DUE_HEADERS = ["Due", "When", "ID", "Deadline", "Kind", "Status", "Title", "Assignee"]
+# the table's headers, translated where it is shown (`due_headers`)
+DUE_HEADERS = [
+    N_("Due"),
+    N_("When"),
+    "ID",
+    N_("Deadline"),
+    N_("Kind"),
+    N_("Status"),
+    N_("Title"),
+    N_("Assignee"),
+]
+
+
+def due_headers() -> list[str]:
+    return [_(header) for header in DUE_HEADERS]
