@@ -67,14 +67,22 @@ def unreachable_refusal(case: Mapping[str, Any], settings: CallbackSettings) -> 
     if owed <= 0:
         return None
     outcomes = "/".join(settings.failed_outcomes)
-    rule = f"at least {settings.min_attempts} failed call attempts ({outcomes})"
+    values = {"minimum": settings.min_attempts, "outcomes": outcomes, "apart": settings.min_minutes_apart}
+    values |= {"counted": len(counted), "owed": owed}
     if settings.min_minutes_apart:
-        rule += f" {settings.min_minutes_apart} minutes apart"
-    message = f"moving to unreachable needs {rule}; {len(counted)} counted, {owed} more owed"
+        message = _(
+            "moving to unreachable needs at least {minimum} failed call attempts ({outcomes}) {apart} "
+            "minutes apart; {counted} counted, {owed} more owed"
+        ).format(**values)
+    else:
+        message = _(
+            "moving to unreachable needs at least {minimum} failed call attempts ({outcomes}); "
+            "{counted} counted, {owed} more owed"
+        ).format(**values)
     if counted and settings.min_minutes_apart:
         after = counted[-1].at + timedelta(minutes=settings.min_minutes_apart)
-        message += f", the next from {after.isoformat(timespec='minutes')}"
-    return message + "; record each with `casekit attempt ID --outcome no-answer`"
+        message += _(", the next from {after}").format(after=after.isoformat(timespec="minutes"))
+    return message + _("; record each with `casekit attempt ID --outcome no-answer`")
 
 
 def next_dial_after(case: Mapping[str, Any], settings: CallbackSettings) -> datetime | None:
@@ -135,26 +143,29 @@ def judge(
     start = scheduled_for(case, now.tzinfo or now.astimezone().tzinfo)  # type: ignore[arg-type]
     wait = next_dial_after(case, settings)
     if start is not None and start > now:
-        reason = f"scheduled for {start.date().isoformat()}"
+        reason = _("scheduled for {day}").format(day=start.date().isoformat())
         return QueueItem(case, due, windows, False, reason, start, in_hours=in_hours, hold="scheduled")
     if wait is not None and wait > now:
-        reason = f"last attempt failed; next from {wait:%H:%M}"
+        reason = _("last attempt failed; next from {time}").format(time=f"{wait:%H:%M}")
         return QueueItem(case, due, windows, False, reason, wait, in_hours=in_hours, hold="gap")
     if in_hours:
         return QueueItem(case, due, windows, True, None, None)
     opens = next_window_start(now, windows)
-    hours = "outside calling hours " + ", ".join(w.text() for w in windows)
+    hours = _("outside calling hours {windows}").format(windows=", ".join(w.text() for w in windows))
     if due is None or due > opens:
         return QueueItem(case, due, windows, False, hours, opens, in_hours=False, hold="hours")
     hold: str | None = None  # due first: what still keeps it from the dial
     if windows != settings.best_hours:
-        hold, hours = "preferred", "the customer's preferred hours " + ", ".join(w.text() for w in windows)
+        hold = "preferred"
+        hours = _("the customer's preferred hours {windows}").format(
+            windows=", ".join(w.text() for w in windows)
+        )
     elif settings.due_first.dial == "best-hours":
         hold = "hours"
     elif calendar is not None and not calendar.is_working_time(now):
         hold, hours, opens = (
             "working-hours",
-            "outside working hours",
+            _("outside working hours"),
             min(opens, calendar.next_working_time(now)),
         )
     if hold is None:

@@ -362,9 +362,13 @@ def import_signups(env: Env, path: Path) -> ImportResult:
         reason, values = _check_row(row, columns, settings, cfg.tz, now)
         phone = values.get("phone")
         if reason is None and phone in seen:
-            reason = f"duplicate of line {seen[phone]} in this file (same phone {phone})"
+            reason = _("duplicate of line {line} in this file (same phone {phone})").format(
+                line=seen[phone], phone=phone
+            )
         if reason is None and phone in open_by_phone:
-            reason = f"duplicate of open callback {open_by_phone[phone]} for phone {phone}"
+            reason = _("duplicate of open callback {case_id} for phone {phone}").format(
+                case_id=open_by_phone[phone], phone=phone
+            )
         if reason is not None:
             result.refused.append((line, reason))
             continue
@@ -476,9 +480,12 @@ def sweep_missed_calls(env: Env, path: Path) -> SweepResult:
     since = previous_round(now, settings.sweep.times, calendar_for(cfg))
     result = SweepResult(plan=plan, skipped=skipped, since=since)
     result.skipped += [
-        (c.row, f"the call at {c.at:%Y-%m-%d %H:%M} is after now; not swept") for c in plan.future
+        (c.row, _("the call at {at} is after now; not swept").format(at=f"{c.at:%Y-%m-%d %H:%M}"))
+        for c in plan.future
     ]
-    result.skipped += [(c.row, f"the same call as line {first}") for c, first in plan.repeated]
+    result.skipped += [
+        (c.row, _("the same call as line {first}").format(first=first)) for c, first in plan.repeated
+    ]
     result.skipped.sort()
     requests = [_sweep_request(owed, settings, kind, path) for owed in plan.owed]
     opened, result.messages = actions.open_cases(env, settings.kind, requests, what=f"swept {path.name}")

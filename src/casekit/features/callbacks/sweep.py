@@ -72,23 +72,23 @@ def read_calls(
         values = {key: cell(row, columns, key) for key in SWEEP_COLUMNS}
         problem = next((p for v in values.values() if (p := control_character(v))), None)
         if problem:
-            bad.append((line, f"a cell {problem}"))
+            bad.append((line, _("a cell {problem}").format(problem=problem)))
             continue
         if not values["phone"]:
-            skipped.append((line, "no caller number (withheld); it cannot be called back"))
+            skipped.append((line, _("no caller number (withheld); it cannot be called back")))
             continue
         try:
             phone = normalise_phone(values["phone"])
         except ValueError as exc:
-            bad.append((line, f"bad phone: {exc}"))
+            bad.append((line, _("bad phone: {problem}").format(problem=exc)))
             continue
         if not values["time"]:
-            bad.append((line, "missing call time"))
+            bad.append((line, _("missing call time")))
             continue
         try:
             at = parse_call_time(values["time"], tz)
         except ValueError as exc:
-            bad.append((line, f"bad call time: {exc}"))
+            bad.append((line, _("bad call time: {problem}").format(problem=exc)))
             continue
         calls.append(MissedCall(line, phone, at, values["line"], values["name"]))
     return calls, skipped, bad

@@ -290,15 +290,15 @@ def repeat_notice(
     open_count = sum(1 for c in cases if str(c.get("status")) in open_.get(str(c.get("kind")), ()))
     listed = "、".join(named)
     if linked:
-        return (
-            f"重复来电，已关联该客户的{len(cases)}件案件：{listed} "
-            f"(repeat caller: linked to {len(cases)} cases of this customer)"
-        )
-    return (
-        f"重复来电：该客户有{open_count}件未结案件，近{settings.repeat_within_days}天共{len(cases)}件案件："
-        f"{listed}；可加 --link 关联 (repeat caller: {open_count} open and {len(cases)} recent "
-        f"cases of this customer; pass --link to link the new case to them)"
-    )
+        return _(
+            "重复来电，已关联该客户的{count}件案件：{listed} "
+            "(repeat caller: linked to {count} cases of this customer)"
+        ).format(count=len(cases), listed=listed)
+    return _(
+        "重复来电：该客户有{open_count}件未结案件，近{days}天共{count}件案件：{listed}；可加 --link 关联 "
+        "(repeat caller: {open_count} open and {count} recent cases of this customer; pass --link to link "
+        "the new case to them)"
+    ).format(open_count=open_count, days=settings.repeat_within_days, count=len(cases), listed=listed)
 
 
 # --- writing the card -------------------------------------------------------------------
@@ -465,7 +465,7 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
         default_name = str(customer_of(known[0]).get("name") or "") if known else None
         write = plan_card_write(env, phone, changes, default_name=default_name)
         if write is None:
-            return [*settled, f"{what}: the card already says that; nothing changed"]
+            return [*settled, _("{what}: the card already says that; nothing changed").format(what=what)]
         state = vcs.ask_file_state(root, write.path)()
         on_disk = (root / write.path).read_bytes() if (root / write.path).is_file() else None
         if on_disk is not None and (state.head != vcs.blob_id(on_disk) or state.index != state.head):
@@ -492,8 +492,14 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
             when=env.now(config.tz),
             new_files=frozenset() if on_disk is not None else frozenset({write.path}),
         )
-    verb = "新建 created" if write.created else "已更新 updated"
+    done = (
+        _("客户档案新建 created: {name} {phone} ({keys}) {commit}")
+        if write.created
+        else _("客户档案已更新 updated: {name} {phone} ({keys}) {commit}")
+    )
     return [
         *settled,
-        f"客户档案{verb}: {write.name} {mask_phone(write.phone)} ({', '.join(write.keys)}) {commit[:10]}",
+        done.format(
+            name=write.name, phone=mask_phone(write.phone), keys=", ".join(write.keys), commit=commit[:10]
+        ),
     ]

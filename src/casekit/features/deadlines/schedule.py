@@ -22,7 +22,7 @@ from casekit.core.fields import control_character
 from casekit.core.holidays import china_schedule, next_unknown_year
 from casekit.errors import Refused
 from casekit.features.deadlines.calendar import CalendarSettings
-from casekit.i18n import _
+from casekit.i18n import _, is_chinese
 
 OFF_WORDS = frozenset({"off", "休", "放假", "休息"})
 WORKING_WORDS = frozenset({"working", "work", "班", "上班"})
@@ -273,10 +273,10 @@ def day_label(settings: CalendarSettings, china: Mapping[date, object]) -> Calla
             return own
         fixed = settings.fixed.get((day.month, day.day))
         if fixed is not None and not settings.calendar.covers(day):
-            return f"{fixed.zh} {fixed.en}"
+            return fixed.zh if is_chinese() else f"{fixed.zh} {fixed.en}"
         named = china.get(day) if settings.source == "china" else None
         zh, en = getattr(named, "zh", ""), getattr(named, "en", "")
-        return f"{zh} {en}".strip()
+        return zh if is_chinese() and zh else f"{zh} {en}".strip()
 
     return label
 
@@ -302,9 +302,10 @@ def weekend_days(days: Sequence[tuple[date, str]]) -> str:
     parts = []
     for day, label in days:
         zh, en = WEEKDAY_NAMES[day.weekday()]
-        parts.append(f"{day.day}（周{zh} {en}）{label}".rstrip())
+        weekday = f"周{zh}" if is_chinese() else f"周{zh} {en}"
+        parts.append(f"{day.day}（{weekday}）{label}".rstrip())
     return "; ".join(parts)
 
 
 def month_name(month: int) -> str:
-    return f"{month}月 {MONTH_EN[month - 1]}"
+    return f"{month}月" if is_chinese() else f"{month}月 {MONTH_EN[month - 1]}"
