@@ -26,7 +26,7 @@ from casekit.core.workflow import MoveRequest
 from casekit.features.callbacks import loop
 from casekit.features.callbacks.rules import unreachable_refusal
 from casekit.features.callbacks.settings import parse_windows, settings_of
-from casekit.i18n import N_, _
+from casekit.i18n import N_, _, is_chinese
 from casekit.service import actions
 from casekit.service import init as bootstrap
 from casekit.service.env import Env
@@ -54,12 +54,15 @@ def callback_guard(request: MoveRequest, cfg: config.Config) -> list[str]:
             fields = request.kind.fields
             named = "、".join(f"{q}（{fields[q].label.zh}）" if q in fields else q for q in missing)
             hint = " ".join(f"--set {q}=..." for q in missing)
-            return [
-                _(
-                    "回访问卷{questionnaire}还缺少回答：{named}；请加 {hint} (the {questionnaire} "
-                    "questionnaire still needs answers to {missing}; pass {hint})"
-                ).format(questionnaire=questionnaire.name, named=named, hint=hint, missing=", ".join(missing))
-            ]
+            chinese = _("回访问卷{questionnaire}还缺少回答：{named}；请加 {hint}").format(
+                questionnaire=questionnaire.name, named=named, hint=hint
+            )
+            if is_chinese():
+                return [chinese]
+            english = _(
+                "the {questionnaire} questionnaire still needs answers to {missing}; pass {hint}"
+            ).format(questionnaire=questionnaire.name, missing=", ".join(missing), hint=hint)
+            return [f"{chinese} ({english})"]
         for question in questionnaire.confirmed:
             if fields_of(request.case).get(question) is not True:
                 label = request.kind.fields[question].label if question in request.kind.fields else None
@@ -306,22 +309,19 @@ def _open_follow_up(tx: actions.Transaction, followed: Sequence[actions.Staged])
         if original is not None
         else case["id"]
     )
-    return [
-        _(
-            "客户{satisfaction_label}：已新建跟进{kind_label}{case_id}，交{assignee}处理 / "
-            "customer {satisfaction}: opened follow-up {kind} {case_id} ({when}), linked both ways "
-            "with {linked}"
-        ).format(
-            satisfaction_label=label,
-            kind_label=_kind_label(cfg, rule.kind),
-            case_id=opened.case_id,
-            assignee=opened.case.get("assignee"),
-            satisfaction=satisfaction,
-            kind=_label(cfg, rule.kind),
-            when=when,
-            linked=both,
-        )
-    ]
+    chinese = _("客户{satisfaction}：已新建跟进{kind}{case_id}，交{assignee}处理").format(
+        satisfaction=label,
+        kind=_kind_label(cfg, rule.kind),
+        case_id=opened.case_id,
+        assignee=opened.case.get("assignee"),
+    )
+    if is_chinese():
+        return [chinese]
+    english = _(
+        "customer {satisfaction}: opened follow-up {kind} {case_id} ({when}), linked both ways with {linked}"
+    )
+    values = {"satisfaction": satisfaction, "kind": _label(cfg, rule.kind), "case_id": opened.case_id}
+    return [f"{chinese} / {english.format(**values, when=when, linked=both)}"]
 
 
 def open_callback_refusal(request: MoveRequest, cfg: config.Config) -> list[str]:
@@ -336,25 +336,22 @@ def open_callback_refusal(request: MoveRequest, cfg: config.Config) -> list[str]
     holders = "、".join(_supervisors(cfg)) or "主管"
     case_id = request.case.get("id")
     state = request.kind.state_label(request.target)
-    return [
-        _(
-            "{kind}{case_id}的回访{ids}还未结束，不能改为{state_label}：请先完成回访"
-            "（casekit move {first} completed --set satisfaction=...）或取消回访（casekit move {first} "
-            "cancelled --set cancel_reason=...），或请主管（{holders}）来操作 / "
-            "its callback {callbacks} is still scheduled, so it cannot move to {state}: complete or "
-            "cancel the callback first, or ask a supervisor ({supervisors}) to make the move"
-        ).format(
-            kind=request.kind.label.zh,
-            case_id=case_id,
-            ids=ids,
-            state_label=state,
-            first=first,
-            holders=holders,
-            callbacks=", ".join(pending),
-            state=request.target,
-            supervisors=", ".join(_supervisors(cfg)) or _("none yet"),
-        )
-    ]
+    chinese = _(
+        "{kind}{case_id}的回访{ids}还未结束，不能改为{state}：请先完成回访"
+        "（casekit move {first} completed --set satisfaction=...）或取消回访（casekit move {first} "
+        "cancelled --set cancel_reason=...），或请主管（{holders}）来操作"
+    ).format(kind=request.kind.label.zh, case_id=case_id, ids=ids, state=state, first=first, holders=holders)
+    if is_chinese():
+        return [chinese]
+    english = _(
+        "its callback {callbacks} is still scheduled, so it cannot move to {state}: complete or "
+        "cancel the callback first, or ask a supervisor ({supervisors}) to make the move"
+    ).format(
+        callbacks=", ".join(pending),
+        state=request.target,
+        supervisors=", ".join(_supervisors(cfg)) or _("none yet"),
+    )
+    return [f"{chinese} / {english}"]
 
 
 # a supervisor's move while a callback is open, as the history records it (casekit.core.notes)

@@ -18,7 +18,7 @@ from casekit.core.workcal import WorkCalendar
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.facts import Attempt
 from casekit.features.callbacks.settings import CallbackSettings, Offset, Window, holiday_date, parse_windows
-from casekit.i18n import N_, _
+from casekit.i18n import N_, _, is_chinese
 
 
 def windows_for(case: Mapping[str, Any], settings: CallbackSettings) -> tuple[Window, ...]:
@@ -222,8 +222,12 @@ def queue_note(item: QueueItem, settings: CallbackSettings, now: datetime) -> st
     hold = _HOLDS.get(item.hold or "")
     why = _(hold) if hold else ""
     if item.due_first and item.dialable:
+        if is_chinese():
+            return _("{label}（现在拨打）").format(label=label.zh)
         return _("{label} ({label_en}; call now)").format(label=label.zh, label_en=label.en)
     if item.due_first:
+        if is_chinese():
+            return _("{label}，{opens} 起可拨（{why}）").format(label=label.zh, opens=opens, why=why)
         return _("{label}，{opens} 起可拨 ({label_en}; {why}, dialable from {opens})").format(
             label=label.zh, label_en=label.en, opens=opens, why=why
         )

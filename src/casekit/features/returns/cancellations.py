@@ -35,7 +35,7 @@ from casekit.features.deadlines.conditions import (
     matches,
     parse_condition,
 )
-from casekit.i18n import _
+from casekit.i18n import _, is_chinese
 
 SECTION = "cancellations"
 _KEYS = ("kind", "event_field", "booking", "blocks_settlement")
@@ -189,8 +189,7 @@ def booking_refusal(request: MoveRequest, config: Config) -> list[str]:
     hint_en = f"; the earliest {name} that can be booked today is {earliest.isoformat()}" if earliest else ""
     zh = f"{settings.label.zh}：{name} {value} {away}{hint_zh}"
     en = f"{settings.label.en}: {name} {value} {away_en}{hint_en}"
-    # TRANSLATORS: a refusal said in both languages; Chinese readers see the Chinese half
-    return [_("{zh} / {en}").format(zh=zh, en=en)]
+    return [zh if is_chinese() else f"{zh} / {en}"]
 
 
 def is_cancellation(case: Mapping[str, Any], config: Config) -> bool:

@@ -37,7 +37,7 @@ from casekit.features.scripts.context import (
     parse_header,
     scripts_settings,
 )
-from casekit.i18n import _
+from casekit.i18n import _, is_chinese
 from casekit.resources import bundled
 
 if TYPE_CHECKING:
@@ -234,9 +234,9 @@ def _advice(case: Mapping[str, Any], finding: TextFinding, kind: KindSpec | None
     case_id = str(case.get("id"))
     zh, en = describe(case_id, finding, kind)
     if kind is not None and kind.is_terminal(str(case.get("status"))):
-        return _("{zh}。 / {en}").format(zh=zh, en=en)
+        return f"{zh}。" if is_chinese() else f"{zh}。 / {en}"
     fix_zh, fix_en = _fix(case_id, finding)
-    return _("{zh}（{fix_zh}）。 / {en} ({fix_en})").format(zh=zh, fix_zh=fix_zh, en=en, fix_en=fix_en)
+    return f"{zh}（{fix_zh}）。" if is_chinese() else f"{zh}（{fix_zh}）。 / {en} ({fix_en})"
 
 
 def _fix(case_id: str, finding: TextFinding) -> tuple[str, str]:
@@ -275,12 +275,12 @@ def check_typed_text(tx: Transaction, change: Change) -> list[str]:
     case_id = staged.case_id
     if found and _strict(config):
         zh, en = describe(case_id, found[0], kind)
-        raise Refused(
-            _(
-                "{zh}；未作任何更改，请改写后重新执行命令（scripts.customer_text: strict）。 / "
-                "{en}; nothing was changed: rephrase it and run the command again"
-            ).format(zh=zh, en=en)
-        )
+        refusal = f"{zh}；未作任何更改，请改写后重新执行命令（scripts.customer_text: strict）。"
+        if not is_chinese():
+            refusal += " / " + _("{en}; nothing was changed: rephrase it and run the command again").format(
+                en=en
+            )
+        raise Refused(refusal)
     return [_("warning: {advice}").format(advice=_advice(staged.case, finding, kind)) for finding in found]
 
 
