@@ -155,7 +155,7 @@ def test_working_days_since_in_an_approval_rule(repo: CLI) -> None:
     case_id = repo.ok(*args, "--set", "received_date=2026-09-29", now=now, actor="zhang.wei").out.strip()
     entry = read_case(repo.case_path(case_id))["history"][0]
     assert entry["approved_by"] == "zhang.wei"
-    assert "working days from received_date to now > 2" in entry["approval"]
+    assert "working days from received_date to now > 2" in entry["approval"][0]["detail"]
 
 
 def test_validate_refuses_malformed_working_day_conditions(repo: CLI) -> None:

@@ -52,6 +52,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from casekit.codec.yamlio import block_map
+from casekit.core import notes
 from casekit.core.casefile import apply_changes
 from casekit.core.config import Config, KindSpec
 from casekit.core.due import PROMISE_CLOCK, State, deadline_state, deadlines_of
@@ -306,7 +307,7 @@ class Walk:
         change = actions.Change("move", f"{case_id}: {source} -> {target}", source, target, None, trailers)
         extra = actions._changes_record(changes)
         if approvals:
-            extra |= {"approved_by": ctx.actor.login, "approval": "; ".join(approvals)}
+            extra |= {"approved_by": ctx.actor.login, "approval": notes.records(approvals)}
         apply_entry(case, actions.history_entry(ctx, change, extra), block_map)
         return change
 

@@ -450,7 +450,12 @@ def test_compensation_above_the_limit_needs_a_supervisor(repo: CLI) -> None:
     assert trailers(repo)["Case-Approved-By"] == "zhang.wei <zhang.wei@example.com>"
     entry = read_case(repo.case_path(case_id))["history"][-1]
     assert entry["approved_by"] == "zhang.wei"
-    assert entry["approval"] == "compensation above the agent's limit (compensation 80.00 > 50.00)"
+    # the file keeps the rule and the values, not prose; `show` says it in the reader's language
+    assert entry["approval"] == [
+        {"note": "approvals.rule", "rule": "compensation-over-limit", "detail": "compensation 80.00 > 50.00"}
+    ]
+    shown = repo.ok("show", case_id).err
+    assert "approved by zhang.wei: compensation above the agent's limit (compensation 80.00 > 50.00)" in shown
     # once approved, a move that does not touch the amount needs no approval again
     repo.ok("move", case_id, "assessing", now="2026-11-23T11:30:00+08:00")
     assert "Case-Approved-By" not in trailers(repo)

@@ -312,7 +312,7 @@ def test_late_quality_claim_needs_a_supervisor(repo: CLI, approved_on: str, agen
     repo.ok("move", case_id, "approved", now=approved_on, actor=SUPERVISOR)
     entry = read_case(repo.case_path(case_id))["history"][-1]
     assert entry["approved_by"] == SUPERVISOR
-    assert "4 days after receipt" in entry["approval"]
+    assert {"note": "returns.quality-claim-late", "days": 4, "allowed": 3} in entry["approval"]
     assert trailers(repo)["Case-Approved-By"] == "zhang.wei <zhang.wei@example.com>"
     repo.ok("audit")
 

@@ -141,7 +141,9 @@ def test_a_supervisor_ships_the_exchange_first_and_the_approval_is_recorded(repo
     assert case["status"] == "reshipped"
     entry = case["history"][-1]
     assert entry["from"] == "in_transit" and entry["to"] == "reshipped"
-    assert entry["approved_by"] == SUPERVISOR and "先行换发" in entry["approval"]
+    assert entry["approved_by"] == SUPERVISOR
+    assert [note["rule"] for note in entry["approval"]] == ["ship-exchange-first"]
+    assert "先行换发" in repo.ok("show", case_id).err
     assert "Case-Approved-By: zhang.wei <zhang.wei@example.com>" in repo.git("log", "-1", "--format=%B")
     repo.ok("audit")
 

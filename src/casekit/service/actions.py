@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.codec.yamlio import block_map, dump_round_trip, flow_map
-from casekit.core import effects, words
+from casekit.core import effects, notes, words
 from casekit.core.casefile import (
     apply_changes,
     fields_of,
@@ -511,7 +511,7 @@ def _approval(
     reasons = approval_reasons(request, ctx.config)
     if not reasons:
         return (), {}
-    extra = {"approved_by": ctx.actor.login, "approval": "; ".join(reasons)}
+    extra = {"approved_by": ctx.actor.login, "approval": notes.records(reasons)}
     return (("Case-Approved-By", ctx.actor.ident),), extra
 
 
@@ -771,7 +771,7 @@ def move_case(
         change = Change("move", f"{case_id}: {source} -> {state}", source, state, note, trailers)
         extra = _changes_record(changes)
         if approvals:
-            extra |= {"approved_by": ctx.actor.login, "approval": "; ".join(approvals)}
+            extra |= {"approved_by": ctx.actor.login, "approval": notes.records(approvals)}
         apply_entry(case, history_entry(ctx, change, extra), block_map)
         return change
 

@@ -46,6 +46,27 @@ def show_deadlines(env: Env, reference: str) -> list[str]:
     return status_lines(case, env.config, env.now(env.config.tz))
 
 
+def show_approvals(env: Env, reference: str) -> list[str]:
+    """Each supervisor's approval a case's history records and why, one line each, in the
+    reader's language (the file keeps the reasons as notes, `casekit.core.notes`)."""
+    from casekit.core.notes import text
+    from casekit.i18n import _
+
+    path = find_case(env.root, env.config, reference)
+    case = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
+    lines = []
+    for position, entry in enumerate(history_of(case), 1):
+        if entry.get("approved_by") and entry.get("approval"):
+            lines.append(
+                _("history entry {position}: approved by {supervisor}: {reasons}").format(
+                    position=position,
+                    supervisor=entry["approved_by"],
+                    reasons=text(entry["approval"], env.config),
+                )
+            )
+    return lines
+
+
 def list_cases(
     env: Env,
     *,

@@ -21,15 +21,19 @@ from casekit.core import casefile, config, effects, validation, workflow
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.commits import UPDATED_ACTION
 from casekit.core.config import Finding
+from casekit.core.notes import Note, define
 from casekit.core.workflow import MoveRequest
 from casekit.features.callbacks import loop
 from casekit.features.callbacks.rules import unreachable_refusal
 from casekit.features.callbacks.settings import parse_windows, settings_of
+from casekit.i18n import N_, _, is_chinese
 from casekit.service import actions
 from casekit.service import init as bootstrap
 from casekit.service.env import Env
 
 COMPLETED = "completed"
+ATTEMPT = "attempt"  # the history action of `casekit attempt`
+SECTION_CHECKS = {"callbacks": "casekit.features.callbacks.settings:check_section"}
 UNREACHABLE = "unreachable"
 
 
@@ -50,15 +54,25 @@ def callback_guard(request: MoveRequest, cfg: config.Config) -> list[str]:
             fields = request.kind.fields
             named = "、".join(f"{q}（{fields[q].label.zh}）" if q in fields else q for q in missing)
             hint = " ".join(f"--set {q}=..." for q in missing)
-            english = f"the {questionnaire.name} questionnaire still needs answers to {', '.join(missing)}"
-            return [f"回访问卷{questionnaire.name}还缺少回答：{named}；请加 {hint} ({english}; pass {hint})"]
+            chinese = _("回访问卷{questionnaire}还缺少回答：{named}；请加 {hint}").format(
+                questionnaire=questionnaire.name, named=named, hint=hint
+            )
+            if is_chinese():
+                return [chinese]
+            english = _(
+                "the {questionnaire} questionnaire still needs answers to {missing}; pass {hint}"
+            ).format(questionnaire=questionnaire.name, missing=", ".join(missing), hint=hint)
+            return [f"{chinese} ({english})"]
         for question in questionnaire.confirmed:
             if fields_of(request.case).get(question) is not True:
                 label = request.kind.fields[question].label if question in request.kind.fields else None
                 zh = label.zh if label else question
                 return [
-                    f"{question}（{zh}）为“否”，回访不能记为已回访：未送达请改为 unreachable 或 cancelled"
-                    f" ({question} is no: the callback is not done; move it to unreachable or cancelled)"
+                    _(
+                        "{question}（{label}）为“否”，回访不能记为已回访：未送达请改为 unreachable 或 "
+                        "cancelled ({question} is no: the callback is not done; move it to unreachable "
+                        "or cancelled)"
+                    ).format(question=question, label=zh)
                 ]
     return []
 
@@ -168,8 +182,10 @@ def open_triggered_callback(tx: actions.Transaction, change: actions.Change) -> 
             continue
         if _has_open_callback(env, case, trigger.callback_type):
             messages.append(
-                f"{case['id']}：已有未完成的回访，未再新建 / a {trigger.callback_type} callback is "
-                "already open; none added"
+                _(
+                    "{case_id}：已有未完成的回访，未再新建 / a {callback_type} callback is already "
+                    "open; none added"
+                ).format(case_id=case["id"], callback_type=trigger.callback_type)
             )
             continue
         kind = tx.primary.ctx.kind
@@ -184,8 +200,10 @@ def open_triggered_callback(tx: actions.Transaction, change: actions.Change) -> 
             assignee=loop.handler_of(case),
         ).case_id
         messages.append(
-            f"已为{case['id']}新建回访{callback_id} / opened callback {callback_id} "
-            f"({trigger.callback_type}) for {case['id']}, linked both ways"
+            _(
+                "已为{case_id}新建回访{callback_id} / opened callback {callback_id} ({callback_type}) "
+                "for {case_id}, linked both ways"
+            ).format(case_id=case["id"], callback_id=callback_id, callback_type=trigger.callback_type)
         )
     return messages
 
@@ -221,8 +239,10 @@ def close_survey_loop(tx: actions.Transaction, change: actions.Change) -> list[s
         if "satisfaction" in recorded:
             label = loop.value_label(kind, "satisfaction", recorded["satisfaction"])
             messages.append(
-                f"{_kind_label(cfg, kind.name)}{other}已记录回访满意度：{label} / recorded the survey's "
-                f"satisfaction on {other}"
+                _(
+                    "{kind}{case_id}已记录回访满意度：{satisfaction} / recorded the survey's "
+                    "satisfaction on {case_id}"
+                ).format(kind=_kind_label(cfg, kind.name), case_id=other, satisfaction=label)
             )
     if change.target == COMPLETED:
         messages += _open_follow_up(tx, followed)
@@ -283,14 +303,25 @@ def _open_follow_up(tx: actions.Transaction, followed: Sequence[actions.Staged])
         also=[original] if original is not None else [],
     )
     due = _follow_up_due(opened.case)
-    when = f"due {due}" if due else f"handle within {rule.within}"
-    both = f"{case['id']} and {original.case_id}" if original is not None else case["id"]
-    return [
-        f"客户{label}：已新建跟进{_kind_label(cfg, rule.kind)}{opened.case_id}，"
-        f"交{opened.case.get('assignee')}处理 / "
-        f"customer {satisfaction}: opened follow-up {_label(cfg, rule.kind)} {opened.case_id} "
-        f"({when}), linked both ways with {both}"
-    ]
+    when = _("due {due}").format(due=due) if due else _("handle within {within}").format(within=rule.within)
+    both = (
+        _("{callback_id} and {case_id}").format(callback_id=case["id"], case_id=original.case_id)
+        if original is not None
+        else case["id"]
+    )
+    chinese = _("客户{satisfaction}：已新建跟进{kind}{case_id}，交{assignee}处理").format(
+        satisfaction=label,
+        kind=_kind_label(cfg, rule.kind),
+        case_id=opened.case_id,
+        assignee=opened.case.get("assignee"),
+    )
+    if is_chinese():
+        return [chinese]
+    english = _(
+        "customer {satisfaction}: opened follow-up {kind} {case_id} ({when}), linked both ways with {linked}"
+    )
+    values = {"satisfaction": satisfaction, "kind": _label(cfg, rule.kind), "case_id": opened.case_id}
+    return [f"{chinese} / {english.format(**values, when=when, linked=both)}"]
 
 
 def open_callback_refusal(request: MoveRequest, cfg: config.Config) -> list[str]:
@@ -305,14 +336,29 @@ def open_callback_refusal(request: MoveRequest, cfg: config.Config) -> list[str]
     holders = "、".join(_supervisors(cfg)) or "主管"
     case_id = request.case.get("id")
     state = request.kind.state_label(request.target)
-    return [
-        f"{request.kind.label.zh}{case_id}的回访{ids}还未结束，不能改为{state}：请先完成回访"
-        f"（casekit move {first} completed --set satisfaction=...）或取消回访（casekit move {first} "
-        f"cancelled --set cancel_reason=...），或请主管（{holders}）来操作 / "
-        f"its callback {', '.join(pending)} "
-        f"is still scheduled, so it cannot move to {request.target}: complete or cancel the callback "
-        f"first, or ask a supervisor ({', '.join(_supervisors(cfg)) or 'none yet'}) to make the move"
-    ]
+    chinese = _(
+        "{kind}{case_id}的回访{ids}还未结束，不能改为{state}：请先完成回访"
+        "（casekit move {first} completed --set satisfaction=...）或取消回访（casekit move {first} "
+        "cancelled --set cancel_reason=...），或请主管（{holders}）来操作"
+    ).format(kind=request.kind.label.zh, case_id=case_id, ids=ids, state=state, first=first, holders=holders)
+    if is_chinese():
+        return [chinese]
+    english = _(
+        "its callback {callbacks} is still scheduled, so it cannot move to {state}: complete or "
+        "cancel the callback first, or ask a supervisor ({supervisors}) to make the move"
+    ).format(
+        callbacks=", ".join(pending),
+        state=request.target,
+        supervisors=", ".join(_supervisors(cfg)) or _("none yet"),
+    )
+    return [f"{chinese} / {english}"]
+
+
+# a supervisor's move while a callback is open, as the history records it (casekit.core.notes)
+OPEN_CALLBACK_NOTE = define(
+    "callbacks.closed-with-open-callback",
+    N_("moved to {state} while callback {callbacks} is still scheduled"),
+)
 
 
 def open_callback_approval(request: MoveRequest, cfg: config.Config) -> list[str]:
@@ -321,7 +367,7 @@ def open_callback_approval(request: MoveRequest, cfg: config.Config) -> list[str
     pending = _pending_callbacks(request, cfg)
     if not pending or workflow.APPROVER_ROLE not in request.actor_roles:
         return []
-    return [f"moved to {request.target} while callback {', '.join(pending)} is still scheduled"]
+    return [Note(OPEN_CALLBACK_NOTE, state=request.target, callbacks=", ".join(pending))]
 
 
 def _pending_callbacks(request: MoveRequest, cfg: config.Config) -> list[str]:
@@ -361,9 +407,10 @@ def _replay_attempt(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any])
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    config.SECTION_CHECKS.add("callbacks", "casekit.features.callbacks.settings:check_section")
-    casefile.HISTORY_ACTIONS.add("attempt")
-    effects.EFFECTS.add("attempt", effects.no_effect)
+    for section, check in SECTION_CHECKS.items():
+        config.SECTION_CHECKS.add(section, check)
+    casefile.HISTORY_ACTIONS.add(ATTEMPT)
+    effects.EFFECTS.add(ATTEMPT, effects.no_effect)
     workflow.GUARDS.add(callback_guard)
     validation.CASE_CHECKS.add(check_preferred_hours)
     casefile.HISTORY_ACTIONS.add(UPDATED_ACTION)
@@ -372,4 +419,4 @@ def register() -> None:
     workflow.APPROVAL_RULES.add(open_callback_approval)
     actions.FOLLOW_UPS.add(open_triggered_callback)
     actions.FOLLOW_UPS.add(close_survey_loop)
-    bootstrap.REPLAYERS.add("attempt", _replay_attempt)
+    bootstrap.REPLAYERS.add(ATTEMPT, _replay_attempt)

@@ -18,6 +18,7 @@ from casekit.core.workcal import WorkCalendar
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.facts import Attempt
 from casekit.features.callbacks.settings import CallbackSettings, Offset, Window, holiday_date, parse_windows
+from casekit.i18n import N_, _, is_chinese
 
 
 def windows_for(case: Mapping[str, Any], settings: CallbackSettings) -> tuple[Window, ...]:
@@ -43,7 +44,7 @@ def next_window_start(moment: datetime, windows: Sequence[Window]) -> datetime:
             start = datetime.combine(base, window.start, tzinfo=moment.tzinfo)
             if start > moment:
                 return start
-    raise ValueError("no calling window")  # pragma: no cover - windows are never empty
+    raise ValueError(_("no calling window"))  # pragma: no cover - windows are never empty
 
 
 def counted_failures(attempts: Iterable[Attempt], settings: CallbackSettings) -> list[Attempt]:
@@ -66,14 +67,22 @@ def unreachable_refusal(case: Mapping[str, Any], settings: CallbackSettings) -> 
     if owed <= 0:
         return None
     outcomes = "/".join(settings.failed_outcomes)
-    rule = f"at least {settings.min_attempts} failed call attempts ({outcomes})"
+    values = {"minimum": settings.min_attempts, "outcomes": outcomes, "apart": settings.min_minutes_apart}
+    values |= {"counted": len(counted), "owed": owed}
     if settings.min_minutes_apart:
-        rule += f" {settings.min_minutes_apart} minutes apart"
-    message = f"moving to unreachable needs {rule}; {len(counted)} counted, {owed} more owed"
+        message = _(
+            "moving to unreachable needs at least {minimum} failed call attempts ({outcomes}) {apart} "
+            "minutes apart; {counted} counted, {owed} more owed"
+        ).format(**values)
+    else:
+        message = _(
+            "moving to unreachable needs at least {minimum} failed call attempts ({outcomes}); "
+            "{counted} counted, {owed} more owed"
+        ).format(**values)
     if counted and settings.min_minutes_apart:
         after = counted[-1].at + timedelta(minutes=settings.min_minutes_apart)
-        message += f", the next from {after.isoformat(timespec='minutes')}"
-    return message + "; record each with `casekit attempt ID --outcome no-answer`"
+        message += _(", the next from {after}").format(after=after.isoformat(timespec="minutes"))
+    return message + _("; record each with `casekit attempt ID --outcome no-answer`")
 
 
 def next_dial_after(case: Mapping[str, Any], settings: CallbackSettings) -> datetime | None:
@@ -134,26 +143,29 @@ def judge(
     start = scheduled_for(case, now.tzinfo or now.astimezone().tzinfo)  # type: ignore[arg-type]
     wait = next_dial_after(case, settings)
     if start is not None and start > now:
-        reason = f"scheduled for {start.date().isoformat()}"
+        reason = _("scheduled for {day}").format(day=start.date().isoformat())
         return QueueItem(case, due, windows, False, reason, start, in_hours=in_hours, hold="scheduled")
     if wait is not None and wait > now:
-        reason = f"last attempt failed; next from {wait:%H:%M}"
+        reason = _("last attempt failed; next from {time}").format(time=f"{wait:%H:%M}")
         return QueueItem(case, due, windows, False, reason, wait, in_hours=in_hours, hold="gap")
     if in_hours:
         return QueueItem(case, due, windows, True, None, None)
     opens = next_window_start(now, windows)
-    hours = "outside calling hours " + ", ".join(w.text() for w in windows)
+    hours = _("outside calling hours {windows}").format(windows=", ".join(w.text() for w in windows))
     if due is None or due > opens:
         return QueueItem(case, due, windows, False, hours, opens, in_hours=False, hold="hours")
     hold: str | None = None  # due first: what still keeps it from the dial
     if windows != settings.best_hours:
-        hold, hours = "preferred", "the customer's preferred hours " + ", ".join(w.text() for w in windows)
+        hold = "preferred"
+        hours = _("the customer's preferred hours {windows}").format(
+            windows=", ".join(w.text() for w in windows)
+        )
     elif settings.due_first.dial == "best-hours":
         hold = "hours"
     elif calendar is not None and not calendar.is_working_time(now):
         hold, hours, opens = (
             "working-hours",
-            "outside working hours",
+            _("outside working hours"),
             min(opens, calendar.next_working_time(now)),
         )
     if hold is None:
@@ -195,11 +207,11 @@ def build_queue(
 
 
 _HOLDS = {
-    "hours": "outside calling hours",
-    "working-hours": "outside working hours",
-    "gap": "the last dial failed",
-    "scheduled": "scheduled for a later day",
-    "preferred": "the customer's preferred hours",
+    "hours": N_("outside calling hours"),
+    "working-hours": N_("outside working hours"),
+    "gap": N_("the last dial failed"),
+    "scheduled": N_("scheduled for a later day"),
+    "preferred": N_("the customer's preferred hours"),
 }
 
 
@@ -207,15 +219,22 @@ def queue_note(item: QueueItem, settings: CallbackSettings, now: datetime) -> st
     """The queue line's remark, Chinese first: due before the best hours, or when it may be dialled."""
     label = settings.due_first.label
     opens = _when(item.opens, now) if item.opens else ""
-    why = _HOLDS.get(item.hold or "", "")
+    hold = _HOLDS.get(item.hold or "")
+    why = _(hold) if hold else ""
     if item.due_first and item.dialable:
-        return f"{label.zh} ({label.en}; call now)"
+        if is_chinese():
+            return _("{label}（现在拨打）").format(label=label.zh)
+        return _("{label} ({label_en}; call now)").format(label=label.zh, label_en=label.en)
     if item.due_first:
-        return f"{label.zh}，{opens} 起可拨 ({label.en}; {why}, dialable from {opens})"
+        if is_chinese():
+            return _("{label}，{opens} 起可拨（{why}）").format(label=label.zh, opens=opens, why=why)
+        return _("{label}，{opens} 起可拨 ({label_en}; {why}, dialable from {opens})").format(
+            label=label.zh, label_en=label.en, opens=opens, why=why
+        )
     if item.hold == "hours":
-        return f"{opens} 前不可拨 (not dialable until {opens})"
+        return _("{opens} 前不可拨 (not dialable until {opens})").format(opens=opens)
     if not item.dialable:
-        return f"{opens} 前不可拨 (not dialable until {opens}: {why})"
+        return _("{opens} 前不可拨 (not dialable until {opens}: {why})").format(opens=opens, why=why)
     return ""
 
 
@@ -356,14 +375,14 @@ def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | in
     problems: list[tuple[list[str | int], str]] = []
     items = data.get("customers") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
-        return [], [([], "the customer file must have a 'customers:' list")]
+        return [], [([], _("the customer file must have a 'customers:' list"))]
     from casekit.core.fields import normalise_phone
 
     customers = []
     for index, item in enumerate(items):
         path: list[str | int] = ["customers", index]
         if not isinstance(item, Mapping):
-            problems.append((path, "each customer is a mapping with name and phone"))
+            problems.append((path, _("each customer is a mapping with name and phone")))
             continue
         name = str(item.get("name") or "").strip()
         try:
@@ -372,7 +391,7 @@ def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | in
             problems.append(([*path, "phone"], str(exc)))
             continue
         if not name:
-            problems.append(([*path, "name"], "a customer needs a name"))
+            problems.append(([*path, "name"], _("a customer needs a name")))
             continue
         events: dict[str, list[tuple[date, str]]] = {"purchases": [], "services": []}
         for key in events:
@@ -380,7 +399,7 @@ def parse_customers(data: Any) -> tuple[list[Customer], list[tuple[list[str | in
                 try:
                     when = date.fromisoformat(str(event.get("date"))[:10])
                 except (ValueError, AttributeError):
-                    problems.append(([*path, key, position], "needs a date such as 2026-11-23"))
+                    problems.append(([*path, key, position], _("needs a date such as 2026-11-23")))
                     continue
                 events[key].append((when, str(event.get("item") or "")))
         birthday = item.get("birthday")

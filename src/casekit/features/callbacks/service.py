@@ -43,7 +43,7 @@ from casekit.features.callbacks.sweep import (
     read_calls,
     schedule_lines,
 )
-from casekit.i18n import _
+from casekit.i18n import _, ngettext
 from casekit.service import actions
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
@@ -58,7 +58,7 @@ def attempt_outcome(word: str) -> str:
     try:
         return words.resolve(vocabulary, word)
     except words.UnknownWord as exc:
-        raise UsageError(f"--outcome {exc}") from None
+        raise UsageError(_("--outcome {problem}").format(problem=exc)) from None
 
 
 def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = None) -> Outcome:
@@ -81,12 +81,21 @@ def attempt_case(env: Env, reference: str, outcome: str, *, note: str | None = N
         owed = settings.min_attempts - counted
         if owed > 0:
             result.messages.append(
-                f"{result.case_id}: {counted} failed attempt(s) counted; {owed} more, at least "
-                f"{settings.min_minutes_apart} minutes apart, before it may be marked unreachable"
+                _(
+                    "{case_id}: {counted} failed attempt(s) counted; {owed} more, at least "
+                    "{min_minutes_apart} minutes apart, before it may be marked unreachable"
+                ).format(
+                    case_id=result.case_id,
+                    counted=counted,
+                    owed=owed,
+                    min_minutes_apart=settings.min_minutes_apart,
+                )
             )
         else:
             result.messages.append(
-                f"{result.case_id}: {counted} failed attempts; it may now be marked unreachable"
+                _("{case_id}: {counted} failed attempts; it may now be marked unreachable").format(
+                    case_id=result.case_id, counted=counted
+                )
             )
     return result
 
@@ -122,10 +131,10 @@ def queue(env: Env, *, agent: str | None, show_all: bool) -> QueueView:
             raise Refused(str(exc)) from None
     kind = cfg.kinds.get(settings.kind)
     if kind is None:
-        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+        raise Refused(_("the config has no {kind!r} kind for callbacks").format(kind=settings.kind))
     open_states = [s for s in kind.states if not kind.is_terminal(s)]
     where = CaseFilter.of(states={settings.kind: open_states}, assignees={agent} if agent else None)
-    docs, _ = read_cases(env.root, where=where, with_problems=False)
+    docs, _problems = read_cases(env.root, where=where, with_problems=False)
     items = build_queue(
         (d.data for d in docs),
         settings,
@@ -168,16 +177,20 @@ def queue_rows(view: QueueView) -> list[dict[str, Any]]:
 def empty_queue_message(view: QueueView) -> str:
     waiting = [i for i in view.items if not i.dialable]
     if not view.items:
-        return "no open callbacks"
+        return _("no open callbacks")
     opens = min((i.opens for i in waiting if i.opens is not None), default=None)
     counts: dict[str, int] = {}
     for item in waiting:
         reason = (item.reason or "").split(" ", 1)[0]
         counts[reason] = counts.get(reason, 0) + 1
-    detail = f"{len(waiting)} open callback{'s' if len(waiting) != 1 else ''} waiting"
+    detail = ngettext("{count} open callback waiting", "{count} open callbacks waiting", len(waiting)).format(
+        count=len(waiting)
+    )
     if opens is not None:
-        detail += f"; the next becomes dialable at {opens.strftime('%Y-%m-%d %H:%M')}"
-    return f"nothing to dial now ({detail}); `casekit queue --all` lists those outside calling hours"
+        detail += _("; the next becomes dialable at {opens}").format(opens=opens.strftime("%Y-%m-%d %H:%M"))
+    return _(
+        "nothing to dial now ({detail}); `casekit queue --all` lists those outside calling hours"
+    ).format(detail=detail)
 
 
 @dataclass
@@ -190,7 +203,7 @@ class PlanResult:
 def _existing_keys(env: Env, kind: str) -> set[str]:
     from casekit.index.reader import CaseFilter, read_cases
 
-    docs, _ = read_cases(env.root, where=CaseFilter.of(kinds={kind}), with_problems=False)
+    docs, _problems = read_cases(env.root, where=CaseFilter.of(kinds={kind}), with_problems=False)
     return {
         str(fields_of(d.data).get("plan_key"))
         for d in docs
@@ -206,10 +219,12 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     try:
         last = parse_date(until) if until else today
     except ValueError as exc:
-        raise UsageError(f"--until: {exc}") from None
+        raise UsageError(_("--until: {exc}").format(exc=exc)) from None
     first = today - timedelta(days=settings.periodic.lookback_days)
     if last < first:
-        raise UsageError(f"--until {last} is before the planning window starts ({first})")
+        raise UsageError(
+            _("--until {last} is before the planning window starts ({first})").format(last=last, first=first)
+        )
     from casekit.features.customers.files import read_customer_file
 
     # The customer file (customers.file; callbacks.periodic.customers_file before it), or folder.
@@ -217,8 +232,10 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
     name = file.settings.file
     if not (env.root / name).exists():
         raise Refused(
-            f"no {name} in the repository: periodic callbacks are planned from its customers; "
-            "create it (see docs/callbacks.md) or set customers.file"
+            _(
+                "no {name} in the repository: periodic callbacks are planned from its "
+                "customers; create it (see docs/callbacks.md) or set customers.file"
+            ).format(name=name)
         )
     if file.problems:
         raise Refused(file.problems[0])
@@ -285,7 +302,7 @@ def _open_callbacks_by_phone(env: Env, settings: CallbackSettings) -> dict[str, 
     from casekit.index.reader import CaseFilter, open_states, read_cases
 
     still_open = {settings.kind: open_states(env.config)[settings.kind]}
-    docs, _ = read_cases(env.root, where=CaseFilter.of(states=still_open), with_problems=False)
+    docs, _problems = read_cases(env.root, where=CaseFilter.of(states=still_open), with_problems=False)
     found: dict[str, str] = {}
     for doc in docs:
         case = doc.data
@@ -301,20 +318,24 @@ def _read_csv(path: Path, what: str, header: str) -> list[list[str]]:
 
     def too_large(size: int, more: bool) -> NoReturn:
         raise Refused(
-            f"{path} is over the {IMPORT_LIMIT_BYTES // 2**20} MB limit for one run; "
-            "split it into smaller files and give each in turn"
+            _(
+                "{path} is over the {limit} MB limit for one run; split it into smaller files "
+                "and give each in turn"
+            ).format(path=path, limit=IMPORT_LIMIT_BYTES // 2**20)
         )
 
     if not path.exists() and not path.is_symlink():
-        raise UsageError(f"{path}: no such file")
+        raise UsageError(_("{path}: no such file").format(path=path))
     data = read_input_file(path, IMPORT_LIMIT_BYTES, what=what, too_large=too_large)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Refused(f"{path}: not UTF-8 text; save the export as UTF-8 CSV") from None
+        raise Refused(_("{path}: not UTF-8 text; save the export as UTF-8 CSV").format(path=path)) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise Refused(f"{path}: the file is empty; it needs a header: {header}")
+        raise Refused(
+            _("{path}: the file is empty; it needs a header: {header}").format(path=path, header=header)
+        )
     return rows
 
 
@@ -323,12 +344,16 @@ def import_signups(env: Env, path: Path) -> ImportResult:
     cfg = env.config
     settings = settings_of(cfg)
     if settings.kind not in cfg.kinds:
-        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+        raise Refused(_("the config has no {kind!r} kind for callbacks").format(kind=settings.kind))
     header = "name, phone, signed_up_at, customer_type, source"
     rows = _read_csv(path, "the CSV export of sign-ups", header)
     columns, missing = column_map(rows[0])
     if missing:
-        raise Refused(f"{path}: line 1: the header has no column for {', '.join(missing)}; expected {header}")
+        raise Refused(
+            _("{path}: line 1: the header has no column for {missing}; expected {header}").format(
+                path=path, missing=", ".join(missing), header=header
+            )
+        )
     now = env.now(cfg.tz)
     open_by_phone = _open_callbacks_by_phone(env, settings)
     seen: dict[str, int] = {}
@@ -341,9 +366,13 @@ def import_signups(env: Env, path: Path) -> ImportResult:
         reason, values = _check_row(row, columns, settings, cfg.tz, now)
         phone = values.get("phone")
         if reason is None and phone in seen:
-            reason = f"duplicate of line {seen[phone]} in this file (same phone {phone})"
+            reason = _("duplicate of line {line} in this file (same phone {phone})").format(
+                line=seen[phone], phone=phone
+            )
         if reason is None and phone in open_by_phone:
-            reason = f"duplicate of open callback {open_by_phone[phone]} for phone {phone}"
+            reason = _("duplicate of open callback {case_id} for phone {phone}").format(
+                case_id=open_by_phone[phone], phone=phone
+            )
         if reason is not None:
             result.refused.append((line, reason))
             continue
@@ -380,24 +409,26 @@ def _check_row(
 ) -> tuple[str | None, dict[str, str]]:
     name = cell(row, columns, "name")
     if not name:
-        return "missing name", {}
+        return _("missing name"), {}
     try:
         phone = normalise_phone(cell(row, columns, "phone"))
     except ValueError as exc:
-        return f"bad phone: {exc}", {}
+        return _("bad phone: {problem}").format(problem=exc), {}
     customer_type = cell(row, columns, "customer_type")
     if customer_type not in settings.import_types:
         known = ", ".join(settings.import_types)
-        return f"unknown kind of customer {customer_type!r}; use one of {known}", {}
+        return _("unknown kind of customer {customer_type!r}; use one of {known}").format(
+            customer_type=customer_type, known=known
+        ), {}
     signed = cell(row, columns, "signed_up_at")
     if not signed:
-        return "missing sign-up time", {}
+        return _("missing sign-up time"), {}
     try:
         moment = parse_datetime(signed, tz)
     except ValueError as exc:
-        return f"bad sign-up time: {exc}", {}
+        return _("bad sign-up time: {problem}").format(problem=exc), {}
     if moment > now:
-        return f"sign-up time {signed} is in the future", {}
+        return _("sign-up time {signed} is in the future").format(signed=signed), {}
     values = {
         "name": name,
         "phone": phone,
@@ -434,12 +465,18 @@ def sweep_missed_calls(env: Env, path: Path) -> SweepResult:
     try:
         calls, skipped, bad = read_calls(rows, cfg.tz)
     except ValueError as exc:
-        raise Refused(f"{path}: line 1: {exc}; expected {SWEEP_HEADER}") from None
+        raise Refused(
+            _("{path}: line 1: {exc}; expected {sweep_header}").format(
+                path=path, exc=exc, sweep_header=SWEEP_HEADER
+            )
+        ) from None
     if bad:
-        (line, reason), more = bad[0], [str(n) for n, _ in bad[1:]]
+        (line, reason), more = bad[0], [str(n) for n, _reason in bad[1:]]
         also = f" (also bad: line {', '.join(more)})" if more else ""
         raise Refused(
-            f"{path}: line {line}: {reason}; nothing was swept{also}: fix the export and sweep again"
+            _(
+                "{path}: line {line}: {reason}; nothing was swept{also}: fix the export and sweep again"
+            ).format(path=path, line=line, reason=reason, also=also)
         )
     now = env.now(cfg.tz)
     known, names = _missed_callbacks(env, settings, kind)
@@ -447,9 +484,12 @@ def sweep_missed_calls(env: Env, path: Path) -> SweepResult:
     since = previous_round(now, settings.sweep.times, calendar_for(cfg))
     result = SweepResult(plan=plan, skipped=skipped, since=since)
     result.skipped += [
-        (c.row, f"the call at {c.at:%Y-%m-%d %H:%M} is after now; not swept") for c in plan.future
+        (c.row, _("the call at {at} is after now; not swept").format(at=f"{c.at:%Y-%m-%d %H:%M}"))
+        for c in plan.future
     ]
-    result.skipped += [(c.row, f"the same call as line {first}") for c, first in plan.repeated]
+    result.skipped += [
+        (c.row, _("the same call as line {first}").format(first=first)) for c, first in plan.repeated
+    ]
     result.skipped.sort()
     requests = [_sweep_request(owed, settings, kind, path) for owed in plan.owed]
     opened, result.messages = actions.open_cases(env, settings.kind, requests, what=f"swept {path.name}")
@@ -466,18 +506,22 @@ def _sweep_kind(env: Env, settings: CallbackSettings) -> KindSpec:
     """The callback kind, refused when it cannot hold what the sweep writes."""
     kind = env.config.kinds.get(settings.kind)
     if kind is None:
-        raise Refused(f"the config has no {settings.kind!r} kind for callbacks")
+        raise Refused(_("the config has no {kind!r} kind for callbacks").format(kind=settings.kind))
     if CALLS_FIELD not in kind.fields:
         raise Refused(
-            f"the {settings.kind} kind has no {CALLS_FIELD} field, where the sweep lists the calls; add "
-            f"`{CALLS_FIELD}: {{type: list, items: datetime, zh: 未接来电时间, en: Missed calls}}` under "
-            f"kinds.{settings.kind}.fields in casekit.yaml"
+            _(
+                "the {kind} kind has no {calls_field} field, where the sweep lists the calls; "
+                "add `{calls_field}: {{type: list, items: datetime, zh: 未接来电时间, en: Missed "
+                "calls}}` under kinds.{kind}.fields in casekit.yaml"
+            ).format(kind=settings.kind, calls_field=CALLS_FIELD)
         )
     values = kind.fields["callback_type"].values if "callback_type" in kind.fields else {}
     if values and settings.sweep.callback_type not in values:
         raise Refused(
-            f"callbacks.sweep.callback_type {settings.sweep.callback_type!r} is not a callback_type of "
-            f"kind {settings.kind}; set it to one of {', '.join(values)} in casekit.yaml"
+            _(
+                "callbacks.sweep.callback_type {callback_type!r} is not a callback_type of "
+                "kind {kind}; set it to one of {values} in casekit.yaml"
+            ).format(callback_type=settings.sweep.callback_type, kind=settings.kind, values=", ".join(values))
         )
     return kind
 
@@ -490,7 +534,7 @@ def _missed_callbacks(
     from casekit.core.timeline import closed_at
     from casekit.index.reader import CaseFilter, read_cases
 
-    docs, _ = read_cases(env.root, where=CaseFilter.of(kinds={settings.kind}), with_problems=False)
+    docs, _problems = read_cases(env.root, where=CaseFilter.of(kinds={settings.kind}), with_problems=False)
     known: list[Known] = []
     names: dict[str, str] = {}
     for doc in sorted(docs, key=lambda d: str(d.data.get("opened_at"))):
@@ -536,7 +580,7 @@ def sweep_schedule(env: Env, path: Path) -> list[str]:
     cfg = env.config
     times = settings_of(cfg).sweep.times
     if not times:
-        raise Refused("callbacks.sweep.times is empty in casekit.yaml: there is nothing to schedule")
+        raise Refused(_("callbacks.sweep.times is empty in casekit.yaml: there is nothing to schedule"))
     command = f"cd {shlex.quote(str(env.root))} && casekit callbacks sweep {shlex.quote(str(path.resolve()))}"
     with contextlib.suppress(CasekitError):  # no identity here: cron runs as git's user
         command += f" --actor {shlex.quote(env.actor().login)}"

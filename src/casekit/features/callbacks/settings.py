@@ -15,6 +15,7 @@ from typing import Any
 
 from casekit.core.config import Config, Finding, KeyPath, Label, once_per_config
 from casekit.core.workcal import parse_clock
+from casekit.i18n import _
 
 OUTCOMES = ("answered", "no-answer", "busy", "wrong-number", "refused")
 # What an agent may type for an outcome besides its key (`attempt --outcome 无人接听`).
@@ -190,14 +191,14 @@ class CallbackSettings:
 def parse_window(text: str) -> Window:
     match = _HOURS.match(str(text))
     if not match:
-        raise ValueError(f"{text!r} is not a time range; write it like 10:00-11:30")
+        raise ValueError(_("{text!r} is not a time range; write it like 10:00-11:30").format(text=text))
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 > 0):
-        raise ValueError(f"{text!r} has an impossible time")
+        raise ValueError(_("{text!r} has an impossible time").format(text=text))
     start = time(h1, m1)
     end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
     if end <= start:
-        raise ValueError(f"{text!r} ends before it starts")
+        raise ValueError(_("{text!r} ends before it starts").format(text=text))
     return Window(start, end)
 
 
@@ -206,14 +207,16 @@ def parse_windows(value: Any) -> tuple[Window, ...]:
     parts = value if isinstance(value, list) else str(value).replace("，", ",").split(",")
     windows = tuple(parse_window(str(p)) for p in parts if str(p).strip())
     if not windows:
-        raise ValueError("give at least one time range such as 10:00-11:30")
+        raise ValueError(_("give at least one time range such as 10:00-11:30"))
     return tuple(sorted(windows, key=lambda w: w.start))
 
 
 def parse_offset(text: str) -> Offset:
     match = _OFFSET.match(str(text))
     if not match:
-        raise ValueError(f"{text!r} is not an offset; write it like '1 week', '3 months' or '1 year'")
+        raise ValueError(
+            _("{text!r} is not an offset; write it like '1 week', '3 months' or '1 year'").format(text=text)
+        )
     return Offset(int(match.group(1)), match.group(2), str(text).strip())
 
 
@@ -257,19 +260,19 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            self.add(path, "must be a mapping")
+            self.add(path, _("must be a mapping"))
             return {}
         return value
 
     def known(self, raw: Mapping[str, Any], path: KeyPath, keys: Sequence[str]) -> None:
         for key in raw:
             if key not in keys:
-                self.add([*path, str(key)], f"unknown setting; use {', '.join(keys)}")
+                self.add([*path, str(key)], _("unknown setting; use {keys}").format(keys=", ".join(keys)))
 
     def label(self, raw: Mapping[str, Any], path: KeyPath, default: Label) -> Label:
         zh, en = raw.get("zh", default.zh), raw.get("en", default.en)
         if not isinstance(zh, str) or not isinstance(en, str) or not zh.strip() or not en.strip():
-            self.add(path, "labels zh and en must be text")
+            self.add(path, _("labels zh and en must be text"))
             return default
         return Label(zh, en)
 
@@ -277,7 +280,7 @@ class _Reader:
         if value is None:
             return default
         if not isinstance(value, str) or not value.strip():
-            self.add(path, "must be text")
+            self.add(path, _("must be text"))
             return default
         return value
 
@@ -285,7 +288,7 @@ class _Reader:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.add(path, f"must be a whole number of at least {minimum}")
+            self.add(path, _("must be a whole number of at least {minimum}").format(minimum=minimum))
             return default
         return value
 
@@ -293,7 +296,7 @@ class _Reader:
         if value is None:
             return tuple(default)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.add(path, "must be a list of names")
+            self.add(path, _("must be a list of names"))
             return tuple(default)
         return tuple(value)
 
@@ -304,7 +307,9 @@ class _Reader:
         if field_spec is not None and field_spec.values and text not in field_spec.values:
             self.add(
                 path,
-                f"{text!r} is not a callback_type of kind {kind}; use one of {', '.join(field_spec.values)}",
+                _("{text!r} is not a callback_type of kind {kind}; use one of {values}").format(
+                    text=text, kind=kind, values=", ".join(field_spec.values)
+                ),
             )
         return text
 
@@ -312,7 +317,12 @@ class _Reader:
         if value is None:
             return None
         if str(value) not in self.config.priorities:
-            self.add(path, f"{value!r} is not a priority; use one of {', '.join(self.config.priorities)}")
+            self.add(
+                path,
+                _("{value!r} is not a priority; use one of {priorities}").format(
+                    value=value, priorities=", ".join(self.config.priorities)
+                ),
+            )
             return None
         return str(value)
 
@@ -324,7 +334,12 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
     r.known(raw, [], _SECTION_KEYS)
     kind = str(raw.get("kind", "callback"))
     if kind not in config.kinds:
-        r.add(["kind"], f"{kind!r} is not a case kind; kinds are {', '.join(config.kinds)}")
+        r.add(
+            ["kind"],
+            _("{kind!r} is not a case kind; kinds are {kinds}").format(
+                kind=kind, kinds=", ".join(config.kinds)
+            ),
+        )
     try:
         hours = parse_windows(raw.get("best_hours", list(DEFAULT_HOURS)))
     except ValueError as exc:
@@ -342,7 +357,9 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
         if outcome not in OUTCOMES:
             r.add(
                 ["unreachable", "failed_outcomes"],
-                f"{outcome!r} is not an outcome; outcomes are {', '.join(OUTCOMES)}",
+                _("{outcome!r} is not an outcome; outcomes are {outcomes}").format(
+                    outcome=outcome, outcomes=", ".join(OUTCOMES)
+                ),
             )
 
     triggers = _triggers(r, raw.get("triggers"), kind)
@@ -351,7 +368,12 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
     imp = r.mapping(raw.get("import"), ["import"])
     channel = str(imp.get("channel", "phone"))
     if config.channels and channel not in config.channels:
-        r.add(["import", "channel"], f"{channel!r} is not a channel; use one of {', '.join(config.channels)}")
+        r.add(
+            ["import", "channel"],
+            _("{channel!r} is not a channel; use one of {channels}").format(
+                channel=channel, channels=", ".join(config.channels)
+            ),
+        )
     import_types: dict[str, ImportType] = {}
     types_raw = imp.get("types", _DEFAULT_IMPORT_TYPES)
     for name, spec in r.mapping(types_raw, ["import", "types"]).items():
@@ -370,7 +392,7 @@ def read_settings(value: Any, config: Config) -> tuple[CallbackSettings, list[Fi
     follow = r.mapping(raw.get("follow_up"), ["follow_up"])
     follow_kind = str(follow.get("kind", "complaint"))
     if follow_kind not in config.kinds:
-        r.add(["follow_up", "kind"], f"{follow_kind!r} is not a case kind")
+        r.add(["follow_up", "kind"], _("{follow_kind!r} is not a case kind").format(follow_kind=follow_kind))
     follow_up = FollowUp(
         when=r.names(follow.get("when"), ["follow_up", "when"], ("dissatisfied",)),
         kind=follow_kind,
@@ -405,7 +427,7 @@ def _choice(r: _Reader, value: Any, path: KeyPath, choices: Sequence[str]) -> st
     if value is None:
         return choices[0]
     if value not in choices:
-        r.add(path, f"{value!r} is not one of {', '.join(choices)}")
+        r.add(path, _("{value!r} is not one of {choices}").format(value=value, choices=", ".join(choices)))
         return choices[0]
     return str(value)
 
@@ -419,7 +441,12 @@ def _close_policies(r: _Reader, value: Any) -> tuple[str, dict[str, str]]:
     per_kind: dict[str, str] = {}
     for name, policy in value.items():
         if name != "default" and name not in r.config.kinds:
-            r.add([*path, str(name)], f"{name!r} is not a case kind; kinds are {', '.join(r.config.kinds)}")
+            r.add(
+                [*path, str(name)],
+                _("{name!r} is not a case kind; kinds are {kinds}").format(
+                    name=name, kinds=", ".join(r.config.kinds)
+                ),
+            )
             continue
         per_kind[str(name)] = _choice(r, policy, [*path, str(name)], CLOSE_POLICIES)
     return per_kind.pop("default", CLOSE_POLICIES[0]), per_kind
@@ -445,7 +472,12 @@ def _due_first(r: _Reader, value: Any) -> DueFirst:
     r.known(raw, ["due_first"], ("zh", "en", "dial"))
     dial = str(raw.get("dial", DueFirst.dial))
     if dial not in DUE_FIRST_DIAL:
-        r.add(["due_first", "dial"], f"{dial!r} is not one of {', '.join(DUE_FIRST_DIAL)}")
+        r.add(
+            ["due_first", "dial"],
+            _("{dial!r} is not one of {due_first_dial}").format(
+                dial=dial, due_first_dial=", ".join(DUE_FIRST_DIAL)
+            ),
+        )
         dial = DueFirst.dial
     return DueFirst(label=r.label(raw, ["due_first"], DueFirst.label), dial=dial)
 
@@ -458,7 +490,7 @@ def _sweep(r: _Reader, value: Any, kind: str) -> Sweep:
     times = default.times
     items = raw.get("times")
     if items is not None and not isinstance(items, list):
-        r.add([*path, "times"], "must be a list of times of day such as ['10:00', '13:00']")
+        r.add([*path, "times"], _("must be a list of times of day such as ['10:00', '13:00']"))
     elif items is not None:
         parsed = []
         for index, text in enumerate(items):
@@ -470,7 +502,12 @@ def _sweep(r: _Reader, value: Any, kind: str) -> Sweep:
         times = tuple(sorted(set(parsed)))
     channel = r.text(raw.get("channel"), [*path, "channel"], default.channel)
     if "channel" in raw and r.config.channels and channel not in r.config.channels:
-        r.add([*path, "channel"], f"{channel!r} is not a channel; use one of {', '.join(r.config.channels)}")
+        r.add(
+            [*path, "channel"],
+            _("{channel!r} is not a channel; use one of {channels}").format(
+                channel=channel, channels=", ".join(r.config.channels)
+            ),
+        )
     callback_type = default.callback_type  # a default the kind lacks is refused when sweeping
     if "callback_type" in raw:
         callback_type = r.callback_type(raw["callback_type"], [*path, "callback_type"], kind)
@@ -517,7 +554,7 @@ def _triggers(r: _Reader, value: Any, kind: str) -> tuple[Trigger, ...]:
     if value is None:
         value = _DEFAULT_TRIGGERS
     if not isinstance(value, list):
-        r.add(["triggers"], "must be a list of {kind, to, callback_type, title}")
+        r.add(["triggers"], _("must be a list of {kind, to, callback_type, title}"))
         return ()
     result = []
     for index, item in enumerate(value):
@@ -526,14 +563,16 @@ def _triggers(r: _Reader, value: Any, kind: str) -> tuple[Trigger, ...]:
         source = str(item.get("kind", ""))
         spec = r.config.kinds.get(source)
         if spec is None:
-            r.add([*path, "kind"], f"{source!r} is not a case kind")
+            r.add([*path, "kind"], _("{source!r} is not a case kind").format(source=source))
         raw_to = item.get("to", "")
         targets = tuple(str(t) for t in raw_to) if isinstance(raw_to, list) else (str(raw_to),)
         for target in targets:
             if spec is not None and target not in spec.states:
                 r.add(
                     [*path, "to"],
-                    f"{target!r} is not a state of {source}; states are {', '.join(spec.states)}",
+                    _("{target!r} is not a state of {source}; states are {states}").format(
+                        target=target, source=source, states=", ".join(spec.states)
+                    ),
                 )
         result.append(
             Trigger(
@@ -578,7 +617,7 @@ def _periodic(r: _Reader, value: Any, kind: str) -> Periodic:
         offsets = []
         items = spec.get("offsets", [])
         if not isinstance(items, list):
-            r.add([*path, "offsets"], "must be a list such as ['1 week', '1 month']")
+            r.add([*path, "offsets"], _("must be a list such as ['1 week', '1 month']"))
             items = []
         for index, text in enumerate(items):
             try:
@@ -605,7 +644,7 @@ def _periodic(r: _Reader, value: Any, kind: str) -> Periodic:
             dates[str(name)] = str(spec)
     day = r.integer(vip.get("day"), ["periodic", "vip_monthly", "day"], 1, 1)
     if day > 28:
-        r.add(["periodic", "vip_monthly", "day"], "must be 1 to 28 so that every month has it")
+        r.add(["periodic", "vip_monthly", "day"], _("must be 1 to 28 so that every month has it"))
         day = 1
 
     def kind_of(spec: Mapping[str, Any], path: list[str]) -> str | None:
@@ -639,14 +678,24 @@ def _card_fields(
     elif isinstance(value, Mapping):
         pairs = [(str(k), str(v)) for k, v in value.items()]
     else:
-        r.add(path, "list the callback fields copied onto the customer's card, or map them to card fields")
+        r.add(path, _("list the callback fields copied onto the customer's card, or map them to card fields"))
         return ()
     card_fields = customer_settings(r.config).fields
     for question, card_field in pairs:
         if fields and question not in fields:
-            r.add(path, f"{question!r} is not a field of kind {kind}; define it under kinds.{kind}.fields")
+            r.add(
+                path,
+                _("{question!r} is not a field of kind {kind}; define it under kinds.{kind}.fields").format(
+                    question=question, kind=kind
+                ),
+            )
         if card_field not in card_fields:
-            r.add(path, f"{card_field!r} is not a customer card field; add it under customers.fields")
+            r.add(
+                path,
+                _("{card_field!r} is not a customer card field; add it under customers.fields").format(
+                    card_field=card_field
+                ),
+            )
     return tuple(pairs)
 
 
@@ -663,7 +712,7 @@ def _questionnaires(r: _Reader, value: Any, kind: str) -> tuple[Questionnaire, .
         spec = r.mapping(spec, path)
         types = r.names(spec.get("types"), [*path, "types"], ())
         if not types:
-            r.add([*path, "types"], "list the callback types it is for, or ['*'] for every other type")
+            r.add([*path, "types"], _("list the callback types it is for, or ['*'] for every other type"))
         required = r.names(spec.get("required"), [*path, "required"], ())
         confirmed = r.names(spec.get("confirmed"), [*path, "confirmed"], ())
         questions = r.names(spec.get("questions"), [*path, "questions"], required)
@@ -672,10 +721,17 @@ def _questionnaires(r: _Reader, value: Any, kind: str) -> tuple[Questionnaire, .
                 if fields and question not in fields:
                     r.add(
                         [*path, key],
-                        f"{question!r} is not a field of kind {kind}; define it under kinds.{kind}.fields",
+                        _(
+                            "{question!r} is not a field of kind {kind}; define it under kinds.{kind}.fields"
+                        ).format(question=question, kind=kind),
                     )
                 elif key == "confirmed" and fields and fields[question].type != "boolean":
-                    r.add([*path, key], f"{question!r} must be a yes/no (boolean) field to be confirmed")
+                    r.add(
+                        [*path, key],
+                        _("{question!r} must be a yes/no (boolean) field to be confirmed").format(
+                            question=question
+                        ),
+                    )
         every = tuple(dict.fromkeys([*questions, *required, *confirmed]))
         card = _card_fields(r, spec.get("customer"), [*path, "customer"], fields, kind)
         result.append(

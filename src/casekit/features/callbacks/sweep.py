@@ -21,6 +21,7 @@ from casekit.core.timeutil import parse_datetime, stored_instant
 from casekit.core.workcal import WorkCalendar
 from casekit.features.callbacks import facts
 from casekit.features.callbacks.rules import cell, column_map
+from casekit.i18n import _
 
 SWEEP_COLUMNS = {
     "phone": ("phone", "caller", "电话", "主叫号码", "主叫", "来电号码", "号码"),
@@ -61,7 +62,7 @@ def read_calls(
     header without the needed columns."""
     columns, missing = column_map(rows[0], SWEEP_COLUMNS, SWEEP_REQUIRED)
     if missing:
-        raise ValueError(f"the header has no column for {', '.join(missing)}")
+        raise ValueError(_("the header has no column for {missing}").format(missing=", ".join(missing)))
     calls: list[MissedCall] = []
     skipped: list[tuple[int, str]] = []
     bad: list[tuple[int, str]] = []
@@ -71,23 +72,23 @@ def read_calls(
         values = {key: cell(row, columns, key) for key in SWEEP_COLUMNS}
         problem = next((p for v in values.values() if (p := control_character(v))), None)
         if problem:
-            bad.append((line, f"a cell {problem}"))
+            bad.append((line, _("a cell {problem}").format(problem=problem)))
             continue
         if not values["phone"]:
-            skipped.append((line, "no caller number (withheld); it cannot be called back"))
+            skipped.append((line, _("no caller number (withheld); it cannot be called back")))
             continue
         try:
             phone = normalise_phone(values["phone"])
         except ValueError as exc:
-            bad.append((line, f"bad phone: {exc}"))
+            bad.append((line, _("bad phone: {problem}").format(problem=exc)))
             continue
         if not values["time"]:
-            bad.append((line, "missing call time"))
+            bad.append((line, _("missing call time")))
             continue
         try:
             at = parse_call_time(values["time"], tz)
         except ValueError as exc:
-            bad.append((line, f"bad call time: {exc}"))
+            bad.append((line, _("bad call time: {problem}").format(problem=exc)))
             continue
         calls.append(MissedCall(line, phone, at, values["line"], values["name"]))
     return calls, skipped, bad
@@ -102,13 +103,15 @@ def parse_call_time(text: str, tz: tzinfo) -> datetime:
     match = _CALL_TIME.match(text.strip())
     if match is None:
         if ":" not in text:
-            raise ValueError(f"{text!r} has no time of day; write it like 2026-11-23 09:40")
+            raise ValueError(
+                _("{text!r} has no time of day; write it like 2026-11-23 09:40").format(text=text)
+            )
         return parse_datetime(text, tz).astimezone(tz)
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
     try:
         moment = datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError:
-        raise ValueError(f"{text!r} is not a real date and time") from None
+        raise ValueError(_("{text!r} is not a real date and time").format(text=text)) from None
     return parse_datetime(moment.isoformat(), tz)  # the same range checks as every stored time
 
 
@@ -212,7 +215,7 @@ def previous_round(now: datetime, times: Sequence[time], calendar: WorkCalendar)
     before it should have been called back by now. None without sweep times."""
     rounds: list[datetime] = []
     day = now.date()
-    for _ in range(0, 31):
+    for _day in range(0, 31):
         if calendar.is_working_day(day):
             for moment in sorted(times, reverse=True):
                 at = datetime.combine(day, moment, tzinfo=now.tzinfo)

@@ -10,6 +10,7 @@ from casekit.core.config import Finding
 from casekit.core.customers import CustomerMatch, squeezed
 from casekit.core.fields import check_value, phone_key
 from casekit.features.customers.settings import LIST_KEYS, NAME_KEY, PHONE_KEY, CustomerSettings
+from casekit.i18n import _
 
 OTHER_PHONES = "phones"
 ACCOUNT = "account"
@@ -69,22 +70,24 @@ def identity_match(cards: Iterable[Mapping[str, Any]], cases: Iterable[Mapping[s
 def check_card(card: Any, settings: CustomerSettings) -> list[Finding]:
     """What is wrong with one card, each finding at its key (relative to the card)."""
     if not isinstance(card, Mapping):
-        return [([], "each customer is a mapping with name and phone")]
+        return [([], _("each customer is a mapping with name and phone"))]
     findings: list[Finding] = []
     name = card.get(NAME_KEY)
     if not isinstance(name, str) or not name.strip():
-        findings.append(([NAME_KEY], "a customer needs a name"))
+        findings.append(([NAME_KEY], _("a customer needs a name")))
     if card.get(PHONE_KEY) in (None, ""):
-        findings.append(([PHONE_KEY], "a customer needs a phone number in quotes, such as '13800138000'"))
+        findings.append(([PHONE_KEY], _("a customer needs a phone number in quotes, such as '13800138000'")))
     for key, value in card.items():
         if key in LIST_KEYS:
             if not isinstance(value, list):
-                findings.append(([str(key)], "must be a list of {date, item}"))
+                findings.append(([str(key)], _("must be a list of {date, item}")))
             continue
         spec = settings.fields.get(str(key))
         if spec is None:
             known = ", ".join([*settings.fields, *LIST_KEYS])
-            findings.append(([str(key)], f"unknown card field; the card fields are {known}"))
+            findings.append(
+                ([str(key)], _("unknown card field; the card fields are {known}").format(known=known))
+            )
             continue
         problem = check_value(spec, value)
         if problem:

@@ -16,6 +16,7 @@ from casekit.core import config, validation
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.config import Config
 from casekit.errors import Problem
+from casekit.i18n import _
 from casekit.service import actions
 
 
@@ -66,11 +67,21 @@ def card_from_callback(tx: actions.Transaction, change: actions.Change) -> list[
         files=(*primary.change.files, (write.path, write.content)),
         trailers=(*primary.change.trailers, *card_trailers(write)),
     )
-    return [f"客户档案已更新 customer card updated: {write.path} ({', '.join(write.keys)})"]
+    return [
+        _("客户档案已更新 customer card updated: {path} ({keys})").format(
+            path=write.path, keys=", ".join(write.keys)
+        )
+    ]
+
+
+SECTION_CHECKS = {"customers": "casekit.features.customers.settings:check_customers"}
+TREE_CHECKS = ("casekit.features.customers.feature:check_customer_file",)
 
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    config.SECTION_CHECKS.add("customers", "casekit.features.customers.settings:check_customers")
-    validation.TREE_CHECKS.add("casekit.features.customers.feature:check_customer_file")
+    for section, check in SECTION_CHECKS.items():
+        config.SECTION_CHECKS.add(section, check)
+    for tree_check in TREE_CHECKS:
+        validation.TREE_CHECKS.add(tree_check)
     actions.FOLLOW_UPS.add(card_from_callback)

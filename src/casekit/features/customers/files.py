@@ -12,6 +12,7 @@ from casekit.codec.yamlio import YamlSyntaxError, load_fast
 from casekit.core.config import Config
 from casekit.features.customers.cards import check_cards
 from casekit.features.customers.settings import CustomerSettings, customer_settings
+from casekit.i18n import _
 
 CARDS_KEY = "customers"
 
@@ -45,7 +46,9 @@ def read_customer_file(root: Path, config: Config) -> CustomerFile:
     data = _load(path, settings.file, found)
     items = data.get(CARDS_KEY) if isinstance(data, Mapping) else None
     if data is not None and not isinstance(items, list):
-        found.problems.append(f"{settings.file}: the customer file must have a 'customers:' list")
+        found.problems.append(
+            _("{file}: the customer file must have a 'customers:' list").format(file=settings.file)
+        )
     for item in items if isinstance(items, list) else []:
         found.cards.append(item if isinstance(item, Mapping) else {})
         found.files.append(settings.file)
@@ -58,7 +61,9 @@ def _load(path: Path, rel: str, found: CustomerFile) -> Any:
     except YamlSyntaxError as exc:
         found.problems.append(f"{rel}: {exc}")
     except OSError as exc:
-        found.problems.append(f"{rel}: cannot read the file: {exc.strerror}")
+        found.problems.append(
+            _("{rel}: cannot read the file: {strerror}").format(rel=rel, strerror=exc.strerror)
+        )
     return None
 
 

@@ -33,6 +33,7 @@ from casekit.features.customers.settings import (
     CustomerSettings,
     customer_settings,
 )
+from casekit.i18n import N_, _, ngettext
 from casekit.service.env import Env
 
 # --- finding a customer ---------------------------------------------------------------
@@ -59,9 +60,9 @@ def find_customer(env: Env, query: str) -> dict[str, Any]:
     the customer file has one) and every case they have, newest first."""
     text = query.strip()
     if not text:
-        raise UsageError("give a phone number, part of a name, an order or an account number")
+        raise UsageError(_("give a phone number, part of a name, an order or an account number"))
     if problem := control_character(text):
-        raise UsageError(f"QUERY {problem}")
+        raise UsageError(_("QUERY {problem}").format(problem=problem))
     config = env.config
     file = read_customer_file(env.root, config)
     match = query_match(text)
@@ -147,24 +148,28 @@ def customer_text(found: Mapping[str, Any]) -> str:
 
     groups = found["customers"]
     if not groups:
-        return f"没有找到客户：{found['query']} (no customer or case matches {found['query']!r})"
+        return _("没有找到客户：{query} (no customer or case matches {query!r})").format(query=found["query"])
     blocks = []
     for group in groups:
         card = group["card"]
         lines = []
         if card is None:
-            lines.append(f"客户 Customer: {group['name']}（客户档案中没有 not in the customer file）")
+            lines.append(
+                _("客户 Customer: {name}（客户档案中没有 not in the customer file）").format(
+                    name=group["name"]
+                )
+            )
         else:
-            lines.append(f"客户 Customer: {_addressed(card)}")
+            lines.append(_("客户 Customer: {name}").format(name=_addressed(card)))
             phones = [str(card.get(PHONE_KEY, "")), *(str(p) for p in card.get("phones") or [])]
-            lines.append(f"电话 Phones: {'、'.join(p for p in phones if p)}")
+            lines.append(_("电话 Phones: {phones}").format(phones="、".join(p for p in phones if p)))
             if card.get("vip") or card.get("vip_level"):
-                lines.append(f"VIP: {card.get('vip_level') or '是 yes'}")
+                lines.append(_("VIP: {level}").format(level=card.get("vip_level") or _("是 yes")))
             for key in ("account", "agent", "preferred_hours", "address"):
                 if card.get(key):
-                    lines.append(f"{_LABELS[key]}: {card[key]}")
+                    lines.append(f"{_(_LABELS[key])}: {card[key]}")
             if card.get("notes"):
-                lines.append(f"备注 Notes: {' '.join(str(card['notes']).split())}")
+                lines.append(_("备注 Notes: {notes}").format(notes=" ".join(str(card["notes"]).split())))
         cases = group["cases"]
         if cases:
             rows = [
@@ -174,24 +179,29 @@ def customer_text(found: Mapping[str, Any]) -> str:
                     c["status_label"],
                     truncate(str(c["title"] or ""), 24),
                     short_time(c["opened_at"]),
-                    (short_time(c["next_due"]) + (" 逾期" if c["overdue"] else "")).strip(),
+                    (short_time(c["next_due"]) + (" " + _("逾期") if c["overdue"] else "")).strip(),
                     truncate(c["progress"], 30),
                 ]
                 for c in cases
             ]
             headers = [
                 "ID",
-                "类型 Kind",
-                "状态 Status",
-                "标题 Title",
-                "受理 Opened",
-                "期限 Due",
-                "最新进展 Progress",
+                _("类型 Kind"),
+                _("状态 Status"),
+                _("标题 Title"),
+                _("受理 Opened"),
+                _("期限 Due"),
+                _("最新进展 Progress"),
             ]
             lines.append(table(rows, headers))
-            lines.append(f"（共 {len(cases)} 件 {len(cases)} case{'s' if len(cases) != 1 else ''}）")
+            count = len(cases)
+            lines.append(
+                ngettext("（共 {count} 件 {count} case）", "（共 {count} 件 {count} cases）", count).format(
+                    count=count
+                )
+            )
         else:
-            lines.append("（没有案件 no cases）")
+            lines.append(_("（没有案件 no cases）"))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -203,10 +213,10 @@ def _addressed(card: Mapping[str, Any]) -> str:
 
 
 _LABELS = {
-    "account": "买家ID Account",
-    "agent": "专属客服 Agent",
-    "preferred_hours": "方便接听 Preferred hours",
-    "address": "地址 Address",
+    "account": N_("买家ID Account"),
+    "agent": N_("专属客服 Agent"),
+    "preferred_hours": N_("方便接听 Preferred hours"),
+    "address": N_("地址 Address"),
 }
 
 
@@ -280,15 +290,15 @@ def repeat_notice(
     open_count = sum(1 for c in cases if str(c.get("status")) in open_.get(str(c.get("kind")), ()))
     listed = "、".join(named)
     if linked:
-        return (
-            f"重复来电，已关联该客户的{len(cases)}件案件：{listed} "
-            f"(repeat caller: linked to {len(cases)} cases of this customer)"
-        )
-    return (
-        f"重复来电：该客户有{open_count}件未结案件，近{settings.repeat_within_days}天共{len(cases)}件案件："
-        f"{listed}；可加 --link 关联 (repeat caller: {open_count} open and {len(cases)} recent "
-        f"cases of this customer; pass --link to link the new case to them)"
-    )
+        return _(
+            "重复来电，已关联该客户的{count}件案件：{listed} "
+            "(repeat caller: linked to {count} cases of this customer)"
+        ).format(count=len(cases), listed=listed)
+    return _(
+        "重复来电：该客户有{open_count}件未结案件，近{days}天共{count}件案件：{listed}；可加 --link 关联 "
+        "(repeat caller: {open_count} open and {count} recent cases of this customer; pass --link to link "
+        "the new case to them)"
+    ).format(open_count=open_count, days=settings.repeat_within_days, count=len(cases), listed=listed)
 
 
 # --- writing the card -------------------------------------------------------------------
@@ -301,17 +311,23 @@ def card_changes(
     changes: dict[str, Any] = {}
     for key, text in pairs:
         if key in LIST_KEYS:
-            raise Refused(f"{what}: {key} is written by the callback planner's export, not by --set")
+            raise Refused(
+                _("{what}: {key} is written by the callback planner's export, not by --set").format(
+                    what=what, key=key
+                )
+            )
         spec = settings.fields.get(key)
         if spec is None:
             known = ", ".join(settings.fields)
             raise Refused(
-                f"{what}: {key!r} is not a customer card field; the fields are {known} "
-                "(customers.fields adds more)"
+                _(
+                    "{what}: {key!r} is not a customer card field; the fields are {known} "
+                    "(customers.fields adds more)"
+                ).format(what=what, key=key, known=known)
             )
         if not text.strip():
             if key in (NAME_KEY, PHONE_KEY):
-                raise Refused(f"{what}: a card cannot lose its {key}")
+                raise Refused(_("{what}: a card cannot lose its {key}").format(what=what, key=key))
             changes[key] = None
             continue
         try:
@@ -342,10 +358,14 @@ def plan_card_write(
     settings = customer_settings(config)
     key = phone_key(phone)
     if not key:
-        raise Refused(f"{phone!r} is not a phone number; give the customer's phone, such as 13800138000")
+        raise Refused(
+            _("{phone!r} is not a phone number; give the customer's phone, such as 13800138000").format(
+                phone=phone
+            )
+        )
     file = read_customer_file(env.root, config)
     if file.problems:
-        raise Refused(f"{file.problems[0]}; fix the customer file first")
+        raise Refused(_("{problem}; fix the customer file first").format(problem=file.problems[0]))
     position = card_for_phone(file.cards, phone)
     created = position is None
     rel = (
@@ -369,8 +389,10 @@ def plan_card_write(
         name = changes.get(NAME_KEY) or default_name
         if not name:
             raise Refused(
-                f"no customer card has the phone {mask_phone(phone)} and no case names one; "
-                "give the name too: --set name=王先生"
+                _(
+                    "no customer card has the phone {phone} and no case names one; give the name "
+                    "too: --set name=王先生"
+                ).format(phone=mask_phone(phone))
             )
         card[NAME_KEY] = name
         card[PHONE_KEY] = _stored_phone(phone)
@@ -389,7 +411,7 @@ def plan_card_write(
     after = check_cards(_cards_after(file, rel, content, settings), settings)
     problems = [message for _, (_, message) in after if message not in known]
     if problems:
-        raise Refused(f"{rel}: {problems[0]} (nothing was changed)")
+        raise Refused(_("{rel}: {problems} (nothing was changed)").format(rel=rel, problems=problems[0]))
     keys = tuple(k for k in changes if before.get(k) != card.get(k) or created)
     return CardWrite(rel, content, key, str(card[NAME_KEY]), created, keys)
 
@@ -429,9 +451,9 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
 
     what = f"customer {mask_phone(phone)}"
     if not sets:
-        raise UsageError("customer update: give at least one --set key=value")
+        raise UsageError(_("customer update: give at least one --set key=value"))
     if note and (problem := control_character(note)):
-        raise Refused(f"{what}: --note {problem}")
+        raise Refused(_("{what}: --note {problem}").format(what=what, problem=problem))
     config = env.config
     settings = customer_settings(config)
     changes = card_changes(settings, parse_assignments(list(sets)), config, what)
@@ -443,13 +465,15 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
         default_name = str(customer_of(known[0]).get("name") or "") if known else None
         write = plan_card_write(env, phone, changes, default_name=default_name)
         if write is None:
-            return [*settled, f"{what}: the card already says that; nothing changed"]
+            return [*settled, _("{what}: the card already says that; nothing changed").format(what=what)]
         state = vcs.ask_file_state(root, write.path)()
         on_disk = (root / write.path).read_bytes() if (root / write.path).is_file() else None
         if on_disk is not None and (state.head != vcs.blob_id(on_disk) or state.index != state.head):
             raise Refused(
-                f"{write.path} has uncommitted changes; commit or discard them "
-                f"(`git checkout HEAD -- {write.path}`) before updating a customer"
+                _(
+                    "{path} has uncommitted changes; commit or discard them (`git checkout HEAD -- "
+                    "{path}`) before updating a customer"
+                ).format(path=write.path)
             )
         lines = [
             f"{write.path}: {write.name} {mask_phone(write.phone)} "
@@ -468,8 +492,14 @@ def update_customer(env: Env, phone: str, sets: Sequence[str], *, note: str | No
             when=env.now(config.tz),
             new_files=frozenset() if on_disk is not None else frozenset({write.path}),
         )
-    verb = "新建 created" if write.created else "已更新 updated"
+    done = (
+        _("客户档案新建 created: {name} {phone} ({keys}) {commit}")
+        if write.created
+        else _("客户档案已更新 updated: {name} {phone} ({keys}) {commit}")
+    )
     return [
         *settled,
-        f"客户档案{verb}: {write.name} {mask_phone(write.phone)} ({', '.join(write.keys)}) {commit[:10]}",
+        done.format(
+            name=write.name, phone=mask_phone(write.phone), keys=", ".join(write.keys), commit=commit[:10]
+        ),
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casekit.core.config import FIELD_TYPES, Config, FieldSpec, Finding, Label, once_per_config
+from casekit.i18n import _
 
 SECTION = "customers"
 DEFAULT_FILE = "customers.yaml"
@@ -71,30 +72,30 @@ def _parse(raw: Any, config: Config) -> tuple[CustomerSettings, list[Finding]]:
     if raw is None:
         return CustomerSettings(file=legacy or DEFAULT_FILE), findings
     if not isinstance(raw, Mapping):
-        return CustomerSettings(), [([], "must be a mapping with file, repeat and fields")]
+        return CustomerSettings(), [([], _("must be a mapping with file, repeat and fields"))]
     for key in raw:
         if key not in ("file", "repeat", "fields"):
-            findings.append(([str(key)], "unknown setting; the settings are file, repeat and fields"))
+            findings.append(([str(key)], _("unknown setting; the settings are file, repeat and fields")))
     file = raw.get("file", legacy or DEFAULT_FILE)
     if not isinstance(file, str) or not file.strip() or file.startswith(("/", "..")) or "\\" in file:
         findings.append(
-            (["file"], "must be a path inside the repository, such as customers.yaml or customers/")
+            (["file"], _("must be a path inside the repository, such as customers.yaml or customers/"))
         )
         file = DEFAULT_FILE
     repeat = raw.get("repeat") or {}
     within, least = 30, 2
     if not isinstance(repeat, Mapping):
-        findings.append((["repeat"], "must be a mapping such as {within_days: 30, min_cases: 2}"))
+        findings.append((["repeat"], _("must be a mapping such as {within_days: 30, min_cases: 2}")))
     else:
         for key in repeat:
             if key not in ("within_days", "min_cases"):
-                findings.append((["repeat", str(key)], "unknown setting; use within_days and min_cases"))
+                findings.append((["repeat", str(key)], _("unknown setting; use within_days and min_cases")))
         within = _count(repeat, "within_days", 30, findings)
         least = _count(repeat, "min_cases", 2, findings)
     fields = dict(BUILT_IN_FIELDS)
     extra = raw.get("fields") or {}
     if not isinstance(extra, Mapping):
-        findings.append((["fields"], "must map card field names to {type, zh, en}"))
+        findings.append((["fields"], _("must map card field names to {type, zh, en}")))
         extra = {}
     for name, spec in extra.items():
         parsed = _field(str(name), spec, findings)
@@ -114,7 +115,7 @@ def _legacy_file(config: Config) -> str | None:
 def _count(settings: Mapping[str, Any], key: str, default: int, findings: list[Finding]) -> int:
     value = settings.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        findings.append((["repeat", key], "must be a whole number of at least 1"))
+        findings.append((["repeat", key], _("must be a whole number of at least 1")))
         return default
     return value
 
@@ -122,15 +123,17 @@ def _count(settings: Mapping[str, Any], key: str, default: int, findings: list[F
 def _field(name: str, spec: Any, findings: list[Finding]) -> FieldSpec | None:
     path: list[str | int] = ["fields", name]
     if name in BUILT_IN_FIELDS or name in LIST_KEYS:
-        findings.append((path, "is a built-in card field; remove it from customers.fields"))
+        findings.append((path, _("is a built-in card field; remove it from customers.fields")))
         return None
     if not name.replace("_", "a").isalnum() or not name[:1].isalpha() or name != name.lower():
-        findings.append((path, "a field name must be lower-case letters, digits or '_'"))
+        findings.append((path, _("a field name must be lower-case letters, digits or '_'")))
         return None
     spec = spec if isinstance(spec, Mapping) else {}
     field_type = str(spec.get("type", "string"))
     if field_type not in FIELD_TYPES or field_type == "list":
-        findings.append(([*path, "type"], f"unknown card field type {field_type!r}"))
+        findings.append(
+            ([*path, "type"], _("unknown card field type {field_type!r}").format(field_type=field_type))
+        )
         return None
     values = spec.get("values") or {}
     labels = {
@@ -140,6 +143,6 @@ def _field(name: str, spec: Any, findings: list[Finding]) -> FieldSpec | None:
         for v, lab in (values.items() if isinstance(values, Mapping) else [(v, None) for v in values])
     }
     if field_type == "enum" and not labels:
-        findings.append(([*path, "values"], "an enum field needs its values"))
+        findings.append(([*path, "values"], _("an enum field needs its values")))
         return None
     return FieldSpec(name, field_type, Label(str(spec.get("zh", name)), str(spec.get("en", name))), labels)

@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from casekit.core.config import Config, Finding, Label, once_per_config
+from casekit.core.notes import Note, define
 from casekit.core.workflow import MoveRequest
 from casekit.features.deadlines.calendar import calendar_for
 from casekit.features.deadlines.conditions import Condition, Facts, explain, matches, parse_condition
 from casekit.features.deadlines.facts import is_escalated, is_major
+from casekit.i18n import N_, _, label
 
 SECTION = "approvals"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -58,20 +60,22 @@ def parse_approvals(section: Any, config: Config) -> tuple[list[ApprovalSpec], l
     if section is None:
         return specs, findings
     if not isinstance(section, Mapping):
-        return specs, [([], "must be a mapping of rule names to rules")]
+        return specs, [([], _("must be a mapping of rule names to rules"))]
     for name, value in section.items():
         name = str(name)
         if not _NAME.match(name):
-            findings.append(([name], "a rule name must be lower-case letters, digits, '-' or '_'"))
+            findings.append(([name], _("a rule name must be lower-case letters, digits, '-' or '_'")))
         if not isinstance(value, Mapping):
-            findings.append(([name], "a rule is a mapping with kind, when and optionally moves_to"))
+            findings.append(([name], _("a rule is a mapping with kind, when and optionally moves_to")))
             continue
         for key in value:
             if key not in _KEYS:
-                findings.append(([name, key], f"unknown setting; use {', '.join(_KEYS)}"))
+                findings.append(([name, key], _("unknown setting; use {keys}").format(keys=", ".join(_KEYS))))
         kind = config.kinds.get(str(value.get("kind")))
         if kind is None:
-            findings.append(([name, "kind"], f"kind must be one of {', '.join(config.kinds)}"))
+            findings.append(
+                ([name, "kind"], _("kind must be one of {kinds}").format(kinds=", ".join(config.kinds)))
+            )
             continue
         moves_to: list[str] = []
         raw_moves = value.get("moves_to")
@@ -83,7 +87,12 @@ def parse_approvals(section: Any, config: Config) -> tuple[list[ApprovalSpec], l
                 )
                 if state not in kind.states:
                     findings.append(
-                        (where, f"{state!r} is not a {kind.name} state; use {', '.join(kind.states)}")
+                        (
+                            where,
+                            _("{state!r} is not a {name} state; use {states}").format(
+                                state=state, name=kind.name, states=", ".join(kind.states)
+                            ),
+                        )
                     )
                 else:
                     moves_to.append(str(state))
@@ -93,7 +102,10 @@ def parse_approvals(section: Any, config: Config) -> tuple[list[ApprovalSpec], l
             findings.append(
                 (
                     [name],
-                    "give moves_to, or a when that reads a field, so the rule knows which changes it covers",
+                    _(
+                        "give moves_to, or a when that reads a field, so the rule knows which changes "
+                        "it covers"
+                    ),
                 )
             )
         label = Label(
@@ -129,9 +141,24 @@ def config_approvals(request: MoveRequest, config: Config) -> list[str]:
         tz=config.tz,
         calendar=calendar_for(config),
     )
-    reasons = []
+    reasons: list[str] = []
     for spec in specs:
         if spec.applies(request) and matches(spec.condition, request.case, facts):
             detail = explain(spec.condition, request.case)
-            reasons.append(f"{spec.label.en} ({detail})" if detail else spec.label.en)
+            values = {"rule": spec.name, "detail": detail} if detail else {"rule": spec.name}
+            reasons.append(Note(RULE_NOTE if detail else RULE_MET_NOTE, config, **values))
     return reasons
+
+
+def _rule_label(values: Mapping[str, Any], config: Config | None) -> dict[str, str]:
+    """The label of the approval rule a note names, in the reader's language."""
+    name = str(values.get("rule", ""))
+    for spec in _approvals(config) if config is not None else []:
+        if spec.name == name:
+            return {"label": label({"zh": spec.label.zh, "en": spec.label.en}, name)}
+    return {"label": name.replace("-", " ")}
+
+
+# why a change needed a supervisor under an `approvals:` rule, as the history records it
+RULE_NOTE = define("approvals.rule", N_("{label} ({detail})"), _rule_label)
+RULE_MET_NOTE = define("approvals.rule-met", "{label}", _rule_label)

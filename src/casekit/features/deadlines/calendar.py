@@ -19,6 +19,7 @@ from typing import Any
 from casekit.core.config import Config, Finding, Label, once_per_config
 from casekit.core.holidays import DEFAULT_WARN_DAYS, china_schedule, parse_day
 from casekit.core.workcal import WEEKDAYS, WorkCalendar, parse_periods
+from casekit.i18n import _
 
 __all__ = ["calendar_for", "calendar_settings", "check_calendar", "china_schedule", "parse_calendar"]
 
@@ -66,14 +67,14 @@ def _dates(value: Any, key: str, findings: list[Finding]) -> dict[date, str]:
     elif isinstance(value, list):
         items = [(index, item, None) for index, item in enumerate(value)]
     else:
-        findings.append(([key], "must be a list of dates such as [2026-12-31], or a mapping date: label"))
+        findings.append(([key], _("must be a list of dates such as [2026-12-31], or a mapping date: label")))
         return {}
     result: dict[date, str] = {}
     for where, item, label in items:
         try:
             result[parse_day(item)] = "" if label is None else str(label)
         except ValueError:
-            findings.append(([key, where], f"{item!r} is not a date such as 2026-12-31"))
+            findings.append(([key, where], _("{item!r} is not a date such as 2026-12-31").format(item=item)))
     return result
 
 
@@ -81,18 +82,23 @@ def _weekend(value: Any, findings: list[Finding]) -> frozenset[int]:
     if value is None:
         value = list(DEFAULT_WEEKEND)
     if not isinstance(value, list):
-        findings.append((["weekend"], "must be a list of day names such as [saturday, sunday]"))
+        findings.append((["weekend"], _("must be a list of day names such as [saturday, sunday]")))
         return frozenset({5, 6})
     days = set()
     for index, name in enumerate(value):
         text = str(name).lower()
         matches = [i for i, day in enumerate(WEEKDAYS) if day == text or day[:3] == text]
         if not matches:
-            findings.append((["weekend", index], f"{name!r} is not a day of the week such as saturday"))
+            findings.append(
+                (
+                    ["weekend", index],
+                    _("{name!r} is not a day of the week such as saturday").format(name=name),
+                )
+            )
         else:
             days.add(matches[0])
     if len(days) == 7:
-        findings.append((["weekend"], "every day is a weekend day; leave at least one working day"))
+        findings.append((["weekend"], _("every day is a weekend day; leave at least one working day")))
     return frozenset(days)
 
 
@@ -113,8 +119,10 @@ def _fixed(value: Any, findings: list[Finding]) -> dict[tuple[int, int], Label]:
         findings.append(
             (
                 ["fixed_holidays"],
-                "must be a mapping such as {national_day: {zh: 国庆节, en: National Day, "
-                "days: ['10-01', '10-02', '10-03']}}",
+                _(
+                    "must be a mapping such as {national_day: {zh: 国庆节, en: National Day, days: "
+                    "['10-01', '10-02', '10-03']}}"
+                ),
             )
         )
         return {}
@@ -122,24 +130,38 @@ def _fixed(value: Any, findings: list[Finding]) -> dict[tuple[int, int], Label]:
     for name, holiday in value.items():
         where: list[str | int] = ["fixed_holidays", str(name)]
         if not isinstance(holiday, Mapping) or not isinstance(holiday.get("days"), list):
-            findings.append((where, f"{name} must be a mapping with zh, en and days: ['MM-DD', ...]"))
+            findings.append(
+                (where, _("{name} must be a mapping with zh, en and days: ['MM-DD', ...]").format(name=name))
+            )
             continue
         for key in holiday:
             if key not in ("zh", "en", "days"):
-                findings.append(([*where, str(key)], f"unknown key {key!r} in {name}; use zh, en and days"))
+                findings.append(
+                    (
+                        [*where, str(key)],
+                        _("unknown key {key!r} in {name}; use zh, en and days").format(key=key, name=name),
+                    )
+                )
         label = Label(str(holiday.get("zh", name)), str(holiday.get("en", name)))
         for index, day in enumerate(holiday["days"]):
             try:
                 result[_month_day(day)] = label
             except ValueError:
-                findings.append(([*where, "days", index], f"{day!r} is not a month and day such as '10-01'"))
+                findings.append(
+                    (
+                        [*where, "days", index],
+                        _("{day!r} is not a month and day such as '10-01'").format(day=day),
+                    )
+                )
     return result
 
 
 def _warn_days(section: Mapping[str, Any], findings: list[Finding]) -> int:
     value = section.get("warn_days", DEFAULT_WARN_DAYS)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        findings.append((["warn_days"], f"{value!r} is not a number of days such as 30"))
+        findings.append(
+            (["warn_days"], _("{value!r} is not a number of days such as 30").format(value=value))
+        )
         return DEFAULT_WARN_DAYS
     return value
 
@@ -156,10 +178,10 @@ def read_calendar(section: Any, config: Config) -> tuple[CalendarSettings, list[
     if section is None:
         section = {}
     if not isinstance(section, Mapping):
-        return _build(config, {}, findings), [([], "must be a mapping with hours, weekend, ...")]
+        return _build(config, {}, findings), [([], _("must be a mapping with hours, weekend, ..."))]
     for key in section:
         if key not in KEYS:
-            findings.append(([key], f"unknown setting; use {', '.join(sorted(KEYS))}"))
+            findings.append(([key], _("unknown setting; use {keys}").format(keys=", ".join(sorted(KEYS)))))
     return _build(config, section, findings), findings
 
 
@@ -173,13 +195,20 @@ def _build(config: Config, section: Mapping[str, Any], findings: list[Finding]) 
     source = section.get("public_holidays", "china")
     if source not in SOURCES:
         findings.append(
-            (["public_holidays"], f"{source!r} is not a holiday source; use china (chinesecalendar) or none")
+            (
+                ["public_holidays"],
+                _("{source!r} is not a holiday source; use china (chinesecalendar) or none").format(
+                    source=source
+                ),
+            )
         )
         source = "none"
     days_off = _dates(section.get("days_off"), "days_off", findings)
     working_days = _dates(section.get("working_days"), "working_days", findings)
     for day in sorted(days_off.keys() & working_days.keys()):
-        findings.append((["working_days"], f"{day} is listed both as a day off and as a working day"))
+        findings.append(
+            (["working_days"], _("{day} is listed both as a day off and as a working day").format(day=day))
+        )
     known_from: date | None = None
     known_until: date | None = None
     holidays: frozenset[date] = frozenset()
@@ -190,7 +219,14 @@ def _build(config: Config, section: Mapping[str, Any], findings: list[Finding]) 
         try:
             known_until = parse_day(section["known_until"])
         except ValueError:
-            findings.append((["known_until"], f"{section['known_until']!r} is not a date such as 2027-12-31"))
+            findings.append(
+                (
+                    ["known_until"],
+                    _("{known_until!r} is not a date such as 2027-12-31").format(
+                        known_until=section["known_until"]
+                    ),
+                )
+            )
     fixed = _fixed(section.get("fixed_holidays"), findings)
     calendar = WorkCalendar(
         tz=config.tz,

@@ -30,20 +30,22 @@ from casekit.features.deadlines.schedule import (
     weekend_days,
     year_view,
 )
+from casekit.i18n import N_, _
 from casekit.store.inputfiles import read_input_file
 
 if TYPE_CHECKING:
     from casekit.service.env import Actor, Env
 
 TABLE_LIMIT = 256 * 1024  # a year's schedule is a few dozen lines
+# the headers of `calendar show` and its mark for months not known yet, translated where shown
 SHOW_HEADERS = [
-    "月份 Month",
-    "工作日 Working days",
-    "放假 Days off",
-    "调休上班 Weekend days worked",
-    "备注 Note",
+    N_("月份 Month"),
+    N_("工作日 Working days"),
+    N_("放假 Days off"),
+    N_("调休上班 Weekend days worked"),
+    N_("备注 Note"),
 ]
-PROVISIONAL = "暂定 provisional"
+PROVISIONAL = N_("暂定 provisional")
 
 
 def _refuse_unless_supervisor(config: Config, actor: Actor) -> None:
@@ -52,8 +54,10 @@ def _refuse_unless_supervisor(config: Config, actor: Actor) -> None:
         return
     holders = ", ".join(p.login for p in config.people.values() if p.has_role(APPROVER_ROLE)) or "nobody yet"
     raise Refused(
-        f"{actor.login} is not a {APPROVER_ROLE}; only a {APPROVER_ROLE} ({holders}) may change "
-        f"the calendar in {CONFIG_FILE}"
+        _(
+            "{login} is not a {approver_role}; only a {approver_role} ({holders}) may "
+            "change the calendar in {config_file}"
+        ).format(login=actor.login, approver_role=APPROVER_ROLE, holders=holders, config_file=CONFIG_FILE)
     )
 
 
@@ -61,7 +65,11 @@ def read_table(env: Env, path: Path) -> str:
     """The schedule table's text: UTF-8 (a BOM allowed), else GB18030 as Excel saves it."""
 
     def too_large(size: int, more: bool) -> NoReturn:
-        raise Refused(f"{path}: is over {TABLE_LIMIT // 1024} KB; a year's schedule is a few dozen lines")
+        raise Refused(
+            _("{path}: is over {limit} KB; a year's schedule is a few dozen lines").format(
+                path=path, limit=TABLE_LIMIT // 1024
+            )
+        )
 
     data = read_input_file(
         env.cwd / path, TABLE_LIMIT, what="the schedule table", too_large=too_large, shown=path
@@ -71,7 +79,9 @@ def read_table(env: Env, path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise Refused(f"{path}: is not text; save the table as UTF-8 (CSV UTF-8 in Excel)")  # pragma: no cover
+    raise Refused(
+        _("{path}: is not text; save the table as UTF-8 (CSV UTF-8 in Excel)").format(path=path)
+    )  # pragma: no cover
 
 
 def _apply(plan: YearPlan) -> Any:
@@ -107,7 +117,7 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
     actor = env.actor()
     _refuse_unless_supervisor(config, actor)
     if note and (problem := control_character(note)):
-        raise Refused(f"calendar add: --note {problem}")
+        raise Refused(_("calendar add: --note {problem}").format(problem=problem))
     name = str(path)
     days = parse_schedule(read_table(env, path), year, name)
     root = env.root
@@ -117,13 +127,16 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
         state = vcs.ask_file_state(root, CONFIG_FILE)()
         if state.head != vcs.blob_id(raw) or state.index != state.head:
             raise Refused(
-                f"{CONFIG_FILE} has uncommitted changes; commit them (a supervisor's commit) or discard "
-                f"them with `git checkout HEAD -- {CONFIG_FILE}` before adding the calendar"
+                _(
+                    "{config_file} has uncommitted changes; commit them (a supervisor's commit) or "
+                    "discard them with `git checkout HEAD -- {config_file}` before adding the "
+                    "calendar"
+                ).format(config_file=CONFIG_FILE)
             )
         text = raw.decode("utf-8")
-        current, _ = parse_config(text, Path(CONFIG_FILE))
+        current, _problems = parse_config(text, Path(CONFIG_FILE))
         assert current is not None  # env.config read the same file without a problem
-        settings, _ = read_calendar(current.section(SECTION), current)
+        settings, _findings = read_calendar(current.section(SECTION), current)
         plan = plan_year(settings, year, days, name)
         if not plan.changes:
             return [
@@ -133,7 +146,11 @@ def add_year(env: Env, year: int, path: Path, *, note: str | None = None) -> lis
         try:
             new_text = edit_section(text, SECTION, _apply(plan))
         except ValueError as exc:
-            raise Refused(f"{CONFIG_FILE}: {exc}; fix the calendar section by hand") from None
+            raise Refused(
+                _("{config_file}: {exc}; fix the calendar section by hand").format(
+                    config_file=CONFIG_FILE, exc=exc
+                )
+            ) from None
         _refuse_if_broken(new_text, plan, days)
         content = new_text.encode("utf-8")
         commit = write_and_commit(
@@ -152,13 +169,17 @@ def _refuse_if_broken(text: str, plan: YearPlan, days: list[Any]) -> None:
     if config is None or problems:
         first = problems[0].format() if problems else "unreadable"
         raise Refused(
-            f"the calendar could not be added: the rewritten {CONFIG_FILE} would be invalid ({first})"
+            _(
+                "the calendar could not be added: the rewritten {config_file} would be invalid ({first})"
+            ).format(config_file=CONFIG_FILE, first=first)
         )
     calendar = read_calendar(config.section(SECTION), config)[0].calendar
     wrong = next((d for d in days if calendar.is_working_day(d.day) == d.off), None)
     if wrong is not None:  # pragma: no cover - a guard on the edit itself
         raise Refused(
-            f"the calendar could not be added: {wrong.day} would not be {'off' if wrong.off else 'working'}"
+            _("the calendar could not be added: {day} would not be {expected}").format(
+                day=wrong.day, expected="off" if wrong.off else "working"
+            )
         )
 
 
@@ -200,16 +221,18 @@ def show_year(env: Env, year: int, output: str = "table") -> str:
             str(m.working_days),
             spans(m.days_off),
             weekend_days(m.weekend_worked),
-            PROVISIONAL if m.provisional else "",
+            _(PROVISIONAL) if m.provisional else "",
         ]
         for m in months
     ]
     total = sum(m.working_days for m in months)
     lines = [
-        f"{year}年工作日历 Working calendar {year}: {total} 个工作日 working days",
+        _("{year}年工作日历 Working calendar {year}: {total} 个工作日 working days").format(
+            year=year, total=total
+        ),
         _known_line(settings),
     ]
-    lines += ["", table(rows, SHOW_HEADERS)]
+    lines += ["", table(rows, [_(header) for header in SHOW_HEADERS])]
     if any(m.provisional for m in months):
         lines += ["", _provisional_line(settings)]
     return "\n".join(lines)
@@ -218,23 +241,23 @@ def show_year(env: Env, year: int, output: str = "table") -> str:
 def _known_line(settings: CalendarSettings) -> str:
     end = settings.calendar.known_until
     if end is None:
-        return "节假日：仅 casekit.yaml 所列 Holidays: only those casekit.yaml lists (public_holidays: none)"
+        return _(
+            "节假日：仅 casekit.yaml 所列 Holidays: only those casekit.yaml lists (public_holidays: none)"
+        )
     source = "casekit.yaml"
     if settings.source == "china":
         last = china_schedule()[3]
         source = "chinesecalendar" if end == last else f"casekit.yaml; chinesecalendar to {last}"
-    return f"节假日已知至 {end} Holidays known until {end} ({source})"
+    return _("节假日已知至 {end} Holidays known until {end} ({source})").format(end=end, source=source)
 
 
 def _provisional_line(settings: CalendarSettings) -> str:
-    names = "、".join(dict.fromkeys(label.zh for label in settings.fixed.values())) or "无 none"
+    names = "、".join(dict.fromkeys(label.zh for label in settings.fixed.values())) or _("无 none")
     end = settings.calendar.known_until
-    hint = (
-        f"add {next_unknown_year(end)} with `casekit calendar add {next_unknown_year(end)} FILE`"
-        if end
-        else ""
-    )
-    return (
-        f"{PROVISIONAL}：已知日期之外只算周末和固定节日（{names}）Past the known days only weekends and "
-        f"the fixed holidays are days off" + (f"; {hint}" if hint else "")
-    )
+    line = _(
+        "{provisional}：已知日期之外只算周末和固定节日（{names}）Past the known days only weekends and "
+        "the fixed holidays are days off"
+    ).format(provisional=_(PROVISIONAL), names=names)
+    if end:
+        line += _("; add {year} with `casekit calendar add {year} FILE`").format(year=next_unknown_year(end))
+    return line

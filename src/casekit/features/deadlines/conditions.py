@@ -31,6 +31,7 @@ from typing import Any
 from casekit.core.config import Config, Finding, KindSpec
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import WorkCalendar
+from casekit.i18n import _
 
 COMPARISONS = {"above": ">", "at_least": ">=", "below": "<", "at_most": "<="}
 FLAGS = ("major", "escalated", "off_hours")
@@ -112,7 +113,7 @@ def parse_condition(
     if value is None:
         return Condition(), []
     if not isinstance(value, Mapping):
-        return Condition(), [([], "when must be a mapping such as {category: logistics}")]
+        return Condition(), [([], _("when must be a mapping such as {category: logistics}"))]
     findings: list[Finding] = []
     tests: list[Test] = []
     for key, spec in value.items():
@@ -128,10 +129,10 @@ def _parse_test(
 ) -> Test | None:
     if key in FLAGS:
         if key not in flags:
-            findings.append(([key], f"{key} cannot be used here"))
+            findings.append(([key], _("{key} cannot be used here").format(key=key)))
             return None
         if not isinstance(spec, bool):
-            findings.append(([key], f"{key} must be true or false"))
+            findings.append(([key], _("{key} must be true or false").format(key=key)))
             return None
         return Test(key, "in", (spec,))
     if key in DAY_COUNTS:
@@ -150,17 +151,31 @@ def _parse_test(
             return _parse_comparison(key, spec, kind, findings)
     else:
         known = ", ".join([*CORE_KEYS, *flags, *DAY_COUNTS, *kind.fields])
-        findings.append(([key], f"{key!r} is not a field of a {kind.name}; use one of {known}"))
+        findings.append(
+            (
+                [key],
+                _("{key!r} is not a field of a {name}; use one of {known}").format(
+                    key=key, name=kind.name, known=known
+                ),
+            )
+        )
         return None
     values = spec if isinstance(spec, list) else [spec]
     if not values or any(isinstance(v, Mapping | list) or v is None for v in values):
-        findings.append(([key], "give a value or a list of values"))
+        findings.append(([key], _("give a value or a list of values")))
         return None
     if choices is not None:
         for index, item in enumerate(values):
             if str(item) not in choices:
                 where: list[str | int] = [key, index] if isinstance(spec, list) else [key]
-                findings.append((where, f"{item!r} is not a {key} value; use one of {', '.join(choices)}"))
+                findings.append(
+                    (
+                        where,
+                        _("{item!r} is not a {key} value; use one of {choices}").format(
+                            item=item, key=key, choices=", ".join(choices)
+                        ),
+                    )
+                )
     return Test(key, "in", tuple(str(v) if choices is not None else v for v in values))
 
 
@@ -169,29 +184,43 @@ def _parse_comparison(
 ) -> Test | None:
     if set(spec) == {"set"}:
         if not isinstance(spec["set"], bool):
-            findings.append(([key, "set"], "set must be true or false"))
+            findings.append(([key, "set"], _("set must be true or false")))
             return None
         return Test(key, "set", (spec["set"],))
     ops = [op for op in spec if op in COMPARISONS]
     unknown = [op for op in spec if op not in COMPARISONS]
     if unknown or len(ops) != 1:
-        findings.append(([key], f"use one of {', '.join(COMPARISONS)} (or set: true), e.g. {{above: 50.00}}"))
+        findings.append(
+            (
+                [key],
+                _("use one of {comparisons} (or set: true), e.g. {{above: 50.00}}").format(
+                    comparisons=", ".join(COMPARISONS)
+                ),
+            )
+        )
         return None
     op = str(ops[0])
     if kind.fields[key].type not in NUMERIC_TYPES:
-        findings.append(([key, op], f"{key} is not a number field, so it cannot be compared"))
+        findings.append(
+            ([key, op], _("{key} is not a number field, so it cannot be compared").format(key=key))
+        )
         return None
     target = spec[op]
     if isinstance(target, str) and not _is_number(target):
         if target not in kind.fields or kind.fields[target].type not in NUMERIC_TYPES:
             findings.append(
-                ([key, op], f"{target!r} is neither a number nor a number field of a {kind.name}")
+                (
+                    [key, op],
+                    _("{target!r} is neither a number nor a number field of a {name}").format(
+                        target=target, name=kind.name
+                    ),
+                )
             )
             return None
         return Test(key, op, ref=target)
     number = _number(target)
     if number is None:
-        findings.append(([key, op], f"{target!r} is not a number such as 50.00"))
+        findings.append(([key, op], _("{target!r} is not a number such as 50.00").format(target=target)))
         return None
     return Test(key, op, limit=number)
 
@@ -205,24 +234,38 @@ def _parse_day_count(key: str, spec: Any, kind: KindSpec, findings: list[Finding
         else "{field: received_date, at: opened_at, above: 3}"
     )
     if not isinstance(spec, Mapping):
-        findings.append(([key], f"write it as {example}"))
+        findings.append(([key], _("write it as {example}").format(example=example)))
         return None
     field = spec.get("field")
     if field not in kind.fields or kind.fields[str(field)].type not in DATE_TYPES:
-        findings.append(([key, "field"], f"{field!r} is not a date field of a {kind.name}"))
+        findings.append(
+            (
+                [key, "field"],
+                _("{field!r} is not a date field of a {name}").format(field=field, name=kind.name),
+            )
+        )
         return None
     at = str(spec.get("at", default_at))
     if at not in ("opened_at", "now"):
-        findings.append(([key, "at"], "at must be opened_at (when the case was opened) or now"))
+        findings.append(([key, "at"], _("at must be opened_at (when the case was opened) or now")))
     ops = [op for op in spec if op in COMPARISONS]
     unknown = [k for k in spec if k not in COMPARISONS and k not in ("field", "at")]
     unit = "a whole number of working days" if working else "a number of days"
     if unknown or len(ops) != 1 or _number(spec[ops[0]]) is None:
-        findings.append(([key], f"give one of {', '.join(COMPARISONS)} with {unit}, e.g. {example}"))
+        findings.append(
+            (
+                [key],
+                _("give one of {comparisons} with {unit}, e.g. {example}").format(
+                    comparisons=", ".join(COMPARISONS), unit=unit, example=example
+                ),
+            )
+        )
         return None
     limit = _number(spec[ops[0]])
     if working and (limit is None or limit != limit.to_integral_value()):
-        findings.append(([key, str(ops[0])], f"{str(spec[ops[0]])!r} is not {unit}"))
+        findings.append(
+            ([key, str(ops[0])], _("{spec!r} is not {unit}").format(spec=str(spec[ops[0]]), unit=unit))
+        )
         return None
     return Test(key, key, (str(ops[0]),), limit=limit, field=str(field), at=at)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from casekit.core.config import Config, Finding, once_per_config
+from casekit.i18n import _
 
 SECTION = "escalation"
 
@@ -23,11 +24,18 @@ class EscalationSettings:
 
 def _names(value: Any, key: str, known: Sequence[str], what: str, findings: list[Finding]) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        findings.append(([key], f"must be a list of {what}s"))
+        findings.append(([key], _("must be a list of {what}s").format(what=what)))
         return ()
     for index, name in enumerate(value):
         if known and name not in known:
-            findings.append(([key, index], f"{name!r} is not a {what}; use one of {', '.join(known)}"))
+            findings.append(
+                (
+                    [key, index],
+                    _("{name!r} is not a {what}; use one of {known}").format(
+                        name=name, what=what, known=", ".join(known)
+                    ),
+                )
+            )
     return tuple(value)
 
 
@@ -36,17 +44,17 @@ def parse_escalation(section: Any, config: Config) -> tuple[EscalationSettings, 
     if section is None:
         return EscalationSettings(), findings
     if not isinstance(section, Mapping):
-        return EscalationSettings(), [([], "must be a mapping with to_role, major_kinds, major_channels")]
+        return EscalationSettings(), [([], _("must be a mapping with to_role, major_kinds, major_channels"))]
     defaults = EscalationSettings()
     for key in section:
         if key not in ("to_role", "major_kinds", "major_channels"):
-            findings.append(([key], "unknown setting; use to_role, major_kinds or major_channels"))
+            findings.append(([key], _("unknown setting; use to_role, major_kinds or major_channels")))
     role = section.get("to_role", defaults.to_role)
     if not isinstance(role, str) or not role:
-        findings.append((["to_role"], "to_role must be a role name such as supervisor"))
+        findings.append((["to_role"], _("to_role must be a role name such as supervisor")))
         role = defaults.to_role
     elif config.people and not any(p.has_role(role) for p in config.people.values()):
-        findings.append((["to_role"], f"nobody in people has the role {role!r}"))
+        findings.append((["to_role"], _("nobody in people has the role {role!r}").format(role=role)))
     kinds = defaults.major_kinds
     if "major_kinds" in section:
         kinds = _names(section["major_kinds"], "major_kinds", list(config.kinds), "kind", findings)

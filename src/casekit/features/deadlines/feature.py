@@ -29,9 +29,14 @@ from casekit.features.deadlines.service import (
     replay_promise,
 )
 from casekit.features.deadlines.settings import clocks_for
+from casekit.i18n import _
 from casekit.service import actions
 from casekit.service import init as bootstrap
 
+PROMISE, ESCALATE = "promise", "escalate"  # the history actions of `casekit promise`/`escalate`
+ESCALATED_TO = "escalated_to"  # the value of an escalation that names whom it assigns
+HISTORY = "history"  # the top-level keys go before it
+DERIVED_KEY = "deadlines"
 CONFIG_SECTIONS = {
     "calendar": "casekit.features.deadlines.calendar:check_calendar",
     "deadlines": "casekit.features.deadlines.settings:check_deadlines",
@@ -52,27 +57,33 @@ def check_escalation_key(doc: CaseDoc, config: Config) -> list[Finding]:
     last = escalations(doc.data)
     if value is None:
         return (
-            [(["escalation"], "the history has an escalation but the case has no escalation key")]
+            [(["escalation"], _("the history has an escalation but the case has no escalation key"))]
             if last
             else []
         )
     if not isinstance(value, Mapping):
-        return [(["escalation"], "escalation must be a mapping with to, at, by")]
+        return [(["escalation"], _("escalation must be a mapping with to, at, by"))]
     findings: list[Finding] = []
     for key in value:
         if key not in ("to", "at", "by", "major"):
             findings.append(
-                (["escalation", key], f"unknown key {key!r} in escalation; keys are to, at, by, major")
+                (
+                    ["escalation", key],
+                    _("unknown key {key!r} in escalation; keys are to, at, by, major").format(key=key),
+                )
             )
     if "at" in value and (problem := check_timestamp(value["at"])):
-        findings.append((["escalation", "at"], f"escalation at: {problem}"))
+        findings.append((["escalation", "at"], _("escalation at: {problem}").format(problem=problem)))
     if not last:
-        findings.append((["escalation"], "escalation is set but the history has no escalate entry"))
+        findings.append((["escalation"], _("escalation is set but the history has no escalate entry")))
         return findings
     entry = last[-1]
     if value.get("to") != entry.to or stored_instant(value.get("at")) != entry.at:
         findings.append(
-            (["escalation"], "escalation disagrees with the last escalate entry in the history (to and at)")
+            (
+                ["escalation"],
+                _("escalation disagrees with the last escalate entry in the history (to and at)"),
+            )
         )
     return findings
 
@@ -96,7 +107,9 @@ def check_met_at_fields(doc: CaseDoc, config: Config) -> list[Finding]:
             findings.append(
                 (
                     ["fields", name],
-                    f"{name} {value.isoformat()} is before the case was opened ({opened.isoformat()})",
+                    _("{name} {day} is before the case was opened ({opened})").format(
+                        name=name, day=value.isoformat(), opened=opened.isoformat()
+                    ),
                 )
             )
         recorded = [
@@ -109,8 +122,10 @@ def check_met_at_fields(doc: CaseDoc, config: Config) -> list[Finding]:
             findings.append(
                 (
                     ["fields", name],
-                    f"{name} {value.isoformat()} is later than the entry that recorded it "
-                    f"({recorded[-1].isoformat()}); record it once it has happened",
+                    _(
+                        "{name} {day} is later than the entry that recorded it ({recorded}); record "
+                        "it once it has happened"
+                    ).format(name=name, day=value.isoformat(), recorded=recorded[-1].isoformat()),
                 )
             )
     return findings
@@ -118,21 +133,21 @@ def check_met_at_fields(doc: CaseDoc, config: Config) -> list[Finding]:
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    for key in ("escalation", "deadlines"):
-        casefile.TOP_LEVEL_KEYS.add(key, before="history")
-    for action in ("promise", "escalate"):
+    for key in ("escalation", DERIVED_KEY):
+        casefile.TOP_LEVEL_KEYS.add(key, before=HISTORY)
+    for action in (PROMISE, ESCALATE):
         casefile.HISTORY_ACTIONS.add(action)
-    effects.EFFECTS.add("promise", effects.no_effect)
-    effects.EFFECTS.add("escalate", escalate_effect)
-    timeline.ASSIGNING.add("escalate", "escalated_to")
+    effects.EFFECTS.add(PROMISE, effects.no_effect)
+    effects.EFFECTS.add(ESCALATE, escalate_effect)
+    timeline.ASSIGNING.add(ESCALATE, ESCALATED_TO)
     for section, check in CONFIG_SECTIONS.items():
         config.SECTION_CHECKS.add(section, check)
     effects.DERIVERS.add(derive_deadlines)
-    effects.DERIVED_KEYS.add("deadlines")
+    effects.DERIVED_KEYS.add(DERIVED_KEY)
     actions.NOTICES.add(calendar_warnings)
     workflow.APPROVAL_RULES.add(config_approvals)
     validation.CASE_CHECKS.add(check_deadline_key)
     validation.CASE_CHECKS.add(check_escalation_key)
     validation.CASE_CHECKS.add(check_met_at_fields)
-    bootstrap.REPLAYERS.add("promise", replay_promise)
-    bootstrap.REPLAYERS.add("escalate", replay_escalate)
+    bootstrap.REPLAYERS.add(PROMISE, replay_promise)
+    bootstrap.REPLAYERS.add(ESCALATE, replay_escalate)

@@ -17,6 +17,7 @@ from casekit.core.casefile import fields_of
 from casekit.core.timeline import opened_at
 from casekit.core.timeutil import format_datetime, parse_datetime, stored_instant
 from casekit.errors import Refused, UsageError
+from casekit.i18n import _
 from casekit.service.actions import Context, Outcome, update_case
 from casekit.service.env import Env
 
@@ -37,7 +38,7 @@ def merchant_reply_case(
         try:
             moment = parse_datetime(at, tz)
         except ValueError as exc:
-            raise UsageError(f"--at: {exc}") from None
+            raise UsageError(_("--at: {exc}").format(exc=exc)) from None
     stamp = format_datetime(moment, tz)
     sets = [f"{REPLIED_AT}={stamp}"]
     if reply is not None and reply.strip():
@@ -47,31 +48,41 @@ def merchant_reply_case(
         case_id = str(case["id"])
         if moment > now:
             raise Refused(
-                f"{case_id}: --at {stamp} is in the future (it is now {format_datetime(now, tz)}); "
-                "give the time the merchant replied"
+                _(
+                    "{case_id}: --at {stamp} is in the future (it is now {now}); give the time "
+                    "the merchant replied"
+                ).format(case_id=case_id, stamp=stamp, now=format_datetime(now, tz))
             )
         if REPLIED_AT not in ctx.kind.fields:
             raise Refused(
-                f"{case_id}: a {ctx.kind.name} has no {REPLIED_AT} field; "
-                f"add it to kinds.{ctx.kind.name}.fields in casekit.yaml to record merchant replies"
+                _(
+                    "{case_id}: a {name} has no {replied_at} field; add it to kinds.{name}.fields "
+                    "in casekit.yaml to record merchant replies"
+                ).format(case_id=case_id, name=ctx.kind.name, replied_at=REPLIED_AT)
             )
         fields = fields_of(case)
         if not str(fields.get(MERCHANT) or "").strip():
             raise Refused(
-                f"{case_id}: no merchant is recorded; name it first: "
-                f"casekit update {case_id} --set merchant=..."
+                _(
+                    "{case_id}: no merchant is recorded; name it first: casekit update {case_id} "
+                    "--set merchant=..."
+                ).format(case_id=case_id)
             )
         opened = opened_at(case)
         if opened is not None and moment < opened:
             raise Refused(
-                f"{case_id}: --at {stamp} is before the case was opened "
-                f"({format_datetime(opened, tz)}); give the time the merchant replied"
+                _(
+                    "{case_id}: --at {stamp} is before the case was opened ({opened}); give the "
+                    "time the merchant replied"
+                ).format(case_id=case_id, stamp=stamp, opened=format_datetime(opened, tz))
             )
         recorded = stored_instant(fields.get(REPLIED_AT))
         if recorded is not None:
             raise Refused(
-                f"{case_id}: the merchant's reply is already recorded at {format_datetime(recorded, tz)}; "
-                f"to correct it: casekit update {case_id} --set {REPLIED_AT}=..."
+                _(
+                    "{case_id}: the merchant's reply is already recorded at {recorded}; to correct "
+                    "it: casekit update {case_id} --set {replied_at}=..."
+                ).format(case_id=case_id, recorded=format_datetime(recorded, tz), replied_at=REPLIED_AT)
             )
 
     short = stamp[:16].replace("T", " ")

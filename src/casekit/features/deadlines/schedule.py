@@ -22,6 +22,7 @@ from casekit.core.fields import control_character
 from casekit.core.holidays import china_schedule, next_unknown_year
 from casekit.errors import Refused
 from casekit.features.deadlines.calendar import CalendarSettings
+from casekit.i18n import _, is_chinese
 
 OFF_WORDS = frozenset({"off", "休", "放假", "休息"})
 WORKING_WORDS = frozenset({"working", "work", "班", "上班"})
@@ -78,13 +79,19 @@ def _days(cell: str, where: str, year: int) -> list[date]:
         first, last = _parse_date(parts[0]), _parse_date(parts[-1])
     except ValueError:
         raise Refused(
-            f"{where}: {cell!r} is not a date such as {year}-02-11 (or a range {year}-02-11..{year}-02-17)"
+            _(
+                "{where}: {cell!r} is not a date such as {year}-02-11 (or a range {year}-02-11..{year}-02-17)"
+            ).format(where=where, cell=cell, year=year)
         ) from None
     if last < first:
-        raise Refused(f"{where}: the range {cell!r} ends before it starts")
+        raise Refused(_("{where}: the range {cell!r} ends before it starts").format(where=where, cell=cell))
     for day in (first, last):
         if day.year != year:
-            raise Refused(f"{where}: {day} is not in {year}; the table lists {year}'s days only")
+            raise Refused(
+                _("{where}: {day} is not in {year}; the table lists {year}'s days only").format(
+                    where=where, day=day, year=year
+                )
+            )
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
@@ -105,21 +112,41 @@ def parse_schedule(text: str, year: int, name: str) -> list[ScheduleDay]:
         first_row = False
         listed = _days(cells[0], where, year)
         if len(cells) < 2:
-            raise Refused(f"{where}: give off or working after the date, e.g. {year}-02-11, off, 春节")
+            raise Refused(
+                _("{where}: give off or working after the date, e.g. {year}-02-11, off, 春节").format(
+                    where=where, year=year
+                )
+            )
         if len(cells) > 3:
-            raise Refused(f"{where}: a line has three columns at most: date, off or working, label")
+            raise Refused(
+                _("{where}: a line has three columns at most: date, off or working, label").format(
+                    where=where
+                )
+            )
         word = cells[1].lower()
         if word not in OFF_WORDS and word not in WORKING_WORDS:
-            raise Refused(f"{where}: {cells[1]!r} is not off or working (休/班 and 放假/上班 also do)")
+            raise Refused(
+                _("{where}: {cells!r} is not off or working (休/班 and 放假/上班 also do)").format(
+                    where=where, cells=cells[1]
+                )
+            )
         label = cells[2] if len(cells) > 2 else ""
         if problem := control_character(label):
-            raise Refused(f"{where}: the label {problem}")
+            raise Refused(_("{where}: the label {problem}").format(where=where, problem=problem))
         for day in listed:
             if day in found:
-                raise Refused(f"{where}: {day} is listed already, on line {found[day].line}")
+                raise Refused(
+                    _("{where}: {day} is listed already, on line {line}").format(
+                        where=where, day=day, line=found[day].line
+                    )
+                )
             found[day] = ScheduleDay(day, word in OFF_WORDS, label, number)
     if not found:
-        raise Refused(f"{name} lists no days; write one line a day: date, off or working, label (e.g. 春节)")
+        raise Refused(
+            _("{name} lists no days; write one line a day: date, off or working, label (e.g. 春节)").format(
+                name=name
+            )
+        )
     return [found[day] for day in sorted(found)]
 
 
@@ -146,17 +173,21 @@ def plan_year(settings: CalendarSettings, year: int, days: Sequence[ScheduleDay]
     unknown in between, or when a day is listed the other way in casekit.yaml."""
     calendar = settings.calendar
     if settings.source == "china":
-        _, _, first, last = china_schedule()
+        _off, _working, first, last = china_schedule()
         if first.year <= year <= last.year:
             raise Refused(
-                f"chinesecalendar already knows {year}'s holidays; correct a single day under "
-                "calendar.days_off or calendar.working_days in casekit.yaml instead"
+                _(
+                    "chinesecalendar already knows {year}'s holidays; correct a single day under "
+                    "calendar.days_off or calendar.working_days in casekit.yaml instead"
+                ).format(year=year)
             )
     end = calendar.known_until
     if end is not None and date(year, 1, 1) > end + timedelta(days=1):
         raise Refused(
-            f"the holiday calendar is known until {end}; add {next_unknown_year(end)} first, "
-            "so that no days in between are left unknown"
+            _(
+                "the holiday calendar is known until {end}; add {next_year} first, so that no days "
+                "in between are left unknown"
+            ).format(end=end, next_year=next_unknown_year(end))
         )
     off: dict[str, str] = {}
     working: dict[str, str] = {}
@@ -170,8 +201,16 @@ def plan_year(settings: CalendarSettings, year: int, days: Sequence[ScheduleDay]
         if item.day in other:
             where = "calendar.working_days" if item.off else "calendar.days_off"
             raise Refused(
-                f"{item.day} is listed under {where} in casekit.yaml, but {name}:{item.line} says "
-                f"{'off' if item.off else 'working'}; remove one of them first"
+                _(
+                    "{day} is listed under {where} in casekit.yaml, but {name}:{line} says "
+                    "{table_says}; remove one of them first"
+                ).format(
+                    day=item.day,
+                    where=where,
+                    name=name,
+                    line=item.line,
+                    table_says="off" if item.off else "working",
+                )
             )
         if item.day in listed:
             already += 1
@@ -234,10 +273,10 @@ def day_label(settings: CalendarSettings, china: Mapping[date, object]) -> Calla
             return own
         fixed = settings.fixed.get((day.month, day.day))
         if fixed is not None and not settings.calendar.covers(day):
-            return f"{fixed.zh} {fixed.en}"
+            return fixed.zh if is_chinese() else f"{fixed.zh} {fixed.en}"
         named = china.get(day) if settings.source == "china" else None
         zh, en = getattr(named, "zh", ""), getattr(named, "en", "")
-        return f"{zh} {en}".strip()
+        return zh if is_chinese() and zh else f"{zh} {en}".strip()
 
     return label
 
@@ -263,9 +302,10 @@ def weekend_days(days: Sequence[tuple[date, str]]) -> str:
     parts = []
     for day, label in days:
         zh, en = WEEKDAY_NAMES[day.weekday()]
-        parts.append(f"{day.day}（周{zh} {en}）{label}".rstrip())
+        weekday = f"周{zh}" if is_chinese() else f"周{zh} {en}"
+        parts.append(f"{day.day}（{weekday}）{label}".rstrip())
     return "; ".join(parts)
 
 
 def month_name(month: int) -> str:
-    return f"{month}月 {MONTH_EN[month - 1]}"
+    return f"{month}月" if is_chinese() else f"{month}月 {MONTH_EN[month - 1]}"

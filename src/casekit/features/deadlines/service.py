@@ -31,6 +31,7 @@ from casekit.features.deadlines.derived import current_deadlines
 from casekit.features.deadlines.escalation import escalation_settings
 from casekit.features.deadlines.facts import escalations, is_major, major_by_default
 from casekit.features.deadlines.view import DUE_COLUMNS, due_headers, due_marks, due_rows, table_rows
+from casekit.i18n import _, ngettext
 from casekit.service.actions import Change, Context, Outcome, change_case, history_entry
 from casekit.service.env import Env
 
@@ -71,8 +72,10 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
     """Hand a case to a supervisor with the notes so far; one commit."""
     if not note or not note.strip():
         raise Refused(
-            "escalating needs --note: write what has been done so far, so the supervisor "
-            "and the customer need not start again"
+            _(
+                "escalating needs --note: write what has been done so far, so the supervisor "
+                "and the customer need not start again"
+            )
         )
 
     def mutate(case: MutableMapping[str, Any], ctx: Context) -> Change:
@@ -90,15 +93,30 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
             person = None
         if person is None:
             raise Refused(
-                f"{case_id}: {to!r} is not one of the people in casekit.yaml; escalate to a {role}: {holders}"
+                _(
+                    "{case_id}: {to!r} is not one of the people in casekit.yaml; escalate to a "
+                    "{role}: {holders}"
+                ).format(case_id=case_id, to=to, role=role, holders=holders)
             )
         if not person.has_role(role):
-            raise Refused(f"{case_id}: {person.login} is not a {role}; escalate to a {role}: {holders}")
+            raise Refused(
+                _("{case_id}: {login} is not a {role}; escalate to a {role}: {holders}").format(
+                    case_id=case_id, login=person.login, role=role, holders=holders
+                )
+            )
         if person.login == ctx.actor.login:
-            raise Refused(f"{case_id}: you cannot escalate a case to yourself; choose another {role}")
+            raise Refused(
+                _("{case_id}: you cannot escalate a case to yourself; choose another {role}").format(
+                    case_id=case_id, role=role
+                )
+            )
         if major and ctx.kind.name not in settings.major_kinds:
             kinds = ", ".join(settings.major_kinds) or "no kinds"
-            raise Refused(f"{case_id}: only {kinds} cases can be flagged major (escalation.major_kinds)")
+            raise Refused(
+                _("{case_id}: only {kinds} cases can be flagged major (escalation.major_kinds)").format(
+                    case_id=case_id, kinds=kinds
+                )
+            )
         flagged = major or major_by_default(case, settings) or is_major(case, config)
         previous = escalations(case)
         if (
@@ -107,7 +125,9 @@ def escalate_case(env: Env, reference: str, to: str, *, note: str, major: bool =
             and case.get("assignee") == person.login
             and (previous[-1].major or not flagged)
         ):
-            raise Refused(f"{case_id}: it is already escalated to {person.login}")
+            raise Refused(
+                _("{case_id}: it is already escalated to {login}").format(case_id=case_id, login=person.login)
+            )
         trailers = [("Case-Escalated-To", _ident(person))]
         if flagged:
             trailers.append(("Case-Major", "yes"))
@@ -147,12 +167,14 @@ def promise_time(text: str, now: datetime, calendar: WorkCalendar, config: Confi
         return advance(calendar, length.working, now, length.length(calendar.day_length))
     if len(text.strip()) <= 10:
         raise ValueError(
-            f"--by {text!r}: give a date and time such as 2026-11-24T15:00, or a length of time such as 2h"
+            _(
+                "--by {text!r}: give a date and time such as 2026-11-24T15:00, or a length of time such as 2h"
+            ).format(text=text)
         )
     try:
         return parse_datetime(text, config.tz)
     except ValueError as exc:
-        raise ValueError(f"--by: {exc}, or a length of time such as 2h") from None
+        raise ValueError(_("--by: {exc}, or a length of time such as 2h").format(exc=exc)) from None
 
 
 def promise_case(env: Env, reference: str, by: str, *, note: str | None = None) -> Outcome:
@@ -170,7 +192,9 @@ def promise_case(env: Env, reference: str, by: str, *, note: str | None = None) 
         stamp = format_datetime(reply_by, ctx.config.tz)
         if reply_by <= ctx.now:
             raise Refused(
-                f"{case_id}: {stamp} is not in the future (it is now {ctx.stamp}); promise a later time"
+                _("{case_id}: {stamp} is not in the future (it is now {now}); promise a later time").format(
+                    case_id=case_id, stamp=stamp, now=ctx.stamp
+                )
             )
         promised.append(reply_by)
         short = stamp[:16].replace("T", " ")
@@ -187,8 +211,10 @@ def promise_case(env: Env, reference: str, by: str, *, note: str | None = None) 
     calendar = calendar_for(env.config)
     if promised and not calendar.is_working_time(promised[0] - timedelta(seconds=1)):
         outcome.messages.append(
-            f"note: {outcome.case_id}: the promised time {format_datetime(promised[0], env.config.tz)} "
-            "is outside working hours; make sure someone will call"
+            _(
+                "note: {case_id}: the promised time {promised} is outside working hours; make "
+                "sure someone will call"
+            ).format(case_id=outcome.case_id, promised=format_datetime(promised[0], env.config.tz))
         )
     return outcome
 
@@ -230,7 +256,7 @@ def due_report(
         try:
             length = parse_duration(within)
         except ValueError as exc:
-            raise UsageError(f"--within: {exc}") from None
+            raise UsageError(_("--within: {exc}").format(exc=exc)) from None
         calendar = calendar_for(config)
         horizon = advance(calendar, length.working, now, length.length(calendar.day_length))
     select([], config, kinds=kinds, assignees=assignees)  # unknown names: say so now
@@ -243,9 +269,13 @@ def due_report(
         if output == "csv":
             return to_csv(rows, DUE_COLUMNS).rstrip("\n")
         if not rows:
-            return "nothing falls due" + (f" within {within}" if within else "")
+            if within:
+                return _("nothing falls due within {within}").format(within=within)
+            return _("nothing falls due")
         overdue = sum(1 for r in rows if r["state"] == State.OVERDUE.value)
-        summary = f"({len(rows)} deadline{'s' if len(rows) != 1 else ''}, {overdue} overdue)"
+        summary = ngettext(
+            "({count} deadline, {overdue} overdue)", "({count} deadlines, {overdue} overdue)", len(rows)
+        ).format(count=len(rows), overdue=overdue)
         # on a narrow terminal: the kind left out first (the ID's letter says it), then the
         # assignee; the ID and how long is left never cut, the title and deadline give way first
         cells = table_rows(rows, config, now)

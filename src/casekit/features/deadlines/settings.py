@@ -59,6 +59,7 @@ from casekit.core.due import (
 )
 from casekit.core.workcal import Duration, parse_duration
 from casekit.features.deadlines.conditions import Condition, Facts, matches, parse_condition
+from casekit.i18n import _
 
 DEFAULT_KEPT_BY: tuple[str, ...] = ("move", "note", "promise")
 DEFAULT_COVERS: tuple[str, ...] = ("updates",)
@@ -204,7 +205,9 @@ def _state_ref(
     if isinstance(item, Mapping):
         for extra in item:
             if extra not in allowed:
-                findings.append(([*where, extra], f"unknown setting; use {', '.join(allowed)}"))
+                findings.append(
+                    ([*where, extra], _("unknown setting; use {allowed}").format(allowed=", ".join(allowed)))
+                )
         condition, problems = parse_condition(item.get("when"), kind, config, flags=("major", "escalated"))
         findings.extend(([*where, "when", *path], message) for path, message in problems)
         if reasons and ("zh" in item or "en" in item):
@@ -213,8 +216,12 @@ def _state_ref(
     if item == OPEN and allow_open:
         return StateRef(OPEN, condition)
     if not isinstance(item, str) or item not in kind.states:
-        hint = "open or " if allow_open else ""
-        findings.append((where, f"{item!r} is not a {kind.name} state; use {hint}{', '.join(kind.states)}"))
+        message = (
+            _("{item!r} is not a {kind} state; use open or {states}")
+            if allow_open
+            else _("{item!r} is not a {kind} state; use {states}")
+        )
+        findings.append((where, message.format(item=item, kind=kind.name, states=", ".join(kind.states))))
         return None
     if reasons and reason is None:
         reason = kind.states[item].label
@@ -226,12 +233,17 @@ def _actions(value: Any, key: str, findings: list[Finding]) -> tuple[str, ...]:
         return ()
     known = _history_actions()
     if not isinstance(value, list):
-        findings.append(([key], "must be a list of history actions such as [move, note]"))
+        findings.append(([key], _("must be a list of history actions such as [move, note]")))
         return ()
     for index, item in enumerate(value):
         if item not in known:
             findings.append(
-                ([key, index], f"{item!r} is not a history action; use {', '.join(sorted(known))}")
+                (
+                    [key, index],
+                    _("{item!r} is not a history action; use {known}").format(
+                        item=item, known=", ".join(sorted(known))
+                    ),
+                )
             )
     return tuple(str(v) for v in value if v in known)
 
@@ -241,7 +253,7 @@ def _entry_matches(value: Any, key: str, findings: list[Finding]) -> tuple[Entry
     if value is None:
         return ()
     if not isinstance(value, list):
-        findings.append(([key], "must be a list of history actions such as [move, note]"))
+        findings.append(([key], _("must be a list of history actions such as [move, note]")))
         return ()
     known = _history_actions()
     result = []
@@ -250,7 +262,14 @@ def _entry_matches(value: Any, key: str, findings: list[Finding]) -> tuple[Entry
         spec = item if isinstance(item, Mapping) else {"action": item}
         action = spec.get("action")
         if action not in known:
-            findings.append(([*where], f"{action!r} is not a history action; use {', '.join(sorted(known))}"))
+            findings.append(
+                (
+                    [*where],
+                    _("{action!r} is not a history action; use {known}").format(
+                        action=action, known=", ".join(sorted(known))
+                    ),
+                )
+            )
             continue
         keys: list[tuple[str, tuple[Any, ...] | None]] = []
         for name, wanted in spec.items():
@@ -258,7 +277,7 @@ def _entry_matches(value: Any, key: str, findings: list[Finding]) -> tuple[Entry
                 continue
             if isinstance(wanted, Mapping):
                 if dict(wanted) != {"set": True}:
-                    findings.append(([*where, name], "write {set: true}, or a value or a list of values"))
+                    findings.append(([*where, name], _("write {set: true}, or a value or a list of values")))
                     continue
                 keys.append((str(name), None))
             else:
@@ -273,17 +292,21 @@ def parse_clock(
     findings: list[Finding] = []
     if not CLOCK_NAME.match(name) or name == PROMISE_CLOCK or ROUND_NAME.match(name):
         if name == PROMISE_CLOCK:
-            reason = "is reserved for promises"
+            problem = _("clock name {name!r} is reserved for promises")
         elif CLOCK_NAME.match(name):
-            reason = "may not end in _<number>: that names a reopened round (resolution_2)"
+            problem = _(
+                "clock name {name!r} may not end in _<number>: that names a reopened round (resolution_2)"
+            )
         else:
-            reason = "must be lower-case letters, digits, '_'"
-        return None, [([], f"clock name {name!r} {reason}")]
+            problem = _("clock name {name!r} must be lower-case letters, digits, '_'")
+        return None, [([], problem.format(name=name))]
     if not isinstance(value, Mapping):
-        return None, [([], "a clock must be a mapping with rules (and starts, ends, pauses)")]
+        return None, [([], _("a clock must be a mapping with rules (and starts, ends, pauses)"))]
     for key in value:
         if key not in _CLOCK_KEYS:
-            findings.append(([key], f"unknown setting; use {', '.join(_CLOCK_KEYS)}"))
+            findings.append(
+                ([key], _("unknown setting; use {clock_keys}").format(clock_keys=", ".join(_CLOCK_KEYS)))
+            )
     starts = _state_refs(value.get("starts", OPEN), kind, config, "starts", findings, allow_open=True) or (
         StateRef(OPEN),
     )
@@ -291,16 +314,16 @@ def parse_clock(
     pauses = _state_refs(value.get("pauses"), kind, config, "pauses", findings, reasons=True)
     unconditional_ends = {ref.state for ref in ends if not ref.condition.tests}
     for state in sorted(unconditional_ends & {ref.state for ref in pauses}):
-        findings.append((["pauses"], f"{state!r} cannot both end and pause the clock"))
+        findings.append((["pauses"], _("{state!r} cannot both end and pause the clock").format(state=state)))
     resets_on = _entry_matches(value.get("resets_on"), "resets_on", findings)
     met_by = _entry_matches(value.get("met_by"), "met_by", findings)
     if met_by and resets_on:
-        findings.append((["met_by"], "a repeating clock (resets_on) is met by its resets; drop met_by"))
+        findings.append((["met_by"], _("a repeating clock (resets_on) is met by its resets; drop met_by")))
     rules = _rules(value.get("rules"), kind, config, ["rules"], findings)
     reopen = _reopen(value.get("reopen"), rules, kind, config, findings)
     if reopen is not None and not ends:
         findings.append(
-            (["reopen"], "a clock reopens when the case leaves one of its ends states: give ends")
+            (["reopen"], _("a clock reopens when the case leaves one of its ends states: give ends"))
         )
     label = label_of_clock(name, value)
     from_field = _from_fields(value.get("from_field"), kind, starts, findings)
@@ -308,29 +331,53 @@ def parse_clock(
     if not_before is not None:
         field_spec = kind.fields.get(str(not_before))
         if field_spec is None or field_spec.type not in ("date", "datetime"):
-            findings.append((["not_before"], f"{not_before!r} is not a date field of {kind.name}"))
+            findings.append(
+                (
+                    ["not_before"],
+                    _("{not_before!r} is not a date field of {name}").format(
+                        not_before=not_before, name=kind.name
+                    ),
+                )
+            )
             not_before = None
         elif not any(ref.state == OPEN for ref in starts):
-            findings.append((["not_before"], "not_before applies to clocks that start at open"))
+            findings.append((["not_before"], _("not_before applies to clocks that start at open")))
     duty = value.get("duty", AGENT_DUTY)
     if duty not in DUTIES:
-        findings.append((["duty"], f"duty must be one of {', '.join(DUTIES)} (whose duty the clock is)"))
+        findings.append(
+            (
+                ["duty"],
+                _("duty must be one of {duties} (whose duty the clock is)").format(duties=", ".join(DUTIES)),
+            )
+        )
         duty = AGENT_DUTY
     promises = config.section(PROMISES_SECTION)
     covered = promises.get("covers") if isinstance(promises, Mapping) else None
     if duty == MERCHANT_DUTY and isinstance(covered, list) and name in covered:
         findings.append(
-            (["duty"], f"our promises cannot carry the merchant's {name}; drop it from promises.covers")
+            (
+                ["duty"],
+                _("our promises cannot carry the merchant's {name}; drop it from promises.covers").format(
+                    name=name
+                ),
+            )
         )
     met_at_field = value.get("met_at_field")
     if met_at_field is not None:
         field_spec = kind.fields.get(str(met_at_field))
         if field_spec is None or field_spec.type != "datetime":
-            findings.append((["met_at_field"], f"{met_at_field!r} is not a datetime field of {kind.name}"))
+            findings.append(
+                (
+                    ["met_at_field"],
+                    _("{met_at_field!r} is not a datetime field of {name}").format(
+                        met_at_field=met_at_field, name=kind.name
+                    ),
+                )
+            )
             met_at_field = None
         elif reopen is not None or resets_on:
             findings.append(
-                (["met_at_field"], "a clock met by a field has one round: drop reopen and resets_on")
+                (["met_at_field"], _("a clock met by a field has one round: drop reopen and resets_on"))
             )
             met_at_field = None
     spec = ClockSpec(
@@ -358,7 +405,7 @@ def _from_fields(
     if value is None:
         return ()
     if not any(ref.state == OPEN for ref in starts):
-        findings.append((["from_field"], "from_field applies to clocks that start at open"))
+        findings.append((["from_field"], _("from_field applies to clocks that start at open")))
     names = value if isinstance(value, list) else [value]
     result = []
     for index, name in enumerate(names):
@@ -367,7 +414,9 @@ def _from_fields(
             spec.type == "datetime" or (spec.type == "list" and spec.items == "datetime")
         ):
             where: list[str | int] = ["from_field", index] if isinstance(value, list) else ["from_field"]
-            findings.append((where, f"{name!r} is not a datetime field of {kind.name}"))
+            findings.append(
+                (where, _("{name!r} is not a datetime field of {kind}").format(name=name, kind=kind.name))
+            )
         else:
             result.append(str(name))
     return tuple(result)
@@ -377,7 +426,7 @@ def _rules(
     raw_rules: Any, kind: KindSpec, config: Config, where: list[str | int], findings: list[Finding]
 ) -> tuple[Rule, ...]:
     if not isinstance(raw_rules, list) or not raw_rules:
-        findings.append((where, "give a list of rules, e.g. [{within: 1 working day}]"))
+        findings.append((where, _("give a list of rules, e.g. [{within: 1 working day}]")))
         raw_rules = []
     rules = []
     for index, raw in enumerate(raw_rules):
@@ -397,7 +446,7 @@ def _reopen(
         return rules
     if isinstance(value, Mapping) and set(value) == {"rules"}:
         return _rules(value["rules"], kind, config, ["reopen", "rules"], findings)
-    findings.append((["reopen"], "write reopen: true, or reopen: {rules: [{within: 2 working days}]}"))
+    findings.append((["reopen"], _("write reopen: true, or reopen: {rules: [{within: 2 working days}]}")))
     return None
 
 
@@ -406,12 +455,14 @@ def _parse_rule(
 ) -> Rule | None:
     if not isinstance(raw, Mapping):
         findings.append(
-            (where, "a rule is a mapping such as {when: {priority: high}, within: 1 working day}")
+            (where, _("a rule is a mapping such as {when: {priority: high}, within: 1 working day}"))
         )
         return None
     for key in raw:
         if key not in ("when", "within", "name"):
-            findings.append(([*where, key], "unknown setting; a rule has when, within and an optional name"))
+            findings.append(
+                ([*where, key], _("unknown setting; a rule has when, within and an optional name"))
+            )
     condition, problems = parse_condition(
         raw.get("when"), kind, config, flags=("major", "escalated", "off_hours")
     )
@@ -432,14 +483,21 @@ def parse_deadlines(section: Any, config: Config) -> tuple[dict[str, tuple[Clock
     if section is None:
         return clocks, findings
     if not isinstance(section, Mapping):
-        return clocks, [([], "must be a mapping of case kinds to their clocks")]
+        return clocks, [([], _("must be a mapping of case kinds to their clocks"))]
     for kind_name, kind_clocks in section.items():
         kind = config.kinds.get(str(kind_name))
         if kind is None:
-            findings.append(([kind_name], f"unknown kind {kind_name!r}; kinds are {', '.join(config.kinds)}"))
+            findings.append(
+                (
+                    [kind_name],
+                    _("unknown kind {kind_name!r}; kinds are {kinds}").format(
+                        kind_name=kind_name, kinds=", ".join(config.kinds)
+                    ),
+                )
+            )
             continue
         if not isinstance(kind_clocks, Mapping):
-            findings.append(([kind_name], "must be a mapping of clock names to clocks"))
+            findings.append(([kind_name], _("must be a mapping of clock names to clocks")))
             continue
         parsed = []
         for clock_name, value in kind_clocks.items():
@@ -461,22 +519,22 @@ def parse_promises(section: Any, config: Config) -> tuple[PromiseSpec, list[Find
     if section is None:
         return PromiseSpec(), findings
     if not isinstance(section, Mapping):
-        return PromiseSpec(), [([], "must be a mapping such as {kept_by: [move, note, promise]}")]
+        return PromiseSpec(), [([], _("must be a mapping such as {kept_by: [move, note, promise]}"))]
     for key in section:
         if key not in ("kept_by", "covers", "zh", "en"):
-            findings.append(([key], "unknown setting; use kept_by, covers, zh, en"))
+            findings.append(([key], _("unknown setting; use kept_by, covers, zh, en")))
     covers = DEFAULT_COVERS
     if "covers" in section:
         value = section["covers"]
         if not isinstance(value, list) or not all(isinstance(v, str) and CLOCK_NAME.match(v) for v in value):
-            findings.append((["covers"], "must be a list of clock names such as [updates]"))
+            findings.append((["covers"], _("must be a list of clock names such as [updates]")))
         else:
             covers = tuple(value)
     kept_by = DEFAULT_KEPT_BY
     if "kept_by" in section:
         kept_by = _actions(section["kept_by"], "kept_by", findings)
         if not kept_by:
-            findings.append((["kept_by"], "name at least one action that keeps a promise, such as note"))
+            findings.append((["kept_by"], _("name at least one action that keeps a promise, such as note")))
             kept_by = DEFAULT_KEPT_BY
     return PromiseSpec(kept_by, promise_label(section), covers), findings
 

@@ -69,9 +69,12 @@ def _written_by_the_merge(env: Env, case: Mapping[str, Any], entry: Mapping[str,
     return None
 
 
+HISTORY = "history"  # the top-level keys go before it
+
+
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    casefile.TOP_LEVEL_KEYS.add(duplicates.MERGED_INTO, before="history")
+    casefile.TOP_LEVEL_KEYS.add(duplicates.MERGED_INTO, before=HISTORY)
     for action in (
         duplicates.MERGE,
         duplicates.UNMERGE,

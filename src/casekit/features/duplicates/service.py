@@ -15,6 +15,7 @@ from casekit.core.workflow import describe_state
 from casekit.errors import Refused
 from casekit.features.callbacks.loop import followed_cases
 from casekit.features.callbacks.settings import settings_of
+from casekit.i18n import _
 from casekit.index.reader import find_case
 from casekit.service.actions import Change, Loaded, Outcome, change_together, history_entry
 from casekit.service.env import Env
@@ -60,7 +61,11 @@ def merge_cases(env: Env, duplicate: str, into: str, *, note: str | None = None)
     `merged-from` entry of `into`, its open callbacks moved to `into`; one commit."""
     dup_id, survivor_id = _case_id(env, duplicate), _case_id(env, into)
     if dup_id == survivor_id:
-        raise Refused(f"{dup_id}: a case cannot be merged into itself; name the case that stays as INTO")
+        raise Refused(
+            _("{dup_id}: a case cannot be merged into itself; name the case that stays as INTO").format(
+                dup_id=dup_id
+            )
+        )
     callbacks = _open_callbacks_of(env, _read(env, dup_id))
 
     def mutate(loaded: list[Loaded]) -> list[Change]:
@@ -89,8 +94,10 @@ def merge_cases(env: Env, duplicate: str, into: str, *, note: str | None = None)
     outcome = change_together(env, [dup_id, survivor_id, *callbacks], mutate)
     moved_text = f"; moved callback {', '.join(callbacks)} to {survivor_id}" if callbacks else ""
     outcome.messages.append(
-        f"{dup_id}已合并到{survivor_id} / merged {dup_id} into {survivor_id}{moved_text}; "
-        f"undo with `casekit unmerge {dup_id}`"
+        _(
+            "{dup_id}已合并到{survivor_id} / merged {dup_id} into {survivor_id}{moved_text}; "
+            "undo with `casekit unmerge {dup_id}`"
+        ).format(dup_id=dup_id, survivor_id=survivor_id, moved_text=moved_text)
     )
     return outcome
 
@@ -110,31 +117,45 @@ def _refuse_merge(dup: Loaded, survivor: Loaded) -> None:
     kind = dup.ctx.kind
     if survivor.ctx.kind.name != kind.name:
         raise Refused(
-            f"{dup_id}: it is a {kind.name} and {survivor_id} is a {survivor.ctx.kind.name}; only cases "
-            "of the same kind are merged (link them instead: `casekit link`)"
+            _(
+                "{dup_id}: it is a {dup_kind} and {survivor_id} is a {survivor_kind}; only cases of the "
+                "same kind are merged (link them instead: `casekit link`)"
+            ).format(
+                dup_id=dup_id,
+                dup_kind=kind.name,
+                survivor_id=survivor_id,
+                survivor_kind=survivor.ctx.kind.name,
+            )
         )
     if duplicates.merge_state(kind) is None:
         raise Refused(
-            f"{dup_id}: the {kind.name} kind has no merge state; add "
-            f"`merged: {{zh: 已合并, en: Merged, terminal: true, merge: true}}` under "
-            f"kinds.{kind.name}.states in casekit.yaml"
+            _(
+                "{dup_id}: the {name} kind has no merge state; add `merged: {{zh: 已合并, en: "
+                "Merged, terminal: true, merge: true}}` under kinds.{name}.states in "
+                "casekit.yaml"
+            ).format(dup_id=dup_id, name=kind.name)
         )
     if duplicates.is_merged(dup.case):
         raise Refused(
-            f"{dup_id}: it is already merged into {dup.case.get(duplicates.MERGED_INTO)}; undo that first "
-            f"with `casekit unmerge {dup_id}`"
+            _(
+                "{dup_id}: it is already merged into {into}; undo that first with `casekit unmerge {dup_id}`"
+            ).format(dup_id=dup_id, into=dup.case.get(duplicates.MERGED_INTO))
         )
     if duplicates.is_merged(survivor.case):
         target = survivor.case.get(duplicates.MERGED_INTO)
         raise Refused(
-            f"{survivor_id}: it is itself merged into {target}, so nothing can be merged into it; "
-            f"merge {dup_id} into {target} instead"
+            _(
+                "{survivor_id}: it is itself merged into {target}, so nothing can be merged "
+                "into it; merge {dup_id} into {target} instead"
+            ).format(survivor_id=survivor_id, target=target, dup_id=dup_id)
         )
     status = str(dup.case.get("status"))
     if kind.is_terminal(status):
         raise Refused(
-            f"{dup_id}: it is {describe_state(kind, status)}, a final state; only an open case is merged "
-            "as a duplicate (link the two instead: `casekit link`)"
+            _(
+                "{dup_id}: it is {state}, a final state; only an open case is merged as a "
+                "duplicate (link the two instead: `casekit link`)"
+            ).format(dup_id=dup_id, state=describe_state(kind, status))
         )
 
 
@@ -146,13 +167,21 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
     history = list(case.get("history") or [])
     position = duplicates.open_merge(history)
     if position is None:
-        raise Refused(f"{dup_id}: it is not merged into another case, so there is nothing to unmerge")
+        raise Refused(
+            _("{dup_id}: it is not merged into another case, so there is nothing to unmerge").format(
+                dup_id=dup_id
+            )
+        )
     survivor_id = str(history[position].get("case"))
     survivor_case = _read(env, survivor_id)
     survivor_history = list(survivor_case.get("history") or [])
     kept_at = duplicates.open_merged_from(survivor_history, dup_id)
     if kept_at is None:
-        raise Refused(f"{dup_id}: {survivor_id} holds no merge of it to undo; run `casekit audit`")
+        raise Refused(
+            _("{dup_id}: {survivor_id} holds no merge of it to undo; run `casekit audit`").format(
+                dup_id=dup_id, survivor_id=survivor_id
+            )
+        )
     callbacks = duplicates.moved_callbacks(survivor_history[kept_at])
 
     def mutate(loaded: list[Loaded]) -> list[Change]:
@@ -160,7 +189,11 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
         entries = list(dup.case["history"])
         merge_at = duplicates.open_merge(entries)
         if merge_at is None or str(entries[merge_at].get("case")) != survivor_id:
-            raise Refused(f"{dup_id}: it is no longer merged into {survivor_id}; nothing was changed")
+            raise Refused(
+                _("{dup_id}: it is no longer merged into {survivor_id}; nothing was changed").format(
+                    dup_id=dup_id, survivor_id=survivor_id
+                )
+            )
         source, target = str(dup.case.get("status")), str(entries[merge_at].get("from"))
         merged_at = survivor.case["history"][kept_at].get("at")
         text = note or (
@@ -178,6 +211,8 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
     outcome = change_together(env, [dup_id, survivor_id, *callbacks], mutate)
     moved_text = f"; callback {', '.join(callbacks)} follows {dup_id} again" if callbacks else ""
     outcome.messages.append(
-        f"{dup_id}已撤销合并 / {dup_id} is no longer merged into {survivor_id}{moved_text}"
+        _("{dup_id}已撤销合并 / {dup_id} is no longer merged into {survivor_id}{moved_text}").format(
+            dup_id=dup_id, survivor_id=survivor_id, moved_text=moved_text
+        )
     )
     return outcome

@@ -13,6 +13,7 @@ from casekit.core.config import Config, Finding
 from casekit.core.timeutil import stored_instant
 from casekit.core.validation import CaseDoc
 from casekit.features.harassment import rules
+from casekit.i18n import _
 
 
 def check_call_time(doc: CaseDoc, config: Config) -> list[Finding]:
@@ -24,10 +25,10 @@ def check_call_time(doc: CaseDoc, config: Config) -> list[Finding]:
     called, opened = stored_instant(written), stored_instant(case.get("opened_at"))
     if called is None or opened is None or not rules.future_call(called, opened):
         return []
-    message = (
-        f"the call time {written} is later than the log was opened ({case.get('opened_at')}); "
+    message = _(
+        "the call time {called_at} is later than the log was opened ({opened_at}); "
         "give the time the call came in"
-    )
+    ).format(called_at=written, opened_at=case.get("opened_at"))
     return [(["fields", rules.CALLED_AT], message)]
 
 

@@ -11,10 +11,11 @@ from casekit.core.timeutil import format_datetime, parse_datetime
 from casekit.errors import Refused, UsageError
 from casekit.features.harassment import rules
 from casekit.features.harassment.sources import source_logs
+from casekit.i18n import N_, _
 from casekit.service.actions import Outcome, open_case
 from casekit.service.env import Env
 
-LABEL = "harassment log"
+LABEL = N_("harassment log")  # what its refusals are about, translated where shown
 
 
 @dataclass
@@ -43,13 +44,15 @@ def log_call(
     config = env.config
     if rules.KIND not in config.kinds:
         raise Refused(
-            f"{LABEL}: casekit.yaml has no {rules.KIND} kind; add it from the bundled casekit.yaml "
-            "(kinds.harassment) to log harassment calls"
+            _(
+                "{label}: casekit.yaml has no {kind} kind; add it from the bundled "
+                "casekit.yaml (kinds.harassment) to log harassment calls"
+            ).format(label=_(LABEL), kind=rules.KIND)
         )
     try:
         normalise_phone(phone)
     except ValueError as exc:
-        raise Refused(f"{LABEL}: --phone: {exc}") from None
+        raise Refused(_("{label}: --phone: {exc}").format(label=_(LABEL), exc=exc)) from None
     now = env.now(config.tz)
     if at is None:
         called = now
@@ -57,16 +60,21 @@ def log_call(
         try:
             called = parse_datetime(at, config.tz)
         except ValueError as exc:
-            raise Refused(f"{LABEL}: --at: {exc}") from None
+            raise Refused(_("{label}: --at: {exc}").format(label=_(LABEL), exc=exc)) from None
         if rules.future_call(called, now):
             raise Refused(
-                f"{LABEL}: --at {at} is later than now ({format_datetime(now, config.tz)}); "
-                "give the time the call came in"
+                _("{label}: --at {at} is later than now ({now}); give the time the call came in").format(
+                    label=_(LABEL), at=at, now=format_datetime(now, config.tz)
+                )
             )
     if not said.strip():
-        raise Refused(f"{LABEL}: --said is empty; write down what the caller said")
+        raise Refused(_("{label}: --said is empty; write down what the caller said").format(label=_(LABEL)))
     if not line.strip():
-        raise Refused(f"{LABEL}: --line is empty; give the line that was called, e.g. 400-820-8820")
+        raise Refused(
+            _("{label}: --line is empty; give the line that was called, e.g. 400-820-8820").format(
+                label=_(LABEL)
+            )
+        )
     kind = config.kinds[rules.KIND]
     ended_by = _field_word(kind, rules.ENDED_BY, "--ended-by", ended_by)
     if severity:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from casekit.core.casefile import mask_phone
 from casekit.features.harassment import rules
+from casekit.i18n import _, is_chinese
 from casekit.service.env import Env
 
 
@@ -30,7 +31,12 @@ def known_source_warning(case_id: str, phone: str | None, logs: list[str]) -> st
     the query index is up to date); None when there are none."""
     if not logs or not phone:
         return None
-    return (
-        f"{case_id}: 注意：号码 {mask_phone(phone)} 有骚扰电话记录（{'、'.join(logs)}），"
-        f"请先核实来电意图 (warning: {mask_phone(phone)} is a known harassment source: {', '.join(logs)})"
-    )
+    masked = mask_phone(phone)
+    if is_chinese():
+        return _("{case_id}：注意：号码 {phone} 有骚扰电话记录（{logs}），请先核实来电意图").format(
+            case_id=case_id, phone=masked, logs="、".join(logs)
+        )
+    return _(
+        "{case_id}: 注意：号码 {phone} 有骚扰电话记录（{logs_zh}），请先核实来电意图 "
+        "(warning: {phone} is a known harassment source: {logs})"
+    ).format(case_id=case_id, phone=masked, logs_zh="、".join(logs), logs=", ".join(logs))

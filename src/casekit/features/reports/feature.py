@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from casekit.core import config
 
+SECTION_CHECKS = {"reports": "casekit.features.reports.model:check_section"}
+
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    config.SECTION_CHECKS.add("reports", "casekit.features.reports.model:check_section")
+    for section, check in SECTION_CHECKS.items():
+        config.SECTION_CHECKS.add(section, check)

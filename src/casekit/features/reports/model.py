@@ -26,6 +26,7 @@ from casekit.features.callbacks.settings import settings_of as callback_settings
 from casekit.features.deadlines.facts import is_major
 from casekit.features.harassment import rules as harassment
 from casekit.features.returns.settings import settings_for as return_settings
+from casekit.i18n import _
 
 RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
@@ -74,7 +75,7 @@ def day_period(text: str, tz: tzinfo) -> Period:
     except ValueError:
         day = None
     if day is None:
-        raise ValueError(f"{text!r} is not a date; write it as 2026-11-23")
+        raise ValueError(_("{text!r} is not a date; write it as 2026-11-23").format(text=text))
     start = datetime.combine(day, datetime.min.time(), tz)
     return Period("day", day.isoformat(), start, start + timedelta(days=1))
 
@@ -91,12 +92,14 @@ def week_period(text: str, tz: tzinfo, first_weekday: int = 0) -> Period:
     2026-W47 is Saturday 14 to Friday 20 November, reported on Saturday 21."""
     match = _WEEK.match(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a week; write it as 2026-W47")
+        raise ValueError(_("{text!r} is not a week; write it as 2026-W47").format(text=text))
     year, week = int(match[1]), int(match[2])
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise ValueError(f"{text!r}: {year} has no week {week}") from None
+        raise ValueError(
+            _("{text!r}: {year} has no week {week}").format(text=text, year=year, week=week)
+        ) from None
     first = monday - timedelta(days=(7 - first_weekday) % 7)
     start = datetime.combine(first, datetime.min.time(), tz)
     return Period("week", f"{year}-W{week:02d}", start, start + timedelta(days=7))
@@ -106,7 +109,7 @@ def month_period(text: str, tz: tzinfo) -> Period:
     """'2026-11' -> 2026-11-01 00:00 to 2026-12-01 00:00."""
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"{text!r} is not a month; write it as 2026-11")
+        raise ValueError(_("{text!r} is not a month; write it as 2026-11").format(text=text))
     year, month = int(match[1]), int(match[2])
     start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
@@ -252,7 +255,7 @@ def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `reports:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
         keys = "lang, stale_days, week_starts, red_black, complaint_kind, assessment"
-        return [([], f"must be a mapping with {keys}")]
+        return [([], _("must be a mapping with {keys}").format(keys=keys))]
     problems: list[Finding] = []
     shape: dict[str, tuple[str, ...]] = {
         "lang": (),
@@ -265,46 +268,65 @@ def check_section(value: Any, config: Config) -> list[Finding]:
     }
     for key, item in value.items():
         if key not in shape:
-            problems.append(([key], f"unknown setting; reports has {', '.join(shape)}"))
+            problems.append(([key], _("unknown setting; reports has {shape}").format(shape=", ".join(shape))))
         elif key == "red_black":
             problems += _check_red_black(item)
         elif key == "assessment":
             problems += _check_assessment(item, value, config)
         elif key == "week_starts":
             if item not in WEEKDAYS:
-                problems.append(([key], f"week_starts must be a weekday: {', '.join(WEEKDAYS)}"))
+                problems.append(
+                    (
+                        [key],
+                        _("week_starts must be a weekday: {weekdays}").format(weekdays=", ".join(WEEKDAYS)),
+                    )
+                )
         elif key == "lang":
             if item not in ("zh", "en"):
-                problems.append(([key], "lang must be zh or en"))
+                problems.append(([key], _("lang must be zh or en")))
         elif key == "complaint_kind":
             if item not in config.kinds:
-                problems.append(([key], f"{item!r} is not a case kind; kinds are {', '.join(config.kinds)}"))
+                problems.append(
+                    (
+                        [key],
+                        _("{item!r} is not a case kind; kinds are {kinds}").format(
+                            item=item, kinds=", ".join(config.kinds)
+                        ),
+                    )
+                )
         elif not shape[key]:
             if not _positive(item):
-                problems.append(([key], "must be a whole number above 0"))
+                problems.append(([key], _("must be a whole number above 0")))
         elif not isinstance(item, Mapping):
-            problems.append(([key], f"must be a mapping with {', '.join(shape[key])}"))
+            problems.append(([key], _("must be a mapping with {shape}").format(shape=", ".join(shape[key]))))
         else:
             for sub, number in item.items():
                 if sub not in shape[key]:
-                    problems.append(([key, sub], f"unknown setting; {key} has {', '.join(shape[key])}"))
+                    problems.append(
+                        (
+                            [key, sub],
+                            _("unknown setting; {key} has {shape}").format(
+                                key=key, shape=", ".join(shape[key])
+                            ),
+                        )
+                    )
                 elif not _positive(number):
-                    problems.append(([key, sub], "must be a whole number above 0"))
+                    problems.append(([key, sub], _("must be a whole number above 0")))
     return problems
 
 
 def _check_assessment(item: Any, section: Mapping[str, Any], config: Config) -> list[Finding]:
     """`assessment: {pending: [states], rejected: [states]}`: states of the complaint kind."""
     if not isinstance(item, Mapping):
-        return [(["assessment"], "must be a mapping with pending and rejected, each a list of states")]
+        return [(["assessment"], _("must be a mapping with pending and rejected, each a list of states"))]
     kind_name = section.get("complaint_kind") or Settings.complaint_kind
     kind = config.kinds.get(str(kind_name))
     problems: list[Finding] = []
     for sub, states in item.items():
         if sub not in ("pending", "rejected"):
-            problems.append((["assessment", sub], "unknown setting; assessment has pending, rejected"))
+            problems.append((["assessment", sub], _("unknown setting; assessment has pending, rejected")))
         elif not isinstance(states, list) or not all(isinstance(s, str) for s in states):
-            problems.append((["assessment", sub], "must be a list of states, e.g. [received, assessing]"))
+            problems.append((["assessment", sub], _("must be a list of states, e.g. [received, assessing]")))
         elif kind is not None:
             for state in states:
                 if state not in kind.states:
@@ -317,29 +339,33 @@ def _check_assessment(item: Any, section: Mapping[str, Any], config: Config) -> 
 def _check_red_black(item: Any) -> list[Finding]:
     """`red_black: {black: {complaints, major, late_replies, dissatisfied}, red: {...}}`."""
     if not isinstance(item, Mapping):
-        return [(["red_black"], "must be a mapping with black and red")]
+        return [(["red_black"], _("must be a mapping with black and red"))]
     problems: list[Finding] = []
     for part, criteria in item.items():
         keys = RED_BLACK_KEYS.get(str(part))
         if keys is None:
-            problems.append((["red_black", part], "unknown setting; red_black has black, red"))
+            problems.append((["red_black", part], _("unknown setting; red_black has black, red")))
             continue
         if not isinstance(criteria, Mapping):
-            problems.append((["red_black", part], f"must be a mapping with {', '.join(keys)}"))
+            problems.append(
+                (["red_black", part], _("must be a mapping with {keys}").format(keys=", ".join(keys)))
+            )
             continue
         for key, value in criteria.items():
             attribute = keys.get(str(key))
             where: list[str | int] = ["red_black", part, key]
             if attribute is None:
-                problems.append((where, f"unknown setting; {part} has {', '.join(keys)}"))
+                problems.append(
+                    (where, _("unknown setting; {part} has {keys}").format(part=part, keys=", ".join(keys)))
+                )
             elif attribute == "red_all_resolved":
                 if not isinstance(value, bool):
-                    problems.append((where, "must be true or false"))
+                    problems.append((where, _("must be true or false")))
             elif attribute in _PERCENTS:
                 if not _whole(value) or value > 100:
-                    problems.append((where, "must be a percentage, a whole number from 0 to 100"))
+                    problems.append((where, _("must be a percentage, a whole number from 0 to 100")))
             elif not _whole(value):
-                problems.append((where, "must be a whole number, 0 or more (0: not a criterion)"))
+                problems.append((where, _("must be a whole number, 0 or more (0: not a criterion)")))
     return problems
 
 

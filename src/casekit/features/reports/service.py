@@ -22,6 +22,7 @@ from casekit.features.reports.model import (
     week_period,
 )
 from casekit.features.reports.sections import build_report
+from casekit.i18n import _
 from casekit.service.env import Env
 
 if TYPE_CHECKING:
@@ -78,12 +79,16 @@ def make_report(
     from casekit.index.reader import CaseFilter, read_cases
 
     if output not in FORMATS:
-        raise UsageError(f"--format {output!r}: use one of {', '.join(FORMATS)}")
+        raise UsageError(
+            _("--format {output!r}: use one of {formats}").format(output=output, formats=", ".join(FORMATS))
+        )
     if output in BINARY and not out:
         what = "Excel" if output == "xlsx" else output.upper()
         raise UsageError(
-            f"{what} 报表需要 --out 文件或文件夹 "
-            f"({output} is binary: give --out FILE.{EXTENSIONS[output]} or a folder)"
+            _(
+                "{what} 报表需要 --out 文件或文件夹 ({output} is binary: give --out FILE.{extensions} or "
+                "a folder)"
+            ).format(what=what, output=output, extensions=EXTENSIONS[output])
         )
     config = env.config
     note: str | None = None
@@ -126,7 +131,9 @@ def make_report(
             else:
                 path.write_text(content, encoding="utf-8")
         except OSError as exc:
-            raise Refused(f"cannot write {path}: {exc.strerror}") from None
+            raise Refused(
+                _("cannot write {path}: {strerror}").format(path=path, strerror=exc.strerror)
+            ) from None
     return Report(period, content if isinstance(content, str) else "", path, (note,) if note else ())
 
 
@@ -145,11 +152,11 @@ def config_at(env: Env, sha: str, revision: str) -> tuple[Config, str | None]:
     config, problems = parse_config(text, Path(CONFIG_FILE)) if text is not None else (None, [])
     if config is not None and not problems:
         return config, None
-    return env.config, (
-        f"注意：{revision} 的 {CONFIG_FILE} 无法读取，报表按当前的 {CONFIG_FILE} 计算 "
-        f"(note: the {CONFIG_FILE} of {revision} does not read with this casekit; "
+    return env.config, _(
+        "注意：{revision} 的 {config_file} 无法读取，报表按当前的 {config_file} 计算 "
+        "(note: the {config_file} of {revision} does not read with this casekit; "
         "the report uses the current one)"
-    )
+    ).format(revision=revision, config_file=CONFIG_FILE)
 
 
 def cases_at(env: Env, revision: str) -> tuple[str, list[Mapping[str, Any]], list[str]]:
@@ -164,9 +171,11 @@ def cases_at(env: Env, revision: str) -> tuple[str, list[Mapping[str, Any]], lis
         sha, files = files_at(env.root, revision, CASES_DIR)
     except GitError:
         raise UsageError(
-            f"--at {revision}：不是本仓库的提交，请给出提交、标签或分支（如 HEAD~3） "
-            f"(--at {revision} names no commit of this repository: "
-            "give a commit, a tag or a branch, e.g. HEAD~3)"
+            _(
+                "--at {revision}：不是本仓库的提交，请给出提交、标签或分支（如 HEAD~3） "
+                "(--at {revision} names no commit of this repository: give a commit, a tag or a branch, "
+                "e.g. HEAD~3)"
+            ).format(revision=revision)
         ) from None
     cases: list[Mapping[str, Any]] = []
     unreadable: list[str] = []

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from casekit.core.casefile import set_top_level
 from casekit.core.config import Config, Finding
 from casekit.errors import Problem, Refused, UsageError
+from casekit.i18n import _
 from casekit.store.inputfiles import read_input_file
 
 if TYPE_CHECKING:
@@ -58,14 +59,14 @@ def max_bytes(config: Config) -> int:
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `attachments:` section (config.SECTION_CHECKS)."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping such as {max_size_mb: 10}")]
+        return [([], _("must be a mapping such as {max_size_mb: 10}"))]
     problems: list[Finding] = []
     for key in value:
         if key != "max_size_mb":
-            problems.append(([key], "unknown key; the only key is max_size_mb"))
+            problems.append(([key], _("unknown key; the only key is max_size_mb")))
     size = value.get("max_size_mb")
     if size is not None and (not isinstance(size, int | Decimal) or isinstance(size, bool) or size <= 0):
-        problems.append((["max_size_mb"], "must be a size in megabytes greater than 0, such as 10"))
+        problems.append((["max_size_mb"], _("must be a size in megabytes greater than 0, such as 10")))
     return problems
 
 
@@ -85,7 +86,7 @@ def read_sources(paths: Sequence[Path], limit: int, cwd: Path) -> list[Source]:
     refused, not read without end.
     """
     if not paths:
-        raise UsageError("name at least one file to attach, e.g. casekit attach R-... photo.jpg")
+        raise UsageError(_("name at least one file to attach, e.g. casekit attach R-... photo.jpg"))
     return [_read_source(given, cwd / given, limit) for given in paths]
 
 
@@ -104,12 +105,15 @@ def _refuse_size(given: Path, size: int, limit: int, *, more: bool = False) -> N
     this, most = human_size(size), human_size(limit)
     if this == most and not more:
         this, most = f"{size:,} bytes", f"{limit:,}-byte"
-    what = "over" if more else f"{this}, over"
-    raise Refused(
-        f"{given} is {what} the {most} limit for one attachment "
-        "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large "
-        "media with Git LFS and raise the limit (docs/returns.md)"
+    advice = _(
+        "(attachments.max_size_mb in casekit.yaml); send a smaller photo, or track large media "
+        "with Git LFS and raise the limit (docs/returns.md)"
     )
+    if more:
+        refusal = _("{given} is over the {most} limit for one attachment {advice}")
+    else:
+        refusal = _("{given} is {size}, over the {most} limit for one attachment {advice}")
+    raise Refused(refusal.format(given=given, size=this, most=most, advice=advice))
 
 
 def file_stem(case: Mapping[str, Any]) -> str:
@@ -163,9 +167,17 @@ def refuse_duplicates(case: Mapping[str, Any], sources: Sequence[Source]) -> Non
     for source in sources:
         digest = source.sha256
         if digest in known:
-            raise Refused(f"{case.get('id')}: {source.original} is already attached as {known[digest]}")
+            raise Refused(
+                _("{case_id}: {original} is already attached as {known}").format(
+                    case_id=case.get("id"), original=source.original, known=known[digest]
+                )
+            )
         if digest in seen:
-            raise Refused(f"{case.get('id')}: {seen[digest]} and {source.original} are the same file")
+            raise Refused(
+                _("{case_id}: {seen} and {original} are the same file").format(
+                    case_id=case.get("id"), seen=seen[digest], original=source.original
+                )
+            )
         seen[digest] = source.original
 
 
@@ -175,22 +187,22 @@ def check_attachments(case: Mapping[str, Any]) -> list[tuple[list[str | int], st
     if value is None:
         return []
     if not isinstance(value, list):
-        return [(["attachments"], "attachments must be a list of {file, sha256, size, original}")]
+        return [(["attachments"], _("attachments must be a list of {file, sha256, size, original}"))]
     findings: list[tuple[list[str | int], str]] = []
     prefix = f"{ATTACHMENTS_DIR}/{case.get('id')}/"
     for index, record in enumerate(value):
         where: list[str | int] = ["attachments", index]
         if not isinstance(record, Mapping):
-            findings.append((where, "an attachment must be a mapping {file, sha256, size, original}"))
+            findings.append((where, _("an attachment must be a mapping {file, sha256, size, original}")))
             continue
         name = record.get("file")
         if not isinstance(name, str) or not name.startswith(prefix) or ".." in name:
-            findings.append((where, f"attachment file must be a path under {prefix}"))
+            findings.append((where, _("attachment file must be a path under {prefix}").format(prefix=prefix)))
         if not isinstance(record.get("sha256"), str) or not _SHA256.match(record["sha256"]):
-            findings.append((where, "attachment sha256 must be 64 lower-case hex digits"))
+            findings.append((where, _("attachment sha256 must be 64 lower-case hex digits")))
         size = record.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            findings.append((where, "attachment size must be a whole number of bytes"))
+            findings.append((where, _("attachment size must be a whole number of bytes")))
     return findings
 
 
@@ -202,13 +214,17 @@ def refuse_linked_folder(root: Path, folder: str) -> None:
     link = linked_part(root, folder)
     if link is not None:
         raise Refused(
-            f"{link} is a symbolic link; casekit writes attachments only into folders inside the "
-            "repository, never through a link: remove the link (`git rm` it if it is committed) "
-            "and attach again"
+            _(
+                "{link} is a symbolic link; casekit writes attachments only into folders "
+                "inside the repository, never through a link: remove the link (`git rm` it if "
+                "it is committed) and attach again"
+            ).format(link=link)
         )
     if outside(root, folder):
         raise Refused(
-            f"{folder} lies outside the repository {root}; casekit writes attachments only inside it"
+            _(
+                "{folder} lies outside the repository {root}; casekit writes attachments only inside it"
+            ).format(folder=folder, root=root)
         )
 
 
@@ -329,6 +345,8 @@ def attach_files(env: Env, reference: str, paths: Sequence[Path], *, note: str |
     added = recorded_attachments(outcome.case)[-len(sources) :]
     for record in added:
         outcome.messages.append(
-            f"attached {record['original']} as {record['file']} (sha256 {record['sha256'][:12]}…)"
+            _("attached {original} as {file} (sha256 {digest}…)").format(
+                original=record["original"], file=record["file"], digest=record["sha256"][:12]
+            )
         )
     return outcome

@@ -35,6 +35,7 @@ from casekit.features.deadlines.conditions import (
     matches,
     parse_condition,
 )
+from casekit.i18n import _, is_chinese
 
 SECTION = "cancellations"
 _KEYS = ("kind", "event_field", "booking", "blocks_settlement")
@@ -57,45 +58,68 @@ def parse_cancellations(section: Any, config: Config) -> tuple[CancellationSetti
     if section is None:
         return None, []
     if not isinstance(section, Mapping):
-        return None, [([], "must be a mapping with kind, event_field, booking; see docs/returns.md")]
+        return None, [([], _("must be a mapping with kind, event_field, booking; see docs/returns.md"))]
     findings: list[Finding] = []
     for key in section:
         if key not in _KEYS:
-            findings.append(([str(key)], f"unknown key; known keys are {', '.join(_KEYS)}"))
+            findings.append(
+                ([str(key)], _("unknown key; known keys are {keys}").format(keys=", ".join(_KEYS)))
+            )
     kind_name = str(section.get("kind", "cancellation"))
     kind = config.kinds.get(kind_name)
     if kind is None:
         return None, [
             *findings,
-            (["kind"], f"no case kind {kind_name!r}; kinds are {', '.join(config.kinds)}"),
+            (
+                ["kind"],
+                _("no case kind {kind_name!r}; kinds are {kinds}").format(
+                    kind_name=kind_name, kinds=", ".join(config.kinds)
+                ),
+            ),
         ]
     event_field = str(section.get("event_field", "event_date"))
     spec = kind.fields.get(event_field)
     if spec is None or spec.type not in ("date", "datetime"):
-        findings.append((["event_field"], f"{event_field!r} is not a date field of a {kind_name}"))
+        findings.append(
+            (
+                ["event_field"],
+                _("{event_field!r} is not a date field of a {kind_name}").format(
+                    event_field=event_field, kind_name=kind_name
+                ),
+            )
+        )
     booking = section.get("booking") or {}
     condition = Condition()
     label = Label("退订预约时间不符合要求", "the booking is too close to the event")
     if not isinstance(booking, Mapping):
-        findings.append((["booking"], "must be a mapping with refuse_when, zh and en"))
+        findings.append((["booking"], _("must be a mapping with refuse_when, zh and en")))
     else:
         for key in booking:
             if key not in _BOOKING_KEYS:
-                findings.append((["booking", str(key)], f"unknown key; use {', '.join(_BOOKING_KEYS)}"))
+                findings.append(
+                    (
+                        ["booking", str(key)],
+                        _("unknown key; use {booking_keys}").format(booking_keys=", ".join(_BOOKING_KEYS)),
+                    )
+                )
         condition, problems = parse_condition(booking.get("refuse_when"), kind, config, flags=())
         findings += [(["booking", "refuse_when", *path], message) for path, message in problems]
         label = Label(str(booking.get("zh", label.zh)), str(booking.get("en", label.en)))
     blocks: list[str] = []
     raw_blocks = section.get("blocks_settlement", ["requested", "confirmed", "settled"])
     if not isinstance(raw_blocks, list):
-        findings.append((["blocks_settlement"], f"must be a list of {kind_name} states"))
+        findings.append(
+            (["blocks_settlement"], _("must be a list of {kind_name} states").format(kind_name=kind_name))
+        )
     else:
         for index, state in enumerate(raw_blocks):
             if state not in kind.states:
                 findings.append(
                     (
                         ["blocks_settlement", index],
-                        f"{state!r} is not a {kind_name} state; use {', '.join(kind.states)}",
+                        _("{state!r} is not a {kind_name} state; use {states}").format(
+                            state=state, kind_name=kind_name, states=", ".join(kind.states)
+                        ),
                     )
                 )
             else:
@@ -163,10 +187,9 @@ def booking_refusal(request: MoveRequest, config: Config) -> list[str]:
     earliest = earliest_event(settings, request.case, facts, today)
     hint_zh = f"，今天最早可预约{earliest.isoformat()}的活动" if earliest else ""
     hint_en = f"; the earliest {name} that can be booked today is {earliest.isoformat()}" if earliest else ""
-    return [
-        f"{settings.label.zh}：{name} {value} {away}{hint_zh} / {settings.label.en}: {name} {value} "
-        f"{away_en}{hint_en}"
-    ]
+    zh = f"{settings.label.zh}：{name} {value} {away}{hint_zh}"
+    en = f"{settings.label.en}: {name} {value} {away_en}{hint_en}"
+    return [zh if is_chinese() else f"{zh} / {en}"]
 
 
 def is_cancellation(case: Mapping[str, Any], config: Config) -> bool:

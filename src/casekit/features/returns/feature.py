@@ -17,11 +17,20 @@ from casekit.core.validation import CaseDoc
 from casekit.features.returns import cancellations, extensions, rules
 from casekit.features.returns.attachments import ATTACHMENTS_DIR, check_attachments, recorded_attachments
 from casekit.features.returns.settings import settings_for
+from casekit.i18n import _
 from casekit.service import init as bootstrap
 from casekit.service import replay
 from casekit.service.env import Env
 
 DERIVED_KEYS = ("postage", "price_difference")
+ATTACH = "attach"  # the history action of `casekit attach`
+HISTORY = "history"  # the top-level keys go before it
+SECTION_CHECKS = {
+    "returns": "casekit.features.returns.settings:check_section",
+    "attachments": "casekit.features.returns.attachments:check_section",
+    "cancellations": "casekit.features.returns.cancellations:check_section",
+}
+FILE_CHECKS = ("casekit.features.returns.attachments:check_attachment_files",)
 
 
 def _is_return(kind_name: Any, cfg: Config) -> bool:
@@ -124,10 +133,15 @@ def check_derived(doc: CaseDoc, cfg: Config) -> list[Finding]:
         if value is None:
             continue
         if not _is_return(doc.data.get("kind"), cfg):
-            findings.append(([key], f"{key} is kept on returns only; remove it"))
+            findings.append(([key], _("{key} is kept on returns only; remove it").format(key=key)))
         elif not isinstance(value, Mapping):
             findings.append(
-                ([key], f"{key} is derived by casekit and must be a mapping; remove it to recompute")
+                (
+                    [key],
+                    _("{key} is derived by casekit and must be a mapping; remove it to recompute").format(
+                        key=key
+                    ),
+                )
             )
     return findings
 
@@ -153,7 +167,11 @@ def _replay_attach(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) 
         for n, name in enumerate(entry.get("files") or []):
             source = bundled(ATTACHMENTS_DIR) / case_id / str(name)
             if not source.is_file():
-                raise CasekitError(f"example {case_id}: attachment {source} is missing")
+                raise CasekitError(
+                    _("example {case_id}: attachment {source} is missing").format(
+                        case_id=case_id, source=source
+                    )
+                )
             original = Path(originals.get(str(name)) or str(name)).name
             target = Path(tmp) / str(n) / original  # one folder each: originals may share a name
             target.parent.mkdir()
@@ -164,23 +182,23 @@ def _replay_attach(env: Env, case: Mapping[str, Any], entry: Mapping[str, Any]) 
 
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    for key in ("postage", "price_difference", "attachments"):
-        casefile.TOP_LEVEL_KEYS.add(key, before="history")
-    casefile.HISTORY_ACTIONS.add("attach")
+    for key in (*DERIVED_KEYS, "attachments"):
+        casefile.TOP_LEVEL_KEYS.add(key, before=HISTORY)
+    casefile.HISTORY_ACTIONS.add(ATTACH)
     workflow.GUARDS.add(returns_guard)
     workflow.APPROVAL_RULES.add(returns_approvals)
     effects.DERIVERS.add(derive_return_terms)
-    effects.DERIVED_KEYS.add("postage")
-    effects.DERIVED_KEYS.add("price_difference")
-    effects.EFFECTS.add("attach", effects.no_effect)  # the records come with the files
-    replay.SUPPLIED.add("attach", supply_attachments)
+    for key in DERIVED_KEYS:
+        effects.DERIVED_KEYS.add(key)
+    effects.EFFECTS.add(ATTACH, effects.no_effect)  # the records come with the files
+    replay.SUPPLIED.add(ATTACH, supply_attachments)
     for check in (check_return_money, check_case_attachments, check_derived):
         validation.CASE_CHECKS.add(check)
-    config.SECTION_CHECKS.add("returns", "casekit.features.returns.settings:check_section")
-    validation.CASE_FILE_CHECKS.add("casekit.features.returns.attachments:check_attachment_files")
-    config.SECTION_CHECKS.add("attachments", "casekit.features.returns.attachments:check_section")
-    bootstrap.REPLAYERS.add("attach", _replay_attach)
+    for section, section_check in SECTION_CHECKS.items():
+        config.SECTION_CHECKS.add(section, section_check)
+    for file_check in FILE_CHECKS:
+        validation.CASE_FILE_CHECKS.add(file_check)
+    bootstrap.REPLAYERS.add(ATTACH, _replay_attach)
     workflow.MOVE_VALUES.add(extensions.extension_values)
     workflow.CHANGE_REFUSALS.add(cancellations.booking_refusal)
     workflow.GUARDS.add(cancellations.booking_refusal)
-    config.SECTION_CHECKS.add("cancellations", "casekit.features.returns.cancellations:check_section")

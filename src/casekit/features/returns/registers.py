@@ -36,6 +36,7 @@ from casekit.features.returns.settings import (
     ReturnSettings,
     settings_for,
 )
+from casekit.i18n import _
 
 
 @dataclass(frozen=True)
@@ -329,5 +330,9 @@ def build_register(
     try:
         builder = REGISTERS[name]
     except KeyError:
-        raise ValueError(f"unknown register {name!r}; registers are {', '.join(REGISTERS)}") from None
+        raise ValueError(
+            _("unknown register {name!r}; registers are {registers}").format(
+                name=name, registers=", ".join(REGISTERS)
+            )
+        ) from None
     return builder(cases, config, month)

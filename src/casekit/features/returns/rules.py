@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from casekit.core.casefile import fields_of
+from casekit.core.notes import Note, define
 from casekit.features.returns.money import ZERO, as_money
 from casekit.features.returns.settings import (
     REASON,
@@ -23,6 +24,7 @@ from casekit.features.returns.settings import (
     TYPE_PARTIAL,
     ReturnSettings,
 )
+from casekit.i18n import N_, _
 
 # Directions of an exchange's price difference.
 SHOP_REFUNDS = "shop-refunds"  # 多退: the new item costs less; the shop refunds the difference
@@ -229,8 +231,11 @@ def difference_unsettled(
     problems = []
     if balance.postage_unrecorded:
         problems.append(
-            "这次换货寄出的运费由客户承担（补邮费），但还没有记录运费金额；请加 --set postage_amount=金额 "
-            "(the customer pays the re-shipment's postage: record it with --set postage_amount=...)"
+            _(
+                "这次换货寄出的运费由客户承担（补邮费），但还没有记录运费金额；"
+                "请加 --set postage_amount=金额 (the customer pays the re-shipment's postage: "
+                "record it with --set postage_amount=...)"
+            )
         )
     waiver_ok = balance.waived and (changes.get(DIFFERENCE_WAIVED) is True or waiver_approved(history))
     if balance.owed > 0 and not waiver_ok and balance.outstanding > 0:
@@ -241,20 +246,48 @@ def difference_unsettled(
             parts.append(f"补邮费{_yuan(balance.postage)}元")
         paid = f"，已记录付款{_yuan(balance.paid)}元" if balance.paid else ""
         problems.append(
-            f"换货需客户{'、'.join(parts)}，共{_yuan(balance.owed)}元{paid}，"
-            f"还差{_yuan(balance.outstanding)}元未付，不能换发；客户付款后请加 "
-            f"--set {DIFFERENCE_PAID}={_yuan(balance.owed)}，或由主管加 --set {DIFFERENCE_WAIVED}=true 免收 "
-            f"(the customer owes {_yuan(balance.owed)} for this exchange and "
-            f"{_yuan(balance.outstanding)} is not recorded as paid: "
-            f"record the payment in {DIFFERENCE_PAID}, or a supervisor sets {DIFFERENCE_WAIVED}=true)"
+            _(
+                "换货需客户{parts}，共{owed}元{paid}，还差{outstanding}元未付，不能换发；"
+                "客户付款后请加 --set {difference_paid}={owed}，"
+                "或由主管加 --set {difference_waived}=true 免收 "
+                "(the customer owes {owed} for this exchange and {outstanding} is not recorded as paid: "
+                "record the payment in {difference_paid}, or a supervisor sets "
+                "{difference_waived}=true)"
+            ).format(
+                parts="、".join(parts),
+                owed=_yuan(balance.owed),
+                paid=paid,
+                outstanding=_yuan(balance.outstanding),
+                difference_paid=DIFFERENCE_PAID,
+                difference_waived=DIFFERENCE_WAIVED,
+            )
         )
     return problems
+
+
+# Why a return's change needed a supervisor, as its history records it (casekit.core.notes).
+WAIVER_NOTE = define(
+    "returns.difference-waived", N_("免收换货差价 (waiving what the customer owes for an exchange)")
+)
+LATE_CLAIM_NOTE = define(
+    "returns.quality-claim-late",
+    N_("the quality claim is approved {days} days after receipt, more than the {allowed} days allowed"),
+)
+WORN_ITEM_NOTE = define("returns.item-worn", N_("the item has been worn or used"))
+PARTIAL_REFUND_NOTE = define(
+    "returns.partial-refund-over-postage",
+    N_("the partial refund of {refund} is larger than the postage of {limit}"),
+)
+PARTIAL_REFUND_STANDARD_NOTE = define(
+    "returns.partial-refund-over-standard-postage",
+    N_("the partial refund of {refund} is larger than the standard postage of {limit}"),
+)
 
 
 def waiver_approvals(changes: Mapping[str, Any]) -> list[str]:
     """Why a change is a supervisor's: it waives what an exchange's customer owes."""
     if changes.get(DIFFERENCE_WAIVED) is True:
-        return ["免收换货差价 (waiving what the customer owes for an exchange)"]
+        return [Note(WAIVER_NOTE)]
     return []
 
 
@@ -326,13 +359,17 @@ def evidence_missing(case: Mapping[str, Any], target: str, settings: ReturnSetti
     problems = []
     if reason in settings.evidence_required_for and not attachments_of(case):
         problems.append(
-            f"a {reason} claim needs evidence before it is approved; "
-            f"attach the customer's photos with `casekit attach {case.get('id')} PHOTO...`"
+            _(
+                "a {reason} claim needs evidence before it is approved; attach the customer's "
+                "photos with `casekit attach {case_id} PHOTO...`"
+            ).format(reason=reason, case_id=case.get("id"))
         )
     if reason in settings.quality_reasons and not values.get("received_date"):
         problems.append(
-            f"a quality claim needs received_date (签收日期) before it is approved, to check the "
-            f"{settings.quality_claim_days}-day limit; pass --set received_date=YYYY-MM-DD"
+            _(
+                "a quality claim needs received_date (签收日期) before it is approved, to check "
+                "the {quality_claim_days}-day limit; pass --set received_date=YYYY-MM-DD"
+            ).format(quality_claim_days=settings.quality_claim_days)
         )
     return problems
 
@@ -367,15 +404,12 @@ def quality_claim_approvals(
     the item was worn or used (001: within 3 days and unworn is handled normally)."""
     if target != "approved" or not is_quality_claim(case, settings):
         return []
-    reasons = []
+    reasons: list[str] = []
     days = days_after_receipt(case, on)
     if days is not None and days > settings.quality_claim_days:
-        reasons.append(
-            f"the quality claim is approved {days} days after receipt, "
-            f"more than the {settings.quality_claim_days} days allowed"
-        )
+        reasons.append(Note(LATE_CLAIM_NOTE, days=days, allowed=settings.quality_claim_days))
     if fields_of(case).get("item_worn") is True:
-        reasons.append("the item has been worn or used")
+        reasons.append(Note(WORN_ITEM_NOTE))
     return reasons
 
 
@@ -409,8 +443,8 @@ def partial_refund_approvals(
     covered = approved_refund(history)
     if covered is not None and refund <= covered:
         return []
-    which = "the standard postage" if standard else "the postage"
-    return [f"the partial refund of {refund:f} is larger than {which} of {limit:f}"]
+    note = PARTIAL_REFUND_STANDARD_NOTE if standard else PARTIAL_REFUND_NOTE
+    return [Note(note, refund=f"{refund:f}", limit=f"{limit:f}")]
 
 
 def refund_exceeds_paid(case: Mapping[str, Any]) -> str | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from casekit.errors import Refused, UsageError
 from casekit.features.returns import view
 from casekit.features.returns.money import text as money_text
-from casekit.i18n import _
+from casekit.i18n import _, is_chinese, ngettext
 from casekit.render.labels import kind_label
 from casekit.render.output import table, to_csv, to_json, truncate
 from casekit.service.env import Env
@@ -48,22 +48,23 @@ def registers(env: Env, name: str, *, month: str | None, output: str, day: str |
     if name == "cancellations":
         return _cancellation_register(env, day=day, month=month, output=output)
     if day is not None:
-        raise UsageError(f"--date is for the cancellations register; the {name} register takes --month")
+        raise UsageError(
+            _("--date is for the cancellations register; the {name} register takes --month").format(name=name)
+        )
     if month is not None:
         try:
             year, number = view.parse_month(month)
         except ValueError as exc:
-            raise UsageError(f"--month: {exc}") from None
+            raise UsageError(_("--month: {exc}").format(exc=exc)) from None
         month = f"{year:04d}-{number:02d}"
     register = build_register(name, _returns(env), env.config, month)
     if output == "json":
         return to_json(register.as_json())
-    keys = [c.key for c in register.columns]
     if output == "csv":
-        return to_csv(register.rows, keys).rstrip("\n")
-    heading = f"{register.zh} {register.en}" + (f" {month}" if month else "")
+        return _register_csv(register)
+    heading = _register_title(register) + (f" {month}" if month else "")
     if not register.rows:
-        return f"{heading}\nno entries"
+        return heading + "\n" + _("no entries")
     body = [
         [
             money_text(row.get(c.key)) if c.money else truncate(str(row.get(c.key) or ""), 24)
@@ -73,7 +74,7 @@ def registers(env: Env, name: str, *, month: str | None, output: str, day: str |
     ]
     lines = [heading, table(body, _column_headers(register.columns))]
     count = len(register.rows)
-    summary = [f"{count} entr{'ies' if count != 1 else 'y'}"]
+    summary = [ngettext("{count} entry", "{count} entries", count).format(count=count)]
     labels = dict(zip([c.key for c in register.columns], _column_headers(register.columns), strict=True))
     labels["outstanding"] = _("not topped up")
     summary += [f"{labels.get(k, k)} {money_text(v)}" for k, v in register.totals.items()]
@@ -87,21 +88,21 @@ def _cancellation_register(env: Env, *, day: str | None, month: str | None, outp
     from casekit.features.returns.registers import cancellation_register
 
     if month is not None:
-        raise UsageError("the cancellations register is kept by day: pass --date YYYY-MM-DD, not --month")
+        raise UsageError(_("the cancellations register is kept by day: pass --date YYYY-MM-DD, not --month"))
     config = env.config
     on = _day_option(env, day, "--date")
     settings = cancellation_settings(config)
     if settings is None:
-        raise Refused("this repository's casekit.yaml has no cancellations: section; see docs/returns.md")
+        raise Refused(_("this repository's casekit.yaml has no cancellations: section; see docs/returns.md"))
     register = cancellation_register(_cases(env, kinds={settings.kind}), config, on)
     if output == "json":
         return to_json({**register.as_json(), "date": on.isoformat()})
     keys = [c.key for c in register.columns]
     if output == "csv":
-        return to_csv(register.rows, keys).rstrip("\n")
-    heading = f"{register.zh} {register.en} {on.isoformat()}"
+        return _register_csv(register)
+    heading = f"{_register_title(register)} {on.isoformat()}"
     if not register.rows:
-        return f"{heading}\nno bookings that day (当日无退订预约)"
+        return heading + "\n" + _("no bookings that day (当日无退订预约)")
     body = [
         [truncate(str(row.get(k) if row.get(k) is not None else ""), 20) for k in keys]
         for row in register.rows
@@ -115,9 +116,42 @@ def _cancellation_register(env: Env, *, day: str | None, month: str | None, outp
         [
             heading,
             table(body, _column_headers(register.columns)),
-            f"{count} booking{'s' if count != 1 else ''}: {summary}",
+            ngettext("{count} booking: {summary}", "{count} bookings: {summary}", count).format(
+                count=count, summary=summary
+            ),
         ]
     )
+
+
+def _register_title(register: Any) -> str:
+    """A register's name: in Chinese alone, or in Chinese and English for English readers."""
+    return register.zh if is_chinese() else f"{register.zh} {register.en}"
+
+
+def _register_csv(register: Any) -> str:
+    """A register as CSV: its header names the columns in Chinese for Chinese readers (as
+    the handbooks' registers do), by their keys for English ones; one line per row."""
+    keys = [c.key for c in register.columns]
+    if not is_chinese():
+        return to_csv(register.rows, keys).rstrip("\n")
+    headers = [c.zh for c in register.columns]
+    rows = [
+        {header: row.get(key) for header, key in zip(headers, keys, strict=True)} for row in register.rows
+    ]
+    return to_csv(rows, headers).rstrip("\n")
+
+
+def _kind_word(config: Any, kind: str) -> str:
+    """A case kind as settlement-check shows it: its label for Chinese readers, its name
+    (the word the commands take) for English ones."""
+    spec = config.kinds.get(kind)
+    return spec.label.zh if spec is not None and is_chinese() else kind
+
+
+def _state_word(case: Any) -> str:
+    """A case's state as settlement-check shows it: its label for Chinese readers, its
+    name for English ones."""
+    return str(case.status_label if is_chinese() else case.status)
 
 
 def _day_option(env: Env, text: str | None, option: str) -> date:
@@ -127,7 +161,9 @@ def _day_option(env: Env, text: str | None, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD") from None
+        raise UsageError(
+            _("{option} {text!r} is not a date; write it as YYYY-MM-DD").format(option=option, text=text)
+        ) from None
 
 
 def alerts(env: Env, *, as_of: str | None, output: str) -> str:
@@ -140,18 +176,17 @@ def alerts(env: Env, *, as_of: str | None, output: str) -> str:
     if output == "json":
         return to_json([a.as_json() for a in found])
     settings = settings_for(config)
-    window = (
-        f"{settings.alert_min_customers}+ customers within {settings.alert_window_days} days "
-        f"up to {day.isoformat()}"
+    window = _("{customers}+ customers within {days} days up to {day}").format(
+        customers=settings.alert_min_customers, days=settings.alert_window_days, day=day.isoformat()
     )
     if not found:
-        return f"no quality alerts ({window})"
+        return _("no quality alerts ({window})").format(window=window)
     if output == "csv":
         rows = [{**a.as_json(), "cases": ";".join(a.cases), "items": ";".join(a.items)} for a in found]
         return to_csv(rows, ["scope", "key", "customers", "first", "last", "items", "cases"]).rstrip("\n")
     body = [
         [
-            f"{SCOPES[a.scope].zh} {SCOPES[a.scope].en}",
+            SCOPES[a.scope].zh if is_chinese() else f"{SCOPES[a.scope].zh} {SCOPES[a.scope].en}",
             a.key,
             a.customers,
             truncate("、".join(a.items), 20),
@@ -160,8 +195,9 @@ def alerts(env: Env, *, as_of: str | None, output: str) -> str:
         ]
         for a in found
     ]
-    headers = ["范围 Scope", "编码 Key", "客户数 Customers", "商品 Items", "期间 Reported", "工单 Cases"]
-    return f"质量预警 Quality alerts ({window})\n" + table(body, headers)
+    headers = [_("范围 Scope"), _("编码 Key"), _("客户数 Customers"), _("商品 Items")]
+    headers += [_("期间 Reported"), _("工单 Cases")]
+    return _("质量预警 Quality alerts ({window})").format(window=window) + "\n" + table(body, headers)
 
 
 def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) -> str:
@@ -172,7 +208,7 @@ def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) 
     config = env.config
     day = _day_option(env, as_of, "--as-of")
     if within is not None and within < 0:
-        raise UsageError("--within must be 0 or more days")
+        raise UsageError(_("--within must be 0 or more days"))
     found = lapsing(_returns(env), config, day, within)
     if output == "json":
         return to_json([lapse.as_json() for lapse in found])
@@ -189,9 +225,11 @@ def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) 
     if output == "csv":
         return to_csv([lapse.as_json() for lapse in found], keys).rstrip("\n")
     days = settings_for(config).extension_warn_days if within is None else within
-    heading = f"交易延长期将到 Order extensions ending within {days} days of {day.isoformat()}"
+    heading = _("交易延长期将到 Order extensions ending within {days} days of {day}").format(
+        days=days, day=day.isoformat()
+    )
     if not found:
-        return f"{heading}\nnone (无)"
+        return heading + "\n" + _("none (无)")
     body = [
         [
             lapse.case_id,
@@ -200,18 +238,20 @@ def extensions(env: Env, *, as_of: str | None, within: int | None, output: str) 
             lapse.customer,
             lapse.status_label,
             lapse.until.isoformat(),
-            f"已过期{-lapse.days_left}天" if lapse.days_left < 0 else f"剩{lapse.days_left}天",
+            _("已过期{days}天").format(days=-lapse.days_left)
+            if lapse.days_left < 0
+            else _("剩{days}天").format(days=lapse.days_left),
             lapse.assignee,
         ]
         for lapse in found
     ]
-    headers = ["工单 Case", "订单号 Order", "商家 Merchant", "客户 Customer", "状态 Status"]
-    headers += ["延长至 Until", "剩余 Left", "处理人 Handler"]
+    headers = [_("工单 Case"), _("订单号 Order"), _("商家 Merchant"), _("客户 Customer"), _("状态 Status")]
+    headers += [_("延长至 Until"), _("剩余 Left"), _("处理人 Handler")]
     return "\n".join(
         [
             heading,
             table(body, headers),
-            "再次延长交易时间或尽快完成退换货 / extend the order again or finish the return",
+            _("再次延长交易时间或尽快完成退换货 / extend the order again or finish the return"),
         ]
     )
 
@@ -220,7 +260,7 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
     from casekit.features.returns.settlement import merchants, settlement_check
 
     if not merchant.strip():
-        raise UsageError("name the merchant, e.g. casekit settlement-check 优品服饰旗舰店")
+        raise UsageError(_("name the merchant, e.g. casekit settlement-check 优品服饰旗舰店"))
     from casekit.features.returns.cancellations import cancellation_settings
     from casekit.index.reader import final_states
 
@@ -235,18 +275,26 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
         held = result.blocked.get(order.strip())
         if held:
             ids = ", ".join(
-                f"{c.id} ({c.kind}, {c.status}: {c.why})"
+                _("{case_id} ({kind}, {state}: {why})").format(
+                    case_id=c.id, kind=_kind_word(env.config, c.kind), state=_state_word(c), why=c.why
+                )
                 if c.kind == (bookings.kind if bookings else None)
-                else f"open {c.id} ({c.kind}, {c.status})"
+                else _("open {case_id} ({kind}, {state})").format(
+                    case_id=c.id, kind=_kind_word(env.config, c.kind), state=_state_word(c)
+                )
                 for c in held
             )
-            raise Refused(f"order {order} of {result.merchant} cannot be settled: {ids}")
+            raise Refused(
+                _("order {order} of {merchant} cannot be settled: {ids}").format(
+                    order=order, merchant=result.merchant, ids=ids
+                )
+            )
         if output == "json":
             return to_json({"merchant": result.merchant, "order_no": order.strip(), "can_settle": True})
-        return (
-            f"order {order.strip()} of {result.merchant} has no open complaint or return and no "
-            "cancellation: it can be settled"
-        )
+        return _(
+            "order {order} of {merchant} has no open complaint or return and no cancellation: "
+            "it can be settled"
+        ).format(order=order.strip(), merchant=result.merchant)
     if output == "json":
         return to_json(result.as_json())
     rows = [
@@ -257,12 +305,17 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
     if not rows:
         known = merchants(_cases(env))  # every case, for the hint
         if not any(m.casefold() == result.merchant.casefold() for m in known):
-            hint = f"; merchants named in cases: {', '.join(known)}" if known else ""
-            return f"no case names the merchant {result.merchant}{hint}"
-        return f"{result.merchant}: no open complaint or return; every order can be settled"
+            if known:
+                return _("no case names the merchant {merchant}; merchants named in cases: {known}").format(
+                    merchant=result.merchant, known=", ".join(known)
+                )
+            return _("no case names the merchant {merchant}").format(merchant=result.merchant)
+        return _("{merchant}: no open complaint or return; every order can be settled").format(
+            merchant=result.merchant
+        )
     body = [
         [
-            r["order_no"] or "(no order number)",
+            r["order_no"] or _("(no order number)"),
             r["id"],
             kind_label(env.config, r["kind"]),
             r["status_label"],
@@ -272,9 +325,13 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
         ]
         for r in rows
     ]
+    held_orders = len(result.blocked)
     lines = [
-        f"{result.merchant}: {len(result.blocked)} order{'s' if len(result.blocked) != 1 else ''} "
-        "cannot be settled (open complaint or return, or a cancellation)",
+        ngettext(
+            "{merchant}: {count} order cannot be settled (open complaint or return, or a cancellation)",
+            "{merchant}: {count} orders cannot be settled (open complaint or return, or a cancellation)",
+            held_orders,
+        ).format(merchant=result.merchant, count=held_orders),
         table(
             body,
             [_("Order"), _("Case"), _("Kind"), _("Status"), _("Why"), _("Opened"), _("Title")],
@@ -282,8 +339,9 @@ def settlement_check(env: Env, merchant: str, *, order: str | None, output: str)
     ]
     if result.without_order:
         lines.append(
-            f"{len(result.without_order)} open case(s) name no order number; "
-            "set order_no so the order is held"
+            _("{count} open case(s) name no order number; set order_no so the order is held").format(
+                count=len(result.without_order)
+            )
         )
     return "\n".join(lines)
 

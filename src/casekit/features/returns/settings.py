@@ -9,6 +9,7 @@ from typing import Any
 
 from casekit.core.config import Config, Finding, KeyPath, KindSpec, once_per_config
 from casekit.core.fields import CENT
+from casekit.i18n import _
 
 SECTION = "returns"
 LEGS = ("back", "out")  # back: customer -> shop; out: shop -> customer
@@ -168,21 +169,36 @@ _KEYS = {
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `returns:` section, as (key path under `returns`, message)."""
     if not isinstance(value, Mapping):
-        return [([], "must be a mapping; see docs/returns.md")]
+        return [([], _("must be a mapping; see docs/returns.md"))]
     problems: list[Finding] = []
     for key in value:
         if key not in _KEYS:
-            problems.append(([key], f"unknown key; known keys are {', '.join(sorted(_KEYS))}"))
+            problems.append(
+                ([key], _("unknown key; known keys are {keys}").format(keys=", ".join(sorted(_KEYS))))
+            )
     kind_name = str(value.get("kind", ReturnSettings.kind))
     kind = config.kinds.get(kind_name)
     if kind is None:
-        return [*problems, (["kind"], f"no case kind {kind_name!r}; kinds are {', '.join(config.kinds)}")]
+        return [
+            *problems,
+            (
+                ["kind"],
+                _("no case kind {kind_name!r}; kinds are {kinds}").format(
+                    kind_name=kind_name, kinds=", ".join(config.kinds)
+                ),
+            ),
+        ]
     reasons = _enum_values(kind, REASON)
     types = _enum_values(kind, RETURN_TYPE)
     for name, values in ((REASON, reasons), (RETURN_TYPE, types)):
         if values is None:
             problems.append(
-                (["kind"], f"kind {kind_name!r} needs an enum field {name!r} for the returns rules")
+                (
+                    ["kind"],
+                    _("kind {kind_name!r} needs an enum field {name!r} for the returns rules").format(
+                        kind_name=kind_name, name=name
+                    ),
+                )
             )
     reasons = reasons or set()
     types = types or set()
@@ -191,101 +207,123 @@ def check_section(value: Any, config: Config) -> list[Finding]:
         if raw is None:
             return []
         if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-            problems.append((path, "must be a list of reasons, e.g. [quality]"))
+            problems.append((path, _("must be a list of reasons, e.g. [quality]")))
             return []
         for item in raw:
             if reasons and item not in reasons:
-                problems.append((path, f"{item!r} is not a reason; reasons are {', '.join(sorted(reasons))}"))
+                problems.append(
+                    (
+                        path,
+                        _("{item!r} is not a reason; reasons are {reasons}").format(
+                            item=item, reasons=", ".join(sorted(reasons))
+                        ),
+                    )
+                )
         return list(raw)
 
     postage = value.get("postage")
     if postage is not None and not isinstance(postage, Mapping):
         problems.append(
-            (["postage"], "must be a mapping with shop_pays, customer_pays, standard_amount, legs")
+            (["postage"], _("must be a mapping with shop_pays, customer_pays, standard_amount, legs"))
         )
         postage = {}
     postage = postage or {}
     for key in postage:
         if key not in ("shop_pays", "customer_pays", "standard_amount", "legs"):
             problems.append(
-                (["postage", key], "unknown key; use shop_pays, customer_pays, standard_amount, legs")
+                (["postage", key], _("unknown key; use shop_pays, customer_pays, standard_amount, legs"))
             )
     shop = reason_list(["postage", "shop_pays"], postage.get("shop_pays"))
     customer = reason_list(["postage", "customer_pays"], postage.get("customer_pays"))
     for both in sorted(set(shop) & set(customer)):
         problems.append(
-            (["postage", "customer_pays"], f"{both!r} cannot be paid by both the shop and the customer")
+            (
+                ["postage", "customer_pays"],
+                _("{both!r} cannot be paid by both the shop and the customer").format(both=both),
+            )
         )
     if "standard_amount" in postage:
         amount = postage["standard_amount"]
         if _money(amount, Decimal(-1)) < 0:
             problems.append(
-                (["postage", "standard_amount"], "must be an amount such as 10.00 (yuan, two places)")
+                (["postage", "standard_amount"], _("must be an amount such as 10.00 (yuan, two places)"))
             )
     legs = postage.get("legs")
     if legs is not None:
         if not isinstance(legs, Mapping):
             problems.append(
-                (["postage", "legs"], "must map each return type to the ways it ships, [back, out]")
+                (["postage", "legs"], _("must map each return type to the ways it ships, [back, out]"))
             )
         else:
             for type_name, ways in legs.items():
                 path: KeyPath = ["postage", "legs", type_name]
                 if types and type_name not in types:
                     problems.append(
-                        (path, f"{type_name!r} is not a return type; types are {', '.join(sorted(types))}")
+                        (
+                            path,
+                            _("{type_name!r} is not a return type; types are {types}").format(
+                                type_name=type_name, types=", ".join(sorted(types))
+                            ),
+                        )
                     )
                 if not isinstance(ways, list) or any(w not in LEGS for w in ways):
                     problems.append(
-                        (path, "list the ways it ships: back (customer to shop), out (shop to customer)")
+                        (path, _("list the ways it ships: back (customer to shop), out (shop to customer)"))
                     )
     for key in ("quality_reasons", "evidence_required_for"):
         reason_list([key], value.get(key))
     done = value.get("extension_done_states")
     if done is not None:
         if not isinstance(done, list) or not all(isinstance(v, str) for v in done):
-            problems.append((["extension_done_states"], f"must be a list of {kind_name} states"))
+            problems.append(
+                (
+                    ["extension_done_states"],
+                    _("must be a list of {kind_name} states").format(kind_name=kind_name),
+                )
+            )
         else:
             for item in done:
                 if item not in kind.states:
                     problems.append(
                         (
                             ["extension_done_states"],
-                            f"{item!r} is not a {kind_name} state; use {', '.join(kind.states)}",
+                            _("{item!r} is not a {kind_name} state; use {states}").format(
+                                item=item, kind_name=kind_name, states=", ".join(kind.states)
+                            ),
                         )
                     )
     for key in ("quality_claim_days", "order_extension_days", "extension_warn_days"):
         if key in value and _positive_int(value[key], 0) == 0:
-            problems.append(([key], "must be a whole number of days, 1 or more"))
+            problems.append(([key], _("must be a whole number of days, 1 or more")))
     alerts = value.get("alerts")
     if alerts is not None:
         if not isinstance(alerts, Mapping):
-            problems.append((["alerts"], "must be a mapping with min_customers and window_days"))
+            problems.append((["alerts"], _("must be a mapping with min_customers and window_days")))
         else:
             for key in alerts:
                 if key not in ("min_customers", "window_days"):
-                    problems.append((["alerts", key], "unknown key; use min_customers, window_days"))
+                    problems.append((["alerts", key], _("unknown key; use min_customers, window_days")))
                 elif _positive_int(alerts[key], 0) == 0:
-                    problems.append((["alerts", key], "must be a whole number, 1 or more"))
+                    problems.append((["alerts", key], _("must be a whole number, 1 or more")))
     registers = value.get("registers")
     if registers is not None:
         if not isinstance(registers, Mapping):
-            problems.append((["registers"], "must be a mapping with wrong_shipment and parcel_claims"))
+            problems.append((["registers"], _("must be a mapping with wrong_shipment and parcel_claims")))
         else:
             for key in registers:
                 if key not in ("wrong_shipment", "parcel_claims"):
-                    problems.append((["registers", key], "unknown key; use wrong_shipment, parcel_claims"))
+                    problems.append((["registers", key], _("unknown key; use wrong_shipment, parcel_claims")))
                 else:
                     reason_list(["registers", key], registers[key])
     payment = value.get("difference_payment")
     if payment is not None and not isinstance(payment, str):
         if not isinstance(payment, Mapping) or not payment:
-            problems.append((["difference_payment"], "must be text, or {zh: ..., en: ...}"))
+            problems.append((["difference_payment"], _("must be text, or {zh: ..., en: ...}")))
         else:
             for lang, text in payment.items():
                 if lang not in LANGS or not isinstance(text, str) or not text.strip():
                     problems.append(
-                        (["difference_payment", lang], "give the text per language: {zh: ..., en: ...}")
+                        (["difference_payment", lang], _("give the text per language: {zh: ..., en: ...}"))
                     )
     return problems
 

@@ -13,6 +13,7 @@ from casekit.core.config import Config
 from casekit.core.timeline import is_terminal
 from casekit.features.returns import view
 from casekit.features.returns.cancellations import blocks_settlement, is_cancellation
+from casekit.i18n import _, is_chinese
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,13 @@ def settlement_check(cases: Iterable[Mapping[str, Any]], config: Config, merchan
         if is_cancellation(case, config):
             if not blocks_settlement(case, config):
                 continue
-            why = f"退订{view.status_label(config, case)} / cancellation {case.get('status')}"
+            why = f"退订{view.status_label(config, case)}"
+            if not is_chinese():
+                why += _(" / cancellation {status}").format(status=case.get("status"))
         elif is_terminal(case, config.kinds.get(str(case.get("kind")))):
             continue
         else:
-            why = "未结案 / still open"
+            why = "未结案" if is_chinese() else "未结案 / still open"
         order = values.get("order_no")
         order_no = str(order).strip() if order not in (None, "") else None
         entry = OpenCase(

@@ -10,6 +10,7 @@ from typing import Any
 from casekit.core.casefile import fields_of
 from casekit.core.config import Config
 from casekit.core.timeline import opened_at
+from casekit.i18n import _
 
 
 def opened_on(case: Mapping[str, Any], tz: tzinfo) -> date | None:
@@ -28,7 +29,7 @@ def parse_month(text: str) -> tuple[int, int]:
         year, month = int(parts[0]), int(parts[1])
         if 1 <= month <= 12:
             return year, month
-    raise ValueError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2026-11")
+    raise ValueError(_("{text!r} is not a month; write it as YYYY-MM, e.g. 2026-11").format(text=text))
 
 
 def label(config: Config, case: Mapping[str, Any], field_name: str, lang: str = "zh") -> str:

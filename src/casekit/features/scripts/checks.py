@@ -27,6 +27,7 @@ from casekit.features.scripts.context import (
     parse_header,
     split_template_name,
 )
+from casekit.i18n import _
 from casekit.render.jinja import (
     Source,
     TemplateFailure,
@@ -53,7 +54,9 @@ def check_templates(root: Path, config: Config) -> list[Problem]:
         try:
             tree = env.parse(text, name, str(source.path))
         except TemplateSyntaxError as exc:
-            problems.append(Problem(path, exc.lineno, f"template syntax: {exc.message}"))
+            problems.append(
+                Problem(path, exc.lineno, _("template syntax: {message}").format(message=exc.message))
+            )
             continue
         if split_template_name(name) is not None:
             problems += _check_script(config, source, path, text, tree, set(env.globals))
@@ -73,14 +76,28 @@ def _check_script(
     if unknown and (source.origin == "repository" or not kinds):
         if source.origin == "bundled":
             return []  # a bundled script for a kind this repository does not have
-        problems.append(Problem(path, 1, f"unknown kind {unknown[0]!r}; kinds are {', '.join(config.kinds)}"))
+        problems.append(
+            Problem(
+                path,
+                1,
+                _("unknown kind {unknown!r}; kinds are {kinds}").format(
+                    unknown=unknown[0], kinds=", ".join(config.kinds)
+                ),
+            )
+        )
     if not kinds:
         return problems
     states = {s for kind in kinds for s in kind.states}
     for state in header.get("states") or []:
         if state not in states:
             problems.append(
-                Problem(path, 1, f"unknown state {state!r} for {', '.join(k.name for k in kinds)}")
+                Problem(
+                    path,
+                    1,
+                    _("unknown state {state!r} for {kinds}").format(
+                        state=state, kinds=", ".join(k.name for k in kinds)
+                    ),
+                )
             )
     fields = _field_names(kinds)
     for condition in header.get("when") or []:
@@ -92,8 +109,15 @@ def _check_script(
                     Problem(
                         path,
                         1,
-                        f"condition {condition!r}: {parts['key_value']!r} is not a {parts['key']} "
-                        f"in casekit.yaml; {parts['key']}s are {', '.join(table)}",
+                        _(
+                            "condition {condition!r}: {key_value!r} is not a {key} in casekit.yaml; {key}s "
+                            "are {table}"
+                        ).format(
+                            condition=condition,
+                            key_value=parts["key_value"],
+                            key=parts["key"],
+                            table=", ".join(table),
+                        ),
                     )
                 )
             continue
@@ -101,7 +125,13 @@ def _check_script(
         field = match and (match["set"] or match["field"])
         if field and field not in fields:
             problems.append(
-                Problem(path, 1, f"condition {condition!r} names {field!r}, {_not_a_field(kinds)}")
+                Problem(
+                    path,
+                    1,
+                    _("condition {condition!r} names {field!r}, {advice}").format(
+                        condition=condition, field=field, advice=_not_a_field(kinds)
+                    ),
+                )
             )
     lang = (split_template_name(source.name) or ("", "zh"))[1]
     problems += _forbidden_phrases(path, text, forbidden_rules(config), lang)
@@ -124,7 +154,13 @@ def _forbidden_phrases(path: str, text: str, rules: Sequence[WordingRule], lang:
     problems = []
     for number, line in enumerate(visible.splitlines(), 1):
         for hit in find_forbidden(line, rules):
-            problems.append(Problem(path, number, f"says {hit.found!r}, {forbidden_advice(hit, lang)}"))
+            problems.append(
+                Problem(
+                    path,
+                    number,
+                    _("says {found!r}, {advice}").format(found=hit.found, advice=forbidden_advice(hit, lang)),
+                )
+            )
     return problems
 
 
@@ -132,8 +168,13 @@ def forbidden_advice(hit: WordingHit, lang: str) -> str:
     """'wording replies must never use (004); say instead: ...' for a template's problem."""
     source = f" ({hit.rule.source})" if hit.rule.source else ""
     suggestion = hit.rule.suggestion(lang)
-    instead = f"say instead: {suggestion}" if suggestion else "rephrase it (offer what can be done instead)"
-    return f"wording replies must never use{source}; {instead}"
+    if suggestion:
+        return _("wording replies must never use{source}; say instead: {suggestion}").format(
+            source=source, suggestion=suggestion
+        )
+    return _("wording replies must never use{source}; rephrase it (offer what can be done instead)").format(
+        source=source
+    )
 
 
 def _variables(path: str, tree: nodes.Template, kinds: list[KindSpec], globals_: set[str]) -> list[Problem]:
@@ -144,7 +185,11 @@ def _variables(path: str, tree: nodes.Template, kinds: list[KindSpec], globals_:
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
         problems.append(
             Problem(
-                path, line, f"unknown variable {name!r}; scripts have {', '.join(sorted(allowed - globals_))}"
+                path,
+                line,
+                _("unknown variable {name!r}; scripts have {variables}").format(
+                    name=name, variables=", ".join(sorted(allowed - globals_))
+                ),
             )
         )
     fields = _field_names(kinds)
@@ -169,7 +214,9 @@ def _variables(path: str, tree: nodes.Template, kinds: list[KindSpec], globals_:
                 Problem(
                     path,
                     node.lineno,
-                    f"{base.name}.{key}: {base.name} has {', '.join(sorted(known))}",
+                    _("{name}.{key}: {name} has {known}").format(
+                        name=base.name, key=key, known=", ".join(sorted(known))
+                    ),
                 )
             )
     return problems

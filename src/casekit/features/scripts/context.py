@@ -33,6 +33,7 @@ from casekit.core.wording import WordingRule, parse_rules
 from casekit.features.deadlines.facts import active_escalation, active_promise, is_major
 from casekit.features.returns import rules
 from casekit.features.returns.settings import settings_for
+from casekit.i18n import _
 
 LANGS = ("zh", "en")
 SCRIPTS_FOLDER = "scripts"
@@ -115,43 +116,52 @@ def parse_header(text: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     """The YAML header of a script template and the problems in it as (line, message)."""
     match = _HEADER.match(text)
     if not match:
-        return {}, [(1, "a script template starts with a {# ... #} header saying its kind and states")]
+        return {}, [(1, _("a script template starts with a {# ... #} header saying its kind and states"))]
     try:
         data = load_fast(match["body"])
     except YamlSyntaxError as exc:
         return {}, [(exc.line or 1, f"the header is not valid YAML: {exc}")]
     if not isinstance(data, Mapping):
-        return {}, [(1, "the header must be YAML such as `kind: complaint` and `states: [received]`")]
+        return {}, [(1, _("the header must be YAML such as `kind: complaint` and `states: [received]`"))]
     problems: list[tuple[int, str]] = []
     header = dict(data)
     for key in header:
         if key not in HEADER_KEYS:
-            problems.append((1, f"unknown header key {key!r}; use {', '.join(HEADER_KEYS)}"))
+            problems.append(
+                (
+                    1,
+                    _("unknown header key {key!r}; use {header_keys}").format(
+                        key=key, header_keys=", ".join(HEADER_KEYS)
+                    ),
+                )
+            )
     if not isinstance(header.get("source", ""), str):
-        problems.append((1, "source must be text naming the handbook and section, e.g. 004 面对媒体投诉"))
+        problems.append((1, _("source must be text naming the handbook and section, e.g. 004 面对媒体投诉")))
         header["source"] = ""
     for key in ("states", "when"):
         value = header.get(key, [])
         if isinstance(value, str):
             header[key] = [value]
         elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.append((1, f"{key} must be a list of names"))
+            problems.append((1, _("{key} must be a list of names").format(key=key)))
             header[key] = []
     kinds = header.get("kind")
     if isinstance(kinds, str):
         header["kind"] = [kinds]
     elif not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
-        problems.append((1, "kind must name a case kind (or a list of kinds)"))
+        problems.append((1, _("kind must name a case kind (or a list of kinds)")))
         header["kind"] = []
     if not isinstance(header.get("priority", 0), int):
-        problems.append((1, "priority must be a whole number"))
+        problems.append((1, _("priority must be a whole number")))
         header["priority"] = 0
     for condition in header.get("when", []):
         if not _CONDITION.match(condition):
             problems.append(
                 (
                     1,
-                    f"unknown condition {condition!r}; use {CONDITION_FORMS}",
+                    _("unknown condition {condition!r}; use {condition_forms}").format(
+                        condition=condition, condition_forms=CONDITION_FORMS
+                    ),
                 )
             )
     return header, problems
@@ -411,19 +421,19 @@ def forbidden_rules(config: Config) -> tuple[WordingRule, ...]:
 def check_section(value: Any, config: Config) -> list[Finding]:
     """Problems in the `scripts:` section of casekit.yaml."""
     if not isinstance(value, Mapping):
-        return [([], f"must be a mapping with {', '.join(SETTINGS)}")]
+        return [([], _("must be a mapping with {settings}").format(settings=", ".join(SETTINGS)))]
     problems: list[Finding] = []
     for key, item in value.items():
         if key == "lang":
             if item not in LANGS:
-                problems.append(([key], f"lang must be one of {', '.join(LANGS)}"))
+                problems.append(([key], _("lang must be one of {langs}").format(langs=", ".join(LANGS))))
         elif key in ("company", "return_address"):
             if isinstance(item, Mapping):
                 for lang, text in item.items():
                     if lang not in LANGS or not isinstance(text, str):
-                        problems.append(([key, lang], "give the text per language: {zh: ..., en: ...}"))
+                        problems.append(([key, lang], _("give the text per language: {zh: ..., en: ...}")))
             elif not isinstance(item, str):
-                problems.append(([key], "must be text, or {zh: ..., en: ...}"))
+                problems.append(([key], _("must be text, or {zh: ..., en: ...}")))
         elif key in ("forbidden", "forbidden_phrases"):
             problems += parse_rules(item, where=[key])[1]
         elif key == "customer_text":
@@ -431,13 +441,17 @@ def check_section(value: Any, config: Config) -> list[Finding]:
                 problems.append(
                     (
                         [key],
-                        "customer_text is warn (a warning when typed text uses forbidden wording) "
-                        "or strict (the change is refused)",
+                        _(
+                            "customer_text is warn (a warning when typed text uses forbidden wording) or "
+                            "strict (the change is refused)"
+                        ),
                     )
                 )
         elif key == "customer_words":
             if not isinstance(item, list) or not all(isinstance(n, str) and n for n in item):
-                problems.append(([key], "must be a list of field names, e.g. [content, demand]"))
+                problems.append(([key], _("must be a list of field names, e.g. [content, demand]")))
         else:
-            problems.append(([key], f"unknown setting; scripts has {', '.join(SETTINGS)}"))
+            problems.append(
+                ([key], _("unknown setting; scripts has {settings}").format(settings=", ".join(SETTINGS)))
+            )
     return problems

@@ -37,6 +37,7 @@ from casekit.features.scripts.context import (
     parse_header,
     scripts_settings,
 )
+from casekit.i18n import _, is_chinese
 from casekit.resources import bundled
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def printed_by_scripts(root: str, kind: str) -> Printed:
     """What the scripts of `kind` in effect in the repository at `root` print."""
     fields: set[str] | None = set()
     notes: set[str] = set()
-    for _, text in _script_sources(root):
+    for _name, text in _script_sources(root):
         if kind not in header_kinds(text):
             continue
         names, variables = scan_template(text)
@@ -233,9 +234,9 @@ def _advice(case: Mapping[str, Any], finding: TextFinding, kind: KindSpec | None
     case_id = str(case.get("id"))
     zh, en = describe(case_id, finding, kind)
     if kind is not None and kind.is_terminal(str(case.get("status"))):
-        return f"{zh}。 / {en}"
+        return f"{zh}。" if is_chinese() else f"{zh}。 / {en}"
     fix_zh, fix_en = _fix(case_id, finding)
-    return f"{zh}（{fix_zh}）。 / {en} ({fix_en})"
+    return f"{zh}（{fix_zh}）。" if is_chinese() else f"{zh}（{fix_zh}）。 / {en} ({fix_en})"
 
 
 def _fix(case_id: str, finding: TextFinding) -> tuple[str, str]:
@@ -264,7 +265,7 @@ def check_typed_text(tx: Transaction, change: Change) -> list[str]:
     skip = scripts_settings(config)["customer_words"]
     before: set[tuple[str, bool, str, str]] = set()
     if staged.original is not None:
-        doc, _ = parse_doc(str(staged.path), staged.original)
+        doc, _problems = parse_doc(str(staged.path), staged.original)
         if doc is not None:
             before = {f.key for f in field_findings(doc.data, printed, rules, skip)}
     found = [f for f in field_findings(staged.case, printed, rules, skip) if f.key not in before]
@@ -274,11 +275,13 @@ def check_typed_text(tx: Transaction, change: Change) -> list[str]:
     case_id = staged.case_id
     if found and _strict(config):
         zh, en = describe(case_id, found[0], kind)
-        raise Refused(
-            f"{zh}；未作任何更改，请改写后重新执行命令（scripts.customer_text: strict）。 "
-            f"/ {en}; nothing was changed: rephrase it and run the command again"
-        )
-    return [f"warning: {_advice(staged.case, finding, kind)}" for finding in found]
+        refusal = f"{zh}；未作任何更改，请改写后重新执行命令（scripts.customer_text: strict）。"
+        if not is_chinese():
+            refusal += " / " + _("{en}; nothing was changed: rephrase it and run the command again").format(
+                en=en
+            )
+        raise Refused(refusal)
+    return [_("warning: {advice}").format(advice=_advice(staged.case, finding, kind)) for finding in found]
 
 
 def check_case_files(root: Path, config: Config, docs: Sequence[CaseDoc]) -> list[Problem]:

@@ -26,9 +26,17 @@ def check_typed_text(tx: Transaction, change: Change) -> list[str]:
     return check(tx, change)
 
 
+SECTION_CHECKS = {"scripts": "casekit.features.scripts.context:check_section"}
+TREE_CHECKS = ("casekit.features.scripts.checks:check_templates",)
+FILE_CHECKS = ("casekit.features.scripts.customer_text:check_case_files",)
+
+
 def register() -> None:
     """Called by `casekit.core.registry.load_features`."""
-    config.SECTION_CHECKS.add("scripts", "casekit.features.scripts.context:check_section")
-    validation.TREE_CHECKS.add("casekit.features.scripts.checks:check_templates")
-    validation.CASE_FILE_CHECKS.add("casekit.features.scripts.customer_text:check_case_files")
+    for section, check in SECTION_CHECKS.items():
+        config.SECTION_CHECKS.add(section, check)
+    for tree_check in TREE_CHECKS:
+        validation.TREE_CHECKS.add(tree_check)
+    for file_check in FILE_CHECKS:
+        validation.CASE_FILE_CHECKS.add(file_check)
     actions.CHECKS.add(check_typed_text)

@@ -51,7 +51,7 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
     case_id = str(case.get("id", path.stem))
     lang = lang or str(scripts_settings(config)["lang"])
     if lang not in LANGS:
-        raise UsageError(f"--lang {lang!r}: use one of {', '.join(LANGS)}")
+        raise UsageError(_("--lang {lang!r}: use one of {langs}").format(lang=lang, langs=", ".join(LANGS)))
     scripts = catalogue(env.root)
     kind = str(case.get("kind"))
     if template:
@@ -60,8 +60,10 @@ def render_script(env: Env, reference: str, *, template: str | None, lang: str |
         info = choose([s for s in scripts if s.lang == lang], case, config, env.now(config.tz))
     if info is None:
         raise Refused(
-            f"{case_id}: no {lang} script fits a {kind} in state {case.get('status')}; "
-            f"see `casekit script --list --kind {kind}` or pass --template NAME"
+            _(
+                "{case_id}: no {lang} script fits a {kind} in state {state}; see `casekit "
+                "script --list --kind {kind}` or pass --template NAME"
+            ).format(case_id=case_id, lang=lang, kind=kind, state=case.get("status"))
         )
     context = script_context(case, config, lang=lang, agent=_agent(env, case), now=env.now(config.tz))
     text = render(make_environment(env.root), info.template, context, subject=case_id)
@@ -72,13 +74,25 @@ def _named(scripts: list[ScriptInfo], name: str, lang: str, kind: str) -> Script
     same_name = [s for s in scripts if s.name == name]
     if not same_name:
         names = ", ".join(sorted({s.name for s in scripts if s.applies_to(kind)}))
-        raise Refused(f"no script template {name!r}; templates for a {kind}: {names}")
+        raise Refused(
+            _("no script template {name!r}; templates for a {kind}: {names}").format(
+                name=name, kind=kind, names=names
+            )
+        )
     info = next((s for s in same_name if s.lang == lang), None)
     if info is None:
         have = ", ".join(sorted(s.lang for s in same_name))
-        raise Refused(f"script template {name!r} has no {lang} version (it has: {have})")
+        raise Refused(
+            _("script template {name!r} has no {lang} version (it has: {have})").format(
+                name=name, lang=lang, have=have
+            )
+        )
     if not info.applies_to(kind):
-        raise Refused(f"script template {name!r} is for {', '.join(info.kinds)}, not for a {kind}")
+        raise Refused(
+            _("script template {name!r} is for {kinds}, not for a {kind}").format(
+                name=name, kinds=", ".join(info.kinds), kind=kind
+            )
+        )
     return info
 
 
@@ -137,12 +151,12 @@ def list_scripts(
         try:
             kind = words.resolve(words.kinds(config), kind) if kind else None
         except words.UnknownWord as exc:
-            raise UsageError(f"--kind: {exc}") from None
+            raise UsageError(_("--kind: {problem}").format(problem=exc)) from None
         try:
             scope = [config.kinds[kind]] if kind else list(config.kinds.values())
             state = words.resolve(words.states(scope), state) if state else None
         except words.UnknownWord as exc:
-            raise UsageError(f"--state: {exc}") from None
+            raise UsageError(_("--state: {problem}").format(problem=exc)) from None
         lang = lang or str(scripts_settings(config)["lang"])
         if reference:
             return _case_listing(env, root, reference, scripts, lang)
