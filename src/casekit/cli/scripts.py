@@ -145,7 +145,8 @@ def _print_list(
             [
                 r["name"],
                 join(_kind_text(config, k) for k in r["kinds"]),
-                join(_state_text(config, r["kinds"], s) for s in r["states"]) or _pick(("（任何）", "(any)"), mine),
+                join(_state_text(config, r["kinds"], s) for s in r["states"])
+                or _pick(("（任何）", "(any)"), mine),
                 ",".join(r["when"]) or (_pick(("（手动）", "(manual)"), mine) if r["manual"] else ""),
                 join(r["langs"]),
                 _pick(_ORIGIN[r["origin"]], mine),

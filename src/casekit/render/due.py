@@ -20,6 +20,7 @@ def provisional_mark() -> str:
     """PROVISIONAL_MARK for the reader: （暂定） alone in Chinese."""
     return "（暂定）" if is_chinese() else PROVISIONAL_MARK
 
+
 STATE_ZH = {
     State.OPEN: "进行中",
     State.PAUSED: "暂停",
