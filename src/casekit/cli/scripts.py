@@ -9,9 +9,10 @@ import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env
 from casekit.errors import UsageError
-from casekit.i18n import _
+from casekit.i18n import _, is_chinese
 
 if TYPE_CHECKING:
+    from casekit.core.config import Config
     from casekit.service.env import Env
 
 
@@ -99,6 +100,26 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def _kind_text(config: Config, kind: str) -> str:
+    """A script's kind in the user's language: its label, `any` as （任何） in Chinese."""
+    from casekit.render.labels import kind_label
+
+    if kind == "any":
+        return "（任何）" if is_chinese() else kind
+    return kind_label(config, kind)
+
+
+def _state_text(config: Config, kinds: list[str], state: str) -> str:
+    """A script's state by its label under the first of its kinds that knows the state."""
+    from casekit.render.labels import state_label
+
+    for kind in kinds:
+        spec = config.kinds.get(kind)
+        if spec is not None and state in spec.states:
+            return state_label(config, kind, state)
+    return state
+
+
 def _print_list(
     env: Env, case_id: str | None, kind: str | None, state: str | None, lang: str | None, output: TextFormat
 ) -> None:
@@ -117,21 +138,25 @@ def _print_list(
         echo(_("没有符合的话术模板 / no script templates match"))
         return
     if listing.case is None:
+        config = env.config
+        mine = "zh" if is_chinese() else "en"
+        join = "、".join if is_chinese() else ",".join
         body = [
             [
                 r["name"],
-                ",".join(r["kinds"]),
-                ",".join(r["states"]) or _pick(("（任何）", "(any)"), shown),
-                ",".join(r["when"]) or (_pick(("（手动）", "(manual)"), shown) if r["manual"] else ""),
-                ",".join(r["langs"]),
-                _pick(_ORIGIN[r["origin"]], shown),
+                join(_kind_text(config, k) for k in r["kinds"]),
+                join(_state_text(config, r["kinds"], s) for s in r["states"])
+                or _pick(("（任何）", "(any)"), mine),
+                ",".join(r["when"]) or (_pick(("（手动）", "(manual)"), mine) if r["manual"] else ""),
+                join(r["langs"]),
+                _pick(_ORIGIN[r["origin"]], mine),
                 r["source"],
                 r["summary"],
             ]
             for r in rows
         ]
-        headers = [_("模板 Template"), _("类别 Kind"), _("状态 States"), _("条件 When"), _("语言 Lang")]
-        echo(table(body, [*headers, _("来自 From"), _("出处 Source"), _("摘要 Summary")]))
+        headers = [_("Template"), _("Kind"), _("States"), _("Conditions"), _("Lang")]
+        echo(table(body, [*headers, _("From"), _("Source"), _("Summary")]))
         return
     about = listing.case
     labels = [about["kind_label"], *([about["type_label"]] if "type" in about else []), about["status_label"]]
@@ -159,12 +184,12 @@ def _print_list(
         )
     headers = [
         "",
-        _("模板 Template"),
-        _("适用 Fits"),
-        _("原因 Why"),
-        _("来自 From"),
-        _("出处 Source"),
-        _("摘要 Summary"),
+        _("Template"),
+        _("Fits"),
+        _("Why"),
+        _("From"),
+        _("Source"),
+        _("Summary"),
     ]
     echo(table(body, headers))
     if chosen:

@@ -15,6 +15,12 @@ from casekit.i18n import _, is_chinese
 
 PROVISIONAL_MARK = "（暂定 provisional）"  # a deadline counted past the known holidays
 
+
+def provisional_mark() -> str:
+    """PROVISIONAL_MARK for the reader: （暂定） alone in Chinese."""
+    return "（暂定）" if is_chinese() else PROVISIONAL_MARK
+
+
 STATE_ZH = {
     State.OPEN: "进行中",
     State.PAUSED: "暂停",
@@ -25,11 +31,25 @@ STATE_ZH = {
 
 
 def human_span(length: timedelta) -> str:
-    """'1h20m', '45m', or with days for long spans: '3d02h'."""
+    """'1h20m', '45m', or with days for long spans: '3d02h'; in Chinese '1小时20分',
+    '45分钟', '3天2小时'."""
+    if is_chinese():
+        return _chinese_span(length)
     if length >= timedelta(days=1):
         hours = int(length.total_seconds()) // 3600
         return f"{hours // 24}d{hours % 24:02d}h"
     return format_span(timedelta(seconds=int(length.total_seconds()) // 60 * 60))
+
+
+def _chinese_span(length: timedelta) -> str:
+    minutes = int(length.total_seconds()) // 60
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 24:
+        days, hours = divmod(hours, 24)
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{minutes}分" if minutes else f"{hours}小时"
+    return f"{minutes}分钟"
 
 
 def when_text(due: datetime, now: datetime, state: State) -> str:
@@ -127,8 +147,11 @@ def status_lines(case: Mapping[str, Any], config: Config, now: datetime) -> list
         if missed:
             detail += _("; missed {count} earlier").format(count=len(missed))
         if entry.get("provisional") is True and state.is_open:
-            detail += PROVISIONAL_MARK
-        lines.append(f"{clock} ({label.zh} {label.en}): {detail}")
+            detail += provisional_mark()
+        if is_chinese():
+            lines.append(f"{clock}（{label.zh}）：{detail}")
+        else:
+            lines.append(f"{clock} ({label.zh} {label.en}): {detail}")
         if entry.get("warning") and state.is_open:
             lines.append("  " + _("warning: {warning}").format(warning=entry["warning"]))
 

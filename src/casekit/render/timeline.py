@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from casekit.core.config import Config
-from casekit.i18n import N_, _
+from casekit.i18n import N_, _, is_chinese
 from casekit.render.labels import field_label, person_name, state_label
 from casekit.render.output import display_width, safe_text, short_time, terminal, truncate
 
@@ -29,6 +29,20 @@ ACTION_NAMES = {
     "survey": N_("callback result"),
     "refollow": N_("follow-up moved"),
     "resolve": N_("resolved"),
+    # shown as their keys in English, as before
+    "undo": N_("undo"),
+    "escalate": N_("escalate"),
+    "promise": N_("promise"),
+}
+
+# The case keys every kind has, as a Chinese reader calls them (English shows the key).
+CORE_KEYS_ZH = {
+    "title": "标题",
+    "priority": "优先级",
+    "channel": "渠道",
+    "customer.name": "客户姓名",
+    "customer.phone": "客户电话",
+    "customer.salutation": "客户称呼",
 }
 
 _ASSIGNED = re.compile(r": assigned to (\S+)")
@@ -58,10 +72,17 @@ def event_text(row: Mapping[str, Any], config: Config, kind: str) -> str:
     if row.get("action") == "set":
         found = _SET.search(subject)
         if found:
-            fields = [field_label(config, kind, f.strip()) for f in found.group(1).split(",")]
+            fields = [_changed_key(config, kind, f.strip()) for f in found.group(1).split(",")]
             comma = _(", ")
             return f"{what} {comma.join(fields)}"
     return what
+
+
+def _changed_key(config: Config, kind: str, key: str) -> str:
+    """A key a `set` changed, by its label: a field's from casekit.yaml, a core key's in Chinese."""
+    if is_chinese() and key in CORE_KEYS_ZH:
+        return CORE_KEYS_ZH[key]
+    return field_label(config, kind, key)
 
 
 def timeline(rows: Sequence[Mapping[str, Any]], config: Config, kind: str) -> str:

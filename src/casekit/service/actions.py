@@ -478,7 +478,7 @@ def _parse_sets(ctx: Context, case_id: str, sets: list[str]) -> dict[str, Any]:
     try:
         return parse_changes(ctx.kind, ctx.config, parse_assignments(sets), ctx.config.tz)
     except ValueError as exc:
-        raise Refused(f"{case_id}: {exc}") from None
+        raise Refused(_("{case}: {notice}").format(case=case_id, notice=exc)) from None
 
 
 def _changes_record(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -497,6 +497,11 @@ def _field_change_request(
     return field_change_request(candidate, ctx.kind, status, changes, ctx.actor.login, roles, action, ctx.now)
 
 
+def _refusal(subject: str, *reasons: str) -> str:
+    """`C-…: why; and why` with the reader's punctuation (`C-…：why；and why` in Chinese)."""
+    return _("{case}: {notice}").format(case=subject, notice=_("; ").join(reasons))
+
+
 def _approval(
     ctx: Context, request: MoveRequest, label: str
 ) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]]:
@@ -504,10 +509,10 @@ def _approval(
     actor is not; else (trailers, history extras)."""
     refusals = change_refusals(request, ctx.config)
     if refusals:
-        raise Refused(f"{label}: " + "; ".join(refusals))
+        raise Refused(_refusal(label, *refusals))
     problems = requires_approval(request, ctx.config)
     if problems:
-        raise Refused(f"{label}: " + "; ".join(problems))
+        raise Refused(_refusal(label, *problems))
     reasons = approval_reasons(request, ctx.config)
     if not reasons:
         return (), {}
@@ -628,11 +633,11 @@ def _new_case(
         try:
             core[key] = parse_change(kind, config, key, text, config.tz)
         except ValueError as exc:
-            raise Refused(f"{label}: {flag}: {exc}") from None
+            raise Refused(_refusal(label, f"{flag}: {exc}")) from None
     try:
         extra = parse_changes(kind, config, parse_assignments(list(request.sets)), config.tz)
     except ValueError as exc:
-        raise Refused(f"{label}: {exc}") from None
+        raise Refused(_refusal(label, str(exc))) from None
     missing = [n for n, spec in kind.fields.items() if spec.required and extra.get(n) in (None, "")]
     if missing:
         hint = " ".join(f"--set {n}=..." for n in missing)
@@ -735,16 +740,17 @@ def move_case(
         try:
             state = words.resolve(words.kind_states(ctx.kind), target)
         except words.UnknownWord as exc:
-            raise Refused(f"{case_id}: {exc}") from None
+            raise Refused(_("{case}: {notice}").format(case=case_id, notice=exc)) from None
         changes = _parse_sets(ctx, case_id, sets or [])
         candidate = copy.deepcopy(dict(case))
         apply_changes(candidate, changes)
         rule = transition_rule(ctx.kind, source, state)
         if rule is None:
-            raise Refused(f"{case_id}: {refusal_for_unknown_move(ctx.kind, source, state, candidate)}")
+            refusal = refusal_for_unknown_move(ctx.kind, source, state, candidate)
+            raise Refused(_("{case}: {notice}").format(case=case_id, notice=refusal))
         unmet = unmet_condition(ctx.kind, rule, candidate)
         if unmet:
-            raise Refused(f"{case_id}: {unmet}")
+            raise Refused(_("{case}: {notice}").format(case=case_id, notice=unmet))
         person = ctx.config.person(ctx.actor.login)
         request = MoveRequest(
             case=candidate,
@@ -765,7 +771,7 @@ def move_case(
             request = dataclasses.replace(request, case=candidate, changes=changes)
         problems = check_move(request, ctx.config)
         if problems:
-            raise Refused(f"{case_id}: " + "; ".join(problems))
+            raise Refused(_refusal(case_id, *problems))
         approvals = approval_reasons(request, ctx.config)
         trailers = (("Case-Approved-By", ctx.actor.ident),) if approvals else ()
         change = Change("move", f"{case_id}: {source} -> {state}", source, state, note, trailers)

@@ -12,7 +12,7 @@ from casekit.core.config import Config
 from casekit.core.customers import CustomerMatch
 from casekit.core.listview import LIST_COLUMNS, resolve_filters, select
 from casekit.errors import Problem, UsageError
-from casekit.i18n import N_, _, ngettext
+from casekit.i18n import N_, _, is_chinese, ngettext
 from casekit.index.reader import find_case
 from casekit.render.output import compact_time, short_time, table, to_csv, to_json, truncate
 from casekit.service.env import Env
@@ -84,7 +84,7 @@ def list_cases(
     state) only with `closed` or when `statuses` names states."""
     from casekit.index.reader import CaseFilter, answer_from_listings
     from casekit.render.due import due_cell, due_mark
-    from casekit.render.labels import shown, state_label
+    from casekit.render.labels import person_name, shown, state_label
 
     config = env.config
     now = env.now(config.tz)
@@ -148,7 +148,7 @@ def list_cases(
                 _label(priority_labels, r["priority"]),
                 truncate(str(r["title"] or ""), 28),
                 r["customer"],
-                r["assignee"] or "",
+                (person_name(config, r["assignee"]) if is_chinese() else r["assignee"]) or "",
                 compact_time(short_time(r["opened_at"]), now.year),
                 compact_time(due_cell(r), now.year),
             ]

@@ -20,7 +20,7 @@ from casekit.core.effects import apply_entry
 from casekit.core.ids import parse_id, relative_case_path
 from casekit.core.undo import UNDO, UNDOABLE
 from casekit.errors import Refused
-from casekit.i18n import _
+from casekit.i18n import _, is_chinese
 from casekit.service.actions import (
     Change,
     Context,
@@ -68,11 +68,20 @@ def undo_last_change(env: Env, reference: str | None, *, note: str | None = None
     outcome = change_case(env, reference, mutate)
     outcome.messages.insert(
         0,
-        _("{case}: undid your {action} of {at}").format(
-            case=undone["case"], action=undone["action"], at=undone["at"]
-        ),
+        _("{case}: undid your {action} of {at}").format(case=undone["case"], **_undone_words(undone)),
     )
     return outcome
+
+
+def _undone_words(undone: Mapping[str, Any]) -> dict[str, Any]:
+    """What was undone and when, for the reader: the keys and stored time in English (as
+    ever), the action's name and a short time in Chinese."""
+    if not is_chinese():
+        return {"action": undone["action"], "at": undone["at"]}
+    from casekit.render.output import short_time
+    from casekit.render.timeline import action_name
+
+    return {"action": action_name(undone["action"]), "at": short_time(undone["at"])}
 
 
 def _case_changed_last(env: Env) -> str:
