@@ -58,6 +58,17 @@ SETUP: dict[str, str] = {
     ),
     "casekit audit --since origin/main": _REMOTE,
     "casekit sync": _REMOTE,
+    # another clone moves the complaint one way and pushes, this clone another: the sync stops
+    "casekit resolve-conflict C-20261120-HRRT-NFNM --keep theirs": "\n".join(
+        [
+            _REMOTE,
+            "git clone -q ~/origin.git ~/other",
+            "(cd ~/other && casekit move C-20261120-HRRT-NFNM investigating"
+            " --set responsible_department=售后技术部 && git push -q origin main)",
+            "casekit move C-20261120-HRRT-NFNM rejected --set rejection_reason=客户已撤回投诉",
+            "if casekit sync; then exit 9; fi",
+        ]
+    ),
     "casekit hooks install --server ~/cases.git": "git init -q --bare ~/cases.git",
     "casekit attach R-20261116-5SRV-GFDB IMG_2041.png IMG_2042.png --note 客户提供的破损照片": (
         'cp "$EVIDENCE/cooker-coating-1.png" IMG_2041.png && cp "$EVIDENCE/cooker-coating-2.png" IMG_2042.png'
@@ -99,16 +110,17 @@ def _normalised(text: str) -> str:
     return " ".join(text.split())
 
 
-def _command_path(example: str) -> tuple[str, ...]:
-    """The words naming the command of the example's first step (`casekit calendar add`)."""
-    words = shlex.split(re.split(r"&&|>", example)[0])
-    assert words[0] == "casekit"
-    path = []
-    for word in words[1:3]:
-        if word.startswith("-"):
-            break
-        path.append(word)
-    return tuple(path)
+def _command_paths(example: str) -> set[tuple[str, ...]]:
+    """The commands, and their groups, each step of the example runs (`casekit calendar add`)."""
+    paths = set()
+    for step in re.split(r"&&|>", example):
+        words = shlex.split(step)
+        if not words or words[0] != "casekit":
+            continue
+        for count in (1, 2):
+            if len(words) > count and not words[count].startswith("-"):
+                paths.add(tuple(words[1 : count + 1]))
+    return paths
 
 
 def _environ(home: Path, bin_dir: Path | None = None) -> dict[str, str]:
@@ -124,7 +136,7 @@ def _environ(home: Path, bin_dir: Path | None = None) -> dict[str, str]:
 @cache
 def _help_pages(home: Path) -> dict[tuple[str, ...], str]:
     """`casekit ... --help` (in English) for every command, and its group, the examples name."""
-    paths = {path[:n] for _where, example in EXAMPLES for path in [_command_path(example)] for n in (1, 2)}
+    paths = {path for _where, example in EXAMPLES for path in _command_paths(example)}
     env = _environ(home)
 
     def page(path: tuple[str, ...]) -> str:
@@ -138,7 +150,7 @@ def _help_pages(home: Path) -> dict[tuple[str, ...], str]:
         )
         return proc.stdout if proc.returncode == 0 else ""
 
-    ordered = sorted(p for p in paths if p)
+    ordered = sorted(paths)
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(zip(ordered, pool.map(page, ordered), strict=True))
 

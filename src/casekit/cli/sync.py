@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
         help=_(
             "Settle a case that a sync stopped on, as one audited commit, and continue the "
             "sync.\n\nExample: {example}"
-        ).format(example="casekit resolve-conflict C-20261123-WYWA-2JS4 --keep theirs"),
+        ).format(example="casekit resolve-conflict C-20261120-HRRT-NFNM --keep theirs"),
     )(resolve_conflict)
     app.add_typer(hooks_app, name="hooks")
     app.command(
