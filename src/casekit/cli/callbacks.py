@@ -288,6 +288,6 @@ def register(app: typer.Typer) -> None:
     )(queue)
     app.command(
         help=_("Record one dial of the customer and its outcome; one commit.\n\nExample: {example}").format(
-            example="casekit attempt B-20261123-4M2P-9QXA --outcome no-answer --note 无人接听"
+            example="casekit attempt B-20261120-RKXQ-2NKA --outcome no-answer --note 无人接听"
         )
     )(attempt)

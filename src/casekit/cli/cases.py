@@ -364,13 +364,13 @@ def register(app: typer.Typer) -> None:
         help=_(
             "Move a case to another state, if the workflow allows it; one commit.\n\nExample: {example}"
         ).format(
-            example="casekit move C-20261123-7KQ3-XHD2 investigating --set responsible_department=售后技术部"
+            example="casekit move C-20261120-HRRT-NFNM investigating --set responsible_department=售后技术部"
         )
     )(move)
     app.command(
         help=_(
             "Print one case (the YAML file as written, its deadlines' state on stderr).\n\nExample: {example}"
-        ).format(example="casekit show C-20261123-7KQ3-XHD2 --format json")
+        ).format(example="casekit show C-20261123-WYWA-2JS4 --format json")
     )(show)
     app.command(
         "list",
@@ -379,33 +379,33 @@ def register(app: typer.Typer) -> None:
             "text.\n\nExample: {example} (or: {phone}, {customer})"
         ).format(
             example="casekit list --kind complaint --status investigating --overdue",
-            phone="casekit list --phone 139 1596 2048",
+            phone="casekit list --phone '139 1596 2048'",
             customer="casekit list --customer 王",
         ),
     )(list_cases)
     app.command(
         help=_("Give a case to an agent; one commit.\n\nExample: {example}").format(
-            example="casekit assign C-20261123-7KQ3-XHD2 wang.fang"
+            example="casekit assign C-20261123-WYWA-2JS4 li.na"
         )
     )(assign)
     app.command(
         help=_("Add a note to a case's history; one commit.\n\nExample: {example}").format(
-            example="casekit note C-20261123-7KQ3-XHD2 '已致电客户，约定明天上午回复'"
+            example="casekit note C-20261123-WYWA-2JS4 '已致电客户，约定明天上午回复'"
         )
     )(note)
     app.command(
         help=_("Change fields of a case without moving it; one commit.\n\nExample: {example}").format(
-            example="casekit update C-20261123-7KQ3-XHD2 --set category=product-quality"
+            example="casekit update C-20261123-WYWA-2JS4 --set product='女士中长款羽绒服 米白 L'"
         )
     )(update)
     app.command(
         help=_(
             "Link two cases both ways, such as a complaint and its callback, in one commit.\n\nExample: "
             "{example}"
-        ).format(example="casekit link C-20261123-7KQ3-XHD2 B-20261125-4M2P-9QXA")
+        ).format(example="casekit link C-20261120-E90B-AY82 R-20261112-WW40-07R7")
     )(link)
     app.command(
         help=_(
             "Show a case's audit trail, read from its git commits and their trailers.\n\nExample: {example}"
-        ).format(example="casekit log C-20261123-7KQ3-XHD2")
+        ).format(example="casekit log C-20261123-WYWA-2JS4")
     )(log)

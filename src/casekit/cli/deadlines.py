@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
             "Record a reply-by time agreed with the customer; missing it counts as a breach. One "
             "commit.\n\nExample: {example}"
         ).format(
-            example="casekit promise C-20261123-7KQ3-XHD2 --by 2026-11-24T15:00 --note "
+            example="casekit promise C-20261123-WYWA-2JS4 --by 2026-11-24T15:00 --note "
             "'约定明天下午三点前回复'"
         )
     )(promise)
@@ -154,7 +154,7 @@ def register(app: typer.Typer) -> None:
             "Hand a case to a supervisor with its notes and mark it escalated; one audited "
             "commit.\n\nExample: {example}"
         ).format(
-            example="casekit escalate C-20261123-7KQ3-XHD2 --to zhang.wei --note '客户要求三倍赔偿' --major"
+            example="casekit escalate C-20261120-E90B-AY82 --to zhang.wei --note '客户要求三倍赔偿' --major"
         )
     )(escalate)
     app.command(
@@ -164,6 +164,7 @@ def register(app: typer.Typer) -> None:
             "Weibo complaints need the merchant's reply within 1 working day: the merchant_reply deadline "
             "is met at --at, and the monthly 红黑榜 judges merchants on it.\n\nExample: {example}"
         ).format(
-            example="casekit merchant-reply C-20261109-4KJ7-A7VQ --at 2026-11-10T09:40 --reply '同意调换18箱'"
+            example="casekit update C-20261123-WYWA-2JS4 --set merchant=优品服饰旗舰店 && "
+            "casekit merchant-reply C-20261123-WYWA-2JS4 --at 2026-11-23T09:40 --reply '同意退货退款'"
         ),
     )(merchant_reply)

@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
             "Attach evidence files to a case: copied to attachments/<ID>/, hashed, one "
             "commit.\n\nExample: {example}"
         ).format(
-            example="casekit attach R-20261123-7KQ3-XHD2 IMG_2041.jpg IMG_2042.jpg --note 客户提供的破损照片"
+            example="casekit attach R-20261116-5SRV-GFDB IMG_2041.png IMG_2042.png --note 客户提供的破损照片"
         )
     )(attach)
     app.command(

@@ -207,5 +207,5 @@ def register(app: typer.Typer) -> None:
         help=_(
             "Print the reply script that fits a case's kind and state, filled with its data.\n\nExample: "
             "{example}"
-        ).format(example="casekit script C-20261123-7KQ3-XHD2 --lang en")
+        ).format(example="casekit script C-20261123-WYWA-2JS4 --lang en")
     )(script)

@@ -73,7 +73,7 @@ hooks_app = typer.Typer(
     help=_(
         "Install the repository's hooks/ and the case-file merge driver into this clone.\n\nExample: "
         "{example}"
-    ).format(example="casekit hooks install --server /srv/git/cases.git"),
+    ).format(example="casekit hooks install --server ~/cases.git"),
 )
 def hooks_install(
     server: Annotated[
@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
         help=_(
             "Settle a case that a sync stopped on, as one audited commit, and continue the "
             "sync.\n\nExample: {example}"
-        ).format(example="casekit resolve-conflict C-20261123-7KQ3-XHD2 --keep theirs"),
+        ).format(example="casekit resolve-conflict C-20261120-HRRT-NFNM --keep theirs"),
     )(resolve_conflict)
     app.add_typer(hooks_app, name="hooks")
     app.command(
