@@ -216,3 +216,17 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(needle)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """casekit's wheel, built once from this checkout (with its compiled catalogues)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-qw", str(out), "."],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("casekit-*.whl")
+    return built

@@ -11,33 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CLI, NOW, PROJECT, Result
+from conftest import CLI, NOW, Result
 
 GITHUB = ".github/workflows/casekit.yml"
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            ".",
-        ],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-    )
-    (built,) = out.glob("casekit-*.whl")
-    return built
 
 
 def _init(tmp_path: Path, environ: dict[str, str], *args: str) -> Result:

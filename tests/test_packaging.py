@@ -8,33 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from conftest import CLI, PROJECT
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            ".",
-        ],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-    )
-    (built,) = out.glob("casekit-*.whl")
-    return built
 
 
 def test_wheel_contains_the_bundled_files(wheel: Path) -> None:
