@@ -18,6 +18,11 @@ if str(PROJECT / "src") not in sys.path:
     sys.path.insert(0, str(PROJECT / "src"))
 NOW = "2026-11-23T10:05:00+08:00"
 
+# casekit chooses its language once per process, at the first message it looks up; test
+# modules import the CLI (whose help texts are messages) while they are collected, before
+# any fixture runs, so the tests' language is set here: English, as the tests read it
+os.environ["CASEKIT_LANG"] = "en"
+
 
 @dataclass
 class Result:
