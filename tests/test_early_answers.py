@@ -74,7 +74,7 @@ def early_ids(root: Path, slow_path: str, monkeypatch: pytest.MonkeyPatch) -> tu
 
 
 def direct_ids(cli: CLI) -> list[str]:
-    out = cli.ok("list", "--format", "csv", extra_env=OFF).out
+    out = cli.ok("list", "--all", "--format", "csv", extra_env=OFF).out
     return sorted(line.split(",")[0] for line in out.splitlines()[1:])
 
 

@@ -83,7 +83,7 @@ def test_a_log_has_no_deadlines_and_opens_no_callback(repo: CLI) -> None:
     assert [row["id"] for row in overdue] == [complaint]
     assert logged not in repo.ok("due", now=later).out
     assert complaint in repo.ok("due", now=later).out
-    everything = json.loads(repo.ok("list", "--format", "json", now=later).out)
+    everything = json.loads(repo.ok("list", "--all", "--format", "json", now=later).out)
     assert {row["id"]: row["kind"] for row in everything} == {logged: "harassment", complaint: "complaint"}
     assert not (repo.root / "cases" / "callback").exists()
     assert not read_case(repo.case_path(logged)).get("deadlines")
