@@ -178,7 +178,7 @@ def _registries_after(*first: str) -> str:
             "    print(r, [(k, name(v)) for k, v in r.items()])",
         ]
     )
-    env = {"PYTHONPATH": str(PROJECT / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {"PYTHONPATH": str(PROJECT / "src"), "PYTHONDONTWRITEBYTECODE": "1", "CASEKIT_LANG": "en"}
     return subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
@@ -215,7 +215,7 @@ def test_a_registry_read_while_the_features_register_is_refused() -> None:
             "    print('REFUSED', exc)",
         ]
     )
-    env = {"PYTHONPATH": str(PROJECT / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {"PYTHONPATH": str(PROJECT / "src"), "PYTHONDONTWRITEBYTECODE": "1", "CASEKIT_LANG": "en"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.startswith("REFUSED a registry was read while the features registered")
 

@@ -304,4 +304,4 @@ print(casekit.__version__, doc.data["id"], doc.data["status"], doc.data["assigne
     version, case_id, status, assignee, problems = proc.stdout.split()
     assert (status, assignee, problems) == ("assessing", "wang.fang", "0")
     assert version == repo.ok("--version").out.split()[-1]
-    assert repo.ok("log", case_id).out.count("li.na") >= 3  # every change is in the audit trail
+    assert repo.ok("log", case_id).out.count("李娜") >= 3  # every change is in the audit trail, by name

@@ -30,11 +30,11 @@ def test_a_note_without_text_is_refused_in_chinese(repo: CLI) -> None:
 def test_list_shows_chinese_headers_and_count(repo: CLI) -> None:
     case_id = repo.new()
     lines = repo.ok("list", extra_env=CHINESE).lines
-    headers = ["编号", "类型", "状态", "优先级", "标题", "客户", "负责人", "受理时间", "到期"]
+    headers = ["编号", "类型", "状态", "优先级", "标题", "客户", "处理人", "受理时间", "期限"]
     assert lines[0].split() == headers
 
     assert any(line.startswith(case_id) for line in lines)
-    assert lines[-1] == "（共 1 个工单）"
+    assert lines[-1] == "（1 个工单）"
     assert repo.ok("list", "--assignee", "wang.fang", extra_env=CHINESE).out.strip() == "没有符合条件的工单"
 
 
