@@ -239,8 +239,8 @@ def test_wrong_shipment_register_lists_confirmed_wrong_shipments(big_repo: tuple
     table = repo.ok(
         "registers", "wrong-shipment", "--month", "2026-11", extra_env={"CASEKIT_LANG": "zh_CN"}
     ).out
-    assert table.startswith("发错货登记 Wrong-shipment register 2026-11")
-    assert "差错类型" in table and f"{len(november['rows'])} entries" in table
+    assert table.startswith("发错货登记 2026-11")
+    assert "差错类型" in table and f"共 {len(november['rows'])} 条" in table
 
 
 def test_quality_alerts_from_a_realistic_case_set(repo: CLI) -> None:
