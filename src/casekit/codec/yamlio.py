@@ -441,9 +441,24 @@ def flow_map(items: dict[str, Any]) -> Any:
     """A mapping written on one line, as history entries are."""
     from ruamel.yaml.comments import CommentedMap
 
-    mapping = CommentedMap(items)
+    mapping = CommentedMap({key: _flow_safe(value) for key, value in items.items()})
     mapping.fa.set_flow_style()
     return mapping
+
+
+def _flow_safe(value: Any) -> Any:
+    """`value` with every text that cannot stand unquoted inside a flow mapping quoted:
+    ruamel writes `{note: :0}` (valid YAML 1.2), which YAML 1.1 readers, libyaml among
+    them, refuse, since a plain scalar there cannot start with `:` or `?`."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, str) and value[:1] in (":", "?"):
+        return DoubleQuotedScalarString(value)
+    if type(value) is dict:
+        return {key: _flow_safe(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_flow_safe(item) for item in value]
+    return value
 
 
 def block_map(items: dict[str, Any]) -> Any:
