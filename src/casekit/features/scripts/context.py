@@ -120,7 +120,7 @@ def parse_header(text: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     try:
         data = load_fast(match["body"])
     except YamlSyntaxError as exc:
-        return {}, [(exc.line or 1, f"the header is not valid YAML: {exc}")]
+        return {}, [(exc.line or 1, _("the header is not valid YAML: {problem}").format(problem=exc))]
     if not isinstance(data, Mapping):
         return {}, [(1, _("the header must be YAML such as `kind: complaint` and `states: [received]`"))]
     problems: list[tuple[int, str]] = []
