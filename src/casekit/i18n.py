@@ -176,14 +176,19 @@ def _repository_flag(argv: list[str]) -> str | None:
 _LOCALE_LINE = re.compile(rb"^locale:\s*['\"]?([A-Za-z_@.-]+)", re.MULTILINE)
 
 
+def locale_of_config(config: bytes) -> str | None:
+    """The `locale` a casekit.yaml's text names, read without parsing the whole config."""
+    match = _LOCALE_LINE.search(config)
+    return match.group(1).decode() if match else None
+
+
 def _repository_locale(given: str | None, cwd: Path) -> str | None:
     candidates = [cwd / given] if given else [cwd, *cwd.parents]
     for candidate in candidates:
         config = candidate / "casekit.yaml"
         if given or (candidate / ".git").exists():
             try:
-                match = _LOCALE_LINE.search(config.read_bytes())
+                return locale_of_config(config.read_bytes())
             except OSError:
                 return None
-            return match.group(1).decode() if match else None
     return None

@@ -19,6 +19,7 @@ from casekit.cli.common import (
     echo,
     make_env,
     plain_text,
+    print_outcome,
     warn,
     warn_calendar_ending,
     with_bom,
@@ -109,7 +110,7 @@ def new(
         replied=replied,
         links=caller.repeats if link_repeats else None,
     )
-    _print_outcome(outcome, output)
+    print_outcome(outcome, as_json=output is TextFormat.json)
     if caller.repeat_line:
         warn(_("{case}: {notice}").format(case=outcome.case_id, notice=caller.repeat_line))
     if harassment_source := known_source_warning(outcome.case_id, phone, caller.harassment_logs):
@@ -169,7 +170,7 @@ def move(
     from casekit.service.actions import move_case
 
     outcome = move_case(make_env(repo, actor), case_id, state, note=note, sets=sets or [])
-    _print_outcome(outcome, TextFormat.text)
+    print_outcome(outcome)
 
 
 def assign(
@@ -184,7 +185,7 @@ def assign(
     """Give a case to an agent; one commit."""
     from casekit.service.actions import assign_case
 
-    _print_outcome(assign_case(make_env(repo, actor), case_id, agent, note=note), TextFormat.text)
+    print_outcome(assign_case(make_env(repo, actor), case_id, agent, note=note))
 
 
 def note(
@@ -203,7 +204,7 @@ def note(
     """Add a note to a case's history; one commit."""
     from casekit.service.actions import note_case
 
-    _print_outcome(note_case(make_env(repo, actor), case_id, " ".join(text)), TextFormat.text)
+    print_outcome(note_case(make_env(repo, actor), case_id, " ".join(text)))
 
 
 def plain_words(ctx: typer.Context, param: typer.CallbackParam, value: list[str] | None) -> list[str]:
@@ -223,7 +224,7 @@ def update(
     """Change fields of a case without moving it; one commit."""
     from casekit.service.actions import update_case
 
-    _print_outcome(update_case(make_env(repo, actor), case_id, sets or [], note=note), TextFormat.text)
+    print_outcome(update_case(make_env(repo, actor), case_id, sets or [], note=note))
 
 
 def link(
@@ -237,7 +238,7 @@ def link(
     from casekit.service.actions import link_cases
 
     outcome = link_cases(make_env(repo, actor), case_id, other, note=note)
-    _print_outcome(outcome, TextFormat.text)
+    print_outcome(outcome)
     for other_id in outcome.others:
         echo(other_id)
 
@@ -336,21 +337,6 @@ def log(
     env = make_env(repo)
     bom_first = with_bom(output, bom, env)
     echo(case_log(env, case_id, output.value), bom=bom_first)
-
-
-def _print_outcome(outcome: object, output: TextFormat) -> None:
-    from casekit.cli.common import warn
-    from casekit.service.actions import Outcome
-
-    assert isinstance(outcome, Outcome)
-    if output is TextFormat.json:
-        from casekit.render.output import to_json  # csv and json: not needed to print an ID
-
-        echo(to_json(outcome.case))
-    else:
-        echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
 
 
 def register(app: typer.Typer) -> None:

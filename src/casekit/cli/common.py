@@ -12,6 +12,7 @@ from casekit.i18n import _
 
 if TYPE_CHECKING:
     from casekit.render.output import Terminal
+    from casekit.service.actions import Outcome
     from casekit.service.env import Env
 
 
@@ -159,6 +160,19 @@ def warn(text: str) -> None:
     from casekit.render.output import safe_text
 
     sys.stderr.write(safe_text(text if text.endswith("\n") else text + "\n", layout=True))
+
+
+def print_outcome(outcome: Outcome, *, as_json: bool = False) -> None:
+    """What a change says: the case's ID on stdout (the whole case with `as_json`), then
+    its notices on stderr."""
+    if as_json:
+        from casekit.render.output import to_json  # csv and json: not needed to print an ID
+
+        echo(to_json(outcome.case))
+    else:
+        echo(outcome.case_id)
+    for message in outcome.messages:
+        warn(message)
 
 
 def warn_calendar_ending(env: Env) -> None:

@@ -15,7 +15,7 @@ from casekit.cli.common import (
     echo,
     make_env,
     plain_text,
-    warn,
+    print_outcome,
     warn_calendar_ending,
     with_bom,
 )
@@ -129,9 +129,7 @@ def _print(outcome: object) -> None:
     from casekit.service.actions import Outcome
 
     assert isinstance(outcome, Outcome)
-    echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
+    print_outcome(outcome)
 
 
 def register(app: typer.Typer) -> None:

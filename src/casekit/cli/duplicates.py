@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, warn
+from casekit.cli.common import ActorOption, NoteOption, RepoOption, make_env, print_outcome
 from casekit.i18n import _
 
 DupArgument = Annotated[
@@ -34,9 +34,7 @@ def merge(
     from casekit.features.duplicates.service import merge_cases
 
     outcome = merge_cases(make_env(repo, actor), duplicate, into, note=note)
-    echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
+    print_outcome(outcome)
 
 
 def unmerge(
@@ -51,9 +49,7 @@ def unmerge(
     from casekit.features.duplicates.service import unmerge_case
 
     outcome = unmerge_case(make_env(repo, actor), duplicate, note=note)
-    echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
+    print_outcome(outcome)
 
 
 def register(app: typer.Typer) -> None:

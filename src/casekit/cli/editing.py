@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, warn
+from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, print_outcome, warn
 from casekit.i18n import _
 
 # Editors tried, in order, when neither VISUAL nor EDITOR names one: Debian's choice of
@@ -50,9 +50,7 @@ def edit(
         ) from None
     kept.unlink()
     echo(_diff(target.rel, target.original, outcome.path.read_bytes()))
-    echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
+    print_outcome(outcome)
 
 
 def _scratch_copy(case_id: str, content: bytes) -> Path:
@@ -146,9 +144,7 @@ def undo(
     from casekit.service.undo import undo_last_change
 
     outcome = undo_last_change(make_env(repo, actor), case_id, note=note)
-    echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
+    print_outcome(outcome)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from casekit.cli.common import ActorOption, NoteOption, RepoOption, echo, make_env, plain_text, warn
+from casekit.cli.common import (
+    ActorOption,
+    NoteOption,
+    RepoOption,
+    make_env,
+    plain_text,
+    print_outcome,
+    warn,
+)
 from casekit.i18n import _, is_chinese
 
 harassment_app = typer.Typer(
@@ -92,9 +100,7 @@ def log_command(
         customer=customer,
     )
     outcome = logged.outcome
-    echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
+    print_outcome(outcome)
     if logged.earlier:
         count = len(logged.earlier) + 1
         earlier = "、".join(logged.earlier)

@@ -15,7 +15,7 @@ from casekit.cli.common import (
     TableFormat,
     echo,
     make_env,
-    warn,
+    print_outcome,
     with_bom,
 )
 from casekit.i18n import _
@@ -32,9 +32,7 @@ def attach(
     from casekit.features.returns.attachments import attach_files
 
     outcome = attach_files(make_env(repo, actor), case_id, files, note=note)
-    echo(outcome.case_id)
-    for message in outcome.messages:
-        warn(message)
+    print_outcome(outcome)
 
 
 def registers(

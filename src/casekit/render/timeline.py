@@ -50,7 +50,7 @@ _SET = re.compile(r": set (.+)$")
 
 
 def action_name(action: Any) -> str:
-    if action is None or action == "(no trailers)":  # a commit without trailers (service.queries)
+    if action is None:  # a commit without casekit's trailers
         return _("(no trailers)")
     name = ACTION_NAMES.get(str(action))
     return _(name) if name else str(action)

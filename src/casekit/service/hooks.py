@@ -298,9 +298,6 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
     )
 
 
-_LOCALE_LINE = re.compile(rb"^locale:\s*['\"]?([A-Za-z_@.-]+)", re.MULTILINE)
-
-
 def choose_language(root: Path) -> None:
     """The hooks speak as the `casekit` command does (`casekit.i18n.setup`): the language of
     the environment, else the repository's `locale`. A server's bare repository has no
@@ -315,8 +312,7 @@ def choose_language(root: Path) -> None:
         config = run_git(root, "cat-file", "blob", f"HEAD:{CONFIG_FILE}", check=False)
     except CasekitError:
         config = b""
-    match = _LOCALE_LINE.search(config)
-    i18n.use(i18n.choose(os.environ, match.group(1).decode() if match else None))
+    i18n.use(i18n.choose(os.environ, i18n.locale_of_config(config)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -155,7 +155,6 @@ def list_cases(
             for r in rows
         ]
         count = ngettext("({count} case)", "({count} cases)", len(rows)).format(count=len(rows))
-        # on a narrow terminal: the opening time first, then the kind (the ID's letter says it)
         marks = [due_mark(r, now) for r in rows]
         # on a narrow terminal: the opening time left out first, then the kind (the ID's
         # letter says it), then the customer; the title gives way first
@@ -219,7 +218,7 @@ def case_log(env: Env, reference: str, output: str) -> str:
                 "commit": c.sha,
                 "at": c.when,
                 "actor": c.trailer("Case-Actor") or f"{c.author_name} <{c.author_email}>",
-                "action": action or NO_TRAILERS,
+                "action": action,
                 "from": source,
                 "to": target,
                 "subject": c.subject,
@@ -227,10 +226,13 @@ def case_log(env: Env, reference: str, output: str) -> str:
                 "trailers": dict(c.trailers),
             }
         )
-    if output == "json":
-        return to_json(rows)
-    if output == "csv":
-        return to_csv(rows, ["commit", "at", "actor", "action", "from", "to", "subject", "note"]).rstrip("\n")
+    if output in ("json", "csv"):
+        # machine formats name a commit without trailers by a fixed word, not by null
+        marked = [{**row, "action": row["action"] or NO_TRAILERS} for row in rows]
+        if output == "json":
+            return to_json(marked)
+        columns = ["commit", "at", "actor", "action", "from", "to", "subject", "note"]
+        return to_csv(marked, columns).rstrip("\n")
     from casekit.render.timeline import timeline
 
     return timeline(rows, env.config, path.parent.parent.parent.name)

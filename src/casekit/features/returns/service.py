@@ -144,8 +144,7 @@ def _register_csv(register: Any) -> str:
 def _kind_word(config: Any, kind: str) -> str:
     """A case kind as settlement-check shows it: its label for Chinese readers, its name
     (the word the commands take) for English ones."""
-    spec = config.kinds.get(kind)
-    return spec.label.zh if spec is not None and is_chinese() else kind
+    return kind_label(config, kind) if is_chinese() else kind
 
 
 def _state_word(case: Any) -> str:
