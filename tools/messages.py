@@ -10,7 +10,7 @@
     python tools/messages.py --missing  print the messages still without Chinese
 
 Two catalogues (gettext domains) per language: `casekit`, the messages of the code (the
-first arguments of `_()`, `N_()` and `ngettext()` in src/casekit), and `reports`, the
+first arguments of `_()`, `N_()`, `ngettext()` and `pgettext()` in src/casekit), and `reports`, the
 labels of the bundled report templates (`_()` and `pgettext()` in templates/reports),
 which are in the report's language rather than the user's."""
 
@@ -32,7 +32,11 @@ SOURCE = ROOT / "src" / "casekit"
 LOCALE = SOURCE / "locale"
 LANGUAGES = ("zh_CN", "en")
 DOMAINS: dict[str, tuple[Path, list[tuple[str, str]], dict[str, object]]] = {
-    "casekit": (SOURCE, [("**.py", "python")], {"_": None, "N_": None, "ngettext": (1, 2)}),
+    "casekit": (
+        SOURCE,
+        [("**.py", "python")],
+        {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)},
+    ),
     "reports": (
         ROOT / "templates" / "reports",
         [("**.j2", "jinja2.ext:babel_extract")],

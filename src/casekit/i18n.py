@@ -137,6 +137,15 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _translation.ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in the user's language, where the same English word means different
+    things (`pgettext("deadline", "open")`: 进行中, not 未结)."""
+    if _translation is None:
+        language()
+    assert _translation is not None
+    return _translation.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Marks `message` for the catalogue; it is translated with `_()` where it is shown."""
     return message

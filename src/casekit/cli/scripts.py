@@ -9,7 +9,7 @@ import typer
 
 from casekit.cli.common import RepoOption, TextFormat, echo, make_env
 from casekit.errors import UsageError
-from casekit.i18n import _, is_chinese
+from casekit.i18n import _, is_chinese, pgettext
 
 if TYPE_CHECKING:
     from casekit.core.config import Config
@@ -105,7 +105,7 @@ def _kind_text(config: Config, kind: str) -> str:
     from casekit.render.labels import kind_label
 
     if kind == "any":
-        return "（任何）" if is_chinese() else kind
+        return pgettext("kind", "any")
     return kind_label(config, kind)
 
 

@@ -11,7 +11,7 @@ from casekit.core.config import Config
 from casekit.core.due import State, breach_count, clock_label, due_summary
 from casekit.core.timeutil import stored_instant
 from casekit.core.workcal import format_span
-from casekit.i18n import _, is_chinese
+from casekit.i18n import _, is_chinese, pgettext
 
 PROVISIONAL_MARK = "（暂定 provisional）"  # a deadline counted past the known holidays
 
@@ -19,15 +19,6 @@ PROVISIONAL_MARK = "（暂定 provisional）"  # a deadline counted past the kno
 def provisional_mark() -> str:
     """PROVISIONAL_MARK for the reader: （暂定） alone in Chinese."""
     return "（暂定）" if is_chinese() else PROVISIONAL_MARK
-
-
-STATE_ZH = {
-    State.OPEN: "进行中",
-    State.PAUSED: "暂停",
-    State.MET: "已达成",
-    State.LATE: "超时完成",
-    State.OVERDUE: "逾期",
-}
 
 
 def human_span(length: timedelta) -> str:
@@ -63,8 +54,15 @@ def when_text(due: datetime, now: datetime, state: State) -> str:
 
 
 def _state_text(state: State) -> str:
-    """A deadline's state for people: its name (`open`, `met`...), in Chinese for Chinese."""
-    return STATE_ZH[state] if is_chinese() else state.value
+    """A deadline's state for people: its name (`open`, `met`...) in the user's language."""
+    names = {
+        State.OPEN: pgettext("deadline", "open"),
+        State.PAUSED: pgettext("deadline", "paused"),
+        State.MET: pgettext("deadline", "met"),
+        State.LATE: pgettext("deadline", "late"),
+        State.OVERDUE: pgettext("deadline", "overdue"),
+    }
+    return names[state]
 
 
 def list_columns(

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from casekit.core.config import Config
-from casekit.i18n import N_, _, is_chinese
+from casekit.i18n import N_, _, pgettext
 from casekit.render.labels import field_label, person_name, state_label
 from casekit.render.output import display_width, safe_text, short_time, terminal, truncate
 
@@ -35,15 +35,19 @@ ACTION_NAMES = {
     "promise": N_("promise"),
 }
 
+
 # The case keys every kind has, as a Chinese reader calls them (English shows the key).
-CORE_KEYS_ZH = {
-    "title": "标题",
-    "priority": "优先级",
-    "channel": "渠道",
-    "customer.name": "客户姓名",
-    "customer.phone": "客户电话",
-    "customer.salutation": "客户称呼",
-}
+def _core_key_names() -> dict[str, str]:
+    """The keys every case has, in the user's language (English readers see the key)."""
+    return {
+        "title": pgettext("case key", "title"),
+        "priority": pgettext("case key", "priority"),
+        "channel": pgettext("case key", "channel"),
+        "customer.name": pgettext("case key", "customer.name"),
+        "customer.phone": pgettext("case key", "customer.phone"),
+        "customer.salutation": pgettext("case key", "customer.salutation"),
+    }
+
 
 _ASSIGNED = re.compile(r": assigned to (\S+)")
 _SET = re.compile(r": set (.+)$")
@@ -80,9 +84,8 @@ def event_text(row: Mapping[str, Any], config: Config, kind: str) -> str:
 
 def _changed_key(config: Config, kind: str, key: str) -> str:
     """A key a `set` changed, by its label: a field's from casekit.yaml, a core key's in Chinese."""
-    if is_chinese() and key in CORE_KEYS_ZH:
-        return CORE_KEYS_ZH[key]
-    return field_label(config, kind, key)
+    core = _core_key_names()
+    return core[key] if key in core else field_label(config, kind, key)
 
 
 def timeline(rows: Sequence[Mapping[str, Any]], config: Config, kind: str) -> str:
