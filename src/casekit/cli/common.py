@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
@@ -12,7 +13,6 @@ from casekit.i18n import _
 
 if TYPE_CHECKING:
     from casekit.render.output import Terminal
-    from casekit.service.actions import Outcome
     from casekit.service.env import Env
 
 
@@ -160,6 +160,17 @@ def warn(text: str) -> None:
     from casekit.render.output import safe_text
 
     sys.stderr.write(safe_text(text if text.endswith("\n") else text + "\n", layout=True))
+
+
+class Outcome(Protocol):
+    """What a change returns (`casekit.service.actions.Outcome`), as printing needs it."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def case(self) -> Any: ...
+    @property
+    def messages(self) -> Sequence[str]: ...
 
 
 def print_outcome(outcome: Outcome, *, as_json: bool = False) -> None:
