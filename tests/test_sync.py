@@ -4,8 +4,10 @@ commit with nothing either clone recorded lost."""
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -237,3 +239,45 @@ def test_sync_refuses_uncommitted_changes_and_reports_the_servers_refusal(
     assert result.code == 1
     assert "the server refused the push" in result.err and "[rule: trailers]" in result.err
     assert server_head(server) == before
+
+
+def test_a_push_that_waited_while_the_branch_moved_is_declined_at_once_and_sync_goes_round_again(
+    office: tuple[Path, list[CLI], str],
+) -> None:
+    """The server checks one push at a time; a push whose branch moved while it waited its
+    turn is declined without being checked (git would refuse it after the checks anyway),
+    and `casekit sync` takes that for a race, not a refusal: it rebases and pushes again."""
+    server, (a, b, _), case_id = office
+    a.ok("note", case_id, "甲坐席跟进", now="2026-11-23T10:10:00+08:00")
+    b.ok("note", case_id, "乙坐席跟进", now="2026-11-23T10:11:00+08:00")
+    lock_path = server / "casekit" / "check-lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # another push is being checked
+        syncing = subprocess.Popen(
+            [sys.executable, "-m", "casekit", "sync"],
+            cwd=a.root,
+            env=a.environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # a's pack is in the server's quarantine once its pre-receive waits for its turn
+        deadline = time.monotonic() + 60
+        while not list((server / "objects").glob("*incoming-*")) and syncing.poll() is None:
+            assert time.monotonic() < deadline, "a's push never reached the server's hook"
+            time.sleep(0.05)
+        # meanwhile the other push lands: b's commit becomes the server's branch
+        branch = server_head(server)
+        moved = subprocess.run(
+            ["git", "fetch", "-q", str(b.root), "main:main"], cwd=server, env=b.environ, check=False
+        )
+        assert moved.returncode == 0
+        assert server_head(server) != branch
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        out, err = syncing.communicate(timeout=120)
+    assert syncing.returncode == 0, err
+    assert "after 2 attempts" in out, out + err
+    b.ok("sync")
+    notes = [e["note"] for e in read_case(b.case_path(case_id))["history"] if e["action"] == "note"]
+    assert notes == ["甲坐席跟进", "乙坐席跟进"]  # both, in the order of their times

@@ -660,6 +660,17 @@ def check_ref_updates(root: Path, updates: Sequence[RefUpdate], protected_ref: s
     return violations
 
 
+def moved_refs(root: Path, updates: Sequence[RefUpdate]) -> list[RefUpdate]:
+    """The updates whose ref no longer stands where the push found it: another push landed
+    first, and git will refuse these whatever the checks say."""
+    if not updates:
+        return []
+    names = [u.ref for u in updates]
+    out = run_git(root, "for-each-ref", "--format=%(objectname) %(refname)", *names, check=False).decode()
+    now = {ref: oid for oid, _space, ref in (line.partition(" ") for line in out.splitlines())}
+    return [u for u in updates if now.get(u.ref, ZERO_OID) != u.old]
+
+
 def pre_receive(
     root: Path, lines: Iterable[str], environ: Mapping[str, str] | None = None, merger: Merger | None = None
 ) -> tuple[list[Violation], list[str]]:

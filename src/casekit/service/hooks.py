@@ -276,10 +276,24 @@ def run(name: str, args: Sequence[str], root: Path | None = None) -> int:
             ),
         )
     if name == "pre-receive":
-        from casekit.service.gitcheck import pre_receive
+        from casekit.service.gitcheck import moved_refs, parse_updates, pre_receive
         from casekit.service.merge import merged_content
+        from casekit.vcs.git import check_turn
 
-        violations, notes = pre_receive(root, sys.stdin.read().splitlines(), merger=merged_content)
+        lines = sys.stdin.read().splitlines()
+        with check_turn(root):
+            moved = moved_refs(root, parse_updates(lines))
+            if moved:
+                # git would refuse the push after the checks anyway: say so at once
+                _say(
+                    _(
+                        "casekit: {ref} moved while this push waited its turn (others pushed at the "
+                        "same moment); fetch, rebase and push again, as `casekit sync` does by itself"
+                    ).format(ref=moved[0].ref)
+                    + "\n"
+                )
+                return 1
+            violations, notes = pre_receive(root, lines, merger=merged_content)
         for line in notes:
             _say(line + "\n")
         return _report(

@@ -198,11 +198,14 @@ def sync(
             if pushed.returncode == 0:
                 outcome.pushed += ahead
                 return outcome
-            if "hook declined" in pushed.stdout:
+            declined = "hook declined" in pushed.stdout
+            if declined and not _moved_since(root, remote, branch, tracking, shared):
                 raise Refused(_server_refusal(pushed.stderr))
-            # Refused as not a fast-forward, or beaten to the ref by a push that passed the
-            # server's checks at the same moment ("failed to update ref"): go round again.
-            raced = "[rejected]" in pushed.stdout or "[remote rejected]" in pushed.stdout
+            # Refused as not a fast-forward, beaten to the ref by a push that passed the
+            # server's checks at the same moment ("failed to update ref"), or declined by a
+            # server whose branch moved meanwhile (it says so without checking, and a real
+            # refusal comes again on the next round): go round again.
+            raced = declined or "[rejected]" in pushed.stdout or "[remote rejected]" in pushed.stdout
             last_problem = (
                 _("others pushed at the same moment")
                 if raced
@@ -215,6 +218,12 @@ def sync(
             "run `casekit sync` again"
         ).format(count=limit, problem=last_problem)
     )
+
+
+def _moved_since(root: Path, remote: str, branch: str, tracking: str, shared: str | None) -> bool:
+    """Whether the server's branch is no longer where this round found it."""
+    fetched = _git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:{tracking}")
+    return fetched.returncode == 0 and _rev(root, tracking) != shared
 
 
 def _unshared_case_files(root: Path) -> list[str]:

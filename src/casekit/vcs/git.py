@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from casekit.errors import CasekitError, GitError
 from casekit.i18n import _
@@ -88,32 +88,52 @@ def state_dir(root: Path) -> Path:
     return path
 
 
+def _take_lock(handle: IO[bytes], timeout: float) -> bool:
+    """Wait up to `timeout` seconds for an exclusive lock on an open file; whether it came."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
 @contextlib.contextmanager
 def repo_lock(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     """Serialise casekit writers on one clone; waits its turn instead of failing."""
     lock_path = state_dir(root) / "lock"
     with open(lock_path, "a+b") as handle:
-        deadline = time.monotonic() + timeout
-        delay = 0.005
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise CasekitError(
-                        _(
-                            "another casekit command has held {lock} for over {seconds} s; "
-                            "wait for it to finish and try again"
-                        ).format(lock=lock_path, seconds=int(timeout))
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.1)
+        if not _take_lock(handle, timeout):
+            raise CasekitError(
+                _(
+                    "another casekit command has held {lock} for over {seconds} s; "
+                    "wait for it to finish and try again"
+                ).format(lock=lock_path, seconds=int(timeout))
+            )
         try:
             yield
         finally:
             close_reader(root)
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def check_turn(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Serialise the server's push checks on one repository, so pushes that race each other
+    do not all spend the machine on checks only one of them can use. Only an economy: after
+    `timeout` the check runs anyway, since git itself refuses a push whose branch moved."""
+    with open(state_dir(root) / "check-lock", "a+b") as handle:
+        taken = _take_lock(handle, timeout)
+        try:
+            yield
+        finally:
+            if taken:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def blob_id(content: bytes) -> str:
