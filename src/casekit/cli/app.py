@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from casekit.cli import clickwords, completion, fastparams
 from casekit.cli.common import ActorOption, Globals, RepoOption, safe_streams, warn
 from casekit.errors import CasekitError, ExitCode
 from casekit.i18n import _
+
+if TYPE_CHECKING:
+    from typer.models import CommandInfo, TyperInfo
 
 app = typer.Typer(
     name="casekit",
@@ -122,25 +125,66 @@ def _narrowed(argv: list[str]) -> typer.Typer:
 
     from typer.main import get_command_name
 
+    def command_name(c: CommandInfo) -> str | None:
+        return c.name or (get_command_name(c.callback.__name__) if c.callback else None)
+
+    def group_name(g: TyperInfo) -> str | None:
+        return g.name or (g.typer_instance.info.name if g.typer_instance else None)
+
     wanted = _command_name(argv)
     if wanted is None:
-        return app
-    commands = [
-        c
-        for c in app.registered_commands
-        if (c.name or (get_command_name(c.callback.__name__) if c.callback else None)) == wanted
-    ]
-    groups = [
-        g
-        for g in app.registered_groups
-        if (g.name or (g.typer_instance.info.name if g.typer_instance else None)) == wanted
-    ]
+        names = {command_name(c) for c in app.registered_commands} | {
+            group_name(g) for g in app.registered_groups
+        }
+        # the top-level help or options alone; a command after an option this reading
+        # does not know gets the whole app
+        return app if names.intersection(argv) else _listing()
+    commands = [c for c in app.registered_commands if command_name(c) == wanted]
+    groups = [g for g in app.registered_groups if group_name(g) == wanted]
     if len(commands) + len(groups) != 1:
-        return app  # unknown or ambiguous: let Typer list the commands
+        return _listing()  # unknown or ambiguous: let Typer list the commands
     narrow = copy.copy(app)
     narrow.registered_commands = commands
     narrow.registered_groups = groups
     return narrow
+
+
+def _listing(typer_app: typer.Typer | None = None) -> typer.Typer:
+    """The app as its list of commands needs it (`casekit --help`, a misspelt command, Tab
+    on the first word): every command's name and help, none of its parameters, which Typer
+    would otherwise read from every command's signature (some 50 ms at each start)."""
+    import copy
+
+    source = typer_app or app
+    listing = copy.copy(source)
+    listing.registered_commands = [_listed(c) for c in source.registered_commands]
+    groups = []
+    for group in source.registered_groups:
+        listed_group = copy.copy(group)
+        if group.typer_instance is not None:
+            listed_group.typer_instance = _listing(group.typer_instance)
+        groups.append(listed_group)
+    listing.registered_groups = groups
+    return listing
+
+
+def _listed(command: CommandInfo) -> CommandInfo:
+    """A command as a list shows it: its name and help, with a callback taking nothing."""
+    import copy
+
+    original = command.callback
+    if original is None:
+        return command
+
+    def listed() -> None:
+        # never run: a listing is only built when no command was named
+        raise AssertionError(original.__name__)
+
+    listed.__name__ = original.__name__
+    listed.__doc__ = original.__doc__
+    stub = copy.copy(command)
+    stub.callback = listed
+    return stub
 
 
 def _interrupted_change_notice() -> None:
