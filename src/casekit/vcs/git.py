@@ -127,12 +127,16 @@ def check_turn(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[No
     """Serialise the server's push checks on one repository, so pushes that race each other
     do not all spend the machine on checks only one of them can use. Only an economy: after
     `timeout` the check runs anyway, since git itself refuses a push whose branch moved."""
-    with open(state_dir(root) / "check-lock", "a+b") as handle:
-        taken = _take_lock(handle, timeout)
+    with contextlib.ExitStack() as stack:
+        try:
+            handle: IO[bytes] | None = stack.enter_context(open(state_dir(root) / "check-lock", "a+b"))
+        except OSError:  # a repository the hook may not write to: no economy, same checks
+            handle = None
+        taken = handle is not None and _take_lock(handle, timeout)
         try:
             yield
         finally:
-            if taken:
+            if taken and handle is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
