@@ -181,7 +181,7 @@ def sync(
         last_problem = ""
         for attempt in range(limit):
             outcome.attempts = attempt + 1
-            fetched = _git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:{tracking}")
+            fetched = _fetch(root, remote, branch, tracking)
             if fetched.returncode != 0 and "couldn't find remote ref" not in fetched.stderr:
                 last_problem = _last_line(fetched.stderr) or _("git fetch failed")
                 sleep(backoff(attempt, rng))
@@ -220,10 +220,14 @@ def sync(
     )
 
 
+def _fetch(root: Path, remote: str, branch: str, tracking: str) -> subprocess.CompletedProcess[str]:
+    """Bring the server's branch into its remote-tracking ref."""
+    return _git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:{tracking}")
+
+
 def _moved_since(root: Path, remote: str, branch: str, tracking: str, shared: str | None) -> bool:
     """Whether the server's branch is no longer where this round found it."""
-    fetched = _git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:{tracking}")
-    return fetched.returncode == 0 and _rev(root, tracking) != shared
+    return _fetch(root, remote, branch, tracking).returncode == 0 and _rev(root, tracking) != shared
 
 
 def _unshared_case_files(root: Path) -> list[str]:

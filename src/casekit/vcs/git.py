@@ -129,15 +129,12 @@ def check_turn(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[No
     `timeout` the check runs anyway, since git itself refuses a push whose branch moved."""
     with contextlib.ExitStack() as stack:
         try:
-            handle: IO[bytes] | None = stack.enter_context(open(state_dir(root) / "check-lock", "a+b"))
+            handle = stack.enter_context(open(state_dir(root) / "check-lock", "a+b"))
         except OSError:  # a repository the hook may not write to: no economy, same checks
-            handle = None
-        taken = handle is not None and _take_lock(handle, timeout)
-        try:
-            yield
-        finally:
-            if taken and handle is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            pass
+        else:
+            _take_lock(handle, timeout)  # the lock goes with the file when it closes
+        yield
 
 
 def blob_id(content: bytes) -> str:
