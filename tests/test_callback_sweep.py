@@ -232,7 +232,19 @@ def test_sweeping_twice_opens_once_and_a_grown_file_opens_only_the_new_phone(
     twice = found["13811112222"]
     assert twice["fields"]["missed_calls"] == [at("09:40"), at("09:52")]
     assert twice["fields"]["call_line"] == "400-1 / 400-2"
-    assert twice["history"][0]["note"] == "swept from missed.csv line 2, 4: 2 missed call(s) at 09:40, 09:52"
+    assert twice["history"][0]["remark"] == {
+        "note": "callbacks.swept",
+        "file": "missed.csv",
+        "rows": "2, 4",
+        "calls": 2,
+        "at": "09:40, 09:52",
+    }
+    case_id = twice["id"]
+    assert "history entry 1: swept from missed.csv line 2, 4: 2 missed call(s) at 09:40, 09:52" in (
+        repo.ok("show", case_id).err
+    )
+    shown = repo.ok("show", case_id, extra_env={"CASEKIT_LANG": "zh_CN"}).err
+    assert "第 1 条记录：从 missed.csv 第 2, 4 行汇总：09:40, 09:52 未接来电 2 个" in shown
     assert f"opened {twice['id']} for 13811112222: 2 missed call(s)" in out
 
     # the same file again: nothing new, no commit

@@ -111,7 +111,18 @@ def test_refunded_return_opens_an_after_return_callback_and_waits_for_it_to_clos
     data = read_case(repo.case_path(callback["id"]))
     assert data["fields"]["callback_type"] == "after-return"
     assert data["links"] == [ret]
-    assert data["history"][0]["note"] == f"退换货{ret}已退款，安排回访"
+    # why casekit opened it is kept as a key and values, and shown in the reader's language
+    assert "note" not in data["history"][0]
+    assert data["history"][0]["remark"] == {
+        "note": "callbacks.after-state",
+        "kind": "return",
+        "case": ret,
+        "state": "refunded",
+    }
+    shown_zh = repo.ok("show", callback["id"], extra_env={"CASEKIT_LANG": "zh_CN"}).err
+    assert f"第 1 条记录：退换货{ret}已退款，安排回访" in shown_zh
+    shown_en = repo.ok("show", callback["id"]).err
+    assert f"history entry 1: callback arranged after Return {ret} reached Refunded" in shown_en
     assert read_case(repo.case_path(ret))["links"] == [callback["id"]]
     # the return waits for its callback: closing it now is refused, in Chinese first
     unchanged = snapshot(repo)

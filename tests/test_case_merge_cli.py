@@ -5,7 +5,9 @@ about git merges of case files, a different thing.)"""
 from __future__ import annotations
 
 import copy
+import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +125,47 @@ def test_unmerge_puts_the_duplicate_back_as_it_was_with_its_clocks(repo: CLI) ->
     repo.ok("merge", dup, survivor, actor="zhang.wei")
     assert read_case(repo.case_path(dup))["status"] == "merged"
     repo.ok("audit")
+
+
+def test_a_merge_without_a_note_records_a_keyed_remark_that_each_language_reads_and_audit_checks(
+    repo: CLI, tmp_path: Path
+) -> None:
+    survivor, dup = investigating(repo), investigating(repo)
+    twin = CLI(tmp_path / "twin", repo.environ)
+    shutil.copytree(repo.root, twin.root)
+    now = "2026-11-24T10:00:00+08:00"
+    repo.ok("merge", dup, survivor, actor="zhang.wei", now=now, extra_env={"CASEKIT_LANG": "zh_CN"})
+    twin.ok("merge", dup, survivor, actor="zhang.wei", now=now)  # an English-speaking clone
+
+    remark = {"note": "duplicates.merged", "case": dup, "into": survivor}
+    merge_entry = read_case(repo.case_path(dup))["history"][-1]
+    merged_from = read_case(repo.case_path(survivor))["history"][-1]
+    assert merge_entry["remark"] == merged_from["remark"] == remark
+    assert "note" not in merge_entry and "note" not in merged_from
+    # the Chinese and the English clone wrote the same files and the same commit
+    for case_id in (dup, survivor):
+        assert repo.case_path(case_id).read_bytes() == twin.case_path(case_id).read_bytes()
+    assert repo.git("log", "-1", "--format=%B") == twin.git("log", "-1", "--format=%B")
+    recorded = dict(trailer_lines(repo))["Case-Remark"]
+    assert json.loads(recorded) == remark
+
+    zh = {"CASEKIT_LANG": "zh_CN"}
+    said_zh = f"{dup}与{survivor}为同一问题，合并到{survivor}"
+    said_en = f"{dup} is the same problem as {survivor}, merged into it"
+    assert said_zh in repo.ok("log", dup, extra_env=zh).out
+    assert said_en in repo.ok("log", dup).out
+    assert said_zh in repo.ok("show", survivor, extra_env=zh).err
+    assert said_en in repo.ok("show", survivor).err
+    repo.ok("audit")
+    repo.ok("validate")
+
+    # a remark changed by hand no longer agrees with its commit
+    path = repo.case_path(dup)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"into: {survivor}", f"into: {dup}"), encoding="utf-8")
+    repo.git("commit", "-q", "--no-verify", "--amend", "-a", "--no-edit")
+    audit = repo.run("audit")
+    assert audit.code == 1 and "remark is" in audit.out and "Case-Remark" in audit.out, audit.out
 
 
 def test_open_callbacks_move_to_the_survivor_and_back(repo: CLI) -> None:

@@ -79,7 +79,14 @@ def test_a_dissatisfied_survey_closes_the_loop_in_one_commit_in_chinese(repo: CL
     callback = the_callback(repo, complaint)
     cb = read_case(repo.case_path(callback))
     assert cb["assignee"] == "li.na"  # the agent who handled it, not the supervisor
-    assert cb["history"][0]["note"] == f"投诉{complaint}已解决，安排回访"
+    assert cb["history"][0]["remark"] == {
+        "note": "callbacks.after-state",
+        "kind": "complaint",
+        "case": complaint,
+        "state": "resolved",
+    }
+    shown = repo.ok("show", callback, extra_env={"CASEKIT_LANG": "zh_CN"}).err
+    assert f"第 1 条记录：投诉{complaint}已解决，安排回访" in shown
 
     # closing the complaint while its callback is scheduled is refused, naming both and the way on
     before = (repo.head(), repo.case_path(complaint).read_bytes())
@@ -133,9 +140,20 @@ def test_a_dissatisfied_survey_closes_the_loop_in_one_commit_in_chinese(repo: CL
     assert fields["follow_up_of"] == callback
     assert data["links"] == [callback, complaint]
     assert data["assignee"] == "li.na"
-    note = data["history"][0]["note"]
-    assert note == f"回访{callback}客户评价不满意，跟进投诉{complaint}"
-    assert not re.search(r"[a-z]{3,}", note)  # no English word, no enum key
+    remark = data["history"][0]["remark"]
+    assert remark == {
+        "note": "callbacks.follow-up-of",
+        "callback": callback,
+        "satisfaction": "dissatisfied",
+        "kind": "complaint",
+        "case": complaint,
+    }
+    shown = repo.ok("show", follow_up, extra_env={"CASEKIT_LANG": "zh_CN"}).err
+    (line,) = [line for line in shown.splitlines() if line.startswith("第 1 条记录：")]
+    assert line == f"第 1 条记录：回访{callback}客户评价不满意，跟进投诉{complaint}"
+    assert not re.search(r"[a-z]{3,}", line)  # no English word, no enum key
+    opened = repo.ok("log", follow_up, extra_env={"CASEKIT_LANG": "zh_CN"}).out
+    assert f"回访{callback}客户评价不满意，跟进投诉{complaint}" in opened
     assert "dissatisfied" not in json.dumps(fields, ensure_ascii=False)
     assert data["title"] == "回访不满意跟进：传真机有时无法接收传真"
 

@@ -49,6 +49,7 @@ from casekit.core.casefile import HISTORY_ACTIONS, history_of
 from casekit.core.commits import UPDATED_ACTION, CommitRecord
 from casekit.core.config import Config, KindSpec, Person, parse_config
 from casekit.core.ids import parse_id, relative_case_path
+from casekit.core.notes import REMARK_KEY, REMARK_TRAILER, read_remark
 from casekit.core.timeutil import stored_instant
 from casekit.core.validation import CaseDoc, check_case, parse_doc
 from casekit.core.workflow import (
@@ -900,6 +901,16 @@ def _same_instant(a: Any, b: str) -> bool:
     return first is not None and first == stored_instant(b)
 
 
+def _same_remark(stored: Any, trailer: str | None) -> bool:
+    """Whether an entry's remark is the one its commit's trailer records (or neither has one)."""
+    if stored is None and trailer is None:
+        return True
+    recorded = read_remark(trailer)
+    if not isinstance(stored, Mapping) or recorded is None:
+        return False
+    return {str(k): str(v) for k, v in stored.items()} == {k: str(v) for k, v in recorded.items()}
+
+
 def _describe(entry: Mapping[str, Any]) -> str:
     action = entry.get("action")
     if action == "move":
@@ -945,6 +956,14 @@ def compare_entry(
         )
     if role != "opened" and (entry.get("note") or "").strip() != commit.note.strip():
         differences.append(_("the note differs from the commit message"))
+    if role != "opened" and not _same_remark(entry.get(REMARK_KEY), commit.trailer(REMARK_TRAILER)):
+        differences.append(
+            _("remark is {remark!r} but the commit's {trailer} is {recorded!r}").format(
+                remark=entry.get(REMARK_KEY),
+                trailer=REMARK_TRAILER,
+                recorded=commit.trailer(REMARK_TRAILER),
+            )
+        )
     acted = commit.trailer("Case-Id")
     if role == "updated" and str(entry.get("case")) != acted:
         differences.append(

@@ -33,8 +33,9 @@ from typing import Any
 from casekit.core.casefile import history_of
 from casekit.core.commits import MOVED_ACTION, MOVED_TRAILER, SURVIVOR_TRAILER, CommitRecord
 from casekit.core.config import KindSpec
+from casekit.core.notes import define
 from casekit.core.undo import taken_back
-from casekit.i18n import _
+from casekit.i18n import N_, _
 
 MERGE = "merge"
 UNMERGE = "unmerge"
@@ -44,6 +45,10 @@ REFOLLOW = MOVED_ACTION
 MERGED_INTO = "merged_into"
 # The state flag in casekit.yaml: `merged: {zh: 已合并, en: Merged, terminal: true, merge: true}`.
 MERGE_FLAG = "merge"
+
+# the remark a merge (and its undoing) records when the agent gives no note (core.notes)
+MERGED_NOTE = define("duplicates.merged", N_("{case} is the same problem as {into}, merged into it"))
+UNMERGED_NOTE = define("duplicates.unmerged", N_("the merge of {case} into {into} undone"))
 
 
 def merge_state(kind: KindSpec) -> str | None:

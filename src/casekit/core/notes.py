@@ -5,6 +5,13 @@ the same whatever language its writer spoke, and shown in the reader's language.
     approval:
     - {note: returns.quality-claim-late, days: 4, allowed: 3}
 
+A history entry's own note from casekit (a callback opened by a plan, a merge of
+duplicates) is its `remark`, a note of the same shape; a person's words stay in `note`.
+The commit that records the entry carries it as a `Case-Remark:` trailer (JSON), so the
+server can check it as it checks a note against the commit's text:
+
+    - {at: ..., by: li.na, action: merge, ..., remark: {note: duplicates.merged, case: C-1, into: C-2}}
+
 A feature defines each note once (`define`, with the English template marked `N_()`);
 its rules return `Note(key, values...)`, a str holding the text in the reader's language
 (what a refusal prints), whose `record()` is what the history keeps. `text` shows a stored
@@ -13,6 +20,7 @@ note; files written before notes were keys hold the English prose, shown as it i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +28,9 @@ from casekit.core.config import Config
 from casekit.i18n import _
 
 NOTE_KEY = "note"
+# the history entry's field for casekit's own note, and the commit trailer carrying it
+REMARK_KEY = "remark"
+REMARK_TRAILER = "Case-Remark"
 
 # values a note shows besides those it stores, found in the config (a rule's label)
 Filler = Callable[[Mapping[str, Any], Config | None], Mapping[str, Any]]
@@ -59,11 +70,33 @@ def records(reasons: Sequence[str]) -> list[Any]:
     return [reason.record() if isinstance(reason, Note) else str(reason) for reason in reasons]
 
 
+def remark_trailer(note: Note) -> tuple[str, str]:
+    """The commit trailer recording `note` as an entry's remark: its key and values as JSON."""
+    return REMARK_TRAILER, json.dumps(note.record(), ensure_ascii=False, separators=(", ", ": "))
+
+
+def read_remark(value: str | None) -> dict[str, Any] | None:
+    """The remark a `Case-Remark:` trailer records (None when there is none or it is not
+    a keyed note)."""
+    if value is None:
+        return None
+    try:
+        stored = json.loads(value)
+    except ValueError:
+        return None
+    return stored if isinstance(stored, dict) and isinstance(stored.get(NOTE_KEY), str) else None
+
+
+def is_note(stored: Any) -> bool:
+    """Whether `stored` is a keyed note (a mapping naming its `note`)."""
+    return isinstance(stored, Mapping) and isinstance(stored.get(NOTE_KEY), str)
+
+
 def text(stored: Any, config: Config | None = None) -> str:
     """A stored note (or a list of them) in the reader's language; prose as it is."""
     if isinstance(stored, list):
         return "; ".join(text(item, config) for item in stored)
-    if isinstance(stored, Mapping) and isinstance(stored.get(NOTE_KEY), str):
+    if is_note(stored):
         values = {str(k): v for k, v in stored.items() if k != NOTE_KEY}
         return _render(str(stored[NOTE_KEY]), values, config)
     return "" if stored is None else str(stored)

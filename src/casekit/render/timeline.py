@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from casekit.core.config import Config
+from casekit.core.notes import text as note_text
 from casekit.i18n import N_, _, pgettext
 from casekit.render.labels import field_label, person_name, state_label
 from casekit.render.output import display_width, safe_text, short_time, terminal, truncate
@@ -102,7 +103,8 @@ def timeline(rows: Sequence[Mapping[str, Any]], config: Config, kind: str) -> st
         lead = f"{when}  {name}{' ' * (name_width - display_width(name))}  "
         lines.append((lead + safe_text(event_text(row, config, kind))).rstrip())
         indent = " " * display_width(lead)
-        for note_line in str(row.get("note") or "").strip("\n").split("\n"):
+        said = row.get("note") or (note_text(row["remark"], config) if row.get("remark") else "")
+        for note_line in str(said).strip("\n").split("\n"):
             if not note_line.strip():
                 continue
             text = safe_text(note_line.rstrip())

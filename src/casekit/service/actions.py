@@ -256,7 +256,7 @@ def commit_message(
     updated: Sequence[str] = (),
 ) -> str:
     lines = [change.subject, ""]
-    if change.note:
+    if change.note and not isinstance(change.note, notes.Note):
         lines += [change.note.strip(), ""]
     lines += [
         f"Case-Id: {case['id']}",
@@ -269,6 +269,8 @@ def commit_message(
         lines.append(f"Case-To: {change.target}")
     lines.append(f"Case-Actor: {actor.ident}")
     lines += [f"{key}: {value}" for key, value in change.trailers]
+    if isinstance(change.note, notes.Note):
+        lines.append("{}: {}".format(*notes.remark_trailer(change.note)))
     lines += [f"Case-Opened: {case_id}" for case_id in opened]
     lines += [f"Case-Linked: {case_id}" for case_id in linked]
     lines += [f"Case-Updated: {case_id}" for case_id in updated]
@@ -285,7 +287,9 @@ def history_entry(ctx: Context, change: Change, extra: Mapping[str, Any] | None 
     if change.target is not None:
         entry["to"] = change.target
     entry.update(extra or {})
-    if change.note:
+    if isinstance(change.note, notes.Note):  # casekit's own words, kept as a key
+        entry[notes.REMARK_KEY] = flow_map(change.note.record())
+    elif change.note:
         entry["note"] = change.note.strip()
     return flow_map(entry)
 

@@ -46,16 +46,23 @@ def show_deadlines(env: Env, reference: str) -> list[str]:
     return status_lines(case, env.config, env.now(env.config.tz))
 
 
-def show_approvals(env: Env, reference: str) -> list[str]:
-    """Each supervisor's approval a case's history records and why, one line each, in the
-    reader's language (the file keeps the reasons as notes, `casekit.core.notes`)."""
-    from casekit.core.notes import text
+def show_notes(env: Env, reference: str) -> list[str]:
+    """What casekit itself noted in a case's history, one line each, in the reader's
+    language (the file keeps keys and values, `casekit.core.notes`): each entry's remark
+    (why casekit opened the case, a merge) and each supervisor's approval and why."""
+    from casekit.core.notes import REMARK_KEY, is_note, text
     from casekit.i18n import _
 
     path = find_case(env.root, env.config, reference)
     case = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
     lines = []
     for position, entry in enumerate(history_of(case), 1):
+        if is_note(entry.get(REMARK_KEY)):
+            lines.append(
+                _("history entry {position}: {remark}").format(
+                    position=position, remark=text(entry[REMARK_KEY], env.config)
+                )
+            )
         if entry.get("approved_by") and entry.get("approval"):
             lines.append(
                 _("history entry {position}: approved by {supervisor}: {reasons}").format(
@@ -202,6 +209,7 @@ def _label(labels: Mapping[str, str], value: Any) -> Any:
 
 
 def case_log(env: Env, reference: str, output: str) -> str:
+    from casekit.core.notes import REMARK_KEY, REMARK_TRAILER, read_remark
     from casekit.vcs.history import read_commits
 
     path = find_case(env.root, env.config, reference)
@@ -211,8 +219,10 @@ def case_log(env: Env, reference: str, output: str) -> str:
     for c in commits:
         # a commit can change several cases: each reads its own part of it (Case-Opened...)
         action, source, target = c.action_of(path.stem)
-        if c.role_of(path.stem) == "opened" and kind is not None:
-            target = kind.initial
+        remark = read_remark(c.trailer(REMARK_TRAILER))
+        if c.role_of(path.stem) == "opened":
+            target = kind.initial if kind is not None else target
+            remark = _opening_remark(env, path, REMARK_KEY)  # the commit's is the acted-on case's
         rows.append(
             {
                 "commit": c.sha,
@@ -223,6 +233,7 @@ def case_log(env: Env, reference: str, output: str) -> str:
                 "to": target,
                 "subject": c.subject,
                 "note": c.note,
+                "remark": remark,
                 "trailers": dict(c.trailers),
             }
         )
@@ -236,6 +247,13 @@ def case_log(env: Env, reference: str, output: str) -> str:
     from casekit.render.timeline import timeline
 
     return timeline(rows, env.config, path.parent.parent.parent.name)
+
+
+def _opening_remark(env: Env, path: Path, key: str) -> Any:
+    """The remark of a case's 'open' entry: why casekit opened it (None if it says nothing)."""
+    case = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
+    opening = next((e for e in history_of(case) if e.get("action") == "open"), None)
+    return opening.get(key) if opening is not None else None
 
 
 def validate_repository(env: Env, paths: Sequence[Path] | None) -> tuple[list[Problem], int]:

@@ -72,6 +72,7 @@ def case_schema(config: Config) -> dict[str, Any]:
             "from": {"type": "string"},
             "to": {"type": "string"},
             "note": {"type": "string"},
+            "remark": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}},
             "set": {"type": "object"},
         },
     }

@@ -24,6 +24,7 @@ from casekit.core.config import Finding
 from casekit.core.notes import Note, define
 from casekit.core.workflow import MoveRequest
 from casekit.features.callbacks import loop
+from casekit.features.callbacks.remarks import AFTER_STATE_NOTE, FOLLOW_UP_NOTE, FOLLOW_UP_OF_NOTE
 from casekit.features.callbacks.rules import unreachable_refusal
 from casekit.features.callbacks.settings import parse_windows, settings_of
 from casekit.i18n import N_, _, is_chinese
@@ -189,14 +190,13 @@ def open_triggered_callback(tx: actions.Transaction, change: actions.Change) -> 
             )
             continue
         kind = tx.primary.ctx.kind
-        state = kind.state_label(str(change.target))
         callback_id = _open_linked(
             tx,
             settings.kind,
             title=f"{trigger.title}：{case.get('title')}",
             priority=str(case.get("priority")) if case.get("priority") in cfg.priorities else None,
             sets=[f"callback_type={trigger.callback_type}"],
-            note=f"{kind.label.zh}{case['id']}{state}，安排回访",
+            note=Note(AFTER_STATE_NOTE, cfg, kind=kind.name, case=str(case["id"]), state=str(change.target)),
             assignee=loop.handler_of(case),
         ).case_id
         messages.append(
@@ -287,10 +287,17 @@ def _open_follow_up(tx: actions.Transaction, followed: Sequence[actions.Staged])
             or (current if current in supervisors else None)
             or (supervisors[0] if supervisors else handler)
         )
-    what = (
-        f"，跟进{_kind_label(cfg, str(original.case.get('kind')))}{original.case_id}"
+    remark = (
+        Note(
+            FOLLOW_UP_OF_NOTE,
+            cfg,
+            callback=str(case["id"]),
+            satisfaction=str(satisfaction),
+            kind=str(original.case.get("kind")),
+            case=original.case_id,
+        )
         if original is not None
-        else ""
+        else Note(FOLLOW_UP_NOTE, cfg, callback=str(case["id"]), satisfaction=str(satisfaction))
     )
     opened = _open_linked(
         tx,
@@ -298,7 +305,7 @@ def _open_follow_up(tx: actions.Transaction, followed: Sequence[actions.Staged])
         title=f"{rule.title}：{source.get('title')}",
         priority=rule.priority,
         sets=sets,
-        note=f"回访{case['id']}客户评价{label}{what}",
+        note=remark,
         assignee=assignee,
         also=[original] if original is not None else [],
     )

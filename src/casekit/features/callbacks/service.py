@@ -14,10 +14,12 @@ from typing import Any, NoReturn
 from casekit.core.casefile import customer_of, fields_of
 from casekit.core.config import KindSpec
 from casekit.core.fields import normalise_phone
+from casekit.core.notes import Note
 from casekit.core.timeutil import parse_date, parse_datetime
 from casekit.core.workflow import refuse_if_final
 from casekit.errors import CasekitError, Refused, UsageError
 from casekit.features.callbacks import facts
+from casekit.features.callbacks.remarks import IMPORTED_NOTE, PLANNED_NOTE, SWEPT_NOTE
 from casekit.features.callbacks.rules import (
     QueueItem,
     build_queue,
@@ -272,7 +274,7 @@ def plan_callbacks(env: Env, *, until: str | None) -> PlanResult:
                 channel=settings.import_channel,
                 assignee=agent if agent and (not cfg.people or cfg.person(agent)) else None,
                 sets=sets,
-                note=f"planned: {owed.key}",
+                note=Note(PLANNED_NOTE, plan=owed.key),
             )
         )
         owed_now.append(owed)
@@ -390,7 +392,7 @@ def import_signups(env: Env, path: Path) -> ImportResult:
                 channel=settings.import_channel,
                 priority=kind_of.priority,
                 sets=sets,
-                note=f"imported from {path.name} line {line}",
+                note=Note(IMPORTED_NOTE, file=path.name, line=line),
             )
         )
         pending.append((line, kind_of.callback_type))
@@ -568,7 +570,7 @@ def _sweep_request(owed: Owed, settings: CallbackSettings, kind: KindSpec, path:
         channel=sweep.channel,
         priority=sweep.priority,
         sets=sets,
-        note=f"swept from {path.name} line {rows}: {len(owed.calls)} missed call(s) at {when}",
+        note=Note(SWEPT_NOTE, file=path.name, rows=rows, calls=len(owed.calls), at=when),
     )
 
 

@@ -11,6 +11,7 @@ from casekit.codec.yamlio import block_map
 from casekit.core import duplicates
 from casekit.core.commits import MOVED_TRAILER, SURVIVOR_TRAILER
 from casekit.core.effects import apply_entry
+from casekit.core.notes import Note
 from casekit.core.workflow import describe_state
 from casekit.errors import Refused
 from casekit.features.callbacks.loop import followed_cases
@@ -74,10 +75,7 @@ def merge_cases(env: Env, duplicate: str, into: str, *, note: str | None = None)
         state = duplicates.merge_state(dup.ctx.kind)
         assert state is not None  # refused above
         source = str(dup.case.get("status"))
-        text = note or (
-            f"{dup_id}与{survivor_id}为同一问题，合并到{survivor_id} / "
-            f"{dup_id} is the same problem as {survivor_id}, merged into it"
-        )
+        text = note or Note(duplicates.MERGED_NOTE, case=dup_id, into=survivor_id)
         trailers = ((SURVIVOR_TRAILER, survivor_id), *((MOVED_TRAILER, c) for c in callbacks))
         entries = [copy.deepcopy(e) for e in dup.case["history"]]
         change = Change(
@@ -196,9 +194,7 @@ def unmerge_case(env: Env, duplicate: str, *, note: str | None = None) -> Outcom
             )
         source, target = str(dup.case.get("status")), str(entries[merge_at].get("from"))
         merged_at = survivor.case["history"][kept_at].get("at")
-        text = note or (
-            f"撤销{dup_id}合并到{survivor_id}，分开处理 / the merge of {dup_id} into {survivor_id} undone"
-        )
+        text = note or Note(duplicates.UNMERGED_NOTE, case=dup_id, into=survivor_id)
         trailers = ((SURVIVOR_TRAILER, survivor_id), *((MOVED_TRAILER, c) for c in callbacks))
         change = Change(
             duplicates.UNMERGE, f"{dup_id}: unmerged from {survivor_id}", source, target, text, trailers
