@@ -9,6 +9,7 @@ import json
 import os
 import pickle
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -193,6 +194,31 @@ def test_staged_but_uncommitted_and_reset(filled: CLI) -> None:
     filled.git("reset", "-q", "--hard")
     same_answers(filled, ("validate",), ("list", "--format", "json"))
     assert "priority: z" not in path.read_text(encoding="utf-8")
+
+
+def test_another_language_rewords_the_problems_without_reading_every_file_again(filled: CLI) -> None:
+    paths = sorted((filled.root / "cases").glob("*/*/*/*.yaml"))
+    target = paths[7]
+    target.write_text("id: [unclosed\n", encoding="utf-8")  # a problem the index keeps, worded
+    rel = str(target.relative_to(filled.root))
+    english = filled.run("validate")
+    assert english.code == 1 and f"{rel}:2: invalid YAML" in english.out, english.out
+
+    with sqlite3.connect(index_file(filled)) as conn:  # note each row the index writes
+        conn.execute("CREATE TABLE written (path TEXT)")
+        conn.execute(
+            "CREATE TRIGGER noted AFTER INSERT ON files BEGIN INSERT INTO written VALUES (new.path); END"
+        )
+    zh = {"CASEKIT_LANG": "zh_CN"}
+    chinese = filled.run("validate", extra_env=zh)
+    direct = filled.run("validate", extra_env={**zh, **OFF})
+    assert (chinese.code, chinese.out) == (direct.code, direct.out)
+    assert chinese.out != english.out and re.search(r"[\u4e00-\u9fff]", chinese.out), chinese.out
+    with sqlite3.connect(index_file(filled)) as conn:
+        written = [row[0] for row in conn.execute("SELECT path FROM written")]
+    assert written == [rel]  # only the one file with a problem was read again
+    # ...and English comes back the same way
+    assert filled.run("validate").out == english.out
 
 
 def test_a_deleted_index_is_rebuilt(filled: CLI) -> None:

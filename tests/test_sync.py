@@ -188,6 +188,19 @@ def test_resolve_conflict_keeping_theirs(office: tuple[Path, list[CLI], str], tm
     assert resolve["by"] == "wang.fang"
     (discarded,) = resolve["discarded"]
     assert discarded["to"] == "rejected" and discarded["set"] == {"rejection_reason": "客户误操作"}
+    # what was settled is kept as a key and values, and read in each reader's language
+    assert resolve["remark"] == {
+        "note": "sync.kept-remote",
+        "ours": "assessing -> rejected",
+        "theirs": "assessing -> investigating",
+    }
+    assert "note" not in resolve
+    assert "conflict resolved: kept the remote's change (assessing -> investigating)" in (
+        auditor.ok("log", case_id).out
+    )
+    assert "冲突解决：保留远端的改动（assessing -> investigating），本机的记录（assessing -> rejected）" in (
+        auditor.ok("show", case_id, extra_env={"CASEKIT_LANG": "zh_CN"}).err
+    )
     # this clone's later note is kept too, in time order (10:45, before the 11:00 resolution)
     assert [(e["action"], e["at"][11:16]) for e in case["history"][-2:]] == [
         ("note", "10:45"),
@@ -211,6 +224,11 @@ def test_resolve_conflict_keeping_ours(office: tuple[Path, list[CLI], str], tmp_
     assert (resolve["from"], resolve["to"]) == ("investigating", "rejected")
     assert [m["to"] for m in resolve["kept"]] == ["rejected"]
     assert [m["by"] for m in resolve["overrides"]] == ["li.na"]
+    assert resolve["remark"] == {
+        "note": "sync.kept-local",
+        "ours": "assessing -> rejected",
+        "theirs": "assessing -> investigating",
+    }
     assert case["fields"]["rejection_reason"] == "客户误操作"
     a.ok("validate")
     a.ok("audit")

@@ -39,7 +39,7 @@ from casekit.core.selection import CaseFilter, entry_moments
 from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
 from casekit.i18n import _
-from casekit.index.location import DB_NAME, stored_format
+from casekit.index.location import DB_NAME, PROBLEMS_LANGUAGE, problems_language, stored_format
 from casekit.index.location import FORMAT as FORMAT  # re-exported, as `cache.enabled`
 from casekit.index.location import enabled as enabled
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
@@ -355,7 +355,8 @@ class CaseIndex:
 
     def refresh(self) -> bool:
         """Bring every row in line with the working tree; False when every case already
-        was (files read again and found with the same content count as unchanged)."""
+        was (files read again and found with the same content count as unchanged) and the
+        problems were already worded in the user's language."""
         conn = self.connection()
         with _flock(self.folder / LOCK_NAME):
             started = time.time_ns()
@@ -366,6 +367,12 @@ class CaseIndex:
             git = self._git(conn, cold)
             candidates = set(added) | set(git.staged) | git.dirty
             candidates |= {r[0] for r in conn.execute("SELECT path FROM files WHERE watch = 1")}
+            # problems are worded in one language: in another, files that have any are read again
+            language = problems_language()
+            reword: set[str] = set()
+            if self._meta(conn, PROBLEMS_LANGUAGE) != language:  # (None: a new index)
+                reword = {r[0] for r in conn.execute("SELECT path FROM files WHERE problems IS NOT NULL")}
+            candidates |= reword
             candidates -= removed
             rows = self._rows(conn, candidates)
             present = {p for p in candidates if p in rows or p in added}  # not deleted, .yaml
@@ -374,7 +381,9 @@ class CaseIndex:
             for rel in sorted(present):
                 row = rows.get(rel)
                 staged = git.staged[rel] if rel in git.staged else (row[1] if row else None)
-                decision = self._decide(rel, row, staged, rel in git.dirty, racy_before)
+                decision = (
+                    None if rel in reword else self._decide(rel, row, staged, rel in git.dirty, racy_before)
+                )
                 if decision is None:
                     to_read.append(rel)
                 elif row is None or decision != row[1:]:
@@ -385,8 +394,10 @@ class CaseIndex:
                 _("indexing cases") if cold else _("updating the case index"),
                 outline=self.outline and len(to_read) >= PARALLEL_FROM,
             )
-            changed = removed or gone_dirs or new_dirs or updates or parsed
-            cases_changed = bool(removed) or any(row[1] != _blob(rows, row[0]) for row in parsed)
+            worded = self._meta(conn, PROBLEMS_LANGUAGE) == language
+            changed = removed or gone_dirs or new_dirs or updates or parsed or not worded
+            # problems worded again count as a change: an answer read before them is not kept
+            cases_changed = bool(removed or reword) or any(row[1] != _blob(rows, row[0]) for row in parsed)
             if not changed and git.stamp == self._meta(conn, "git_index"):
                 return False  # nothing to write: the rows are current
             with _write(conn):
@@ -404,6 +415,7 @@ class CaseIndex:
                     (_full_row(row, staged_of[row[0]]) for row in parsed),
                 )
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('git_index', ?)", (git.stamp,))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (PROBLEMS_LANGUAGE, language))
                 if cold:
                     _statements(conn, _INDEXES)
             if git.listing is not None:

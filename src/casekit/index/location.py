@@ -17,9 +17,17 @@ ENV_SWITCH = "CASEKIT_INDEX"
 
 
 def stored_format() -> str:
-    """The index's format, with the language its rows' problems are worded in: an index
-    written in another language is rebuilt, as one of another version is."""
-    return f"{FORMAT}/{language()}"
+    """The index's format: an index written in another one is rebuilt. (The language its
+    rows' problems are worded in is the meta key `PROBLEMS_LANGUAGE`: in another language
+    only the files with problems are read again.)"""
+    return FORMAT
+
+
+PROBLEMS_LANGUAGE = "problems_language"
+
+
+def problems_language() -> str:
+    return language()
 
 
 def enabled(environ: Mapping[str, str] | None = None) -> bool:

@@ -37,10 +37,12 @@ from casekit.core.casefile import ordered_keys
 from casekit.core.change_rules import Mover, check_added_entries, describe_entry, entry_key
 from casekit.core.config import Config
 from casekit.core.effects import derive
+from casekit.core.notes import REMARK_KEY, Note
 from casekit.core.timeutil import stored_instant
 from casekit.core.validation import check_case, parse_doc
 from casekit.core.workflow import STATE_CHANGING_ACTIONS, STATE_REPLAYERS, replay_states, state_after
 from casekit.i18n import _
+from casekit.service.resolution import KEPT_LOCAL_NOTE, KEPT_REMOTE_NOTE
 
 _MISSING: Any = object()
 
@@ -380,15 +382,13 @@ def resolve_case(
     local_state = local_data.get("status")
 
     entry: dict[str, Any] = {"at": stamp, "by": actor_login, "action": "resolve"}
-    ours_text = ", ".join(f"{m.get('from')} -> {m.get('to')}" for m in local_moves) or "its entries"
-    theirs_text = ", ".join(f"{m.get('from')} -> {m.get('to')}" for m in remote_moves) or "its entries"
+    sides = {
+        "ours": ", ".join(f"{m.get('from')} -> {m.get('to')}" for m in local_moves),
+        "theirs": ", ".join(f"{m.get('from')} -> {m.get('to')}" for m in remote_moves),
+    }
     if keep == "theirs":
         entry["discarded"] = [flow_map(dict(e)) for e in local_new]
-        note = (
-            f"冲突解决：保留远端的改动（{theirs_text}），本机的记录保存在此条中 / "
-            f"conflict resolved: kept the remote's change ({theirs_text}); "
-            f"this clone's entries ({ours_text}) are recorded here, not applied"
-        )
+        note = Note(KEPT_REMOTE_NOTE, config, **sides)
         subject = f"{case_id}: conflict resolved, kept the remote's change"
         source = target = None
     else:
@@ -408,13 +408,10 @@ def resolve_case(
                 flow_map({k: m[k] for k in ("at", "by", "action", "from", "to") if k in m})
                 for m in remote_moves
             ]
-        note = (
-            f"冲突解决：保留本机的改动（{ours_text}） / conflict resolved: kept this clone's change "
-            f"({ours_text}) over the remote's ({theirs_text})"
-        )
+        note = Note(KEPT_LOCAL_NOTE, config, **sides)
         moved = f" ({source} -> {target})" if source is not None else ""
         subject = f"{case_id}: conflict resolved, kept this clone's change{moved}"
-    entry["note"] = note
+    entry[REMARK_KEY] = flow_map(note.record())
     # Written as a block, unlike other entries: it carries whole entries of its own.
     remote_rich["history"].append(block_map(entry))
     if kind is not None:

@@ -11,7 +11,7 @@ entries. It records everything neither side may lose:
   to: rejected                 # the state after the moves this clone kept
   kept: [{at: ..., by: wang.fang, action: move, from: assessing, to: rejected, ...}]
   overrides: [{at: ..., by: li.na, action: move, from: assessing, to: investigating}]
-  note: ...
+  remark: {note: sync.kept-local, ours: assessing -> rejected, theirs: assessing -> investigating}
 ```
 
 With `--keep theirs` the entry has no `from`/`to`, and this clone's entries are kept, word
@@ -27,12 +27,34 @@ from itertools import pairwise
 from typing import Any
 
 from casekit.core.casefile import HISTORY_ACTIONS
-from casekit.core.config import KindSpec
+from casekit.core.config import Config, KindSpec
 from casekit.core.effects import EFFECTS, apply_effect
+from casekit.core.notes import define
 from casekit.core.workflow import STATE_REPLAYERS, transition_rule
-from casekit.i18n import _
+from casekit.i18n import N_, _
 
 RESOLVE = "resolve"
+
+
+def _sides(values: Mapping[str, Any], config: Config | None) -> dict[str, str]:
+    """Each side's moves (`assessing -> rejected, ...`), or words for a side without any."""
+    return {side: str(values.get(side) or _("its entries")) for side in ("ours", "theirs")}
+
+
+# the remark of a `resolve` entry (casekit.core.notes): which side's change was kept
+KEPT_REMOTE_NOTE = define(
+    "sync.kept-remote",
+    N_(
+        "conflict resolved: kept the remote's change ({theirs}); "
+        "this clone's entries ({ours}) are recorded here, not applied"
+    ),
+    _sides,
+)
+KEPT_LOCAL_NOTE = define(
+    "sync.kept-local",
+    N_("conflict resolved: kept this clone's change ({ours}) over the remote's ({theirs})"),
+    _sides,
+)
 
 
 def kept_moves(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
