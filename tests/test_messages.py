@@ -37,6 +37,30 @@ def test_no_english_literal_reaches_the_user_outside_the_catalogue() -> None:
     assert result.returncode == 0, f"wrap these in _():\n{result.stdout}"
 
 
+def test_the_lint_finds_english_in_each_shape_it_names_and_passes_what_is_translated(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "\n".join(
+            [
+                'echo("the case is closed")',
+                'warn(f"moved {case} to closed")',
+                'raise Refused("cannot " + "move it")',
+                'problems.add(("the phone is missing", "fix it"))',
+                'echo(", ".join(["first one", "second one"]))',
+                'echo("{n} cases left".format(n=3))',
+                'echo(_("the case is closed"))',
+                'problems.add(("kinds", "states"))',
+                "echo(case_id)",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = _tool("untranslated.py", str(sample))
+    assert result.returncode == 1
+    assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["1", "2", "3", "4", "5", "6"]
+
+
 def test_a_translation_keeps_every_placeholder_of_its_message() -> None:
     for language in i18n.LANGUAGES:
         path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / "casekit.po"

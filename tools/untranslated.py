@@ -1,6 +1,8 @@
 """Lists the English text in src/casekit that reaches the user without passing through the
 message catalogue: string literals and f-strings given to the functions that print, to
-the errors casekit shows, to problems, or as a command's help (`help=`), outside `_()`.
+the errors casekit shows, to problems, or as a command's help (`help=`), outside `_()`;
+also prose (words with a space between) inside a tuple or list given to them, and the
+text of a `.join(...)` or `.format(...)` on a literal.
 
     python tools/untranslated.py [PATH ...]     prints file:line: text, exits 1 if any"""
 
@@ -45,6 +47,14 @@ def _english(node: ast.expr) -> str | None:
         return _english(node.left) or _english(node.right)
     if isinstance(node, ast.IfExp):
         return _english(node.body) or _english(node.orelse)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return next((t for t in map(_english, node.elts) if t and " " in t.strip()), None)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("join", "format")
+    ):
+        return _english(node.func.value) or next((t for t in map(_english, node.args) if t), None)
     return None
 
 
@@ -70,7 +80,8 @@ def main(paths: list[str]) -> int:
     for file in files:
         for line, text in findings(file):
             count += 1
-            print(f"{file.relative_to(ROOT)}:{line}: {text[:90]!r}")
+            shown = file.relative_to(ROOT) if file.is_relative_to(ROOT) else file
+            print(f"{shown}:{line}: {text[:90]!r}")
     return 1 if count else 0
 
 

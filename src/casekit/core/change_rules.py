@@ -108,6 +108,10 @@ class CaseReport:
     privileged: bool = False
 
 
+# names the rule a finding breaks, in every language: what a reader searches the docs for
+RULE_TAG = " [rule: {rule}]"
+
+
 @dataclass(frozen=True)
 class Violation:
     """A finding placed: which file, which case, which commit (None when not committed yet)."""
@@ -123,16 +127,18 @@ class Violation:
         where = f"{self.path}:{self.line}" if self.line else self.path
         parts = [where]
         if self.commit:
-            parts.append(f"commit {self.commit[:10]}")
+            parts.append(_("commit {sha}").format(sha=self.commit[:10]))
         if self.case:
             parts.append(self.case)
-        return ": ".join(parts) + f": {self.message} [rule: {self.rule}]"
+        return ": ".join([*parts, self.message]) + RULE_TAG.format(rule=self.rule)
 
     def as_problem(self) -> Problem:
-        parts = [f"commit {self.commit[:10]}"] if self.commit else []
+        parts = [_("commit {sha}").format(sha=self.commit[:10])] if self.commit else []
         if self.case:
             parts.append(self.case)
-        return Problem(self.path, self.line, ": ".join([*parts, f"{self.message} [rule: {self.rule}]"]))
+        return Problem(
+            self.path, self.line, ": ".join([*parts, self.message]) + RULE_TAG.format(rule=self.rule)
+        )
 
 
 def place(
