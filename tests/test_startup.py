@@ -8,9 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from casebuild import check_golden
 from casekit.cli.app import _command_name
 from casekit.index import prefetch
 from conftest import CLI
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "startup-imports.txt"
+# The libraries casekit itself imports, each costing milliseconds to load; what Typer loads
+# for itself depends on Typer's version, and Babel only on a stale catalogue, so neither
+# is pinned (the catalogue's freshness is test_messages' business).
+LIBRARIES = ("ruamel", "yaml", "git", "jinja2", "tabulate", "openpyxl", "jsonschema", "chinese_calendar")
 
 
 def test_the_command_name_is_found_past_global_options() -> None:
@@ -101,3 +108,46 @@ def test_listing_imports_no_yaml_reader_nor_tabulate(repo: CLI) -> None:
 def test_prefetch_is_harmless_outside_a_repository(tmp_path: Path, repo: CLI) -> None:
     elsewhere = repo.run("list", cwd=tmp_path)
     assert elsewhere.code == 1 and "not inside a case repository" in elsewhere.err
+
+
+def imported_modules(cli: CLI, *args: str) -> list[str]:
+    """casekit's modules and the libraries of LIBRARIES that `casekit args` imports, in a
+    process of its own (what the interpreter had loaded before casekit does not count)."""
+    code = (
+        "import sys; before = set(sys.modules)\n"
+        f"sys.argv = ['casekit', *{list(args)!r}]\n"
+        "from casekit.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('IMPORTED', sorted(set(sys.modules) - before))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cli.root,
+        env=cli.environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("IMPORTED"))
+    names = ast.literal_eval(line.split(" ", 1)[1])
+    return [n for n in names if n.split(".")[0] == "casekit" or n in LIBRARIES]
+
+
+def test_the_modules_each_everyday_command_imports_are_pinned(repo: CLI) -> None:
+    """A change that makes `--help`, `show`, `list` or `move` import another module (each
+    costs start-up time) shows here; when it is meant, CASEKIT_UPDATE_GOLDEN=1 records it."""
+    case_id = repo.new()
+    repo.ok("list")  # the index and the config cache are built, as on any desk
+    runs = {
+        "--help": ("--help",),
+        "show": ("show", case_id),
+        "list": ("list",),
+        "move": ("move", case_id, "assessing"),
+    }
+    text = "".join(
+        f"# casekit {' '.join(args).replace(case_id, 'ID')}\n"
+        + "".join(f"{m}\n" for m in imported_modules(repo, *args))
+        for args in runs.values()
+    )
+    assert "casekit.cli.entry" in text  # the runs did run casekit
+    check_golden(GOLDEN, text)
