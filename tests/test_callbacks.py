@@ -105,7 +105,7 @@ def test_refunded_return_opens_an_after_return_callback_and_waits_for_it_to_clos
         repo.ok("move", ret, target, *extra)
     assert cases_of(repo, "callback") == []
     before = repo.commit_count()
-    repo.ok("move", ret, "refunded", "--set", "refund_amount=129.50")
+    repo.ok("move", ret, "refunded", "--set", "refund_amount=129.50", "--note", "退款已原路退回")
     assert repo.commit_count() == before + 1
     (callback,) = cases_of(repo, "callback")
     data = read_case(repo.case_path(callback["id"]))
@@ -123,6 +123,10 @@ def test_refunded_return_opens_an_after_return_callback_and_waits_for_it_to_clos
     assert f"第 1 条记录：退换货{ret}已退款，安排回访" in shown_zh
     shown_en = repo.ok("show", callback["id"]).err
     assert f"history entry 1: callback arranged after Return {ret} reached Refunded" in shown_en
+    # its log reads why it was opened, not the note of the return's move that opened it
+    log = repo.ok("log", callback["id"], extra_env={"CASEKIT_LANG": "zh_CN"}).out
+    assert f"退换货{ret}已退款，安排回访" in log and "退款已原路退回" not in log
+    assert "退款已原路退回" in repo.ok("log", ret, extra_env={"CASEKIT_LANG": "zh_CN"}).out
     assert read_case(repo.case_path(ret))["links"] == [callback["id"]]
     # the return waits for its callback: closing it now is refused, in Chinese first
     unchanged = snapshot(repo)

@@ -216,6 +216,7 @@ def case_log(env: Env, reference: str, output: str) -> str:
     commits = read_commits(env.root, (relpath(env.root, path),), with_files=False)
     kind = env.config.kinds.get(path.parent.parent.parent.name)  # cases/<kind>/<YYYY>/<MM>/<ID>.yaml
     rows = []
+    opened_with_remark: set[str] = set()
     for c in commits:
         # a commit can change several cases: each reads its own part of it (Case-Opened...)
         action, source, target = c.action_of(path.stem)
@@ -223,6 +224,8 @@ def case_log(env: Env, reference: str, output: str) -> str:
         if c.role_of(path.stem) == "opened":
             target = kind.initial if kind is not None else target
             remark = _opening_remark(env, path, REMARK_KEY)  # the commit's is the acted-on case's
+            if remark is not None:
+                opened_with_remark.add(c.sha)
         rows.append(
             {
                 "commit": c.sha,
@@ -246,7 +249,9 @@ def case_log(env: Env, reference: str, output: str) -> str:
         return to_csv(marked, columns).rstrip("\n")
     from casekit.render.timeline import timeline
 
-    return timeline(rows, env.config, path.parent.parent.parent.name)
+    # a case opened by another's commit: people read why it was opened, not that commit's note
+    shown = [{**row, "note": ""} if row["commit"] in opened_with_remark else row for row in rows]
+    return timeline(shown, env.config, path.parent.parent.parent.name)
 
 
 def _opening_remark(env: Env, path: Path, key: str) -> Any:
