@@ -76,23 +76,9 @@ def test_the_config_cache_follows_casekit_yaml(repo: CLI) -> None:
 
 def heavy_modules(cli: CLI, *args: str) -> list[str]:
     """Heavy modules a command imports, run in a process of its own."""
-    code = (
-        f"import sys; sys.argv = ['casekit', *{list(args)!r}]\n"
-        "from casekit.cli.entry import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "names = ('yaml', 'ruamel.yaml', 'casekit.core.config', 'tabulate', 'git', 'jinja2', 'pydantic')\n"
-        "print('HEAVY', [m for m in names if m in sys.modules])\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cli.root,
-        env=cli.environ,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("HEAVY"))
-    return list(ast.literal_eval(line.split(" ", 1)[1]))
+    names = ("yaml", "ruamel.yaml", "casekit.core.config", "tabulate", "git", "jinja2", "pydantic")
+    loaded = newly_imported(cli, *args)
+    return [m for m in names if m in loaded]
 
 
 def test_help_imports_neither_yaml_nor_the_config(repo: CLI) -> None:
@@ -110,9 +96,9 @@ def test_prefetch_is_harmless_outside_a_repository(tmp_path: Path, repo: CLI) ->
     assert elsewhere.code == 1 and "not inside a case repository" in elsewhere.err
 
 
-def imported_modules(cli: CLI, *args: str) -> list[str]:
-    """casekit's modules and the libraries of LIBRARIES that `casekit args` imports, in a
-    process of its own (what the interpreter had loaded before casekit does not count)."""
+def newly_imported(cli: CLI, *args: str) -> list[str]:
+    """The modules `casekit args` imports, in a process of its own (what the interpreter
+    had loaded before casekit does not count)."""
     code = (
         "import sys; before = set(sys.modules)\n"
         f"sys.argv = ['casekit', *{list(args)!r}]\n"
@@ -129,8 +115,12 @@ def imported_modules(cli: CLI, *args: str) -> list[str]:
         check=True,
     )
     line = next(x for x in proc.stdout.splitlines() if x.startswith("IMPORTED"))
-    names = ast.literal_eval(line.split(" ", 1)[1])
-    return [n for n in names if n.split(".")[0] == "casekit" or n in LIBRARIES]
+    return list(ast.literal_eval(line.split(" ", 1)[1]))
+
+
+def imported_modules(cli: CLI, *args: str) -> list[str]:
+    """casekit's modules and the libraries of LIBRARIES that `casekit args` imports."""
+    return [n for n in newly_imported(cli, *args) if n.split(".")[0] == "casekit" or n in LIBRARIES]
 
 
 def test_the_modules_each_everyday_command_imports_are_pinned(repo: CLI) -> None:
