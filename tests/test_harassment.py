@@ -6,11 +6,13 @@ new` warns when the caller's phone has a log, however the number is written."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from conftest import CLI, read_case
 
 LINE = "400-820-8820"
+HARASSMENT_ID = re.compile(r"\bH-\d{8}-")
 
 
 def log(cli: CLI, phone: str, at: str, *extra: str, now: str | None = None, by: str = "agent") -> str:
@@ -190,13 +192,14 @@ def test_monthly_and_daily_reports_leave_harassment_out_of_every_complaint_figur
     assert month["totals"]["total"] == 1
     assert [row["id"] for row in month["register"]["rows"]] == [made["complaint"]]
     assert month["analysis"]["total"]["count"] == 1
-    assert "H-" not in json.dumps(month["warnings"]) + json.dumps(month["analysis"])
+    # no harassment case ID (H-YYYYMMDD-…; a random suffix such as 69JH-9R0W is not one)
+    assert not HARASSMENT_ID.search(json.dumps(month["warnings"]) + json.dumps(month["analysis"]))
     assert month["harassment"]["total"] == 5
     assert month["harassment"]["repeats"][0]["count"] == 4
     day = json.loads(repo.ok("report", "daily", "--date", "2026-11-19", "--format", "json", now=now).out)
     assert [(h["hour"], h["count"]) for h in day["harassment"]["by_hour"]] == [(22, 1)]
     assert day["harassment"]["repeats"] == []  # one call that day
-    assert "H-" not in json.dumps(day["due_today"])
+    assert not HARASSMENT_ID.search(json.dumps(day["due_today"]))
 
 
 def test_examples_hold_a_repeat_caller_and_the_help_example_works(example_repo: CLI) -> None:
