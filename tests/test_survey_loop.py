@@ -152,6 +152,11 @@ def test_a_dissatisfied_survey_closes_the_loop_in_one_commit_in_chinese(repo: CL
     (line,) = [line for line in shown.splitlines() if line.startswith("第 1 条记录：")]
     assert line == f"第 1 条记录：回访{callback}客户评价不满意，跟进投诉{complaint}"
     assert not re.search(r"[a-z]{3,}", line)  # no English word, no enum key
+    english = repo.ok("show", follow_up).err
+    assert (
+        f"history entry 1: callback {callback}: satisfaction Dissatisfied; following up Complaint {complaint}"
+        in (english)
+    )
     opened = repo.ok("log", follow_up, extra_env={"CASEKIT_LANG": "zh_CN"}).out
     assert f"回访{callback}客户评价不满意，跟进投诉{complaint}" in opened
     assert "dissatisfied" not in json.dumps(fields, ensure_ascii=False)

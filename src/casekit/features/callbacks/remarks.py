@@ -35,11 +35,11 @@ AFTER_STATE_NOTE = define(
     "callbacks.after-state", N_("callback arranged after {kind_label} {case} reached {state_label}"), _labels
 )
 FOLLOW_UP_NOTE = define(
-    "callbacks.follow-up", N_("callback {callback}: the customer was {satisfaction_label}"), _labels
+    "callbacks.follow-up", N_("callback {callback}: satisfaction {satisfaction_label}"), _labels
 )
 FOLLOW_UP_OF_NOTE = define(
     "callbacks.follow-up-of",
-    N_("callback {callback}: the customer was {satisfaction_label}; following up {kind_label} {case}"),
+    N_("callback {callback}: satisfaction {satisfaction_label}; following up {kind_label} {case}"),
     _labels,
 )
 PLANNED_NOTE = define("callbacks.planned", N_("planned: {plan}"))
