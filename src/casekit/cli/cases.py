@@ -251,12 +251,12 @@ def show(
     repo: RepoOption = None,
 ) -> None:
     """Print one case (the YAML file as written, its deadlines' state on stderr)."""
-    from casekit.service.queries import show_case, show_deadlines, show_notes
+    from casekit.service.queries import show_case, show_lines
 
     env = make_env(repo)
     echo(show_case(env, case_id, output.value))
     if output is DocFormat.yaml:
-        for line in show_deadlines(env, case_id) + show_notes(env, case_id):
+        for line in show_lines(env, case_id):
             warn(line)
 
 

@@ -84,7 +84,7 @@ def read_remark(value: str | None) -> dict[str, Any] | None:
         stored = json.loads(value)
     except ValueError:
         return None
-    return stored if isinstance(stored, dict) and isinstance(stored.get(NOTE_KEY), str) else None
+    return stored if isinstance(stored, dict) and is_note(stored) else None
 
 
 def is_note(stored: Any) -> bool:

@@ -38,8 +38,8 @@ from casekit.core.listview import list_view
 from casekit.core.selection import CaseFilter, entry_moments
 from casekit.core.timeutil import stored_instant
 from casekit.errors import Problem
-from casekit.i18n import _
-from casekit.index.location import DB_NAME, PROBLEMS_LANGUAGE, problems_language, stored_format
+from casekit.i18n import _, language
+from casekit.index.location import DB_NAME, PROBLEMS_LANGUAGE, stored_format
 from casekit.index.location import FORMAT as FORMAT  # re-exported, as `cache.enabled`
 from casekit.index.location import enabled as enabled
 from casekit.vcs.git import blob_id, git_dir, run_git, state_dir
@@ -368,9 +368,10 @@ class CaseIndex:
             candidates = set(added) | set(git.staged) | git.dirty
             candidates |= {r[0] for r in conn.execute("SELECT path FROM files WHERE watch = 1")}
             # problems are worded in one language: in another, files that have any are read again
-            language = problems_language()
+            worded_in = language()
+            worded = self._meta(conn, PROBLEMS_LANGUAGE) == worded_in  # (None: a new index)
             reword: set[str] = set()
-            if self._meta(conn, PROBLEMS_LANGUAGE) != language:  # (None: a new index)
+            if not worded:
                 reword = {r[0] for r in conn.execute("SELECT path FROM files WHERE problems IS NOT NULL")}
             candidates |= reword
             candidates -= removed
@@ -394,7 +395,6 @@ class CaseIndex:
                 _("indexing cases") if cold else _("updating the case index"),
                 outline=self.outline and len(to_read) >= PARALLEL_FROM,
             )
-            worded = self._meta(conn, PROBLEMS_LANGUAGE) == language
             changed = removed or gone_dirs or new_dirs or updates or parsed or not worded
             # problems worded again count as a change: an answer read before them is not kept
             cases_changed = bool(removed or reword) or any(row[1] != _blob(rows, row[0]) for row in parsed)
@@ -415,7 +415,7 @@ class CaseIndex:
                     (_full_row(row, staged_of[row[0]]) for row in parsed),
                 )
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('git_index', ?)", (git.stamp,))
-                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (PROBLEMS_LANGUAGE, language))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (PROBLEMS_LANGUAGE, worded_in))
                 if cold:
                     _statements(conn, _INDEXES)
             if git.listing is not None:

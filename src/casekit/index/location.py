@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from casekit.i18n import language
-
 FORMAT = "casekit-index-13"  # change when what a row holds, or the indexes on the rows, change
 FOLDER = "casekit"  # under the git folder (`casekit.vcs.git.state_dir`)
 DB_NAME = "index.sqlite"
@@ -24,10 +22,6 @@ def stored_format() -> str:
 
 
 PROBLEMS_LANGUAGE = "problems_language"
-
-
-def problems_language() -> str:
-    return language()
 
 
 def enabled(environ: Mapping[str, str] | None = None) -> bool:

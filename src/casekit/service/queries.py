@@ -37,25 +37,18 @@ def show_case(env: Env, reference: str, output: str) -> str:
     return raw.decode("utf-8", "backslashreplace").rstrip("\n")  # bytes that are not UTF-8 shown as \xff
 
 
-def show_deadlines(env: Env, reference: str) -> list[str]:
-    """Each deadline of a case and its state now, one line each (for people)."""
+def show_lines(env: Env, reference: str) -> list[str]:
+    """What `show` tells people beside the file, one line each, from one read of it: each
+    deadline and its state now, then what casekit itself noted in the history, in the
+    reader's language (the file keeps keys and values, `casekit.core.notes`): each entry's
+    remark (why casekit opened the case, a merge) and each supervisor's approval and why."""
+    from casekit.core.notes import REMARK_KEY, is_note, text
+    from casekit.i18n import _
     from casekit.render.due import status_lines
 
     path = find_case(env.root, env.config, reference)
     case = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
-    return status_lines(case, env.config, env.now(env.config.tz))
-
-
-def show_notes(env: Env, reference: str) -> list[str]:
-    """What casekit itself noted in a case's history, one line each, in the reader's
-    language (the file keeps keys and values, `casekit.core.notes`): each entry's remark
-    (why casekit opened the case, a merge) and each supervisor's approval and why."""
-    from casekit.core.notes import REMARK_KEY, is_note, text
-    from casekit.i18n import _
-
-    path = find_case(env.root, env.config, reference)
-    case = parse_case(env.root, path, path.read_bytes(), max_bytes=env.config.case_file_bytes)
-    lines = []
+    lines = status_lines(case, env.config, env.now(env.config.tz))
     for position, entry in enumerate(history_of(case), 1):
         if is_note(entry.get(REMARK_KEY)):
             lines.append(
